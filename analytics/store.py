@@ -1,0 +1,247 @@
+"""The working store: one sandboxed DuckDB connection factory and the Risk Lab catalog.
+
+User loan tables live in the ``main`` schema; the catalog (imports, column roles,
+default definitions, audit) lives in the ``risklab`` schema of the same file, so
+everything a user saves survives a restart and travels with the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import RiskLabError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DB = PROJECT_DIR / "data" / "risklab.duckdb"
+CATALOG_SCHEMA = "risklab"
+MEMORY_LIMIT = "2GB"
+
+CATALOG_DDL = """
+CREATE SCHEMA IF NOT EXISTS risklab;
+CREATE SEQUENCE IF NOT EXISTS risklab.import_id;
+CREATE SEQUENCE IF NOT EXISTS risklab.audit_id;
+CREATE TABLE IF NOT EXISTS risklab.imports (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab.import_id'),
+    table_name VARCHAR NOT NULL,
+    source_file VARCHAR,
+    checksum VARCHAR,
+    rows BIGINT,
+    columns INTEGER,
+    encoding VARCHAR,
+    delimiter VARCHAR,
+    warnings JSON,
+    imported_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS risklab.column_roles (
+    table_name VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    PRIMARY KEY (table_name, column_name)
+);
+CREATE TABLE IF NOT EXISTS risklab.default_definitions (
+    table_name VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    params JSON NOT NULL,
+    saved_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS risklab.audit (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab.audit_id'),
+    saved_at TIMESTAMP DEFAULT current_timestamp,
+    action VARCHAR NOT NULL,
+    table_name VARCHAR,
+    detail JSON
+);
+"""
+
+_TABLE_NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,59}$")
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def database_path(path: str | os.PathLike | None = None) -> Path | str:
+    """The database to use: ``path``, else ``$RISKLAB_DB``, else ``data/risklab.duckdb``."""
+    chosen = path or os.environ.get("RISKLAB_DB") or DEFAULT_DB
+    return ":memory:" if str(chosen) == ":memory:" else Path(chosen)
+
+
+def _staging_for(path: Path | str) -> Path:
+    if path == ":memory:":
+        return Path(tempfile.mkdtemp(prefix="risklab-staging-"))
+    return Path(path).resolve().parent / ".staging"
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database sandboxed: only the staging folder is readable, settings are locked.
+
+    Files reach DuckDB only through ``staging_dir(con)``, where the importer writes a
+    checked copy; user SQL can therefore never read or write the file system.
+    """
+    path = database_path(path)
+    staging = _staging_for(path)
+    staging.mkdir(parents=True, exist_ok=True)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = _LOCK_PID.search(text)
+            raise RiskLabError("error.db_locked", path=str(path), pid=f" (PID {pid.group(1)})" if pid else "") from None
+        raise RiskLabError("error.db_unreadable", path=str(path), detail=text.splitlines()[0]) from None
+    except duckdb.Error as exc:
+        raise RiskLabError("error.db_unreadable", path=str(path), detail=str(exc).splitlines()[0]) from None
+    con.execute(f"SET allowed_directories = [{_sql_string(str(staging) + os.sep)}]")
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    if not read_only:
+        con.execute(CATALOG_DDL)
+    return con
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def staging_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """The one folder this connection may read files from."""
+    allowed = con.execute("SELECT current_setting('allowed_directories')").fetchone()[0]
+    return Path(allowed[0])
+
+
+def quote_ident(name: str) -> str:
+    """A table or column name as a quoted SQL identifier (the only way names enter SQL)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def check_table_name(name: str) -> str:
+    """Return ``name`` if it is a valid new table name, else raise a clear error."""
+    if not _TABLE_NAME.match(name or ""):
+        raise RiskLabError("error.bad_table_name", name=name)
+    if name.lower() == CATALOG_SCHEMA:
+        raise RiskLabError("error.reserved_table", name=name)
+    return name
+
+
+def suggest_table_name(filename: str) -> str:
+    """A valid table name derived from a file name (``贷款 2023.csv`` -> ``贷款_2023``)."""
+    stem = Path(filename).stem
+    name = re.sub(r"[^A-Za-z0-9_\u4e00-\u9fff]+", "_", stem).strip("_")[:60] or "loans"
+    return name if _TABLE_NAME.match(name) else f"t_{name}"[:60]
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK on any error: all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def user_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The users' loan tables, alphabetically."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def require_table(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Return ``table`` if it exists, else raise ``error.no_table``."""
+    if table not in user_tables(con):
+        raise RiskLabError("error.no_table", table=table)
+    return table
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """``[(column, duckdb_type), ...]`` in table order."""
+    require_table(con, table)
+    return con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+
+
+def require_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
+    """Return ``column`` if ``table`` has it, else raise ``error.no_column``."""
+    if column not in {name for name, _ in table_columns(con, table)}:
+        raise RiskLabError("error.no_column", table=table, column=column)
+    return column
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Number of rows of a user table."""
+    require_table(con, table)
+    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
+
+
+def table_version(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """A number that changes whenever ``table`` is (re)imported: the key for UI caches."""
+    row = con.execute("SELECT max(id) FROM risklab.imports WHERE table_name = ?", [table]).fetchone()
+    return int(row[0] or 0)
+
+
+def record_import(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str,
+    source_file: str,
+    checksum: str,
+    rows: int,
+    columns: int,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    warnings: list[str] | None = None,
+) -> None:
+    """Add the catalog row of an import (call inside the import's transaction)."""
+    con.execute(
+        "INSERT INTO risklab.imports (table_name, source_file, checksum, rows, columns, encoding, delimiter, warnings)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [table, source_file, checksum, rows, columns, encoding, delimiter, json.dumps(warnings or [])],
+    )
+
+
+def forget_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop a table's saved roles and default definition (call inside a transaction)."""
+    con.execute("DELETE FROM risklab.column_roles WHERE table_name = ?", [table])
+    con.execute("DELETE FROM risklab.default_definitions WHERE table_name = ?", [table])
+
+
+def audit(con: duckdb.DuckDBPyConnection, action: str, table: str | None = None, **detail: object) -> None:
+    """Record that a user saved something."""
+    con.execute(
+        "INSERT INTO risklab.audit (action, table_name, detail) VALUES (?, ?, ?)",
+        [action, table, json.dumps(detail, default=str, ensure_ascii=False)],
+    )
+
+
+def catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per user table: rows, columns, source file, checksum, imported at."""
+    return con.execute(
+        """
+        WITH latest AS (
+            SELECT * FROM risklab.imports
+            QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY id DESC) = 1
+        )
+        SELECT t.table_name AS "table", coalesce(l.rows, t.estimated_size) AS rows, t.column_count AS columns,
+               l.source_file, l.checksum, l.imported_at
+        FROM duckdb_tables() t LEFT JOIN latest l ON l.table_name = t.table_name
+        WHERE t.schema_name = 'main' AND NOT t.temporary
+        ORDER BY t.table_name
+        """
+    ).df()
