@@ -245,3 +245,14 @@ def catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY t.table_name
         """
     ).df()
+
+
+def distinct_values(con: duckdb.DuckDBPyConnection, table: str, column: str, limit: int = 50) -> list[str]:
+    """The most frequent non-null values of a column, as text (for pick lists)."""
+    require_column(con, table, column)
+    rows = con.execute(
+        f"SELECT CAST({quote_ident(column)} AS VARCHAR) AS v, count(*) AS n FROM {quote_ident(table)} "
+        "WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [r[0] for r in rows]

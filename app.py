@@ -1,0 +1,40 @@
+"""Microcredit Risk Lab: page routing and the shared sidebar (active table, language)."""
+
+import streamlit as st
+
+import ui
+from analytics import store
+from analytics.i18n import LANGUAGES
+
+st.set_page_config(page_title="Microcredit Risk Lab", page_icon="📊", layout="wide")
+
+con = ui.db()
+with st.sidebar:
+    st.session_state["lang_choice"] = ui.lang()
+    st.radio(
+        ui.t("app.language"),
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        horizontal=True,
+        key="lang_choice",
+        on_change=lambda: st.session_state.update(lang=st.session_state["lang_choice"]),
+    )
+    tables = store.user_tables(con)
+    table = ui.active_table(con)
+    if tables:
+        st.session_state["table_choice"] = table
+        st.selectbox(
+            ui.t("app.dataset"),
+            tables,
+            key="table_choice",
+            on_change=lambda: st.session_state.update(table=st.session_state["table_choice"]),
+        )
+    else:
+        st.info(ui.t("app.no_tables"))
+    st.caption(ui.t("app.database", path=store.database_path()))
+
+pages = [
+    st.Page("pages/home.py", title=ui.t("nav.home"), icon="🏠", default=True),
+    st.Page("pages/data.py", title=ui.t("nav.data"), icon="🗂️", url_path="data"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,91 @@
+"""The Streamlit edge: the cached database, the language, the active table, error display.
+
+Pages import this module; ``analytics`` never does. Caches live here and are keyed by a
+table's version, so a new import invalidates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from analytics import demo, outcome, profile, roles, store
+from analytics.errors import RiskLabError
+from analytics.i18n import t as translate
+
+
+def lang() -> str:
+    """The chosen language code ("en" or "zh"), kept in a non-widget session key."""
+    return st.session_state.setdefault("lang", "en")
+
+
+def t(key: str, /, **params: object) -> str:
+    """Translate ``key`` into the session's language."""
+    return translate(key, lang(), **params)
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> duckdb.DuckDBPyConnection:
+    con = store.connect(path)
+    demo.ensure_demo(con)
+    return con
+
+
+def db() -> duckdb.DuckDBPyConnection:
+    """A cursor on the app's one sandboxed connection (one cursor per script run/thread).
+
+    On first start this builds the sample portfolio; a locked or foreign database file
+    stops the page with a plain message instead of a traceback.
+    """
+    path = str(store.database_path())
+    try:
+        with st.spinner(t("app.building_sample")):
+            return _database(path).cursor()
+    except RiskLabError as exc:
+        st.error(exc.message(lang()))
+        st.stop()
+
+
+def active_table(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The table chosen in the sidebar (None when the database has no tables)."""
+    tables = store.user_tables(con)
+    current = st.session_state.get("table")
+    if current not in tables:
+        current = "sample_loans" if "sample_loans" in tables else (tables[0] if tables else None)
+        st.session_state["table"] = current
+    return current
+
+
+def attempt(action: Callable[[], Any]) -> Any:
+    """Run ``action``; show a user error in the page's language and return None instead of raising."""
+    try:
+        return action()
+    except RiskLabError as exc:
+        st.error(exc.message(lang()))
+        return None
+
+
+def save(action: Callable[[], Any], done: str) -> bool:
+    """Run a saving ``action``; confirm with ``done`` or show the user error. True when saved."""
+    try:
+        action()
+    except RiskLabError as exc:
+        st.error(exc.message(lang()))
+        return False
+    st.success(done)
+    return True
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _profile(_con: duckdb.DuckDBPyConnection, table: str, version: int, table_roles: dict, defn: object):
+    return profile.profile_table(_con, table, roles=table_roles, defn=defn)
+
+
+def table_profile(con: duckdb.DuckDBPyConnection, table: str):
+    """The data-quality profile of ``table``, cached per table version, roles and default definition."""
+    table_roles = roles.table_roles(con, table)
+    defn = outcome.load_definition(con, table)
+    return _profile(con, table, store.table_version(con, table), table_roles, defn)
