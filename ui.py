@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
 from analytics import demo, outcome, profile, roles, store
@@ -59,10 +60,10 @@ def active_table(con: duckdb.DuckDBPyConnection) -> str | None:
     return current
 
 
-def attempt(action: Callable[[], Any]) -> Any:
-    """Run ``action``; show a user error in the page's language and return None instead of raising."""
+def attempt(action: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call ``action(*args, **kwargs)``; show a user error in the page's language and return None instead."""
     try:
-        return action()
+        return action(*args, **kwargs)
     except RiskLabError as exc:
         st.error(exc.message(lang()))
         return None
@@ -89,3 +90,24 @@ def table_profile(con: duckdb.DuckDBPyConnection, table: str):
     table_roles = roles.table_roles(con, table)
     defn = outcome.load_definition(con, table)
     return _profile(con, table, store.table_version(con, table), table_roles, defn)
+
+
+def column_frame(columns) -> pd.DataFrame:
+    """``[(name, type), ...]`` as a two-column table with translated headers."""
+    return pd.DataFrame(list(columns), columns=[t("data.column"), t("data.type")])
+
+
+def role_label(key: str) -> str:
+    """A column role in the user's words."""
+    return t(f"role.{key}")
+
+
+def download_csv(frame: pd.DataFrame, filename: str) -> None:
+    """A download button for what the page shows (UTF-8 with BOM, so Excel opens Chinese text correctly)."""
+    st.download_button(
+        t("data.download_csv"),
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        filename,
+        "text/csv",
+        key=f"dl_{filename}",
+    )

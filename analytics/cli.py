@@ -86,7 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; the database is unchanged by the unfinished command", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - the CLI promises one line, never a traceback
-        print(f"error: unexpected failure ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})", file=sys.stderr)
+    except Exception as exc:
+        print(
+            f"error: unexpected failure ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+            file=sys.stderr,
+        )
         return 1
     return 0

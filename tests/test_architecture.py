@@ -43,9 +43,7 @@ def _literal_keys(path):
                 yield node.args[0].value
 
 
-@pytest.mark.parametrize(
-    "path", [*UI_FILES, *sorted((PROJECT / "analytics").rglob("*.py"))], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", [*UI_FILES, *sorted((PROJECT / "analytics").rglob("*.py"))], ids=lambda p: p.name)
 def test_every_key_used_exists(path):
     unknown = [key for key in _literal_keys(path) if key not in TEXT]
     assert unknown == []
@@ -61,11 +59,30 @@ def test_pages_show_no_raw_strings():
                 continue
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in {
-                "title", "header", "subheader", "write", "markdown", "caption", "info", "warning", "error",
-                "success", "button", "text_input", "selectbox", "radio", "checkbox", "multiselect", "metric",
+                "title",
+                "header",
+                "subheader",
+                "write",
+                "markdown",
+                "caption",
+                "info",
+                "warning",
+                "error",
+                "success",
+                "button",
+                "text_input",
+                "selectbox",
+                "radio",
+                "checkbox",
+                "multiselect",
+                "metric",
             }:
                 for arg in node.args[:1]:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.search(r"[A-Za-z]{3}", arg.value):
+                    if (
+                        isinstance(arg, ast.Constant)
+                        and isinstance(arg.value, str)
+                        and re.search(r"[A-Za-z]{3}", arg.value)
+                    ):
                         offenders.append(f"{path.name}:{node.lineno} {arg.value!r}")
     assert offenders == []
 

@@ -1,0 +1,105 @@
+"""AppTest: every page runs in both languages, and the Data page's interactions work end to end."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import outcome, roles, store
+from tests.conftest import PROJECT
+
+PAGES = ["pages/home.py", "pages/data.py"]
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _db(demo_db):
+    """Read what the app saved (the app's connection lives in this process, so use a cursor of it)."""
+    import ui
+
+    return ui._database(str(demo_db)).cursor()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_error(app, page, lang):
+    app.session_state["lang"] = lang
+    app.switch_page(page).run()
+    assert not app.exception
+    assert not app.error
+    assert app.title
+
+
+def test_sidebar_has_table_picker_and_language(app):
+    assert "sample_loans" in app.sidebar.selectbox(key="table_choice").options
+    assert app.sidebar.radio(key="lang_choice").options == ["English", "简体中文"]
+    app.sidebar.radio(key="lang_choice").set_value("zh").run()
+    assert app.session_state["lang"] == "zh"
+    assert app.title[0].value == "小微信贷风险实验室"
+
+
+def test_import_an_uploaded_file(app, demo_db):
+    app.switch_page("pages/data.py").run()
+    content = b'loan_id,amount,default\nA1,"1,200",0\nA2,800,1\nA3,950,0\n'
+    app.file_uploader[0].set_value(("branch loans.csv", content, "text/csv")).run()
+    assert not app.exception
+    assert any("utf-8" in c.value for c in app.caption)
+    name_box = next(w for w in app.text_input if w.key and w.key.startswith("name_"))
+    assert name_box.value == "branch_loans"
+    next(b for b in app.button if b.key and b.key.startswith("import_")).click().run()
+    assert not app.exception
+    assert app.success[0].value == "Imported 3 rows into table branch_loans."
+    assert app.session_state["table"] == "branch_loans"
+    con = _db(demo_db)
+    assert con.execute('SELECT sum(amount) FROM "branch_loans"').fetchone()[0] == 2950
+    # importing the same name again without "replace" is refused with a clear message
+    app.file_uploader[0].set_value(("branch loans.csv", content, "text/csv")).run()
+    next(b for b in app.button if b.key and b.key.startswith("import_")).click().run()
+    assert "already" in app.error[0].value
+
+
+def test_save_edited_roles(app, demo_db):
+    app.switch_page("pages/data.py").run()
+    columns = [c for c, _ in store.table_columns(_db(demo_db), "sample_loans")]
+    row = columns.index("branch")
+    app.session_state["roles_sample_loans"] = {
+        "edited_rows": {row: {"role": "ignore"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    app.run()
+    app.button(key="save_roles").click().run()
+    assert not app.exception
+    assert app.success[0].value == "Roles saved for sample_loans."
+    assert roles.saved_roles(_db(demo_db), "sample_loans")["branch"] == "ignore"
+
+
+def test_save_a_dpd_default_definition(app, demo_db):
+    app.sidebar.selectbox(key="table_choice").set_value("sample_performance").run()
+    app.switch_page("pages/data.py").run()
+    app.radio(key="kind_sample_performance").set_value("dpd").run()
+    app.selectbox(key="defcol_sample_performance_dpd").set_value("days_past_due").run()
+    app.number_input(key="defdpd_sample_performance").set_value(60).run()
+    app.button(key="save_default").click().run()
+    assert not app.exception
+    assert app.success[0].value == "Default definition saved for sample_performance."
+    saved = outcome.load_definition(_db(demo_db), "sample_performance")
+    assert (saved.kind, saved.column, saved.threshold) == ("dpd", "days_past_due", 60)
+
+
+def test_sql_console_reads_and_refuses_writes(app):
+    app.switch_page("pages/data.py").run()
+    app.text_area(key="sql_text").set_value("SELECT count(*) AS n FROM sample_loans WHERE booked").run()
+    app.button(key="run_sql").click().run()
+    assert not app.exception
+    assert app.dataframe[-1].value["n"].iloc[0] > 20_000
+    app.text_area(key="sql_text").set_value("DELETE FROM sample_loans").run()
+    app.button(key="run_sql").click().run()
+    assert app.error[0].value == "the console is read-only: only SELECT queries are allowed, not DELETE"

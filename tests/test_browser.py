@@ -1,0 +1,188 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright against `streamlit run app.py`.
+
+They click through the main flows a user has, and save a screenshot of every page under
+``test-output/screenshots`` (look at them).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = PROJECT / "test-output" / "screenshots"
+TIMEOUT_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db_template, tmp_path_factory):
+    """The app served by `streamlit run` on a private copy of the demo database."""
+    db = tmp_path_factory.mktemp("browser") / "risklab.duckdb"
+    db.write_bytes(demo_db_template.read_bytes())
+    port = _free_port()
+    env = {**os.environ, "RISKLAB_DB": str(db)}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        server.kill()
+        pytest.fail("the app did not start: " + server.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Debian chromium is required (the README's test command installs it)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    yield tab
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_idle(page) -> None:
+    """Wait until Streamlit has finished the current rerun."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+
+
+def open_page(page, url: str, nav_label: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(nav_label, exact=True).click()
+    wait_idle(page)
+
+
+def test_home_shows_the_sample_portfolio(page, app_url):
+    page.goto(app_url)
+    page.get_by_text("Microcredit Risk Lab").first.wait_for()
+    page.get_by_text("sample_performance").first.wait_for()
+    page.get_by_text("Active table").first.wait_for()
+    wait_idle(page)
+    shot(page, "01_home")
+
+
+def test_upload_preview_and_import_a_gbk_file(page, app_url, tmp_path):
+    upload = tmp_path / "网点贷款.csv"
+    upload.write_bytes(
+        '贷款编号;贷款金额;违约;客户经理\nL1;"12,000";0;王芳\nL2;8000;1;李强\nL3;5000;0;王芳\n'.encode("gb18030")
+    )
+    page.goto(app_url)
+    open_page(page, app_url, "Data")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+    page.get_by_text("gb18030").first.wait_for()
+    wait_idle(page)
+    shot(page, "02_data_preview")
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("Imported 3 rows into table 网点贷款.").wait_for()
+    wait_idle(page)
+    shot(page, "03_data_imported")
+    # the new table is now the active one in the sidebar, and it is in the catalog
+    assert page.get_by_test_id("stSidebar").get_by_text("网点贷款").count() >= 1
+    page.get_by_role("tab", name="Tables & quality").click()
+    page.get_by_text("Data quality of 网点贷款").wait_for()
+    shot(page, "04_data_quality")
+
+
+def test_roles_default_definition_and_sql_tabs(page, app_url):
+    page.goto(app_url)
+    open_page(page, app_url, "Data")
+    page.get_by_role("tab", name="Column roles").click()
+    page.get_by_role("button", name="Save roles").wait_for()
+    shot(page, "05_data_roles")
+    page.get_by_role("button", name="Save roles").click()
+    page.get_by_text("Roles saved for sample_loans.").wait_for()
+    page.get_by_role("tab", name="Default definition").click()
+    page.get_by_role("button", name="Save default definition").wait_for()
+    shot(page, "06_data_default")
+    page.get_by_role("tab", name="SQL console").click()
+    editor = page.get_by_test_id("stTextArea").locator("textarea")
+    editor.fill("SELECT branch, count(*) AS loans FROM sample_loans GROUP BY branch ORDER BY branch")
+    editor.press("Control+Enter")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("rows in").first.wait_for()
+    shot(page, "07_data_sql")
+    editor.fill("DROP TABLE sample_loans")
+    editor.press("Control+Enter")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("the console is read-only: only SELECT queries are allowed, not DROP").wait_for()
+
+
+def test_language_switch_persists_across_pages(page, app_url):
+    page.goto(app_url)
+    page.get_by_test_id("stSidebar").get_by_text("简体中文").click()
+    page.get_by_text("小微信贷风险实验室").first.wait_for()
+    shot(page, "08_home_zh")
+    open_page(page, app_url, "数据")
+    page.get_by_role("tab", name="导入").wait_for()
+    shot(page, "09_data_zh")
+    open_page(page, app_url, "首页")
+    page.get_by_text("小微信贷风险实验室").first.wait_for()

@@ -1,0 +1,112 @@
+"""The command line contract, exercised as a user would: `python -m analytics ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import PROJECT
+
+
+def cli(*args: str, db=None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "analytics", *(["--db", str(db)] if db else []), *args]
+    return subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+
+
+def test_demo_builds_the_sample_portfolio_and_datasets(tmp_path):
+    result = cli("demo", db=tmp_path / "demo.duckdb")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["sample"]["applications"] >= 30_000
+    assert {"sample_loans", "sample_performance", "german_credit", "sba_loans"} <= set(summary["tables"])
+    tables = {t["table"]: t for t in json.loads(cli("tables", db=tmp_path / "demo.duckdb").stdout)}
+    assert tables["german_credit"] == {"table": "german_credit", "rows": 1000, "columns": 21}
+
+
+def test_import_tables_and_sql(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    loans = tmp_path / "贷款.csv"
+    loans.write_bytes("贷款编号,贷款金额,违约\nL1,1000,0\nL2,2500,1\n".encode("gb18030"))
+    result = cli("import", str(loans), "--table", "loans", db=db)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["table"] == "loans" and report["rows"] == 2 and report["encoding"] == "gb18030"
+    assert [c["name"] for c in report["columns"]] == ["贷款编号", "贷款金额", "违约"]
+    assert set(report) == {"table", "rows", "columns", "encoding", "delimiter", "warnings"}
+    assert json.loads(cli("tables", db=db).stdout) == [{"table": "loans", "rows": 2, "columns": 3}]
+    query = cli("sql", 'SELECT sum("贷款金额") AS total FROM loans', db=db)
+    assert query.returncode == 0 and query.stdout.splitlines() == ["total", "3500"]
+
+
+def test_existing_table_needs_replace(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    loans = tmp_path / "loans.csv"
+    loans.write_text("id,amount\n1,10\n")
+    assert cli("import", str(loans), db=db).returncode == 0
+    again = cli("import", str(loans), db=db)
+    assert again.returncode == 1 and again.stderr.startswith("error: ") and "--replace" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert cli("import", str(loans), "--replace", db=db).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(b"", "empty"), (b"\x00\x01\x02\xff\xfe" * 50, "binary")],
+)
+def test_bad_files_give_one_line_errors(tmp_path, content, needle):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    result = cli("import", str(bad), db=tmp_path / "risk.duckdb")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file_and_write_sql_are_refused(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    missing = cli("import", str(tmp_path / "nope.csv"), db=db)
+    assert missing.returncode == 1 and missing.stderr.startswith("error: ") and "nope.csv" in missing.stderr
+    write = cli("sql", "DROP TABLE x", db=db)
+    assert write.returncode == 1
+    assert write.stderr.strip() == "error: the console is read-only: only SELECT queries are allowed, not DROP"
+
+
+def test_locked_database_names_the_holder(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        start = time.time()
+        result = cli("tables", db=db)
+        assert time.time() - start < 30
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"error: the database {db} is in use by another program (PID {holder.pid}): close it "
+            "(e.g. stop the running app) or use another database with --db / RISKLAB_DB"
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_not_a_database_is_not_overwritten(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    db.write_text("this is a spreadsheet, not a database\n" * 100)
+    before = db.read_bytes()
+    result = cli("tables", db=db)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: the file {db} is not a Risk Lab (DuckDB) database")
+    assert db.read_bytes() == before
