@@ -42,7 +42,8 @@ def test_counts_form_equals_row_form(scored):
 
 def test_woe_iv_by_hand():
     goods, bads = np.array([400, 300, 100]), np.array([20, 30, 50])
-    woe, contrib = metrics.woe_iv(goods, bads)
+    woe, contributions = metrics.woe_iv(goods, bads)
+    assert contributions.sum() == pytest.approx(metrics.information_value(goods, bads), abs=1e-15)
     expected_woe = np.log(np.array([0.5, 0.375, 0.125]) / np.array([0.2, 0.3, 0.5]))
     assert woe == pytest.approx(expected_woe, abs=1e-12)
     assert metrics.information_value(goods, bads) == pytest.approx(
