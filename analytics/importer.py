@@ -1,0 +1,879 @@
+"""Reading loan files (CSV/TSV/TXT, Excel, Parquet, JSON lines) into DuckDB tables, all or nothing.
+
+Files never reach DuckDB directly: text is decoded in Python (UTF-8, UTF-8 with BOM,
+GB18030/GBK, UTF-16), written as a UTF-8 copy into the connection's staging folder and
+read there with ``read_csv``/``read_json``; Parquet is staged as is; Excel sheets are
+read with openpyxl and registered as an Arrow table. Text columns whose values are
+numbers written with thousands separators, decimal commas or percent signs are
+converted in SQL, each with a notice; columns whose values are mostly (at least half,
+but not all) numbers stay text, also with a notice. Empty or duplicate column names are renamed (``column_3``,
+``amount_2``) with a notice rather than refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from analytics import store
+from analytics.errors import Notice, RiskLabError
+
+MAX_UPLOAD_MB = 200
+DELIMITERS = (",", ";", "\t", "|")
+KIND_BY_EXTENSION = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
+_FALLBACK_ENCODINGS = ("cp1252", "big5", "shift_jis", "euc_kr")  # guessed (with a notice) when all else fails
+_SNIFF_CHARS = 64 * 1024
+_SNIFF_LINES = 200
+_CSV_OPTIONS = (
+    "header = true, quote = '\"', escape = '\"', comment = '', skip = 0, sample_size = -1, auto_detect = true"
+)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an import of the file would create: detected format, column types and the first rows."""
+
+    kind: str
+    encoding: str | None
+    delimiter: str | None
+    sheets: tuple[str, ...]
+    sheet: str | None
+    columns: tuple[tuple[str, str], ...]
+    rows: pd.DataFrame
+    warnings: tuple[Notice, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The table an import created, with the format it detected and its warnings."""
+
+    table: str
+    rows: int
+    columns: tuple[tuple[str, str], ...]
+    encoding: str | None
+    delimiter: str | None
+    warnings: tuple[Notice, ...]
+
+    def to_json(self) -> dict:
+        """The command line's JSON report."""
+        return {
+            "table": self.table,
+            "rows": self.rows,
+            "columns": [{"name": name, "type": kind} for name, kind in self.columns],
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "warnings": [str(w) for w in self.warnings],
+        }
+
+
+# --- number formats written as text: a registry, one record per format ----------------------------
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """A way numbers are written as text, recognised and converted in SQL.
+
+    ``pattern`` fully matches one trimmed value; ``compatible`` matches plain values that may
+    share the column (e.g. ``950`` next to ``12,345``); ``remove`` is stripped before the cast;
+    ``decimal_comma`` turns a remaining ``,`` into ``.``; ``fraction`` marks values with a
+    decimal part (the column then becomes DOUBLE, else BIGINT); the result is divided by ``scale``.
+    """
+
+    name: str
+    pattern: str
+    compatible: str | None
+    remove: str
+    decimal_comma: bool
+    fraction: str
+    scale: int
+    notice: str
+
+
+PLAIN_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+_INTEGER = r"[+-]?\d+"
+NUMBER_FORMATS = (
+    NumberFormat(
+        "thousands_comma", r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", PLAIN_NUMBER, ",", False, r"[.eE]", 1, "import.thousands"
+    ),
+    NumberFormat(
+        "thousands_space",
+        r"[+-]?\d{1,3}([ \x{00A0}\x{202F}]\d{3})+([.,]\d+)?",
+        PLAIN_NUMBER,
+        "[ \u00a0\u202f]",
+        True,
+        r"[.,eE]",
+        1,
+        "import.thousands",
+    ),
+    NumberFormat(
+        "decimal_comma", r"[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+", _INTEGER, r"\.", True, ",", 1, "import.decimal_comma"
+    ),
+    NumberFormat("percent", r"[+-]?(\d+(\.\d*)?|\.\d+)\s*[%％]", None, r"\s*[%％]", False, ".", 100, "import.percent"),
+)
+_NUMERIC_ANY = "(" + "|".join([PLAIN_NUMBER, *(f.pattern for f in NUMBER_FORMATS)]) + ")"
+
+
+# --- the source of an import ------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """An opened file: the SQL relation that reads it and what was detected on the way."""
+
+    kind: str
+    relation: str
+    params: list = field(default_factory=list)
+    names: list[str] | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheets: tuple[str, ...] = ()
+    sheet: str | None = None
+    text: str | None = None
+    notices: list[Notice] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The SELECT that produces the table, its column types and the notices about it."""
+
+    select: str
+    params: list
+    columns: tuple[tuple[str, str], ...]
+    rows: int
+    notices: tuple[Notice, ...]
+
+
+def preview_file(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    n: int = 20,
+) -> Preview:
+    """Detect the format of ``data`` and show the first ``n`` rows exactly as an import would create them."""
+    with _opened(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet) as source:
+        plan = _plan(con, source, filename)
+        rows = _duck(lambda: con.execute(f"{plan.select} LIMIT ?", [*plan.params, int(n)]).df(), source, filename)
+        return Preview(
+            kind=source.kind,
+            encoding=source.encoding,
+            delimiter=source.delimiter,
+            sheets=source.sheets,
+            sheet=source.sheet,
+            columns=plan.columns,
+            rows=rows,
+            warnings=plan.notices,
+        )
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    *,
+    table: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    replace: bool = False,
+) -> ImportResult:
+    """Import ``data`` as table ``table`` (default: from the file name) in one transaction.
+
+    On any failure every table and the catalog stay exactly as they were. An existing table
+    is only overwritten with ``replace=True``; its saved roles and default definition are
+    dropped when the new file has a different set of columns.
+    """
+    table = store.check_table_name(table or store.suggest_table_name(filename))
+    if not replace and table in store.user_tables(con):
+        raise RiskLabError("import.table_exists", table=table)
+    with _opened(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet) as source:
+        plan = _plan(con, source, filename)
+        name = store.quote_ident(table)
+        with store.transaction(con):
+            existed = table in store.user_tables(con)
+            if existed and not replace:
+                raise RiskLabError("import.table_exists", table=table)
+            old_columns = {c for c, _ in store.table_columns(con, table)} if existed else None
+            verb = "CREATE OR REPLACE TABLE" if existed else "CREATE TABLE"
+            _duck(lambda: con.execute(f"{verb} {name} AS {plan.select}", plan.params), source, filename)
+            columns = tuple(store.table_columns(con, table))
+            rows = store.row_count(con, table)
+            if old_columns != {c for c, _ in columns}:
+                store.forget_table(con, table)
+            store.record_import(
+                con,
+                table=table,
+                source_file=filename,
+                checksum=hashlib.sha256(data).hexdigest(),
+                rows=rows,
+                columns=len(columns),
+                encoding=source.encoding,
+                delimiter=source.delimiter,
+                warnings=[str(notice) for notice in plan.notices],
+            )
+    return ImportResult(table, rows, columns, source.encoding, source.delimiter, plan.notices)
+
+
+def import_path(con: duckdb.DuckDBPyConnection, path: str | Path, **kwargs: object) -> ImportResult:
+    """Import the file at ``path`` (see ``import_file``); the file name is its name."""
+    path = Path(path)
+    if not path.is_file():
+        raise RiskLabError("import.no_file", path=str(path))
+    _check_size(path.stat().st_size, path.name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RiskLabError("import.no_file", path=str(path)) from exc
+    return import_file(con, data, path.name, **kwargs)
+
+
+# --- opening a file -----------------------------------------------------------------------------------
+
+
+def _check_size(size: int, filename: str) -> None:
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise RiskLabError("import.too_large", file=filename, size=round(size / 1024 / 1024), limit=MAX_UPLOAD_MB)
+
+
+def file_kind(data: bytes, filename: str) -> tuple[str, tuple[Notice, ...]]:
+    """``csv`` | ``excel`` | ``parquet`` | ``json`` from the extension, else from the first bytes."""
+    extension = Path(filename).suffix.lower()
+    sniffed = "excel" if data[:4] == b"PK\x03\x04" else "parquet" if data[:4] == b"PAR1" else None
+    kind = KIND_BY_EXTENSION.get(extension)
+    if kind in ("csv", "json") and sniffed:
+        return sniffed, (Notice("import.kind_sniffed", file=filename, kind=sniffed),)
+    if kind:
+        return kind, ()
+    if sniffed:
+        return sniffed, ()
+    if extension == ".xls":
+        raise RiskLabError("import.xls", file=filename)
+    raise RiskLabError("import.unsupported", file=filename, extension=extension or "(none)")
+
+
+@contextlib.contextmanager
+def _opened(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+) -> Iterator[_Source]:
+    """Stage the file for DuckDB and yield how to read it; the staged copy is removed afterwards."""
+    _check_size(len(data), filename)
+    if not data.strip():
+        raise RiskLabError("import.empty", file=filename)
+    kind, notices = file_kind(data, filename)
+    staged: Path | None = None
+    view: str | None = None
+    try:
+        if kind == "excel":
+            view = f"_risklab_import_{uuid.uuid4().hex}"
+            source = _excel_source(con, data, filename, sheet, view)
+        else:
+            if kind in ("csv", "json"):
+                text, used, decode_notices = decode_text(data, filename, encoding)
+                notices = (*notices, *decode_notices)
+                payload = data if used == "utf-8" else text.encode("utf-8")
+            else:
+                text, used, payload = None, None, data
+            staged = store.staging_dir(con) / f"import-{uuid.uuid4().hex}.{kind}"
+            staged.write_bytes(payload)
+            if kind == "csv":
+                source = _csv_source(text, filename, staged, delimiter)
+            elif kind == "json":
+                source = _json_source(text, filename, staged)
+            else:
+                source = _parquet_source(data, filename, staged)
+            source.encoding = used
+        source.notices[:0] = notices
+        yield source
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+        if view is not None:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(view)
+
+
+def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tuple[str, str, tuple[Notice, ...]]:
+    """Decode a text file: ``(text, encoding used, notices)``; ``encoding`` overrides detection."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise RiskLabError("import.unknown_encoding", encoding=encoding) from None
+        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            name = "utf-8-sig"
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise RiskLabError("import.bad_encoding", file=filename, encoding=encoding, line=line) from None
+        return _check_text(text.removeprefix("\ufeff"), filename), name, ()
+    if data.startswith(codecs.BOM_UTF8):
+        return _strict(data, "utf-8-sig", filename), "utf-8-sig", ()
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return _strict(data, "utf-32", filename), "utf-32", ()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(data, "utf-16", filename), "utf-16", ()
+    if b"\x00" in data[:8192]:
+        raise RiskLabError("import.binary", file=filename)
+    with contextlib.suppress(UnicodeDecodeError):
+        return _check_text(data.decode("utf-8"), filename), "utf-8", ()
+    with contextlib.suppress(UnicodeDecodeError):
+        text = data.decode("gb18030")
+        if _looks_chinese(text):
+            return _check_text(text, filename), "gb18030", ()
+    return _guess_encoding(data, filename)
+
+
+def _strict(data: bytes, encoding: str, filename: str) -> str:
+    try:
+        return _check_text(data.decode(encoding).removeprefix("\ufeff"), filename)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RiskLabError("import.bad_encoding", file=filename, encoding=encoding, line=line) from None
+
+
+def _looks_chinese(text: str) -> bool:
+    """True when the non-ASCII characters are common (GB2312) Chinese, not Latin-1 read as GBK."""
+    non_ascii = [c for c in text[:200_000] if ord(c) > 127]
+    if not non_ascii:
+        return True
+    common = 0
+    for char in non_ascii:
+        with contextlib.suppress(UnicodeEncodeError):
+            char.encode("gb2312")
+            common += 1
+    return common >= 0.95 * len(non_ascii)
+
+
+def _guess_encoding(data: bytes, filename: str) -> tuple[str, str, tuple[Notice, ...]]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1_000_000], cp_isolation=list(_FALLBACK_ENCODINGS)).best()
+    if best is not None:
+        guessed = codecs.lookup(best.encoding).name
+        with contextlib.suppress(UnicodeDecodeError):
+            text = _check_text(data.decode(guessed), filename)
+            return text, guessed, (Notice("import.encoding_guessed", encoding=guessed),)
+    raise RiskLabError("import.undecodable", file=filename)
+
+
+def _check_text(text: str, filename: str) -> str:
+    """Refuse decoded 'text' that is really binary (control characters)."""
+    sample = text[:8192]
+    controls = sum(1 for c in sample if c < " " and c not in "\t\r\n\f")
+    if "\x00" in sample or controls > 0.01 * max(len(sample), 1):
+        raise RiskLabError("import.binary", file=filename)
+    return text
+
+
+def sniff_delimiter(text: str, prefer: str | None = None) -> str:
+    """The delimiter among , ; TAB | that splits the first lines into the same number (> 1) of fields."""
+    sample = text[:_SNIFF_CHARS]
+    if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    order = sorted(DELIMITERS, key=lambda d: d != prefer)
+    best: tuple[float, int, str] | None = None
+    for delimiter in order:
+        try:
+            counts = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r][:_SNIFF_LINES]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        agreement = sum(c == counts[0] for c in counts) / len(counts)
+        score = (agreement, counts[0], delimiter)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best else ","
+
+
+def _check_delimiter(delimiter: str) -> str:
+    delimiter = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(delimiter, delimiter)
+    if len(delimiter) != 1 or delimiter.isalnum() or delimiter in "\"'\r\n ":
+        raise RiskLabError("import.bad_delimiter", delimiter=delimiter)
+    return delimiter
+
+
+def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None) -> _Source:
+    if delimiter:
+        delimiter = _check_delimiter(delimiter)
+    else:
+        delimiter = sniff_delimiter(text, "\t" if filename.lower().endswith(".tsv") else None)
+    try:
+        header = next(csv.reader(io.StringIO(text[: 1024 * 1024]), delimiter=delimiter), [])
+    except csv.Error:
+        header = []
+    if not any(h.strip() for h in header):
+        raise RiskLabError("import.no_header", file=filename)
+    names, notices = unique_names(header)
+    relation = f"read_csv(?, delim = ?, names = ?, {_CSV_OPTIONS})"
+    return _Source(
+        kind="csv",
+        relation=relation,
+        params=[str(staged), delimiter, names],
+        names=names,
+        delimiter=delimiter,
+        text=text,
+        notices=notices,
+    )
+
+
+def _json_source(text: str, filename: str, staged: Path) -> _Source:
+    if text.lstrip()[:1] not in ("{", "["):
+        raise RiskLabError("import.json_unreadable", file=filename, detail="line 1 is not a JSON object")
+    relation = "read_json(?, format = 'auto', sample_size = -1)"
+    return _Source(kind="json", relation=relation, params=[str(staged)], text=text)
+
+
+def _parquet_source(data: bytes, filename: str, staged: Path) -> _Source:
+    if data[:4] != b"PAR1" or data[-4:] != b"PAR1":
+        raise RiskLabError("import.parquet_unreadable", file=filename, detail="no Parquet header/footer")
+    return _Source(kind="parquet", relation="read_parquet(?)", params=[str(staged)])
+
+
+def unique_names(names: list[object]) -> tuple[list[str], list[Notice]]:
+    """Column names made non-empty and unique (case-insensitively, as DuckDB needs), with notices."""
+    result: list[str] = []
+    notices: list[Notice] = []
+    taken = {str(n).lower() for n in names if n is not None and str(n) != ""}
+    seen: set[str] = set()
+    for position, raw in enumerate(names, start=1):
+        name = "" if raw is None else str(raw)
+        if name.strip() and name.lower() not in seen:
+            seen.add(name.lower())
+            result.append(name)
+            continue
+        base = name if name.strip() else "column"
+        suffix = position if not name.strip() else 2
+        while f"{base}_{suffix}".lower() in taken | seen:
+            suffix += 1
+        new = f"{base}_{suffix}"
+        seen.add(new.lower())
+        result.append(new)
+        key = "import.column_duplicate" if name.strip() else "import.column_unnamed"
+        notices.append(Notice(key, position=position, old=name, new=new))
+    return result, notices
+
+
+# --- Excel -------------------------------------------------------------------------------------------
+
+
+def excel_sheets(data: bytes, filename: str) -> tuple[str, ...]:
+    """The sheet names of an .xlsx workbook."""
+    workbook = _open_workbook(data, filename)
+    try:
+        return tuple(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def _open_workbook(data: bytes, filename: str):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
+
+
+def _excel_source(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, sheet: str | None, view: str) -> _Source:
+    workbook = _open_workbook(data, filename)
+    try:
+        sheets = tuple(workbook.sheetnames)
+        if not sheets:
+            raise RiskLabError("import.excel_unreadable", file=filename, detail="no sheets")
+        chosen = sheets[0] if sheet is None else sheet
+        if chosen not in sheets:
+            raise RiskLabError("import.no_sheet", file=filename, sheet=chosen, sheets=", ".join(sheets))
+        worksheet = workbook[chosen]
+        with contextlib.suppress(AttributeError):
+            worksheet.reset_dimensions()
+        try:
+            rows = [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+        except Exception as exc:  # a damaged sheet part
+            raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
+    finally:
+        workbook.close()
+    table, notices = sheet_table(rows, filename, chosen)
+    con.register(view, table)
+    return _Source(
+        kind="excel", relation=store.quote_ident(view), sheets=sheets, sheet=chosen, notices=notices, names=None
+    )
+
+
+def sheet_table(rows: list[tuple], filename: str, sheet: str) -> tuple[pa.Table, list[Notice]]:
+    """An Arrow table from a sheet's cell values: first row = header, fully empty rows and columns dropped."""
+    rows = [r for r in rows if any(_filled(v) for v in r)]
+    if not rows:
+        raise RiskLabError("import.empty_sheet", file=filename, sheet=sheet)
+    width = max(len(r) for r in rows)
+    grid = [tuple(r) + (None,) * (width - len(r)) for r in rows]
+    keep = [j for j in range(width) if any(_filled(r[j]) for r in grid)]
+    header = [grid[0][j] for j in keep]
+    names, notices = unique_names([_header_text(h) for h in header])
+    arrays = []
+    for j, name in zip(keep, names, strict=True):
+        array, mixed = _excel_column([r[j] for r in grid[1:]])
+        arrays.append(array)
+        if mixed:
+            notices.append(Notice("import.mixed_cells", column=name))
+    return pa.table(arrays, names=names), notices
+
+
+def _filled(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _header_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _excel_column(values: list[object]) -> tuple[pa.Array, bool]:
+    """One column as an Arrow array of one type; cells of mixed kinds become text (``True`` then)."""
+    values = [None if isinstance(v, str) and not v.strip() else v for v in values]
+    present = [v for v in values if v is not None]
+    kinds = {_cell_kind(v) for v in present}
+    if not kinds:
+        return pa.array(values, type=pa.string()), False
+    if kinds == {"bool"}:
+        return pa.array(values, type=pa.bool_()), False
+    if kinds == {"int"}:
+        return pa.array(values, type=pa.int64()), False
+    if kinds <= {"int", "float"}:
+        return pa.array([None if v is None else float(v) for v in values], type=pa.float64()), False
+    if kinds == {"datetime"}:
+        return pa.array(values, type=pa.timestamp("us")), False
+    if kinds == {"date"}:
+        return pa.array(values, type=pa.date32()), False
+    if kinds == {"time"}:
+        return pa.array(values, type=pa.time64("us")), False
+    return pa.array([None if v is None else _cell_text(v) for v in values], type=pa.string()), kinds != {"str"}
+
+
+def _cell_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int" if -(2**63) <= value < 2**63 else "other"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, dt.datetime):
+        return "datetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, dt.time):
+        return "time"
+    return "str" if isinstance(value, str) else "other"
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+# --- planning the SELECT ---------------------------------------------------------------------------------
+
+
+def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Plan:
+    """Read the whole file once for statistics and decide each column's conversion.
+
+    A CSV column whose values defeat DuckDB's type detection (e.g. two date formats) is
+    read as text, with a notice, and the plan is made again.
+    """
+    while True:
+        try:
+            return _plan_once(con, source, filename)
+        except duckdb.ConversionException as exc:
+            column = _conversion_column(str(exc), source)
+            if column is None:
+                raise _read_error(exc, source, filename) from None
+            source.types[column] = "VARCHAR"
+            source.notices.append(Notice("import.type_conflict", column=column, **_conversion_detail(str(exc))))
+        except duckdb.Error as exc:
+            raise _read_error(exc, source, filename) from None
+
+
+def _relation(source: _Source) -> tuple[str, list]:
+    if source.types:
+        relation = source.relation.replace("names = ?,", "names = ?, types = ?,", 1)
+        return relation, [*source.params, dict(source.types)]
+    return source.relation, list(source.params)
+
+
+def _plan_once(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Plan:
+    relation, params = _relation(source)
+    raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()]
+    if source.kind == "json" and raw == [("json", "JSON")]:
+        raise RiskLabError("import.json_unreadable", file=filename, detail=_json_problem(source) or "not JSON objects")
+    aliases, rename_notices = (list(source.names), []) if source.names else unique_names([n for n, _ in raw])
+    text_columns = {name for name, kind in raw if kind == "VARCHAR"}
+    stats = _column_stats(con, relation, params, raw, text_columns)
+    if stats["__rows"] == 0:
+        raise RiskLabError("import.no_rows", file=filename)
+    candidates: dict[str, NumberFormat] = {}
+    for name in (n for n, _ in raw if n in text_columns):
+        fmt = _number_format(stats[name])
+        if fmt is not None:
+            candidates[name] = fmt
+    converted = _verify(con, relation, params, candidates)
+    notices: list[Notice] = [*source.notices, *rename_notices]
+    expressions: list[str] = []
+    expression_params: list = []
+    for (name, _kind), alias in zip(raw, aliases, strict=True):
+        column = stats[name]
+        if column["filled"] == 0:
+            notices.append(Notice("import.empty_column", column=alias))
+        if name in converted:
+            fmt, expr, expr_params = converted[name]
+            expressions.append(f"{expr} AS {store.quote_ident(alias)}")
+            expression_params.extend(expr_params)
+            notices.append(Notice(fmt.notice, column=alias, example=column[fmt.name]))
+            continue
+        if name in text_columns and column["filled"]:
+            notices.extend(_text_notices(column, alias, force=name in candidates))
+        expressions.append(f"{store.quote_ident(name)} AS {store.quote_ident(alias)}")
+    select = f"SELECT {', '.join(expressions)} FROM {relation}"
+    all_params = [*expression_params, *params]
+    columns = tuple((r[0], r[1]) for r in con.execute(f"DESCRIBE {select}", all_params).fetchall())
+    return _Plan(select, all_params, columns, int(stats["__rows"]), tuple(notices))
+
+
+def _column_stats(
+    con: duckdb.DuckDBPyConnection, relation: str, params: list, raw: list[tuple[str, str]], text_columns: set[str]
+) -> dict:
+    """One scan: rows; per column non-empty count; per text column counts and examples of each number format."""
+    parts = ["count(*)"]
+    part_params: list = []
+    keys: list[tuple[str, str]] = [("__rows", "")]
+    for name, _kind in raw:
+        q = store.quote_ident(name)
+        if name not in text_columns:
+            parts.append(f"count({q})")
+            keys.append((name, "filled"))
+            continue
+        v = f"trim({q})"
+        filled = f"({q} IS NOT NULL AND {v} <> '')"
+        parts.append(f"count_if({filled})")
+        keys.append((name, "filled"))
+        checks = [("plain", PLAIN_NUMBER), ("integer", _INTEGER), ("numeric", _NUMERIC_ANY)]
+        checks += [(f.name, f.pattern) for f in NUMBER_FORMATS]
+        for key, pattern in checks:
+            parts.append(f"count_if(regexp_full_match({v}, ?))")
+            part_params.append(pattern)
+            keys.append((name, f"n_{key}"))
+        for fmt in NUMBER_FORMATS:
+            parts.append(f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))")
+            part_params.append(fmt.pattern)
+            keys.append((name, fmt.name))
+        parts.append(f"min({v}) FILTER (WHERE {filled} AND NOT regexp_full_match({v}, ?))")
+        part_params.append(_NUMERIC_ANY)
+        keys.append((name, "text_example"))
+        parts.append(f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))")
+        part_params.append(_NUMERIC_ANY)
+        keys.append((name, "numeric_example"))
+    values = con.execute(f"SELECT {', '.join(parts)} FROM {relation}", [*part_params, *params]).fetchone()
+    stats: dict = {"__rows": values[0]}
+    for (name, key), value in zip(keys[1:], values[1:], strict=True):
+        stats.setdefault(name, {})[key] = value
+    return stats
+
+
+def _number_format(column: dict) -> NumberFormat | None:
+    """The number format every non-empty value of a text column is written in, if any."""
+    filled = column["filled"]
+    if not filled:
+        return None
+    for fmt in NUMBER_FORMATS:
+        matched = column[f"n_{fmt.name}"]
+        compatible = 0
+        if fmt.compatible == PLAIN_NUMBER:
+            compatible = column["n_plain"]
+        elif fmt.compatible == _INTEGER:
+            compatible = column["n_integer"]
+        if matched and matched + compatible == filled:
+            return fmt
+    return None
+
+
+def _text_notices(column: dict, alias: str, *, force: bool = False) -> list[Notice]:
+    """Warn about a text column whose values are mostly (at least half) numbers, or numbers in mixed formats."""
+    numeric, filled = column["n_numeric"], column["filled"]
+    if 2 * numeric < filled or (column["n_plain"] == filled and not force):
+        return []
+    if numeric < filled:
+        return [
+            Notice(
+                "import.partly_numeric",
+                column=alias,
+                numeric=numeric,
+                total=filled,
+                example=column["text_example"],
+            )
+        ]
+    return [Notice("import.mixed_numeric", column=alias, example=column["numeric_example"])]
+
+
+def _verify(
+    con: duckdb.DuckDBPyConnection, relation: str, params: list, candidates: dict[str, NumberFormat]
+) -> dict[str, tuple[NumberFormat, str, list]]:
+    """Conversion expressions for the candidate columns, kept only if no filled value would be lost."""
+    if not candidates:
+        return {}
+    parts = [f"count_if(regexp_matches(trim({store.quote_ident(name)}), ?))" for name in candidates]
+    part_params = [fmt.fraction for fmt in candidates.values()]
+    fractions = con.execute(f"SELECT {', '.join(parts)} FROM {relation}", [*part_params, *params]).fetchone()
+    plans: dict[str, tuple[NumberFormat, str, list]] = {}
+    checks: list[str] = []
+    check_params: list = []
+    for (name, fmt), fraction in zip(candidates.items(), fractions, strict=True):
+        expr, expr_params = _conversion(name, fmt, "DOUBLE" if fraction or fmt.scale != 1 else "BIGINT")
+        plans[name] = (fmt, expr, expr_params)
+        q = store.quote_ident(name)
+        checks.append(f"count_if({q} IS NOT NULL AND trim({q}) <> '' AND {expr} IS NULL)")
+        check_params.extend(expr_params)
+    lost = con.execute(f"SELECT {', '.join(checks)} FROM {relation}", [*check_params, *params]).fetchone()
+    return {name: plan for (name, plan), n_lost in zip(plans.items(), lost, strict=True) if n_lost == 0}
+
+
+def _conversion(name: str, fmt: NumberFormat, sql_type: str) -> tuple[str, list]:
+    expr = f"regexp_replace(trim({store.quote_ident(name)}), ?, '', 'g')"
+    if fmt.decimal_comma:
+        expr = f"replace({expr}, ',', '.')"
+    expr = f"TRY_CAST({expr} AS {sql_type})"
+    if fmt.scale != 1:
+        expr = f"({expr} / {int(fmt.scale)})"
+    return expr, [fmt.remove]
+
+
+# --- turning DuckDB's errors into sentences the user can act on ---------------------------------------------
+
+_CONVERT_COLUMN = re.compile(r'Error when converting column "((?:[^"]|"")*)"')
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_CONVERT_VALUE = re.compile(r'Could not convert string "((?:[^"]|"")*)"')
+
+
+def _conversion_column(message: str, source: _Source) -> str | None:
+    match = _CONVERT_COLUMN.search(message)
+    if source.kind != "csv" or match is None:
+        return None
+    column = match.group(1)
+    if column not in (source.names or []) or column in source.types:
+        return None
+    return column
+
+
+def _conversion_detail(message: str) -> dict:
+    line = _CSV_LINE.search(message)
+    value = _CONVERT_VALUE.search(message)
+    return {"line": int(line.group(1)) if line else 0, "value": value.group(1) if value else ""}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^[A-Za-z ]+Error: ", "", text)
+    text = re.sub(r" in file \"[^\"]*\"| in file '[^']*'", "", text)
+    return text[:200]
+
+
+def _read_error(exc: duckdb.Error, source: _Source, filename: str) -> RiskLabError:
+    """The one-line error for a file DuckDB could not read."""
+    if source.kind == "csv":
+        bad = find_bad_line(source.text or "", source.delimiter or ",")
+        if bad is not None:
+            return RiskLabError(bad[0], file=filename, delimiter=source.delimiter, **bad[1])
+        line = _CSV_LINE.search(str(exc))
+        detail = f"line {line.group(1)}" if line else _first_line(exc)
+        return RiskLabError("import.csv_unreadable", file=filename, detail=detail)
+    if source.kind == "json":
+        return RiskLabError("import.json_unreadable", file=filename, detail=_json_problem(source) or _first_line(exc))
+    if source.kind == "parquet":
+        return RiskLabError("import.parquet_unreadable", file=filename, detail=_first_line(exc))
+    return RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc))
+
+
+def find_bad_line(text: str, delimiter: str) -> tuple[str, dict] | None:
+    """The first line whose field count differs from the header's, or with an unclosed quote."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    expected = None
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if expected is None:
+                expected = len(row)
+            elif len(row) != expected:
+                return "import.ragged", {"line": reader.line_num, "found": len(row), "expected": expected}
+    except csv.Error:
+        return "import.bad_quotes", {"line": reader.line_num}
+    return None
+
+
+def _json_problem(source: _Source) -> str | None:
+    for number, line in enumerate((source.text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            if number == 1 and line.lstrip().startswith("["):
+                return None
+            return f"line {number} is not valid JSON"
+        if not isinstance(value, dict):
+            return f"line {number} is not a JSON object"
+    return None
+
+
+def _duck(action, source: _Source, filename: str):
+    """Run one DuckDB call, turning its errors into a RiskLabError."""
+    try:
+        return action()
+    except duckdb.Error as exc:
+        if isinstance(exc, duckdb.TransactionException | duckdb.CatalogException):
+            raise RiskLabError("import.failed", file=filename, detail=_first_line(exc)) from None
+        raise _read_error(exc, source, filename) from None

@@ -1,0 +1,551 @@
+"""Every importer path: encodings, delimiters, number formats, Excel, Parquet, JSON lines,
+replace semantics, atomicity and each bad-input message the user reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from analytics import importer, store
+from analytics.errors import Notice, RiskLabError
+from analytics.importer import import_file, import_path, preview_file
+
+CHINESE = "贷款编号,贷款金额,违约,客户经理\nL001,5000,0,张三\nL002,12000,1,李四\nL003,800,0,王五\n"
+
+
+def rows(con, table: str) -> list[tuple]:
+    return con.execute(f"SELECT * FROM {store.quote_ident(table)} ORDER BY ALL").fetchall()
+
+
+def messages(result) -> list[str]:
+    return [str(w) for w in result.warnings]
+
+
+def error_text(con, data: bytes, filename: str, **kwargs) -> str:
+    with pytest.raises(RiskLabError) as err:
+        import_file(con, data, filename, **kwargs)
+    return str(err.value)
+
+
+# --- encodings -----------------------------------------------------------------------------------
+
+
+def test_utf8_csv_is_typed_and_catalogued(con):
+    data = b"loan_id,amount,rate,opened\nA1,1000,0.12,2023-01-31\nA2,2500,0.10,2023-02-28\n"
+    result = import_file(con, data, "loans 2023.csv")
+    assert result.table == "loans_2023"
+    assert (result.rows, result.encoding, result.delimiter) == (2, "utf-8", ",")
+    assert result.columns == (("loan_id", "VARCHAR"), ("amount", "BIGINT"), ("rate", "DOUBLE"), ("opened", "DATE"))
+    assert rows(con, "loans_2023") == [
+        ("A1", 1000, 0.12, dt.date(2023, 1, 31)),
+        ("A2", 2500, 0.10, dt.date(2023, 2, 28)),
+    ]
+    assert result.warnings == ()
+    entry = con.execute(
+        "SELECT source_file, checksum, rows, columns, encoding, delimiter FROM risklab.imports"
+    ).fetchall()
+    assert entry == [("loans 2023.csv", hashlib.sha256(data).hexdigest(), 2, 4, "utf-8", ",")]
+    assert list(store.staging_dir(con).iterdir()) == []
+
+
+def test_utf8_bom_is_stripped_from_the_first_column(con):
+    result = import_file(con, "\ufeffid,x\n1,2\n".encode(), "bom.csv")
+    assert result.encoding == "utf-8-sig"
+    assert result.columns[0] == ("id", "BIGINT")
+
+
+@pytest.mark.parametrize("codec", ["gbk", "gb18030"])
+def test_chinese_excel_export_in_gbk_keeps_chinese_names(con, codec):
+    result = import_file(con, CHINESE.encode(codec), "贷款台账.csv")
+    assert result.table == "贷款台账"
+    assert result.encoding == "gb18030"
+    assert [name for name, _ in result.columns] == ["贷款编号", "贷款金额", "违约", "客户经理"]
+    assert rows(con, "贷款台账") == [("L001", 5000, 0, "张三"), ("L002", 12000, 1, "李四"), ("L003", 800, 0, "王五")]
+
+
+def test_explicit_encoding_overrides_detection(con):
+    result = import_file(con, CHINESE.encode("gbk"), "a.csv", encoding="GBK")
+    assert result.encoding == "gbk"
+    assert result.columns[3] == ("客户经理", "VARCHAR")
+
+
+def test_utf16_with_bom(con):
+    result = import_file(con, CHINESE.encode("utf-16"), "u16.csv")
+    assert result.encoding == "utf-16"
+    assert result.columns[0] == ("贷款编号", "VARCHAR")
+    assert result.rows == 3
+
+
+def test_windows_1252_is_guessed_with_a_notice(con):
+    result = import_file(con, "name,city\nJosé Núñez,São Paulo\nFrançois,Zürich\n".encode("cp1252"), "latin.csv")
+    assert result.encoding == "cp1252"
+    assert rows(con, "latin")[0] == ("François", "Zürich")
+    assert messages(result) == [
+        "encoding cp1252 was guessed: check the preview and choose the encoding yourself if text looks wrong"
+    ]
+
+
+# --- delimiters and quoting ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_each_delimiter_is_detected(con, delimiter):
+    text = "\n".join(delimiter.join(r) for r in [["id", "amount", "name"], ["1", "100", "a"], ["2", "250", "b"]])
+    result = import_file(con, (text + "\n").encode(), "d.txt")
+    assert result.delimiter == delimiter
+    assert rows(con, "d") == [(1, 100, "a"), (2, 250, "b")]
+
+
+def test_tsv_and_explicit_delimiter(con):
+    assert import_file(con, b"a\tb\n1\t2\n", "t.tsv").delimiter == "\t"
+    result = import_file(con, b"a;b\n1;2\n", "e.csv", delimiter=";")
+    assert result.columns == (("a", "BIGINT"), ("b", "BIGINT"))
+
+
+def test_quoted_fields_keep_commas_quotes_and_newlines(con):
+    data = b'id,name,note\n1,"Zhang, San","said ""hi"""\n2,"Li\nSi",plain\n'
+    import_file(con, data, "q.csv")
+    assert rows(con, "q") == [(1, "Zhang, San", 'said "hi"'), (2, "Li\nSi", "plain")]
+
+
+# --- numbers written as text ------------------------------------------------------------------------------
+
+
+def test_thousands_separators_and_percentages_are_converted_with_notices(con):
+    data = (
+        b"id,amount,whole,spaced,rate\n"
+        b'1,"12,345.50","1,000",12 345,12.5%\n'
+        b'2,"1,000",950,1 000 000,3%\n'
+        b'3,980.25,"2,500,000",7,-0.5%\n'
+    )
+    result = import_file(con, data, "n.csv")
+    assert result.columns == (
+        ("id", "BIGINT"),
+        ("amount", "DOUBLE"),
+        ("whole", "BIGINT"),
+        ("spaced", "BIGINT"),
+        ("rate", "DOUBLE"),
+    )
+    assert rows(con, "n") == [
+        (1, 12345.5, 1000, 12345, 0.125),
+        (2, 1000.0, 950, 1000000, 0.03),
+        (3, 980.25, 2500000, 7, -0.005),
+    ]
+    assert messages(result) == [
+        "column 'amount': numbers with thousands separators (e.g. '1,000') were read as numbers",
+        "column 'whole': numbers with thousands separators (e.g. '1,000') were read as numbers",
+        "column 'spaced': numbers with thousands separators (e.g. '1 000 000') were read as numbers",
+        "column 'rate': percentages (e.g. '-0.5%') were converted to fractions (12.5% -> 0.125)",
+    ]
+
+
+def test_decimal_commas_with_semicolons(con):
+    result = import_file(con, b"id;betrag\n1;1.234,50\n2;7,25\n3;12\n", "eu.csv")
+    assert result.delimiter == ";"
+    assert rows(con, "eu") == [(1, 1234.5), (2, 7.25), (3, 12.0)]
+    assert messages(result) == ["column 'betrag': numbers with a decimal comma (e.g. '1.234,50') were read as numbers"]
+
+
+def test_partly_numeric_column_stays_text_with_a_notice(con):
+    data = b'id,amount,grade\n1,"12,345.50",A\n2,n/a,B\n3,"1,000",C\n'
+    result = import_file(con, data, "p.csv")
+    assert dict(result.columns)["amount"] == "VARCHAR"
+    assert rows(con, "p")[1] == (2, "n/a", "B")
+    assert messages(result) == [
+        "column 'amount' was kept as text: 2 of 3 values look like numbers but others do not (e.g. 'n/a'); "
+        "clean them and import again if it should be numeric"
+    ]
+
+
+def test_mixed_number_formats_stay_text(con):
+    result = import_file(con, b"id,rate\n1,12.5%\n2,0.13\n", "m.csv")
+    assert dict(result.columns)["rate"] == "VARCHAR"
+    assert messages(result) == [
+        "column 'rate' was kept as text: its numbers are written in mixed formats (e.g. '0.13'); "
+        "use one format and import again if it should be numeric"
+    ]
+
+
+def test_leading_zero_codes_stay_text_silently(con):
+    result = import_file(con, b"branch,n\n007,1\n012,2\n", "z.csv")
+    assert result.columns[0] == ("branch", "VARCHAR")
+    assert rows(con, "z") == [("007", 1), ("012", 2)]
+    assert result.warnings == ()
+
+
+def test_column_with_conflicting_dates_is_read_as_text(con):
+    result = import_file(con, b"id,opened\n1,2023-01-05\n2,2023/1/6\n", "dates.csv")
+    assert dict(result.columns)["opened"] == "VARCHAR"
+    assert rows(con, "dates") == [(1, "2023-01-05"), (2, "2023/1/6")]
+    assert messages(result) == [
+        "column 'opened' was kept as text: its values do not share one type (e.g. '2023-01-05' on line 2)"
+    ]
+
+
+def test_empty_unnamed_and_duplicate_columns_are_warned_and_renamed(con):
+    result = import_file(con, b"id,,amount,Amount,memo\n1,x,10,11,\n2,y,20,21,\n", "r.csv")
+    assert [name for name, _ in result.columns] == ["id", "column_2", "amount", "Amount_2", "memo"]
+    assert messages(result) == [
+        "column 2 has no name: named it 'column_2'",
+        "column 4: the name 'Amount' is used twice, renamed to 'Amount_2'",
+        "column 'memo' is entirely empty",
+    ]
+
+
+# --- Excel, Parquet, JSON lines ----------------------------------------------------------------------------
+
+
+def xlsx_bytes(path) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "贷款明细"
+    sheet.append(["贷款编号", "贷款金额", "放款日期", "利率", "备注", None])
+    sheet.append(["L001", 5000, dt.datetime(2023, 1, 5), "12.5%", "ok", None])
+    sheet.append(["L002", 12000.5, dt.datetime(2023, 2, 6), "8%", 7, None])
+    sheet.append([None, None, None, None, None, None])
+    summary = workbook.create_sheet("汇总")
+    summary.append(["网点", "笔数"])
+    summary.append(["城关", 2])
+    workbook.save(path)
+    return path.read_bytes()
+
+
+def test_xlsx_first_sheet_by_default_with_chinese_names(con, tmp_path):
+    data = xlsx_bytes(tmp_path / "台账.xlsx")
+    preview = preview_file(con, data, "台账.xlsx")
+    assert (preview.kind, preview.sheets, preview.sheet) == ("excel", ("贷款明细", "汇总"), "贷款明细")
+    assert (preview.encoding, preview.delimiter) == (None, None)
+    result = import_file(con, data, "台账.xlsx")
+    assert result.columns == (
+        ("贷款编号", "VARCHAR"),
+        ("贷款金额", "DOUBLE"),
+        ("放款日期", "TIMESTAMP"),
+        ("利率", "DOUBLE"),
+        ("备注", "VARCHAR"),
+    )
+    assert rows(con, "台账") == [
+        ("L001", 5000.0, dt.datetime(2023, 1, 5), 0.125, "ok"),
+        ("L002", 12000.5, dt.datetime(2023, 2, 6), 0.08, "7"),
+    ]
+    assert messages(result) == [
+        "column '备注' mixes numbers or dates with text in the sheet: it was read as text",
+        "column '利率': percentages (e.g. '12.5%') were converted to fractions (12.5% -> 0.125)",
+        "column '备注' was kept as text: 1 of 2 values look like numbers but others do not (e.g. 'ok'); "
+        "clean them and import again if it should be numeric",
+    ]
+
+
+def test_xlsx_sheet_choice_and_wrong_sheet(con, tmp_path):
+    data = xlsx_bytes(tmp_path / "book.xlsx")
+    result = import_file(con, data, "book.xlsx", sheet="汇总", table="网点汇总")
+    assert rows(con, "网点汇总") == [("城关", 2)]
+    assert result.columns == (("网点", "VARCHAR"), ("笔数", "BIGINT"))
+    assert error_text(con, data, "book.xlsx", sheet="Sheet9") == (
+        "book.xlsx has no sheet named 'Sheet9': choose one of 贷款明细, 汇总"
+    )
+
+
+def test_xlsx_detected_from_content_without_extension(con, tmp_path):
+    data = xlsx_bytes(tmp_path / "book.xlsx")
+    assert preview_file(con, data, "download").kind == "excel"
+
+
+def test_parquet(con):
+    table = pa.table({"id": ["a", "b"], "amount": [1.5, 2.5], "default": [0, 1], "when": [dt.date(2024, 1, 1)] * 2})
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    result = import_file(con, buffer.getvalue(), "p.parquet")
+    assert (result.encoding, result.delimiter) == (None, None)
+    assert result.columns == (("id", "VARCHAR"), ("amount", "DOUBLE"), ("default", "BIGINT"), ("when", "DATE"))
+    assert rows(con, "p") == [("a", 1.5, 0, dt.date(2024, 1, 1)), ("b", 2.5, 1, dt.date(2024, 1, 1))]
+
+
+def test_json_lines(con):
+    data = '{"贷款编号": "L1", "金额": 100, "利率": "5%"}\n{"贷款编号": "L2", "金额": 250.5, "利率": "6.5%"}\n'
+    result = import_file(con, data.encode(), "loans.jsonl")
+    assert (result.encoding, result.delimiter) == ("utf-8", None)
+    assert rows(con, "loans") == [("L1", 100.0, 0.05), ("L2", 250.5, 0.065)]
+
+
+# --- preview == import -----------------------------------------------------------------------------------------
+
+
+def test_preview_shows_exactly_what_the_import_creates(con):
+    body = "".join(f'{i},"{i * 1000:,}",{i % 7}%\n' for i in range(1, 51))
+    data = ("贷款编号,贷款金额,利率\n" + body).encode("gb18030")
+    preview = preview_file(con, data, "x.csv", n=5)
+    result = import_file(con, data, "x.csv")
+    assert preview.columns == result.columns
+    assert (preview.kind, preview.encoding, preview.delimiter) == ("csv", result.encoding, result.delimiter)
+    assert [str(w) for w in preview.warnings] == messages(result)
+    table = con.execute("SELECT * FROM x ORDER BY 贷款编号 LIMIT 5").df()
+    pd.testing.assert_frame_equal(preview.rows, table)
+
+
+def test_to_json_matches_the_command_line_contract(con):
+    result = import_file(con, b'id,amt\n1,"1,000"\n', "j.csv")
+    assert result.to_json() == {
+        "table": "j",
+        "rows": 1,
+        "columns": [{"name": "id", "type": "BIGINT"}, {"name": "amt", "type": "BIGINT"}],
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "warnings": ["column 'amt': numbers with thousands separators (e.g. '1,000') were read as numbers"],
+    }
+    assert result.warnings == (Notice("import.thousands", column="amt", example="1,000"),)
+
+
+def test_import_path_uses_the_file_name(con, tmp_path):
+    path = tmp_path / "客户 名单.csv"
+    path.write_bytes(CHINESE.encode("gbk"))
+    result = import_path(con, path, table="clients")
+    assert (result.table, result.rows) == ("clients", 3)
+    assert con.execute("SELECT source_file FROM risklab.imports").fetchone()[0] == "客户 名单.csv"
+
+
+# --- replace and atomicity -------------------------------------------------------------------------------------------
+
+
+def save_role(con, table: str) -> None:
+    con.execute("INSERT INTO risklab.column_roles VALUES (?, 'id', 'loan_id')", [table])
+    con.execute(
+        "INSERT INTO risklab.default_definitions (table_name, kind, column_name, params) VALUES (?, 'flag', 'd', '{}')",
+        [table],
+    )
+
+
+def saved(con, table: str) -> tuple[int, int]:
+    roles = con.execute("SELECT count(*) FROM risklab.column_roles WHERE table_name = ?", [table]).fetchone()[0]
+    default = con.execute("SELECT count(*) FROM risklab.default_definitions WHERE table_name = ?", [table]).fetchone()
+    return roles, default[0]
+
+
+def test_existing_table_needs_replace(con):
+    import_file(con, b"id,d\n1,0\n", "t.csv")
+    assert error_text(con, b"id,d\n2,1\n", "t.csv") == (
+        "a table named 't' already exists: choose another table name, or use --replace (command line) "
+        "/ tick the replace box to overwrite it"
+    )
+    assert rows(con, "t") == [(1, 0)]
+
+
+def test_replace_keeps_roles_when_the_columns_stay(con):
+    import_file(con, b"id,d\n1,0\n", "t.csv")
+    save_role(con, "t")
+    import_file(con, b"id,d\n2,1\n3,0\n", "t.csv", replace=True)
+    assert rows(con, "t") == [(2, 1), (3, 0)]
+    assert saved(con, "t") == (1, 1)
+    assert store.table_version(con, "t") == 2
+    import_file(con, b"id,other\n4,x\n", "t.csv", replace=True)
+    assert saved(con, "t") == (0, 0)
+    assert store.table_columns(con, "t") == [("id", "BIGINT"), ("other", "VARCHAR")]
+
+
+def test_a_failure_inside_the_transaction_changes_nothing(con, monkeypatch):
+    import_file(con, b"id,d\n1,0\n", "t.csv")
+    save_role(con, "t")
+    before = con.execute("SELECT * FROM risklab.imports").fetchall()
+
+    def broken(*args, **kwargs):
+        raise RiskLabError("import.failed", file="t.csv", detail="disk full")
+
+    monkeypatch.setattr(store, "record_import", broken)
+    with pytest.raises(RiskLabError):
+        import_file(con, b"id,other\n2,x\n3,y\n", "t.csv", replace=True)
+    assert rows(con, "t") == [(1, 0)]
+    assert store.table_columns(con, "t") == [("id", "BIGINT"), ("d", "BIGINT")]
+    assert con.execute("SELECT * FROM risklab.imports").fetchall() == before
+    assert saved(con, "t") == (1, 1)
+    with pytest.raises(RiskLabError):
+        import_file(con, b"x,y\n1,2\n", "new.csv")
+    assert store.user_tables(con) == ["t"]
+
+
+def test_a_bad_file_with_replace_leaves_the_old_table(con):
+    import_file(con, b"id,d\n1,0\n", "t.csv")
+    with pytest.raises(RiskLabError):
+        import_file(con, b"id,d\n1,0\n2,1,9\n", "t.csv", replace=True)
+    assert rows(con, "t") == [(1, 0)]
+    assert con.execute("SELECT count(*) FROM risklab.imports").fetchone()[0] == 1
+    assert list(store.staging_dir(con).iterdir()) == []
+
+
+# --- bad input: the exact sentence the user reads ------------------------------------------------------------------
+
+
+def corrupt_xlsx() -> bytes:
+    return b"PK\x03\x04" + b"\x00" * 40
+
+
+BAD_INPUT = [
+    ("empty", b"", "a.csv", {}, "a.csv is empty: choose a file with a header row and at least one row of data"),
+    ("blank", b"  \r\n", "a.csv", {}, "a.csv is empty: choose a file with a header row and at least one row of data"),
+    (
+        "header only",
+        b"id,amount\n",
+        "a.csv",
+        {},
+        "a.csv has column names but no data rows: choose a file with at least one loan",
+    ),
+    (
+        "binary",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "a.csv",
+        {},
+        "a.csv is not a text file: save it as CSV (UTF-8) or choose an Excel (.xlsx), Parquet or JSON lines file",
+    ),
+    (
+        "ragged",
+        b"id,amount\n1,2\n3,4\n5,6,7\n8,9\n",
+        "a.csv",
+        {},
+        "line 4 of a.csv has 3 fields but the header has 2: fix that line (quote values that contain the "
+        "delimiter ',') or choose another delimiter, then import again",
+    ),
+    (
+        "short row",
+        b"id;amount;name\n1;2;x\n3;4\n",
+        "a.csv",
+        {},
+        "line 3 of a.csv has 2 fields but the header has 3: fix that line (quote values that contain the "
+        "delimiter ';') or choose another delimiter, then import again",
+    ),
+    (
+        "unclosed quote",
+        b'id,name\n1,"Zhang\n2,Li\n',
+        "a.csv",
+        {},
+        'line 3 of a.csv has a quoted field that is never closed: add the missing " and import again',
+    ),
+    (
+        "wrong encoding",
+        "id,name\n1,x\n2,张三\n".encode("gbk"),
+        "a.csv",
+        {"encoding": "utf-8"},
+        "a.csv is not valid utf-8 text (undecodable bytes on line 3): choose the right encoding (e.g. utf-8 or "
+        "gb18030) or leave it to automatic detection",
+    ),
+    (
+        "unknown encoding",
+        b"id\n1\n",
+        "a.csv",
+        {"encoding": "klingon"},
+        "'klingon' is not a known encoding: use e.g. utf-8, utf-8-sig, gb18030 or utf-16",
+    ),
+    (
+        "bad delimiter",
+        b"id\n1\n",
+        "a.csv",
+        {"delimiter": "ab"},
+        "'ab' cannot be a delimiter: use one character such as , ; | or a tab",
+    ),
+    (
+        "no header",
+        b"\nid,amount\n1,2\n",
+        "a.csv",
+        {},
+        "the first line of a.csv is empty: the first line must hold the column names",
+    ),
+    (
+        "corrupt xlsx",
+        corrupt_xlsx(),
+        "a.xlsx",
+        {},
+        "a.xlsx could not be opened as an Excel workbook (File is not a zip file): save it again as .xlsx in "
+        "Excel and retry",
+    ),
+    (
+        "corrupt parquet",
+        b"PAR1 not really PAR1",
+        "a.parquet",
+        {},
+        "a.parquet is not a readable Parquet file (Footer length error): export it again, or import it as CSV",
+    ),
+    (
+        "truncated parquet",
+        b"PAR1\x15\x04",
+        "a.parquet",
+        {},
+        "a.parquet is not a readable Parquet file (no Parquet header/footer): export it again, or import it as CSV",
+    ),
+    (
+        "malformed json",
+        b'{"a": 1}\n{"a": 2, "b": x}\n',
+        "a.jsonl",
+        {},
+        "a.jsonl could not be read as JSON lines (line 2 is not valid JSON): each line must be one JSON object",
+    ),
+    (
+        "json not objects",
+        b"1\n2\n",
+        "a.ndjson",
+        {},
+        "a.ndjson could not be read as JSON lines (line 1 is not a JSON object): each line must be one JSON object",
+    ),
+    (
+        "unsupported",
+        b"%PDF-1.4",
+        "a.pdf",
+        {},
+        "a.pdf: unsupported file type '.pdf'; import a CSV/TSV/TXT, Excel (.xlsx), Parquet or JSON lines file",
+    ),
+    (
+        "old excel",
+        b"\xd0\xcf\x11\xe0",
+        "a.xls",
+        {},
+        "a.xls is an old Excel .xls file: open it in Excel, save it as .xlsx (or CSV UTF-8) and import that",
+    ),
+    (
+        "bad table name",
+        b"id\n1\n",
+        "a.csv",
+        {"table": "1 bad"},
+        "'1 bad' cannot be a table name: use letters, digits, _ or Chinese characters (at most 60)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "kwargs", "message"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
+def test_bad_input_message(con, data, filename, kwargs, message):
+    assert error_text(con, data, filename, **kwargs) == message
+    assert store.user_tables(con) == []
+    assert list(store.staging_dir(con).iterdir()) == []
+
+
+def test_empty_sheet(con, tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "空"
+    workbook.save(tmp_path / "e.xlsx")
+    assert error_text(con, (tmp_path / "e.xlsx").read_bytes(), "e.xlsx") == (
+        "sheet '空' of e.xlsx is empty: choose another sheet"
+    )
+
+
+def test_too_large(con, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_UPLOAD_MB", 1)
+    data = b"id\n" + b"1\n" * 800_000
+    assert error_text(con, data, "big.csv") == (
+        "big.csv is 2 MB, more than the 1 MB limit: split it into smaller files or convert it to Parquet"
+    )
+
+
+def test_missing_path(con, tmp_path):
+    with pytest.raises(RiskLabError) as err:
+        import_path(con, tmp_path / "nope.csv")
+    assert str(err.value) == f"there is no readable file {tmp_path / 'nope.csv'}: check the path and try again"
+
+
+def test_messages_exist_in_chinese(con):
+    with pytest.raises(RiskLabError) as err:
+        import_file(con, b"", "a.csv")
+    assert err.value.message("zh") == "a.csv 是空文件：请选择包含表头和至少一行数据的文件"
