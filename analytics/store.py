@@ -1,7 +1,7 @@
 """The working store: one sandboxed DuckDB connection factory and the Risk Lab catalog.
 
 User loan tables live in the ``main`` schema; the catalog (imports, column roles,
-default definitions, audit) lives in the ``risklab`` schema of the same file, so
+default definitions, audit) lives in the ``risklab_catalog`` schema of the same file, so
 everything a user saves survives a restart and travels with the database.
 """
 
@@ -22,15 +22,15 @@ from analytics.errors import RiskLabError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "risklab.duckdb"
-CATALOG_SCHEMA = "risklab"
+CATALOG_SCHEMA = "risklab_catalog"
 MEMORY_LIMIT = "2GB"
 
 CATALOG_DDL = """
-CREATE SCHEMA IF NOT EXISTS risklab;
-CREATE SEQUENCE IF NOT EXISTS risklab.import_id;
-CREATE SEQUENCE IF NOT EXISTS risklab.audit_id;
-CREATE TABLE IF NOT EXISTS risklab.imports (
-    id BIGINT PRIMARY KEY DEFAULT nextval('risklab.import_id'),
+CREATE SCHEMA IF NOT EXISTS risklab_catalog;
+CREATE SEQUENCE IF NOT EXISTS risklab_catalog.import_id;
+CREATE SEQUENCE IF NOT EXISTS risklab_catalog.audit_id;
+CREATE TABLE IF NOT EXISTS risklab_catalog.imports (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.import_id'),
     table_name VARCHAR NOT NULL,
     source_file VARCHAR,
     checksum VARCHAR,
@@ -41,21 +41,21 @@ CREATE TABLE IF NOT EXISTS risklab.imports (
     warnings JSON,
     imported_at TIMESTAMP DEFAULT current_timestamp
 );
-CREATE TABLE IF NOT EXISTS risklab.column_roles (
+CREATE TABLE IF NOT EXISTS risklab_catalog.column_roles (
     table_name VARCHAR NOT NULL,
     column_name VARCHAR NOT NULL,
     role VARCHAR NOT NULL,
     PRIMARY KEY (table_name, column_name)
 );
-CREATE TABLE IF NOT EXISTS risklab.default_definitions (
+CREATE TABLE IF NOT EXISTS risklab_catalog.default_definitions (
     table_name VARCHAR PRIMARY KEY,
     kind VARCHAR NOT NULL,
     column_name VARCHAR NOT NULL,
     params JSON NOT NULL,
     saved_at TIMESTAMP DEFAULT current_timestamp
 );
-CREATE TABLE IF NOT EXISTS risklab.audit (
-    id BIGINT PRIMARY KEY DEFAULT nextval('risklab.audit_id'),
+CREATE TABLE IF NOT EXISTS risklab_catalog.audit (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.audit_id'),
     saved_at TIMESTAMP DEFAULT current_timestamp,
     action VARCHAR NOT NULL,
     table_name VARCHAR,
@@ -192,7 +192,7 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def table_version(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """A number that changes whenever ``table`` is (re)imported: the key for UI caches."""
-    row = con.execute("SELECT max(id) FROM risklab.imports WHERE table_name = ?", [table]).fetchone()
+    row = con.execute("SELECT max(id) FROM risklab_catalog.imports WHERE table_name = ?", [table]).fetchone()
     return int(row[0] or 0)
 
 
@@ -210,7 +210,8 @@ def record_import(
 ) -> None:
     """Add the catalog row of an import (call inside the import's transaction)."""
     con.execute(
-        "INSERT INTO risklab.imports (table_name, source_file, checksum, rows, columns, encoding, delimiter, warnings)"
+        "INSERT INTO risklab_catalog.imports"
+        " (table_name, source_file, checksum, rows, columns, encoding, delimiter, warnings)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [table, source_file, checksum, rows, columns, encoding, delimiter, json.dumps(warnings or [])],
     )
@@ -218,14 +219,14 @@ def record_import(
 
 def forget_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop a table's saved roles and default definition (call inside a transaction)."""
-    con.execute("DELETE FROM risklab.column_roles WHERE table_name = ?", [table])
-    con.execute("DELETE FROM risklab.default_definitions WHERE table_name = ?", [table])
+    con.execute("DELETE FROM risklab_catalog.column_roles WHERE table_name = ?", [table])
+    con.execute("DELETE FROM risklab_catalog.default_definitions WHERE table_name = ?", [table])
 
 
 def audit(con: duckdb.DuckDBPyConnection, action: str, table: str | None = None, **detail: object) -> None:
     """Record that a user saved something."""
     con.execute(
-        "INSERT INTO risklab.audit (action, table_name, detail) VALUES (?, ?, ?)",
+        "INSERT INTO risklab_catalog.audit (action, table_name, detail) VALUES (?, ?, ?)",
         [action, table, json.dumps(detail, default=str, ensure_ascii=False)],
     )
 
@@ -235,7 +236,7 @@ def catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(
         """
         WITH latest AS (
-            SELECT * FROM risklab.imports
+            SELECT * FROM risklab_catalog.imports
             QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY id DESC) = 1
         )
         SELECT t.table_name AS "table", coalesce(l.rows, t.estimated_size) AS rows, t.column_count AS columns,
