@@ -268,9 +268,9 @@ def save_definition(con: duckdb.DuckDBPyConnection, table: str, defn: DefaultDef
     if defn.kind == "classification" and known == 0:
         raise RiskLabError("outcome.labels_not_found", column=defn.column, found=_top_values(con, table, defn.column))
     with store.transaction(con):
-        con.execute("DELETE FROM risklab.default_definitions WHERE table_name = ?", [table])
+        con.execute("DELETE FROM risklab_catalog.default_definitions WHERE table_name = ?", [table])
         con.execute(
-            "INSERT INTO risklab.default_definitions (table_name, kind, column_name, params) VALUES (?, ?, ?, ?)",
+            "INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) VALUES (?, ?, ?, ?)",
             [table, defn.kind, defn.column, json.dumps(defn.params(), ensure_ascii=False, default=str)],
         )
         store.audit(con, "save_default_definition", table, **defn.to_dict())
@@ -279,7 +279,7 @@ def save_definition(con: duckdb.DuckDBPyConnection, table: str, defn: DefaultDef
 def load_definition(con: duckdb.DuckDBPyConnection, table: str) -> DefaultDefinition | None:
     """The saved default definition of ``table``, or None."""
     rows = con.execute(
-        "SELECT kind, column_name, params FROM risklab.default_definitions WHERE table_name = ?", [table]
+        "SELECT kind, column_name, params FROM risklab_catalog.default_definitions WHERE table_name = ?", [table]
     ).fetchall()
     if not rows:
         return None

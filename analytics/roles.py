@@ -3,7 +3,7 @@
 ``ROLES`` is the registry: one record per canonical role key with the kind of column it expects and
 the name patterns that suggest it. Detection scores every pattern against a column name and keeps the
 best match whose kind fits the column's type; unmatched columns become candidate factors (numeric or
-categorical) or ``ignore``. Users edit the result; saved roles live in ``risklab.column_roles``.
+categorical) or ``ignore``. Users edit the result; saved roles live in ``risklab_catalog.column_roles``.
 
 Pattern syntax (one string per pattern):
 - ``"=date"``: the whole normalised name equals the pattern (lowercase, spaces/underscores/punctuation removed);
@@ -325,7 +325,7 @@ def detect_roles_for_table(
 def saved_roles(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """The roles a user saved for ``table`` (empty when none)."""
     rows = con.execute(
-        "SELECT column_name, role FROM risklab.column_roles WHERE table_name = ? ORDER BY column_name", [table]
+        "SELECT column_name, role FROM risklab_catalog.column_roles WHERE table_name = ? ORDER BY column_name", [table]
     ).fetchall()
     return dict(rows)
 
@@ -339,10 +339,10 @@ def save_roles(con: duckdb.DuckDBPyConnection, table: str, roles: dict[str, str]
         if key not in _BY_KEY:
             raise RiskLabError("role.unknown", role=key, column=column)
     with store.transaction(con):
-        con.execute("DELETE FROM risklab.column_roles WHERE table_name = ?", [table])
+        con.execute("DELETE FROM risklab_catalog.column_roles WHERE table_name = ?", [table])
         if roles:
             con.executemany(
-                "INSERT INTO risklab.column_roles (table_name, column_name, role) VALUES (?, ?, ?)",
+                "INSERT INTO risklab_catalog.column_roles (table_name, column_name, role) VALUES (?, ?, ?)",
                 [[table, column, key] for column, key in roles.items()],
             )
         store.audit(con, "save_roles", table, roles=dict(roles))

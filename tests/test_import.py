@@ -49,7 +49,7 @@ def test_utf8_csv_is_typed_and_catalogued(con):
     ]
     assert result.warnings == ()
     entry = con.execute(
-        "SELECT source_file, checksum, rows, columns, encoding, delimiter FROM risklab.imports"
+        "SELECT source_file, checksum, rows, columns, encoding, delimiter FROM risklab_catalog.imports"
     ).fetchall()
     assert entry == [("loans 2023.csv", hashlib.sha256(data).hexdigest(), 2, 4, "utf-8", ",")]
     assert list(store.staging_dir(con).iterdir()) == []
@@ -307,23 +307,23 @@ def test_import_path_uses_the_file_name(con, tmp_path):
     path.write_bytes(CHINESE.encode("gbk"))
     result = import_path(con, path, table="clients")
     assert (result.table, result.rows) == ("clients", 3)
-    assert con.execute("SELECT source_file FROM risklab.imports").fetchone()[0] == "客户 名单.csv"
+    assert con.execute("SELECT source_file FROM risklab_catalog.imports").fetchone()[0] == "客户 名单.csv"
 
 
 # --- replace and atomicity -------------------------------------------------------------------------------------------
 
 
 def save_role(con, table: str) -> None:
-    con.execute("INSERT INTO risklab.column_roles VALUES (?, 'id', 'loan_id')", [table])
+    con.execute("INSERT INTO risklab_catalog.column_roles VALUES (?, 'id', 'loan_id')", [table])
     con.execute(
-        "INSERT INTO risklab.default_definitions (table_name, kind, column_name, params) VALUES (?, 'flag', 'd', '{}')",
+        "INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) VALUES (?, 'flag', 'd', '{}')",
         [table],
     )
 
 
 def saved(con, table: str) -> tuple[int, int]:
-    roles = con.execute("SELECT count(*) FROM risklab.column_roles WHERE table_name = ?", [table]).fetchone()[0]
-    default = con.execute("SELECT count(*) FROM risklab.default_definitions WHERE table_name = ?", [table]).fetchone()
+    roles = con.execute("SELECT count(*) FROM risklab_catalog.column_roles WHERE table_name = ?", [table]).fetchone()[0]
+    default = con.execute("SELECT count(*) FROM risklab_catalog.default_definitions WHERE table_name = ?", [table]).fetchone()
     return roles, default[0]
 
 
@@ -351,7 +351,7 @@ def test_replace_keeps_roles_when_the_columns_stay(con):
 def test_a_failure_inside_the_transaction_changes_nothing(con, monkeypatch):
     import_file(con, b"id,d\n1,0\n", "t.csv")
     save_role(con, "t")
-    before = con.execute("SELECT * FROM risklab.imports").fetchall()
+    before = con.execute("SELECT * FROM risklab_catalog.imports").fetchall()
 
     def broken(*args, **kwargs):
         raise RiskLabError("import.failed", file="t.csv", detail="disk full")
@@ -361,7 +361,7 @@ def test_a_failure_inside_the_transaction_changes_nothing(con, monkeypatch):
         import_file(con, b"id,other\n2,x\n3,y\n", "t.csv", replace=True)
     assert rows(con, "t") == [(1, 0)]
     assert store.table_columns(con, "t") == [("id", "BIGINT"), ("d", "BIGINT")]
-    assert con.execute("SELECT * FROM risklab.imports").fetchall() == before
+    assert con.execute("SELECT * FROM risklab_catalog.imports").fetchall() == before
     assert saved(con, "t") == (1, 1)
     with pytest.raises(RiskLabError):
         import_file(con, b"x,y\n1,2\n", "new.csv")
@@ -373,7 +373,7 @@ def test_a_bad_file_with_replace_leaves_the_old_table(con):
     with pytest.raises(RiskLabError):
         import_file(con, b"id,d\n1,0\n2,1,9\n", "t.csv", replace=True)
     assert rows(con, "t") == [(1, 0)]
-    assert con.execute("SELECT count(*) FROM risklab.imports").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM risklab_catalog.imports").fetchone()[0] == 1
     assert list(store.staging_dir(con).iterdir()) == []
 
 

@@ -271,9 +271,9 @@ def test_save_and_load_survive_reconnecting(tmp_path) -> None:
         loaded = outcome.load_definition(con, "loans")
         assert loaded == DefaultDefinition("classification", "五级分类", labels=("doubtful", "loss"))
         assert outcome.default_summary(con, "loans", loaded)["defaults"] == 2
-        rows = con.execute("SELECT count(*) FROM risklab.default_definitions").fetchall()
+        rows = con.execute("SELECT count(*) FROM risklab_catalog.default_definitions").fetchall()
         assert rows == [(1,)]
-        audit = con.execute("SELECT action, table_name, detail FROM risklab.audit ORDER BY id").fetchall()
+        audit = con.execute("SELECT action, table_name, detail FROM risklab_catalog.audit ORDER BY id").fetchall()
         assert [a for a, _, _ in audit] == ["save_default_definition"] * 4
         assert json.loads(audit[1][2]) == {"kind": "flag", "column": "flag01", "values": [1, "1", True]}
     finally:

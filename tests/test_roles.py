@@ -280,7 +280,7 @@ def test_save_roles_replaces_and_new_columns_get_detected(con) -> None:
     assert roles.columns_with_role(current, "outcome") == ["违约"]
     assert roles.columns_with_role(current, "ignore") == ["ref_code", "notes", "serial_no", "income", "empty_col"]
     assert roles.columns_with_role(current, "branch") == []
-    audit = con.execute("SELECT action, table_name, detail FROM risklab.audit ORDER BY id").fetchall()
+    audit = con.execute("SELECT action, table_name, detail FROM risklab_catalog.audit ORDER BY id").fetchall()
     assert [(a, t) for a, t, _ in audit] == [("save_roles", "loans"), ("save_roles", "loans")]
     assert json.loads(audit[-1][2]) == {"roles": {"违约": "outcome", "region": "segment", "income": "ignore"}}
 
@@ -328,4 +328,4 @@ def test_bad_roles_are_refused_and_leave_saved_roles_untouched(con) -> None:
         roles.table_roles(con, "no_table")
     assert str(exc.value) == "there is no table named 'no_table'"
     assert roles.saved_roles(con, "loans") == {"违约": "outcome"}
-    assert con.execute("SELECT count(*) FROM risklab.audit").fetchall() == [(1,)]
+    assert con.execute("SELECT count(*) FROM risklab_catalog.audit").fetchall() == [(1,)]

@@ -42,7 +42,7 @@ def small():
 
 def checksums(con) -> dict[str, str]:
     rows = con.execute(
-        "SELECT table_name, checksum FROM risklab.imports QUALIFY row_number() OVER (PARTITION BY table_name "
+        "SELECT table_name, checksum FROM risklab_catalog.imports QUALIFY row_number() OVER (PARTITION BY table_name "
         "ORDER BY id DESC) = 1"
     ).fetchall()
     return dict(rows)
@@ -73,7 +73,7 @@ def test_rebuild_replaces_tables_and_catalogs_both(small):
     assert cat.loc[sample.PERFORMANCE_TABLE, "rows"] == store.row_count(copy, sample.PERFORMANCE_TABLE)
     assert cat.loc[sample.LOANS_TABLE, "columns"] == len(store.table_columns(copy, sample.LOANS_TABLE))
     assert checksums(copy) == checksums(con)
-    assert copy.execute("SELECT count(*) FROM risklab.imports").fetchone()[0] == 4
+    assert copy.execute("SELECT count(*) FROM risklab_catalog.imports").fetchone()[0] == 4
 
 
 def test_bad_parameters_leave_the_database_alone(con):
