@@ -270,7 +270,8 @@ def save_definition(con: duckdb.DuckDBPyConnection, table: str, defn: DefaultDef
     with store.transaction(con):
         con.execute("DELETE FROM risklab_catalog.default_definitions WHERE table_name = ?", [table])
         con.execute(
-            "INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) VALUES (?, ?, ?, ?)",
+            "INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) "
+            "VALUES (?, ?, ?, ?)",
             [table, defn.kind, defn.column, json.dumps(defn.params(), ensure_ascii=False, default=str)],
         )
         store.audit(con, "save_default_definition", table, **defn.to_dict())
