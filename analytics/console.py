@@ -45,7 +45,7 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
         raise RiskLabError("console.one_statement")
     if statements[0].type != duckdb.StatementType.SELECT:
         raise RiskLabError("console.select_only", kind=statements[0].type.name)
-    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [text]).fetchone()[0])
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [text]).fetchall()[0][0])
     if tree.get("error"):
         raise RiskLabError("console.select_only", kind=tree.get("error_type", "statement"))
     for node in _walk(tree):

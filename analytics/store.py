@@ -54,6 +54,16 @@ CREATE TABLE IF NOT EXISTS risklab_catalog.default_definitions (
     params JSON NOT NULL,
     saved_at TIMESTAMP DEFAULT current_timestamp
 );
+CREATE SEQUENCE IF NOT EXISTS risklab_catalog.binning_id;
+CREATE TABLE IF NOT EXISTS risklab_catalog.binnings (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.binning_id'),
+    table_name VARCHAR NOT NULL,
+    factor VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,
+    spec JSON NOT NULL,
+    saved_at TIMESTAMP DEFAULT current_timestamp
+);
 CREATE TABLE IF NOT EXISTS risklab_catalog.audit (
     id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.audit_id'),
     saved_at TIMESTAMP DEFAULT current_timestamp,
@@ -115,7 +125,7 @@ def _sql_string(value: str) -> str:
 
 def staging_dir(con: duckdb.DuckDBPyConnection) -> Path:
     """The one folder this connection may read files from."""
-    allowed = con.execute("SELECT current_setting('allowed_directories')").fetchone()[0]
+    allowed = con.execute("SELECT current_setting('allowed_directories')").fetchall()[0][0]
     return Path(allowed[0])
 
 
@@ -187,12 +197,12 @@ def require_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> s
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """Number of rows of a user table."""
     require_table(con, table)
-    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0]
 
 
 def table_version(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """A number that changes whenever ``table`` is (re)imported: the key for UI caches."""
-    row = con.execute("SELECT max(id) FROM risklab_catalog.imports WHERE table_name = ?", [table]).fetchone()
+    row = con.execute("SELECT max(id) FROM risklab_catalog.imports WHERE table_name = ?", [table]).fetchall()[0]
     return int(row[0] or 0)
 
 
