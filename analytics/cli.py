@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query")
     sql.add_argument("--max-rows", type=int, default=10_000)
     sql.add_argument("--timeout", type=float, default=60.0)
+    port = commands.add_parser("portfolio", help="portfolio KPIs (PAR30, PAR90, NPL ...) of a performance table")
+    port.add_argument("--table", required=True)
+    port.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the latest snapshot)")
+    port.add_argument("--role", action="append", default=[], metavar="ROLE=COLUMN")
     return parser
 
 
@@ -64,6 +68,10 @@ def _run(args: argparse.Namespace) -> None:
             result.frame.to_csv(sys.stdout, index=False)
             if result.truncated:
                 print(f"warning: {RiskLabError('console.truncated', rows=args.max_rows)}", file=sys.stderr)
+        elif args.command == "portfolio":
+            from analytics import portfolio
+
+            _print_json(portfolio.cli_summary(con, args.table, args.as_of, args.role))
     finally:
         con.close()
 

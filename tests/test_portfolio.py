@@ -1,0 +1,512 @@
+"""Portfolio figures pinned against independent pandas computations, a hand-made table, and the CLI contract."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import outcome, roles, sample, store
+from analytics import portfolio as pf
+from analytics.errors import RiskLabError
+from tests.test_cli import cli
+
+D = dt.date
+NPL = set(outcome.NON_PERFORMING)
+
+
+# --- fixtures -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_con():
+    """A small seeded sample portfolio with the demo's roles and default definitions."""
+    con = store.connect(":memory:")
+    sample.build_sample(con, loans=3000, months=30)
+    for table, table_roles in sample.SAMPLE_ROLES.items():
+        roles.save_roles(con, table, table_roles)
+        outcome.save_definition(con, table, outcome.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[table]))
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def source(sample_con):
+    return pf.resolve(sample_con, "sample_performance")
+
+
+@pytest.fixture(scope="module")
+def perf(sample_con) -> pd.DataFrame:
+    """The performance table in pandas, with the month and the default event computed independently."""
+    df = sample_con.execute("SELECT * FROM sample_performance").df()
+    df["month"] = pd.to_datetime(df["snapshot_date"]).dt.to_period("M")
+    df["category"] = df["classification"].map(outcome.normalise_classification)
+    df["written_off"] = (df["status"] == "written_off") | (df["write_off_amount"] > 0)
+    df["event"] = (df["days_past_due"] >= 90) | df["written_off"]
+    return df
+
+
+def _month(period: pd.Period) -> dt.date:
+    return period.to_timestamp().date()
+
+
+# the hand-made table: five loans, three month-end snapshots; in March:
+#   A 100 current normal; B 200 45 dpd special mention; C 300 120 dpd substandard;
+#   D 400 current but classified 次级 (restructured, downgraded by judgement); E written off in March (was 50).
+TINY_ROWS = [
+    ("A", "2024-01-31", 120.0, 0, "normal", "current", 0.0, "2023-12-05", "North", "Ann"),
+    ("A", "2024-02-29", 110.0, 0, "normal", "current", 0.0, "2023-12-05", "North", "Ann"),
+    ("A", "2024-03-31", 100.0, 0, "正常", "current", 0.0, "2023-12-05", "North", "Ann"),
+    ("B", "2024-01-31", 200.0, 0, "normal", "current", 0.0, "2023-12-20", "North", "Bo"),
+    ("B", "2024-02-29", 200.0, 15, "special mention", "overdue", 0.0, "2023-12-20", "North", "Bo"),
+    ("B", "2024-03-31", 200.0, 45, "关注", "overdue", 0.0, "2023-12-20", "North", "Bo"),
+    ("C", "2024-02-29", 300.0, 60, "special mention", "overdue", 0.0, "2024-01-10", "South", "Cy"),
+    ("C", "2024-03-31", 300.0, 120, "substandard", "overdue", 0.0, "2024-01-10", "South", "Cy"),
+    ("D", "2024-03-31", 400.0, 0, "次级", "current", 0.0, "2024-03-02", "South", "Cy"),
+    ("E", "2024-01-31", 50.0, 100, "substandard", "overdue", 0.0, "2023-11-11", "South", "Cy"),
+    ("E", "2024-02-29", 50.0, 130, "doubtful", "overdue", 0.0, "2023-11-11", "South", "Cy"),
+    ("E", "2024-03-31", 0.0, 160, "loss", "written_off", 50.0, "2023-11-11", "South", "Cy"),
+]
+TINY_COLUMNS = ["loan_id", "snapshot_date", "balance", "days_past_due", "classification", "status",
+                "write_off_amount", "origination_date", "branch", "officer"]  # fmt: skip
+
+
+def _tiny(con, table="tiny", drop=(), snapshot_sql="CAST(snapshot_date AS DATE)"):
+    frame = pd.DataFrame(TINY_ROWS, columns=TINY_COLUMNS).drop(columns=list(drop))
+    con.register("_tiny_src", frame)
+    columns = ", ".join(c if c != "snapshot_date" else f"{snapshot_sql} AS snapshot_date" for c in frame.columns)
+    columns = columns.replace("origination_date", "CAST(origination_date AS DATE) AS origination_date")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {columns} FROM _tiny_src")
+    con.unregister("_tiny_src")
+    return table
+
+
+# --- the hand-made table: figures you can check in your head --------------------------------------------------------
+
+
+def test_tiny_table_kpis(con):
+    source = pf.resolve(con, _tiny(con))
+    result = pf.kpis(con, source)
+    assert result.as_of == D(2024, 3, 31) and result.month == D(2024, 3, 1)
+    got = {v.key: v.value for v in result.values}
+    assert got["loans"] == 4 and got["outstanding"] == 1000
+    assert got["par30"] == pytest.approx(0.5)  # B 200 + C 300
+    assert got["par90"] == pytest.approx(0.3)  # C 300
+    assert got["npl_ratio"] == pytest.approx(0.7)  # C 300 + D 400: NPL follows the classification, not the DPD
+    assert got["disbursed"] == 400  # D appears for the first time in March
+    # write-offs: 50 in 3 months; average gross (370 + 660 + 1000) / 3; annualised x 12 / 3
+    assert got["write_off_ratio"] == pytest.approx(50 * 4 / ((370 + 660 + 1000) / 3))
+    assert got["default_rate_12m"] is None  # no month 12 months earlier
+    february = result.get("par30")
+    assert february.previous == pytest.approx((300 + 50) / 660)  # C 60 dpd and E 130 dpd in February
+    assert february.change_month == pytest.approx(0.5 - 350 / 660)
+    assert result.get("loans").previous == 4 and result.get("loans").year_ago is None
+    assert not result.classification_derived
+
+
+def test_without_classification_the_dpd_floor_gives_the_categories(con):
+    source = pf.resolve(con, _tiny(con, drop=["classification"]))
+    assert source.classification_derived
+    assert pf.kpis(con, source).get("npl_ratio").value == pytest.approx(0.3)  # only C is over 90 days
+    mix = pf.classification_mix(con, source)
+    march = mix[mix["month"] == D(2024, 3, 1)].set_index("category")["balance"]
+    assert march.to_dict() == {"normal": 500, "special_mention": 200, "substandard": 300, "doubtful": 0, "loss": 0}
+
+
+def test_mix_reads_english_and_chinese_labels(con):
+    mix = pf.classification_mix(con, pf.resolve(con, _tiny(con)))
+    march = mix[mix["month"] == D(2024, 3, 1)].set_index("category")
+    assert march["balance"].to_dict() == {
+        "normal": 100, "special_mention": 200, "substandard": 700, "doubtful": 0, "loss": 0,
+    }  # fmt: skip
+    assert march["share"].sum() == pytest.approx(1.0)
+    assert list(march["rank"]) == [1, 2, 3, 4, 5]
+
+
+def test_tiny_roll_rates(con):
+    rates = pf.roll_rates(con, pf.resolve(con, _tiny(con)), window=2)
+    moves = {(r.from_state, r.to_state): r.balance for r in rates.itertuples()}
+    # Jan -> Feb: A current->current 120, B current->1-30 200, E 91-180->91-180 50
+    # Feb -> Mar: A current->current 110, B 1-30->31-60 200, C 31-60->91-180 300, E 91-180->written off 50
+    assert moves == {
+        ("current", "current"): 230, ("current", "dpd_1_30"): 200, ("dpd_1_30", "dpd_31_60"): 200,
+        ("dpd_31_60", "dpd_91_180"): 300, ("dpd_91_180", "dpd_91_180"): 50, ("dpd_91_180", "written_off"): 50,
+    }  # fmt: skip
+    matrix = pf.roll_rate_matrix(rates)
+    assert matrix.loc["current", "dpd_1_30"] == pytest.approx(200 / 430)
+    assert matrix.loc["dpd_91_180", "written_off"] == pytest.approx(0.5)
+    assert list(matrix.columns) == list(pf.ROLL_STATES)
+    assert np.allclose(matrix.loc[["current", "dpd_1_30", "dpd_31_60", "dpd_91_180"]].sum(axis=1), 1.0)
+    one = pf.roll_rates(con, pf.resolve(con, "tiny"), window=1)
+    assert set(one["from_state"]) == {"current", "dpd_1_30", "dpd_31_60", "dpd_91_180"}  # Feb -> Mar only
+
+
+def test_tiny_breakdown_and_concentration(con):
+    source = pf.resolve(con, _tiny(con))
+    by_branch = pf.breakdown(con, source, "branch").set_index("value")
+    assert list(by_branch.index) == ["South", "North"]  # largest outstanding first
+    assert by_branch.loc["South", "outstanding"] == 700 and by_branch.loc["South", "loans"] == 2
+    assert by_branch.loc["South", "npl_ratio"] == pytest.approx(1.0)
+    assert by_branch.loc["North", "par30"] == pytest.approx(200 / 300)
+    assert by_branch["share"].sum() == pytest.approx(1.0)
+    conc = pf.concentration(con, source)
+    assert not conc.by_borrower and conc.top_share == pytest.approx(1.0)
+    assert list(conc.top["borrower"]) == ["D", "C", "B", "A"]
+    hhi = conc.hhi.set_index("dimension")["hhi"]
+    assert hhi["branch"] == pytest.approx(0.7**2 + 0.3**2)
+    assert hhi["officer"] == pytest.approx(0.7**2 + 0.2**2 + 0.1**2)
+
+
+def test_filters_and_period(con):
+    source = pf.resolve(con, _tiny(con))
+    north = pf.kpis(con, source, pf.Filters(branch=("North",)))
+    assert north.get("outstanding").value == 300 and north.get("npl_ratio").value == 0
+    officers = pf.kpis(con, source, pf.Filters(officer=("Cy", "Bo")))
+    assert officers.get("loans").value == 3
+    trend = pf.monthly(con, source, pf.Filters(start=D(2024, 2, 1), end=D(2024, 2, 29)))
+    assert list(trend["month"]) == [D(2024, 2, 1)]
+    assert pf.monthly(con, source, pf.Filters(branch=("Nowhere",))).empty
+
+
+def test_text_and_integer_snapshot_periods(con):
+    as_text = pf.resolve(con, _tiny(con, "tiny_text", snapshot_sql="strftime(CAST(snapshot_date AS DATE), '%Y-%m')"))
+    assert pf.kpis(con, as_text).get("npl_ratio").value == pytest.approx(0.7)
+    as_int = pf.resolve(
+        con, _tiny(con, "tiny_int", snapshot_sql="CAST(strftime(CAST(snapshot_date AS DATE), '%Y%m') AS INTEGER)")
+    )
+    result = pf.kpis(con, as_int, as_of="2024-02-15")
+    assert result.month == D(2024, 2, 1) and result.as_of == D(2024, 2, 29)
+    assert result.get("loans").value == 4
+
+
+def test_several_snapshots_a_month_use_the_last(con):
+    _tiny(con)
+    con.execute(
+        "INSERT INTO tiny VALUES ('A', DATE '2024-03-15', 999, 99, 'loss', 'overdue', 0, DATE '2023-12-05', 'North', "
+        "'Ann')"
+    )
+    source = pf.resolve(con, "tiny")
+    assert not source.one_row_per_month
+    assert pf.kpis(con, source).get("outstanding").value == 1000
+
+
+def test_vintages_on_the_tiny_table(con):
+    curves = pf.vintages(con, pf.resolve(con, _tiny(con)), by="month")
+    e = curves[curves["cohort"] == "2023-11"].set_index("mob")
+    # E (originated November) is 100 days past due at its first snapshot (January, 2 months on book)
+    assert e["default_rate"].to_dict() == {0: 0.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
+    assert e["ever30_rate"].to_dict() == {0: 0.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
+    december = curves[curves["cohort"] == "2023-12"]
+    assert december["loans"].iloc[0] == 2 and december["ever30_rate"].iloc[-1] == 0.5
+    quarters = pf.vintages(con, pf.resolve(con, "tiny"))
+    assert list(dict.fromkeys(quarters["cohort"])) == ["2023Q4", "2024Q1"]
+
+
+# --- the sample portfolio against pandas --------------------------------------------------------------------------
+
+
+def _pandas_monthly(perf: pd.DataFrame) -> pd.DataFrame:
+    pos = perf[perf["balance"] > 0]
+    out = pd.DataFrame(
+        {
+            "loans": pos.groupby("month").size(),
+            "outstanding": pos.groupby("month")["balance"].sum(),
+            "par30": pos[pos["days_past_due"] > 30].groupby("month")["balance"].sum(),
+            "par90": pos[pos["days_past_due"] > 90].groupby("month")["balance"].sum(),
+            "npl": pos[pos["category"].isin(NPL)].groupby("month")["balance"].sum(),
+            "write_offs": perf.groupby("month")["write_off_amount"].sum(),
+        }
+    ).fillna(0.0)
+    for key in ("par30", "par90", "npl"):
+        out[key] = out[key] / out["outstanding"]
+    first = perf.sort_values("month").groupby("loan_id").first()
+    out["disbursed"] = first.groupby("month")["balance"].sum().reindex(out.index).fillna(0.0)
+    out["disbursed_loans"] = first.groupby("month").size().reindex(out.index).fillna(0)
+    rolling_wo = out["write_offs"].rolling(12, min_periods=1).sum()
+    rolling_avg = out["outstanding"].rolling(12, min_periods=1).mean()
+    months_in = out["outstanding"].rolling(12, min_periods=1).count()
+    out["write_off_ratio"] = rolling_wo * 12 / months_in / rolling_avg
+    first_default = perf[perf["event"]].groupby("loan_id")["month"].min()
+    rates = {}
+    for month in out.index:
+        start = month - 12
+        at = pos[pos["month"] == start]
+        if at.empty:
+            continue
+        fd = at["loan_id"].map(first_default)
+        cohort = at[fd.isna() | (fd > start)]
+        defaulted = cohort["loan_id"].map(first_default) <= month
+        rates[month] = defaulted.sum() / len(cohort)
+    out["default_rate_12m"] = pd.Series(rates)
+    return out
+
+
+def test_monthly_matches_pandas(sample_con, source, perf):
+    ours = pf.monthly(sample_con, source).set_index("month")
+    ref = _pandas_monthly(perf)
+    ref.index = [_month(p) for p in ref.index]
+    assert list(ours.index) == list(ref.index)
+    assert (ours["loans"] == ref["loans"]).all()
+    assert (ours["disbursed_loans"] == ref["disbursed_loans"]).all()
+    for ours_key, ref_key in [("outstanding", "outstanding"), ("par30", "par30"), ("par90", "par90"),
+                              ("npl_ratio", "npl"), ("disbursed", "disbursed"), ("write_off_ratio", "write_off_ratio"),
+                              ("write_offs", "write_offs")]:  # fmt: skip
+        np.testing.assert_allclose(ours[ours_key].astype(float), ref[ref_key], rtol=1e-9, err_msg=ours_key)
+    have = ref["default_rate_12m"].notna()
+    assert have.sum() >= 10
+    np.testing.assert_allclose(ours.loc[have, "default_rate_12m"].astype(float), ref.loc[have, "default_rate_12m"])
+    assert ours.loc[~have, "default_rate_12m"].isna().all()
+    assert 0.02 < ours["par30"].iloc[-1] < 0.2 and 0.03 < ours["default_rate_12m"].iloc[-1] < 0.2
+
+
+def test_kpis_of_an_earlier_month_compare_with_pandas(sample_con, source, perf):
+    ref = _pandas_monthly(perf)
+    month = ref.index[-5]
+    result = pf.kpis(sample_con, source, as_of=_month(month).isoformat())
+    npl = result.get("npl_ratio")
+    assert npl.value == pytest.approx(ref.loc[month, "npl"])
+    assert npl.previous == pytest.approx(ref.loc[month - 1, "npl"])
+    assert npl.year_ago == pytest.approx(ref.loc[month - 12, "npl"])
+    assert result.get("loans").change_year == ref.loc[month, "loans"] - ref.loc[month - 12, "loans"]
+
+
+def test_filtered_kpis_match_pandas(sample_con, source, perf):
+    branch, segment = "Hexi", "farm"
+    result = pf.kpis(sample_con, source, pf.Filters(branch=(branch,), segment=(segment,)))
+    ref = _pandas_monthly(perf[(perf["branch"] == branch) & (perf["segment"] == segment)]).iloc[-1]
+    assert result.get("loans").value == ref["loans"]
+    assert result.get("par30").value == pytest.approx(ref["par30"])
+    assert result.get("default_rate_12m").value == pytest.approx(ref["default_rate_12m"])
+
+
+def test_classification_mix_matches_pandas(sample_con, source, perf):
+    mix = pf.classification_mix(sample_con, source)
+    pos = perf[perf["balance"] > 0]
+    ref = pos.groupby(["month", "category"])["balance"].sum()
+    ours = mix.set_index(["month", "category"])["balance"]
+    for (month, category), value in ref.items():
+        assert ours[(_month(month), category)] == pytest.approx(value)
+    assert len(mix) == 5 * perf["month"].nunique()
+
+
+def test_vintages_match_pandas(sample_con, source, perf):
+    curves = pf.vintages(sample_con, source, by="quarter")
+    loans = perf.groupby("loan_id").agg(orig=("origination_date", "min"))
+    loans["orig"] = pd.to_datetime(loans["orig"]).dt.to_period("M")
+    loans["first_default"] = perf[perf["event"]].groupby("loan_id")["month"].min()
+    loans["first_30"] = perf[perf["days_past_due"] >= 30].groupby("loan_id")["month"].min()
+    loans["cohort"] = loans["orig"].dt.asfreq("Q").astype(str).str.replace("Q", "Q")
+    last = perf["month"].max()
+
+    def mob(col):
+        return loans.apply(lambda r: np.nan if pd.isna(r[col]) else max((r[col] - r["orig"]).n, 0), axis=1)
+
+    loans["d_mob"], loans["e30_mob"] = mob("first_default"), mob("first_30")
+    checked = 0
+    for cohort, group in loans.groupby("cohort"):
+        quarter = pd.Period(cohort, "Q")
+        top = min((last - quarter.asfreq("M", "end")).n, pf.MAX_MOB)
+        ours = curves[curves["cohort"] == cohort].set_index("mob")
+        assert list(ours.index) == list(range(top + 1)), cohort
+        for m in (0, 3, 6, 12, top):
+            if m > top:
+                continue
+            assert ours.loc[m, "loans"] == len(group)
+            assert ours.loc[m, "default_rate"] == pytest.approx((group["d_mob"] <= m).mean())
+            assert ours.loc[m, "ever30_rate"] == pytest.approx((group["e30_mob"] <= m).mean())
+            checked += 1
+    assert checked > 20
+
+
+def test_roll_rates_match_pandas(sample_con, source, perf):
+    window = 6
+    rates = pf.roll_rates(sample_con, source, window=window)
+    df = perf.sort_values(["loan_id", "month"]).copy()
+    nxt = df.groupby("loan_id").shift(-1)
+    last = df["month"].max()
+    bins = [-np.inf, 0, 30, 60, 90, 180, np.inf]
+    labels = [b.key for b in pf.DPD_BUCKETS]
+    df["from_state"] = pd.cut(df["days_past_due"], bins, labels=labels).astype(str)
+    to = pd.cut(nxt["days_past_due"], bins, labels=labels).astype(str)
+    gap = nxt["month"].isna() | (nxt["month"] != df["month"] + 1)
+    to = to.where(~((nxt["balance"] <= 0) & ~nxt["written_off"].astype(bool)), "paid_off")
+    to = to.where(~nxt["written_off"].fillna(False).astype(bool), "written_off")
+    df["to_state"] = to.where(~gap, "paid_off")
+    keep = (df["balance"] > 0) & ~df["written_off"] & (df["month"] < last) & (df["month"] >= last - window)
+    ref = df[keep].groupby(["from_state", "to_state"])["balance"].sum()
+    ours = rates.set_index(["from_state", "to_state"])["balance"]
+    assert set(ours.index) == set(ref.index)
+    for key, value in ref.items():
+        assert ours[key] == pytest.approx(value)
+    shares = rates.groupby("from_state")["share"].sum()
+    assert np.allclose(shares, 1.0)
+
+
+def test_breakdown_by_officer_matches_pandas(sample_con, source, perf):
+    ours = pf.breakdown(sample_con, source, "officer").set_index("value")
+    last = perf[(perf["month"] == perf["month"].max()) & (perf["balance"] > 0)]
+    grouped = last.groupby("officer")
+    assert list(ours.index) == list(grouped["balance"].sum().sort_values(ascending=False).index)
+    for officer, group in grouped:
+        total = group["balance"].sum()
+        assert ours.loc[officer, "loans"] == len(group)
+        assert ours.loc[officer, "par30"] == pytest.approx(
+            group.loc[group["days_past_due"] > 30, "balance"].sum() / total
+        )
+        assert ours.loc[officer, "npl_ratio"] == pytest.approx(
+            group.loc[group["category"].isin(NPL), "balance"].sum() / total
+        )
+    assert ours["share"].sum() == pytest.approx(1.0)
+    assert ours["default_rate_12m"].between(0, 1).all()
+
+
+def test_concentration_matches_pandas(sample_con, source, perf):
+    conc = pf.concentration(sample_con, source)
+    last = perf[(perf["month"] == perf["month"].max()) & (perf["balance"] > 0)]
+    total = last["balance"].sum()
+    assert conc.top_share == pytest.approx(last["balance"].nlargest(10).sum() / total)
+    assert len(conc.top) == 10
+    hhi = conc.hhi.set_index("dimension")["hhi"]
+    for dim in ("branch", "segment", "product"):
+        assert hhi[dim] == pytest.approx(((last.groupby(dim)["balance"].sum() / total) ** 2).sum())
+
+
+def test_dimension_trend_matches_breakdown(sample_con, source):
+    trend = pf.dimension_trend(sample_con, source, "branch")
+    last = trend[trend["month"] == trend["month"].max()].set_index("value")
+    by_branch = pf.breakdown(sample_con, source, "branch").set_index("value")
+    assert last["par30"].to_dict() == pytest.approx(by_branch["par30"].to_dict())
+
+
+def test_loan_level_default_rates_match_pandas(sample_con):
+    result = pf.loan_level(sample_con, "sample_loans")
+    loans = sample_con.execute("SELECT * FROM sample_loans WHERE booked").df()
+    assert result.summary["loans"] == len(loans)
+    assert result.summary["default_rate"] == pytest.approx(loans["default_flag"].mean())
+    by_segment = result.by_dimension["segment"].set_index("value")["default_rate"]
+    assert by_segment.to_dict() == pytest.approx(loans.groupby("segment")["default_flag"].mean().to_dict())
+    quarters = pd.to_datetime(loans["application_date"]).dt.to_period("Q").astype(str)
+    ref = loans.groupby(quarters)["default_flag"].mean()
+    assert result.by_cohort.set_index("value")["default_rate"].to_dict() == pytest.approx(ref.to_dict())
+    assert "repayment_method" in result.by_dimension
+    assert pf.missing_roles(sample_con, "sample_loans") == ["snapshot_date", "balance", "days_past_due"]
+    assert pf.missing_roles(sample_con, "sample_performance") == []
+
+
+def test_thresholds_are_saved(con):
+    assert pf.load_thresholds(con)["par30"] == 0.05
+    pf.save_thresholds(con, {"par30": 0.04, "npl_ratio": 0.08})
+    assert pf.load_thresholds(con) == {
+        **pf.load_thresholds(store.connect(":memory:")),
+        "par30": 0.04,
+        "npl_ratio": 0.08,
+    }
+    assert pf.is_red("par30", 0.041, pf.load_thresholds(con)) and not pf.is_red("par30", 0.04, pf.load_thresholds(con))
+    with pytest.raises(RiskLabError) as err:
+        pf.save_thresholds(con, {"par30": 5})
+    assert str(err.value) == "the threshold of par30 must be between 0% and 100%, not 5"
+
+
+# --- bad input ----------------------------------------------------------------------------------------------------
+
+
+def test_missing_role_is_a_clear_error(con):
+    con.execute("CREATE TABLE loans AS SELECT 'A' AS loan_id, 100.0 AS balance, 0 AS days_past_due")
+    with pytest.raises(RiskLabError) as err:
+        pf.resolve(con, "loans")
+    assert str(err.value) == (
+        "table 'loans' has no snapshot_date column: assign that role on the Data page "
+        "(or pass --role snapshot_date=COLUMN on the command line)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda con, s: pf.kpis(con, s, as_of="2023-01-31"),
+         "table 'tiny' has no snapshot in the month of 2023-01-31: snapshots run from 2024-01 to 2024-03"),
+        (lambda con, s: pf.kpis(con, s, as_of="31/01/2024"), "'31/01/2024' is not a date: use YYYY-MM-DD"),
+        (lambda con, s: pf.vintages(con, s, by="year"), "'year' is not a cohort: use quarter or month"),
+        (lambda con, s: pf.roll_rates(con, s, window=0),
+         "the window must be a whole number of months, 1 or more, not 0"),
+        (lambda con, s: pf.breakdown(con, s, "segment"), "table 'tiny' has no segment column"),
+        (lambda con, s: pf.resolve(con, "tiny", {"colour": "branch"}),
+         "'colour' is not a role the portfolio figures use: choose one of " + ", ".join(pf.CLI_ROLES)),
+        (lambda con, s: pf.resolve(con, "tiny", {"balance": "branch"}),
+         "the balance column 'branch' must hold numbers, but its type is VARCHAR"),
+        (lambda con, s: pf.resolve(con, "tiny", {"balance": "nope"}), "table 'tiny' has no column 'nope'"),
+        (lambda con, s: pf.parse_role_args(["balance"]),
+         "--role takes ROLE=COLUMN (e.g. balance=outstanding), not 'balance'"),
+    ],
+)  # fmt: skip
+def test_bad_input_messages(con, call, message):
+    source = pf.resolve(con, _tiny(con))
+    with pytest.raises(RiskLabError) as err:
+        call(con, source)
+    assert str(err.value) == message
+
+
+def test_roll_rates_need_days_past_due(con):
+    source = pf.resolve(con, _tiny(con, drop=["days_past_due"]))
+    assert pf.kpis(con, source).get("par30").value is None
+    assert pf.kpis(con, source).get("npl_ratio").value == pytest.approx(0.7)
+    with pytest.raises(RiskLabError) as err:
+        pf.roll_rates(con, source)
+    assert str(err.value) == "table 'tiny' has no days-past-due column: PAR and roll rates need one"
+
+
+# --- command line -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_db(tmp_path):
+    path = tmp_path / "tiny.duckdb"
+    con = store.connect(path)
+    _tiny(con)
+    con.execute("CREATE TABLE renamed AS SELECT loan_id AS contract, snapshot_date AS d, balance AS amt_left, "
+                "days_past_due, classification, branch FROM tiny")  # fmt: skip
+    con.close()
+    return path
+
+
+def test_cli_portfolio_prints_the_contract(tiny_db):
+    result = cli("portfolio", "--table", "tiny", db=tiny_db)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"as_of", "loans", "outstanding", "par30", "par90", "npl_ratio"} <= set(report)
+    assert report["as_of"] == "2024-03-31" and report["loans"] == 4 and report["outstanding"] == 1000
+    assert report["par30"] == pytest.approx(0.5) and report["par90"] == pytest.approx(0.3)
+    assert report["npl_ratio"] == pytest.approx(0.7)
+    february = json.loads(cli("portfolio", "--table", "tiny", "--as-of", "2024-02-29", db=tiny_db).stdout)
+    assert february["as_of"] == "2024-02-29" and february["loans"] == 4
+    assert february["par30"] == pytest.approx(350 / 660) and february["npl_ratio"] == pytest.approx(50 / 660)
+
+
+def test_cli_portfolio_role_overrides(tiny_db):
+    args = ["--role", "loan_id=contract", "--role", "snapshot_date=d", "--role", "balance=amt_left"]
+    result = cli("portfolio", "--table", "renamed", *args, db=tiny_db)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["npl_ratio"] == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--table", "renamed"], "error: table 'renamed' has no loan_id column"),
+        (
+            ["--table", "tiny", "--as-of", "2020-01-01"],
+            "error: table 'tiny' has no snapshot in the month of 2020-01-01",
+        ),
+        (["--table", "tiny", "--as-of", "yesterday"], "error: 'yesterday' is not a date"),
+        (["--table", "tiny", "--role", "balance"], "error: --role takes ROLE=COLUMN"),
+        (["--table", "nope"], "error: there is no table named 'nope'"),
+    ],
+)
+def test_cli_portfolio_errors(tiny_db, args, message):
+    result = cli("portfolio", *args, db=tiny_db)
+    assert result.returncode == 1
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
