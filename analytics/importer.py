@@ -2,12 +2,16 @@
 
 Files never reach DuckDB directly: text is decoded in Python (UTF-8, UTF-8 with BOM,
 GB18030/GBK, UTF-16), written as a UTF-8 copy into the connection's staging folder and
-read there with ``read_csv``/``read_json``; Parquet is staged as is; Excel sheets are
-read with openpyxl and registered as an Arrow table. Text columns whose values are
-numbers written with thousands separators, decimal commas or percent signs are
-converted in SQL, each with a notice; columns whose values are mostly (at least half,
-but not all) numbers stay text, also with a notice. Empty or duplicate column names are renamed (``column_3``,
-``amount_2``) with a notice rather than refused.
+read there with ``read_csv``/``read_json``; Parquet is staged as is; Excel sheets are read
+with openpyxl and registered as an Arrow table. The file is loaded once into a temporary
+table; the user's table is then created from it in one transaction.
+
+Text columns whose values are all numbers written with thousands separators, decimal
+commas, currency signs or percent signs are converted in SQL, each with a notice; columns
+whose values are mostly (at least half, but not all) numbers stay text, also with a notice.
+Empty or duplicate column names are renamed (``column_3``, ``amount_2``) with a notice
+rather than refused; a column with neither a name nor any value (a trailing delimiter, an
+empty Excel column) is left out.
 """
 
 from __future__ import annotations
@@ -134,8 +138,19 @@ NUMBER_FORMATS = (
         "decimal_comma", r"[+-]?(\d{1,3}(\.\d{3})+|\d+),\d+", _INTEGER, r"\.", True, ",", 1, "import.decimal_comma"
     ),
     NumberFormat("percent", r"[+-]?(\d+(\.\d*)?|\.\d+)\s*[%％]", None, r"\s*[%％]", False, ".", 100, "import.percent"),
+    NumberFormat(
+        "currency",
+        r"[+-]?[¥￥$€£]\s?[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?",
+        PLAIN_NUMBER,
+        r"[¥￥$€£,\s]",
+        False,
+        r"[.eE]",
+        1,
+        "import.currency",
+    ),
 )
 _NUMERIC_ANY = "(" + "|".join([PLAIN_NUMBER, *(f.pattern for f in NUMBER_FORMATS)]) + ")"
+_NUMBER_CHARS = r"[-+0-9.,%％¥￥$€£eE \x{00A0}\x{202F}]*\d[-+0-9.,%％¥￥$€£eE \x{00A0}\x{202F}]*"  # cheap first filter
 
 
 # --- the source of an import ------------------------------------------------------------------------
@@ -156,6 +171,8 @@ class _Source:
     text: str | None = None
     notices: list[Notice] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
+    unnamed: frozenset[str] = frozenset()
+    loaded: str = field(default_factory=lambda: f"_risklab_import_{uuid.uuid4().hex}")
 
 
 @dataclass(frozen=True)
@@ -297,6 +314,7 @@ def _opened(
     kind, notices = file_kind(data, filename)
     staged: Path | None = None
     view: str | None = None
+    source: _Source | None = None
     try:
         if kind == "excel":
             view = f"_risklab_import_{uuid.uuid4().hex}"
@@ -325,6 +343,9 @@ def _opened(
         if view is not None:
             with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
+        if source is not None:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DROP TABLE IF EXISTS temp.main.{store.quote_ident(source.loaded)}")
 
 
 def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tuple[str, str, tuple[Notice, ...]]:
@@ -410,7 +431,9 @@ def sniff_delimiter(text: str, prefer: str | None = None) -> str:
     best: tuple[float, int, str] | None = None
     for delimiter in order:
         try:
-            counts = [len(r) for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r][:_SNIFF_LINES]
+            counts = [len(r) for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if r][
+                :_SNIFF_LINES
+            ]
         except csv.Error:
             continue
         if not counts or counts[0] < 2:
@@ -435,18 +458,20 @@ def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None) -
     else:
         delimiter = sniff_delimiter(text, "\t" if filename.lower().endswith(".tsv") else None)
     try:
-        header = next(csv.reader(io.StringIO(text[: 1024 * 1024]), delimiter=delimiter), [])
+        header = next(csv.reader(io.StringIO(text[: 1024 * 1024], newline=""), delimiter=delimiter), [])
     except csv.Error:
         header = []
     if not any(h.strip() for h in header):
         raise RiskLabError("import.no_header", file=filename)
     names, notices = unique_names(header)
+    unnamed = frozenset(name for name, raw in zip(names, header, strict=True) if not raw.strip())
     relation = f"read_csv(?, delim = ?, names = ?, {_CSV_OPTIONS})"
     return _Source(
         kind="csv",
         relation=relation,
         params=[str(staged), delimiter, names],
         names=names,
+        unnamed=unnamed,
         delimiter=delimiter,
         text=text,
         notices=notices,
@@ -621,14 +646,19 @@ def _cell_text(value: object) -> str:
 
 
 def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Plan:
-    """Read the whole file once for statistics and decide each column's conversion.
+    """Load the file once into a temporary table, then decide each column's conversion from statistics.
 
     A CSV column whose values defeat DuckDB's type detection (e.g. two date formats) is
-    read as text, with a notice, and the plan is made again.
+    read as text, with a notice, and the file is loaded again.
     """
+    loaded = f"temp.main.{store.quote_ident(source.loaded)}"
     while True:
+        relation, params = _relation(source)
         try:
-            return _plan_once(con, source, filename)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {store.quote_ident(source.loaded)} AS SELECT * FROM {relation}", params
+            )
+            break
         except duckdb.ConversionException as exc:
             column = _conversion_column(str(exc), source)
             if column is None:
@@ -637,6 +667,7 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
             source.notices.append(Notice("import.type_conflict", column=column, **_conversion_detail(str(exc))))
         except duckdb.Error as exc:
             raise _read_error(exc, source, filename) from None
+    return _plan_once(con, source, filename, loaded)
 
 
 def _relation(source: _Source) -> tuple[str, list]:
@@ -646,14 +677,13 @@ def _relation(source: _Source) -> tuple[str, list]:
     return source.relation, list(source.params)
 
 
-def _plan_once(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Plan:
-    relation, params = _relation(source)
-    raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()]
+def _plan_once(con: duckdb.DuckDBPyConnection, source: _Source, filename: str, loaded: str) -> _Plan:
+    raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {loaded}").fetchall()]
     if source.kind == "json" and raw == [("json", "JSON")]:
         raise RiskLabError("import.json_unreadable", file=filename, detail=_json_problem(source) or "not JSON objects")
     aliases, rename_notices = (list(source.names), []) if source.names else unique_names([n for n, _ in raw])
     text_columns = {name for name, kind in raw if kind == "VARCHAR"}
-    stats = _column_stats(con, relation, params, raw, text_columns)
+    stats = _column_stats(con, loaded, raw, text_columns)
     if stats["__rows"] == 0:
         raise RiskLabError("import.no_rows", file=filename)
     candidates: dict[str, NumberFormat] = {}
@@ -661,12 +691,16 @@ def _plan_once(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -
         fmt = _number_format(stats[name])
         if fmt is not None:
             candidates[name] = fmt
-    converted = _verify(con, relation, params, candidates)
-    notices: list[Notice] = [*source.notices, *rename_notices]
+    converted = _verify(con, loaded, stats, candidates)
+    dropped = {name for name in source.unnamed if stats[name]["filled"] == 0}  # trailing delimiters: no name, no data
+    notices = [n for n in source.notices if not (n.key == "import.column_unnamed" and n.params["new"] in dropped)]
+    notices += rename_notices
     expressions: list[str] = []
     expression_params: list = []
     for (name, _kind), alias in zip(raw, aliases, strict=True):
         column = stats[name]
+        if name in dropped:
+            continue
         if column["filled"] == 0:
             notices.append(Notice("import.empty_column", column=alias))
         if name in converted:
@@ -678,50 +712,63 @@ def _plan_once(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -
         if name in text_columns and column["filled"]:
             notices.extend(_text_notices(column, alias, force=name in candidates))
         expressions.append(f"{store.quote_ident(name)} AS {store.quote_ident(alias)}")
-    select = f"SELECT {', '.join(expressions)} FROM {relation}"
-    all_params = [*expression_params, *params]
-    columns = tuple((r[0], r[1]) for r in con.execute(f"DESCRIBE {select}", all_params).fetchall())
-    return _Plan(select, all_params, columns, int(stats["__rows"]), tuple(notices))
+    select = f"SELECT {', '.join(expressions)} FROM {loaded}"
+    columns = tuple((r[0], r[1]) for r in con.execute(f"DESCRIBE {select}", expression_params).fetchall())
+    return _Plan(select, expression_params, columns, int(stats["__rows"]), tuple(notices))
 
 
 def _column_stats(
-    con: duckdb.DuckDBPyConnection, relation: str, params: list, raw: list[tuple[str, str]], text_columns: set[str]
+    con: duckdb.DuckDBPyConnection, relation: str, raw: list[tuple[str, str]], text_columns: set[str]
 ) -> dict:
-    """One scan: rows; per column non-empty count; per text column counts and examples of each number format."""
-    parts = ["count(*)"]
-    part_params: list = []
-    keys: list[tuple[str, str]] = [("__rows", "")]
+    """Rows, non-empty values per column and, for text columns, counts and examples of each number format.
+
+    A first scan checks one cheap pattern (only digits, signs, separators, %); the detailed
+    patterns run only on text columns where at least half the values passed it.
+    """
+    specs: list[tuple[str, str, str, list]] = [("__rows", "rows", "count(*)", [])]
     for name, _kind in raw:
         q = store.quote_ident(name)
-        if name not in text_columns:
-            parts.append(f"count({q})")
-            keys.append((name, "filled"))
-            continue
-        v = f"trim({q})"
-        filled = f"({q} IS NOT NULL AND {v} <> '')"
-        parts.append(f"count_if({filled})")
-        keys.append((name, "filled"))
+        if name in text_columns:
+            specs.append((name, "filled", f"count_if({q} IS NOT NULL AND trim({q}) <> '')", []))
+            specs.append((name, "maybe", f"count_if(regexp_full_match(trim({q}), ?))", [_NUMBER_CHARS]))
+        else:
+            specs.append((name, "filled", f"count({q})", []))
+    stats = _aggregate(con, relation, specs)
+    detailed = [
+        n for n, _ in raw if n in text_columns and stats[n]["filled"] and 2 * stats[n]["maybe"] >= stats[n]["filled"]
+    ]
+    specs = []
+    for name in detailed:
+        v = f"trim({store.quote_ident(name)})"
         checks = [("plain", PLAIN_NUMBER), ("integer", _INTEGER), ("numeric", _NUMERIC_ANY)]
-        checks += [(f.name, f.pattern) for f in NUMBER_FORMATS]
-        for key, pattern in checks:
-            parts.append(f"count_if(regexp_full_match({v}, ?))")
-            part_params.append(pattern)
-            keys.append((name, f"n_{key}"))
+        for key, pattern in [*checks, *((f.name, f.pattern) for f in NUMBER_FORMATS)]:
+            specs.append((name, f"n_{key}", f"count_if(regexp_full_match({v}, ?))", [pattern]))
         for fmt in NUMBER_FORMATS:
-            parts.append(f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))")
-            part_params.append(fmt.pattern)
-            keys.append((name, fmt.name))
-        parts.append(f"min({v}) FILTER (WHERE {filled} AND NOT regexp_full_match({v}, ?))")
-        part_params.append(_NUMERIC_ANY)
-        keys.append((name, "text_example"))
-        parts.append(f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))")
-        part_params.append(_NUMERIC_ANY)
-        keys.append((name, "numeric_example"))
-    values = con.execute(f"SELECT {', '.join(parts)} FROM {relation}", [*part_params, *params]).fetchone()
-    stats: dict = {"__rows": values[0]}
-    for (name, key), value in zip(keys[1:], values[1:], strict=True):
-        stats.setdefault(name, {})[key] = value
+            specs.append((name, fmt.name, f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))", [fmt.pattern]))
+            specs.append((name, f"fraction_{fmt.name}", f"count_if(regexp_matches({v}, ?))", [fmt.fraction]))
+        text_example = f"min({v}) FILTER (WHERE {v} <> '' AND NOT regexp_full_match({v}, ?))"
+        specs.append((name, "text_example", text_example, [_NUMERIC_ANY]))
+        specs.append((name, "numeric_example", f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))", [_NUMERIC_ANY]))
+    for name, values in _aggregate(con, relation, specs).items():
+        stats[name].update(values)
+    for name in text_columns - set(detailed):
+        stats[name].update(
+            {f"n_{key}": 0 for key in ("plain", "integer", "numeric", *(f.name for f in NUMBER_FORMATS))}
+        )
+    stats["__rows"] = stats["__rows"]["rows"]
     return stats
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, relation: str, specs: list[tuple[str, str, str, list]]) -> dict:
+    """One scan computing ``{column: {key: value}}`` from ``(column, key, aggregate SQL, params)`` specs."""
+    if not specs:
+        return {}
+    params = [p for *_, spec_params in specs for p in spec_params]
+    values = con.execute(f"SELECT {', '.join(sql for _, _, sql, _ in specs)} FROM {relation}", params).fetchall()[0]
+    result: dict = {}
+    for (name, key, _, _), value in zip(specs, values, strict=True):
+        result.setdefault(name, {})[key] = value
+    return result
 
 
 def _number_format(column: dict) -> NumberFormat | None:
@@ -760,24 +807,22 @@ def _text_notices(column: dict, alias: str, *, force: bool = False) -> list[Noti
 
 
 def _verify(
-    con: duckdb.DuckDBPyConnection, relation: str, params: list, candidates: dict[str, NumberFormat]
+    con: duckdb.DuckDBPyConnection, relation: str, stats: dict, candidates: dict[str, NumberFormat]
 ) -> dict[str, tuple[NumberFormat, str, list]]:
     """Conversion expressions for the candidate columns, kept only if no filled value would be lost."""
     if not candidates:
         return {}
-    parts = [f"count_if(regexp_matches(trim({store.quote_ident(name)}), ?))" for name in candidates]
-    part_params = [fmt.fraction for fmt in candidates.values()]
-    fractions = con.execute(f"SELECT {', '.join(parts)} FROM {relation}", [*part_params, *params]).fetchone()
     plans: dict[str, tuple[NumberFormat, str, list]] = {}
     checks: list[str] = []
     check_params: list = []
-    for (name, fmt), fraction in zip(candidates.items(), fractions, strict=True):
+    for name, fmt in candidates.items():
+        fraction = stats[name][f"fraction_{fmt.name}"]
         expr, expr_params = _conversion(name, fmt, "DOUBLE" if fraction or fmt.scale != 1 else "BIGINT")
         plans[name] = (fmt, expr, expr_params)
         q = store.quote_ident(name)
         checks.append(f"count_if({q} IS NOT NULL AND trim({q}) <> '' AND {expr} IS NULL)")
         check_params.extend(expr_params)
-    lost = con.execute(f"SELECT {', '.join(checks)} FROM {relation}", [*check_params, *params]).fetchone()
+    lost = con.execute(f"SELECT {', '.join(checks)} FROM {relation}", check_params).fetchall()[0]
     return {name: plan for (name, plan), n_lost in zip(plans.items(), lost, strict=True) if n_lost == 0}
 
 
@@ -838,19 +883,19 @@ def _read_error(exc: duckdb.Error, source: _Source, filename: str) -> RiskLabErr
 
 
 def find_bad_line(text: str, delimiter: str) -> tuple[str, dict] | None:
-    """The first line whose field count differs from the header's, or with an unclosed quote."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    """The first record whose field count differs from the header's, or whose quotes are broken."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     expected = None
+    start = 1
     try:
         for row in reader:
-            if not row:
-                continue
-            if expected is None:
+            if row and expected is None:
                 expected = len(row)
-            elif len(row) != expected:
-                return "import.ragged", {"line": reader.line_num, "found": len(row), "expected": expected}
+            elif row and len(row) != expected:
+                return "import.ragged", {"line": start, "found": len(row), "expected": expected}
+            start = reader.line_num + 1
     except csv.Error:
-        return "import.bad_quotes", {"line": reader.line_num}
+        return "import.bad_quotes", {"line": start}
     return None
 
 

@@ -66,7 +66,7 @@ def test_german_credit(shipped):
     con, results = shipped
     result = results["german_credit"]
     assert (result.rows, len(result.columns), result.warnings) == (1000, 21, ())
-    rate = con.execute('SELECT avg("default") FROM german_credit').fetchone()[0]
+    rate = con.execute('SELECT avg("default") FROM german_credit').fetchall()[0][0]
     assert rate == pytest.approx(0.300, abs=1e-12)
 
 
@@ -75,7 +75,7 @@ def test_sba_loans(shipped):
     result = results["sba_loans"]
     assert (result.rows, len(result.columns), result.encoding) == (2101, 35, "utf-8-sig")
     assert result.columns[0] == ("Selected", "BIGINT")
-    rate = con.execute('SELECT avg("Default") FROM sba_loans').fetchone()[0]
+    rate = con.execute('SELECT avg("Default") FROM sba_loans').fetchall()[0][0]
     assert round(rate, 3) == 0.327
 
 

@@ -12,6 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics import importer, store
 from analytics.errors import Notice, RiskLabError
@@ -151,6 +153,19 @@ def test_decimal_commas_with_semicolons(con):
     assert result.delimiter == ";"
     assert rows(con, "eu") == [(1, 1234.5), (2, 7.25), (3, 12.0)]
     assert messages(result) == ["column 'betrag': numbers with a decimal comma (e.g. '1.234,50') were read as numbers"]
+
+
+def test_currency_signs(con):
+    result = import_file(con, 'id,amount\n1,"¥12,345.00"\n2,¥800\n3,-$5\n'.encode(), "c.csv")
+    assert result.columns[1] == ("amount", "DOUBLE")
+    assert rows(con, "c") == [(1, 12345.0), (2, 800.0), (3, -5.0)]
+    assert messages(result) == ["column 'amount': amounts with a currency sign (e.g. '-$5') were read as numbers"]
+
+
+def test_trailing_delimiters_add_no_column(con):
+    result = import_file(con, b"id,amount,\n1,10,\n2,20,\n", "trail.csv")
+    assert result.columns == (("id", "BIGINT"), ("amount", "BIGINT"))
+    assert result.warnings == ()
 
 
 def test_partly_numeric_column_stays_text_with_a_notice(con):
@@ -307,7 +322,7 @@ def test_import_path_uses_the_file_name(con, tmp_path):
     path.write_bytes(CHINESE.encode("gbk"))
     result = import_path(con, path, table="clients")
     assert (result.table, result.rows) == ("clients", 3)
-    assert con.execute("SELECT source_file FROM risklab_catalog.imports").fetchone()[0] == "客户 名单.csv"
+    assert con.execute("SELECT source_file FROM risklab_catalog.imports").fetchall()[0][0] == "客户 名单.csv"
 
 
 # --- replace and atomicity -------------------------------------------------------------------------------------------
@@ -316,14 +331,18 @@ def test_import_path_uses_the_file_name(con, tmp_path):
 def save_role(con, table: str) -> None:
     con.execute("INSERT INTO risklab_catalog.column_roles VALUES (?, 'id', 'loan_id')", [table])
     con.execute(
-        "INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) VALUES (?, 'flag', 'd', '{}')",
+        "INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) "
+        "VALUES (?, 'flag', 'd', '{}')",
         [table],
     )
 
 
 def saved(con, table: str) -> tuple[int, int]:
-    roles = con.execute("SELECT count(*) FROM risklab_catalog.column_roles WHERE table_name = ?", [table]).fetchone()[0]
-    default = con.execute("SELECT count(*) FROM risklab_catalog.default_definitions WHERE table_name = ?", [table]).fetchone()
+    roles = con.execute("SELECT count(*) FROM risklab_catalog.column_roles WHERE table_name = ?", [table]).fetchall()
+    roles = roles[0][0]
+    default = con.execute(
+        "SELECT count(*) FROM risklab_catalog.default_definitions WHERE table_name = ?", [table]
+    ).fetchall()[0]
     return roles, default[0]
 
 
@@ -373,7 +392,7 @@ def test_a_bad_file_with_replace_leaves_the_old_table(con):
     with pytest.raises(RiskLabError):
         import_file(con, b"id,d\n1,0\n2,1,9\n", "t.csv", replace=True)
     assert rows(con, "t") == [(1, 0)]
-    assert con.execute("SELECT count(*) FROM risklab_catalog.imports").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM risklab_catalog.imports").fetchall()[0][0] == 1
     assert list(store.staging_dir(con).iterdir()) == []
 
 
@@ -422,7 +441,16 @@ BAD_INPUT = [
         b'id,name\n1,"Zhang\n2,Li\n',
         "a.csv",
         {},
-        'line 3 of a.csv has a quoted field that is never closed: add the missing " and import again',
+        'line 2 of a.csv has a quoted value that is not closed properly: check the " marks on that line '
+        "(a value must end with \" right before the delimiter ',') and import again",
+    ),
+    (
+        "text after a closing quote",
+        b'id;name\n1;"Zhang"\n2;"Li"si\n',
+        "a.csv",
+        {},
+        'line 3 of a.csv has a quoted value that is not closed properly: check the " marks on that line '
+        "(a value must end with \" right before the delimiter ';') and import again",
     ),
     (
         "wrong encoding",
@@ -549,3 +577,34 @@ def test_messages_exist_in_chinese(con):
     with pytest.raises(RiskLabError) as err:
         import_file(con, b"", "a.csv")
     assert err.value.message("zh") == "a.csv 是空文件：请选择包含表头和至少一行数据的文件"
+
+
+# --- property: any small table survives a CSV round trip in any encoding and delimiter ---------------------------
+
+TEXT = st.text(alphabet="abcxyz 贷款张三李四,;|\"'\t\n", min_size=0, max_size=8).map(lambda s: "x" + s + "y")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    frame=st.integers(min_value=1, max_value=6).flatmap(
+        lambda n: st.fixed_dictionaries(
+            {
+                "编号": st.lists(st.integers(-(10**12), 10**12), min_size=n, max_size=n),
+                "amount": st.lists(st.integers(-(10**6), 10**6).map(lambda v: v / 100), min_size=n, max_size=n),
+                "名称": st.lists(TEXT, min_size=n, max_size=n),
+            }
+        )
+    ),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]),
+)
+def test_csv_round_trip(con, frame, delimiter, encoding):
+    expected = pd.DataFrame(frame, columns=["编号", "amount", "名称"])
+    data = expected.to_csv(index=False, sep=delimiter).encode(encoding)
+    result = import_file(con, data, "rt.csv", table="rt", replace=True)
+    assert (result.delimiter, result.encoding) == (delimiter, encoding)
+    assert result.columns == (("编号", "BIGINT"), ("amount", "DOUBLE"), ("名称", "VARCHAR"))
+    got = con.execute("SELECT * FROM rt").df()
+    assert got["编号"].tolist() == expected["编号"].tolist()
+    assert got["amount"].tolist() == expected["amount"].tolist()
+    assert got["名称"].tolist() == expected["名称"].tolist()
