@@ -145,3 +145,18 @@ def hosmer_lemeshow(y: np.ndarray, pd_: np.ndarray, groups: int = 10) -> HosmerL
     statistic = float(np.sum((observed - expected) ** 2 / np.where(variance > 0, variance, np.inf)))
     df = len(chunks) - 2
     return HosmerLemeshow(statistic, df, float(stats.chi2.sf(statistic, df)))
+
+
+def variance_inflation(corr: np.ndarray) -> np.ndarray:
+    """VIF of each variable from their correlation matrix: 1 / (1 - R²) of its regression on the others with an
+    intercept (``inf`` when it is a linear combination of them)."""
+    r = np.asarray(corr, dtype=float)
+    if r.ndim != 2 or r.shape[0] != r.shape[1] or r.shape[0] < 2 or not np.isfinite(r).all():
+        raise ValueError("VIF needs a finite square correlation matrix of at least two variables")
+    out = np.empty(len(r))
+    for j in range(len(r)):
+        others = np.delete(np.arange(len(r)), j)
+        beta = np.linalg.lstsq(r[np.ix_(others, others)], r[others, j], rcond=None)[0]
+        r2 = float(r[j, others] @ beta)
+        out[j] = np.inf if r2 >= 1 - 1e-12 else 1.0 / (1.0 - r2)
+    return out

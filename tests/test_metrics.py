@@ -97,3 +97,19 @@ def test_hosmer_lemeshow_by_hand():
 def test_one_class_outcome_is_refused():
     with pytest.raises(ValueError, match="one class only"):
         metrics.auc(np.zeros(10), np.arange(10))
+
+
+def test_variance_inflation_matches_statsmodels():
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2000, 4))
+    x[:, 1] += 0.8 * x[:, 0]
+    x[:, 3] = x[:, 2] - 0.5 * x[:, 1] + 0.3 * rng.normal(size=2000)
+    exog = np.column_stack([np.ones(2000), x])
+    expected = [variance_inflation_factor(exog, j) for j in range(1, 5)]
+    assert metrics.variance_inflation(np.corrcoef(x, rowvar=False)) == pytest.approx(expected, rel=1e-9)
+    copied = np.corrcoef(np.column_stack([x[:, 0], x[:, 0], x[:, 2]]), rowvar=False)
+    assert np.isinf(metrics.variance_inflation(copied)[:2]).all()
+    with pytest.raises(ValueError, match="square correlation matrix"):
+        metrics.variance_inflation(np.array([[1.0]]))

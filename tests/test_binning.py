@@ -1,0 +1,309 @@
+"""Binning: quantile, optimal monotonic and manual bins; WOE/IV pinned against pandas computed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from scipy import stats
+
+from analytics import binning, outcome, roles, store
+from analytics.binning import MISSING, OTHER, BinSpec, Population
+from analytics.errors import RiskLabError
+from tests.conftest import PROJECT
+
+N = 6000
+
+
+def _loans_frame(seed: int = 1, n: int = N) -> pd.DataFrame:
+    """Loans with a rising-risk numeric factor (some NULL and NaN), a falling one, a categorical one, noise."""
+    rng = np.random.default_rng(seed)
+    x_up = rng.normal(size=n)
+    x_down = rng.uniform(0, 100, n).round(1)
+    levels = np.array(["A", "B", "C", "D", "E", "F"])
+    level = levels[rng.choice(6, n, p=[0.3, 0.25, 0.2, 0.15, 0.09, 0.01])]
+    lp = (
+        -2.2
+        + 0.8 * x_up
+        - 0.01 * (x_down - 50)
+        + np.select([level == "A", level == "D", level == "E"], [-0.5, 0.4, 0.8])
+    )
+    y = (rng.random(n) < 1 / (1 + np.exp(-lp))).astype(float)
+    frame = pd.DataFrame(
+        {
+            "loan_id": [f"L{i:05d}" for i in range(n)],
+            "x_up": x_up,
+            "x_down": x_down,
+            "grade": level.astype(object),
+            "noise": rng.normal(size=n),
+            "origination": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D"),
+            "booked": rng.random(n) < 0.9,
+            "bad": y,
+        }
+    )
+    frame.loc[rng.random(n) < 0.04, "x_up"] = np.nan  # becomes NULL
+    frame.loc[rng.random(n) < 0.03, "grade"] = None
+    frame.loc[~frame["booked"], "bad"] = np.nan  # no outcome for loans never granted
+    return frame
+
+
+def _load(con, frame: pd.DataFrame, table: str = "loans", nan_column: str | None = None) -> None:
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    con.register("_src", arrow)
+    con.execute(f"CREATE TABLE {store.quote_ident(table)} AS SELECT * FROM _src")
+    con.unregister("_src")
+    if nan_column:  # a real NaN (not NULL) in a DOUBLE column must count as missing too
+        con.execute(f"UPDATE {table} SET {nan_column} = 'NaN'::DOUBLE WHERE loan_id IN ('L00000', 'L00001')")
+
+
+@pytest.fixture
+def loans(con):
+    frame = _loans_frame()
+    _load(con, frame, nan_column="x_up")
+    frame.loc[frame["loan_id"].isin(["L00000", "L00001"]), "x_up"] = np.nan
+    pop = Population("loans", outcome.DefaultDefinition("flag", "bad", values=(1,)), "booked")
+    analysed = frame[frame["booked"]].reset_index(drop=True)
+    return con, pop, analysed
+
+
+def _by_hand(x: pd.Series, y: pd.Series, codes: pd.Series) -> pd.DataFrame:
+    """count, goods, bads, WOE = ln(%good/%bad) and IV per bin code, with pandas only."""
+    frame = pd.DataFrame({"bin": codes, "bad": y})
+    table = frame.groupby("bin")["bad"].agg(count="size", bads="sum")
+    table["goods"] = table["count"] - table["bads"]
+    share_good = table["goods"] / table["goods"].sum()
+    share_bad = table["bads"] / table["bads"].sum()
+    table["woe"] = np.log(share_good / share_bad)
+    table["iv"] = (share_good - share_bad) * table["woe"]
+    return table
+
+
+def _numeric_codes(x: pd.Series, cuts: tuple[float, ...]) -> pd.Series:
+    codes = pd.Series(np.searchsorted(np.array(cuts), x.to_numpy(), side="right"), index=x.index)
+    return codes.where(x.notna(), MISSING)
+
+
+def test_quantile_binning_matches_pandas_by_hand(loans):
+    con, pop, rows = loans
+    spec = binning.quantile_spec(con, pop, "x_up", 10)
+    assert spec.method == "quantile" and spec.n == 10 and len(spec.cuts) == 9
+    assert set(spec.cuts) <= set(rows["x_up"].dropna())  # cut points are observed values
+    result = binning.compute_binning(con, pop, spec)
+    expected = _by_hand(rows["x_up"], rows["bad"], _numeric_codes(rows["x_up"], spec.cuts))
+    table = result.table.set_index("bin").loc[expected.index]
+    assert table["count"].tolist() == expected["count"].tolist()
+    assert table["bads"].tolist() == expected["bads"].astype(int).tolist()
+    assert table["woe"].to_numpy() == pytest.approx(expected["woe"].to_numpy(), abs=1e-12)
+    assert table["iv"].to_numpy() == pytest.approx(expected["iv"].to_numpy(), abs=1e-12)
+    assert result.iv == pytest.approx(expected["iv"].sum(), abs=1e-12)
+    assert result.total == len(rows)  # booked loans only
+    shares = result.table.loc[result.table["bin"] != MISSING, "count"] / rows["x_up"].notna().sum()
+    assert shares.between(0.09, 0.11).all()
+
+
+def test_missing_values_get_their_own_bin_null_and_nan(loans):
+    con, pop, rows = loans
+    result = binning.compute_binning(con, pop, binning.quantile_spec(con, pop, "x_up", 5))
+    missing = result.table[result.table["bin"] == MISSING].iloc[0]
+    assert missing["label"] == "missing"
+    assert missing["count"] == rows["x_up"].isna().sum() > 0
+    assert result.missing_share == pytest.approx(rows["x_up"].isna().mean(), abs=1e-12)
+    assert result.table["bin"].tolist()[-1] == MISSING  # listed last
+
+
+def test_optimal_numeric_binning_is_monotonic_with_min_share(loans):
+    con, pop, _ = loans
+    for factor, rising in (("x_up", True), ("x_down", False)):
+        spec = binning.optimal_spec(con, pop, factor, "numeric")
+        assert spec.method == "optimal" and spec.bins >= 3
+        table = binning.compute_binning(con, pop, spec).table
+        inner = table[table["bin"] != MISSING]
+        steps = np.diff(inner["bad_rate"].to_numpy())
+        assert (steps > 0).all() if rising else (steps < 0).all()
+        assert (inner["count"] / table["count"].sum() >= binning.MIN_SHARE).all()
+        assert (inner["goods"] > 0).all() and (inner["bads"] > 0).all()
+
+
+def test_optimal_direction_is_the_spearman_sign(loans):
+    _, _, rows = loans
+    known = rows.dropna(subset=["x_down"])
+    rho = stats.spearmanr(known["x_down"], known["bad"]).statistic
+    counts = known.groupby("x_down")["bad"].agg(["size", "sum"])
+    assert binning.spearman_sign(counts["size"].to_numpy(), counts["sum"].to_numpy()) == np.sign(rho) == -1
+
+
+def test_pool_adjacent_violators_and_small_bin_merges_by_hand():
+    block = binning._Block
+    blocks = [block(100, 10, [0]), block(100, 5, [1]), block(100, 20, [2]), block(100, 30, [3])]
+    pooled = binning.pool_adjacent_violators(blocks, +1)
+    assert [b.members for b in pooled] == [[0, 1], [2], [3]]
+    assert [b.rate for b in pooled] == [0.075, 0.2, 0.3]
+    merged = binning.merge_small([block(500, 10, [0]), block(20, 2, [1]), block(480, 100, [2])], min_count=50)
+    assert [b.members for b in merged] == [[0, 1], [2]]  # 10 % is closer to 2 % than to 20.8 %
+    pure = binning.merge_small([block(500, 0, [0]), block(500, 50, [1])], min_count=50)
+    assert [b.members for b in pure] == [[0, 1]]
+
+
+def test_optimal_categorical_binning_orders_levels_by_bad_rate(loans):
+    con, pop, _ = loans
+    spec = binning.optimal_spec(con, pop, "grade", "categorical")
+    table = binning.compute_binning(con, pop, spec).table
+    inner = table[table["bin"] >= 0]
+    assert (np.diff(inner["bad_rate"].to_numpy()) > 0).all()
+    assert (inner["share"] >= binning.MIN_SHARE).all()
+    assert ("F",) not in spec.groups  # the 1 % level was merged with a neighbour
+    assert sorted(level for g in spec.groups for level in g) == list("ABCDEF")
+    assert table.iloc[-1]["label"] == "missing"
+
+
+def test_levels_binning_matches_pandas_and_unseen_levels_go_to_other(loans):
+    con, pop, rows = loans
+    spec = binning.levels_spec(con, pop, "grade")
+    assert spec.groups == tuple((level,) for level in "ABCDEF")
+    result = binning.compute_binning(con, pop, spec)
+    codes = rows["grade"].map({level: i for i, level in enumerate("ABCDEF")}).fillna(MISSING).astype(int)
+    expected = _by_hand(rows["grade"], rows["bad"], codes)
+    assert result.table.set_index("bin").loc[expected.index, "iv"].to_numpy() == pytest.approx(
+        expected["iv"].to_numpy(), abs=1e-12
+    )
+    partial = BinSpec("grade", "categorical", "manual", groups=(("A", "B"), ("C",)))
+    table = binning.compute_binning(con, pop, partial).table
+    assert table["bin"].tolist() == [0, 1, OTHER, MISSING]
+    assert table["label"].tolist() == ["A, B", "C", "other", "missing"]
+    assert table.loc[table["bin"] == OTHER, "count"].item() == rows["grade"].isin(list("DEF")).sum()
+
+
+def test_manual_cut_points_and_merged_categories(loans):
+    con, pop, rows = loans
+    spec = binning.make_spec(con, pop, "x_down", "numeric", "manual", cuts_text="75, 25；50  ")
+    assert spec.cuts == (25.0, 50.0, 75.0)
+    assert list(spec.labels().values()) == ["< 25", "[25, 50)", "[50, 75)", ">= 75"]
+    table = binning.compute_binning(con, pop, spec).table
+    assert table["count"].tolist() == np.bincount(np.searchsorted([25, 50, 75], rows["x_down"], "right")).tolist()
+    assignment = {"A": 1, "B": 1, "C": 2, "D": 3, "E": 3, "F": 3}
+    merged = binning.make_spec(con, pop, "grade", "categorical", "manual", assignment=assignment)
+    assert merged.groups == (("A", "B"), ("C",), ("D", "E", "F"))
+    assert binning.compute_binning(con, pop, merged).table["count"].sum() == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: binning.parse_cuts("0.2, 1,000x"), "'000x' is not a number"),
+        (lambda: binning.parse_cuts(" , "), "enter at least one cut point, e.g. 0.2, 0.5"),
+        (
+            lambda: binning.spec_from_assignment("grade", {"A": 1, "B": None}),
+            "level 'B' has no bin number: give every level a bin number",
+        ),
+    ],
+)
+def test_bad_manual_input_messages(call, message):
+    with pytest.raises(RiskLabError) as caught:
+        call()
+    assert str(caught.value).startswith(message)
+
+
+def test_bad_cut_text_full_message():
+    with pytest.raises(RiskLabError) as caught:
+        binning.parse_cuts("0.2; abc")
+    assert str(caught.value) == (
+        "'abc' is not a number: write cut points as numbers separated by commas, without thousands separators "
+        "(e.g. 0.2, 0.5, 10000)"
+    )
+    assert "不是数字" in caught.value.message("zh")
+
+
+def test_method_and_parameter_errors(loans):
+    con, pop, _ = loans
+    with pytest.raises(RiskLabError, match=r"^the quantile binning does not apply to a categorical factor$"):
+        binning.make_spec(con, pop, "grade", "categorical", "quantile")
+    with pytest.raises(
+        RiskLabError, match=r"^the number of quantile bins must be a whole number from 2 to 50 \(got 1\)$"
+    ):
+        binning.quantile_spec(con, pop, "x_up", 1)
+    with pytest.raises(RiskLabError, match=r"^unknown binning method 'best'$"):
+        binning.make_spec(con, pop, "x_up", "numeric", "best")
+    with pytest.raises(RiskLabError, match=r"^table 'loans' has no column 'nope'"):
+        binning.optimal_spec(con, pop, "nope", "numeric")
+
+
+def test_ranking_counts_from_fine_bins_equal_a_direct_scan(loans):
+    con, pop, _ = loans
+    fine = BinSpec("x_up", "numeric", "quantile", cuts=binning.quantile_cuts(con, pop, ["x_up"], 20)["x_up"])
+    (counts,) = binning.bin_counts(con, pop, [fine])
+    coarse = binning.monotonic_spec(fine, counts)
+    from_fine = binning.binning_table(coarse, binning.coarsen(fine, counts, coarse)).table
+    direct = binning.compute_binning(con, pop, coarse).table
+    pd.testing.assert_frame_equal(from_fine, direct)
+
+
+def test_woe_sql_gives_each_loan_its_bin_woe(loans):
+    con, pop, rows = loans
+    result = binning.compute_binning(con, pop, binning.optimal_spec(con, pop, "x_up", "numeric"))
+    expr, params = binning.woe_sql(result)
+    values = con.execute(f"SELECT {expr} FROM loans WHERE booked ORDER BY loan_id", params).fetchnumpy()
+    woe = next(iter(values.values()))
+    codes = _numeric_codes(rows.sort_values("loan_id")["x_up"], result.spec.cuts)
+    assert woe == pytest.approx(codes.map(result.woe_map()).to_numpy(), abs=1e-12)
+
+
+def test_german_credit_checking_status_iv_matches_pandas(con):
+    frame = pd.read_csv(PROJECT / "data" / "german_credit.csv")
+    _load(con, frame, "german_credit")
+    pop = Population("german_credit", outcome.DefaultDefinition("flag", "default", values=(1,)))
+    result = binning.compute_binning(con, pop, binning.levels_spec(con, pop, "checking_status"))
+    counts = pd.crosstab(frame["checking_status"], frame["default"])
+    share_good, share_bad = counts[0] / counts[0].sum(), counts[1] / counts[1].sum()
+    iv_by_hand = float(((share_good - share_bad) * np.log(share_good / share_bad)).sum())
+    assert result.table["label"].tolist() == ["A11", "A12", "A13", "A14"]
+    assert result.iv == pytest.approx(iv_by_hand, abs=1e-12)
+    assert result.iv == pytest.approx(0.666012, abs=1e-6)
+
+
+def test_save_load_list_and_delete_binnings(loans):
+    con, pop, _ = loans
+    spec = binning.optimal_spec(con, pop, "x_up", "numeric")
+    first = binning.save_binning(con, "loans", spec, "  committee 2024 ")
+    assert binning.load_binning(con, "loans", "x_up", "committee 2024") == BinSpec(
+        "x_up", "numeric", "optimal", cuts=spec.cuts, name="committee 2024"
+    )
+    manual = binning.manual_spec("x_up", "0")
+    second = binning.save_binning(con, "loans", manual, "committee 2024")  # same name replaces
+    assert second > first
+    listed = binning.list_binnings(con, "loans")
+    assert listed[["factor", "name", "method"]].values.tolist() == [["x_up", "committee 2024", "manual"]]
+    assert binning.latest_binnings(con, "loans")["x_up"].cuts == (0.0,)
+    version = binning.saved_version(con, "loans")
+    binning.delete_binning(con, "loans", "x_up", "committee 2024")
+    assert binning.list_binnings(con, "loans").empty and binning.saved_version(con, "loans") != version
+    with pytest.raises(RiskLabError, match=r"^there is no saved binning 'committee 2024' of x_up in table 'loans'$"):
+        binning.load_binning(con, "loans", "x_up", "committee 2024")
+    with pytest.raises(RiskLabError, match=r"^give the binning a name of 1 to 60 characters$"):
+        binning.save_binning(con, "loans", spec, "   ")
+    audit = con.execute("SELECT action FROM risklab_catalog.audit ORDER BY id").fetchall()
+    assert [a for (a,) in audit] == ["save_binning", "save_binning", "delete_binning"]
+
+
+def test_spec_round_trips_through_json():
+    spec = BinSpec("grade", "categorical", "manual", groups=(("A", "B"), ("C",)))
+    assert BinSpec.from_dict(spec.to_dict()) == spec
+    numeric = BinSpec("x", "numeric", "quantile", cuts=(3, 1, 2, 2), n=4)
+    assert numeric.cuts == (1.0, 2.0, 3.0) and BinSpec.from_dict(numeric.to_dict()) == numeric
+    assert BinSpec("amount", "numeric", "manual", cuts=(10000, 2.5)).labels() == {
+        0: "< 2.5",
+        1: "[2.5, 10,000)",
+        2: ">= 10,000",
+    }
+
+
+def test_population_uses_saved_definition_and_booked_role(loans):
+    con, _, rows = loans
+    with pytest.raises(RiskLabError, match=r"^table 'loans' has no default definition yet: set one on the Data page"):
+        binning.population(con, "loans")
+    roles.save_roles(con, "loans", {"booked": "booked", "bad": "outcome"})
+    outcome.save_definition(con, "loans", outcome.DefaultDefinition("flag", "bad", values=(1,)))
+    pop = binning.population(con, "loans")
+    assert pop.booked_column == "booked"
+    assert binning.outcome_summary(con, pop)["known"] == len(rows)
+    assert binning.population(con, "loans", booked_only=False).booked_column is None
