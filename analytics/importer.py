@@ -50,6 +50,9 @@ KIND_BY_EXTENSION = {
     ".jsonl": "json",
     ".ndjson": "json",
 }
+EXTENSIONS = tuple(extension.lstrip(".") for extension in KIND_BY_EXTENSION)  # for upload widgets
+ENCODING_CHOICES = (None, "utf-8", "utf-8-sig", "gb18030", "utf-16")  # None: detect
+DELIMITER_CHOICES = (None, *DELIMITERS)  # None: detect
 _FALLBACK_ENCODINGS = ("cp1252", "big5", "shift_jis", "euc_kr")  # guessed (with a notice) when all else fails
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 200

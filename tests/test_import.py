@@ -418,7 +418,8 @@ BAD_INPUT = [
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         "a.csv",
         {},
-        "a.csv is not a text file: save it as CSV (UTF-8) or choose an Excel (.xlsx), Parquet or JSON lines file",
+        "a.csv is a binary file, not text: save it as CSV (UTF-8) or choose an Excel (.xlsx), Parquet or JSON "
+        "lines file",
     ),
     (
         "ragged",
