@@ -140,6 +140,8 @@ with tabs[3]:
             cols[1].metric(ui.t("data.known"), f"{summary['known']:,}")
             cols[2].metric(ui.t("data.defaults"), f"{summary['defaults']:,}")
             cols[3].metric(ui.t("data.default_rate"), f"{summary['rate']:.2%}" if summary["known"] else "-")
+            if summary.get("warning"):
+                st.warning(summary["warning"].message(ui.lang()))
         if st.button(ui.t("data.save_default"), key="save_default", type="primary"):
             ui.save(lambda: outcome.save_definition(con, table, defn), ui.t("data.default_saved", table=table))
 

@@ -14,7 +14,7 @@ if table:
     rows = store.row_count(con, table)
     defn = outcome.load_definition(con, table)
     summary = ui.attempt(lambda: outcome.default_summary(con, table, defn)) if defn else None
-    if summary:
+    if summary and summary["rate"] is not None:
         st.markdown(ui.t("home.active", table=table, rows=rows, rate=f"{summary['rate']:.1%}"))
     else:
         st.markdown(ui.t("home.no_default", table=table, rows=rows))
