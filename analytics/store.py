@@ -83,10 +83,13 @@ def database_path(path: str | os.PathLike | None = None) -> Path | str:
     return ":memory:" if str(chosen) == ":memory:" else Path(chosen)
 
 
+STAGING_NAME = ".staging"
+
+
 def _staging_for(path: Path | str) -> Path:
     if path == ":memory:":
-        return Path(tempfile.mkdtemp(prefix="risklab-staging-"))
-    return Path(path).resolve().parent / ".staging"
+        return Path(tempfile.mkdtemp(prefix="risklab-")) / STAGING_NAME
+    return Path(path).resolve().parent / STAGING_NAME
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -126,7 +129,8 @@ def _sql_string(value: str) -> str:
 def staging_dir(con: duckdb.DuckDBPyConnection) -> Path:
     """The one folder this connection may read files from."""
     allowed = con.execute("SELECT current_setting('allowed_directories')").fetchall()[0][0]
-    return Path(allowed[0])
+    # DuckDB may add its own temp directory to the list; ours is the one named .staging
+    return next(Path(a) for a in allowed if Path(a).name == STAGING_NAME)
 
 
 def quote_ident(name: str) -> str:
