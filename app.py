@@ -36,5 +36,6 @@ with st.sidebar:
 pages = [
     st.Page("pages/home.py", title=ui.t("nav.home"), icon="🏠", default=True),
     st.Page("pages/data.py", title=ui.t("nav.data"), icon="🗂️", url_path="data"),
+    st.Page("pages/portfolio.py", title=ui.t("nav.portfolio"), icon="📈", url_path="portfolio"),
 ]
 st.navigation(pages).run()

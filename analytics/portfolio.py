@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
+import io
 import re
 from collections.abc import Callable
 
@@ -281,7 +283,7 @@ def resolve(
         con,
         f"SELECT count(*) = count(DISTINCT ({loan}, {month})) FROM {store.quote_ident(table)} "
         f"WHERE {month} IS NOT NULL",
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return dataclasses.replace(source, one_row_per_month=bool(one))
 
 
@@ -638,13 +640,15 @@ def as_of_month(con: duckdb.DuckDBPyConnection, source: Source, as_of: str | dt.
     date = parse_as_of(as_of)
     q = _Query(source)
     snap, month = q.date_sql(source.col("snapshot_date"), end_of_month=True), q.month_sql()
-    first, last = q.execute(con, f"SELECT min({month}), max({month}) FROM {store.quote_ident(source.table)}").fetchone()
+    first, last = q.execute(
+        con, f"SELECT min({month}), max({month}) FROM {store.quote_ident(source.table)}"
+    ).fetchall()[0]
     if last is None:
         raise RiskLabError("portfolio.no_snapshots", table=source.table)
     wanted = last if date is None else date.replace(day=1)
     found = q.execute(
         con, f"SELECT max({snap}) FROM {store.quote_ident(source.table)} WHERE {month} = {q.bind(wanted)}"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if found is None:
         raise RiskLabError(
             "portfolio.no_snapshot", table=source.table, date=date.isoformat(), first=first.strftime("%Y-%m"),
@@ -851,13 +855,14 @@ def roll_rates(
     return frame[["from_state", "to_state", "balance", "loans", "share"]]
 
 
-def roll_rate_matrix(rates: pd.DataFrame) -> pd.DataFrame:
-    """``roll_rates`` as a from x to matrix of shares (rows sum to 1; states in registry order)."""
+def roll_rate_matrix(rates: pd.DataFrame, label: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """``roll_rates`` as a from x to matrix of shares (rows sum to 1; states in registry order), states named
+    by ``label`` when given."""
     from_states = [b.key for b in DPD_BUCKETS]
     matrix = rates.pivot_table(index="from_state", columns="to_state", values="share", aggfunc="sum", fill_value=0.0)
-    return matrix.reindex(index=from_states, columns=list(ROLL_STATES), fill_value=0.0).rename_axis(
-        index="from_state", columns="to_state"
-    )
+    matrix = matrix.reindex(index=from_states, columns=list(ROLL_STATES), fill_value=0.0)
+    matrix = matrix.rename_axis(index="from_state", columns="to_state")
+    return matrix.rename(index=label, columns=label) if label else matrix
 
 
 # --- breakdowns and concentration ----------------------------------------------------------------------------------
@@ -1023,7 +1028,7 @@ def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = Fi
         conditions.append(f"coalesce(CAST({store.quote_ident(column)} AS BOOLEAN), false)")
     where = " AND ".join(conditions)
     if defn is None:
-        n = con.execute(f"SELECT count(*) FROM {store.quote_ident(table)} WHERE {where}", params).fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM {store.quote_ident(table)} WHERE {where}", params).fetchall()[0][0]
         return LoanLevel(table, None, {"loans": int(n)}, empty, {})
     expr, expr_params = outcome.default_sql(defn)
     origination = roles_mod.columns_with_role(table_roles, "origination_date")
@@ -1078,7 +1083,7 @@ def load_thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'portfolio_thresholds'",
         [store.CATALOG_SCHEMA],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if exists:
         thresholds.update(dict(con.execute(f"SELECT kpi, red_above FROM {_THRESHOLDS}").fetchall()))
     return thresholds
@@ -1100,15 +1105,92 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, thresholds: dict[str, float]
         store.audit(con, "save_portfolio_thresholds", None, **{k: float(v) for k, v in thresholds.items()})
 
 
+def format_value(value: float | None, kind: str) -> str:
+    """A KPI for a tile: ratios as percentages, counts and amounts with thousands separators, "-" when missing."""
+    return "-" if value is None else f"{value:.2%}" if kind == "ratio" else f"{value:,.0f}"
+
+
+def format_change(value: float | None, kind: str, points: Callable[[float], str] | None = None) -> str | None:
+    """A KPI change: ratios in percentage points (``points`` words them, default "+0.18 pp"), else a signed
+    number; None when there is nothing to compare with."""
+    if value is None:
+        return None
+    if kind != "ratio":
+        return f"{value:+,.0f}"
+    return points(value * 100) if points else f"{value * 100:+.2f} pp"
+
+
+def classification_table(mix: pd.DataFrame) -> pd.DataFrame:
+    """``classification_mix`` as one row per month and one balance column per category (best to worst)."""
+    wide = mix.pivot(index="month", columns="category", values="balance")
+    return wide.reindex(columns=list(CATEGORY_KEYS), fill_value=0.0).reset_index().rename_axis(columns=None)
+
+
+def vintage_table(curves: pd.DataFrame, metric: str = "default_rate") -> pd.DataFrame:
+    """``vintages`` as one row per cohort and one column per month on book (``metric`` values)."""
+    wide = curves.pivot(index="cohort", columns="mob", values=metric)
+    return wide.reset_index().rename(columns=str).rename_axis(columns=None)
+
+
 def is_red(kpi: str, value: float | None, thresholds: dict[str, float]) -> bool:
     """True when a ratio KPI is above its red threshold."""
     limit = thresholds.get(kpi)
     return value is not None and limit is not None and value > limit
 
 
+# --- exports ------------------------------------------------------------------------------------------------------
+
+
+def excel_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx workbook with one sheet per table (sheet names cleaned and cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        used: set[str] = set()
+        for name, frame in frames.items():
+            sheet = re.sub(r"[\[\]:*?/\\]", "_", str(name))[:31] or "sheet"
+            while sheet.lower() in used:
+                sheet = f"{sheet[:28]}_{len(used)}"
+            used.add(sheet.lower())
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+    return buffer.getvalue()
+
+
+_VEGA = "https://cdn.jsdelivr.net/npm/"
+
+
+def report_html(title: str, subtitle: str, tables: dict[str, pd.DataFrame], charts: dict[str, str]) -> str:
+    """A one-page HTML report: title, tables and Vega-Lite charts (``{heading: spec JSON}``), for a board pack.
+
+    The charts are drawn by vega-embed from a CDN; the tables are plain HTML and print without it.
+    """
+    parts = [f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"]
+    for i, (heading, spec) in enumerate(charts.items()):
+        parts.append(f'<h2>{html.escape(heading)}</h2><div id="chart{i}"></div>')
+        parts.append(f'<script>vegaEmbed("#chart{i}", {spec}, {{"actions": false}});</script>')
+    for heading, frame in tables.items():
+        parts.append(f"<h2>{html.escape(heading)}</h2>{frame.to_html(index=False, na_rep='-', border=0)}")
+    scripts = "".join(f'<script src="{_VEGA}{lib}"></script>' for lib in ("vega@5", "vega-lite@5", "vega-embed@6"))
+    style = (
+        "body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse;font-size:12px}"
+        "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
+    )
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>{scripts}'
+        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
 # --- one entry point for caches ------------------------------------------------------------------------------------
 
+
+def source_filter_options(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, list[str]]:
+    """The filter choices of a performance table."""
+    return filter_options(con, source.table, dict(source.dimensions))
+
+
 FIGURES: dict[str, Callable[..., object]] = {
+    "months": months,
+    "filter_options": source_filter_options,
     "monthly": monthly,
     "kpis": kpis,
     "classification_mix": classification_mix,

@@ -1,0 +1,302 @@
+"""Pure chart builders: an aggregated DataFrame in, an ``alt.Chart`` out (no Streamlit, no data access).
+
+Titles come in as arguments, already translated by the page. Frames are small (one row per month, cohort x
+months on book, or bucket pair); ``MAX_ROWS`` guards against passing loan-level data by mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import altair as alt
+import pandas as pd
+
+from analytics.outcome import FIVE_CATEGORIES
+
+MAX_ROWS = 5_000
+# Five categories, best to worst: green, yellow, orange, red, dark red.
+CATEGORY_COLOURS = ("#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#6a1b1a")
+
+
+def _check(frame: pd.DataFrame) -> pd.DataFrame:
+    if len(frame) > MAX_ROWS:
+        raise ValueError(f"a chart gets aggregated data: {len(frame)} rows is more than {MAX_ROWS}")
+    return frame
+
+
+def _axis_format(percent: bool) -> str:
+    return ".1%" if percent else ",.0f"
+
+
+def lines(
+    frame: pd.DataFrame,
+    x: str,
+    series: dict[str, str],
+    *,
+    x_title: str,
+    y_title: str,
+    legend_title: str,
+    percent: bool = True,
+) -> alt.Chart:
+    """One line per column of ``series`` (column -> legend label) over ``x`` (e.g. PAR30, PAR90, NPL by month)."""
+    long = _check(frame)[[x, *series]].melt(id_vars=x, var_name="series", value_name="value")
+    long["series"] = long["series"].map(series)
+    long[x] = pd.to_datetime(long[x]) if x == "month" else long[x]
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:{'T' if x == 'month' else 'Q'}", title=x_title),
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=_axis_format(percent))),
+            color=alt.Color("series:N", title=legend_title, sort=list(series.values())),
+            tooltip=[
+                alt.Tooltip(f"{x}:{'T' if x == 'month' else 'Q'}", title=x_title),
+                alt.Tooltip("series:N", title=legend_title),
+                alt.Tooltip("value:Q", title=y_title, format=".2%" if percent else ",.0f"),
+            ],
+        )
+    )
+
+
+def monthly_bars(frame: pd.DataFrame, y: str, *, x_title: str, y_title: str, colour: str = "#1f77b4") -> alt.Chart:
+    """Bars of one amount by month (e.g. disbursed, or gross outstanding)."""
+    data = _check(frame)[["month", y]].assign(month=lambda f: pd.to_datetime(f["month"]))
+    return (
+        alt.Chart(data)
+        .mark_bar(color=colour)
+        .encode(
+            x=alt.X("yearmonth(month):T", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title=x_title),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f"),
+            ],
+        )
+    )
+
+
+def stacked_area(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    colour: str,
+    order: list[str],
+    x_title: str,
+    y_title: str,
+    legend_title: str,
+    colours: tuple[str, ...] = CATEGORY_COLOURS,
+) -> alt.Chart:
+    """Stacked areas of ``y`` by ``x`` and ``colour`` in ``order`` (the five-category mix of balances)."""
+    data = _check(frame)[[x, colour, y]].copy()
+    data[x] = pd.to_datetime(data[x])
+    data["stack"] = data[colour].map({label: i for i, label in enumerate(order)})
+    return (
+        alt.Chart(data)
+        .mark_area()
+        .encode(
+            x=alt.X(f"{x}:T", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title, stack="zero", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                f"{colour}:N", title=legend_title, sort=order, scale=alt.Scale(domain=order, range=list(colours))
+            ),
+            order=alt.Order("stack:Q"),
+            tooltip=[
+                alt.Tooltip(f"{x}:T", title=x_title, format="%Y-%m"),
+                alt.Tooltip(f"{colour}:N", title=legend_title),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f"),
+            ],
+        )
+    )
+
+
+def cohort_lines(
+    frame: pd.DataFrame, *, x: str, y: str, cohort: str, x_title: str, y_title: str, legend_title: str
+) -> alt.Chart:
+    """One line per cohort of a rate by months on book (vintage curves)."""
+    data = _check(frame)[[x, y, cohort]]
+    return (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=".0%")),
+            color=alt.Color(f"{cohort}:N", title=legend_title, scale=alt.Scale(scheme="viridis")),
+            tooltip=[
+                alt.Tooltip(f"{cohort}:N", title=legend_title),
+                alt.Tooltip(f"{x}:Q", title=x_title),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=".2%"),
+            ],
+        )
+    )
+
+
+def heatmap(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    value: str,
+    x_title: str,
+    y_title: str,
+    value_title: str,
+    x_order: list[str] | None = None,
+    y_order: list[str] | None = None,
+    percent: bool = True,
+    labels: bool = True,
+    temporal_x: bool = False,
+) -> alt.Chart:
+    """Cells coloured by ``value`` (roll-rate matrix, or a dimension x month heat map), with the value printed."""
+    data = _check(frame)[[x, y, value]].copy()
+    if temporal_x:
+        data[x] = pd.to_datetime(data[x])
+    fmt = ".1%" if percent else ",.0f"
+    x_enc = (
+        alt.X(f"yearmonth({x}):O", title=x_title)
+        if temporal_x
+        else alt.X(f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=-30))
+    )
+    base = alt.Chart(data).encode(x=x_enc, y=alt.Y(f"{y}:N", title=y_title, sort=y_order))
+    cells = base.mark_rect().encode(
+        color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme="orangered"), legend=None),
+        tooltip=[
+            alt.Tooltip(f"{y}:N", title=y_title),
+            alt.Tooltip(f"yearmonth({x}):O" if temporal_x else f"{x}:N", title=x_title),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=".2%" if percent else ",.0f"),
+        ],
+    )
+    if not labels:
+        return cells
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text(f"{value}:Q", format=fmt),
+        color=alt.condition(f"datum['{value}'] > 0.5", alt.value("white"), alt.value("black")),
+    )
+    return cells + text
+
+
+def sorted_bars(
+    frame: pd.DataFrame, *, category: str, value: str, category_title: str, value_title: str, percent: bool = True
+) -> alt.Chart:
+    """Horizontal bars sorted from the largest value down (breakdowns by branch, officer ...)."""
+    data = _check(frame)[[category, value]]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", title=category_title, sort="-x"),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=_axis_format(percent) if percent else "~s")),
+            color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="orangered"), legend=None),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=".2%" if percent else ",.0f"),
+            ],
+        )
+    )
+
+
+# --- the portfolio page's charts: ``t`` translates a key (the page passes ``ui.t``) ----------------------------------
+
+Translate = Callable[[str], str]
+RATIO_COLUMNS = frozenset({"par30", "par90", "npl_ratio", "write_off_ratio", "default_rate_12m", "default_rate",
+                           "share", "ever30_rate", "ever90_rate"})  # fmt: skip
+
+
+def ratio_trend(monthly: pd.DataFrame, t: Translate) -> alt.Chart:
+    """PAR30, PAR90 and NPL ratio by month."""
+    names = {key: t(f"portfolio.kpi.{key}") for key in ("par30", "par90", "npl_ratio")}
+    return lines(
+        monthly, "month", names, x_title=t("chart.month"), y_title=t("chart.ratio"), legend_title=t("chart.series")
+    )
+
+
+def amount_bars(monthly: pd.DataFrame, column: str, t: Translate, colour: str = "#1f77b4") -> alt.Chart:
+    """Disbursed (or outstanding) by month."""
+    return monthly_bars(monthly, column, x_title=t("chart.month"), y_title=t(f"portfolio.kpi.{column}"), colour=colour)
+
+
+def class_mix(mix: pd.DataFrame, t: Translate) -> alt.Chart:
+    """Stacked balances of the five categories by month, normal at the bottom, loss on top."""
+    order = [t(c.label_key) for c in FIVE_CATEGORIES]
+    data = mix.assign(cls=[t(f"outcome.category.{k}") for k in mix["category"]])
+    return stacked_area(data, x="month", y="balance", colour="cls", order=order, x_title=t("chart.month"),
+                        y_title=t("chart.balance"), legend_title=t("chart.class"))  # fmt: skip
+
+
+def vintage_curves(curves: pd.DataFrame, metric: str, t: Translate) -> alt.Chart:
+    """One line per origination cohort of ``metric`` (default_rate, ever30_rate, ever90_rate) by months on book."""
+    return cohort_lines(curves, x="mob", y=metric, cohort="cohort", x_title=t("chart.mob"),
+                        y_title=t(f"portfolio.col.{metric}"), legend_title=t("chart.cohort"))  # fmt: skip
+
+
+def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate) -> alt.Chart:
+    """The roll-rate matrix (share of each from-bucket's balance by next-month state) as a heat map."""
+    names = {s: t(f"portfolio.state.{s}") for s in states}
+    cells = rates.assign(frm=rates["from_state"].map(names), to=rates["to_state"].map(names))
+    order = list(names.values())
+    return heatmap(cells, x="to", y="frm", value="share", x_title=t("chart.to"), y_title=t("chart.from"),
+                   value_title=t("chart.share"), x_order=order, y_order=order)  # fmt: skip
+
+
+def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Translate) -> alt.Chart:
+    """One bar per dimension value, sorted by ``measure``."""
+    return sorted_bars(frame, category="value", value=measure, category_title=t(f"portfolio.dim.{dimension}"),
+                       value_title=t(f"portfolio.col.{measure}"), percent=measure in RATIO_COLUMNS)  # fmt: skip
+
+
+def dimension_heatmap(trend: pd.DataFrame, dimension: str, measure: str, t: Translate) -> alt.Chart:
+    """Dimension value x month, coloured by ``measure`` (PAR30 or NPL ratio)."""
+    return heatmap(trend, x="month", y="value", value=measure, x_title=t("chart.month"), labels=False, temporal_x=True,
+                   y_title=t(f"portfolio.dim.{dimension}"), value_title=t(f"portfolio.col.{measure}"))  # fmt: skip
+
+
+def cohort_default_bars(by_cohort: pd.DataFrame, t: Translate) -> alt.Chart:
+    """Default rate by origination quarter (loan-level tables)."""
+    data = _check(by_cohort)[["value", "default_rate"]]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("value:O", title=t("portfolio.cohort.quarter")),
+            y=alt.Y("default_rate:Q", title=t("portfolio.col.default_rate"), axis=alt.Axis(format=".0%")),
+            tooltip=[alt.Tooltip("value:O"), alt.Tooltip("default_rate:Q", format=".2%")],
+        )
+    )
+
+
+# --- the risk factors page's charts -------------------------------------------------------------------------------
+
+
+def binning_chart(table: pd.DataFrame, t: Translate) -> alt.Chart:
+    """Loans per bin (bars, left axis) with the bad rate (line, right axis), bins in the table's order."""
+    data = _check(table)[["label", "count", "bad_rate"]]
+    bin_title, count_title, rate_title = t("factors.col.label"), t("factors.col.count"), t("factors.col.bad_rate")
+    base = alt.Chart(data).encode(
+        x=alt.X("label:N", title=bin_title, sort=list(data["label"]), axis=alt.Axis(labelAngle=-30)),
+        tooltip=[
+            alt.Tooltip("label:N", title=bin_title),
+            alt.Tooltip("count:Q", title=count_title, format=",.0f"),
+            alt.Tooltip("bad_rate:Q", title=rate_title, format=".2%"),
+        ],
+    )
+    bars = base.mark_bar(color="#9ecae1").encode(y=alt.Y("count:Q", title=count_title))
+    line = base.mark_line(point=True, color="#c62828").encode(
+        y=alt.Y("bad_rate:Q", title=rate_title, axis=alt.Axis(format=".0%"))
+    )
+    return alt.layer(bars, line).resolve_scale(y="independent")
+
+
+def correlation_heatmap(matrix: pd.DataFrame, t: Translate) -> alt.Chart:
+    """The correlation matrix as a red-blue heat map from -1 to 1, each cell labelled."""
+    order = list(matrix.columns)
+    data = _check(matrix.rename_axis("row").reset_index().melt(id_vars="row", var_name="column", value_name="r"))
+    title = t("factors.col.correlation")
+    base = alt.Chart(data).encode(
+        x=alt.X("column:N", title=None, sort=order, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("row:N", title=None, sort=order),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("r:Q", title=title, scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True)),
+        tooltip=[alt.Tooltip("row:N"), alt.Tooltip("column:N"), alt.Tooltip("r:Q", title=title, format=".3f")],
+    )
+    text = base.mark_text(fontSize=11).encode(text=alt.Text("r:Q", format=".2f"))
+    return cells + text
