@@ -36,6 +36,7 @@ with st.sidebar:
 pages = [
     st.Page("pages/home.py", title=ui.t("nav.home"), icon="🏠", default=True),
     st.Page("pages/data.py", title=ui.t("nav.data"), icon="🗂️", url_path="data"),
+    st.Page("pages/risk_factors.py", title=ui.t("nav.risk_factors"), icon="🔎", url_path="risk-factors"),
     st.Page("pages/portfolio.py", title=ui.t("nav.portfolio"), icon="📈", url_path="portfolio"),
 ]
 st.navigation(pages).run()

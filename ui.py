@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import demo, outcome, portfolio, profile, roles, store
+from analytics import binning, demo, factors, outcome, portfolio, profile, roles, store
 from analytics.errors import RiskLabError
 from analytics.i18n import t as translate
 
@@ -163,3 +163,28 @@ def portfolio_loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: po
     table_roles = tuple(roles.table_roles(con, table).items())
     defn = outcome.load_definition(con, table)
     return _portfolio_loan_level(con, table, store.table_version(con, table), table_roles, defn, filters)
+
+
+# --- Risk factors page ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _factor_ranking(_con: duckdb.DuckDBPyConnection, pop, version: int, saved: tuple, table_roles: tuple):
+    return factors.rank_factors(_con, pop)
+
+
+def factor_ranking(con: duckdb.DuckDBPyConnection, pop: binning.Population) -> factors.Ranking:
+    """The ranking of the candidate factors, cached per table version, roles and saved binnings."""
+    table_roles = tuple(roles.table_roles(con, pop.table).items())
+    version, saved = store.table_version(con, pop.table), binning.saved_version(con, pop.table)
+    return _factor_ranking(con, pop, version, saved, table_roles)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _factor_stability(_con: duckdb.DuckDBPyConnection, pop, split, specs: tuple, version: int):
+    return factors.stability(_con, pop, split, list(specs))
+
+
+def factor_stability(con: duckdb.DuckDBPyConnection, pop: binning.Population, split: factors.Split, specs: list):
+    """CSI of each binning between the two samples of ``split``, cached per table version."""
+    return _factor_stability(con, pop, split, tuple(specs), store.table_version(con, pop.table))

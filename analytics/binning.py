@@ -191,6 +191,11 @@ def format_number(x: float) -> str:
     return f"{x:.6g}"
 
 
+def cuts_text(spec: BinSpec) -> str:
+    """A numeric spec's cut points as text that ``parse_cuts`` reads back (no thousands separators)."""
+    return ", ".join(str(int(c)) if c.is_integer() and abs(c) < 1e15 else repr(c) for c in spec.cuts)
+
+
 def bin_sql(spec: BinSpec, column_sql: str | None = None) -> tuple[str, list]:
     """One SQL expression giving each loan's bin code (``MISSING`` = -1, unseen level ``OTHER`` = -2)."""
     col = column_sql or store.quote_ident(spec.factor)

@@ -1,0 +1,144 @@
+"""AppTest: the Risk factors page runs in both languages; choosing factors, methods and saving binnings work."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import binning, roles
+from tests.conftest import PROJECT
+
+PAGE = "pages/risk_factors.py"
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _db(demo_db):
+    """The app's own connection (it lives in this process), to read what the page saved."""
+    import ui
+
+    return ui._database(str(demo_db)).cursor()
+
+
+def _binning_table(app):
+    """The binning table of the Binning tab (the ranking is the first table on the page)."""
+    return app.dataframe[1].value
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_page_runs_in_both_languages(app, lang):
+    app.session_state["lang"] = lang
+    app.run()
+    assert not app.exception and not app.error
+    assert app.title[0].value == {"en": "Risk factors", "zh": "风险因子"}[lang]
+    ranking = app.dataframe[0].value
+    assert len(ranking) == 16 and ranking["iv"].is_monotonic_decreasing
+    assert ranking["factor"].iloc[0] == "credit_rating"
+    assert {"en": "Binning", "zh": "分箱"}[lang] in [tab.label for tab in app.tabs]
+    assert app.toggle(key="factors_booked").value is True
+
+
+def test_picked_factors_are_carried_to_the_model_page(app):
+    app.multiselect(key="factors_pick").set_value(["credit_rating", "annual_income"]).run()
+    assert app.session_state["model_factors"] == ["credit_rating", "annual_income"]
+    app.switch_page("pages/home.py").run()
+    app.switch_page(PAGE).run()  # coming back: both pickers start from the carried factors
+    assert app.multiselect(key="factors_pick").value == ["credit_rating", "annual_income"]
+    assert app.multiselect(key="corr_factors").value == ["credit_rating", "annual_income"]
+
+
+def test_changing_the_factor_and_the_method(app):
+    app.selectbox(key="bin_factor").set_value("debt_ratio").run()
+    assert app.radio(key="bin_method_debt_ratio").options == ["Optimal monotonic", "Quantiles", "Edit by hand"]
+    optimal = _binning_table(app)
+    assert optimal["bad_rate"].is_monotonic_increasing
+    app.radio(key="bin_method_debt_ratio").set_value("quantile").run()
+    app.number_input(key="bin_n").set_value(5).run()
+    assert not app.exception and not app.error
+    assert len(_binning_table(app)) == 5
+    app.radio(key="bin_method_debt_ratio").set_value("manual").run()
+    app.text_input(key="bin_cuts_debt_ratio").set_value("0.3, 0.6").run()
+    assert _binning_table(app)["label"].tolist() == ["< 0.3", "[0.3, 0.6)", ">= 0.6"]
+    app.text_input(key="bin_cuts_debt_ratio").set_value("0.3, high").run()
+    assert app.error[0].value.startswith("'high' is not a number")
+    app.selectbox(key="bin_factor").set_value("guarantee_method").run()
+    assert app.radio(key="bin_method_guarantee_method").options == [
+        "Optimal monotonic",
+        "One bin per level",
+        "Edit by hand",
+    ]
+    app.radio(key="bin_method_guarantee_method").set_value("levels").run()
+    assert len(_binning_table(app)) == 5
+
+
+def test_saving_a_binning(app, demo_db):
+    app.selectbox(key="bin_factor").set_value("annual_income").run()
+    app.radio(key="bin_method_annual_income").set_value("quantile").run()
+    app.number_input(key="bin_n").set_value(4).run()
+    app.text_input(key="bin_name_annual_income").set_value("income quartiles").run()
+    app.button(key="bin_save").click().run()
+    assert not app.exception
+    assert app.success[0].value == (
+        "Binning 'income quartiles' of annual_income saved: the ranking, stability and correlation now use it."
+    )
+    con = _db(demo_db)
+    saved = binning.load_binning(con, "sample_loans", "annual_income", "income quartiles")
+    assert (saved.method, saved.n, len(saved.cuts)) == ("quantile", 4, 3)
+    ranking = app.dataframe[0].value.set_index("factor")
+    assert ranking.loc["annual_income", "binning"] == "income quartiles"
+    assert app.radio(key="bin_method_annual_income").value == "saved"  # the page now shows the saved binning
+    assert app.selectbox(key="bin_saved_annual_income").value == "income quartiles"
+    assert len(_binning_table(app)) == 4
+    app.text_input(key="bin_name_annual_income").set_value("  ").run()
+    app.button(key="bin_save").click().run()
+    assert app.error[0].value == "give the binning a name of 1 to 60 characters"
+
+
+def test_stability_and_correlation(app):
+    assert app.radio(key="stab_kind").options == ["Train vs test (random)", "Earlier vs later origination"]
+    app.radio(key="stab_kind").set_value("time").run()
+    assert not app.exception and not app.error
+    summary = app.dataframe[2].value
+    assert list(summary.columns) == ["factor", "csi", "verdict"] and len(summary) == 16
+    app.multiselect(key="corr_factors").set_value(["credit_rating"]).run()
+    assert app.error[0].value == "choose at least two factors for the correlation matrix"
+    app.multiselect(key="corr_factors").set_value(["credit_rating", "annual_income", "total_assets"]).run()
+    assert not app.error
+    assert app.dataframe[-1].value["factor"].tolist() == ["credit_rating", "annual_income", "total_assets"]
+
+
+def test_clear_messages_for_bad_setups(app, demo_db):
+    con = _db(demo_db)
+    con.execute(
+        "UPDATE risklab_catalog.default_definitions SET params = ? WHERE table_name = 'sample_loans'",
+        [json.dumps({"values": [7]})],
+    )
+    app.run()
+    assert app.error[0].value.startswith("no defaults under this definition")
+    con.execute("DELETE FROM risklab_catalog.default_definitions WHERE table_name = 'sample_loans'")
+    app.run()
+    assert app.error[0].value == (
+        "table 'sample_loans' has no default definition yet: set one on the Data page (Default definition tab)"
+    )
+    app.session_state["lang"] = "zh"
+    app.run()
+    assert app.error[0].value.startswith("数据表 'sample_loans' 还没有违约定义")
+    app.session_state["lang"] = "en"
+    con.execute("INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) "
+                "VALUES ('sample_loans', 'flag', 'default_flag', '{\"values\": [1]}')")  # fmt: skip
+    table_roles = roles.saved_roles(con, "sample_loans")
+    roles.save_roles(
+        con, "sample_loans", {c: "ignore" if r.startswith("factor") else r for c, r in table_roles.items()}
+    )
+    app.run()
+    assert app.error[0].value.startswith("table 'sample_loans' has no candidate factors")
