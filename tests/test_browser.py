@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.conftest import PROJECT
 
@@ -76,8 +77,6 @@ def app_url(demo_db_template, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     assert Path(CHROMIUM).exists(), "Debian chromium is required (the README's test command installs it)"
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -124,8 +123,9 @@ def open_page(page, url: str, nav_label: str) -> None:
 def test_home_shows_the_sample_portfolio(page, app_url):
     page.goto(app_url)
     page.get_by_text("Microcredit Risk Lab").first.wait_for()
-    page.get_by_text("sample_performance").first.wait_for()
-    page.get_by_text("Active table").first.wait_for()
+    page.get_by_text("36,000 rows, default rate").wait_for()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    page.get_by_test_id("stSidebar").get_by_text("Active table").wait_for()
     wait_idle(page)
     shot(page, "01_home")
 
@@ -146,7 +146,7 @@ def test_upload_preview_and_import_a_gbk_file(page, app_url, tmp_path):
     wait_idle(page)
     shot(page, "03_data_imported")
     # the new table is now the active one in the sidebar, and it is in the catalog
-    assert page.get_by_test_id("stSidebar").get_by_text("网点贷款").count() >= 1
+    expect(page.get_by_test_id("stSidebar").get_by_role("combobox", name="Active table")).to_have_value("网点贷款")
     page.get_by_role("tab", name="Tables & quality").click()
     page.get_by_text("Data quality of 网点贷款").wait_for()
     shot(page, "04_data_quality")
