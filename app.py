@@ -6,7 +6,7 @@ import ui
 from analytics import store
 from analytics.i18n import LANGUAGES
 
-st.set_page_config(page_title="Microcredit Risk Lab", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Microcredit Risk Lab", page_icon=":material/account_balance:", layout="wide")
 
 con = ui.db()
 with st.sidebar:
@@ -34,9 +34,9 @@ with st.sidebar:
     st.caption(ui.t("app.database", path=store.database_path()))
 
 pages = [
-    st.Page("pages/home.py", title=ui.t("nav.home"), icon="🏠", default=True),
-    st.Page("pages/data.py", title=ui.t("nav.data"), icon="🗂️", url_path="data"),
-    st.Page("pages/risk_factors.py", title=ui.t("nav.risk_factors"), icon="🔎", url_path="risk-factors"),
-    st.Page("pages/portfolio.py", title=ui.t("nav.portfolio"), icon="📈", url_path="portfolio"),
+    st.Page("pages/home.py", title=ui.t("nav.home"), icon=":material/home:", default=True),
+    st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/table_view:", url_path="data"),
+    st.Page("pages/risk_factors.py", title=ui.t("nav.risk_factors"), icon=":material/query_stats:", url_path="risk-factors"),
+    st.Page("pages/portfolio.py", title=ui.t("nav.portfolio"), icon=":material/monitoring:", url_path="portfolio"),
 ]
 st.navigation(pages).run()
