@@ -15,6 +15,7 @@ import streamlit as st
 
 from analytics import binning, demo, factors, outcome, portfolio, profile, roles, store
 from analytics.errors import RiskLabError
+from analytics.i18n import TEXT
 from analytics.i18n import t as translate
 
 
@@ -188,3 +189,8 @@ def _factor_stability(_con: duckdb.DuckDBPyConnection, pop, split, specs: tuple,
 def factor_stability(con: duckdb.DuckDBPyConnection, pop: binning.Population, split: factors.Split, specs: list):
     """CSI of each binning between the two samples of ``split``, cached per table version."""
     return _factor_stability(con, pop, split, tuple(specs), store.table_version(con, pop.table))
+
+
+def headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its column names in the user's words (keys ``col.<name>`` where they exist)."""
+    return frame.rename(columns={c: t(f"col.{c}") for c in frame.columns if f"col.{c}" in TEXT})

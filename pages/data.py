@@ -74,7 +74,7 @@ with tabs[0]:
         finish_import(installed["table"], installed["rows"])
 
 with tabs[1]:
-    st.dataframe(store.catalog(con), hide_index=True)
+    st.dataframe(ui.headers(store.catalog(con)), hide_index=True)
     if table:
         st.subheader(ui.t("data.profile", table=table))
         summary = profile.profile_summary(con, table)
@@ -84,8 +84,8 @@ with tabs[1]:
         cols[2].metric(ui.t("data.duplicate_keys"), summary.get("duplicate_keys") or 0)
         frame = ui.table_profile(con, table).copy()
         frame["warnings"] = frame["warnings"].map(lambda ws: "; ".join(w.message(ui.lang()) for w in ws))
-        st.dataframe(frame, hide_index=True)
-        ui.download_csv(frame, f"{table}_profile.csv")
+        st.dataframe(ui.headers(frame), hide_index=True)
+        ui.download_csv(ui.headers(frame), f"{table}_profile.csv")
 
 with tabs[2]:
     if table:

@@ -20,4 +20,4 @@ if table:
         st.markdown(ui.t("home.no_default", table=table, rows=rows))
 
 st.subheader(ui.t("home.tables"))
-st.dataframe(store.catalog(con), hide_index=True, width="stretch")
+st.dataframe(ui.headers(store.catalog(con)), hide_index=True, width="stretch")
