@@ -14,6 +14,7 @@ import pandas as pd
 from analytics.outcome import FIVE_CATEGORIES
 
 MAX_ROWS = 5_000
+MONTH_FORMAT = "%Y-%m"  # numeric months read the same in English and Chinese
 # Five categories, best to worst: green, yellow, orange, red, dark red.
 CATEGORY_COLOURS = ("#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#6a1b1a")
 
@@ -46,9 +47,14 @@ def lines(
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{x}:{'T' if x == 'month' else 'Q'}", title=x_title),
+            x=alt.X(
+                f"{x}:{'T' if x == 'month' else 'Q'}",
+                title=x_title,
+                axis=alt.Axis(format=MONTH_FORMAT) if x == "month" else alt.Undefined,
+            ),
             y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=_axis_format(percent))),
             color=alt.Color("series:N", title=legend_title, sort=list(series.values())),
+            strokeDash=alt.StrokeDash("series:N", title=legend_title, sort=list(series.values())),
             tooltip=[
                 alt.Tooltip(f"{x}:{'T' if x == 'month' else 'Q'}", title=x_title),
                 alt.Tooltip("series:N", title=legend_title),
@@ -65,7 +71,7 @@ def monthly_bars(frame: pd.DataFrame, y: str, *, x_title: str, y_title: str, col
         alt.Chart(data)
         .mark_bar(color=colour)
         .encode(
-            x=alt.X("yearmonth(month):T", title=x_title),
+            x=alt.X("yearmonth(month):T", title=x_title, axis=alt.Axis(format=MONTH_FORMAT)),
             y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title=x_title),
@@ -95,7 +101,7 @@ def stacked_area(
         alt.Chart(data)
         .mark_area()
         .encode(
-            x=alt.X(f"{x}:T", title=x_title),
+            x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=MONTH_FORMAT)),
             y=alt.Y(f"{y}:Q", title=y_title, stack="zero", axis=alt.Axis(format="~s")),
             color=alt.Color(
                 f"{colour}:N", title=legend_title, sort=order, scale=alt.Scale(domain=order, range=list(colours))
@@ -152,9 +158,9 @@ def heatmap(
         data[x] = pd.to_datetime(data[x])
     fmt = ".1%" if percent else ",.0f"
     x_enc = (
-        alt.X(f"yearmonth({x}):O", title=x_title)
+        alt.X(f"yearmonth({x}):O", title=x_title, axis=alt.Axis(format=MONTH_FORMAT))
         if temporal_x
-        else alt.X(f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=-30))
+        else alt.X(f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=-30, labelOverlap=False))
     )
     base = alt.Chart(data).encode(x=x_enc, y=alt.Y(f"{y}:N", title=y_title, sort=y_order))
     cells = base.mark_rect().encode(

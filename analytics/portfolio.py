@@ -1105,18 +1105,37 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, thresholds: dict[str, float]
         store.audit(con, "save_portfolio_thresholds", None, **{k: float(v) for k, v in thresholds.items()})
 
 
-def format_value(value: float | None, kind: str) -> str:
-    """A KPI for a tile: ratios as percentages, counts and amounts with thousands separators, "-" when missing."""
-    return "-" if value is None else f"{value:.2%}" if kind == "ratio" else f"{value:,.0f}"
+# Units for compact amounts on KPI tiles, largest first, per language (Chinese counts in 万 and 亿).
+AMOUNT_UNITS: dict[str, tuple[tuple[float, str], ...]] = {
+    "en": ((1e9, " B"), (1e6, " M"), (1e3, " K")),
+    "zh": ((1e8, " 亿"), (1e4, " 万")),
+}
 
 
-def format_change(value: float | None, kind: str, points: Callable[[float], str] | None = None) -> str | None:
+def format_value(value: float | None, kind: str, lang: str = "en", *, signed: bool = False) -> str:
+    """A KPI for a tile: ratios as percentages, counts with thousands separators, amounts compact
+    (``2.73 B`` / ``27.32 亿``), "-" when missing; ``signed`` adds the sign (for changes)."""
+    if value is None:
+        return "-"
+    sign = "+" if signed else ""
+    if kind == "ratio":
+        return f"{value:{sign}.2%}"
+    if kind == "amount":
+        for size, unit in AMOUNT_UNITS.get(lang, AMOUNT_UNITS["en"]):
+            if abs(value) >= size:
+                return f"{value / size:{sign},.2f}{unit}"
+    return f"{value:{sign},.0f}"
+
+
+def format_change(
+    value: float | None, kind: str, points: Callable[[float], str] | None = None, lang: str = "en"
+) -> str | None:
     """A KPI change: ratios in percentage points (``points`` words them, default "+0.18 pp"), else a signed
-    number; None when there is nothing to compare with."""
+    (compact) number; None when there is nothing to compare with."""
     if value is None:
         return None
     if kind != "ratio":
-        return f"{value:+,.0f}"
+        return format_value(value, kind, lang, signed=True)
     return points(value * 100) if points else f"{value * 100:+.2f} pp"
 
 

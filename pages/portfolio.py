@@ -1,5 +1,7 @@
 """Portfolio: loan-book quality at a glance (KPIs, trends, five categories, vintages, roll rates, breakdowns)."""
 
+from functools import partial
+
 import streamlit as st
 
 import ui
@@ -31,11 +33,11 @@ def label(key: str) -> str:
     return ui.t(f"portfolio.col.{key}") if f"portfolio.col.{key}" in TEXT else key
 
 
-def show(frame, name: str) -> None:
-    """A table with translated headers (ratios as percentages), its CSV download, and a sheet in the workbook."""
+def show(frame, name: str, percent: bool = False) -> None:
+    """A table with translated headers and formatted numbers, its CSV download, and a sheet in the workbook."""
     export[name] = frame
-    percent = st.column_config.NumberColumn(format="percent")
-    config = {label(c): percent for c in frame.columns if c in charts.RATIO_COLUMNS}
+    fmt = lambda c: "percent" if percent or c in charts.RATIO_COLUMNS else "localized"  # noqa: E731
+    config = {label(c): st.column_config.NumberColumn(format=fmt(c)) for c in frame.select_dtypes("number")}
     st.dataframe(frame.rename(columns=label), hide_index=True, column_config=config)
     ui.download_csv(frame, f"{table}_{name}.csv")
 
@@ -52,9 +54,8 @@ def dimension_filters(options: dict) -> dict:
 
 
 def pick_dimension(keys, name: str, where=st) -> str:
-    return where.selectbox(
-        ui.t("portfolio.dimension"), keys, key=name, format_func=lambda k: ui.t(f"portfolio.dim.{k}")
-    )
+    return where.selectbox(ui.t("portfolio.dimension"), keys, key=name,
+                           format_func=lambda k: ui.t(f"portfolio.dim.{k}"))  # fmt: skip
 
 
 def loan_level_view(missing: list[str]) -> None:
@@ -107,27 +108,26 @@ if source.classification_derived:
 
 thresholds = portfolio.load_thresholds(con)
 with st.expander(ui.t("portfolio.thresholds")):
-    ratio_kpis = [k for k in portfolio.KPIS if k.red_above is not None]
-    cols = st.columns(len(ratio_kpis))
+    cols = st.columns(len(ratio_kpis := [k for k in portfolio.KPIS if k.red_above is not None]))
     new = {k.key: cols[i].number_input(ui.t("portfolio.threshold_for", kpi=ui.t(k.label_key)), 0.0, 100.0,
            thresholds[k.key] * 100, 0.5, key=f"pf_thr_{k.key}") / 100 for i, k in enumerate(ratio_kpis)}  # fmt: skip
     if st.button(ui.t("portfolio.save_thresholds"), key="pf_save_thresholds"):
         ui.save(lambda: portfolio.save_thresholds(con, new), ui.t("portfolio.thresholds_saved"))
         thresholds = portfolio.load_thresholds(con)
 
-history = ui.portfolio_figure(con, "monthly", source, filters=now)
-history = history[history["month"] <= as_of].tail(13)
-text, change, points = portfolio.format_value, portfolio.format_change, lambda pp: ui.t("portfolio.pp", value=pp)
+history = ui.portfolio_figure(con, "monthly", source, filters=now).pipe(lambda h: h[h["month"] <= as_of]).tail(13)
+text = partial(portfolio.format_value, lang=ui.lang())
+change = partial(portfolio.format_change, points=lambda pp: ui.t("portfolio.pp", value=pp), lang=ui.lang())
 tiles = [tile for _ in range(0, len(portfolio.KPIS), 4) for tile in st.columns(4)]
 for kpi, tile in zip(portfolio.KPIS, tiles, strict=False):
     value, shown = kpis.get(kpi.key), text(kpis.get(kpi.key).value, kpi.kind)
-    red, delta = portfolio.is_red(kpi.key, value.value, thresholds), change(value.change_month, kpi.kind, points)
+    red, delta = portfolio.is_red(kpi.key, value.value, thresholds), change(value.change_month, kpi.kind)
     with tile:
         st.metric(ui.t(kpi.label_key), f":red[{shown}]" if red else shown, delta, border=True,
                   delta_color="inverse" if kpi.higher_is_worse else "normal", help=ui.t(f"portfolio.help.{kpi.key}"),
                   delta_description=ui.t("portfolio.vs_month"),
                   chart_data=history[kpi.key].fillna(0).tolist())  # fmt: skip
-        year = ui.t("portfolio.vs_year", change=change(value.change_year, kpi.kind, points) or "-")
+        year = ui.t("portfolio.vs_year", change=change(value.change_year, kpi.kind) or "-")
         st.caption(f"{year} · :red[{ui.t('portfolio.red', limit=text(thresholds[kpi.key], 'ratio'))}]" if red else year)
 export["kpis"] = kpis.frame()
 
@@ -156,7 +156,7 @@ with tabs["vintages"]:
     curves = ui.portfolio_figure(con, "vintages", source, filters=filters, by=by)
     st.caption(ui.t("portfolio.vintage_note"))
     chart(charts.vintage_curves(curves, curve, ui.t), ui.t("portfolio.tab_vintages"))
-    show(portfolio.vintage_table(curves, curve), f"vintage_{curve}")
+    show(portfolio.vintage_table(curves, curve), f"vintage_{curve}", percent=True)
 
 with tabs["rolls"]:
     window = st.slider(ui.t("portfolio.window"), 1, 12, portfolio.DEFAULT_WINDOW, key="pf_window")
@@ -165,7 +165,7 @@ with tabs["rolls"]:
     if rates is not None and not rates.empty:
         chart(charts.roll_rate_heatmap(rates, portfolio.ROLL_STATES, ui.t), ui.t("portfolio.tab_rolls"))
         matrix = portfolio.roll_rate_matrix(rates, lambda k: ui.t(f"portfolio.state.{k}")).reset_index()
-        show(matrix.rename(columns={"from_state": label("from_state")}), "roll_rates")
+        show(matrix.rename(columns={"from_state": label("from_state")}), "roll_rates", percent=True)
 
 with tabs["breakdowns"]:
     left, right = st.columns(2)
@@ -182,8 +182,8 @@ with tabs["breakdowns"]:
 
 with tabs["concentration"]:
     conc = ui.portfolio_figure(con, "concentration", source, filters=now, as_of=as_of)
-    top_share = portfolio.format_value(conc.top_share, "ratio")
-    st.metric(ui.t("portfolio.top_share" if conc.by_borrower else "portfolio.top_loans_share"), top_share)
+    top = ui.t("portfolio.top_share" if conc.by_borrower else "portfolio.top_loans_share")
+    st.metric(top, text(conc.top_share, "ratio"))
     show(conc.top, "top_borrowers")
     st.caption(ui.t("portfolio.hhi_note"))
     show(conc.hhi.assign(dimension=[ui.t(f"portfolio.dim.{k}") for k in conc.hhi["dimension"]]), "hhi")

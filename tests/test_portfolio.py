@@ -510,3 +510,53 @@ def test_cli_portfolio_errors(tiny_db, args, message):
     assert result.returncode == 1
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
+def test_tile_formats():
+    assert pf.format_value(2_731_618_851.26, "amount") == "2.73 B"
+    assert pf.format_value(2_731_618_851.26, "amount", "zh") == "27.32 亿"
+    assert pf.format_value(186_588_763, "amount", "zh") == "1.87 亿"
+    assert pf.format_value(950, "amount") == "950"
+    assert pf.format_value(0.04417, "ratio") == "4.42%" and pf.format_value(None, "ratio") == "-"
+    assert pf.format_value(11795, "count") == "11,795"
+    assert pf.format_change(-39_060_572.7, "amount") == "-39.06 M"
+    assert pf.format_change(1312, "count") == "+1,312"
+    assert pf.format_change(0.0017853, "ratio") == "+0.18 pp"
+    assert pf.format_change(0.0017853, "ratio", lambda pp: f"{pp:+.1f} 个百分点") == "+0.2 个百分点"
+    assert pf.format_change(None, "ratio") is None
+
+
+def test_exports(con):
+    import io
+
+    import openpyxl
+
+    source = pf.resolve(con, _tiny(con))
+    frames = {"kpis": pf.kpis(con, source).frame(), "by branch/officer": pf.breakdown(con, source, "branch")}
+    book = openpyxl.load_workbook(io.BytesIO(pf.excel_workbook(frames)))
+    assert book.sheetnames == ["kpis", "by branch_officer"]
+    assert book["kpis"]["A2"].value == "loans" and book["kpis"]["B2"].value == 4
+    page = pf.report_html("Report <tiny>", "as of 2024-03-31", {"KPIs": frames["kpis"]}, {"Trend": '{"mark": "line"}'})
+    assert "<h1>Report &lt;tiny&gt;</h1>" in page and 'vegaEmbed("#chart0", {"mark": "line"}' in page
+    assert "<table" in page and "npl_ratio" in page
+
+
+def test_chart_builders_get_aggregates_only(sample_con, source):
+    from analytics import charts
+    from analytics.i18n import t
+
+    figures = [
+        charts.ratio_trend(pf.monthly(sample_con, source), t),
+        charts.class_mix(pf.classification_mix(sample_con, source), t),
+        charts.vintage_curves(pf.vintages(sample_con, source, by="month"), "ever30_rate", t),
+        charts.roll_rate_heatmap(pf.roll_rates(sample_con, source), pf.ROLL_STATES, t),
+        charts.breakdown_bars(pf.breakdown(sample_con, source, "officer"), "officer", "npl_ratio", t),
+        charts.dimension_heatmap(pf.dimension_trend(sample_con, source, "officer"), "officer", "par30", t),
+    ]
+    for figure in figures:
+        spec = figure.to_dict()
+        rows = sum(len(v) for v in spec.get("datasets", {}).values())
+        assert 0 < rows <= charts.MAX_ROWS
+    with pytest.raises(ValueError, match="aggregated"):
+        charts.sorted_bars(pd.DataFrame({"v": range(6000), "x": 1.0}), category="v", value="x", category_title="",
+                           value_title="")  # fmt: skip
