@@ -386,8 +386,17 @@ class _Query:
                 conditions.append(self.one_of(list(values), f"CAST({store.quote_ident(column)} AS VARCHAR)"))
         return " AND ".join(conditions)
 
-    def rows_cte(self, filters: Filters, dims: tuple[str, ...] = ()) -> str:
-        """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags and dimensions."""
+    def last_month_sql(self, as_of: dt.date | None) -> str:
+        """The month of ``as_of``, or the table's latest month (a cheap one-column scan)."""
+        if as_of:
+            return f"CAST(date_trunc('month', CAST({self.bind(as_of)} AS DATE)) AS DATE)"
+        return f"(SELECT max({self.month_sql()}) FROM {store.quote_ident(self.source.table)})"
+
+    def rows_cte(self, filters: Filters, dims: tuple[str, ...] = (), months: tuple[str, str] | None = None) -> str:
+        """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags and dimensions.
+
+        ``months`` (two SQL expressions) keeps only the months between them, before any per-loan window work.
+        """
         s = self.source
         dpd = f"CAST({self.ident('days_past_due')} AS DOUBLE)" if s.has_dpd else "CAST(NULL AS DOUBLE)"
         category = self.category_sql(dpd)
@@ -399,6 +408,7 @@ class _Query:
         amount = f"CAST({self.ident('amount')} AS DOUBLE)" if s.col("amount") else "CAST(NULL AS DOUBLE)"
         borrower = f"CAST({self.ident('borrower_id')} AS VARCHAR)" if s.col("borrower_id") else self.loan_sql()
         dim_sql = "".join(f", CAST({store.quote_ident(s.dim(k))} AS VARCHAR) AS {_dim_alias(k)}" for k in dims)
+        in_months = f" AND {self.month_sql()} BETWEEN {months[0]} AND {months[1]}" if months else ""
         dedupe = (
             "" if s.one_row_per_month else "QUALIFY row_number() OVER (PARTITION BY loan, month ORDER BY snap DESC) = 1"
         )
@@ -413,7 +423,7 @@ class _Query:
                    {orig} AS orig_month, {amount} AS amount, {borrower} AS borrower{dim_sql},
                    coalesce({self.default_sql(dpd, category)}, false) AS event_raw
             FROM {store.quote_ident(s.table)}
-            WHERE {self.where_sql(filters)}
+            WHERE {self.where_sql(filters)}{in_months}
             {dedupe}
         )"""
         if write_off_col:
@@ -577,6 +587,7 @@ class PortfolioKpis:
     as_of: dt.date
     values: tuple[KpiValue, ...]
     classification_derived: bool
+    history: pd.DataFrame | None = dataclasses.field(default=None, compare=False, repr=False)  # monthly to ``month``
 
     def get(self, key: str) -> KpiValue:
         """The KPI ``key``."""
@@ -662,8 +673,10 @@ def kpis(
 ) -> PortfolioKpis:
     """The KPI tiles for the as-of month (default: latest) with changes vs the previous month and a year earlier."""
     month, snap = as_of_month(con, source, as_of)
-    result = kpis_from_monthly(monthly(con, source, filters.without_period()), month, snap)
-    return dataclasses.replace(result, classification_derived=source.classification_derived)
+    frame = monthly(con, source, filters.without_period())
+    result = kpis_from_monthly(frame, month, snap)
+    history = frame[frame["month"] <= month].reset_index(drop=True)
+    return dataclasses.replace(result, classification_derived=source.classification_derived, history=history)
 
 
 def snapshot_summary(
@@ -822,13 +835,10 @@ def roll_rates(
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise RiskLabError("portfolio.bad_window", window=window)
     q = _Query(source)
-    end = (
-        f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
-        if as_of
-        else "(SELECT max(month) FROM rows)"
-    )
+    end = q.last_month_sql(as_of)
+    start = f"CAST({end} - INTERVAL ({q.bind(int(window))}) MONTH AS DATE)"
     sql = f"""
-    WITH {q.rows_cte(filters)},
+    WITH {q.rows_cte(filters, months=(start, end))},
     moves AS (
         SELECT month, balance, written_off, {_bucket_sql("dpd")} AS from_state,
                lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
@@ -845,7 +855,7 @@ def roll_rates(
            sum(balance) AS balance, count(*) AS loans
     FROM moves, span
     WHERE balance > 0 AND NOT written_off
-      AND month < last_month AND month >= CAST(last_month - INTERVAL ({q.bind(int(window))}) MONTH AS DATE)
+      AND month < last_month AND month >= {start}
     GROUP BY ALL
     """
     frame = q.run(con, sql)
@@ -887,15 +897,11 @@ def breakdown(
     _require_dimension(source, dimension)
     q = _Query(source)
     alias = _dim_alias(dimension)
-    end = (
-        f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
-        if as_of
-        else "(SELECT max(month) FROM rows)"
-    )
+    end = q.last_month_sql(as_of)
     sql = f"""
     WITH {q.rows_cte(filters, (dimension,))},
     span AS (SELECT {end} AS m),
-    first_default AS (SELECT loan, min(month) FILTER (WHERE event) AS default_month FROM rows GROUP BY loan),
+    first_default AS (SELECT loan, min(month) AS default_month FROM rows WHERE event GROUP BY loan),
     now AS (
         SELECT {alias} AS value, count(*) AS loans, sum(balance) AS outstanding,
                {_par_sum(source, 30)} AS par30_balance, {_par_sum(source, 90)} AS par90_balance,
@@ -905,7 +911,7 @@ def breakdown(
     cohort AS (
         SELECT {alias} AS value, count(*) AS cohort_loans,
                count(*) FILTER (WHERE f.default_month <= span.m) AS cohort_defaults
-        FROM rows r JOIN first_default f USING (loan), span
+        FROM rows r LEFT JOIN first_default f USING (loan), span
         WHERE r.month = CAST(span.m - INTERVAL 12 MONTH AS DATE) AND r.balance > 0
           AND (f.default_month IS NULL OR f.default_month > r.month)
         GROUP BY ALL
@@ -963,19 +969,15 @@ def concentration(
     """The top ``top`` borrowers' share of outstanding and HHI (sum of squared shares, 0-1) per dimension."""
     dims = source.dimension_keys
     q = _Query(source)
-    end = (
-        f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
-        if as_of
-        else "(SELECT max(month) FROM rows)"
-    )
+    end = q.last_month_sql(as_of)
     hhi_parts = " UNION ALL ".join(
         f"SELECT '{k}' AS dimension, sum(s * s) AS hhi, count(*) AS groups FROM "
         f"(SELECT sum(balance) / any_value(total) AS s FROM now, totals GROUP BY {_dim_alias(k)})"
         for k in dims
     )
     sql = f"""
-    WITH {q.rows_cte(filters, dims)},
-    now AS (SELECT * FROM rows WHERE month = ({end}) AND balance > 0),
+    WITH {q.rows_cte(filters, dims, months=(end, end))},
+    now AS (SELECT * FROM rows WHERE balance > 0),
     totals AS (SELECT sum(balance) AS total FROM now),
     top AS (SELECT borrower, sum(balance) AS outstanding, count(*) AS loans FROM now GROUP BY borrower
             ORDER BY outstanding DESC, borrower LIMIT {q.bind(int(top))})

@@ -115,7 +115,7 @@ with st.expander(ui.t("portfolio.thresholds")):
         ui.save(lambda: portfolio.save_thresholds(con, new), ui.t("portfolio.thresholds_saved"))
         thresholds = portfolio.load_thresholds(con)
 
-history = ui.portfolio_figure(con, "monthly", source, filters=now).pipe(lambda h: h[h["month"] <= as_of]).tail(13)
+history = kpis.history.tail(13)
 text = partial(portfolio.format_value, lang=ui.lang())
 change = partial(portfolio.format_change, points=lambda pp: ui.t("portfolio.pp", value=pp), lang=ui.lang())
 tiles = [tile for _ in range(0, len(portfolio.KPIS), 4) for tile in st.columns(4)]

@@ -560,3 +560,18 @@ def test_chart_builders_get_aggregates_only(sample_con, source):
     with pytest.raises(ValueError, match="aggregated"):
         charts.sorted_bars(pd.DataFrame({"v": range(6000), "x": 1.0}), category="v", value="x", category_title="",
                            value_title="")  # fmt: skip
+
+
+def test_as_of_an_earlier_month(con):
+    source = pf.resolve(con, _tiny(con))
+    rates = pf.roll_rates(con, source, window=1, as_of=D(2024, 2, 29))
+    moves = {(r.from_state, r.to_state): r.balance for r in rates.itertuples()}
+    assert moves == {("current", "current"): 120, ("current", "dpd_1_30"): 200, ("dpd_91_180", "dpd_91_180"): 50}
+    conc = pf.concentration(con, source, as_of=D(2024, 2, 1))
+    assert list(conc.top["borrower"]) == ["C", "B", "A", "E"] and conc.top_share == pytest.approx(1.0)
+    by_branch = pf.breakdown(con, source, "branch", as_of=D(2024, 2, 1)).set_index("value")
+    assert by_branch.loc["South", "outstanding"] == 350 and by_branch.loc["South", "npl_ratio"] == pytest.approx(
+        50 / 350
+    )
+    kpis = pf.kpis(con, source, as_of="2024-02")
+    assert list(kpis.history["month"]) == [D(2024, 1, 1), D(2024, 2, 1)]
