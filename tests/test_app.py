@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import outcome, roles, store
 from tests.conftest import PROJECT
 
-PAGES = ["pages/home.py", "pages/data.py"]
+PAGES = re.findall(r'st\.Page\(\s*"(pages/[^"]+\.py)"', (PROJECT / "app.py").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -35,6 +37,10 @@ def test_every_page_runs_without_error(app, page, lang):
     assert not app.exception
     assert not app.error
     assert app.title
+
+
+def test_every_page_file_is_in_the_navigation():
+    assert sorted(PAGES) == sorted(f"pages/{p.name}" for p in (PROJECT / "pages").glob("*.py"))
 
 
 def test_sidebar_has_table_picker_and_language(app):

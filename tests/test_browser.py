@@ -186,3 +186,37 @@ def test_language_switch_persists_across_pages(page, app_url):
     shot(page, "09_data_zh")
     open_page(page, app_url, "首页")
     page.get_by_text("小微信贷风险实验室").first.wait_for()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_page_opens_in_both_languages(page, app_url, lang):
+    """Open every page listed in the navigation, check it shows no error, and screenshot it."""
+    page.goto(app_url)
+    wait_idle(page)
+    if lang == "zh":
+        page.get_by_test_id("stSidebar").get_by_text("简体中文").click()
+        page.get_by_text("小微信贷风险实验室").first.wait_for()
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    count = links.count()
+    assert count >= 2
+    for number in range(count):
+        links.nth(number).click()
+        wait_idle(page)
+        page.get_by_test_id("stMainBlockContainer").get_by_role("heading").first.wait_for()
+        assert page.get_by_test_id("stException").count() == 0, f"page {number}: exception shown"
+        shot(page, f"page_{lang}_{number:02d}")
+
+
+def test_portfolio_kpis_on_the_performance_table(page, app_url):
+    """The executive's flow: open Portfolio, switch to the monthly table, read the KPI tiles."""
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Portfolio").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Show sample_performance (monthly performance data)").click()
+    wait_idle(page)
+    metrics = page.get_by_test_id("stMetric")
+    metrics.first.wait_for()
+    expect(page.get_by_test_id("stMainBlockContainer")).to_contain_text("PAR30")
+    assert metrics.count() >= 8
+    shot(page, "10_portfolio_kpis")
