@@ -43,6 +43,7 @@ MIN_SHARE = 0.05
 MAX_LEVELS = 200
 MAX_QUANTILE_BINS = 50
 NAME_LENGTH = 60
+SAMPLE_ROWS = 250_000  # screens of every factor (ranking, stability, correlation) sample larger populations
 BOOKED_WORDS = ("1", "true", "t", "y", "yes", "booked", "funded", "disbursed", "是", "已放款", "放款")
 
 
@@ -83,6 +84,8 @@ class Population:
     table: str
     defn: DefaultDefinition
     booked_column: str | None = None
+    booked_type: str | None = None  # the booked column's DuckDB type (BOOLEAN and numbers skip text matching)
+    sample_every: int = 1  # above 1: a deterministic 1-in-k sample of the loans (by a hash of the row id)
 
 
 def population(
@@ -95,14 +98,37 @@ def population(
     if defn is None:
         raise RiskLabError("factors.no_definition", table=table)
     booked = roles_mod.columns_with_role(roles_mod.table_roles(con, table), "booked")
-    return Population(table, defn, booked[0] if booked and booked_only else None)
+    if not booked or not booked_only:
+        return Population(table, defn)
+    return Population(table, defn, booked[0], dict(store.table_columns(con, table))[booked[0]])
 
 
 def _where(pop: Population) -> tuple[str, list]:
-    if pop.booked_column is None:
-        return "", []
-    marks = ", ".join("?" * len(BOOKED_WORDS))
-    return f"WHERE {outcome.text_key_sql(store.quote_ident(pop.booked_column))} IN ({marks})", list(BOOKED_WORDS)
+    """Booked loans: true, 1 or a yes-word (``BOOKED_WORDS``); typed columns are compared without text matching.
+    Then the sample condition, if any."""
+    conditions, params = [], []
+    if pop.booked_column is not None:
+        col = store.quote_ident(pop.booked_column)
+        kind = roles_mod.type_class(pop.booked_type or "VARCHAR")
+        if kind == "boolean":
+            conditions.append(f"{col}")
+        elif kind in ("integer", "float"):
+            conditions.append(f"{col} = 1")
+        else:
+            conditions.append(f"{outcome.text_key_sql(col)} IN ({', '.join('?' * len(BOOKED_WORDS))})")
+            params += BOOKED_WORDS
+    if pop.sample_every > 1:
+        conditions.append(f"hash(rowid) % {int(pop.sample_every)} = 0")
+    return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
+
+
+def sampled(con: duckdb.DuckDBPyConnection, pop: Population, max_rows: int = SAMPLE_ROWS) -> Population:
+    """``pop`` when it has at most ``max_rows`` loans, else a deterministic 1-in-k sample of about ``max_rows``
+    (by a hash of the row id): screens over every factor stay interactive on millions of loans."""
+    where, params = _where(dataclasses.replace(pop, sample_every=1))
+    ((loans,),) = con.execute(f"SELECT count(*) FROM {store.quote_ident(pop.table)} {where}", params).fetchall()
+    every = math.ceil(loans / max_rows) if max_rows else 1
+    return dataclasses.replace(pop, sample_every=max(every, 1))
 
 
 def scan_sql(pop: Population, items: Sequence[tuple[str, list]]) -> tuple[str, list]:
@@ -262,12 +288,14 @@ def bin_counts(
 
 
 def quantile_cuts(
-    con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], n: int
+    con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], n: int, max_rows: int = SAMPLE_ROWS
 ) -> dict[str, tuple[float, ...]]:
     """Cut points at the 1/n, 2/n ... quantiles of each numeric factor (observed values; duplicates and the
-    minimum dropped, so no bin is empty), in one scan."""
+    minimum dropped, so no bin is empty), in one scan; above ``max_rows`` loans, of a fixed sample of about that
+    many (bins are then counted over every loan)."""
     if not factors:
         return {}
+    pop = sampled(con, pop, max_rows)
     qs = [round(i / n, 10) for i in range(1, n)]
     items = [(f"CAST({store.quote_ident(f)} AS DOUBLE) AS v{i}", []) for i, f in enumerate(factors)]
     source, params = scan_sql(pop, items)
@@ -314,12 +342,22 @@ def optimal_spec(
     con: duckdb.DuckDBPyConnection, pop: Population, factor: str, kind: str, min_share: float = MIN_SHARE
 ) -> BinSpec:
     """The optimal monotonic binning (see the module docstring)."""
+    return optimal_binning(con, pop, factor, kind, min_share).spec
+
+
+def optimal_binning(
+    con: duckdb.DuckDBPyConnection, pop: Population, factor: str, kind: str, min_share: float = MIN_SHARE
+) -> Binning:
+    """The optimal monotonic binning with its table, from one scan of the fine bins (coarse counts are sums)."""
     _check_factor(con, pop, factor)
     if kind == "categorical":
-        return spec_from_levels(factor, level_counts(con, pop, factor), "optimal", min_share)
+        counts = level_counts(con, pop, factor)
+        spec = spec_from_levels(factor, counts, "optimal", min_share)
+        return binning_table(spec, coarsen(spec, counts, spec))
     fine = BinSpec(factor, "numeric", "quantile", cuts=quantile_cuts(con, pop, [factor], FINE_BINS)[factor])
     (counts,) = bin_counts(con, pop, [fine])
-    return monotonic_spec(fine, counts, min_share)
+    spec = monotonic_spec(fine, counts, min_share)
+    return binning_table(spec, coarsen(fine, counts, spec))
 
 
 def spec_from_levels(factor: str, counts: pd.DataFrame, method: str, min_share: float = MIN_SHARE) -> BinSpec:
@@ -468,6 +506,24 @@ def make_spec(
     if kind == "numeric":
         return manual_spec(factor, cuts_text or "")
     return spec_from_assignment(factor, assignment or {})
+
+
+def build_binning(
+    con: duckdb.DuckDBPyConnection,
+    pop: Population,
+    factor: str,
+    kind: str,
+    method: str,
+    *,
+    n: int = 10,
+    cuts_text: str | None = None,
+    assignment: Mapping[str, int] | None = None,
+) -> Binning:
+    """``make_spec`` and its binning table (the optimal method reuses its fine counts: one scan of the loans)."""
+    if method == "optimal" and kind in _METHODS[method].kinds:
+        return optimal_binning(con, pop, factor, kind)
+    spec = make_spec(con, pop, factor, kind, method, n=n, cuts_text=cuts_text, assignment=assignment)
+    return compute_binning(con, pop, spec)
 
 
 # --- the binning table --------------------------------------------------------------------------------------------

@@ -285,7 +285,7 @@ def binning_chart(table: pd.DataFrame, t: Translate) -> alt.Chart:
         ],
     )
     bars = base.mark_bar(color="#9ecae1").encode(y=alt.Y("count:Q", title=count_title))
-    line = base.mark_line(point=True, color="#c62828").encode(
+    line = base.mark_line(point=alt.OverlayMarkDef(color="#c62828"), color="#c62828").encode(
         y=alt.Y("bad_rate:Q", title=rate_title, axis=alt.Axis(format=".0%"))
     )
     return alt.layer(bars, line).resolve_scale(y="independent")
@@ -297,12 +297,15 @@ def correlation_heatmap(matrix: pd.DataFrame, t: Translate) -> alt.Chart:
     data = _check(matrix.rename_axis("row").reset_index().melt(id_vars="row", var_name="column", value_name="r"))
     title = t("factors.col.correlation")
     base = alt.Chart(data).encode(
-        x=alt.X("column:N", title=None, sort=order, axis=alt.Axis(labelAngle=-30)),
-        y=alt.Y("row:N", title=None, sort=order),
+        x=alt.X("column:N", title=None, sort=order, axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False)),
+        y=alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=200)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("r:Q", title=title, scale=alt.Scale(scheme="redblue", domain=[-1, 1], reverse=True)),
         tooltip=[alt.Tooltip("row:N"), alt.Tooltip("column:N"), alt.Tooltip("r:Q", title=title, format=".3f")],
     )
-    text = base.mark_text(fontSize=11).encode(text=alt.Text("r:Q", format=".2f"))
-    return cells + text
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("r:Q", format=".2f"),
+        color=alt.condition("abs(datum.r) > 0.6", alt.value("white"), alt.value("black")),
+    )
+    return (cells + text).properties(height=alt.Step(32))

@@ -105,7 +105,8 @@ class Ranking:
     """Every candidate factor ranked by information value.
 
     ``table`` columns: factor, kind, binning (saved name or method), bins, iv, strength, ks, gini,
-    missing_share, p_value. ``binnings`` holds each factor's ``Binning``; ``summary`` the outcome counts.
+    missing_share, p_value. ``binnings`` holds each factor's ``Binning``; ``summary`` the outcome counts of the
+    loans ranked (a 1-in-``sample_every`` sample of the population when it is large).
     """
 
     table: pd.DataFrame
@@ -113,6 +114,7 @@ class Ranking:
     summary: dict
     notices: tuple[Notice, ...]
     seconds: float
+    sample_every: int = 1
 
 
 def default_specs(
@@ -157,11 +159,13 @@ def rank_factors(
     pop: Population,
     factors: Sequence[Factor] | None = None,
     saved: Mapping[str, BinSpec] | None = None,
+    max_rows: int = binning.SAMPLE_ROWS,
 ) -> Ranking:
     """Rank the candidate factors (all of the table's, or ``factors``) by information value.
 
-    ``saved`` defaults to the latest saved binning of each factor. Raises when the table has no candidate
-    factors or the outcome has one class only.
+    ``saved`` defaults to the latest saved binning of each factor. Populations over ``max_rows`` loans are ranked
+    on a deterministic sample of about that size. Raises when the table has no candidate factors or the outcome
+    has one class only.
     """
     began = time.perf_counter()
     notices: list[Notice] = []
@@ -170,6 +174,7 @@ def rank_factors(
     factors = [f for f in factors if f.name not in (pop.defn.column, pop.booked_column)]
     if not factors:
         raise RiskLabError("factors.no_candidates", table=pop.table)
+    pop = binning.sampled(con, pop, max_rows)
     summary = binning.outcome_summary(con, pop)
     saved = binning.latest_binnings(con, pop.table) if saved is None else saved
     binnings = default_specs(con, pop, factors, saved)
@@ -197,6 +202,7 @@ def rank_factors(
         summary={k: v for k, v in summary.items() if k != "warning"},
         notices=tuple(notices),
         seconds=round(time.perf_counter() - began, 3),
+        sample_every=pop.sample_every,
     )
 
 
@@ -250,16 +256,23 @@ class Stability:
     tables: dict[str, pd.DataFrame]
     counts: tuple[int, int]
     cutoff: object
+    sample_every: int = 1
 
 
 def stability(
-    con: duckdb.DuckDBPyConnection, pop: Population, split: Split, binnings: Sequence[Binning | BinSpec]
+    con: duckdb.DuckDBPyConnection,
+    pop: Population,
+    split: Split,
+    binnings: Sequence[Binning | BinSpec],
+    max_rows: int = binning.SAMPLE_ROWS,
 ) -> Stability:
     """Each binning applied to both samples (one scan): shares, bad rates, WOE side by side and CSI per factor,
-    with the 0.10 / 0.25 verdict bands. Sample 0 is the expected distribution (train / earlier)."""
+    with the 0.10 / 0.25 verdict bands. Sample 0 is the expected distribution (train / earlier). Populations over
+    ``max_rows`` loans are compared on a deterministic sample of about that size."""
     specs = binning.as_specs(binnings)
     if not specs:
         raise RiskLabError("factors.none_chosen")
+    pop = binning.sampled(con, pop, max_rows)
     part_sql, part_params, cutoff = split_sql(con, pop, split)
     frames = binning.bin_counts(con, pop, specs, part=(part_sql, part_params))
     rows, tables, sizes = [], {}, (0, 0)
@@ -294,7 +307,7 @@ def stability(
         )
         rows.append({"factor": spec.factor, "csi": csi, "verdict": metrics.band(csi, metrics.PSI_BANDS)})
     summary = pd.DataFrame(rows).sort_values(["csi", "factor"], ascending=[False, True], ignore_index=True)
-    return Stability(summary, tables, sizes, cutoff)
+    return Stability(summary, tables, sizes, cutoff, pop.sample_every)
 
 
 # --- correlation and VIF ------------------------------------------------------------------------------------------
@@ -306,6 +319,7 @@ class Correlation:
 
     matrix: pd.DataFrame
     vif: pd.DataFrame  # factor, vif, band ("ok" below 5, "moderate" below 10, "high")
+    sample_every: int = 1
 
 
 VIF_BANDS = (
@@ -315,11 +329,15 @@ VIF_BANDS = (
 )
 
 
-def correlation(con: duckdb.DuckDBPyConnection, pop: Population, binnings: Sequence[Binning]) -> Correlation:
+def correlation(
+    con: duckdb.DuckDBPyConnection, pop: Population, binnings: Sequence[Binning], max_rows: int = binning.SAMPLE_ROWS
+) -> Correlation:
     """Correlation matrix of the factors' WOE-encoded values (missing values take their bin's WOE), one scan, and
-    VIF from its inverse (the same as regressing each factor on the others with an intercept)."""
+    VIF from it (the same as regressing each factor on the others with an intercept). Populations over
+    ``max_rows`` loans use a deterministic sample of about that size."""
     if len(binnings) < 2:
         raise RiskLabError("factors.few_factors")
+    pop = binning.sampled(con, pop, max_rows)
     names = [b.spec.factor for b in binnings]
     items = [(f"{sql} AS w{i}", params) for i, (sql, params) in enumerate(binning.woe_sql(b) for b in binnings)]
     source, params = binning.scan_sql(pop, items)
@@ -342,4 +360,4 @@ def correlation(con: duckdb.DuckDBPyConnection, pop: Population, binnings: Seque
             "band": [None if np.isnan(v) else metrics.band(min(v, np.finfo(float).max), VIF_BANDS) for v in vif],
         }
     )
-    return Correlation(pd.DataFrame(matrix, index=names, columns=names), vif_table)
+    return Correlation(pd.DataFrame(matrix, index=names, columns=names), vif_table, pop.sample_every)

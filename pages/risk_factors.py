@@ -57,7 +57,7 @@ if pop is None:
 if pop.booked_column and not st.toggle(
     ui.t("factors.booked_only", column=pop.booked_column), True, key="factors_booked"
 ):
-    pop = dataclasses.replace(pop, booked_column=None)
+    pop = dataclasses.replace(pop, booked_column=None, booked_type=None)
 with st.spinner(ui.t("factors.ranking")):
     ranking = ui.attempt(ui.factor_ranking, con, pop)
 if ranking is None:
@@ -66,6 +66,8 @@ for notice in ranking.notices:
     st.warning(notice.message(ui.lang()))
 summary = ranking.summary
 st.caption(ui.t("factors.summary", loans=summary["known"], defaults=summary["defaults"], rate=summary["rate"]))
+if ranking.sample_every > 1:
+    st.caption(ui.t("factors.sampled", every=ranking.sample_every))
 kinds = dict(zip(ranking.table["factor"], ranking.table["kind"], strict=True))
 names = list(kinds)
 tabs = st.tabs([ui.t(f"factors.tab_{name}") for name in ("ranking", "binning", "stability", "correlation")])
@@ -89,10 +91,11 @@ with tabs[1]:
     method = left.radio(
         ui.t("binning.method"), options, key=f"bin_method_{factor}", format_func=lambda m: ui.t(f"binning.method.{m}")
     )
-    spec = None
+    result = None
     if method == "saved":
         name = left.selectbox(ui.t("binning.saved_name"), list(saved["name"]), key=f"bin_saved_{factor}")
         spec = ui.attempt(binning.load_binning, con, table, factor, name)
+        result = spec and ui.attempt(binning.compute_binning, con, pop, spec)
     elif method == "manual" and kind == "categorical":
         levels = pd.DataFrame(
             [(level, i + 1) for i, group in enumerate(current.groups) for level in group], columns=["level", "bin"]
@@ -103,7 +106,7 @@ with tabs[1]:
                 ui.t("binning.bin_number"), min_value=1, step=1)},
         )  # fmt: skip
         assignment = dict(zip(edited["level"], edited["bin"], strict=True))
-        spec = ui.attempt(binning.make_spec, con, pop, factor, kind, method, assignment=assignment)
+        result = ui.attempt(binning.build_binning, con, pop, factor, kind, method, assignment=assignment)
     else:
         n, text = 10, None
         if method == "quantile":
@@ -113,11 +116,12 @@ with tabs[1]:
             text = left.text_input(
                 ui.t("binning.cuts"), start, key=f"bin_cuts_{factor}", help=ui.t("binning.cuts_help")
             )
-        spec = ui.attempt(binning.make_spec, con, pop, factor, kind, method, n=int(n), cuts_text=text)
-    result = spec and ui.attempt(binning.compute_binning, con, pop, spec)
+        result = ui.attempt(binning.build_binning, con, pop, factor, kind, method, n=int(n), cuts_text=text)
     if result:
+        spec = result.spec
         iv_band = ui.t(f"factors.band.{metrics.band(result.iv, metrics.IV_BANDS)}")
-        left.metric(ui.t("factors.col.iv"), f"{result.iv:.4f}", iv_band, delta_color="off")
+        left.metric(ui.t("factors.col.iv"), f"{result.iv:.4f}")
+        left.caption(iv_band)
         table_view = bins(result.table)
         right.altair_chart(charts.binning_chart(table_view, ui.t), width="stretch")
         show(table_view)

@@ -307,3 +307,41 @@ def test_population_uses_saved_definition_and_booked_role(loans):
     assert pop.booked_column == "booked"
     assert binning.outcome_summary(con, pop)["known"] == len(rows)
     assert binning.population(con, "loans", booked_only=False).booked_column is None
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "expression"),
+    [
+        ("BOOLEAN", "booked"),
+        ("INTEGER", "CAST(booked AS INTEGER)"),
+        ("VARCHAR", "CASE WHEN booked THEN 'Yes' ELSE 'no' END"),
+        ("VARCHAR", "CASE WHEN booked THEN '是' ELSE '否' END"),
+    ],
+)
+def test_booked_loans_whatever_the_booked_column_type(loans, sql_type, expression):
+    con, _, rows = loans
+    con.execute(f"CREATE TABLE typed AS SELECT * REPLACE ({expression} AS booked) FROM loans")
+    roles.save_roles(con, "typed", {"booked": "booked"})
+    pop = binning.population(con, "typed", outcome.DefaultDefinition("flag", "bad", values=(1,)))
+    assert pop.booked_type == sql_type
+    assert binning.compute_binning(con, pop, binning.manual_spec("x_down", "50")).total == len(rows)
+
+
+def test_quantile_cut_points_of_large_populations_come_from_a_fixed_sample(loans):
+    con, pop, rows = loans
+    exact = binning.quantile_cuts(con, pop, ["x_down"], 4)["x_down"]
+    sampled = binning.quantile_cuts(con, pop, ["x_down"], 4, max_rows=1000)["x_down"]
+    assert sampled == binning.quantile_cuts(con, pop, ["x_down"], 4, max_rows=1000)["x_down"]
+    assert sampled != exact and np.allclose(sampled, exact, atol=5)  # quartiles of U(0, 100)
+    assert binning.sampled(con, pop, 1000).sample_every == 6 and binning.sampled(con, pop).sample_every == 1
+    table = binning.compute_binning(con, pop, BinSpec("x_down", "numeric", "quantile", cuts=sampled)).table
+    assert table["count"].sum() == len(rows)  # counts always cover every loan
+
+
+def test_build_binning_equals_spec_then_table(loans):
+    con, pop, _ = loans
+    for factor, kind in (("x_up", "numeric"), ("grade", "categorical")):
+        built = binning.build_binning(con, pop, factor, kind, "optimal")
+        pd.testing.assert_frame_equal(built.table, binning.compute_binning(con, pop, built.spec).table)
+    quantiles = binning.build_binning(con, pop, "x_up", "numeric", "quantile", n=4)
+    assert quantiles.spec.n == 4 and len(quantiles.table) == 5  # four quartiles and the missing bin

@@ -231,3 +231,20 @@ def test_sample_portfolio_ranking_finds_the_true_drivers(con):
     top = set(ranking.table["factor"].head(4))
     assert "credit_rating" in top and "annual_income" in top
     assert ranking.summary["known"] == ranking.summary["n"]  # booked loans all have an outcome
+
+
+def test_large_populations_are_screened_on_a_fixed_sample(loans):
+    con, pop, rows = loans
+    full = factors.rank_factors(con, pop)
+    assert full.sample_every == 1 and full.summary["known"] == len(rows)
+    first = factors.rank_factors(con, pop, max_rows=1000)
+    again = factors.rank_factors(con, pop, max_rows=1000)
+    assert first.sample_every == 6  # ceil(booked loans / 1000)
+    assert first.summary["known"] == again.summary["known"] == pytest.approx(len(rows) / 6, rel=0.1)
+    pd.testing.assert_frame_equal(first.table, again.table)
+    assert set(first.table["factor"].head(2)) == {"x_up", "grade"}
+    specs = list(first.binnings.values())
+    split = factors.Split("random")
+    assert factors.stability(con, pop, split, specs, max_rows=1000).sample_every == 6
+    assert factors.correlation(con, pop, specs, max_rows=1000).sample_every == 6
+    assert sum(factors.stability(con, pop, split, specs, max_rows=1000).counts) == first.summary["known"]

@@ -79,6 +79,8 @@ def test_changing_the_factor_and_the_method(app):
     ]
     app.radio(key="bin_method_guarantee_method").set_value("levels").run()
     assert len(_binning_table(app)) == 5
+    app.radio(key="bin_method_guarantee_method").set_value("manual").run()  # levels with editable bin numbers
+    assert not app.exception and not app.error
 
 
 def test_saving_a_binning(app, demo_db):
