@@ -64,6 +64,28 @@ CREATE TABLE IF NOT EXISTS risklab_catalog.binnings (
     spec JSON NOT NULL,
     saved_at TIMESTAMP DEFAULT current_timestamp
 );
+CREATE TABLE IF NOT EXISTS risklab_catalog.rule_sets (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    table_name VARCHAR,
+    kind VARCHAR NOT NULL,
+    spec JSON NOT NULL,
+    saved_at TIMESTAMP DEFAULT current_timestamp,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.models (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    table_name VARCHAR NOT NULL,
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    spec JSON NOT NULL,
+    params JSON NOT NULL,
+    cov JSON,
+    metrics JSON,
+    scaling JSON,
+    fingerprint VARCHAR,
+    PRIMARY KEY (name, version)
+);
 CREATE TABLE IF NOT EXISTS risklab_catalog.audit (
     id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.audit_id'),
     saved_at TIMESTAMP DEFAULT current_timestamp,
@@ -119,7 +141,15 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     con.execute("SET lock_configuration = true")
     if not read_only:
         con.execute(CATALOG_DDL)
+        _clear_staging(staging)
     return con
+
+
+def _clear_staging(staging: Path) -> None:
+    """Remove copies left by an import that was killed (this process now holds the only write lock)."""
+    for leftover in staging.iterdir():
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
 
 
 def _sql_string(value: str) -> str:
