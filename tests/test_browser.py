@@ -6,6 +6,7 @@ They click through the main flows a user has, and save a screenshot of every pag
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -31,47 +32,45 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serve(db: Path, *options: str):
+    """`streamlit run app.py` on ``db`` at a free port (server log in test-output/); yields the URL."""
+    port = _free_port()
+    log_path = PROJECT / "test-output" / f"server-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.headless", "true", "--server.address", "127.0.0.1", *options]  # fmt: skip
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, cwd=PROJECT, env={**os.environ, "RISKLAB_DB": str(db)}, stdout=log,
+                                  stderr=subprocess.STDOUT)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 60
+            while not _healthy(url):
+                if time.time() > deadline or server.poll() is not None:
+                    pytest.fail("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
+                time.sleep(0.3)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def app_url(demo_db_template, tmp_path_factory):
-    """The app served by `streamlit run` on a private copy of the demo database."""
+    """The app served on a private copy of the demo database."""
     db = tmp_path_factory.mktemp("browser") / "risklab.duckdb"
     db.write_bytes(demo_db_template.read_bytes())
-    port = _free_port()
-    env = {**os.environ, "RISKLAB_DB": str(db)}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("the app did not start: " + server.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
+    with serve(db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +219,19 @@ def test_portfolio_kpis_on_the_performance_table(page, app_url):
     expect(page.get_by_test_id("stMainBlockContainer")).to_contain_text("PAR30")
     assert metrics.count() >= 8
     shot(page, "10_portfolio_kpis")
+
+
+def test_upload_over_the_size_limit_is_refused_by_the_server(browser, demo_db, tmp_path):
+    """The server's own cap (server.maxUploadSize) refuses a too-large file before the importer sees it."""
+    big = tmp_path / "too_big.csv"
+    big.write_bytes(b"loan_id,amount\n" + b"L1,1000\n" * 200_000)  # 1.6 MB
+    with serve(demo_db, "--server.maxUploadSize", "1") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        tab.goto(f"{url}/data")
+        tab.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(big))
+        tab.get_by_text("File must be 1.0MB or smaller").wait_for()
+        assert tab.get_by_role("button", name="Import", exact=True).count() == 0
+        shot(tab, "11_upload_too_big")
+        context.close()
