@@ -37,7 +37,7 @@ pages = [
     st.Page("pages/home.py", title=ui.t("nav.home"), icon=":material/home:", default=True),
     st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/table_view:", url_path="data"),
     st.Page(
-        "pages/risk_factors.py", title=ui.t("nav.risk_factors"), icon=":material/query_stats:", url_path="risk-factors"
+        "pages/risk_factors.py", title=ui.t("nav.risk_factors"), icon=":material/query_stats:", url_path="risk_factors"
     ),
     st.Page("pages/portfolio.py", title=ui.t("nav.portfolio"), icon=":material/monitoring:", url_path="portfolio"),
 ]

@@ -43,6 +43,13 @@ def test_every_page_file_is_in_the_navigation():
     assert sorted(PAGES) == sorted(f"pages/{p.name}" for p in (PROJECT / "pages").glob("*.py"))
 
 
+def test_url_paths_equal_the_file_names():
+    """Streamlit resolves a bookmarked URL against pages/ file names before st.navigation runs: keep them equal."""
+    source = (PROJECT / "app.py").read_text(encoding="utf-8")
+    pairs = re.findall(r'"pages/([^"]+)\.py"(?:(?!st\.Page).)*?url_path="([^"]+)"', source, flags=re.S)
+    assert pairs and all(stem == url for stem, url in pairs)
+
+
 def test_sidebar_has_table_picker_and_language(app):
     assert "sample_loans" in app.sidebar.selectbox(key="table_choice").options
     assert app.sidebar.radio(key="lang_choice").options == ["English", "简体中文"]

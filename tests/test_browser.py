@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -235,3 +236,14 @@ def test_upload_over_the_size_limit_is_refused_by_the_server(browser, demo_db, t
         assert tab.get_by_role("button", name="Import", exact=True).count() == 0
         shot(tab, "11_upload_too_big")
         context.close()
+
+
+def test_bookmarked_page_urls_open_directly(page, app_url):
+    """A URL typed or bookmarked (e.g. /risk_factors) opens that page, without a 'Page not found' dialog."""
+    paths = re.findall(r'url_path="([^"]+)"', (PROJECT / "app.py").read_text(encoding="utf-8"))
+    assert "risk_factors" in paths
+    for path in paths:
+        page.goto(f"{app_url}/{path}")
+        wait_idle(page)
+        page.get_by_test_id("stMainBlockContainer").get_by_role("heading").first.wait_for()
+        assert page.get_by_text("Page not found").count() == 0, path
