@@ -437,6 +437,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{loans:,} loans with a known outcome, {defaults:,} defaults ({rate:.2%}).",
         "zh": "结果已知的贷款 {loans:,} 笔，其中违约 {defaults:,} 笔（{rate:.2%}）。",
     },
+    "factors.sampled": {
+        "en": "Many loans: the ranking, stability and correlation use a fixed 1-in-{every} sample of them (the Binning tab counts every loan).",
+        "zh": "贷款数量较多：因子排序、稳定性和相关性分析使用固定的每 {every} 笔抽 1 笔样本（“分箱”标签统计全部贷款）。",
+    },
     "factors.tab_ranking": {"en": "Ranking", "zh": "因子排序"},
     "factors.tab_binning": {"en": "Binning", "zh": "分箱"},
     "factors.tab_stability": {"en": "Stability", "zh": "稳定性"},
@@ -813,6 +817,290 @@ TEXT: dict[str, dict[str, str]] = {
     "chart.from": {"en": "From", "zh": "起始状态"},
     "chart.to": {"en": "To (next month)", "zh": "次月状态"},
     "chart.share": {"en": "Share", "zh": "占比"},
+    # --- Expert vs model and what-if ---
+    "expert.bad_number": {"en": "{column}: '{value}' is not a number.", "zh": "{column}：“{value}”不是数字。"},
+    "expert.bad_date": {
+        "en": "{column}: '{value}' is not a date (YYYY-MM-DD).",
+        "zh": "{column}：“{value}”不是日期（YYYY-MM-DD）。",
+    },
+    "expert.bad_operator": {
+        "en": "Unknown rule operator '{op}'; use one of: {allowed}.",
+        "zh": "未知的规则运算符“{op}”；可用：{allowed}。",
+    },
+    "expert.no_column": {
+        "en": "The rule uses a column '{column}' that this table does not have.",
+        "zh": "规则使用的字段“{column}”在此数据表中不存在。",
+    },
+    "expert.needs_number": {
+        "en": "'{op}' compares numbers or dates, but {column} is text: use =, !=, in or not in.",
+        "zh": "“{op}”只能比较数字或日期，而 {column} 是文本：请使用 =、!=、in 或 not in。",
+    },
+    "expert.no_value": {"en": "The rule '{column} {op}' needs a value.", "zh": "规则“{column} {op}”需要一个取值。"},
+    "expert.bad_join": {
+        "en": "Rules are joined with AND or OR, not '{join}'.",
+        "zh": "规则之间只能用 AND 或 OR 连接，不能用“{join}”。",
+    },
+    "expert.range_needs_number": {
+        "en": "{column} is text: give points per level, not a numeric range.",
+        "zh": "{column} 是文本字段：请按取值给分，而不是按数值区间。",
+    },
+    "expert.bad_points": {
+        "en": "{column}: points must be a number, not '{value}'.",
+        "zh": "{column}：分值必须是数字，不能是“{value}”。",
+    },
+    "expert.bad_grade": {
+        "en": "Each grade needs a name and a minimum number of points.",
+        "zh": "每个等级都需要名称和最低分。",
+    },
+    "expert.approve_not_found": {
+        "en": "No value of {column} means approval; found: {found}. Name the values that mean approval.",
+        "zh": "{column} 中没有表示同意的取值；现有取值：{found}。请指定表示同意的取值。",
+    },
+    "expert.score_not_numeric": {
+        "en": "{column} holds {type}, not numbers: it cannot be compared with a score threshold.",
+        "zh": "{column} 的类型是 {type}，不是数字：无法与评分门槛比较。",
+    },
+    "expert.bad_threshold": {
+        "en": "The approval threshold must be a number, not '{value}'.",
+        "zh": "同意门槛必须是数字，不能是“{value}”。",
+    },
+    "expert.empty_rules": {
+        "en": "The rule set is empty: add knock-out rules, or scorecard points with an approval threshold.",
+        "zh": "规则集为空：请添加否决规则，或添加评分卡分值和同意门槛。",
+    },
+    "expert.no_points": {
+        "en": "An approval threshold needs scorecard points.",
+        "zh": "设置同意门槛需要先有评分卡分值。",
+    },
+    "expert.unknown_kind": {"en": "Unknown kind of expert rule set '{kind}'.", "zh": "未知的专家规则集类型“{kind}”。"},
+    "expert.bad_name": {
+        "en": "Give the rule set a name (up to 80 characters).",
+        "zh": "请为规则集命名（不超过 80 个字符）。",
+    },
+    "expert.no_rule_set": {
+        "en": "There is no saved rule set named '{name}'.",
+        "zh": "没有名为“{name}”的已保存规则集。",
+    },
+    "decisions.bad_economics": {
+        "en": "{name} = {value} is out of range (loss given default 0-1, margin -1 to 1, exposure 0 or more).",
+        "zh": "{name} = {value} 超出范围（违约损失率 0-1，利差 -1 到 1，敞口不小于 0）。",
+    },
+    "decisions.bad_outcome": {
+        "en": "Unknown outcome '{outcome}': use actual or simulated.",
+        "zh": "未知的结果口径“{outcome}”：请使用 actual（实际）或 simulated（模拟）。",
+    },
+    "decisions.no_default": {
+        "en": "{table} has no default definition yet: define what default means on the Data page.",
+        "zh": "{table} 还没有违约定义：请在“数据”页面定义违约口径。",
+    },
+    "decisions.no_role": {
+        "en": "No column of this table has the role '{role}': set it on the Data page.",
+        "zh": "此数据表没有角色为“{role}”的字段：请在“数据”页面设置。",
+    },
+    "decisions.bad_date": {"en": "'{value}' is not a date (YYYY-MM-DD).", "zh": "“{value}”不是日期（YYYY-MM-DD）。"},
+    "decisions.bad_cutoff": {
+        "en": "The PD cutoff must be a number above 0 and at most 1, not {value}.",
+        "zh": "违约概率临界值必须大于 0 且不超过 1，不能是 {value}。",
+    },
+    "decisions.no_scaling": {
+        "en": "A score cutoff needs the model's score scaling.",
+        "zh": "按评分设定临界值需要模型的评分刻度。",
+    },
+    "decisions.bad_cutoff_kind": {
+        "en": "Unknown kind of cutoff '{kind}': use pd, score or approval_rate.",
+        "zh": "未知的临界值类型“{kind}”：请使用 pd、score 或 approval_rate。",
+    },
+    "decisions.bad_rate": {
+        "en": "The approval rate must lie strictly between 0 and 1, not {value}.",
+        "zh": "通过率必须在 0 和 1 之间（不含端点），不能是 {value}。",
+    },
+    "decisions.no_loans": {
+        "en": "No applications with both decisions (and, where needed, a known outcome) match these filters.",
+        "zh": "没有符合筛选条件、且两种决策（以及需要时的结果）都已知的申请。",
+    },
+    "decisions.bad_group": {
+        "en": "Officer consistency is grouped by officer or branch, not '{by}'.",
+        "zh": "一致性分析只能按客户经理或网点分组，不能按“{by}”。",
+    },
+    "whatif.empty_factor": {"en": "{column} has no values in this table.", "zh": "{column} 在此数据表中没有取值。"},
+    "whatif.no_loan_id": {
+        "en": "{table} has no loan id column: set the loan id role on the Data page.",
+        "zh": "{table} 没有贷款编号字段：请在“数据”页面设置贷款编号角色。",
+    },
+    "whatif.no_loan": {"en": "No loan with id '{loan_id}'.", "zh": "没有编号为“{loan_id}”的贷款。"},
+    "whatif.no_pd": {
+        "en": "The model cannot score this applicant (a factor value is missing or out of range).",
+        "zh": "模型无法为该申请人评分（有因子取值缺失或超出范围）。",
+    },
+    # --- Model page ---
+    "nav.model": {"en": "Model", "zh": "模型"},
+    "model.bad_fraction": {
+        "en": "the test share must be between 5% and 95% (got {fraction})",
+        "zh": "测试集比例须在 5% 到 95% 之间（当前为 {fraction}）",
+    },
+    "model.bad_name": {
+        "en": "give the model a name of 1 to {max} characters",
+        "zh": "请为模型取一个 1 到 {max} 个字符的名称",
+    },
+    "model.bad_output": {
+        "en": "cannot write {path!r}: the output file must end in {kinds}",
+        "zh": "无法写入 {path!r}：输出文件的扩展名须为 {kinds}",
+    },
+    "model.bad_reference": {
+        "en": "{item!r} is not COLUMN=LEVEL of a factor listed in --categorical",
+        "zh": "{item!r} 不是 --categorical 中因子的 列=水平 形式",
+    },
+    "model.categorical_not_factor": {
+        "en": "{column!r} is listed in --categorical but not in --factors",
+        "zh": "{column!r} 列在 --categorical 中，但不在 --factors 中",
+    },
+    "model.bad_scaling": {
+        "en": "base odds and points to double the odds must be positive numbers",
+        "zh": "基准好坏比和翻倍分数（PDO）必须是正数",
+    },
+    "model.bad_split_date": {
+        "en": "{date!r} is not a date: use YYYY-MM-DD",
+        "zh": "{date!r} 不是日期：请使用 YYYY-MM-DD 格式",
+    },
+    "model.bad_thresholds": {
+        "en": "the p-value to enter ({enter}) must be positive and not above the p-value to stay ({stay}), which must be below 1",
+        "zh": "进入的 p 值（{enter}）须为正且不大于保留的 p 值（{stay}），后者须小于 1",
+    },
+    "model.collinear": {
+        "en": "these terms are collinear (one is a linear combination of the others): {terms}; remove one of the factors",
+        "zh": "这些项共线（其中一项是其他项的线性组合）：{terms}；请移除其中一个因子",
+    },
+    "model.compare_two": {
+        "en": "choose at least two saved versions to compare",
+        "zh": "请至少选择两个已保存的版本进行比较",
+    },
+    "model.dropped_missing": {
+        "en": "{rows:,} training loans with a missing value in {columns} were left out of the fit",
+        "zh": "{rows:,} 笔训练贷款在 {columns} 上有缺失值，未参与拟合",
+    },
+    "model.duplicate_factor": {"en": "factor {column!r} is chosen twice", "zh": "因子 {column!r} 被选择了两次"},
+    "model.empty_test": {
+        "en": "the test sample is empty: choose a smaller test share or an earlier split date",
+        "zh": "测试集为空：请减小测试比例或选择更早的切分日期",
+    },
+    "model.empty_train": {
+        "en": "the training sample is empty: check the sample choice and the split date",
+        "zh": "训练集为空：请检查样本设置和切分日期",
+    },
+    "model.factor_is_outcome": {
+        "en": "{column!r} defines the outcome (or booked loans) and cannot be a factor",
+        "zh": "{column!r} 用于定义违约结果（或是否放款），不能作为因子",
+    },
+    "model.few_events": {
+        "en": "only {events:,} loans in the smaller outcome class for {params} parameters: fewer than 10 per parameter, so the estimates are unstable; use fewer factors or levels",
+        "zh": "较少的一类结果只有 {events:,} 笔，却有 {params} 个参数：每个参数不足 10 个事件，估计不稳定；请减少因子或水平",
+    },
+    "model.high_vif": {
+        "en": "{term} has a variance inflation factor of {vif} (above 10): it is nearly a combination of other factors, so its coefficient is unreliable",
+        "zh": "{term} 的方差膨胀因子为 {vif}（超过 10）：它几乎是其他因子的组合，其系数不可靠",
+    },
+    "model.input_missing_column": {
+        "en": "the loans to score have no column {column!r}, which the model needs",
+        "zh": "待评分的贷款数据缺少模型需要的列 {column!r}",
+    },
+    "model.level_all_events": {
+        "en": "every loan with {column} = {level!r} ({loans:,} loans) defaulted: its coefficient tends to infinity; merge the level with another",
+        "zh": "{column} = {level!r} 的贷款（{loans:,} 笔）全部违约：其系数趋于无穷；请将该水平与其他水平合并",
+    },
+    "model.level_no_events": {
+        "en": "no loan with {column} = {level!r} ({loans:,} loans) defaulted: its coefficient tends to minus infinity; merge the level with another",
+        "zh": "{column} = {level!r} 的贷款（{loans:,} 笔）没有违约：其系数趋于负无穷；请将该水平与其他水平合并",
+    },
+    "model.log_not_positive": {
+        "en": "{column} has {rows:,} training values that are zero or negative: the log treatment needs positive numbers",
+        "zh": "{column} 有 {rows:,} 个训练样本值为零或负数：取对数处理需要正数",
+    },
+    "model.no_binning": {
+        "en": "choose a saved binning for the WOE of {column}",
+        "zh": "请为 {column} 的 WOE 选择一个已保存的分箱方案",
+    },
+    "model.no_convergence": {
+        "en": "the fit did not converge in {iterations} iterations: the estimates may be wrong (often caused by separation or collinear factors)",
+        "zh": "拟合在 {iterations} 次迭代内未收敛：估计可能有误（常因完全分离或因子共线所致）",
+    },
+    "model.no_date_column": {
+        "en": "table {table!r} has no origination date column for an out-of-time test: set the role on the Data page",
+        "zh": "数据表 {table!r} 没有放款日期列，无法做跨时间检验：请在“数据”页面设置列角色",
+    },
+    "model.no_factors": {"en": "choose at least one factor", "zh": "请至少选择一个因子"},
+    "model.not_found": {"en": "there is no saved model {name!r}{version}", "zh": "没有已保存的模型 {name!r}{version}"},
+    "model.not_numeric": {
+        "en": "{column} is not a number column (type {type}): treat it as categorical",
+        "zh": "{column} 不是数值列（类型 {type}）：请按类别变量处理",
+    },
+    "model.one_level": {
+        "en": "{column} has only one level or bin among the training loans: it cannot explain default",
+        "zh": "{column} 在训练贷款中只有一个水平或分箱：无法解释违约",
+    },
+    "model.quasi_separation": {
+        "en": "separation: {factors} predict some outcomes perfectly, so their coefficients are meaningless (tend to infinity); merge levels or drop the factor",
+        "zh": "分离问题：{factors} 能完美预测部分结果，其系数没有意义（趋于无穷）；请合并水平或移除该因子",
+    },
+    "model.sampled": {
+        "en": "the fit used a seeded random sample of {rows:,} of the {total:,} training loans (row limit); validation uses all loans",
+        "zh": "拟合使用了 {total:,} 笔训练贷款中的 {rows:,} 笔随机样本（行数上限，固定种子）；验证使用全部贷款",
+    },
+    "model.separation": {
+        "en": "perfect separation: {factors} predict every outcome exactly, so the estimates are meaningless; remove the factor or check it for leakage",
+        "zh": "完全分离：{factors} 能准确预测每一个结果，估计没有意义；请移除该因子或检查是否存在信息泄露",
+    },
+    "model.target_not_binary": {
+        "en": "target {column!r} is not 0/1 or true/false (values: {values}): name the values that mean default with --positive",
+        "zh": "目标列 {column!r} 不是 0/1 或 true/false（取值：{values}）：请用 --positive 指定表示违约的取值",
+    },
+    "model.too_many_levels": {
+        "en": "{column} has {levels:,} levels (more than {max}): use the WOE of a binning instead",
+        "zh": "{column} 有 {levels:,} 个水平（超过 {max} 个）：请改用分箱的 WOE",
+    },
+    "model.train_one_class": {
+        "en": "the {loans:,} training loans have one outcome class only: the model needs both defaults and non-defaults",
+        "zh": "{loans:,} 笔训练贷款只有一类结果：模型需要同时有违约和未违约的贷款",
+    },
+    "model.unknown_criterion": {
+        "en": "unknown selection criterion {criterion!r}: use aic or p",
+        "zh": "未知的筛选准则 {criterion!r}：请使用 aic 或 p",
+    },
+    "model.unknown_direction": {
+        "en": "unknown stepwise direction {direction!r}: use forward, backward or both",
+        "zh": "未知的逐步方向 {direction!r}：请使用 forward、backward 或 both",
+    },
+    "model.unknown_holdout": {
+        "en": "unknown sample choice {holdout!r}: use none, random or time",
+        "zh": "未知的样本方式 {holdout!r}：请使用 none、random 或 time",
+    },
+    "model.unknown_method": {
+        "en": "unknown fit method {method!r}: use auto, cells or rows",
+        "zh": "未知的拟合方法 {method!r}：请使用 auto、cells 或 rows",
+    },
+    "model.unknown_reference": {
+        "en": "{column} has no level {level!r} among the training loans (levels: {levels})",
+        "zh": "{column} 的训练贷款中没有水平 {level!r}（水平：{levels}）",
+    },
+    "model.unknown_treatment": {
+        "en": "unknown treatment {treatment!r} for {column}: use numeric, log, categorical or woe",
+        "zh": "{column} 的处理方式 {treatment!r} 未知：请使用 numeric、log、categorical 或 woe",
+    },
+    "model.unscored": {
+        "en": "{rows:,} test loans could not be scored (a missing value, or a level or bin unseen in training) and are left out of the test figures",
+        "zh": "{rows:,} 笔测试贷款无法评分（有缺失值，或出现训练中未见的水平或分箱），未计入测试指标",
+    },
+    "decisions.cli_expert": {
+        "en": "Give the expert side as --expert-column COL (with --approve VALUE ...) or --rules NAME, not both.",
+        "zh": "请用 --expert-column 字段（可加 --approve 取值 ...）或 --rules 规则集名 指定专家一方，二者只能选一。",
+    },
+    "decisions.cli_cutoff": {
+        "en": "Give either --cutoff or --approval-rate, not both.",
+        "zh": "--cutoff 与 --approval-rate 只能指定一个。",
+    },
+    "decisions.cli_no_rate": {
+        "en": "The expert approves {rate:.0%} of the applications, so there is no approval rate to match: give --cutoff or --approval-rate.",
+        "zh": "专家对 {rate:.0%} 的申请给出同意，无法按相同通过率比较：请指定 --cutoff 或 --approval-rate。",
+    },
     # --- Data page ------------------------------------------------------------------
     "col.table": {"en": "Table", "zh": "数据表"},
     "col.rows": {"en": "Rows", "zh": "行数"},
