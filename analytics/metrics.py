@@ -147,6 +147,18 @@ def hosmer_lemeshow(y: np.ndarray, pd_: np.ndarray, groups: int = 10) -> HosmerL
     return HosmerLemeshow(statistic, df, float(stats.chi2.sf(statistic, df)))
 
 
+def hosmer_lemeshow_from_counts(observed: np.ndarray, expected: np.ndarray, n: np.ndarray) -> HosmerLemeshow:
+    """Hosmer-Lemeshow from per-group counts that DuckDB aggregated: defaults, sum of PD and loans per group
+    (df = groups - 2)."""
+    observed, expected, n = (np.asarray(a, dtype=float) for a in (observed, expected, n))
+    if not observed.shape == expected.shape == n.shape or (n <= 0).any():
+        raise ValueError("Hosmer-Lemeshow needs observed, expected and loan counts of non-empty groups")
+    variance = expected * (1 - expected / n)
+    statistic = float(np.sum((observed - expected) ** 2 / np.where(variance > 0, variance, np.inf)))
+    df = len(n) - 2
+    return HosmerLemeshow(statistic, df, float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan"))
+
+
 def variance_inflation(corr: np.ndarray) -> np.ndarray:
     """VIF of each variable from their correlation matrix: 1 / (1 - R²) of its regression on the others with an
     intercept (``inf`` when it is a linear combination of them)."""

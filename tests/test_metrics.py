@@ -94,6 +94,19 @@ def test_hosmer_lemeshow_by_hand():
     assert result.p_value == pytest.approx(stats.chi2.sf(by_hand, 2), abs=1e-12)
 
 
+def test_hosmer_lemeshow_from_counts_equals_the_row_form(scored):
+    y, score = scored
+    p = 1 / (1 + np.exp(-(-2 + 1.2 * score)))
+    order = np.argsort(p, kind="stable")
+    chunks = np.array_split(order, 10)
+    counts = metrics.hosmer_lemeshow_from_counts(
+        [y[c].sum() for c in chunks], [p[c].sum() for c in chunks], [len(c) for c in chunks]
+    )
+    assert counts == metrics.hosmer_lemeshow(y, p)
+    with pytest.raises(ValueError, match="non-empty groups"):
+        metrics.hosmer_lemeshow_from_counts([1], [0.5], [0])
+
+
 def test_one_class_outcome_is_refused():
     with pytest.raises(ValueError, match="one class only"):
         metrics.auc(np.zeros(10), np.arange(10))
