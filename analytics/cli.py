@@ -36,6 +36,21 @@ def _parser() -> argparse.ArgumentParser:
     port.add_argument("--table", required=True)
     port.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the latest snapshot)")
     port.add_argument("--role", action="append", default=[], metavar="ROLE=COLUMN")
+    fit = commands.add_parser("fit", help="fit a logit model of a 0/1 target and print it as JSON")
+    fit.add_argument("--table", required=True)
+    fit.add_argument("--target", required=True)
+    fit.add_argument("--positive", nargs="+", default=[], metavar="VALUE", help="target values meaning default")
+    fit.add_argument("--factors", required=True, help="A,B,... (numeric unless listed in --categorical)")
+    fit.add_argument("--categorical", default="", help="A,...")
+    fit.add_argument("--reference", action="append", default=[], metavar="A=LEVEL")
+    fit.add_argument("--holdout", type=float, metavar="FRACTION", help="random test share")
+    fit.add_argument("--seed", type=int, default=1)
+    fit.add_argument("--save", metavar="NAME", help="save the model as the next version of NAME")
+    score = commands.add_parser("score", help="add pd, score and grade to every row of a loan file")
+    score.add_argument("--model", required=True)
+    score.add_argument("--version", type=int)
+    score.add_argument("--input", required=True)
+    score.add_argument("--output", required=True, help=".csv, .xlsx or .parquet")
     return parser
 
 
@@ -72,8 +87,39 @@ def _run(args: argparse.Namespace) -> None:
             from analytics import portfolio
 
             _print_json(portfolio.cli_summary(con, args.table, args.as_of, args.role))
+        elif args.command == "fit":
+            _fit(con, args)
+        elif args.command == "score":
+            from analytics import scorecard
+
+            report = scorecard.score_file(con, args.model, args.input, args.output, args.version)
+            if report["bad_rows"]:
+                shown = "; ".join(f"row {p['row']}: {p['problem']}" for p in report["problems"][:3])
+                print(f"warning: {report['bad_rows']} rows could not be scored ({shown})", file=sys.stderr)
+            _print_json(report)
     finally:
         con.close()
+
+
+def _fit(con, args: argparse.Namespace) -> None:
+    from analytics import model
+
+    spec = model.cli_spec(
+        con,
+        args.table,
+        args.target,
+        args.factors,
+        positive=args.positive,
+        categorical=args.categorical,
+        references=args.reference,
+        holdout=args.holdout,
+        seed=args.seed,
+    )
+    fitted = model.fit_model(con, spec)
+    result = model.cli_result(fitted)
+    if args.save:
+        result["saved"] = {"name": args.save.strip(), "version": model.save_model(con, args.save, fitted)}
+    _print_json(result)
 
 
 def _print_json(value: object) -> None:

@@ -464,3 +464,125 @@ def test_one_class_and_unknown_table(con):
         model.fit_model(con, ModelSpec("rare", (F("x1"),)))
     with pytest.raises(RiskLabError, match="there is no table named 'ghost'"):
         model.fit_model(con, ModelSpec("ghost", (F("x1"),)))
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+
+def run_cli(capsys, db_path, *args: str) -> tuple[int, str, str]:
+    from analytics import cli
+
+    status = cli.main(["--db", str(db_path), *args])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_cli_fit_contract(demo_db):
+    """A real subprocess, as a user runs it: one JSON object with patsy-style names."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT
+
+    args = ["fit", "--table", "german_credit", "--target", "default", "--factors", "duration_months,checking_status"]
+    args += ["--categorical", "checking_status", "--reference", "checking_status=A14", "--save", "german"]
+    result = subprocess.run(
+        [sys.executable, "-m", "analytics", "--db", str(demo_db), *args],
+        cwd=PROJECT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    keys = {"n_obs", "n_events", "params", "bse", "pvalues", "llf", "llnull", "aic", "bic", "auc", "gini", "ks"}
+    assert keys | {"converged", "warnings"} <= set(out)
+    assert list(out["params"]) == [
+        "const", "duration_months", "checking_status[T.A11]", "checking_status[T.A12]", "checking_status[T.A13]",
+    ]  # fmt: skip
+    frame = pd.read_csv(store.PROJECT_DIR / "data" / "german_credit.csv")
+    frame["checking_status"] = pd.Categorical(frame["checking_status"], ["A14", "A11", "A12", "A13"])
+    reference = smf.logit("default ~ duration_months + checking_status", data=frame).fit(disp=0)
+    expected = reference.params.rename({"Intercept": "const"}).to_dict()
+    assert out["params"] == pytest.approx(expected, rel=1e-7)
+    assert out["bse"] == pytest.approx(reference.bse.rename({"Intercept": "const"}).to_dict(), rel=1e-7)
+    assert out["auc"] == pytest.approx(roc_auc_score(frame["default"], reference.predict(frame)), abs=1e-12)
+    assert (out["n_obs"], out["n_events"], out["converged"]) == (1000, 300, True)
+    assert out["saved"] == {"name": "german", "version": 1}
+
+
+def test_cli_fit_positive_values_holdout_and_default_reference(capsys, demo_db):
+    import json
+
+    status, out, err = run_cli(
+        capsys, demo_db, "fit", "--table", "sba_loans", "--target", "MIS_Status", "--positive", "CHGOFF",
+        "--factors", "RealEstate,Portion,UrbanRural", "--categorical", "UrbanRural", "--holdout", "0.3", "--seed", "4",
+    )  # fmt: skip
+    assert status == 0, err
+    result = json.loads(out)
+    assert result["n_events"] + result["test"]["events"] == 686  # CHGOFF = Default
+    assert [k for k in result["params"] if k.startswith("UrbanRural")] == ["UrbanRural[T.1]", "UrbanRural[T.2]"]
+    assert 0.5 < result["test"]["auc"] < 1 and 0.5 < result["cv_auc"] < 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--factors", "Nope"], "error: table 'sba_loans' has no column 'Nope'"),
+        (["--factors", "City"], "error: City is not a number column (type VARCHAR): treat it as categorical"),
+        (["--factors", "RealEstate", "--positive", "EXEMPT"], "error: no defaults under this definition"),
+        (["--factors", "RealEstate", "--categorical", "Bank"],
+         "error: 'Bank' is listed in --categorical but not in --factors"),
+        (["--factors", "Default,Term"], "error: perfect separation: every outcome is predicted exactly by Default,"),
+        (["--factors", "Bank", "--categorical", "Bank"], "error: Bank has "),
+    ],
+)  # fmt: skip
+def test_cli_fit_bad_input(capsys, demo_db_template, args, message):
+    target = ["--target", "MIS_Status", *([] if "--positive" in args else ["--positive", "CHGOFF"])]
+    status, out, err = run_cli(capsys, demo_db_template, "fit", "--table", "sba_loans", *target, *args)
+    assert status == 1 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_cli_fit_one_class_and_non_binary_target(capsys, demo_db_template):
+    status, _, err = run_cli(capsys, demo_db_template, "fit", "--table", "sba_loans", "--target", "MIS_Status",
+                             "--factors", "RealEstate")  # fmt: skip
+    assert (status, err) == (1, "error: target 'MIS_Status' is not 0/1 or true/false (values: CHGOFF, P I F): "
+                                "name the values that mean default with --positive\n")  # fmt: skip
+    status, _, err = run_cli(capsys, demo_db_template, "fit", "--table", "sba_loans", "--target", "Default",
+                             "--factors", "RealEstate", "--positive", "7")  # fmt: skip
+    assert status == 1 and err.startswith("error: no defaults under this definition (2,101 loans")
+
+
+def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp_path):
+    import json
+
+    status, out, err = run_cli(
+        capsys, demo_db, "fit", "--table", "sample_loans", "--target", "default_flag",
+        "--factors", "annual_income,credit_rating", "--categorical", "credit_rating", "--save", "card",
+    )  # fmt: skip
+    assert status == 0, err
+    con = store.connect(demo_db)
+    loans = con.execute("SELECT loan_id, annual_income, credit_rating FROM sample_loans ORDER BY rowid LIMIT 5").df()
+    expected = model.load_model(con, "card").predict(loans)
+    con.close()
+    loans.loc[1, "annual_income"] = None
+    loans.loc[3, "credit_rating"] = "ZZ"
+    loans.to_csv(tmp_path / "in.csv", index=False)
+    status, out, err = run_cli(capsys, demo_db, "score", "--model", "card", "--input", str(tmp_path / "in.csv"),
+                               "--output", str(tmp_path / "out.parquet"))  # fmt: skip
+    assert status == 0
+    report = json.loads(out)
+    assert (report["rows"], report["scored"], report["bad_rows"]) == (5, 3, 2)
+    assert err == (
+        "warning: 2 rows could not be scored (row 2: annual_income: missing; "
+        "row 4: credit_rating: not seen when the model was fitted)\n"
+    )
+    scored = pd.read_parquet(tmp_path / "out.parquet")
+    assert list(scored.columns) == ["loan_id", "annual_income", "credit_rating", "pd", "score", "grade", "problem"]
+    assert scored["pd"].isna().tolist() == [False, True, False, True, False]
+    np.testing.assert_allclose(scored["pd"][[0, 2, 4]], expected[[0, 2, 4]], rtol=0, atol=1e-12)
+    status, _, err = run_cli(capsys, demo_db, "score", "--model", "card", "--input", str(tmp_path / "in.csv"),
+                             "--output", str(tmp_path / "out.txt"))  # fmt: skip
+    assert status == 1 and err.startswith("error: cannot write")
+    status, _, err = run_cli(capsys, demo_db, "score", "--model", "nope", "--input", str(tmp_path / "in.csv"),
+                             "--output", str(tmp_path / "out.csv"))  # fmt: skip
+    assert (status, err) == (1, "error: there is no saved model 'nope'\n")
