@@ -51,10 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--version", type=int)
     score.add_argument("--input", required=True)
     score.add_argument("--output", required=True, help=".csv, .xlsx or .parquet")
+    from analytics import bench  # the benchmark: its own databases under the bench folder (not --db)
+
+    bench.add_arguments(commands.add_parser("bench", help="time the product against pandas/statsmodels on big data"))
     return parser
 
 
 def _run(args: argparse.Namespace) -> None:
+    if args.command == "bench":
+        from analytics import bench
+
+        bench.main_args(args)
+        return
     con = store.connect(args.db)
     try:
         if args.command == "demo":

@@ -1,0 +1,93 @@
+"""The benchmark runs end to end at a tiny size: JSON contract, positive ratios, the exact cell fit (no timings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from analytics import bigsample, binning, roles, sample, store
+from tests.conftest import PROJECT
+
+
+@pytest.fixture(scope="module")
+def bench_json(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench")
+    command = [sys.executable, "-m", "analytics", "bench", "--loans", "5000", "--months", "6", "--repeat", "1",
+               "--no-pages", "--dir", str(folder), "--json"]  # fmt: skip
+    done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_json_shape(bench_json):
+    assert set(bench_json) == {"loans", "results", "max_coef_diff"}
+    assert bench_json["loans"] == 5000
+    names = [r["name"] for r in bench_json["results"]]
+    assert {"import_csv", "import_parquet", "rank_factors", "binning_table", "portfolio_kpis"} <= set(names)
+    for row in bench_json["results"]:
+        assert set(row) == {"name", "product_s", "naive_s", "ratio", "peak_mb"}
+        assert isinstance(row["name"], str)
+        assert isinstance(row["product_s"], float) and row["product_s"] > 0
+        assert isinstance(row["peak_mb"], float) and row["peak_mb"] > 0
+        if row["naive_s"] is None:
+            assert row["ratio"] is None
+        else:
+            assert row["naive_s"] > 0
+            assert isinstance(row["ratio"], float) and row["ratio"] > 0
+
+
+def test_cell_fit_equals_the_naive_full_data_fit(bench_json):
+    assert "fit_binned" in [r["name"] for r in bench_json["results"]]
+    assert 0 <= bench_json["max_coef_diff"] < 1e-6
+
+
+def test_bad_size_is_refused():
+    done = subprocess.run(
+        [sys.executable, "-m", "analytics", "bench", "--loans", "10", "--json"],
+        cwd=PROJECT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--loans: must be at least 1,000" in done.stderr
+
+
+def test_generator_is_deterministic_and_has_the_sample_layout():
+    def build():
+        con = store.connect(":memory:")
+        bigsample.build(con, loans=3000, months=6, seed=7)
+        return con
+
+    first, second = build(), build()
+    query = "SELECT * FROM bench_loans ORDER BY loan_id"
+    assert first.execute(query).df().equals(second.execute(query).df())
+    loans = store.table_columns(first, bigsample.LOANS_TABLE)
+    reference = store.connect(":memory:")
+    sample.build_sample(reference, loans=500)
+    assert loans == store.table_columns(reference, sample.LOANS_TABLE)
+    assert store.table_columns(first, bigsample.PERFORMANCE_TABLE) == store.table_columns(
+        reference, sample.PERFORMANCE_TABLE
+    )
+    assert roles.saved_roles(first, bigsample.LOANS_TABLE) == dict(
+        sorted(sample.SAMPLE_ROLES[sample.LOANS_TABLE].items())
+    )
+    ((months,),) = first.execute("SELECT max(months_on_book) FROM bench_performance").fetchall()
+    assert months == 6
+    summary = binning.outcome_summary(first, binning.population(first, bigsample.LOANS_TABLE))
+    assert summary["defaults"] > 0
+
+
+def test_simulated_default_follows_the_true_logit():
+    """On 60,000 applications the logit of the simulated default on the true terms recovers TRUE_COEFFICIENTS."""
+    con = store.connect(":memory:")
+    bigsample.build(con, loans=60_000, months=1, seed=3)
+    frame = con.execute("SELECT * FROM bench_loans").df()
+    import statsmodels.api as sm
+
+    x = sample.true_design({c: frame[c].to_numpy() for c in frame.columns})
+    fit = sm.Logit(frame["simulated_default"].to_numpy(float), x).fit(disp=0)
+    coefs = dict(zip(sample.TRUE_COEFFICIENTS, fit.params, strict=True))
+    ses = dict(zip(sample.TRUE_COEFFICIENTS, fit.bse, strict=True))
+    far = {k: (coefs[k], v) for k, v in sample.TRUE_COEFFICIENTS.items() if abs(coefs[k] - v) > 4 * ses[k]}
+    assert far == {}
