@@ -194,3 +194,157 @@ def factor_stability(con: duckdb.DuckDBPyConnection, pop: binning.Population, sp
 def headers(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its column names in the user's words (keys ``col.<name>`` where they exist)."""
     return frame.rename(columns={c: t(f"col.{c}") for c in frame.columns if f"col.{c}" in TEXT})
+
+
+# --- Expert vs model and what-if pages -----------------------------------------------------------------------------
+
+
+def _decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """What the comparisons depend on besides their arguments: the database file, the table's version, roles and
+    default definition."""
+    table_roles = tuple(roles.table_roles(con, table).items())
+    return _database_file(con), store.table_version(con, table), table_roles, outcome.load_definition(con, table)
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The connection's database file (caches of different databases in one process never mix)."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return rows[0][0]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _saved_model(_con: duckdb.DuckDBPyConnection, name: str, saved_key: tuple):
+    from analytics import model
+
+    return model.load_model(_con, name)
+
+
+def saved_model(con: duckdb.DuckDBPyConnection, name: str):
+    """The latest version of a saved model, cached until a model is saved or deleted."""
+    from analytics import model
+
+    return _saved_model(con, name, (model.models_version(con), _database_file(con)))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _decision(_con: duckdb.DuckDBPyConnection, what: str, setup, args: tuple, key: tuple):
+    from analytics import decisions
+
+    if what == "compare":
+        return decisions.compare(_con, setup, *args)
+    if what == "equal":
+        return decisions.at_expert_rate(_con, setup, *args)
+    if what == "curve":
+        return decisions.strategy_curve(_con, setup, *args)
+    if what == "cutoff":
+        return decisions.pd_cutoff(_con, setup, *args)
+    if what == "officers":
+        return decisions.officer_consistency(_con, setup, *args)
+    return decisions.disagreements(_con, setup, *args)
+
+
+def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object):
+    """A cached ``analytics.decisions`` result: ``compare``, ``equal`` (at the expert's rate), ``curve``,
+    ``cutoff``, ``officers`` or ``disagreements``, keyed by the table's version, roles and default definition."""
+    return _decision(con, what, setup, args, _decision_key(con, setup.table))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _whatif_base(_con: duckdb.DuckDBPyConnection, table: str, _model, key: tuple):
+    from analytics import whatif
+
+    ranges = whatif.factor_ranges(_con, table, _model)
+    return ranges, whatif.typical_applicant(_con, table, ranges)
+
+
+def whatif_base(con: duckdb.DuckDBPyConnection, table: str, saved) -> tuple[dict, dict]:
+    """The model's factor ranges in ``table`` and the typical (reference) applicant, cached per model and version."""
+    return _whatif_base(con, table, saved, (saved.name, saved.version, saved.fingerprint, _decision_key(con, table)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _quiz_items(_con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str, key: tuple):
+    from analytics import whatif
+
+    return whatif.quiz_items(_con, table, n, seed, outcome_kind)
+
+
+def quiz_items(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str) -> list[str]:
+    """The quiz's loan ids for a seed, cached per table version and default definition."""
+    return _quiz_items(con, table, n, seed, outcome_kind, _decision_key(con, table))
+
+
+def _recorded_source(con: duckdb.DuckDBPyConnection, table: str, recorded: list[str]):
+    """The officers' recorded decision (values meaning approval) or score (with a threshold)."""
+    from analytics import expert
+
+    column = st.selectbox(t("expert.column"), recorded, key="ev_rec_column")
+    if roles.is_numeric(dict(store.table_columns(con, table))[column]):
+        median = expert.median_score(con, table, column) or 0.0
+        minimum = st.number_input(t("expert.min_score"), value=median, key=f"ev_min_{column}")
+        return expert.ScoreThreshold(column, minimum)
+    values = store.distinct_values(con, table, column)
+    default = [v for v in values if outcome.text_key(v) in expert.APPROVE_WORDS]
+    approve = st.multiselect(t("expert.approve_values"), values, default=default, key=f"ev_approve_{column}")
+    return expert.RecordedDecision(column, tuple(approve))
+
+
+def _rule_editor(con: duckdb.DuckDBPyConnection, table: str):
+    """Knock-out rules, scorecard points, grades and the approval threshold, edited in tables and saved."""
+    import dataclasses
+
+    from analytics import expert
+
+    types = dict(store.table_columns(con, table))
+    if pending := st.session_state.pop("ev_rules_pending", None):
+        st.session_state["ev_rules_choice"] = pending
+    choices = ["", *dict.fromkeys(expert.list_rule_sets(con, table)["name"])]
+    choice = st.selectbox(
+        t("expert.rule_set"), choices, key="ev_rules_choice", format_func=lambda c: c or t("expert.starter")
+    )
+    if st.session_state.get("ev_draft_of") != choice:
+        draft = expert.load_rule_set(con, choice).source if choice else expert.starter_rules(con, table)
+        st.session_state.update(ev_draft=draft, ev_draft_of=choice, ev_ver=st.session_state.get("ev_ver", 0) + 1)
+    draft, ver = st.session_state["ev_draft"], st.session_state["ev_ver"]
+    knock, points, grades = expert.rules_to_frames(draft)
+    pick = st.column_config.SelectboxColumn
+    labels = {c: t(f"expert.col.{c}") for c in (*expert.KNOCKOUT_COLUMNS, *expert.POINTS_COLUMNS, "min_points")}
+    config = {**labels, "join": pick(labels["join"], options=list(expert.JOINS)),
+              "column": pick(labels["column"], options=list(types)),
+              "operator": pick(labels["operator"], options=list(expert.OPERATOR_KEYS))}  # fmt: skip
+    editor = {"num_rows": "dynamic", "hide_index": True, "column_config": config}
+    st.markdown(t("expert.knockouts"))
+    knock = st.data_editor(knock, key=f"ev_knock_{ver}", **editor)
+    add = st.columns([1, 2, 1, 2, 1], vertical_alignment="bottom")
+    join = add[0].selectbox(labels["join"], expert.JOINS, key="ev_add_join")
+    column = add[1].selectbox(labels["column"], list(types), key="ev_add_column")
+    op = add[2].selectbox(labels["operator"], expert.OPERATOR_KEYS, key="ev_add_op")
+    value = add[3].text_input(labels["value"], key="ev_add_value", help=t("expert.value_help"))
+    left, right = st.columns([3, 2])
+    left.markdown(t("expert.points"))
+    points = left.data_editor(points, key=f"ev_points_{ver}", **editor)
+    right.markdown(t("expert.grades"))
+    grades = right.data_editor(grades, key=f"ev_grades_{ver}", **editor)
+    threshold = right.number_input(t("expert.threshold"), value=draft.threshold, key=f"ev_threshold_{ver}")
+    rules = attempt(expert.rules_from_frames, knock, points, grades, threshold)
+    if rules is not None and add[4].button(t("expert.add"), key="ev_add"):
+        added = (*rules.knockouts, expert.Condition(column, op, value, join))
+        st.session_state.update(ev_draft=dataclasses.replace(rules, knockouts=added), ev_ver=ver + 1)
+        st.rerun()
+    name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+    label = name_col.text_input(t("expert.name"), choice or t("expert.starter"), key="ev_rules_name").strip()
+    if rules is not None and button_col.button(t("expert.save"), key="ev_save", type="primary"):
+        version = attempt(expert.save_rule_set, con, label, rules, table)
+        if version:
+            flash = t("expert.saved", name=label, version=version)
+            st.session_state.update(ev_rules_pending=label, ev_draft=rules, ev_draft_of=label, ev_flash=flash)
+            st.rerun()
+    return rules
+
+
+def expert_source_editor(con: duckdb.DuckDBPyConnection, table: str, kind: str, recorded: list[str]):
+    """The expert side, chosen and edited by the user: the officers' recorded decision or score column
+    (``kind`` "recorded", from the ``recorded`` columns) or an expert rule set (``kind`` "rules": knock-out
+    rules, scorecard points, grades and threshold, loaded from and saved to named versions). None while the
+    edited rules are invalid (the error is shown)."""
+    return _recorded_source(con, table, recorded) if kind == "recorded" else _rule_editor(con, table)

@@ -309,3 +309,141 @@ def correlation_heatmap(matrix: pd.DataFrame, t: Translate) -> alt.Chart:
         color=alt.condition("abs(datum.r) > 0.6", alt.value("white"), alt.value("black")),
     )
     return (cells + text).properties(height=alt.Step(32))
+
+
+# --- the expert vs model and what-if pages' charts ----------------------------------------------------------------
+
+DECISION_COLOURS = {"expert": "#c62828", "current": "#1f77b4"}
+
+
+def strategy_chart(
+    curve: pd.DataFrame, expert_point: tuple[float, float] | None, current: tuple[float, float] | None, t: Translate
+) -> alt.Chart:
+    """Approval rate vs bad rate of approved as the model's cutoff moves, with the expert's point and the current
+    cutoff marked; clicking a point selects its cutoff (selection parameter ``pick``)."""
+    data = _check(curve)[["cutoff", "approval_rate", "bad_rate_approved"]].dropna()
+    x_title, y_title = t("decisions.metric.approval_rate"), t("decisions.metric.bad_rate_approved")
+    x = alt.X("approval_rate:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("bad_rate_approved:Q", title=y_title, axis=alt.Axis(format=".1%"))
+    pick = alt.selection_point(name="pick", fields=["cutoff"], on="click", nearest=True, empty=False)
+    tooltip = [
+        alt.Tooltip("cutoff:Q", title=t("decisions.cutoff_pd"), format=".3f"),
+        alt.Tooltip("approval_rate:Q", title=x_title, format=".1%"),
+        alt.Tooltip("bad_rate_approved:Q", title=y_title, format=".2%"),
+    ]
+    line = alt.Chart(data).mark_line(color="#555").encode(x=x, y=y)
+    points = alt.Chart(data).mark_circle(size=40, opacity=0.15).encode(x=x, y=y, tooltip=tooltip).add_params(pick)
+    marks = [
+        {"who": t(f"decisions.point.{who}"), "approval_rate": xy[0], "bad_rate_approved": xy[1], "key": who}
+        for who, xy in (("expert", expert_point), ("current", current))
+        if xy is not None
+    ]
+    legend = alt.Color(
+        "who:N",
+        title=None,
+        scale=alt.Scale(
+            domain=[m["who"] for m in marks], range=[DECISION_COLOURS[m["key"]] for m in marks] or ["#000"]
+        ),
+    )
+    marker = (
+        alt.Chart(pd.DataFrame(marks, columns=["who", "approval_rate", "bad_rate_approved", "key"]))
+        .mark_point(size=220, filled=True, shape="diamond")
+        .encode(x=x, y=y, color=legend, tooltip=[alt.Tooltip("who:N", title=" "), *tooltip[1:]])
+    )
+    return alt.layer(line, points, marker)
+
+
+def confusion_chart(table: pd.DataFrame, kind: str, t: Translate) -> alt.Chart:
+    """A 2x2 matrix (``decisions.confusion_table``) as a heat map: counts with the row rate, coloured by row rate."""
+    data = _check(table).copy()
+    data["actual_label"] = [t(f"decisions.label.{v}") for v in data["actual"]]
+    data["predicted_label"] = [t(f"decisions.label.{v}") for v in data["predicted"]]
+    data["text"] = [
+        f"{n:,} ({r:.1%})" if r == r else f"{n:,}" for n, r in zip(data["n"], data["row_rate"], strict=True)
+    ]
+    rows = [t(f"decisions.label.{v}") for v in dict.fromkeys(data["actual"])]
+    cols = [t(f"decisions.label.{v}") for v in ("approve", "reject")]
+    y_title = t("decisions.axis.expert") if kind == "agreement" else t("decisions.axis.actual")
+    x_title = t("decisions.axis.model") if kind == "agreement" else t("decisions.axis.decision")
+    base = alt.Chart(data).encode(
+        x=alt.X("predicted_label:N", title=x_title, sort=cols, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("actual_label:N", title=y_title, sort=rows),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("row_rate:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None),
+        tooltip=[
+            alt.Tooltip("actual_label:N", title=y_title),
+            alt.Tooltip("predicted_label:N", title=x_title),
+            alt.Tooltip("n:Q", title=t("decisions.col.loans"), format=",.0f"),
+            alt.Tooltip("row_rate:Q", title=t("decisions.col.row_rate"), format=".1%"),
+            alt.Tooltip("column_rate:Q", title=t("decisions.col.column_rate"), format=".1%"),
+        ],
+    )
+    text = base.mark_text(fontSize=13).encode(
+        text="text:N", color=alt.condition("datum.row_rate > 0.55", alt.value("white"), alt.value("black"))
+    )
+    return (cells + text).properties(height=150)
+
+
+def officer_chart(frame: pd.DataFrame, t: Translate) -> alt.Chart:
+    """Leniency per officer or branch (approval rate minus the model's on the same applications), most lenient on
+    top; red where overrides exceed the examiners' flag rate."""
+    data = _check(frame)[["name", "leniency", "approval_rate", "model_approval_rate", "override_rate", "flag"]].copy()
+    data["flagged"] = [t(f"decisions.flag.{bool(f)}") for f in data["flag"]]
+    name_title = t("decisions.col.name")
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", title=name_title, sort=list(data["name"])),
+            x=alt.X("leniency:Q", title=t("decisions.col.leniency"), axis=alt.Axis(format="+.0%")),
+            color=alt.Color(
+                "flagged:N",
+                title=t("decisions.col.flag"),
+                scale=alt.Scale(
+                    domain=[t("decisions.flag.True"), t("decisions.flag.False")], range=["#c62828", "#9ecae1"]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title=name_title),
+                alt.Tooltip("approval_rate:Q", title=t("decisions.col.approval_rate"), format=".1%"),
+                alt.Tooltip("model_approval_rate:Q", title=t("decisions.col.model_approval_rate"), format=".1%"),
+                alt.Tooltip("override_rate:Q", title=t("decisions.col.override_rate"), format=".1%"),
+                alt.Tooltip("leniency:Q", title=t("decisions.col.leniency"), format="+.1%"),
+            ],
+        )
+    )
+
+
+def waterfall_chart(contributions: pd.DataFrame, start: float, t: Translate, value: str = "points") -> alt.Chart:
+    """From the reference applicant's score (or log-odds) through each factor's contribution to the applicant's."""
+    steps = _check(contributions)[["factor", value]].reset_index(drop=True)
+    ends = start + steps[value].cumsum()
+    begins = ends - steps[value]
+    ref_label, app_label = t("whatif.reference"), t("whatif.applicant")
+    rows = [{"label": ref_label, "low": None, "high": start, "delta": start, "kind": "total"}]
+    rows += [
+        {"label": f, "low": b, "high": e, "delta": d, "kind": "up" if d >= 0 else "down"}
+        for f, b, e, d in zip(steps["factor"], begins, ends, steps[value], strict=True)
+    ]
+    final = start + float(steps[value].sum())
+    rows.append({"label": app_label, "low": None, "high": final, "delta": final, "kind": "total"})
+    data = pd.DataFrame(rows)
+    values = pd.concat([data["high"], data["low"].dropna()])
+    floor = float(values.min()) - 0.1 * max(float(values.max() - values.min()), 1e-9)
+    data["low"] = data["low"].fillna(floor)
+    title = t(f"whatif.col.{value}")
+    colours = alt.Scale(domain=["total", "up", "down"], range=["#9e9e9e", "#2e7d32", "#c62828"])
+    if value == "contribution":  # log-odds of default: up is riskier
+        colours = alt.Scale(domain=["total", "up", "down"], range=["#9e9e9e", "#c62828", "#2e7d32"])
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", title=None, sort=list(data["label"]), axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+            y=alt.Y("low:Q", title=title, scale=alt.Scale(zero=False)),
+            y2="high:Q",
+            color=alt.Color("kind:N", scale=colours, legend=None),
+            tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("delta:Q", title=title, format="+,.2f")],
+        )
+    )

@@ -51,6 +51,15 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--version", type=int)
     score.add_argument("--input", required=True)
     score.add_argument("--output", required=True, help=".csv, .xlsx or .parquet")
+    cmp = commands.add_parser("compare", help="expert versus model: confusion matrices, kappa and metrics as JSON")
+    cmp.add_argument("--table", required=True)
+    cmp.add_argument("--model", required=True, help="a saved model (its latest version)")
+    cmp.add_argument("--expert-column", dest="expert_column", help="the recorded expert decision column")
+    cmp.add_argument("--approve", nargs="+", default=[], metavar="VALUE", help="expert-column values meaning approval")
+    cmp.add_argument("--rules", help="a saved expert rule set")
+    cmp.add_argument("--cutoff", type=float, metavar="PD", help="the model rejects when PD >= cutoff")
+    cmp.add_argument("--approval-rate", dest="approval_rate", type=float, metavar="R", help="the model's approval rate")
+    cmp.add_argument("--outcome", choices=["actual", "simulated"], default="actual")
     from analytics import bench  # the benchmark: its own databases under the bench folder (not --db)
 
     bench.add_arguments(commands.add_parser("bench", help="time the product against pandas/statsmodels on big data"))
@@ -105,6 +114,22 @@ def _run(args: argparse.Namespace) -> None:
                 shown = "; ".join(f"row {p['row']}: {p['problem']}" for p in report["problems"][:3])
                 print(f"warning: {report['bad_rows']} rows could not be scored ({shown})", file=sys.stderr)
             _print_json(report)
+        elif args.command == "compare":
+            from analytics import decisions
+
+            _print_json(
+                decisions.cli_compare(
+                    con,
+                    table=args.table,
+                    model_name=args.model,
+                    expert_column=args.expert_column,
+                    approve=args.approve,
+                    rules=args.rules,
+                    cutoff=args.cutoff,
+                    approval_rate=args.approval_rate,
+                    outcome_kind=args.outcome,
+                )
+            )
     finally:
         con.close()
 

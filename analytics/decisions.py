@@ -222,6 +222,16 @@ def side_metrics(matrix: np.ndarray, econ: Economics) -> dict[str, float]:
 
 
 METRICS = tuple(side_metrics(np.ones((2, 2)), Economics()))
+# How each metric reads: a share, a count of loans or an amount of money.
+METRIC_KINDS: dict[str, str] = {
+    **dict.fromkeys(METRICS, "rate"),
+    "loans": "count",
+    "defaults_approved": "count",
+    "goods_rejected": "count",
+    "expected_loss": "money",
+    "profit": "money",
+    "approval_rate_applications": "rate",
+}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -298,6 +308,18 @@ def compare(con: duckdb.DuckDBPyConnection, setup: Setup, cutoff: float, econ: E
     return Comparison(cutoff, expert_m, model_m, agree_m, kappa(agree_m), metrics, counts, setup.outcome)
 
 
+def formatted_metrics(comparison: Comparison) -> pd.DataFrame:
+    """The metrics of both sides as display text: shares as percentages, counts and money with separators."""
+    formats = {"rate": "{:.1%}", "count": "{:,.0f}", "money": "{:,.0f}"}
+    frame = comparison.metrics.rename_axis("metric").reset_index()
+    for side in ("expert", "model"):
+        frame[side] = [
+            formats[METRIC_KINDS[m]].format(v) if v == v else "–"
+            for m, v in zip(frame["metric"], frame[side], strict=True)
+        ]
+    return frame
+
+
 def confusion_table(matrix: np.ndarray, kind: str) -> pd.DataFrame:
     """A matrix as long rows for tables and heat maps: actual, predicted, n, row rate, column rate.
 
@@ -372,24 +394,31 @@ class EqualApproval:
     cutoff: float | None
 
 
-def at_expert_rate(
-    con: duckdb.DuckDBPyConnection, setup: Setup, comparison: Comparison, econ: Economics | None = None
-) -> EqualApproval:
-    """ "At the expert's approval rate the model would have had X fewer defaults": the model approves the same
-    number of evaluated loans as the expert (its lowest PDs) and we count the defaults among them."""
+def at_expert_rate(con: duckdb.DuckDBPyConnection, setup: Setup, econ: Economics | None = None) -> EqualApproval:
+    """ "At the expert's approval rate the model would have had X fewer defaults": the model approves as many
+    evaluated loans as the expert (those with its lowest PDs); we count the defaults among each side's approvals.
+
+    It does not depend on the model's cutoff; ``cutoff`` is the PD cutoff that gives that approval count.
+    """
     econ = econ or Economics()
-    approved = int(comparison.expert[:, 0].sum())
-    expert_defaults = int(comparison.expert[1, 0])
     sql, params = base_sql(con, setup)
-    defaults, cutoff = con.execute(
-        f"WITH b AS ({sql}), e AS (SELECT pd, y, row_number() OVER (ORDER BY pd, row_id) AS r FROM b "
-        f"WHERE {_DECIDED} AND y IS NOT NULL) "
-        "SELECT coalesce(sum(y) FILTER (r <= ?), 0), min(pd) FILTER (r > ?) FROM e",
-        [*params, approved, approved],
+    approved, expert_defaults, model_defaults, cutoff = con.execute(
+        f"WITH b AS ({sql}), e AS (SELECT pd, y, expert_reject, row_number() OVER (ORDER BY pd, row_id) AS r, "
+        f"count(*) FILTER (expert_reject = 0) OVER () AS k FROM b WHERE {_DECIDED} AND y IS NOT NULL) "
+        "SELECT max(k), coalesce(sum(y) FILTER (expert_reject = 0), 0), coalesce(sum(y) FILTER (r <= k), 0), "
+        "min(pd) FILTER (r > k) FROM e",
+        params,
     ).fetchall()[0]
-    fewer = expert_defaults - int(defaults)
+    if approved is None:
+        raise RiskLabError("decisions.no_loans")
+    fewer = int(expert_defaults) - int(model_defaults)
     return EqualApproval(
-        approved, expert_defaults, int(defaults), fewer, fewer * econ.exposure * econ.lgd, cutoff and float(cutoff)
+        int(approved),
+        int(expert_defaults),
+        int(model_defaults),
+        fewer,
+        fewer * econ.exposure * econ.lgd,
+        None if cutoff is None else float(cutoff),
     )
 
 
@@ -556,3 +585,58 @@ def average_amount(con: duckdb.DuckDBPyConnection, table: str) -> float | None:
 def has_simulated_outcome(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """True when the table carries the sample portfolio's simulated outcome for every application."""
     return SIMULATED_OUTCOME in {name for name, _ in store.table_columns(con, table)}
+
+
+# --- command line -----------------------------------------------------------------------------------------------
+
+
+def cli_compare(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str,
+    model_name: str,
+    expert_column: str | None = None,
+    approve: list[str] | None = None,
+    rules: str | None = None,
+    cutoff: float | None = None,
+    approval_rate: float | None = None,
+    outcome_kind: str = "actual",
+) -> dict:
+    """What ``python -m analytics compare`` prints: the three matrices, kappa and both sides' metrics.
+
+    Without ``--cutoff`` or ``--approval-rate`` the model approves as many applications as the expert.
+    """
+    if (expert_column is None) == (rules is None) or (approve and rules is not None):
+        raise RiskLabError("decisions.cli_expert")
+    if cutoff is not None and approval_rate is not None:
+        raise RiskLabError("decisions.cli_cutoff")
+    store.require_table(con, table)
+    from analytics import model as model_mod  # statsmodels and scipy load only when needed
+
+    saved = model_mod.load_model(con, model_name)
+    for factor in saved.spec.factors:
+        store.require_column(con, table, factor.column)
+    if rules is not None:
+        source = expert.load_rule_set(con, rules).source
+    else:
+        source = expert.RecordedDecision(expert_column, tuple(approve or ()))
+    setup = Setup.from_model(table, saved, source, outcome=outcome_kind)
+    if cutoff is not None:
+        pd_cut = _check_cutoff(cutoff)
+    elif approval_rate is not None:
+        pd_cut = pd_cutoff(con, setup, Cutoff("approval_rate", approval_rate))
+    else:
+        expert_rate = compare(con, setup, 1.0).metrics.loc["approval_rate_applications", "expert"]
+        if not 0 < expert_rate < 1:
+            raise RiskLabError("decisions.cli_no_rate", rate=expert_rate)
+        pd_cut = pd_cutoff(con, setup, Cutoff("approval_rate", float(expert_rate)))
+    result = compare(con, setup, pd_cut)
+    equal = at_expert_rate(con, setup)
+    return {
+        "table": table,
+        "model_name": saved.name,
+        "model_version": saved.version,
+        "expert_source": expert.source_to_dict(source) | ({"rule_set": rules} if rules else {}),
+        **result.to_json(),
+        "at_expert_rate": dataclasses.asdict(equal),
+    }

@@ -413,12 +413,17 @@ def default_source(con: duckdb.DuckDBPyConnection, table: str) -> ExpertSource |
     types = dict(store.table_columns(con, table))
     for column in roles.columns_with_role(table_roles, "expert_score"):
         if roles.is_numeric(types[column]):
-            median = con.execute(
-                f"SELECT median({store.quote_ident(column)}) FROM {store.quote_ident(table)}"
-            ).fetchall()[0][0]
+            median = median_score(con, table, column)
             if median is not None:
-                return ScoreThreshold(column, float(median))
+                return ScoreThreshold(column, median)
     return None
+
+
+def median_score(con: duckdb.DuckDBPyConnection, table: str, column: str) -> float | None:
+    """The median of a numeric expert-score column (a starting approval threshold)."""
+    store.require_column(con, table, column)
+    value = con.execute(f"SELECT median({store.quote_ident(column)}) FROM {store.quote_ident(table)}").fetchall()[0][0]
+    return None if value is None else float(value)
 
 
 # --- editing (table frames) and a traditional starter ---------------------------------------------------------

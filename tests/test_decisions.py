@@ -129,8 +129,7 @@ def test_loss_and_profit_follow_the_assumptions(sample):
 def test_at_the_experts_approval_rate(sample):
     con, frame, _ = sample
     setup = setup_for(sample, "simulated")
-    result = decisions.compare(con, setup, 0.15)
-    equal = decisions.at_expert_rate(con, setup, result, Economics(lgd=0.5, exposure=10_000))
+    equal = decisions.at_expert_rate(con, setup, Economics(lgd=0.5, exposure=10_000))
     approved = (frame["expert_decision"] == "approve").sum()
     lowest = frame.sort_values("pd", kind="stable").head(approved)
     assert equal.approved == approved
@@ -306,3 +305,121 @@ def test_bad_setups_have_clear_messages(sample, con):
     assert not decisions.has_simulated_outcome(con, "loans") and decisions.has_simulated_outcome(demo, "sample_loans")
     assert decisions.filter_options(con, "loans") == {"segment": [], "branch": [], "officer": [], "period": None}
     assert decisions.average_amount(con, "loans") is None
+
+
+# --- the command line: python -m analytics compare ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_db(demo_db_template, tmp_path_factory):
+    """A demo database with a saved model and a saved rule set, and the loans with the model's PD."""
+    from analytics import model
+
+    path = tmp_path_factory.mktemp("compare") / "risklab.duckdb"
+    path.write_bytes(demo_db_template.read_bytes())
+    con = store.connect(path)
+    factors = (model.FactorSpec("debt_ratio"), model.FactorSpec("credit_rating", "categorical", "AAA"))
+    fitted = model.fit_model(con, model.ModelSpec("sample_loans", factors), validate=False)
+    model.save_model(con, "logit", fitted)
+    saved = model.load_model(con, "logit")
+    rules = expert.RuleSet(knockouts=(expert.Condition("debt_ratio", ">", "0.6"),))
+    expert.save_rule_set(con, "debt rule", rules, "sample_loans")
+    frame = con.execute("SELECT * FROM sample_loans ORDER BY rowid").df()
+    frame["pd"] = saved.predict(frame[["debt_ratio", "credit_rating"]])
+    con.close()
+    return path, frame
+
+
+def compare_cli(db, *args):
+    from tests.test_cli import cli
+
+    return cli("compare", "--table", "sample_loans", "--model", "logit", *args, db=db)
+
+
+def test_cli_compare_prints_the_matrices_in_scikit_learn_layout(cli_db):
+    import json
+
+    db, frame = cli_db
+    result = compare_cli(db, "--expert-column", "expert_decision", "--approve", "approve", "--cutoff", "0.12")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert {"expert", "model", "agreement", "kappa", "metrics", "cutoff", "at_expert_rate"} <= set(out)
+    expert_reject = (frame["expert_decision"] == "reject").astype(int)
+    model_reject = (frame["pd"] >= 0.12).astype(int)
+    known = frame["default_flag"].notna()
+    y = frame["default_flag"][known].astype(int)
+    assert out["expert"] == confusion_matrix(y, expert_reject[known], labels=[0, 1]).tolist()
+    assert out["model"] == confusion_matrix(y, model_reject[known], labels=[0, 1]).tolist()
+    assert out["agreement"] == confusion_matrix(expert_reject, model_reject).tolist()
+    assert out["kappa"] == pytest.approx(cohen_kappa_score(expert_reject, model_reject))
+    assert out["metrics"]["model"]["accuracy"] == pytest.approx(accuracy_score(y, model_reject[known]))
+    assert out["metrics"]["expert"]["precision"] is None  # the expert rejected none of the booked loans
+
+    rules = json.loads(
+        compare_cli(db, "--rules", "debt rule", "--approval-rate", "0.8", "--outcome", "simulated").stdout
+    )
+    assert (frame["pd"] < rules["cutoff"]).mean() == pytest.approx(0.8, abs=1e-3)
+    reject = (frame["debt_ratio"] > 0.6).astype(int)
+    assert rules["expert"] == confusion_matrix(frame["simulated_default"], reject).tolist()
+
+    matched = json.loads(compare_cli(db, "--expert-column", "expert_decision").stdout)  # approve words guessed
+    assert (frame["pd"] < matched["cutoff"]).mean() == pytest.approx((expert_reject == 0).mean(), abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--cutoff", "0.1"],
+            "Give the expert side as --expert-column COL (with --approve VALUE ...) or --rules NAME, not both.",
+        ),
+        (
+            ["--expert-column", "expert_decision", "--rules", "debt rule"],
+            "Give the expert side as --expert-column COL (with --approve VALUE ...) or --rules NAME, not both.",
+        ),
+        (
+            ["--expert-column", "expert_decision", "--cutoff", "0.1", "--approval-rate", "0.5"],
+            "Give either --cutoff or --approval-rate, not both.",
+        ),
+        (
+            ["--expert-column", "expert_decision", "--cutoff", "2"],
+            "The PD cutoff must be a number above 0 and at most 1, not 2.0.",
+        ),
+        (
+            ["--expert-column", "expert_decision", "--approval-rate", "0"],
+            "The approval rate must lie strictly between 0 and 1, not 0.0.",
+        ),
+        (
+            ["--expert-column", "expert_decision", "--approve", "同意"],
+            "No value of expert_decision means approval; found: approve, reject. Name the values that mean approval.",
+        ),
+        (["--rules", "nope"], "There is no saved rule set named 'nope'."),
+        (["--expert-column", "officer_view"], "table 'sample_loans' has no column 'officer_view'"),
+    ],
+)
+def test_cli_compare_bad_input_is_one_line(cli_db, args, message, capsys):
+    """The same entry point as ``python -m analytics`` (in-process; one subprocess case below)."""
+    from analytics import cli
+
+    db, _ = cli_db
+    status = cli.main(["--db", str(db), "compare", "--table", "sample_loans", "--model", "logit", *args])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.err == f"error: {message}\n"
+    assert captured.out == ""
+
+
+def test_cli_compare_unknown_model_and_table(cli_db, capsys):
+    from analytics import cli
+
+    db, _ = cli_db
+    missing = compare_cli(db, "--expert-column", "expert_decision", "--rules", "x")  # a real process
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr == (
+        "error: Give the expert side as --expert-column COL (with --approve VALUE ...) or --rules NAME, not both.\n"
+    )
+    assert cli.main(["--db", str(db), "compare", "--table", "sample_loans", "--model", "nope", "--rules", "x"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nope" in err and len(err.strip().splitlines()) == 1
+    assert cli.main(["--db", str(db), "compare", "--table", "german_credit", "--model", "logit", "--rules", "x"]) == 1
+    assert capsys.readouterr().err == "error: table 'german_credit' has no column 'debt_ratio'\n"

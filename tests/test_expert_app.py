@@ -1,0 +1,210 @@
+"""AppTest: the Expert vs model and What-if pages in both languages; cutoff, rule editing, what-if and the quiz."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import expert, model, store
+from tests.conftest import PROJECT
+
+EXPERT_PAGE = "pages/expert_vs_model.py"
+WHATIF_PAGE = "pages/what_if.py"
+FACTORS = (
+    model.FactorSpec("debt_ratio"),
+    model.FactorSpec("annual_income", "log"),
+    model.FactorSpec("credit_rating", "categorical", "AAA"),
+)
+
+
+@pytest.fixture(scope="module")
+def model_db_template(demo_db_template, tmp_path_factory):
+    """The demo database with one saved model (fitted once for this module)."""
+    path = tmp_path_factory.mktemp("expert_app") / "risklab.duckdb"
+    path.write_bytes(demo_db_template.read_bytes())
+    con = store.connect(path)
+    model.save_model(
+        con, "Sample logit", model.fit_model(con, model.ModelSpec("sample_loans", FACTORS), validate=False)
+    )
+    con.close()
+    return path
+
+
+@pytest.fixture
+def model_db(model_db_template, tmp_path):
+    path = tmp_path / "risklab.duckdb"
+    path.write_bytes(model_db_template.read_bytes())
+    return path
+
+
+def open_page(db, monkeypatch, page: str, lang: str = "en") -> AppTest:
+    monkeypatch.setenv("RISKLAB_DB", str(db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _db(db):
+    """The app's own connection (it lives in this process), to read what the page saved."""
+    import ui
+
+    return ui._database(str(db)).cursor()
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_expert_page_runs_in_both_languages(model_db, monkeypatch, lang):
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE, lang)
+    ok(at)
+    assert at.title[0].value == {"en": "Expert vs model", "zh": "专家与模型对比"}[lang]
+    assert [m.value for m in at.markdown[:3]] == {
+        "en": ["**Expert vs outcome**", "**Model vs outcome**", "**Expert vs model**"],
+        "zh": ["**专家决策 vs 实际结果**", "**模型决策 vs 实际结果**", "**专家 vs 模型**"],
+    }[lang]
+    assert at.info  # rejected applicants have no real outcome: the page says so
+    metrics = at.dataframe[0].value
+    assert (
+        len(metrics) == 13
+        and list(metrics.columns)
+        == {
+            "en": ["Metric", "Expert", "Model"],
+            "zh": ["指标", "专家", "模型"],
+        }[lang]
+    )
+    assert at.session_state["cutoff_pd"] == 0.15
+
+
+def test_changing_the_cutoff_updates_matrices_and_metrics(model_db, monkeypatch):
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    before = at.dataframe[0].value.set_index("Metric")["Model"]["Approval rate"]
+    at.slider(key="ev_cut_pd").set_value(0.3).run()
+    ok(at)
+    after = at.dataframe[0].value.set_index("Metric")["Model"]["Approval rate"]
+    assert at.session_state["cutoff_pd"] == 0.3 and float(after[:-1]) > float(before[:-1])
+    assert at.caption[0].value.startswith("Cutoff PD 0.300")
+    at.radio(key="ev_cut_kind").set_value("approval_rate").run()
+    at.slider(key="ev_cut_rate").set_value(0.6).run()
+    ok(at)
+    rate = at.dataframe[0].value.set_index("Metric")["Model"]["Approval rate of all applications"]
+    assert abs(float(rate[:-1]) - 60) < 0.2
+
+
+def test_simulated_outcome_judges_the_expert_too(model_db, monkeypatch):
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    at.radio(key="ev_outcome").set_value("simulated").run()
+    ok(at)
+    assert not at.info
+    assert any("fewer defaults" in m.value or "more defaults" in m.value for m in at.markdown)
+    metrics = at.dataframe[0].value.set_index("Metric")
+    assert metrics["Expert"]["Loans with a known outcome"] == "36,000"
+
+
+def test_edit_and_save_a_rule_set(model_db, monkeypatch):
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    at.radio(key="ev_kind").set_value("rules").run()
+    ok(at)
+    starter = at.session_state["ev_draft"]
+    at.selectbox(key="ev_add_join").set_value("or")
+    at.selectbox(key="ev_add_column").set_value("prior_overdue_count")
+    at.selectbox(key="ev_add_op").set_value(">=")
+    at.text_input(key="ev_add_value").input("4")
+    at.button(key="ev_add").click().run()
+    ok(at)
+    draft = at.session_state["ev_draft"]
+    assert draft.knockouts == (*starter.knockouts, expert.Condition("prior_overdue_count", ">=", "4", "or"))
+    at.text_input(key="ev_rules_name").input("Branch rules")
+    at.button(key="ev_save").click().run()
+    ok(at)
+    assert at.success[0].value == "Saved rule set 'Branch rules' as version 1."
+    assert at.selectbox(key="ev_rules_choice").value == "Branch rules"
+    saved = expert.load_rule_set(_db(model_db), "Branch rules")
+    assert saved.version == 1 and saved.source == draft
+    ver = at.session_state["ev_ver"]
+    at.number_input(key=f"ev_threshold_{ver}").set_value(70).run()
+    at.button(key="ev_save").click().run()
+    ok(at)
+    assert expert.load_rule_set(_db(model_db), "Branch rules").version == 2
+    assert expert.load_rule_set(_db(model_db), "Branch rules").source.threshold == 70
+    assert expert.load_rule_set(_db(model_db), "Branch rules", 1).source.threshold == draft.threshold
+    assert isinstance(at.session_state["expert_source"], expert.RuleSet)
+
+
+def test_a_bad_rule_shows_the_message_and_nothing_is_saved(model_db, monkeypatch):
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    at.radio(key="ev_kind").set_value("rules").run()
+    at.selectbox(key="ev_add_column").set_value("guarantee_method")
+    at.selectbox(key="ev_add_op").set_value(">")
+    at.text_input(key="ev_add_value").input("none")
+    at.button(key="ev_add").click().run()
+    assert not at.exception
+    assert at.error[0].value == "'>' compares numbers or dates, but guarantee_method is text: use =, !=, in or not in."
+    assert expert.list_rule_sets(_db(model_db)).empty
+
+
+def test_officer_consistency_and_disagreements_lead_to_what_if(model_db, monkeypatch):
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    officers = at.dataframe[2].value
+    assert len(officers) == 18 and "Leniency" in officers.columns
+    at.radio(key="ev_by").set_value("branch").run()
+    ok(at)
+    assert len(at.dataframe[2].value) == 5
+    disagreements = at.dataframe[1].value
+    assert {"Loan", "PD", "Top reasons (vs typical applicant)", "debt_ratio"} <= set(disagreements.columns)
+    loan = at.selectbox(key="ev_pick_loan").value
+    at.button(key="ev_to_whatif").click().run()
+    ok(at)
+    assert at.title[0].value == "What-if and training"
+    assert at.text_input(key="wi_loan").value == loan
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_what_if_page_runs_in_both_languages(model_db, monkeypatch, lang):
+    at = open_page(model_db, monkeypatch, WHATIF_PAGE, lang)
+    ok(at)
+    assert at.title[0].value == {"en": "What-if and training", "zh": "情景分析与培训"}[lang]
+    assert len(at.metric) == 5
+    assert [t.label for t in at.tabs] == {"en": ["What-if", "Quiz"], "zh": ["情景分析", "测验"]}[lang]
+
+
+def test_moving_a_factor_and_the_cutoff(model_db, monkeypatch):
+    at = open_page(model_db, monkeypatch, WHATIF_PAGE)
+    at.text_input(key="wi_loan").input("L0008556").run()
+    ok(at)
+    assert at.slider(key="wi_f_debt_ratio").value == pytest.approx(0.409)
+    assert at.selectbox(key="wi_f_credit_rating").value == "C"
+    pd_before = float(at.metric[0].value[:-1])
+    assert at.metric[4].value == "Approve"  # the officer's recorded decision on this unchanged loan
+    at.selectbox(key="wi_f_credit_rating").set_value("AAA").run()
+    ok(at)
+    assert float(at.metric[0].value[:-1]) < pd_before
+    assert at.metric[4].value == "–"  # a changed applicant was never seen by the officer
+    assert any(c.value.startswith("The officer decided on the recorded application") for c in at.caption)
+    at.slider(key="wi_cutoff").set_value(0.5).run()
+    ok(at)
+    assert at.metric[3].value == "Approve" and at.session_state["cutoff_pd"] == 0.5
+    assert any(m.value.startswith("Smallest change: ") for m in at.markdown)
+
+
+def test_quiz_tally(model_db, monkeypatch):
+    at = open_page(model_db, monkeypatch, WHATIF_PAGE)
+    at.button(key="quiz_approve").click().run()
+    ok(at)
+    assert at.session_state["quiz_revealed"] and len(at.session_state["quiz_answers"]) == 1
+    assert any(m.value.startswith("Model: PD ") for m in at.markdown)
+    at.button(key="quiz_next").click().run()
+    at.button(key="quiz_reject").click().run()
+    ok(at)
+    answers = at.session_state["quiz_answers"]
+    assert [a["trainee_reject"] for a in answers] == [False, True] and answers[0]["loan_id"] != answers[1]["loan_id"]
+    tally = at.dataframe[-1].value
+    assert tally["Answered"].tolist() == [2, 2]
+    assert at.get("download_button")
+    at.button(key="quiz_restart").click().run()
+    assert at.session_state["quiz_answers"] == []
