@@ -40,6 +40,7 @@ pages = [
         "pages/risk_factors.py", title=ui.t("nav.risk_factors"), icon=":material/query_stats:", url_path="risk_factors"
     ),
     st.Page("pages/portfolio.py", title=ui.t("nav.portfolio"), icon=":material/monitoring:", url_path="portfolio"),
+    st.Page("pages/model.py", title=ui.t("nav.model"), icon=":material/functions:", url_path="model"),
     st.Page(
         "pages/expert_vs_model.py", title=ui.t("decisions.title"), icon=":material/balance:", url_path="expert_vs_model"
     ),

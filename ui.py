@@ -348,3 +348,18 @@ def expert_source_editor(con: duckdb.DuckDBPyConnection, table: str, kind: str, 
     rules, scorecard points, grades and threshold, loaded from and saved to named versions). None while the
     edited rules are invalid (the error is shown)."""
     return _recorded_source(con, table, recorded) if kind == "recorded" else _rule_editor(con, table)
+
+
+# --- Model page ---------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _model_levels(_con: duckdb.DuckDBPyConnection, table: str, column: str, version: int) -> list[str]:
+    from analytics import model
+
+    return model.sorted_levels(store.distinct_values(_con, table, column, limit=model.MAX_LEVELS))
+
+
+def model_levels(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    """A column's levels in the model's order (its reference level by default first), cached per table version."""
+    return _model_levels(con, table, column, store.table_version(con, table))

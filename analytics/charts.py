@@ -447,3 +447,105 @@ def waterfall_chart(contributions: pd.DataFrame, start: float, t: Translate, val
             tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("delta:Q", title=title, format="+,.2f")],
         )
     )
+
+
+# --- the Model page's charts --------------------------------------------------------------------------------------
+
+SAMPLE_COLOURS = alt.Scale(range=["#1f77b4", "#ef6c00"])
+
+
+def _by_sample(frames: dict[str, pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """One long frame with a ``sample`` column (e.g. train, test) from frames keyed by their translated names."""
+    parts = [_check(f)[columns].assign(sample=name) for name, f in frames.items() if f is not None]
+    return pd.concat(parts, ignore_index=True)
+
+
+def roc_chart(curves: dict[str, pd.DataFrame], t: Translate) -> alt.Chart:
+    """ROC curves (``fpr``, ``tpr``) per sample with the diagonal of a random model."""
+    data = _by_sample(curves, ["fpr", "tpr"])
+    x_title, y_title, sample = t("model.chart.fpr"), t("model.chart.tpr"), t("model.chart.sample")
+    x = alt.X("fpr:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("tpr:Q", title=y_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1]))
+    lines = (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("sample:N", title=sample, scale=SAMPLE_COLOURS),
+            tooltip=[alt.Tooltip("sample:N", title=sample), alt.Tooltip("fpr:Q", title=x_title, format=".1%"),
+                     alt.Tooltip("tpr:Q", title=y_title, format=".1%")],
+        )
+    )  # fmt: skip
+    diagonal = alt.Chart(pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]})).mark_line(color="#9e9e9e")
+    return alt.layer(diagonal.encode(x=x, y=y, strokeDash=alt.value([4, 4])), lines)
+
+
+def ks_chart(curve: pd.DataFrame, t: Translate) -> alt.Chart:
+    """Cumulative shares of bads and goods by population share (riskiest first); KS is the widest gap."""
+    names = {"bads": t("model.chart.cum_bads"), "goods": t("model.chart.cum_goods")}
+    data = _check(curve)[["population", "bads", "goods"]].melt("population", var_name="series", value_name="share")
+    data["series"] = data["series"].map(names)
+    x_title, y_title = t("model.chart.population"), t("model.chart.cum_share")
+    return (
+        alt.Chart(data)
+        .mark_line()
+        .encode(
+            x=alt.X("population:Q", title=x_title, axis=alt.Axis(format=".0%")),
+            y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format=".0%")),
+            color=alt.Color("series:N", title=None, scale=alt.Scale(domain=list(names.values()),
+                                                                   range=["#c62828", "#2e7d32"])),
+            tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("population:Q", title=x_title, format=".1%"),
+                     alt.Tooltip("share:Q", title=y_title, format=".1%")],
+        )
+    )  # fmt: skip
+
+
+def calibration_chart(deciles: dict[str, pd.DataFrame], t: Translate) -> alt.Chart:
+    """Observed default rate against mean predicted PD per decile and sample, with the line of perfect calibration."""
+    data = _by_sample(deciles, ["decile", "mean_pd", "observed_rate", "loans"])
+    x_title, y_title, sample = t("model.chart.mean_pd"), t("model.chart.observed_rate"), t("model.chart.sample")
+    top = float(max(data["mean_pd"].max(), data["observed_rate"].max(), 0.01))
+    x = alt.X("mean_pd:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, top]))
+    y = alt.Y("observed_rate:Q", title=y_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, top]))
+    points = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("sample:N", title=sample, scale=SAMPLE_COLOURS),
+            tooltip=[alt.Tooltip("sample:N", title=sample), alt.Tooltip("decile:O", title=t("model.col.decile")),
+                     alt.Tooltip("mean_pd:Q", title=x_title, format=".2%"),
+                     alt.Tooltip("observed_rate:Q", title=y_title, format=".2%"),
+                     alt.Tooltip("loans:Q", title=t("model.col.loans"), format=",.0f")],
+        )
+    )  # fmt: skip
+    ideal = alt.Chart(pd.DataFrame({"mean_pd": [0.0, top], "observed_rate": [0.0, top]})).mark_line(color="#9e9e9e")
+    return alt.layer(ideal.encode(x=x, y=y, strokeDash=alt.value([4, 4])), points)
+
+
+def score_distribution_chart(histogram: pd.DataFrame, t: Translate) -> alt.Chart:
+    """Goods and bads per score band (``score_low``, ``score_high``, ``goods``, ``bads``), each as a share of its
+    class, so the two distributions compare at any default rate."""
+    data = _check(histogram).copy()
+    data["mid"] = (data["score_low"] + data["score_high"]) / 2
+    names = {"goods": t("model.chart.goods"), "bads": t("model.chart.bads")}
+    long = data.melt(["mid", "score_low", "score_high"], ["goods", "bads"], var_name="series", value_name="loans")
+    totals = long.groupby("series")["loans"].transform("sum")
+    long["share"] = long["loans"] / totals.where(totals > 0, 1)
+    long["series"] = long["series"].map(names)
+    x_title, y_title = t("model.chart.score"), t("model.chart.share_of_class")
+    return (
+        alt.Chart(long)
+        .mark_area(opacity=0.45, interpolate="step")
+        .encode(
+            x=alt.X("mid:Q", title=x_title, scale=alt.Scale(zero=False)),
+            y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format=".0%"), stack=None),
+            color=alt.Color("series:N", title=None, scale=alt.Scale(domain=list(names.values()),
+                                                                   range=["#2e7d32", "#c62828"])),
+            tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("score_low:Q", title=x_title, format=",.0f"),
+                     alt.Tooltip("loans:Q", title=t("model.col.loans"), format=",.0f"),
+                     alt.Tooltip("share:Q", title=y_title, format=".1%")],
+        )
+    )  # fmt: skip

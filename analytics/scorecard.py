@@ -325,17 +325,22 @@ def predict_log_odds(encodings: Sequence[Encoding], params: Mapping[str, float],
 # --- the scorecard ------------------------------------------------------------------------------------------------
 
 
+# Words of the scorecard table that the page translates (keys ``model.word.<word>``): the base points row, points
+# per unit of a number (or of its log), the treatments and the missing / unseen bins of a binning.
+WORDS = ("base_points", "per_unit", "per_log_unit", *TREATMENTS, "missing", "other")
+
+
 def scorecard_table(encodings: Sequence[Encoding], params: Mapping[str, float], scaling: Scaling) -> pd.DataFrame:
     """Points per factor level or bin: factor, treatment, attribute, value, coef, points, points_rounded.
 
     The score of a loan is the base points (intercept) plus its attributes' points; a numeric factor has points
-    per unit (times the value, or its log).
+    per unit (times the value, or its log), not rounded.
     """
     const, coefs = split_params(encodings, params)
-    rows = [("(base points)", "", "", math.nan, const, scaling.offset - scaling.factor * const)]
+    rows = [("base_points", "", "", math.nan, const, scaling.offset - scaling.factor * const)]
     for enc, c in zip(encodings, coefs, strict=True):
         if enc.treatment in ("numeric", "log"):
-            unit = "per unit" if enc.treatment == "numeric" else "per unit of ln"
+            unit = "per_unit" if enc.treatment == "numeric" else "per_log_unit"
             rows.append((enc.column, enc.treatment, unit, math.nan, c[0], -scaling.factor * c[0]))
         elif enc.treatment == "categorical":
             for level, coef in zip(enc.levels, [0.0, *c], strict=True):
@@ -345,7 +350,10 @@ def scorecard_table(encodings: Sequence[Encoding], params: Mapping[str, float], 
             for code, woe in sorted(enc.woe, key=lambda cw: (cw[0] < 0, cw[0])):
                 rows.append((enc.column, enc.treatment, labels[code], woe, c[0], -scaling.factor * c[0] * woe))
     table = pd.DataFrame(rows, columns=["factor", "treatment", "attribute", "value", "coef", "points"])
-    return table.assign(points_rounded=table["points"].round().astype(int))
+    per_unit = table["treatment"].isin(("numeric", "log")).to_numpy()  # points per unit: not rounded to a whole point
+    rounded = pd.array(np.where(per_unit, 0, table["points"].round()).astype(np.int64), dtype="Int64")
+    rounded[per_unit] = pd.NA
+    return table.assign(points_rounded=rounded)
 
 
 # --- specification ------------------------------------------------------------------------------------------------

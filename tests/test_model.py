@@ -273,7 +273,7 @@ def test_scorecard_points_add_up_to_the_score(db, saved_binnings):
     labels = saved.encodings[2].bin_labels()
     codes = scorecard.bin_codes(saved.encodings[2].bins, frame["debt_ratio"])
     points = card.set_index(["factor", "attribute"])["points"]
-    base = points[("(base points)", "")]
+    base = points[("base_points", "")]
     for i, row in frame.iterrows():
         total = base + points[("credit_rating", row["credit_rating"])]
         total += points[("guarantee_method", row["guarantee_method"])] + points[("debt_ratio", labels[codes[i]])]

@@ -1,0 +1,141 @@
+"""AppTest: the Model page in both languages; choosing factors, fitting, stepwise selection, saving and comparing."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import binning, model
+from tests.conftest import PROJECT
+
+PAGE = "pages/model.py"
+PICKED = ["credit_rating", "debt_ratio", "annual_income"]
+
+
+@pytest.fixture
+def lang() -> str:
+    return "en"
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch, lang):
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.run()
+    at.session_state["model_factors"] = PICKED  # as the Risk factors page leaves them
+    at.session_state["lang"] = lang  # before the page draws its widgets (AppTest keeps their first labels)
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _db(demo_db):
+    """The app's own connection (it lives in this process), to read what the page saved."""
+    import ui
+
+    return ui._database(str(demo_db)).cursor()
+
+
+def fit(app) -> None:
+    app.button(key="model_fit").click().run()
+    assert not app.exception and not app.error
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fit_in_both_languages(app, lang):
+    assert app.title[0].value == {"en": "Model", "zh": "模型"}[lang]
+    assert app.multiselect(key="model_pick").value == PICKED  # prefilled from the Risk factors page
+    assert app.selectbox(key="model_treat_credit_rating").value == "categorical"
+    assert app.selectbox(key="model_ref_credit_rating").value == "A"  # the first level in sorted order
+    app.selectbox(key="model_treat_annual_income").set_value("log").run()
+    app.selectbox(key="model_ref_credit_rating").set_value("AAA").run()
+    fit(app)
+    coefs = app.dataframe[0].value
+    assert coefs["term"].tolist() == [
+        "const", "credit_rating[T.A]", "credit_rating[T.AA]", "credit_rating[T.B]", "credit_rating[T.C]",
+        "debt_ratio", "log(annual_income)",
+    ]  # fmt: skip
+    assert coefs.set_index("term").loc["credit_rating[T.C]", "coef"] > 1  # C is the riskiest rating
+    assert [m.label for m in app.metric][:2] == {"en": ["Loans", "Defaults"], "zh": ["贷款笔数", "违约笔数"]}[lang]
+    assert 0.65 < float(app.metric[2].value) < 0.85  # test AUC
+    assert not app.warning
+    summary = app.dataframe[1].value
+    assert summary["sample"].tolist() == {"en": ["train", "test"], "zh": ["训练集", "测试集"]}[lang]
+    assert {"en": "Scorecard", "zh": "评分卡"}[lang] in [tab.label for tab in app.tabs]
+
+
+def test_choices_survive_a_page_switch_and_changes_mark_the_fit_stale(app):
+    app.selectbox(key="model_treat_annual_income").set_value("log").run()
+    app.radio(key="model_holdout").set_value("time").run()
+    fit(app)
+    assert app.dataframe[1].value["n"].sum() == app.dataframe[1].value["n"].sum()
+    app.switch_page("pages/home.py").run()
+    app.switch_page(PAGE).run()
+    assert app.selectbox(key="model_treat_annual_income").value == "log"
+    assert app.radio(key="model_holdout").value == "time"
+    assert not app.info  # the fit shown is still the one of these choices
+    app.radio(key="model_holdout").set_value("none").run()
+    assert app.info[0].value.startswith("The choices above changed since this fit")
+
+
+def test_woe_treatment_and_clear_errors(app, demo_db):
+    con = _db(demo_db)
+    pop = binning.population(con, "sample_loans")
+    binning.save_binning(con, "sample_loans", binning.optimal_spec(con, pop, "debt_ratio", "numeric"), "debt bins")
+    app.run()
+    assert app.selectbox(key="model_treat_debt_ratio").options[-1] == "WOE of a saved binning"
+    app.selectbox(key="model_treat_debt_ratio").set_value("woe").run()
+    assert app.selectbox(key="model_bin_debt_ratio").value == "debt bins"
+    app.selectbox(key="model_treat_annual_income").set_value("categorical").run()
+    app.button(key="model_fit").click().run()
+    assert app.error[0].value.startswith("annual_income has ") and "levels (more than 100)" in app.error[0].value
+    app.selectbox(key="model_treat_annual_income").set_value("numeric").run()
+    fit(app)
+    assert "woe(debt_ratio)" in app.dataframe[0].value["term"].tolist()
+    app.multiselect(key="model_pick").set_value(["credit_rating", "debt_ratio"]).run()
+    fit(app)  # every factor categorical or binned: the fit runs on aggregated cells
+    assert any("; fitted on 30 aggregated cells (exactly the loan-level fit)." in c.value for c in app.caption)
+
+
+def test_stepwise_and_using_its_choice(app):
+    app.multiselect(key="model_pick").set_value(["credit_rating", "debt_ratio", "household_size"]).run()
+    fit(app)
+    app.radio(key="model_sw_direction").set_value("backward").run()
+    app.button(key="model_sw_run").click().run()
+    assert not app.exception and not app.error
+    log = next(d.value for d in app.dataframe if "action" in d.value.columns)
+    assert log["action"].tolist()[0] == "start" and log["factor"].tolist()[1] == "household_size"
+    assert any(c.value.startswith("Selected: credit_rating, debt_ratio (") for c in app.caption)
+    app.button(key="model_sw_use").click().run()
+    assert app.multiselect(key="model_pick").value == ["credit_rating", "debt_ratio"]
+    assert app.session_state["model_factors"] == ["credit_rating", "debt_ratio"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_save_compare_and_delete(app, demo_db, lang):
+    fit(app)
+    app.number_input(key="model_pdo").set_value(40.0).run()
+    card = next(d.value for d in app.dataframe if "points" in d.value.columns)
+    assert card["factor"].iloc[0] == {"en": "Base points", "zh": "基础分"}[lang]
+    app.text_input(key="model_name").set_value("rating model").run()
+    app.button(key="model_save").click().run()
+    app.button(key="model_save").click().run()
+    assert not app.exception
+    assert app.success[0].value == {"en": "Model 'rating model' saved as version 2.",
+                                    "zh": "模型 'rating model' 已保存为第 2 版。"}[lang]  # fmt: skip
+    con = _db(demo_db)
+    saved = model.load_model(con, "rating model")
+    assert (saved.version, saved.scaling.pdo) == (2, 40.0)
+    app.multiselect(key="model_compare").set_value(["rating model v2", "rating model v1"]).run()
+    assert not app.error
+    compared = next(
+        d.value for d in app.dataframe if "rating model v1" in d.value.columns and "term" in d.value.columns
+    )
+    assert (compared["rating model v1"] == compared["rating model v2"]).all()
+    app.selectbox(key="model_delete_pick").set_value("rating model v1").run()
+    app.button(key="model_delete").click().run()
+    assert model.list_models(con)["version"].tolist() == [2]
+    app.text_input(key="model_name").set_value(" ").run()
+    app.button(key="model_save").click().run()
+    assert app.error[0].value == {"en": "give the model a name of 1 to 60 characters",
+                                  "zh": "请为模型取一个 1 到 60 个字符的名称"}[lang]  # fmt: skip
