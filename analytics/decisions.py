@@ -280,31 +280,27 @@ def compare(con: duckdb.DuckDBPyConnection, setup: Setup, cutoff: float, econ: E
         f"WITH b AS ({sql}) SELECT y, expert_reject, CASE WHEN pd IS NULL OR NOT isfinite(pd) THEN NULL "
         "WHEN pd >= ? THEN 1 ELSE 0 END AS model_reject, count(*) AS n FROM b GROUP BY ALL",
         [*params, cutoff],
-    ).df()
-    decided = cube.dropna(subset=["expert_reject", "model_reject"]).astype({"expert_reject": int, "model_reject": int})
-    known = decided.dropna(subset=["y"]).astype({"y": int})
+    ).fetchall()
     expert_m, model_m, agree_m = np.zeros((2, 2), int), np.zeros((2, 2), int), np.zeros((2, 2), int)
-    for row in known.itertuples():
-        expert_m[row.y, row.expert_reject] += row.n
-        model_m[row.y, row.model_reject] += row.n
-    for row in decided.itertuples():
-        agree_m[row.expert_reject, row.model_reject] += row.n
-    metrics = pd.DataFrame({"expert": side_metrics(expert_m, econ), "model": side_metrics(model_m, econ)})
-    apps = int(agree_m.sum())
-    metrics.loc["approval_rate_applications"] = [
-        _ratio(agree_m[0].sum(), apps),
-        _ratio(agree_m[:, 0].sum(), apps),
-    ]
-    counts = {
-        "rows": int(cube["n"].sum()),
-        "applications": apps,
-        "evaluated": int(expert_m.sum()),
-        "no_pd": int(cube.loc[cube["model_reject"].isna(), "n"].sum()),
-        "no_expert": int(cube.loc[cube["expert_reject"].isna(), "n"].sum()),
-        "no_outcome": int(decided.loc[decided["y"].isna(), "n"].sum()),
-    }
-    if apps == 0:
+    counts = dict.fromkeys(("rows", "applications", "evaluated", "no_pd", "no_expert", "no_outcome"), 0)
+    for y, expert_reject, model_reject, n in cube:
+        counts["rows"] += n
+        counts["no_pd"] += n if model_reject is None else 0
+        counts["no_expert"] += n if expert_reject is None else 0
+        if expert_reject is None or model_reject is None:
+            continue
+        agree_m[expert_reject, model_reject] += n
+        if y is None:
+            counts["no_outcome"] += n
+        else:
+            expert_m[int(y), expert_reject] += n
+            model_m[int(y), model_reject] += n
+    counts["applications"], counts["evaluated"] = int(agree_m.sum()), int(expert_m.sum())
+    if counts["applications"] == 0:
         raise RiskLabError("decisions.no_loans")
+    metrics = pd.DataFrame({"expert": side_metrics(expert_m, econ), "model": side_metrics(model_m, econ)})
+    apps = counts["applications"]
+    metrics.loc["approval_rate_applications"] = [_ratio(agree_m[0].sum(), apps), _ratio(agree_m[:, 0].sum(), apps)]
     return Comparison(cutoff, expert_m, model_m, agree_m, kappa(agree_m), metrics, counts, setup.outcome)
 
 
@@ -402,15 +398,19 @@ def at_expert_rate(con: duckdb.DuckDBPyConnection, setup: Setup, econ: Economics
     """
     econ = econ or Economics()
     sql, params = base_sql(con, setup)
-    approved, expert_defaults, model_defaults, cutoff = con.execute(
-        f"WITH b AS ({sql}), e AS (SELECT pd, y, expert_reject, row_number() OVER (ORDER BY pd, row_id) AS r, "
-        f"count(*) FILTER (expert_reject = 0) OVER () AS k FROM b WHERE {_DECIDED} AND y IS NOT NULL) "
-        "SELECT max(k), coalesce(sum(y) FILTER (expert_reject = 0), 0), coalesce(sum(y) FILTER (r <= k), 0), "
-        "min(pd) FILTER (r > k) FROM e",
+    evaluated = f"WITH b AS ({sql}) SELECT * FROM b WHERE {_DECIDED} AND y IS NOT NULL"
+    loans, approved, expert_defaults = con.execute(
+        f"SELECT count(*), count(*) FILTER (expert_reject = 0), coalesce(sum(y) FILTER (expert_reject = 0), 0) "
+        f"FROM ({evaluated})",
         params,
     ).fetchall()[0]
-    if approved is None:
+    if not loans:
         raise RiskLabError("decisions.no_loans")
+    model_defaults, cutoff = con.execute(
+        f"SELECT coalesce(sum(y) FILTER (r <= ?), 0), min(pd) FILTER (r > ?) FROM (SELECT y, pd, "
+        f"row_number() OVER (ORDER BY pd, row_id) AS r FROM ({evaluated}))",
+        [approved, approved, *params],
+    ).fetchall()[0]
     fewer = int(expert_defaults) - int(model_defaults)
     return EqualApproval(
         int(approved),
