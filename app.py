@@ -8,6 +8,7 @@ from analytics.i18n import LANGUAGES
 
 st.set_page_config(page_title="Microcredit Risk Lab", page_icon=":material/account_balance:", layout="wide")
 
+st.session_state[ui.FRAMED] = True
 con = ui.db()
 with st.sidebar:
     st.session_state["lang_choice"] = ui.lang()

@@ -36,12 +36,31 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+FRAMED = "_framed_by_app"  # set by app.py: this session has run through st.navigation
+
+
+def _leave_pages_directory_mode() -> None:
+    """Make the very first run of a fresh server go through app.py's st.navigation.
+
+    Because a ``pages/`` folder exists, Streamlit serves the first request of a new server
+    process in its old folder-based mode until some run has called ``st.navigation``: a
+    bookmarked URL then shows file-named pages without the sidebar, or "Page not found".
+    Switching the flag off and rerunning routes that first request through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not st.session_state.get(FRAMED):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def db() -> duckdb.DuckDBPyConnection:
     """A cursor on the app's one sandboxed connection (one cursor per script run/thread).
 
     On first start this builds the sample portfolio; a locked or foreign database file
     stops the page with a plain message instead of a traceback.
     """
+    _leave_pages_directory_mode()
     path = str(store.database_path())
     try:
         with st.spinner(t("app.building_sample")):

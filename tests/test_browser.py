@@ -238,12 +238,20 @@ def test_upload_over_the_size_limit_is_refused_by_the_server(browser, demo_db, t
         context.close()
 
 
-def test_bookmarked_page_urls_open_directly(page, app_url):
-    """A URL typed or bookmarked (e.g. /risk_factors) opens that page, without a 'Page not found' dialog."""
+def test_bookmarked_page_urls_open_directly(browser, demo_db):
+    """A bookmarked URL opens that page in the app's frame (sidebar, navigation), even as a new server's first
+    request, and never shows 'Page not found'."""
     paths = re.findall(r'url_path="([^"]+)"', (PROJECT / "app.py").read_text(encoding="utf-8"))
     assert "risk_factors" in paths
-    for path in paths:
-        page.goto(f"{app_url}/{path}")
-        wait_idle(page)
-        page.get_by_test_id("stMainBlockContainer").get_by_role("heading").first.wait_for()
-        assert page.get_by_text("Page not found").count() == 0, path
+    with serve(demo_db) as url:  # a fresh server: the deep link is its very first request
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        tab.set_default_timeout(TIMEOUT_MS)
+        for path in ["risk_factors", *paths]:
+            tab.goto(f"{url}/{path}")
+            tab.get_by_test_id("stSidebar").get_by_text("Language").wait_for()
+            wait_idle(tab)
+            tab.get_by_test_id("stMainBlockContainer").get_by_role("heading").first.wait_for()
+            assert tab.get_by_text("Page not found").count() == 0, path
+            expect(tab.get_by_test_id("stSidebarNav").get_by_role("link").first).to_contain_text("Home")
+        context.close()
