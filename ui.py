@@ -327,7 +327,9 @@ def _rule_editor(con: duckdb.DuckDBPyConnection, table: str):
     draft, ver = st.session_state["ev_draft"], st.session_state["ev_ver"]
     knock, points, grades = expert.rules_to_frames(draft)
     pick = st.column_config.SelectboxColumn
-    labels = {c: t(f"expert.col.{c}") for c in (*expert.KNOCKOUT_COLUMNS, *expert.POINTS_COLUMNS, "min_points")}
+    labels = {
+        c: t(f"expert.col.{c}") for c in (*expert.KNOCKOUT_COLUMNS, *expert.POINTS_COLUMNS, *expert.GRADE_COLUMNS)
+    }
     config = {**labels, "join": pick(labels["join"], options=list(expert.JOINS)),
               "column": pick(labels["column"], options=list(types)),
               "operator": pick(labels["operator"], options=list(expert.OPERATOR_KEYS))}  # fmt: skip

@@ -430,7 +430,8 @@ def waterfall_chart(contributions: pd.DataFrame, start: float, t: Translate, val
     rows.append({"label": app_label, "low": None, "high": final, "delta": final, "kind": "total"})
     data = pd.DataFrame(rows)
     values = pd.concat([data["high"], data["low"].dropna()])
-    floor = float(values.min()) - 0.1 * max(float(values.max() - values.min()), 1e-9)
+    pad = max(0.1 * float(values.max() - values.min()), 2.0 if value == "points" else 0.1)
+    floor, ceiling = float(values.min()) - pad, float(values.max()) + pad
     data["low"] = data["low"].fillna(floor)
     title = t(f"whatif.col.{value}")
     colours = alt.Scale(domain=["total", "up", "down"], range=["#9e9e9e", "#2e7d32", "#c62828"])
@@ -441,7 +442,7 @@ def waterfall_chart(contributions: pd.DataFrame, start: float, t: Translate, val
         .mark_bar()
         .encode(
             x=alt.X("label:N", title=None, sort=list(data["label"]), axis=alt.Axis(labelAngle=-30, labelLimit=160)),
-            y=alt.Y("low:Q", title=title, scale=alt.Scale(zero=False)),
+            y=alt.Y("low:Q", title=title, scale=alt.Scale(domain=[floor, ceiling], nice=False)),
             y2="high:Q",
             color=alt.Color("kind:N", scale=colours, legend=None),
             tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("delta:Q", title=title, format="+,.2f")],
