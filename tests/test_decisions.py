@@ -423,3 +423,26 @@ def test_cli_compare_unknown_model_and_table(cli_db, capsys):
     assert err.startswith("error: ") and "nope" in err and len(err.strip().splitlines()) == 1
     assert cli.main(["--db", str(db), "compare", "--table", "german_credit", "--model", "logit", "--rules", "x"]) == 1
     assert capsys.readouterr().err == "error: table 'german_credit' has no column 'debt_ratio'\n"
+
+
+def test_chart_builders_take_the_aggregated_results(sample):
+    from analytics import charts
+
+    con, _, _ = sample
+    setup = setup_for(sample, "simulated")
+    result = decisions.compare(con, setup, 0.15)
+
+    def t(key, **params):
+        return key
+
+    curve = decisions.strategy_curve(con, setup)
+    spec = charts.strategy_chart(curve, (0.75, 0.09), (0.7, 0.08), t).to_dict()
+    assert [p["name"] for p in spec["params"]] == ["pick"]  # a click selects a cutoff
+    table = decisions.confusion_table(result.agreement, "agreement")
+    assert table["n"].sum() == result.counts["applications"]
+    assert table.groupby("actual")["row_rate"].sum().round(12).tolist() == [1.0, 1.0]
+    charts.confusion_chart(table, "agreement", t).to_dict()
+    charts.officer_chart(decisions.officer_consistency(con, setup, 0.15), t).to_dict()
+    steps = pd.DataFrame({"factor": ["a", "b"], "points": [-5.0, 12.0]})
+    waterfall = charts.waterfall_chart(steps, 600.0, t).to_dict()
+    assert [row["high"] for row in waterfall["datasets"][next(iter(waterfall["datasets"]))]] == [600, 595, 607, 607]

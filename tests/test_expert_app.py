@@ -208,3 +208,32 @@ def test_quiz_tally(model_db, monkeypatch):
     assert at.get("download_button")
     at.button(key="quiz_restart").click().run()
     assert at.session_state["quiz_answers"] == []
+
+
+def test_every_translated_name_exists_in_both_languages():
+    """Keys the pages build from registries (metrics, cells, columns, directions) exist in English and Chinese."""
+    from analytics import decisions, whatif
+    from analytics.i18n import TEXT
+
+    keys = [f"decisions.metric.{m}" for m in decisions.METRIC_KINDS]
+    keys += [f"decisions.cell.{c}" for c in decisions.CELLS]
+    keys += [f"decisions.outcome.{o}" for o in decisions.OUTCOMES]
+    keys += [f"decisions.filter.{r}" for r in decisions.FILTER_ROLES]
+    keys += [f"decisions.cutoff.{k}" for k in ("pd", "score", "approval_rate")]
+    keys += [f"decisions.label.{v}" for v in ("good", "default", "approve", "reject")]
+    officer_columns = ["rank", "name", "applications", "approval_rate", "model_approval_rate", "bad_rate_approved"]
+    officer_columns += ["agreement", "low_side_override_rate", "high_side_override_rate", "bad_rate_overridden"]
+    keys += [f"decisions.col.{c}" for c in [*officer_columns, "override_rate", "leniency", "flag", "metric"]]
+    keys += [f"decisions.col.{c}" for c in ("expert", "model", "loan_id", "officer", "branch", "pd", "outcome")]
+    keys += [f"expert.col.{c}" for c in (*expert.KNOCKOUT_COLUMNS, *expert.POINTS_COLUMNS, *expert.GRADE_COLUMNS)]
+    keys += [f"expert.kind.{k}" for k in ("recorded", "rules")]
+    keys += [f"whatif.expert_is.{k}" for k in ("recorded", "score", "rules", "none")]
+    keys += [f"whatif.flip.{d}" for d in ("at_most", "at_least", "level")]
+    keys += [f"whatif.direction.{d}" for d in ("at_most", "at_least", "level")]
+    contribution_columns = ["factor", "value", "reference", "contribution", "points"]
+    flip_columns = ["current", "new_value", "direction", "new_pd", "distance", "decision"]
+    tally_columns = list(whatif.quiz_tally([]).columns)
+    keys += [f"whatif.col.{c}" for c in [*contribution_columns, *flip_columns, *tally_columns]]
+    keys += [f"whatif.who.{w}" for w in ("trainee", "model")] + [f"whatif.quiz_help.{o}" for o in decisions.OUTCOMES]
+    missing = [k for k in keys if not (TEXT.get(k, {}).get("en") and TEXT.get(k, {}).get("zh"))]
+    assert missing == []
