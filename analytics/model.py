@@ -52,6 +52,7 @@ STEPWISE_ROWS = 200_000  # stepwise selection fits many models: on a seeded samp
 MAX_LEVELS = 100
 MAX_ITERATIONS = 100
 CV_FOLDS = 5
+CV_ROWS = 200_000  # row-level cross-validation on at most this many training loans (a seeded subset)
 VIF_LIMIT = 10.0
 EVENTS_PER_PARAMETER = 10
 IMPLAUSIBLE_EFFECT = 10.0  # |coef| of a 0/1 term, or |coef| x SD of another term, beyond which odds are absurd
@@ -242,7 +243,14 @@ def _prepare(
     else:
         sampled = kept > max_rows
         limit = f" ORDER BY hash(__row, {int(spec.seed)}, 'sample') LIMIT {int(max_rows)}" if sampled else ""
-        arrays = con.execute(f"SELECT __fold, __bad, {fields} FROM {base} WHERE {train}{limit}", params).fetchnumpy()
+        codes = [  # categorical levels as codes in SQL: integers travel faster than text
+            f"list_position(CAST(? AS VARCHAR[]), f{i}) - 1 AS f{i}" if e.treatment == "categorical" else f"f{i}"
+            for i, e in enumerate(encodings)
+        ]
+        lists = [list(e.levels) for e in encodings if e.treatment == "categorical"]
+        arrays = con.execute(
+            f"SELECT __fold, __bad, {', '.join(codes)} FROM {base} WHERE {train}{limit}", [*lists, *params]
+        ).fetchnumpy()
         data = _row_data(arrays, encodings)
         if sampled:
             notices.append(Notice("model.sampled", rows=max_rows, total=kept))
@@ -320,23 +328,19 @@ def _block(enc: Encoding, values: np.ndarray) -> np.ndarray:
     return np.array([woe[int(c)] for c in values], dtype=float)[:, None]
 
 
-def _categorical_codes(enc: Encoding, values: np.ndarray) -> np.ndarray:
-    index = {level: k for k, level in enumerate(enc.levels)}
-    uniques, inverse = np.unique(values.astype(str), return_inverse=True)
-    return np.array([index[u] for u in uniques], dtype=np.int64)[inverse]
-
-
 def _row_data(arrays: dict, encodings: Sequence[Encoding]) -> _Data:
+    """Design blocks from the fetched columns (categorical factors arrive as level codes, WOE factors as bin codes)."""
     blocks = []
     for i, enc in enumerate(encodings):
         values = np.asarray(arrays[f"f{i}"])
-        if enc.treatment == "categorical":  # many rows: map the few distinct levels, not every row
-            codes = _categorical_codes(enc, values)
+        if enc.treatment == "categorical":
+            codes = values.astype(np.int64)
             blocks.append((codes[:, None] == np.arange(1, len(enc.levels))[None, :]).astype(float))
-        elif enc.treatment == "woe":
-            uniques, inverse = np.unique(values.astype(np.int64), return_inverse=True)
-            woe = dict(enc.woe)
-            blocks.append(np.array([woe[int(u)] for u in uniques])[inverse][:, None])
+        elif enc.treatment == "woe":  # bin codes run from OTHER (-2) up: a lookup table, not a dict per row
+            lookup = np.full(max(c for c, _ in enc.woe) + 3, np.nan)
+            for code, woe in enc.woe:
+                lookup[code + 2] = woe
+            blocks.append(lookup[values.astype(np.int64) + 2][:, None])
         else:
             blocks.append(_block(enc, values))
     y = np.asarray(arrays["__bad"], dtype=float)
@@ -657,8 +661,11 @@ def cross_validate(
     """k-fold cross-validated AUC on the training data (folds by a hash of the row; NaN for a one-class fold).
 
     Cells: each fold's training cells are the totals minus the fold, so every fit costs per cell, not per loan.
+    Rows: at most ``CV_ROWS`` loans (a seeded subset).
     """
     which = list(which)
+    if data.loans is None and len(data.y) > CV_ROWS:  # rows: a seeded subset keeps the k extra fits quick
+        data = data.subset(np.sort(np.random.default_rng(0).permutation(len(data.y))[:CV_ROWS]))
     x = data.design(which)
     k = data.folds.shape[1] if data.folds is not None else int(data.fold.max()) + 1 if len(data.fold) else 0
     if k < 2:
@@ -689,7 +696,7 @@ def cross_validate(
         bads = np.bincount(inverse, weights=test_y, minlength=len(levels))
         goods = np.bincount(inverse, weights=test_loans - test_y, minlength=len(levels))
         aucs.append(metrics.auc_from_counts(goods, bads))
-    return validation.CrossValidation.of(aucs)
+    return validation.CrossValidation.of(aucs, data.n)
 
 
 # --- stepwise selection -------------------------------------------------------------------------------------------

@@ -77,18 +77,20 @@ class Validation:
 
 @dataclasses.dataclass(frozen=True)
 class CrossValidation:
-    """k-fold cross-validated AUC: per fold (NaN for a fold with one class only), mean and standard deviation."""
+    """k-fold cross-validated AUC: per fold (NaN for a fold with one class only), mean, standard deviation and the
+    number of training loans it used."""
 
     aucs: tuple[float, ...]
     mean: float
     std: float
+    loans: int = 0
 
     @classmethod
-    def of(cls, aucs: list[float]) -> CrossValidation:
+    def of(cls, aucs: list[float], loans: int = 0) -> CrossValidation:
         valid = np.array([a for a in aucs if not math.isnan(a)])
         mean = float(valid.mean()) if len(valid) else math.nan
         std = float(valid.std(ddof=1)) if len(valid) > 1 else math.nan
-        return cls(tuple(float(a) for a in aucs), mean, std)
+        return cls(tuple(float(a) for a in aucs), mean, std, int(loans))
 
 
 def validate(con: duckdb.DuckDBPyConnection, source: str, params: list) -> dict[int, Validation]:

@@ -130,7 +130,8 @@ with tabs[0]:
     st.caption(ui.t("model.gains_help", sample=ui.t(f"model.{'test' if checks['test'] else 'train'}")))
     show(shown.gains)
     if checks["cv"]:
-        st.caption(ui.t("model.cv", k=len(checks["cv"].aucs), mean=checks["cv"].mean, std=checks["cv"].std))
+        cv = checks["cv"]
+        st.caption(ui.t("model.cv", k=len(cv.aucs), mean=cv.mean, std=cv.std, loans=cv.loans))
 
 with tabs[1]:
     one, two = st.columns(2)
