@@ -80,6 +80,17 @@ def active_table(con: duckdb.DuckDBPyConnection) -> str | None:
     return current
 
 
+def show_flash(key: str) -> None:
+    """Show, once, the confirmation a page stored before its ``st.rerun()``.
+
+    The slot always exists, so the widgets after it keep their identity: otherwise tabs
+    below a message that comes and goes jump back to the first tab on the next rerun.
+    """
+    slot = st.empty()
+    if message := st.session_state.pop(key, None):
+        slot.success(message)
+
+
 def attempt(action: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call ``action(*args, **kwargs)``; show a user error in the page's language and return None instead."""
     try:

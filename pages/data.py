@@ -8,8 +8,7 @@ from analytics import console, datasets, demo, importer, outcome, profile, roles
 con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("nav.data"))
-if flash := st.session_state.pop("flash", None):
-    st.success(flash)
+ui.show_flash("flash")
 tabs = st.tabs([ui.t(f"data.tab_{name}") for name in ("import", "tables", "roles", "default", "sql")])
 
 

@@ -11,8 +11,7 @@ from analytics import binning, charts, factors, metrics, roles
 con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("nav.risk_factors"))
-if flash := st.session_state.pop("factors_flash", None):
-    st.success(flash)
+ui.show_flash("factors_flash")
 st.session_state.update(st.session_state.pop("factors_show_saved", {}))  # after saving, show the saved binning
 PERCENT = {"share", "share_0", "share_1", "bad_rate", "bad_rate_0", "bad_rate_1", "missing_share"}
 DIGITS = {"p_value": "%.2e", "vif": "%.2f", "iv": "%.4f", "csi": "%.4f"}

@@ -40,7 +40,7 @@ def serve(db: Path, *options: str):
     log_path = PROJECT / "test-output" / f"server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.address", "127.0.0.1", *options]  # fmt: skip
+               "--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", *options]  # fmt: skip
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, cwd=PROJECT, env={**os.environ, "RISKLAB_DB": str(db)}, stdout=log,
                                   stderr=subprocess.STDOUT)  # fmt: skip
@@ -167,12 +167,12 @@ def test_roles_default_definition_and_sql_tabs(page, app_url):
     editor = page.get_by_test_id("stTextArea").locator("textarea")
     editor.fill("SELECT branch, count(*) AS loans FROM sample_loans GROUP BY branch ORDER BY branch")
     editor.press("Control+Enter")
-    page.get_by_role("button", name="Run").click()
+    page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("rows in").first.wait_for()
     shot(page, "07_data_sql")
     editor.fill("DROP TABLE sample_loans")
     editor.press("Control+Enter")
-    page.get_by_role("button", name="Run").click()
+    page.get_by_role("button", name="Run", exact=True).click()
     page.get_by_text("the console is read-only: only SELECT queries are allowed, not DROP").wait_for()
 
 
