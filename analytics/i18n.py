@@ -1038,7 +1038,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "{column} 在训练贷款中只有一个水平或分箱：无法解释违约",
     },
     "model.quasi_separation": {
-        "en": "separation: {factors} predict some outcomes perfectly, so their coefficients are meaningless (tend to infinity); merge levels or drop the factor",
+        "en": "separation: some outcomes are predicted perfectly by {factors}, so their coefficients are meaningless (they tend to infinity); merge levels or drop the factor",
         "zh": "分离问题：{factors} 能完美预测部分结果，其系数没有意义（趋于无穷）；请合并水平或移除该因子",
     },
     "model.sampled": {
@@ -1046,7 +1046,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "拟合使用了 {total:,} 笔训练贷款中的 {rows:,} 笔随机样本（行数上限，固定种子）；验证使用全部贷款",
     },
     "model.separation": {
-        "en": "perfect separation: {factors} predict every outcome exactly, so the estimates are meaningless; remove the factor or check it for leakage",
+        "en": "perfect separation: every outcome is predicted exactly by {factors}, so the estimates are meaningless; remove the factor or check it for leakage",
         "zh": "完全分离：{factors} 能准确预测每一个结果，估计没有意义；请移除该因子或检查是否存在信息泄露",
     },
     "model.target_not_binary": {
@@ -1100,6 +1100,891 @@ TEXT: dict[str, dict[str, str]] = {
     "decisions.cli_no_rate": {
         "en": "The expert approves {rate:.0%} of the applications, so there is no approval rate to match: give --cutoff or --approval-rate.",
         "zh": "专家对 {rate:.0%} 的申请给出同意，无法按相同通过率比较：请指定 --cutoff 或 --approval-rate。",
+    },
+    "model.outcome.flag": {
+        "en": "Default: {column} is {values} (the table's saved default definition; change it on the Data page)",
+        "zh": "违约口径：{column} 为 {values}（数据表已保存的违约定义；可在“数据”页面修改）",
+    },
+    "model.outcome.dpd": {
+        "en": "Default: {column} of at least {threshold} days (the table's saved default definition; change it on the Data page)",
+        "zh": "违约口径：{column} 至少 {threshold} 天（数据表已保存的违约定义；可在“数据”页面修改）",
+    },
+    "model.outcome.classification": {
+        "en": "Default: {column} is {labels} (the table's saved default definition; change it on the Data page)",
+        "zh": "违约口径：{column} 为 {labels}（数据表已保存的违约定义；可在“数据”页面修改）",
+    },
+    "model.factors": {
+        "en": "Factors",
+        "zh": "因子",
+    },
+    "model.pick": {
+        "en": "Choose factors (picked on the Risk factors page appear here)",
+        "zh": "选择因子（在“风险因子”页面选中的因子会出现在这里）",
+    },
+    "model.treatment": {
+        "en": "Treatment",
+        "zh": "处理方式",
+    },
+    "model.treatment.numeric": {
+        "en": "Number as it is",
+        "zh": "原始数值",
+    },
+    "model.treatment.log": {
+        "en": "Log of the number",
+        "zh": "取对数",
+    },
+    "model.treatment.categorical": {
+        "en": "Categories (dummies)",
+        "zh": "类别（哑变量）",
+    },
+    "model.treatment.woe": {
+        "en": "WOE of a saved binning",
+        "zh": "已保存分箱的 WOE",
+    },
+    "model.reference": {
+        "en": "Reference level",
+        "zh": "参照水平",
+    },
+    "model.binning": {
+        "en": "Saved binning",
+        "zh": "已保存的分箱",
+    },
+    "model.sample": {
+        "en": "Sample",
+        "zh": "样本",
+    },
+    "model.holdout.none": {
+        "en": "All loans (no test sample)",
+        "zh": "全部贷款（不留测试集）",
+    },
+    "model.holdout.random": {
+        "en": "Random holdout",
+        "zh": "随机留出测试集",
+    },
+    "model.holdout.time": {
+        "en": "Out of time",
+        "zh": "跨时间检验",
+    },
+    "model.test_share": {
+        "en": "Test share",
+        "zh": "测试集比例",
+    },
+    "model.seed": {
+        "en": "Seed",
+        "zh": "随机种子",
+    },
+    "model.split_date": {
+        "en": "Train before, test from",
+        "zh": "此日期前训练，此日期起测试",
+    },
+    "model.fit": {
+        "en": "Fit the model",
+        "zh": "拟合模型",
+    },
+    "model.fitting": {
+        "en": "Fitting the logit model and validating it ...",
+        "zh": "正在拟合并验证 Logit 模型……",
+    },
+    "model.stale": {
+        "en": "The choices above changed since this fit: press Fit the model to update it.",
+        "zh": "上方设置在本次拟合后已更改：请点击“拟合模型”更新。",
+    },
+    "model.train": {
+        "en": "train",
+        "zh": "训练集",
+    },
+    "model.test": {
+        "en": "test",
+        "zh": "测试集",
+    },
+    "model.converged.True": {
+        "en": "yes",
+        "zh": "是",
+    },
+    "model.converged.False": {
+        "en": "no",
+        "zh": "否",
+    },
+    "model.method.cells": {
+        "en": "fitted on {cells:,} aggregated cells (exactly the loan-level fit)",
+        "zh": "基于 {cells:,} 个聚合单元拟合（与逐笔拟合结果完全相同）",
+    },
+    "model.method.rows": {
+        "en": "fitted loan by loan",
+        "zh": "逐笔贷款拟合",
+    },
+    "model.fit_line": {
+        "en": "Log-likelihood {llf:,.2f} (intercept only {llnull:,.2f}); LR chi² {lr_chi2:,.1f} on {lr_df} df, p = {lr_p:.2e}; AIC {aic:,.1f}; BIC {bic:,.1f}; {iterations} iterations, converged: {converged}; {how}. The tiles show the test sample when there is one; cross-validated AUC {cv:.3f}.",
+        "zh": "对数似然 {llf:,.2f}（仅截距 {llnull:,.2f}）；似然比卡方 {lr_chi2:,.1f}，自由度 {lr_df}，p = {lr_p:.2e}；AIC {aic:,.1f}；BIC {bic:,.1f}；迭代 {iterations} 次，收敛：{converged}；{how}。有测试集时指标卡显示测试集结果；交叉验证 AUC {cv:.3f}。",
+    },
+    "model.unsaved": {
+        "en": "unsaved",
+        "zh": "未保存",
+    },
+    "model.tab.validation": {
+        "en": "Validation",
+        "zh": "模型验证",
+    },
+    "model.tab.stepwise": {
+        "en": "Stepwise selection",
+        "zh": "逐步回归",
+    },
+    "model.tab.scorecard": {
+        "en": "Scorecard",
+        "zh": "评分卡",
+    },
+    "model.tab.versions": {
+        "en": "Save and compare",
+        "zh": "保存与比较",
+    },
+    "model.tab.export": {
+        "en": "Export",
+        "zh": "导出",
+    },
+    "model.gains_help": {
+        "en": "Gains and lift by decile of the {sample} sample, riskiest first: capture is the share of all defaults in the riskiest deciles so far.",
+        "zh": "{sample}按风险十分位的增益与提升（风险最高在前）：捕获率为截至该十分位捕获的违约占全部违约的比例。",
+    },
+    "model.cv": {
+        "en": "{k}-fold cross-validated AUC on {loans:,} training loans: {mean:.3f} (standard deviation {std:.3f}).",
+        "zh": "{loans:,} 笔训练贷款上的 {k} 折交叉验证 AUC：{mean:.3f}（标准差 {std:.3f}）。",
+    },
+    "model.direction": {
+        "en": "Direction",
+        "zh": "方向",
+    },
+    "model.direction.forward": {
+        "en": "Forward",
+        "zh": "向前",
+    },
+    "model.direction.backward": {
+        "en": "Backward",
+        "zh": "向后",
+    },
+    "model.direction.both": {
+        "en": "Both ways",
+        "zh": "双向",
+    },
+    "model.criterion": {
+        "en": "Criterion",
+        "zh": "准则",
+    },
+    "model.criterion.aic": {
+        "en": "AIC",
+        "zh": "AIC",
+    },
+    "model.criterion.p": {
+        "en": "p-values (enter 0.05, stay 0.10)",
+        "zh": "p 值（进入 0.05，保留 0.10）",
+    },
+    "model.stepwise_run": {
+        "en": "Run stepwise selection on the factors above",
+        "zh": "对上方因子进行逐步回归",
+    },
+    "model.stepwise_running": {
+        "en": "Fitting the candidate models ...",
+        "zh": "正在拟合候选模型……",
+    },
+    "model.stepwise_result": {
+        "en": "Selected: {factors} ({seconds:.1f} s).",
+        "zh": "入选因子：{factors}（{seconds:.1f} 秒）。",
+    },
+    "model.stepwise_use": {
+        "en": "Use the selected factors",
+        "zh": "使用入选因子",
+    },
+    "model.action.start": {
+        "en": "start",
+        "zh": "起点",
+    },
+    "model.action.add": {
+        "en": "add",
+        "zh": "加入",
+    },
+    "model.action.remove": {
+        "en": "remove",
+        "zh": "移除",
+    },
+    "model.base_score": {
+        "en": "Base score",
+        "zh": "基准分",
+    },
+    "model.base_odds": {
+        "en": "Base odds (good:bad)",
+        "zh": "基准好坏比（好:坏）",
+    },
+    "model.pdo": {
+        "en": "Points to double the odds (PDO)",
+        "zh": "好坏比翻倍所需分数（PDO）",
+    },
+    "model.scorecard_help": {
+        "en": "Score = base points + the points of each attribute (points per unit times the value for a number). Factor = PDO / ln 2 = {factor:.4f}; offset = base score - factor x ln(base odds) = {offset:.2f}.",
+        "zh": "总分 = 基础分 + 各属性分值（数值型因子为每单位分值乘以取值）。因子 = PDO / ln 2 = {factor:.4f}；偏移 = 基准分 - 因子 x ln(基准好坏比) = {offset:.2f}。",
+    },
+    "model.download_csv": {
+        "en": "Download the scorecard (CSV)",
+        "zh": "下载评分卡（CSV）",
+    },
+    "model.download_excel": {
+        "en": "Download the scorecard (Excel)",
+        "zh": "下载评分卡（Excel）",
+    },
+    "model.download_json": {
+        "en": "Download the model (JSON)",
+        "zh": "下载模型（JSON）",
+    },
+    "model.download_sql": {
+        "en": "Download the SQL",
+        "zh": "下载 SQL",
+    },
+    "model.sql_help": {
+        "en": "One SELECT that computes PD, score and grade per loan in DuckDB or any SQL database (values inlined; NULL where a factor cannot be scored).",
+        "zh": "一条 SELECT 语句，可在 DuckDB 或任何 SQL 数据库中逐笔计算 PD、评分和等级（数值已内嵌；因子无法评分时为 NULL）。",
+    },
+    "model.name": {
+        "en": "Model name",
+        "zh": "模型名称",
+    },
+    "model.save": {
+        "en": "Save a version",
+        "zh": "保存版本",
+    },
+    "model.saved": {
+        "en": "Model {name!r} saved as version {version}.",
+        "zh": "模型 {name!r} 已保存为第 {version} 版。",
+    },
+    "model.compare": {
+        "en": "Compare saved versions",
+        "zh": "比较已保存的版本",
+    },
+    "model.delete_pick": {
+        "en": "Version to delete",
+        "zh": "要删除的版本",
+    },
+    "model.delete": {
+        "en": "Delete",
+        "zh": "删除",
+    },
+    "model.deleted": {
+        "en": "{label} deleted.",
+        "zh": "{label} 已删除。",
+    },
+    "model.chart.fpr": {
+        "en": "Goods rejected (false positive rate)",
+        "zh": "被拒绝的好客户（假阳性率）",
+    },
+    "model.chart.tpr": {
+        "en": "Defaults caught (true positive rate)",
+        "zh": "识别出的违约（真阳性率）",
+    },
+    "model.chart.sample": {
+        "en": "Sample",
+        "zh": "样本",
+    },
+    "model.chart.cum_bads": {
+        "en": "Defaults (cumulative share)",
+        "zh": "违约（累计占比）",
+    },
+    "model.chart.cum_goods": {
+        "en": "Non-defaults (cumulative share)",
+        "zh": "未违约（累计占比）",
+    },
+    "model.chart.population": {
+        "en": "Loans, riskiest first",
+        "zh": "贷款（风险最高在前）",
+    },
+    "model.chart.cum_share": {
+        "en": "Cumulative share",
+        "zh": "累计占比",
+    },
+    "model.chart.mean_pd": {
+        "en": "Mean predicted PD",
+        "zh": "平均预测违约概率",
+    },
+    "model.chart.observed_rate": {
+        "en": "Observed default rate",
+        "zh": "实际违约率",
+    },
+    "model.chart.goods": {
+        "en": "Non-defaults",
+        "zh": "未违约",
+    },
+    "model.chart.bads": {
+        "en": "Defaults",
+        "zh": "违约",
+    },
+    "model.chart.score": {
+        "en": "Score",
+        "zh": "评分",
+    },
+    "model.chart.share_of_class": {
+        "en": "Share of its class",
+        "zh": "占本类比例",
+    },
+    "model.col.term": {
+        "en": "Term",
+        "zh": "项",
+    },
+    "model.col.factor": {
+        "en": "Factor",
+        "zh": "因子",
+    },
+    "model.col.level": {
+        "en": "Level",
+        "zh": "水平",
+    },
+    "model.col.coef": {
+        "en": "Coefficient",
+        "zh": "系数",
+    },
+    "model.col.se": {
+        "en": "Std. error",
+        "zh": "标准误",
+    },
+    "model.col.z": {
+        "en": "z",
+        "zh": "z 值",
+    },
+    "model.col.p_value": {
+        "en": "p-value",
+        "zh": "p 值",
+    },
+    "model.col.odds_ratio": {
+        "en": "Odds ratio",
+        "zh": "优势比",
+    },
+    "model.col.or_low": {
+        "en": "OR 95% low",
+        "zh": "优势比 95% 下限",
+    },
+    "model.col.or_high": {
+        "en": "OR 95% high",
+        "zh": "优势比 95% 上限",
+    },
+    "model.col.sig": {
+        "en": "Sig.",
+        "zh": "显著性",
+    },
+    "model.col.vif": {
+        "en": "VIF",
+        "zh": "方差膨胀因子",
+    },
+    "model.col.sample": {
+        "en": "Sample",
+        "zh": "样本",
+    },
+    "model.col.n": {
+        "en": "Loans",
+        "zh": "贷款笔数",
+    },
+    "model.col.n_obs": {
+        "en": "Loans",
+        "zh": "贷款笔数",
+    },
+    "model.col.events": {
+        "en": "Defaults",
+        "zh": "违约笔数",
+    },
+    "model.col.n_events": {
+        "en": "Defaults",
+        "zh": "违约笔数",
+    },
+    "model.col.auc": {
+        "en": "AUC",
+        "zh": "AUC",
+    },
+    "model.col.test_auc": {
+        "en": "Test AUC",
+        "zh": "测试集 AUC",
+    },
+    "model.col.gini": {
+        "en": "Gini",
+        "zh": "基尼系数",
+    },
+    "model.col.ks": {
+        "en": "KS",
+        "zh": "KS",
+    },
+    "model.col.brier": {
+        "en": "Brier",
+        "zh": "Brier 分数",
+    },
+    "model.col.pseudo_r2": {
+        "en": "McFadden R²",
+        "zh": "McFadden R²",
+    },
+    "model.col.hosmer_lemeshow": {
+        "en": "Hosmer-Lemeshow chi²",
+        "zh": "Hosmer-Lemeshow 卡方",
+    },
+    "model.col.hosmer_lemeshow_p": {
+        "en": "H-L p-value",
+        "zh": "H-L p 值",
+    },
+    "model.col.decile": {
+        "en": "Decile",
+        "zh": "十分位",
+    },
+    "model.col.loans": {
+        "en": "Loans",
+        "zh": "贷款笔数",
+    },
+    "model.col.defaults": {
+        "en": "Defaults",
+        "zh": "违约笔数",
+    },
+    "model.col.bad_rate": {
+        "en": "Default rate",
+        "zh": "违约率",
+    },
+    "model.col.cum_defaults": {
+        "en": "Cumulative defaults",
+        "zh": "累计违约",
+    },
+    "model.col.capture": {
+        "en": "Capture",
+        "zh": "捕获率",
+    },
+    "model.col.lift": {
+        "en": "Lift",
+        "zh": "提升度",
+    },
+    "model.col.cum_lift": {
+        "en": "Cumulative lift",
+        "zh": "累计提升度",
+    },
+    "model.col.step": {
+        "en": "Step",
+        "zh": "步骤",
+    },
+    "model.col.action": {
+        "en": "Action",
+        "zh": "操作",
+    },
+    "model.col.aic": {
+        "en": "AIC",
+        "zh": "AIC",
+    },
+    "model.col.terms": {
+        "en": "Parameters",
+        "zh": "参数个数",
+    },
+    "model.col.treatment": {
+        "en": "Treatment",
+        "zh": "处理方式",
+    },
+    "model.col.attribute": {
+        "en": "Attribute",
+        "zh": "属性",
+    },
+    "model.col.value": {
+        "en": "WOE",
+        "zh": "WOE",
+    },
+    "model.col.points": {
+        "en": "Points",
+        "zh": "分值",
+    },
+    "model.col.points_rounded": {
+        "en": "Points (rounded)",
+        "zh": "分值（取整）",
+    },
+    "model.col.name": {
+        "en": "Name",
+        "zh": "名称",
+    },
+    "model.col.version": {
+        "en": "Version",
+        "zh": "版本",
+    },
+    "model.col.table": {
+        "en": "Table",
+        "zh": "数据表",
+    },
+    "model.col.created_at": {
+        "en": "Saved at",
+        "zh": "保存时间",
+    },
+    "model.col.factors": {
+        "en": "Factors",
+        "zh": "因子",
+    },
+    "model.col.fingerprint": {
+        "en": "Data fingerprint",
+        "zh": "数据指纹",
+    },
+    "model.col.metric": {
+        "en": "Metric",
+        "zh": "指标",
+    },
+    "model.metric.fit.n_obs": {
+        "en": "Loans (train)",
+        "zh": "贷款笔数（训练）",
+    },
+    "model.metric.fit.n_events": {
+        "en": "Defaults (train)",
+        "zh": "违约笔数（训练）",
+    },
+    "model.metric.fit.aic": {
+        "en": "AIC",
+        "zh": "AIC",
+    },
+    "model.metric.fit.bic": {
+        "en": "BIC",
+        "zh": "BIC",
+    },
+    "model.metric.fit.pseudo_r2": {
+        "en": "McFadden R²",
+        "zh": "McFadden R²",
+    },
+    "model.metric.train.auc": {
+        "en": "AUC (train)",
+        "zh": "AUC（训练）",
+    },
+    "model.metric.train.gini": {
+        "en": "Gini (train)",
+        "zh": "基尼系数（训练）",
+    },
+    "model.metric.train.ks": {
+        "en": "KS (train)",
+        "zh": "KS（训练）",
+    },
+    "model.metric.test.auc": {
+        "en": "AUC (test)",
+        "zh": "AUC（测试）",
+    },
+    "model.metric.test.gini": {
+        "en": "Gini (test)",
+        "zh": "基尼系数（测试）",
+    },
+    "model.metric.test.ks": {
+        "en": "KS (test)",
+        "zh": "KS（测试）",
+    },
+    "model.metric.cv.mean": {
+        "en": "Cross-validated AUC",
+        "zh": "交叉验证 AUC",
+    },
+    "decisions.title": {"en": "Expert vs model", "zh": "专家与模型对比"},
+    "decisions.no_models": {
+        "en": "No saved model for {table} yet: fit and save one on the Model page, then compare it with the loan officers' decisions here.",
+        "zh": "{table} 还没有已保存的模型：请先在“模型”页面拟合并保存模型，再在这里与信贷员的决策对比。",
+    },
+    "decisions.model": {"en": "Model", "zh": "模型"},
+    "decisions.outcome": {"en": "Outcome", "zh": "结果口径"},
+    "decisions.outcome.actual": {"en": "Actual (booked loans)", "zh": "实际（已放款贷款）"},
+    "decisions.outcome.simulated": {
+        "en": "Simulated (all applications, sample data)",
+        "zh": "模拟（全部申请，示例数据）",
+    },
+    "expert.source": {"en": "Expert side", "zh": "专家一方"},
+    "expert.kind.recorded": {"en": "Recorded decisions", "zh": "历史审批记录"},
+    "expert.kind.rules": {"en": "Expert scorecard and knock-out rules", "zh": "专家评分卡与否决规则"},
+    "expert.column": {"en": "Decision or score column", "zh": "审批结果或评分字段"},
+    "expert.min_score": {"en": "Approve from score", "zh": "评分不低于此值即同意"},
+    "expert.approve_values": {"en": "Values that mean approval", "zh": "表示同意的取值"},
+    "expert.rule_set": {"en": "Rule set", "zh": "规则集"},
+    "expert.starter": {"en": "Traditional rating sheet (starter)", "zh": "传统信用评级表（模板）"},
+    "expert.knockouts": {
+        "en": "**Knock-out rules**: the expert rejects when they hold (AND binds before OR).",
+        "zh": "**否决规则**：条件成立即拒绝（AND 优先于 OR）。",
+    },
+    "expert.value_help": {
+        "en": "One value; for in / not in, several separated by ;",
+        "zh": "单个取值；in / not in 可填多个，用 ; 分隔",
+    },
+    "expert.points": {
+        "en": "**Scorecard points** per level or range [low, high); a row without level and range scores missing values.",
+        "zh": "**评分卡分值**：按取值或区间 [下限, 上限) 给分；既无取值也无区间的行给缺失值打分。",
+    },
+    "expert.grades": {"en": "**Grades** by minimum points", "zh": "**等级**（按最低分）"},
+    "expert.threshold": {
+        "en": "Approve from points (empty: knock-out rules only)",
+        "zh": "总分不低于此值即同意（留空：只用否决规则）",
+    },
+    "expert.add": {"en": "Add rule", "zh": "添加规则"},
+    "expert.name": {"en": "Save as", "zh": "另存为"},
+    "expert.save": {"en": "Save rule set", "zh": "保存规则集"},
+    "expert.saved": {
+        "en": "Saved rule set '{name}' as version {version}.",
+        "zh": "已保存规则集“{name}”，版本 {version}。",
+    },
+    "expert.col.join": {"en": "Join", "zh": "连接"},
+    "expert.col.column": {"en": "Column", "zh": "字段"},
+    "expert.col.operator": {"en": "Operator", "zh": "运算符"},
+    "expert.col.value": {"en": "Value", "zh": "取值"},
+    "expert.col.level": {"en": "Level", "zh": "取值"},
+    "expert.col.low": {"en": "From", "zh": "下限"},
+    "expert.col.high": {"en": "Below", "zh": "上限（不含）"},
+    "expert.col.points": {"en": "Points", "zh": "分值"},
+    "expert.col.grade": {"en": "Grade", "zh": "等级"},
+    "expert.col.min_points": {"en": "Minimum points", "zh": "最低分"},
+    "decisions.filters_and_money": {"en": "Filters, loss and profit assumptions", "zh": "筛选条件与损益假设"},
+    "decisions.filter.segment": {"en": "Segment", "zh": "客群"},
+    "decisions.filter.branch": {"en": "Branch", "zh": "网点"},
+    "decisions.filter.officer": {"en": "Loan officer", "zh": "客户经理"},
+    "decisions.period": {"en": "Origination period", "zh": "发放期间"},
+    "decisions.lgd": {"en": "Loss given default", "zh": "违约损失率"},
+    "decisions.margin": {"en": "Interest margin (share of exposure)", "zh": "利差（占敞口比例）"},
+    "decisions.exposure": {"en": "Average exposure per loan", "zh": "单笔平均敞口"},
+    "decisions.cutoff_kind": {"en": "Set the model's cutoff by", "zh": "模型临界值设定方式"},
+    "decisions.cutoff.pd": {"en": "PD", "zh": "违约概率"},
+    "decisions.cutoff.score": {"en": "Score", "zh": "评分"},
+    "decisions.cutoff.approval_rate": {"en": "Approval rate", "zh": "通过率"},
+    "decisions.cutoff_pd": {"en": "Reject when PD is at least", "zh": "违约概率不低于此值即拒绝"},
+    "decisions.cutoff_score": {"en": "Reject at or below score", "zh": "评分不高于此值即拒绝"},
+    "decisions.cutoff_rate": {"en": "Approve this share of applications", "zh": "按此比例通过申请"},
+    "decisions.cutoff_caption": {
+        "en": "Cutoff PD {pd:.3f} (score {score:.0f}): {applications:,} applications with both decisions, {evaluated:,} with a known outcome; {no_pd:,} without a model PD, {no_expert:,} without an expert decision.",
+        "zh": "临界违约概率 {pd:.3f}（评分 {score:.0f}）：{applications:,} 笔申请两种决策均已知，其中 {evaluated:,} 笔结果已知；{no_pd:,} 笔无模型违约概率，{no_expert:,} 笔无专家决策。",
+    },
+    "decisions.no_rejected_outcomes": {
+        "en": "Rejected applicants were never booked, so they have no actual outcome: the expert's matrix shows no rejections. Judge both sides on the same footing with the simulated outcome (sample data), or with an expert scorecard or knock-out rules.",
+        "zh": "被拒绝的申请从未放款，没有实际结果：专家的矩阵中没有拒绝。可改用模拟结果（示例数据），或用专家评分卡、否决规则，在同一基础上比较双方。",
+    },
+    "decisions.matrix.expert": {"en": "Expert vs outcome", "zh": "专家决策 vs 实际结果"},
+    "decisions.matrix.model": {"en": "Model vs outcome", "zh": "模型决策 vs 实际结果"},
+    "decisions.matrix.agreement": {"en": "Expert vs model", "zh": "专家 vs 模型"},
+    "decisions.kappa": {
+        "en": "Cohen's kappa {kappa:.3f} (0 = chance agreement, 1 = complete).",
+        "zh": "Cohen's kappa 为 {kappa:.3f}（0 = 随机一致，1 = 完全一致）。",
+    },
+    "decisions.equal_fewer": {
+        "en": "At the expert's approval rate ({approved:,} loans approved), the model would have had **{n:,} fewer defaults** ({loss:,.0f} less loss).",
+        "zh": "在与专家相同的通过率下（通过 {approved:,} 笔），模型的违约会**少 {n:,} 笔**（损失少 {loss:,.0f}）。",
+    },
+    "decisions.equal_more": {
+        "en": "At the expert's approval rate ({approved:,} loans approved), the model would have had **{n:,} more defaults** ({loss:,.0f} more loss).",
+        "zh": "在与专家相同的通过率下（通过 {approved:,} 笔），模型的违约会**多 {n:,} 笔**（损失多 {loss:,.0f}）。",
+    },
+    "decisions.metric.loans": {"en": "Loans with a known outcome", "zh": "结果已知的贷款"},
+    "decisions.metric.approval_rate": {"en": "Approval rate", "zh": "通过率"},
+    "decisions.metric.bad_rate_approved": {"en": "Bad rate of approved", "zh": "通过贷款的坏账率"},
+    "decisions.metric.defaults_rejected": {"en": "Share of defaults rejected", "zh": "拒绝的违约占比"},
+    "decisions.metric.accuracy": {"en": "Accuracy", "zh": "准确率"},
+    "decisions.metric.sensitivity": {"en": "Sensitivity (defaults caught)", "zh": "灵敏度（识别出的违约）"},
+    "decisions.metric.specificity": {"en": "Specificity (good loans approved)", "zh": "特异度（通过的好贷款）"},
+    "decisions.metric.precision": {"en": "Precision (rejected that default)", "zh": "精确率（拒绝中违约的比例）"},
+    "decisions.metric.defaults_approved": {"en": "Defaults approved", "zh": "通过的违约贷款"},
+    "decisions.metric.goods_rejected": {"en": "Good loans rejected", "zh": "拒绝的好贷款"},
+    "decisions.metric.expected_loss": {"en": "Credit loss", "zh": "信用损失"},
+    "decisions.metric.profit": {"en": "Profit", "zh": "利润"},
+    "decisions.metric.approval_rate_applications": {
+        "en": "Approval rate of all applications",
+        "zh": "全部申请的通过率",
+    },
+    "decisions.col.metric": {"en": "Metric", "zh": "指标"},
+    "decisions.col.expert": {"en": "Expert", "zh": "专家"},
+    "decisions.col.model": {"en": "Model", "zh": "模型"},
+    "decisions.col.loan_id": {"en": "Loan", "zh": "贷款编号"},
+    "decisions.col.officer": {"en": "Officer", "zh": "客户经理"},
+    "decisions.col.branch": {"en": "Branch", "zh": "网点"},
+    "decisions.col.pd": {"en": "PD", "zh": "违约概率"},
+    "decisions.col.outcome": {"en": "Default", "zh": "是否违约"},
+    "decisions.col.reasons": {"en": "Top reasons (vs typical applicant)", "zh": "主要原因（相对典型申请人）"},
+    "decisions.col.rank": {"en": "Leniency rank", "zh": "宽松度排名"},
+    "decisions.col.name": {"en": "Name", "zh": "名称"},
+    "decisions.col.applications": {"en": "Applications", "zh": "申请数"},
+    "decisions.col.approval_rate": {"en": "Approval rate", "zh": "通过率"},
+    "decisions.col.model_approval_rate": {"en": "Model's approval rate", "zh": "模型通过率"},
+    "decisions.col.bad_rate_approved": {"en": "Bad rate of approved", "zh": "通过贷款的坏账率"},
+    "decisions.col.agreement": {"en": "Agreement with model", "zh": "与模型一致率"},
+    "decisions.col.low_side_override_rate": {"en": "Low-side overrides", "zh": "低端推翻率"},
+    "decisions.col.high_side_override_rate": {"en": "High-side overrides", "zh": "高端推翻率"},
+    "decisions.col.bad_rate_overridden": {"en": "Bad rate of overridden", "zh": "被推翻贷款的坏账率"},
+    "decisions.col.override_rate": {"en": "Override rate", "zh": "推翻率"},
+    "decisions.col.leniency": {"en": "Leniency", "zh": "宽松度"},
+    "decisions.col.flag": {"en": "Overrides above 10%", "zh": "推翻率超过 10%"},
+    "decisions.col.loans": {"en": "Loans", "zh": "笔数"},
+    "decisions.col.row_rate": {"en": "Share of row", "zh": "行占比"},
+    "decisions.col.column_rate": {"en": "Share of column", "zh": "列占比"},
+    "decisions.flag.True": {"en": "flagged", "zh": "需关注"},
+    "decisions.flag.False": {"en": "within range", "zh": "正常范围"},
+    "decisions.label.good": {"en": "Good", "zh": "正常"},
+    "decisions.label.default": {"en": "Default", "zh": "违约"},
+    "decisions.label.approve": {"en": "Approve", "zh": "同意"},
+    "decisions.label.reject": {"en": "Reject", "zh": "拒绝"},
+    "decisions.axis.actual": {"en": "Actual outcome", "zh": "实际结果"},
+    "decisions.axis.decision": {"en": "Decision", "zh": "决策"},
+    "decisions.axis.expert": {"en": "Expert", "zh": "专家"},
+    "decisions.axis.model": {"en": "Model", "zh": "模型"},
+    "decisions.point.expert": {"en": "Expert", "zh": "专家"},
+    "decisions.point.current": {"en": "Model at this cutoff", "zh": "模型（当前临界值）"},
+    "decisions.curve_help": {
+        "en": "Each point is one model cutoff: lower bad rates cost approvals. Click a point to use its cutoff.",
+        "zh": "每个点对应一个模型临界值：坏账率越低，通过率也越低。点击某点即采用该临界值。",
+    },
+    "decisions.tab_disagreements": {"en": "Disagreements", "zh": "分歧案例"},
+    "decisions.tab_officers": {"en": "Officer consistency", "zh": "信贷员一致性"},
+    "decisions.cell": {"en": "Disagreement", "zh": "分歧类型"},
+    "decisions.cell.expert_approved_default": {
+        "en": "Expert approved, model rejected, defaulted ({n:,})",
+        "zh": "专家同意、模型拒绝、已违约（{n:,}）",
+    },
+    "decisions.cell.expert_approved_good": {
+        "en": "Expert approved, model rejected, repaid ({n:,})",
+        "zh": "专家同意、模型拒绝、正常还款（{n:,}）",
+    },
+    "decisions.cell.expert_approved_unknown": {
+        "en": "Expert approved, model rejected, outcome unknown ({n:,})",
+        "zh": "专家同意、模型拒绝、结果未知（{n:,}）",
+    },
+    "decisions.cell.model_approved_default": {
+        "en": "Model approved, expert rejected, defaulted ({n:,})",
+        "zh": "模型同意、专家拒绝、已违约（{n:,}）",
+    },
+    "decisions.cell.model_approved_good": {
+        "en": "Model approved, expert rejected, repaid ({n:,})",
+        "zh": "模型同意、专家拒绝、正常还款（{n:,}）",
+    },
+    "decisions.cell.model_approved_unknown": {
+        "en": "Model approved, expert rejected, outcome unknown ({n:,})",
+        "zh": "模型同意、专家拒绝、结果未知（{n:,}）",
+    },
+    "decisions.pick_loan": {"en": "Loan to explore", "zh": "要分析的贷款"},
+    "decisions.to_whatif": {"en": "Open in what-if", "zh": "在情景分析中打开"},
+    "decisions.by": {"en": "Group by", "zh": "分组方式"},
+    "decisions.officer_help": {
+        "en": "Low-side override: the officer approves what the model rejects; high-side: rejects what it approves (shares of the officer's applications). Leniency is the officer's approval rate minus the model's on the same applications. Examiners look twice at override rates above {flag:.0%}.",
+        "zh": "低端推翻：信贷员同意了模型拒绝的申请；高端推翻：拒绝了模型同意的申请（占该信贷员申请数的比例）。宽松度 = 信贷员通过率减去模型在同一批申请上的通过率。推翻率超过 {flag:.0%} 通常会引起监管关注。",
+    },
+    "whatif.title": {"en": "What-if and training", "zh": "情景分析与培训"},
+    "whatif.expert_is.recorded": {
+        "en": "Expert: the officers' recorded decisions.",
+        "zh": "专家：信贷员的历史审批记录。",
+    },
+    "whatif.expert_is.score": {
+        "en": "Expert: the officers' recorded score with a threshold.",
+        "zh": "专家：信贷员的历史评分及门槛。",
+    },
+    "whatif.expert_is.rules": {
+        "en": "Expert: the scorecard and knock-out rules chosen on the Expert vs model page.",
+        "zh": "专家：在“专家与模型对比”页面选择的评分卡与否决规则。",
+    },
+    "whatif.expert_is.none": {"en": "No expert side for this table.", "zh": "此数据表没有专家一方。"},
+    "whatif.unknown": {"en": "unknown", "zh": "未知"},
+    "whatif.pd": {"en": "PD", "zh": "违约概率"},
+    "whatif.score": {"en": "Score", "zh": "评分"},
+    "whatif.grade": {"en": "Grade", "zh": "等级"},
+    "whatif.model_decision": {"en": "Model", "zh": "模型决策"},
+    "whatif.expert_decision": {"en": "Expert", "zh": "专家决策"},
+    "whatif.expert_points": {
+        "en": "Expert scorecard: {points:.0f} points, grade {grade}; knock-out rule {knocked}.",
+        "zh": "专家评分卡：{points:.0f} 分，等级 {grade}；否决规则{knocked}。",
+    },
+    "whatif.knocked.True": {"en": "fired", "zh": "已触发"},
+    "whatif.knocked.False": {"en": "not fired", "zh": "未触发"},
+    "whatif.expert_changed": {
+        "en": "The officer decided on the recorded application; after a change only the model (or expert rules) can decide.",
+        "zh": "信贷员的决策针对原始申请；修改因子后只能由模型（或专家规则）判断。",
+    },
+    "whatif.flip.at_most": {
+        "en": "Smallest change: **{factor}** at most **{value:,.4g}** would **{decision}** (PD {pd:.1%}).",
+        "zh": "最小改变：**{factor}** 不高于 **{value:,.4g}** 即可**{decision}**（违约概率 {pd:.1%}）。",
+    },
+    "whatif.flip.at_least": {
+        "en": "Smallest change: **{factor}** at least **{value:,.4g}** would **{decision}** (PD {pd:.1%}).",
+        "zh": "最小改变：**{factor}** 不低于 **{value:,.4g}** 即可**{decision}**（违约概率 {pd:.1%}）。",
+    },
+    "whatif.flip.level": {
+        "en": "Smallest change: **{factor}** = **{value}** would **{decision}** (PD {pd:.1%}).",
+        "zh": "最小改变：**{factor}** 改为 **{value}** 即可**{decision}**（违约概率 {pd:.1%}）。",
+    },
+    "whatif.no_flip": {
+        "en": "No single-factor change within the data's range flips the model's decision.",
+        "zh": "在数据范围内，单独改变任何一个因子都不会改变模型的决策。",
+    },
+    "whatif.unit": {"en": "Contributions in", "zh": "贡献单位"},
+    "whatif.col.points": {"en": "Score points", "zh": "评分分值"},
+    "whatif.col.contribution": {"en": "Log-odds of default", "zh": "违约对数几率"},
+    "whatif.col.factor": {"en": "Factor", "zh": "因子"},
+    "whatif.col.value": {"en": "Value", "zh": "取值"},
+    "whatif.col.reference": {"en": "Typical applicant", "zh": "典型申请人"},
+    "whatif.col.current": {"en": "Now", "zh": "当前值"},
+    "whatif.col.new_value": {"en": "Flips at", "zh": "改变后取值"},
+    "whatif.col.direction": {"en": "Direction", "zh": "方向"},
+    "whatif.col.new_pd": {"en": "New PD", "zh": "新违约概率"},
+    "whatif.col.distance": {"en": "Size of change", "zh": "改变幅度"},
+    "whatif.col.decision": {"en": "New decision", "zh": "新决策"},
+    "whatif.col.who": {"en": " ", "zh": " "},
+    "whatif.col.answered": {"en": "Answered", "zh": "已答"},
+    "whatif.col.correct": {"en": "Correct", "zh": "正确"},
+    "whatif.col.accuracy": {"en": "Accuracy", "zh": "准确率"},
+    "whatif.col.defaults_approved": {"en": "Defaults approved", "zh": "通过的违约贷款"},
+    "whatif.col.goods_rejected": {"en": "Good loans rejected", "zh": "拒绝的好贷款"},
+    "whatif.direction.at_most": {"en": "at most", "zh": "不高于"},
+    "whatif.direction.at_least": {"en": "at least", "zh": "不低于"},
+    "whatif.direction.level": {"en": "change to", "zh": "改为"},
+    "whatif.reference": {"en": "Typical applicant", "zh": "典型申请人"},
+    "whatif.applicant": {"en": "This applicant", "zh": "该申请人"},
+    "whatif.details": {"en": "Contributions and every flipping change", "zh": "各因子贡献与所有可改变决策的调整"},
+    "whatif.tab_whatif": {"en": "What-if", "zh": "情景分析"},
+    "whatif.tab_quiz": {"en": "Quiz", "zh": "测验"},
+    "whatif.start": {"en": "Start from", "zh": "起点"},
+    "whatif.start.loan": {"en": "A loan", "zh": "某笔贷款"},
+    "whatif.start.typical": {"en": "A typical applicant", "zh": "典型申请人"},
+    "whatif.loan_id": {"en": "Loan id", "zh": "贷款编号"},
+    "whatif.loan_placeholder": {
+        "en": "e.g. L0008556 (empty: the typical applicant)",
+        "zh": "例如 L0008556（留空：典型申请人）",
+    },
+    "whatif.seed": {"en": "Quiz seed (same seed, same applicants)", "zh": "测验随机种子（相同种子，相同申请人）"},
+    "whatif.quiz_help.actual": {
+        "en": "Applicant {n}: a past booked loan with its outcome hidden. Approve or reject; the model rejects at PD {cutoff:.3f} or more.",
+        "zh": "第 {n} 位申请人：一笔已放款的历史贷款，结果已隐藏。请选择同意或拒绝；模型在违约概率不低于 {cutoff:.3f} 时拒绝。",
+    },
+    "whatif.quiz_help.simulated": {
+        "en": "Applicant {n}: a past application with its (simulated) outcome hidden. Approve or reject; the model rejects at PD {cutoff:.3f} or more.",
+        "zh": "第 {n} 位申请人：一笔历史申请，其（模拟）结果已隐藏。请选择同意或拒绝；模型在违约概率不低于 {cutoff:.3f} 时拒绝。",
+    },
+    "whatif.approve": {"en": "Approve", "zh": "同意"},
+    "whatif.reject": {"en": "Reject", "zh": "拒绝"},
+    "whatif.reveal": {
+        "en": "Model: PD {pd:.1%}, **{model}**. Outcome: **{outcome}**. {verdict}",
+        "zh": "模型：违约概率 {pd:.1%}，**{model}**。结果：**{outcome}**。{verdict}",
+    },
+    "whatif.verdict.True": {"en": "Your decision was right.", "zh": "你的决策正确。"},
+    "whatif.verdict.False": {"en": "Your decision was wrong.", "zh": "你的决策不正确。"},
+    "whatif.next": {"en": "Next applicant", "zh": "下一位申请人"},
+    "whatif.who.trainee": {"en": "You", "zh": "你"},
+    "whatif.who.model": {"en": "Model", "zh": "模型"},
+    "whatif.download_sheet": {"en": "Download result sheet (Excel)", "zh": "下载成绩表（Excel）"},
+    "whatif.restart": {"en": "Start over", "zh": "重新开始"},
+    "model.word.base_points": {
+        "en": "Base points",
+        "zh": "基础分",
+    },
+    "model.word.per_unit": {
+        "en": "per unit",
+        "zh": "每单位",
+    },
+    "model.word.per_log_unit": {
+        "en": "per unit of the log",
+        "zh": "对数每单位",
+    },
+    "model.word.numeric": {
+        "en": "number",
+        "zh": "数值",
+    },
+    "model.word.log": {
+        "en": "log",
+        "zh": "对数",
+    },
+    "model.word.categorical": {
+        "en": "categories",
+        "zh": "类别",
+    },
+    "model.word.woe": {
+        "en": "WOE",
+        "zh": "WOE",
+    },
+    "model.word.missing": {
+        "en": "missing",
+        "zh": "缺失",
+    },
+    "model.word.other": {
+        "en": "unseen levels",
+        "zh": "未见水平",
     },
     # --- Data page ------------------------------------------------------------------
     "col.table": {"en": "Table", "zh": "数据表"},
