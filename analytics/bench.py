@@ -177,34 +177,30 @@ def export(con, big: bigsample.BigSample, folder: Path) -> Files:
 
     out = store.staging_dir(con) / folder.name
     out.mkdir(parents=True, exist_ok=True)
-    loans = f"SELECT * FROM {store.quote_ident(big.loans_table)} ORDER BY rowid"
-    files = {
-        "loans_parquet": (out / "loans.parquet", loans, "parquet"),
-        "performance_parquet": (
-            out / "performance.parquet",
-            f"SELECT * FROM {store.quote_ident(big.performance_table)}",
-            "parquet",
-        ),
-        "loans_csv": (out / "loans.csv", loans, "csv"),
-    }
-    for path, select, fmt in files.values():
-        if not path.exists():
-            _copy(con, select, path, fmt)
+    loans = f"SELECT * FROM {store.quote_ident(big.loans_table)}"  # insertion order: the rows as generated
+    full = {"loans_parquet": out / "loans.parquet", "performance_parquet": out / "performance.parquet"}
+    if not full["loans_parquet"].exists():
+        _copy(con, loans, full["loans_parquet"], "parquet")
+    if not full["performance_parquet"].exists():
+        _copy(con, f"SELECT * FROM {store.quote_ident(big.performance_table)}", full["performance_parquet"], "parquet")
     limit = importer.MAX_UPLOAD_MB * 1024 * 1024 * 0.95
     chosen, rows = {}, {}
-    for kind, full in (("csv", out / "loans.csv"), ("parquet", out / "loans.parquet")):
-        size = full.stat().st_size
-        if size <= limit:
-            chosen[kind], rows[kind] = full, big.applications
-            continue
-        head = max(1000, int(big.applications * limit / size * 0.97) // 1000 * 1000)
-        path = out / f"loans_head{head}.{kind}"
+    for kind in ("csv", "parquet"):
+        probe = out / f"probe.{kind}"  # bytes per row from the first rows: a file over the limit is never written
+        probe_rows = min(big.applications, 20_000)
+        _copy(con, f"{loans} LIMIT {probe_rows}", probe, kind)
+        per_row = probe.stat().st_size / probe_rows
+        probe.unlink()
+        head = big.applications
+        if per_row * big.applications > limit:
+            head = max(1000, int(limit / per_row * 0.97) // 1000 * 1000)
+        path = out / (f"loans.{kind}" if head == big.applications else f"loans_head{head}.{kind}")
         if not path.exists():
             _copy(con, f"{loans} LIMIT {head}", path, kind)
         chosen[kind], rows[kind] = path, head
     return Files(
-        loans_parquet=files["loans_parquet"][0],
-        performance_parquet=files["performance_parquet"][0],
+        loans_parquet=full["loans_parquet"],
+        performance_parquet=full["performance_parquet"],
         import_csv=chosen["csv"],
         import_parquet=chosen["parquet"],
         import_rows=rows,
@@ -489,10 +485,14 @@ def naive_curve(frame: pd.DataFrame, spec: dict) -> object:
 
 
 def _months(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(month=frame["snapshot_date"].dt.to_period("M"))
+    """Month numbers (year * 12 + month) of the snapshots."""
+    return frame.assign(month=frame["snapshot_date"].dt.year * 12 + frame["snapshot_date"].dt.month)
 
 
-def _book(frame: pd.DataFrame) -> pd.DataFrame:
+def naive_monthly(frame: pd.DataFrame) -> pd.DataFrame:
+    """The product's monthly figures the pandas way: book sums per month, trailing-12-month write-off ratio and the
+    12-month default rate of the loans performing (never defaulted) 12 months earlier."""
+    frame = _months(frame)
     live = frame[frame["balance"] > 0]
     npl = live["classification"].isin(["substandard", "doubtful", "loss"])
     parts = pd.DataFrame(
@@ -506,24 +506,31 @@ def _book(frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     book = parts.groupby("month").sum()
-    writeoffs = frame.groupby("month")["write_off_amount"].sum()
-    book["write_offs"] = writeoffs.reindex(book.index).fillna(0.0)
+    book["write_offs"] = frame.groupby("month")["write_off_amount"].sum().reindex(book.index).fillna(0.0)
     for ratio in ("par30", "par90", "npl"):
         book[f"{ratio}_ratio"] = book[ratio] / book["outstanding"]
+    rolling = book.rolling(12, min_periods=1)
+    book["write_off_ratio"] = rolling["write_offs"].mean() * 12 / rolling["outstanding"].mean()
+    event = (frame["days_past_due"] >= 90) | (frame["status"] == "written_off")
+    default_month = frame[event].groupby("loan_id")["month"].min().rename("default_month")
+    performing = live[["loan_id", "month"]].merge(default_month, left_on="loan_id", right_index=True, how="left")
+    performing = performing[~(performing["default_month"] <= performing["month"])]
+    performing["defaulted"] = performing["default_month"] <= performing["month"] + 12
+    cohort = performing.groupby("month")["defaulted"].agg(["size", "sum"])
+    cohort.index = cohort.index + 12
+    book["default_rate_12m"] = (cohort["sum"] / cohort["size"]).reindex(book.index)
     return book
 
 
 def naive_kpis(frame: pd.DataFrame, spec: dict) -> object:
-    frame = _months(frame)
-    last = frame["month"].max()
-    wanted = [last, last - 1, last - 12]
-    return _book(frame[frame["month"].isin(wanted)])
+    """The KPI tiles: the latest month, the month before and a year earlier (from the monthly figures)."""
+    book = naive_monthly(frame)
+    last = book.index.max()
+    return book.reindex([last, last - 1, last - 12])
 
 
 def naive_trends(frame: pd.DataFrame, spec: dict) -> object:
-    book = _book(_months(frame))
-    book["write_offs_12m"] = book["write_offs"].rolling(12, min_periods=1).sum()
-    return book
+    return naive_monthly(frame)
 
 
 def naive_vintages(frame: pd.DataFrame, spec: dict) -> object:
@@ -547,10 +554,12 @@ def naive_roll_rates(frame: pd.DataFrame, spec: dict) -> object:
     last = frame["month"].max()
     window = frame[frame["month"] >= last - 6].sort_values(["loan_id", "month"])
     window = window.assign(state=_bucket(window["days_past_due"]))
-    following = window.groupby("loan_id")[["month", "state", "balance"]].shift(-1)
-    moves = window.assign(next_state=following["state"], next_month=following["month"])
-    moves = moves[(moves["balance"] > 0) & (moves["month"] < last)]
-    moves["next_state"] = moves["next_state"].astype(object).where(moves["next_month"].notna(), "paid_off")
+    following = window.groupby("loan_id")[["month", "state", "balance", "status"]].shift(-1)
+    moves = window.assign(next_state=following["state"].astype(object), next_month=following["month"])
+    moves = moves[(moves["balance"] > 0) & (moves["status"] != "written_off") & (moves["month"] < last)]
+    gone = moves["next_month"].isna() | (moves["next_month"] > moves["month"] + 1) | (following["balance"] <= 0)
+    moves.loc[gone, "next_state"] = "paid_off"
+    moves.loc[following["status"].reindex(moves.index) == "written_off", "next_state"] = "written_off"
     return moves.groupby(["state", "next_state"], observed=True)["balance"].sum().unstack(fill_value=0.0)
 
 
