@@ -44,19 +44,17 @@ _DESCRIPTIVE_ROLES = ("loan_id", "borrower_id", "officer", "branch", "segment", 
 
 def _stats(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> tuple[int, list[tuple]]:
     """One scan: row count and (non_null, distinct, min, max, mean) per column."""
-    parts = ["count(*)"]
-    for name, duckdb_type in columns:
-        q = store.quote_ident(name)
-        cls = roles_mod.type_class(duckdb_type)
-        parts += [f"count({q})", f"count(DISTINCT {q})"]
+
+    def expressions(column: tuple[str, str]) -> list[str]:
+        q, cls = store.quote_ident(column[0]), roles_mod.type_class(column[1])
+        parts = [f"count({q})", f"count(DISTINCT {q})"]
         if cls in ("integer", "float"):
-            parts += [f"CAST(min({q}) AS DOUBLE)", f"CAST(max({q}) AS DOUBLE)", f"avg(CAST({q} AS DOUBLE))"]
-        elif cls == "date":
-            parts += [f"CAST(min({q}) AS VARCHAR)", f"CAST(max({q}) AS VARCHAR)", "NULL"]
-        else:
-            parts += ["NULL", "NULL", "NULL"]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {store.quote_ident(table)}").fetchall()[0]
-    return row[0], [tuple(row[1 + 5 * i : 6 + 5 * i]) for i in range(len(columns))]
+            return [*parts, f"CAST(min({q}) AS DOUBLE)", f"CAST(max({q}) AS DOUBLE)", f"avg(CAST({q} AS DOUBLE))"]
+        if cls == "date":
+            return [*parts, f"CAST(min({q}) AS VARCHAR)", f"CAST(max({q}) AS VARCHAR)", "NULL"]
+        return [*parts, "NULL", "NULL", "NULL"]
+
+    return store.scan_columns(con, table, columns, expressions)
 
 
 def _top_values(con: duckdb.DuckDBPyConnection, table: str, names: dict[int, str]) -> dict[int, str]:

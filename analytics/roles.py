@@ -16,6 +16,7 @@ Longer matches win (a whole-name match beats any partial one); ties go to the ea
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 import duckdb
@@ -153,17 +154,23 @@ _BY_KEY = {r.key: r for r in ROLES}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_name(name: str) -> str:
     """Lowercase, with spaces, underscores and punctuation removed (``Loan_Amnt`` -> ``loanamnt``)."""
     return re.sub(r"[\W_]+", "", str(name).lower())
 
 
 def name_tokens(name: str) -> list[str]:
+    return list(_name_tokens(str(name)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _name_tokens(name: str) -> tuple[str, ...]:
     """The words of a column name: split on separators, camelCase and letter/digit boundaries."""
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", str(name))
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
     text = re.sub(r"([A-Za-z])(\d)|(\d)([A-Za-z])", lambda m: " ".join(g for g in m.groups() if g), text)
-    return [w for w in re.split(r"[\W_]+", text.lower()) if w]
+    return tuple(w for w in re.split(r"[\W_]+", text.lower()) if w)
 
 
 def _pattern_score(name: str, norm: str, tokens: list[str], pattern: str) -> int:
@@ -279,13 +286,13 @@ def detect_roles(columns: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def column_counts(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> tuple[int, dict]:
-    """Rows of ``table`` and ``{column: (non_null, distinct)}`` for ``columns``, in one scan."""
-    parts = ["count(*)"]
-    for name in columns:
-        q = store.quote_ident(name)
-        parts += [f"count({q})", f"count(DISTINCT {q})"]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {store.quote_ident(table)}").fetchall()[0]
-    return row[0], {name: (row[1 + 2 * i], row[2 + 2 * i]) for i, name in enumerate(columns)}
+    """Rows of ``table`` and ``{column: (non_null, distinct)}`` for ``columns`` (a scan per 20 columns)."""
+
+    def counts(name: str) -> list[str]:
+        return [f"count({store.quote_ident(name)})", f"count(DISTINCT {store.quote_ident(name)})"]
+
+    rows, values = store.scan_columns(con, table, columns, counts)
+    return rows, dict(zip(columns, values, strict=True))
 
 
 def detect_roles_for_table(

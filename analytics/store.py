@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -301,3 +301,26 @@ def distinct_values(con: duckdb.DuckDBPyConnection, table: str, column: str, lim
         [limit],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+COLUMNS_PER_SCAN = 20  # DuckDB plans many DISTINCT aggregates in one SELECT in quadratic time
+
+
+def scan_columns(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list, expressions: Callable[[object], list[str]]
+) -> tuple[int, list[tuple]]:
+    """Row count of ``table`` and, per column, the values of its SQL ``expressions(column)``.
+
+    Runs one aggregate query per ``COLUMNS_PER_SCAN`` columns, so a table with thousands of
+    columns is profiled in linear time.
+    """
+    rows, values = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0], []
+    for start in range(0, len(columns), COLUMNS_PER_SCAN):
+        chunk = [(column, expressions(column)) for column in columns[start : start + COLUMNS_PER_SCAN]]
+        parts = [part for _, exprs in chunk for part in exprs]
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(table)}").fetchall()[0]
+        at = 0
+        for _, exprs in chunk:
+            values.append(tuple(row[at : at + len(exprs)]))
+            at += len(exprs)
+    return rows, values
