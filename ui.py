@@ -111,8 +111,13 @@ def save(action: Callable[[], Any], done: str) -> bool:
     return True
 
 
+def table_version(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """The cache key of a table's contents: its database file and import version (test databases never mix)."""
+    return _database_file(con), store.table_version(con, table)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def _profile(_con: duckdb.DuckDBPyConnection, table: str, version: int, table_roles: dict, defn: object):
+def _profile(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: dict, defn: object):
     return profile.profile_table(_con, table, roles=table_roles, defn=defn)
 
 
@@ -120,7 +125,7 @@ def table_profile(con: duckdb.DuckDBPyConnection, table: str):
     """The data-quality profile of ``table``, cached per table version, roles and default definition."""
     table_roles = roles.table_roles(con, table)
     defn = outcome.load_definition(con, table)
-    return _profile(con, table, store.table_version(con, table), table_roles, defn)
+    return _profile(con, table, table_version(con, table), table_roles, defn)
 
 
 def column_frame(columns) -> pd.DataFrame:
@@ -148,7 +153,7 @@ def download_csv(frame: pd.DataFrame, filename: str) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _portfolio_source(_con: duckdb.DuckDBPyConnection, table: str, version: int, table_roles: tuple, defn: object):
+def _portfolio_source(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: tuple, defn: object):
     return portfolio.resolve(_con, table)
 
 
@@ -156,12 +161,12 @@ def portfolio_source(con: duckdb.DuckDBPyConnection, table: str) -> portfolio.So
     """The performance-table view of ``table`` (raises ``portfolio.missing_role`` for a loan-level table)."""
     table_roles = tuple(roles.table_roles(con, table).items())
     defn = outcome.load_definition(con, table)
-    return _portfolio_source(con, table, store.table_version(con, table), table_roles, defn)
+    return _portfolio_source(con, table, table_version(con, table), table_roles, defn)
 
 
 def portfolio_missing(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """The roles ``table`` lacks for the portfolio figures (empty for a performance table)."""
-    return _portfolio_missing(con, table, store.table_version(con, table), tuple(roles.table_roles(con, table).items()))
+    return _portfolio_missing(con, table, table_version(con, table), tuple(roles.table_roles(con, table).items()))
 
 
 def portfolio_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -170,22 +175,22 @@ def portfolio_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _portfolio_missing(_con: duckdb.DuckDBPyConnection, table: str, version: int, table_roles: tuple) -> list[str]:
+def _portfolio_missing(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: tuple) -> list[str]:
     return portfolio.missing_roles(_con, table)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _portfolio_figure(_con: duckdb.DuckDBPyConnection, name: str, source, version: int, options: tuple):
+def _portfolio_figure(_con: duckdb.DuckDBPyConnection, name: str, source, version: tuple, options: tuple):
     return portfolio.FIGURES[name](_con, source, **dict(options))
 
 
 def portfolio_figure(con: duckdb.DuckDBPyConnection, name: str, source: portfolio.Source, **options: object):
     """A portfolio figure (``portfolio.FIGURES[name]``), cached per table version, source and options."""
-    return _portfolio_figure(con, name, source, store.table_version(con, source.table), tuple(sorted(options.items())))
+    return _portfolio_figure(con, name, source, table_version(con, source.table), tuple(sorted(options.items())))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _portfolio_loan_level(_con: duckdb.DuckDBPyConnection, table: str, version: int, table_roles: tuple, defn, filters):
+def _portfolio_loan_level(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, roles_: tuple, defn, filters):
     return portfolio.loan_level(_con, table, filters)
 
 
@@ -193,32 +198,32 @@ def portfolio_loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: po
     """What a loan-level table allows (default rates by cohort and dimension), cached like the figures."""
     table_roles = tuple(roles.table_roles(con, table).items())
     defn = outcome.load_definition(con, table)
-    return _portfolio_loan_level(con, table, store.table_version(con, table), table_roles, defn, filters)
+    return _portfolio_loan_level(con, table, table_version(con, table), table_roles, defn, filters)
 
 
 # --- Risk factors page ---------------------------------------------------------------------------------------------
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _factor_ranking(_con: duckdb.DuckDBPyConnection, pop, version: int, saved: tuple, table_roles: tuple):
+def _factor_ranking(_con: duckdb.DuckDBPyConnection, pop, version: tuple, saved: tuple, table_roles: tuple):
     return factors.rank_factors(_con, pop)
 
 
 def factor_ranking(con: duckdb.DuckDBPyConnection, pop: binning.Population) -> factors.Ranking:
     """The ranking of the candidate factors, cached per table version, roles and saved binnings."""
     table_roles = tuple(roles.table_roles(con, pop.table).items())
-    version, saved = store.table_version(con, pop.table), binning.saved_version(con, pop.table)
+    version, saved = table_version(con, pop.table), binning.saved_version(con, pop.table)
     return _factor_ranking(con, pop, version, saved, table_roles)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _factor_stability(_con: duckdb.DuckDBPyConnection, pop, split, specs: tuple, version: int):
+def _factor_stability(_con: duckdb.DuckDBPyConnection, pop, split, specs: tuple, version: tuple):
     return factors.stability(_con, pop, split, list(specs))
 
 
 def factor_stability(con: duckdb.DuckDBPyConnection, pop: binning.Population, split: factors.Split, specs: list):
     """CSI of each binning between the two samples of ``split``, cached per table version."""
-    return _factor_stability(con, pop, split, tuple(specs), store.table_version(con, pop.table))
+    return _factor_stability(con, pop, split, tuple(specs), table_version(con, pop.table))
 
 
 def headers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -233,7 +238,7 @@ def _decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     """What the comparisons depend on besides their arguments: the database file, the table's version, roles and
     default definition."""
     table_roles = tuple(roles.table_roles(con, table).items())
-    return _database_file(con), store.table_version(con, table), table_roles, outcome.load_definition(con, table)
+    return table_version(con, table), table_roles, outcome.load_definition(con, table)
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -386,7 +391,7 @@ def expert_source_editor(con: duckdb.DuckDBPyConnection, table: str, kind: str, 
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _model_levels(_con: duckdb.DuckDBPyConnection, table: str, column: str, version: int) -> list[str]:
+def _model_levels(_con: duckdb.DuckDBPyConnection, table: str, column: str, version: tuple) -> list[str]:
     from analytics import model
 
     return model.sorted_levels(store.distinct_values(_con, table, column, limit=model.MAX_LEVELS))
@@ -394,4 +399,4 @@ def _model_levels(_con: duckdb.DuckDBPyConnection, table: str, column: str, vers
 
 def model_levels(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
     """A column's levels in the model's order (its reference level by default first), cached per table version."""
-    return _model_levels(con, table, column, store.table_version(con, table))
+    return _model_levels(con, table, column, table_version(con, table))
