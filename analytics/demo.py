@@ -6,7 +6,8 @@ import time
 
 import duckdb
 
-from analytics import datasets, outcome, roles, sample, store
+from analytics import datasets, model, outcome, roles, sample, store
+from analytics.model import FactorSpec, ModelSpec
 
 
 def build_demo(con: duckdb.DuckDBPyConnection) -> dict:
@@ -17,6 +18,7 @@ def build_demo(con: duckdb.DuckDBPyConnection) -> dict:
         roles.save_roles(con, table, table_roles)
         outcome.save_definition(con, table, outcome.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[table]))
     shipped = [install_shipped(con, dataset) for dataset in datasets.SHIPPED]
+    sample_model = save_sample_model(con, summary.loans_table)
     return {
         "sample": {
             "loans_table": summary.loans_table,
@@ -26,9 +28,30 @@ def build_demo(con: duckdb.DuckDBPyConnection) -> dict:
             "defaults": summary.defaults,
         },
         "shipped": shipped,
+        "model": sample_model,
         "tables": store.user_tables(con),
         "seconds": round(time.perf_counter() - start, 2),
     }
+
+
+SAMPLE_MODEL = "sample scorecard"
+SAMPLE_MODEL_FACTORS = (
+    FactorSpec("annual_income", "log"),
+    FactorSpec("debt_ratio", "numeric"),
+    FactorSpec("prior_overdue_count", "numeric"),
+    FactorSpec("credit_rating", "categorical", "AAA"),
+    FactorSpec("guarantee_method", "categorical", "none"),
+    FactorSpec("repayment_method", "categorical", "equal instalments"),
+    FactorSpec("interest_rate_increase", "categorical", "0"),
+    FactorSpec("education", "categorical", "primary"),
+)
+
+
+def save_sample_model(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    """A first model on the sample portfolio, so the Expert vs model and What-if pages work on first start."""
+    spec = ModelSpec(table, SAMPLE_MODEL_FACTORS, booked_only=True, holdout="random", fraction=0.3, seed=1)
+    fitted = model.fit_model(con, spec, folds=0)
+    return {"name": SAMPLE_MODEL, "version": model.save_model(con, SAMPLE_MODEL, fitted)}
 
 
 def install_shipped(con: duckdb.DuckDBPyConnection, dataset: datasets.ShippedDataset) -> dict:

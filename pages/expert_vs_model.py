@@ -9,8 +9,7 @@ from analytics.i18n import TEXT
 con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("decisions.title"))
-if flash := st.session_state.pop("ev_flash", None):
-    st.success(flash)
+ui.show_flash("ev_flash")
 models = model.list_models(con, table) if table else None
 if models is None or models.empty:
     st.info(ui.t("decisions.no_models", table=table) if table else ui.t("app.no_tables"))

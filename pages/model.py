@@ -16,8 +16,7 @@ con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("nav.model"))
 kept = st.session_state.setdefault("model_choices", {})  # widget values that survive page switches (not widget keys)
-if flash := st.session_state.pop("model_flash", None):
-    st.success(flash)
+ui.show_flash("model_flash")
 PERCENT = {"share", "bad_rate", "capture", "observed_rate", "mean_pd", "event_rate"}
 P_VALUES = {"p_value", "hosmer_lemeshow_p"}
 

@@ -287,6 +287,7 @@ def test_scorecard_points_add_up_to_the_score(db, saved_binnings):
 
 
 def test_save_versions_list_load_compare_delete(db):
+    model.delete_model(db, "sample scorecard")  # the demo database's own model: start from none
     spec = ModelSpec("sample_loans", (F("credit_rating", "categorical"), F("debt_ratio")), holdout="random")
     fitted = model.fit_model(db, spec)
     smaller = model.fit_model(db, dataclasses_replace(spec, factors=(F("credit_rating", "categorical"),)))

@@ -134,7 +134,8 @@ def test_save_compare_and_delete(app, demo_db, lang):
     assert (compared["rating model v1"] == compared["rating model v2"]).all()
     app.selectbox(key="model_delete_pick").set_value("rating model v1").run()
     app.button(key="model_delete").click().run()
-    assert model.list_models(con)["version"].tolist() == [2]
+    listed = model.list_models(con)
+    assert listed.loc[listed["name"] == "rating model", "version"].tolist() == [2]
     app.text_input(key="model_name").set_value(" ").run()
     app.button(key="model_save").click().run()
     assert app.error[0].value == {"en": "give the model a name of 1 to 60 characters",
