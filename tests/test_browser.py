@@ -256,3 +256,51 @@ def test_bookmarked_page_urls_open_directly(browser, demo_db):
             assert tab.get_by_text("Page not found").count() == 0, path
             expect(tab.get_by_test_id("stSidebarNav").get_by_role("link").first).to_contain_text("Home")
         context.close()
+
+
+def test_fit_a_model_on_the_sample_portfolio(page, app_url):
+    """The risk manager's flow: pick factors on the Model page, fit, read the coefficients and validation."""
+    page.goto(f"{app_url}/model")
+    wait_idle(page)
+    picker = page.get_by_test_id("stMultiSelect").first
+    for factor in ("debt_ratio", "credit_rating", "prior_overdue_count"):
+        picker.click()
+        page.keyboard.type(factor)
+        page.keyboard.press("Enter")
+        wait_idle(page)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Fit the model").click()
+    wait_idle(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    expect(main).to_contain_text("AUC", timeout=TIMEOUT_MS * 2)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "12_model_fitted")
+
+
+def test_expert_vs_model_cutoff_slider_updates_the_comparison(page, app_url):
+    """The trainer's flow: the demo's sample scorecard against the officers; moving the cutoff changes the counts."""
+    page.goto(f"{app_url}/expert_vs_model")
+    wait_idle(page)
+    caption = page.get_by_text("Cutoff PD").filter(visible=True).first
+    caption.wait_for(timeout=TIMEOUT_MS * 2)
+    shot(page, "13_expert_vs_model")
+    before = page.get_by_test_id("stMainBlockContainer").inner_text()
+    thumb = page.get_by_role("slider").first
+    thumb.focus()
+    for _ in range(40):
+        thumb.press("ArrowRight")
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    wait_idle(page)
+    after = page.get_by_test_id("stMainBlockContainer").inner_text()
+    assert after != before
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "14_expert_vs_model_cutoff_moved")
+
+
+def test_what_if_page_scores_an_applicant(page, app_url):
+    page.goto(f"{app_url}/what_if")
+    wait_idle(page)
+    expect(page.get_by_test_id("stMainBlockContainer")).to_contain_text("PD", timeout=TIMEOUT_MS * 2)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "15_what_if")
