@@ -400,3 +400,19 @@ def _model_levels(_con: duckdb.DuckDBPyConnection, table: str, column: str, vers
 def model_levels(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
     """A column's levels in the model's order (its reference level by default first), cached per table version."""
     return _model_levels(con, table, column, table_version(con, table))
+
+
+def model_names(con: duckdb.DuckDBPyConnection, table: str | None, widget_key: str) -> list[str]:
+    """The table's saved model names for a page's model picker, whose choice is shared across pages; without a
+    saved model the page stops with a pointer to the Model page."""
+    from analytics import model
+
+    models = model.list_models(con, table) if table else None
+    if models is None or models.empty:
+        st.info(t("decisions.no_models", table=table) if table else t("app.no_tables"))
+        st.stop()
+    names = list(dict.fromkeys(models["name"]))
+    if st.session_state.get("model_name") not in names:
+        st.session_state["model_name"] = names[0]
+    st.session_state[widget_key] = st.session_state["model_name"]
+    return names

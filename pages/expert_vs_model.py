@@ -3,21 +3,14 @@
 import streamlit as st
 
 import ui
-from analytics import charts, decisions, model, roles, store, whatif
+from analytics import charts, decisions, roles, store, whatif
 from analytics.i18n import TEXT
 
 con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("decisions.title"))
 ui.show_flash("ev_flash")
-models = model.list_models(con, table) if table else None
-if models is None or models.empty:
-    st.info(ui.t("decisions.no_models", table=table) if table else ui.t("app.no_tables"))
-    st.stop()
-names = list(dict.fromkeys(models["name"]))
-if st.session_state.get("model_name") not in names:
-    st.session_state["model_name"] = names[0]
-st.session_state["ev_model"] = st.session_state["model_name"]
+names = ui.model_names(con, table, "ev_model")
 types = dict(store.table_columns(con, table))
 table_roles = roles.table_roles(con, table)
 recorded = [c for k in ("expert_decision", "expert_score") for c in roles.columns_with_role(table_roles, k)]

@@ -4,19 +4,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import charts, decisions, expert, model, whatif
+from analytics import charts, decisions, expert, whatif
 
 con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("whatif.title"))
-models = model.list_models(con, table) if table else None
-if models is None or models.empty:
-    st.info(ui.t("decisions.no_models", table=table) if table else ui.t("app.no_tables"))
-    st.stop()
-names = list(dict.fromkeys(models["name"]))
-if st.session_state.get("model_name") not in names:
-    st.session_state["model_name"] = names[0]
-st.session_state["wi_model"] = st.session_state["model_name"]
+names = ui.model_names(con, table, "wi_model")
 top = st.columns([2, 1])
 name = top[0].selectbox(
     ui.t("decisions.model"),
