@@ -12,6 +12,22 @@ from analytics import store
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+GERMAN_R_GLM = {  # R glm(binomial) on German Credit, ../shared/data/README.md: coefficient and SE as printed
+    "duration_months": ("0.027863", "0.009296"),
+    "credit_amount": ("1.283e-4", "4.44e-5"),
+    "installment_rate": ("0.33009", "0.08828"),
+    "age_years": ("-0.014535", "0.009222"),
+    "people_liable": ("0.26467", "0.24923"),
+}
+
+
+def add_table(con, name: str, frame) -> None:
+    """Create table ``name`` from a DataFrame (the sandbox allows registered frames, not replacement scans)."""
+    con.register("_src", frame)
+    con.execute(f"CREATE TABLE {store.quote_ident(name)} AS SELECT * FROM _src")
+    con.unregister("_src")
+
+
 @pytest.fixture
 def con():
     """An empty in-memory, sandboxed Risk Lab database."""

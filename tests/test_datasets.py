@@ -11,6 +11,7 @@ import pytest
 import statsmodels.api as sm
 
 from analytics import datasets, store
+from tests.conftest import GERMAN_R_GLM
 
 CANONICAL_ROLES = {
     "loan_id",
@@ -116,13 +117,7 @@ def test_german_logit_reproduces_r_glm(shipped):
     assert fit.df_resid == 951
     assert -2 * fit.llf == pytest.approx(895.82, abs=0.01)
     assert -2 * fit.llnull == pytest.approx(1221.73, abs=0.01)
-    published = {
-        "duration_months": ("0.027863", "0.009296"),
-        "credit_amount": ("1.283e-4", "4.44e-5"),
-        "installment_rate": ("0.33009", "0.08828"),
-        "age_years": ("-0.014535", "0.009222"),
-        "people_liable": ("0.26467", "0.24923"),
-    }
+    published = GERMAN_R_GLM
     for name, (coef, se) in published.items():
         assert fit.params[name] == as_printed(coef)
         assert fit.bse[name] == as_printed(se)

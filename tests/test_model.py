@@ -16,6 +16,7 @@ from analytics import binning, metrics, model, outcome, scorecard, store
 from analytics.datasets import GERMAN_CREDIT
 from analytics.errors import RiskLabError
 from analytics.model import FactorSpec, ModelSpec, Scaling
+from tests.conftest import GERMAN_R_GLM
 
 F = FactorSpec
 
@@ -64,13 +65,7 @@ def test_german_credit_equals_r_glm(german):
     assert -2 * s["llnull"] == pytest.approx(1221.73, abs=0.005)
     assert s["aic"] == pytest.approx(993.82, abs=0.005)
     assert len(german.params) == 1000 - 951
-    published = {
-        "duration_months": ("0.027863", "0.009296"),
-        "credit_amount": ("1.283e-4", "4.44e-5"),
-        "installment_rate": ("0.33009", "0.08828"),
-        "age_years": ("-0.014535", "0.009222"),
-        "people_liable": ("0.26467", "0.24923"),
-    }
+    published = GERMAN_R_GLM
     for term, (coef, se) in published.items():
         assert german.params[term] == as_published(coef)
         assert german.bse[term] == as_published(se)

@@ -12,19 +12,7 @@ from analytics import outcome, store
 from analytics.errors import Notice, RiskLabError
 from analytics.i18n import TEXT
 from analytics.outcome import DefaultDefinition
-
-
-@pytest.fixture
-def con():
-    connection = store.connect(":memory:")
-    yield connection
-    connection.close()
-
-
-def _table(con, name: str, frame: pd.DataFrame) -> None:
-    con.register("_src", frame)
-    con.execute(f"CREATE TABLE {store.quote_ident(name)} AS SELECT * FROM _src")
-    con.unregister("_src")
+from tests.conftest import add_table as _table
 
 
 def _evaluate(con, table: str, defn: DefaultDefinition) -> list:

@@ -11,6 +11,7 @@ import pytest
 from analytics import profile, store
 from analytics.errors import Notice
 from analytics.outcome import DefaultDefinition
+from tests.conftest import add_table as _table
 
 N = 40
 DEFN = DefaultDefinition("flag", "default", values=(1,))
@@ -66,19 +67,6 @@ ROLES = {
     "customer_no": "factor_numeric",
     "officer_id": "officer",
 }
-
-
-@pytest.fixture
-def con():
-    connection = store.connect(":memory:")
-    yield connection
-    connection.close()
-
-
-def _table(con, name: str, frame: pd.DataFrame) -> None:
-    con.register("_src", frame)
-    con.execute(f"CREATE TABLE {store.quote_ident(name)} AS SELECT * FROM _src")
-    con.unregister("_src")
 
 
 def _auc(values: pd.Series, outcome: pd.Series) -> float:

@@ -10,6 +10,7 @@ import pytest
 from analytics import roles, store
 from analytics.errors import RiskLabError
 from analytics.i18n import TEXT
+from tests.conftest import add_table as _table
 
 CANONICAL = (
     "loan_id", "borrower_id", "outcome", "days_past_due", "status", "classification", "origination_date",
@@ -198,19 +199,6 @@ def test_looks_like_id_name(name: str, expected: bool) -> None:
 )  # fmt: skip
 def test_type_class(duckdb_type: str, cls: str) -> None:
     assert roles.type_class(duckdb_type) == cls
-
-
-@pytest.fixture
-def con():
-    connection = store.connect(":memory:")
-    yield connection
-    connection.close()
-
-
-def _table(con, name: str, frame: pd.DataFrame) -> None:
-    con.register("_src", frame)
-    con.execute(f"CREATE TABLE {store.quote_ident(name)} AS SELECT * FROM _src")
-    con.unregister("_src")
 
 
 def _loans(con) -> None:
