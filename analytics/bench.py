@@ -615,10 +615,15 @@ def naive_timing(name: str, spec: dict) -> tuple[Timing, dict]:
     """Run a naive step in a subprocess; its timing and result."""
     command = [sys.executable, "-m", "analytics.bench", "--child", name, json.dumps(spec)]
     done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if done.returncode != 0:
-        raise RuntimeError(f"naive {name} failed: {done.stderr.strip().splitlines()[-1:]}")
+    if done.returncode != 0:  # e.g. killed for memory: the row says so instead of stopping the run
+        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise NaiveFailed(f"naive {name} failed ({last[:200]})")
     data = json.loads(done.stdout.strip().splitlines()[-1])
     return Timing(tuple(data["seconds"]), float(data["peak_mb"])), data.get("result", {})
+
+
+class NaiveFailed(Exception):
+    """A naive step did not finish (its message says why)."""
 
 
 def _naive_spec(ctx: Context, step: Step) -> dict:
@@ -738,7 +743,10 @@ def _run_step(ctx: Context, step: Step) -> Row:
     note = _note(ctx, step.name, result)
     naive_t = None
     if ctx.naive and step.naive:
-        naive_t, naive_result = naive_timing(step.naive, _naive_spec(ctx, step))
+        try:
+            naive_t, naive_result = naive_timing(step.naive, _naive_spec(ctx, step))
+        except NaiveFailed as exc:
+            naive_result, note = {}, f"{note}; {exc}".lstrip("; ")
         if step.name in ("fit_binned", "fit_numeric") and naive_result:
             diff = max(abs(result.params[name] - naive_result[name]) for name in result.params)
             ctx.results[f"{step.name}_diff"] = diff
