@@ -13,4 +13,7 @@ lint:
 demo:
 	$(PY) -m analytics demo
 
-.PHONY: run test lint demo
+bench:
+	$(PY) -m analytics bench --loans 1000000 --months 12
+
+.PHONY: run test lint demo bench
