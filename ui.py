@@ -416,3 +416,15 @@ def model_names(con: duckdb.DuckDBPyConnection, table: str | None, widget_key: s
         st.session_state["model_name"] = names[0]
     st.session_state[widget_key] = st.session_state["model_name"]
     return names
+
+
+def pick_model(con: duckdb.DuckDBPyConnection, table: str | None, widget_key: str, where) -> Any:
+    """The saved model chosen in ``where`` (a column); the choice is shared by the pages that score loans."""
+    names = model_names(con, table, widget_key)
+    name = where.selectbox(
+        t("decisions.model"),
+        names,
+        key=widget_key,
+        on_change=lambda: st.session_state.update(model_name=st.session_state[widget_key]),
+    )
+    return saved_model(con, name)

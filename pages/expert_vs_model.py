@@ -10,7 +10,6 @@ con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("decisions.title"))
 ui.show_flash("ev_flash")
-names = ui.model_names(con, table, "ev_model")
 types = dict(store.table_columns(con, table))
 table_roles = roles.table_roles(con, table)
 recorded = [c for k in ("expert_decision", "expert_score") for c in roles.columns_with_role(table_roles, k)]
@@ -25,13 +24,7 @@ def show(frame, **kwargs) -> None:
 
 
 top = st.columns(3)
-name = top[0].selectbox(
-    ui.t("decisions.model"),
-    names,
-    key="ev_model",
-    on_change=lambda: st.session_state.update(model_name=st.session_state.ev_model),
-)
-saved = ui.saved_model(con, name)
+saved = ui.pick_model(con, table, "ev_model", top[0])
 kind = top[1].radio(
     ui.t("expert.source"), ["recorded", "rules"] if recorded else ["rules"], key="ev_kind", horizontal=True,
     format_func=lambda k: ui.t(f"expert.kind.{k}"),

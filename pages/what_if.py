@@ -9,15 +9,8 @@ from analytics import charts, decisions, expert, whatif
 con = ui.db()
 table = ui.active_table(con)
 st.title(ui.t("whatif.title"))
-names = ui.model_names(con, table, "wi_model")
 top = st.columns([2, 1])
-name = top[0].selectbox(
-    ui.t("decisions.model"),
-    names,
-    key="wi_model",
-    on_change=lambda: st.session_state.update(model_name=st.session_state.wi_model),
-)
-saved = ui.saved_model(con, name)
+saved = ui.pick_model(con, table, "wi_model", top[0])
 ranges, reference = ui.whatif_base(con, table, saved)
 source = st.session_state.get("expert_source") or expert.default_source(con, table)
 if source is not None and ui.attempt(expert.reject_sql, con, table, source) is None:
@@ -108,7 +101,7 @@ with play:
         loan_id = st.text_input(ui.t("whatif.loan_id"), key="wi_loan", placeholder=ui.t("whatif.loan_placeholder"))
         found = ui.attempt(whatif.loan_applicant, con, table, loan_id) if loan_id.strip() else None
     base = found or reference
-    base_key = (name, start, *(str(base.get(c)) for c in ranges))
+    base_key = (saved.name, start, *(str(base.get(c)) for c in ranges))
     if st.session_state.get("wi_base") != base_key:  # a new applicant: the widgets start from its values
         for column, r in ranges.items():
             value = base.get(column) if base.get(column) is not None else r.typical
