@@ -23,7 +23,8 @@ from analytics.errors import RiskLabError
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "risklab.duckdb"
 CATALOG_SCHEMA = "risklab_catalog"
-MEMORY_LIMIT = "2GB"
+# DuckDB's buffer pool; with Python and Streamlit on top the app process stays under 2 GB.
+MEMORY_LIMIT = os.environ.get("RISKLAB_MEMORY_LIMIT", "1GB")
 
 CATALOG_DDL = """
 CREATE SCHEMA IF NOT EXISTS risklab_catalog;
@@ -136,7 +137,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     except duckdb.Error as exc:
         raise RiskLabError("error.db_unreadable", path=str(path), detail=str(exc).splitlines()[0]) from None
     con.execute(f"SET allowed_directories = [{_sql_string(str(staging) + os.sep)}]")
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     if not read_only:
