@@ -4,7 +4,7 @@ generated portfolio.
 ``python -m analytics bench [--loans N] [--months M] [--json]`` generates (or reuses) ``analytics.bigsample``'s
 tables in a database file under the bench folder, exports them to CSV and Parquet, then times each step as the
 median of ``repeat`` runs (with min and max) and the peak resident memory of the process during the step. The
-product runs in this process on the sandboxed connection (``store.connect``: 1 GB DuckDB memory limit by default). Each naive
+product runs in this process on the sandboxed connection (``store.connect``, 1 GB DuckDB limit). Each naive
 step runs in its own subprocess (``python -m analytics.bench --child STEP SPEC``), so its peak memory is its own;
 it loads the columns it needs from Parquet before the clock starts (loading is what the import rows time), so
 the naive side is timed at its best. Peak memory is Linux's VmHWM, reset before each step.
