@@ -272,43 +272,66 @@ def score_sql(log_odds: str, scaling: Scaling, lit: Literal) -> str:
 # --- the same in pandas -------------------------------------------------------------------------------------------
 
 
+def _one_text(v: object) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, list[str | None]]:
+    """Each value's index into its distinct texts (as ``_text`` gives them); missing values point at a last None.
+
+    Distinct values are found once (``pd.factorize``), so the Python work grows with levels, not rows. Object
+    columns mixing kinds (``True`` and ``1`` hash alike) are converted value by value first.
+    """
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True).startswith("mixed"):
+        values = pd.Series([_one_text(v) for v in values], index=values.index, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [_one_text(u) for u in uniques]
+    texts.append(None)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return codes, texts
+
+
 def _text(values: pd.Series) -> pd.Series:
     """Values as the text SQL's CAST(... AS VARCHAR) gives (booleans as true/false); missing as None."""
-
-    def one(v: object) -> str | None:
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
-            return None
-        if isinstance(v, bool | np.bool_):
-            return "true" if v else "false"
-        return str(v)
-
-    return pd.Series([one(v) for v in values], index=values.index, dtype=object)
+    codes, texts = _text_codes(values)
+    return pd.Series(np.array(texts, dtype=object)[codes], index=values.index, dtype=object)
 
 
 def contribution(enc: Encoding, coefs: Sequence[float], values: pd.Series) -> np.ndarray:
     """The factor's log-odds contribution per value (NaN when the model cannot score it)."""
     if enc.treatment in ("numeric", "log"):
-        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if enc.treatment == "log":
             with np.errstate(divide="ignore", invalid="ignore"):
                 x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
         return coefs[0] * x
     if enc.treatment == "categorical":
         points = dict(zip(enc.levels, [0.0, *coefs], strict=True))
-        text = _text(values).fillna(MISSING_LEVEL)
-        return np.array([points.get(v, np.nan) for v in text], dtype=float)
-    woe = dict(enc.woe)
+        codes, texts = _text_codes(values)
+        per_text = np.array([points.get(MISSING_LEVEL if v is None else v, np.nan) for v in texts], dtype=float)
+        return per_text[codes]
     codes = bin_codes(enc.bins, values)
-    return np.array([coefs[0] * woe[c] if c in woe else np.nan for c in codes], dtype=float)
+    lowest = min(MISSING, OTHER)  # bin codes run from the unseen/missing codes up to the last bin
+    highest = max([enc.bins.bins - 1, *(c for c, _ in enc.woe), *codes.max(initial=lowest, keepdims=True)])
+    per_code = np.full(highest - lowest + 1, np.nan)  # a lookup by code: the work grows with bins, not rows
+    for code, woe in enc.woe:
+        per_code[code - lowest] = coefs[0] * woe
+    return per_code[codes - lowest]
 
 
 def bin_codes(bins: BinSpec, values: pd.Series) -> np.ndarray:
     """Each value's bin code, as ``bin_code_sql`` gives it."""
     if bins.kind == "numeric":
-        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         return np.where(np.isnan(x), MISSING, np.searchsorted(np.array(bins.cuts), x, side="right"))
     where = {level: i for i, group in enumerate(bins.groups) for level in group}
-    return np.array([MISSING if v is None else where.get(v, OTHER) for v in _text(values)], dtype=np.int64)
+    codes, texts = _text_codes(values)
+    per_text = np.array([MISSING if v is None else where.get(v, OTHER) for v in texts], dtype=np.int64)
+    return per_text[codes]
 
 
 def predict_log_odds(encodings: Sequence[Encoding], params: Mapping[str, float], frame: pd.DataFrame) -> np.ndarray:
@@ -535,27 +558,31 @@ def save_model(con: duckdb.DuckDBPyConnection, name: str, fitted: FittedModel, s
     if not 1 <= len(name) <= NAME_LENGTH:
         raise RiskLabError("model.bad_name", max=NAME_LENGTH)
     saved = fitted.as_saved(name, 0, scaling)
-    with store.transaction(con):
-        ((version,),) = con.execute(
-            "SELECT coalesce(max(version), 0) + 1 FROM risklab_catalog.models WHERE name = ?", [name]
-        ).fetchall()
-        con.execute(
-            "INSERT INTO risklab_catalog.models (name, version, table_name, spec, params, cov, metrics, scaling, "
-            "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                name,
-                version,
-                fitted.spec.table,
-                _json({"model": fitted.spec.to_dict(), "encodings": [e.to_dict() for e in fitted.encodings]}),
-                _json(saved.params),
-                _json(saved.cov),
-                _json(saved.metrics),
-                _json(saved.scaling.to_dict()),
-                _fingerprint(con, fitted),
-            ],
-        )
-        store.audit(con, "save_model", fitted.spec.table, name=name, version=int(version))
-    return int(version)
+
+    def insert() -> int:
+        with store.transaction(con):
+            ((version,),) = con.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM risklab_catalog.models WHERE name = ?", [name]
+            ).fetchall()
+            con.execute(
+                "INSERT INTO risklab_catalog.models (name, version, table_name, spec, params, cov, metrics, scaling, "
+                "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    name,
+                    version,
+                    fitted.spec.table,
+                    _json({"model": fitted.spec.to_dict(), "encodings": [e.to_dict() for e in fitted.encodings]}),
+                    _json(saved.params),
+                    _json(saved.cov),
+                    _json(saved.metrics),
+                    _json(saved.scaling.to_dict()),
+                    _fingerprint(con, fitted),
+                ],
+            )
+            store.audit(con, "save_model", fitted.spec.table, name=name, version=int(version))
+        return int(version)
+
+    return store.retry_conflicts(insert)  # two users saving one name at once get two versions
 
 
 def list_models(con: duckdb.DuckDBPyConnection, table: str | None = None) -> pd.DataFrame:
