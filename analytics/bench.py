@@ -321,7 +321,15 @@ def _portfolio(ctx: Context, figure: str) -> Callable[[], object]:
     from analytics import portfolio
 
     source = _source(ctx)
+    portfolio.prepare_summary(ctx.con, source)  # built once per import: its own row, portfolio_summary
     return lambda: getattr(portfolio, figure)(ctx.con, source)
+
+
+def _portfolio_summary(ctx: Context) -> Callable[[], object]:
+    from analytics import portfolio_summary
+
+    source = _source(ctx)
+    return lambda: portfolio_summary.build(ctx.con, source)
 
 
 def _setup(ctx: Context):
@@ -365,6 +373,7 @@ STEPS: tuple[Step, ...] = (
     Step("fit_numeric", lambda c: _fit(c, _numeric_spec, False), "fit_numeric", ("model",)),
     Step("score_python", _score_python, "score", ("model",)),
     Step("score_sql", _score_sql, "score", ("model",)),
+    Step("portfolio_summary", _portfolio_summary, None, ("portfolio",)),
     Step("portfolio_kpis", lambda c: _portfolio(c, "kpis"), "portfolio_kpis", ("portfolio",)),
     Step("portfolio_trends", lambda c: _portfolio(c, "monthly"), "portfolio_trends", ("portfolio",)),
     Step("portfolio_vintages", lambda c: _portfolio(c, "vintages"), "portfolio_vintages", ("portfolio",)),

@@ -486,8 +486,10 @@ def _ratio(numerator: str, denominator: str) -> str:
 # --- monthly figures and KPIs --------------------------------------------------------------------------------------
 
 
-def months(con: duckdb.DuckDBPyConnection, source: Source) -> list[dt.date]:
+def months(con: duckdb.DuckDBPyConnection, source: Source, *, summary: bool = True) -> list[dt.date]:
     """The snapshot months of the table, oldest first."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.months(con, found)
     q = _Query(source)
     month = q.month_sql()
     rows = q.execute(
@@ -505,9 +507,15 @@ def filter_options(con: duckdb.DuckDBPyConnection, table: str, dimensions: dict[
     }
 
 
-def monthly(con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters()) -> pd.DataFrame:
+def monthly(
+    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters(), *, summary: bool = True
+) -> pd.DataFrame:
     """One row per snapshot month (within the period): loans, outstanding, disbursed, PAR30/90, NPL, write-offs,
-    write-off ratio (trailing 12 months) and 12-month default rate, with the balances behind the ratios."""
+    write-off ratio (trailing 12 months) and 12-month default rate, with the balances behind the ratios.
+
+    ``summary`` reads the table's monthly summary (built on first use); False computes over loan-months."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.monthly(con, found, source, filters)
     q = _Query(source)
     sql = f"""
     WITH {q.rows_cte(filters)},
@@ -535,7 +543,15 @@ def monthly(con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = F
         WHERE r.balance > 0 AND (l.default_month IS NULL OR l.default_month > r.month)
         GROUP BY ALL
     ),
-    figures AS (
+    {_monthly_figures_sql(q, filters)}
+    """
+    return _monthly_frame(q.run(con, sql))
+
+
+def _monthly_figures_sql(q: _Query, filters: Filters) -> str:
+    """The end of ``monthly``'s query, over CTEs ``book`` (month sums), ``new`` (disbursed) and ``cohort``
+    (the 12-month default cohort ending in each month)."""
+    return f"""figures AS (
         SELECT b.*, coalesce(n.disbursed_loans, 0) AS disbursed_loans, coalesce(n.disbursed, 0) AS disbursed,
                c.cohort_loans, c.cohort_defaults,
                sum(b.write_offs) OVER w12 AS write_offs_12m, avg(b.outstanding) OVER w12 AS average_outstanding_12m,
@@ -550,9 +566,10 @@ def monthly(con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = F
            {_ratio("cohort_defaults", "cohort_loans")} AS default_rate_12m,
            par30_balance, par90_balance, npl_balance, write_offs, write_offs_12m, cohort_loans, cohort_defaults
     FROM figures WHERE {_period_sql(q, filters)}
-    ORDER BY month
-    """
-    frame = q.run(con, sql)
+    ORDER BY month"""
+
+
+def _monthly_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
     for column in ("loans", "disbursed_loans"):
         frame[column] = frame[column].astype("int64")
@@ -646,20 +663,29 @@ def parse_as_of(value: str | dt.date | None) -> dt.date | None:
         raise RiskLabError("portfolio.bad_date", value=value) from None
 
 
-def as_of_month(con: duckdb.DuckDBPyConnection, source: Source, as_of: str | dt.date | None) -> tuple[dt.date, dt.date]:
+def as_of_month(
+    con: duckdb.DuckDBPyConnection, source: Source, as_of: str | dt.date | None, *, summary: bool = True
+) -> tuple[dt.date, dt.date]:
     """``(month, snapshot date)`` for ``as_of`` (default: the latest); raises ``portfolio.no_snapshot``."""
     date = parse_as_of(as_of)
-    q = _Query(source)
-    snap, month = q.date_sql(source.col("snapshot_date"), end_of_month=True), q.month_sql()
-    first, last = q.execute(
-        con, f"SELECT min({month}), max({month}) FROM {store.quote_ident(source.table)}"
-    ).fetchall()[0]
+    if summary and (built := _summary(con, source)):
+        first, last, found = summary_mod.month_range(con, built, None if date is None else date.replace(day=1))
+        if date is None and last is not None:
+            found = summary_mod.month_range(con, built, last)[2]
+    else:
+        q = _Query(source)
+        snap, month = q.date_sql(source.col("snapshot_date"), end_of_month=True), q.month_sql()
+        first, last = q.execute(
+            con, f"SELECT min({month}), max({month}) FROM {store.quote_ident(source.table)}"
+        ).fetchall()[0]
+        if last is not None:
+            wanted = last if date is None else date.replace(day=1)
+            found = q.execute(
+                con, f"SELECT max({snap}) FROM {store.quote_ident(source.table)} WHERE {month} = {q.bind(wanted)}"
+            ).fetchall()[0][0]
     if last is None:
         raise RiskLabError("portfolio.no_snapshots", table=source.table)
     wanted = last if date is None else date.replace(day=1)
-    found = q.execute(
-        con, f"SELECT max({snap}) FROM {store.quote_ident(source.table)} WHERE {month} = {q.bind(wanted)}"
-    ).fetchall()[0][0]
     if found is None:
         raise RiskLabError(
             "portfolio.no_snapshot", table=source.table, date=date.isoformat(), first=first.strftime("%Y-%m"),
@@ -669,11 +695,16 @@ def as_of_month(con: duckdb.DuckDBPyConnection, source: Source, as_of: str | dt.
 
 
 def kpis(
-    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters(), as_of: str | dt.date | None = None
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    filters: Filters = Filters(),
+    as_of: str | dt.date | None = None,
+    *,
+    summary: bool = True,
 ) -> PortfolioKpis:
     """The KPI tiles for the as-of month (default: latest) with changes vs the previous month and a year earlier."""
-    month, snap = as_of_month(con, source, as_of)
-    frame = monthly(con, source, filters.without_period())
+    month, snap = as_of_month(con, source, as_of, summary=summary)
+    frame = monthly(con, source, filters.without_period(), summary=summary)
     result = kpis_from_monthly(frame, month, snap)
     history = frame[frame["month"] <= month].reset_index(drop=True)
     return dataclasses.replace(result, classification_derived=source.classification_derived, history=history)
@@ -717,8 +748,12 @@ def cli_summary(
 # --- classification mix, vintages, roll rates ----------------------------------------------------------------------
 
 
-def classification_mix(con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters()) -> pd.DataFrame:
+def classification_mix(
+    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters(), *, summary: bool = True
+) -> pd.DataFrame:
     """Balance by month and five-category class (``category`` key, rank 1-5), with its share of the month."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.classification_mix(con, found, source, filters)
     q = _Query(source)
     ranks = {c.key: c.rank for c in outcome.FIVE_CATEGORIES}
     sql = f"""
@@ -744,6 +779,8 @@ def vintages(
     filters: Filters = Filters(),
     by: str = "quarter",
     max_mob: int = MAX_MOB,
+    *,
+    summary: bool = True,
 ) -> pd.DataFrame:
     """Cumulative default / ever-30+ / ever-90+ rates (count-based) by months on book, per origination cohort.
 
@@ -752,6 +789,8 @@ def vintages(
     """
     if by not in ("quarter", "month"):
         raise RiskLabError("portfolio.bad_cohort", by=by)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.vintages(con, found, source, filters, by, max_mob)
     q = _Query(source)
     ever30 = "dpd >= 30" if source.has_dpd else "false"
     ever90 = "dpd >= 90" if source.has_dpd else "false"
@@ -796,7 +835,10 @@ def vintages(
            {"ever90 / loans" if source.has_dpd else "NULL"} AS ever90_rate
     FROM curves ORDER BY cohort, mob
     """
-    frame = q.run(con, sql)
+    return _vintage_frame(q.run(con, sql), by)
+
+
+def _vintage_frame(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     frame["cohort_start"] = pd.to_datetime(frame["cohort"]).dt.date
     frame["cohort"] = [_cohort_label(d, by) for d in frame["cohort_start"]]
     frame["mob"] = frame["mob"].astype("int64")
@@ -817,12 +859,21 @@ def _bucket_sql(dpd: str) -> str:
     return f"(CASE WHEN {dpd} IS NULL THEN '{DPD_BUCKETS[0].key}' {whens} ELSE '{DPD_BUCKETS[-1].key}' END)"
 
 
+# The state a loan moves to the next month (from ``lead`` columns over the loan's months).
+TO_STATE_SQL = """CASE WHEN next_month IS NULL OR next_month > CAST(month + INTERVAL 1 MONTH AS DATE) THEN 'paid_off'
+                WHEN next_written_off THEN 'written_off'
+                WHEN next_paid_off OR next_balance <= 0 THEN 'paid_off'
+                ELSE next_bucket END"""
+
+
 def roll_rates(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     filters: Filters = Filters(),
     window: int = DEFAULT_WINDOW,
     as_of: dt.date | None = None,
+    *,
+    summary: bool = True,
 ) -> pd.DataFrame:
     """Balance-weighted month-to-month migration between DPD buckets, pooled over the ``window`` transitions
     ending at ``as_of`` (default: the latest month). Long form: from_state, to_state, balance, share of from_state.
@@ -834,6 +885,8 @@ def roll_rates(
         raise RiskLabError("portfolio.no_dpd", table=source.table)
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise RiskLabError("portfolio.bad_window", window=window)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.roll_rates(con, found, source, filters, window, as_of)
     q = _Query(source)
     end = q.last_month_sql(as_of)
     start = f"CAST({end} - INTERVAL ({q.bind(int(window))}) MONTH AS DATE)"
@@ -847,18 +900,16 @@ def roll_rates(
         FROM rows WINDOW w AS (PARTITION BY loan ORDER BY month)
     ),
     span AS (SELECT {end} AS last_month)
-    SELECT from_state,
-           CASE WHEN next_month IS NULL OR next_month > CAST(month + INTERVAL 1 MONTH AS DATE) THEN 'paid_off'
-                WHEN next_written_off THEN 'written_off'
-                WHEN next_paid_off OR next_balance <= 0 THEN 'paid_off'
-                ELSE next_bucket END AS to_state,
-           sum(balance) AS balance, count(*) AS loans
+    SELECT from_state, {TO_STATE_SQL} AS to_state, sum(balance) AS balance, count(*) AS loans
     FROM moves, span
     WHERE balance > 0 AND NOT written_off
       AND month < last_month AND month >= {start}
     GROUP BY ALL
     """
-    frame = q.run(con, sql)
+    return _roll_frame(q.run(con, sql))
+
+
+def _roll_frame(frame: pd.DataFrame) -> pd.DataFrame:
     order = {state: i for i, state in enumerate(ROLL_STATES)}
     frame["share"] = frame["balance"] / frame.groupby("from_state")["balance"].transform("sum")
     frame = frame.sort_values(["from_state", "to_state"], key=lambda s: s.map(order)).reset_index(drop=True)
@@ -891,10 +942,14 @@ def breakdown(
     dimension: str,
     filters: Filters = Filters(),
     as_of: dt.date | None = None,
+    *,
+    summary: bool = True,
 ) -> pd.DataFrame:
     """By dimension value at the as-of month: loans, outstanding, share, PAR30, PAR90, NPL ratio and 12-month
     default rate; largest outstanding first."""
     _require_dimension(source, dimension)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.breakdown(con, found, source, dimension, filters, as_of)
     q = _Query(source)
     alias = _dim_alias(dimension)
     end = q.last_month_sql(as_of)
@@ -916,24 +971,38 @@ def breakdown(
           AND (f.default_month IS NULL OR f.default_month > r.month)
         GROUP BY ALL
     )
-    SELECT coalesce(value, '-') AS value, coalesce(loans, 0) AS loans, coalesce(outstanding, 0) AS outstanding,
-           outstanding / nullif(sum(outstanding) OVER (), 0) AS share,
+    {BREAKDOWN_SELECT}
+    """
+    return _breakdown_frame(q.run(con, sql))
+
+
+# The end of ``breakdown``'s query, over CTEs ``now`` (the month's sums by value) and ``cohort``.
+BREAKDOWN_SELECT = f"""SELECT coalesce(value, '-') AS value, coalesce(loans, 0) AS loans,
+           coalesce(outstanding, 0) AS outstanding, outstanding / nullif(sum(outstanding) OVER (), 0) AS share,
            {_ratio("par30_balance", "outstanding")} AS par30, {_ratio("par90_balance", "outstanding")} AS par90,
            {_ratio("npl_balance", "outstanding")} AS npl_ratio,
            {_ratio("cohort_defaults", "cohort_loans")} AS default_rate_12m, cohort_loans
     FROM now FULL JOIN cohort USING (value)
-    ORDER BY outstanding DESC NULLS LAST, value
-    """
-    frame = q.run(con, sql)
+    ORDER BY outstanding DESC NULLS LAST, value"""
+
+
+def _breakdown_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame["loans"] = frame["loans"].astype("int64")
     return frame
 
 
 def dimension_trend(
-    con: duckdb.DuckDBPyConnection, source: Source, dimension: str, filters: Filters = Filters()
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    dimension: str,
+    filters: Filters = Filters(),
+    *,
+    summary: bool = True,
 ) -> pd.DataFrame:
     """By month and dimension value (within the period): outstanding, PAR30 and NPL ratio (for heat maps)."""
     _require_dimension(source, dimension)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.dimension_trend(con, found, source, dimension, filters)
     q = _Query(source)
     alias = _dim_alias(dimension)
     sql = f"""
@@ -965,9 +1034,12 @@ def concentration(
     filters: Filters = Filters(),
     as_of: dt.date | None = None,
     top: int = 10,
+    *,
+    summary: bool = True,
 ) -> Concentration:
     """The top ``top`` borrowers' share of outstanding and HHI (sum of squared shares, 0-1) per dimension."""
-    dims = source.dimension_keys
+    found = summary and _summary(con, source)
+    dims = () if found else source.dimension_keys  # the summary gives the HHI; the month's loans give the top
     q = _Query(source)
     end = q.last_month_sql(as_of)
     hhi_parts = " UNION ALL ".join(
@@ -990,6 +1062,8 @@ def concentration(
     top_frame = top_frame.sort_values(["outstanding", "borrower"], ascending=[False, True]).reset_index(drop=True)
     hhi = frame[frame["part"] == "hhi"].rename(columns={"name": "dimension", "outstanding": "hhi", "loans": "groups"})
     hhi = hhi[["dimension", "hhi", "groups"]].reset_index(drop=True)
+    if found:
+        hhi = summary_mod.hhi(con, found, source, filters, as_of)
     return Concentration(
         by_borrower=source.col("borrower_id") is not None,
         top=top_frame,
@@ -1204,8 +1278,27 @@ def report_html(title: str, subtitle: str, tables: dict[str, pd.DataFrame], char
 # --- one entry point for caches ------------------------------------------------------------------------------------
 
 
-def source_filter_options(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, list[str]]:
-    """The filter choices of a performance table."""
+def _summary(con: duckdb.DuckDBPyConnection, source: Source):
+    """The table's monthly summary (built on first use), or None: compute over loan-months."""
+    return summary_mod.ensure(con, source)
+
+
+def summary_ready(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
+    """True when the figures can be read at once (else the first one builds the monthly summary)."""
+    return summary_mod.ready(con, source)
+
+
+def prepare_summary(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Build the monthly summary of ``source`` now (the page calls it under a spinner)."""
+    summary_mod.ensure(con, source)
+
+
+def source_filter_options(
+    con: duckdb.DuckDBPyConnection, source: Source, *, summary: bool = True
+) -> dict[str, list[str]]:
+    """The filter choices of a performance table (most loan-months with a snapshot month first)."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.filter_options(con, found)
     return filter_options(con, source.table, dict(source.dimensions))
 
 
@@ -1221,3 +1314,6 @@ FIGURES: dict[str, Callable[..., object]] = {
     "dimension_trend": dimension_trend,
     "concentration": concentration,
 }
+
+# the summary module reads this one's SQL builders, so it is imported once they exist
+from analytics import portfolio_summary as summary_mod  # noqa: E402

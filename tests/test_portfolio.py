@@ -11,6 +11,7 @@ import pytest
 
 from analytics import outcome, roles, sample, store
 from analytics import portfolio as pf
+from analytics import portfolio_summary as summary_mod
 from analytics.errors import RiskLabError
 from tests.test_cli import cli
 
@@ -408,6 +409,99 @@ def test_thresholds_are_saved(con):
     with pytest.raises(RiskLabError) as err:
         pf.save_thresholds(con, {"par30": 5})
     assert str(err.value) == "the threshold of par30 must be between 0% and 100%, not 5"
+
+
+# --- the monthly summary: the same numbers as over loan-months -----------------------------------------------------
+
+FILTERED = [
+    pf.Filters(),
+    pf.Filters(branch=("Hexi",)),
+    pf.Filters(branch=("Hexi", "Longquan"), segment=("farm",)),
+    pf.Filters(officer=("nobody",)),
+    pf.Filters(start=D(2022, 1, 1), end=D(2023, 3, 1)),
+]
+
+
+def _same(summary_frame: pd.DataFrame, direct_frame: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        summary_frame.reset_index(drop=True), direct_frame.reset_index(drop=True), check_dtype=False, rtol=1e-9
+    )
+
+
+@pytest.mark.parametrize("filters", FILTERED)
+def test_summary_figures_equal_the_direct_computation(sample_con, source, filters):
+    now = filters.without_period()
+    as_of = pf.months(sample_con, source, summary=False)[-4]
+    for figure, kwargs in [
+        (pf.monthly, {"filters": filters}),
+        (pf.classification_mix, {"filters": filters}),
+        (pf.vintages, {"filters": filters}),
+        (pf.vintages, {"filters": filters, "by": "month", "max_mob": 12}),
+        (pf.roll_rates, {"filters": now}),
+        (pf.roll_rates, {"filters": now, "window": 3, "as_of": as_of}),
+        (pf.breakdown, {"filters": now, "dimension": "officer"}),
+        (pf.breakdown, {"filters": now, "dimension": "product", "as_of": as_of}),
+        (pf.dimension_trend, {"filters": filters, "dimension": "branch"}),
+    ]:
+        direct = figure(sample_con, source, **kwargs, summary=False)
+        if figure is pf.roll_rates and direct.empty:
+            assert figure(sample_con, source, **kwargs).empty
+            continue
+        _same(figure(sample_con, source, **kwargs), direct)
+    ours, direct = pf.kpis(sample_con, source, now, as_of), pf.kpis(sample_con, source, now, as_of, summary=False)
+    assert (ours.month, ours.as_of) == (direct.month, direct.as_of) == (as_of, (as_of + pd.offsets.MonthEnd(0)).date())
+    _same(ours.frame(), direct.frame())
+    _same(pf.kpis(sample_con, source, now).history, pf.kpis(sample_con, source, now, summary=False).history)
+    assert pf.months(sample_con, source) == pf.months(sample_con, source, summary=False)
+    conc, direct = pf.concentration(sample_con, source, now), pf.concentration(sample_con, source, now, summary=False)
+    _same(conc.hhi, direct.hhi)
+    _same(conc.top, direct.top)
+
+
+def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
+    source = pf.resolve(con, _tiny(con))
+    assert not pf.summary_ready(con, source)
+    pf.prepare_summary(con, source)
+    assert pf.summary_ready(con, source)
+    built = summary_mod.find(con, source)
+    assert built  # three (branch, officer) pairs in each of three months
+    assert con.execute(f"SELECT count(*) FROM {built.name('month')}").fetchall()[0][0] == 3 * 3
+    assert pf.source_filter_options(con, source) == pf.source_filter_options(con, source, summary=False)
+    _tiny(con, drop=["officer"])  # a new version of the table
+    changed = pf.resolve(con, "tiny")
+    assert not pf.summary_ready(con, changed)
+    assert pf.kpis(con, changed).get("npl_ratio").value == pytest.approx(0.7)
+    keys = con.execute(f"SELECT key FROM {summary_mod.REGISTRY} WHERE table_name = 'tiny'").fetchall()
+    assert keys == [(summary_mod.summary_key(con, changed),)]  # the old version's tables are gone
+    assert con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%{built.key}%'").fetchall() == [
+        (0,)
+    ]
+
+
+def test_a_loan_that_changes_branch_is_computed_directly(con):
+    _tiny(con)
+    con.execute("UPDATE tiny SET branch = 'South' WHERE loan_id = 'A' AND snapshot_date = DATE '2024-03-31'")
+    con.execute("INSERT INTO tiny SELECT 'F', snapshot_date, 1, 0, 'normal', 'current', 0, origination_date, "
+                "'North', 'Ann' FROM tiny WHERE loan_id = 'A'")  # fmt: skip
+    source = pf.resolve(con, "tiny")
+    north = pf.Filters(branch=("North",))
+    result = pf.kpis(con, source, north)
+    assert summary_mod.find(con, source) is False  # built, found unusable: the figures read loan-months
+    assert result.get("outstanding").value == 201  # B 200 and F 1: A is in the South branch in March
+    _same(result.frame(), pf.kpis(con, source, north, summary=False).frame())
+
+
+def test_read_only_database_computes_directly(tmp_path):
+    path = tmp_path / "ro.duckdb"
+    writer = store.connect(path)
+    _tiny(writer)
+    writer.close()
+    reader = store.connect(path, read_only=True)
+    source = pf.resolve(reader, "tiny")
+    assert pf.summary_ready(reader, source)  # nothing to prepare: nowhere to store it
+    assert pf.kpis(reader, source).get("npl_ratio").value == pytest.approx(0.7)
+    assert pf.vintages(reader, source).equals(pf.vintages(reader, source, summary=False))
+    reader.close()
 
 
 # --- bad input ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,444 @@
+"""The monthly summary of a performance table: what the Portfolio page reads instead of every loan-month.
+
+Built once per table version (import id, table identity and row count) and source (columns, roles, default
+definition), in three tables of the ``risklab_catalog`` schema:
+
+- ``month``: one row per snapshot month and combination of dimension values, with loan-months, the latest
+  snapshot date, the book sums (loans, outstanding, PAR30/90 and NPL balances, write-offs), balance and loans
+  per five-category class, loans disbursed that month, and the 12-month default cohort that starts that month
+  (performing, never-defaulted loans and how many of them default within 12 months);
+- ``vintage``: per origination month and dimension values, loans and the months on book of first default,
+  first 30+ and first 90+ days past due;
+- ``rolls``: per month and dimension values, balance and loans moving from each DPD bucket to each state one
+  month later.
+
+Every figure is a sum of these rows, so any filter on dimension values and any period gives the same numbers
+as the direct computation over loan-months. That holds when each loan keeps one value of every dimension; a
+table where a loan changes branch (say) is marked and its figures are computed directly. A read-only database
+cannot store the summary: the figures are then computed directly too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+
+import duckdb
+import pandas as pd
+
+from analytics import portfolio as pf
+from analytics import store
+
+_SCHEMA = store.quote_ident(store.CATALOG_SCHEMA)
+REGISTRY = f"{_SCHEMA}.portfolio_summaries"
+_REGISTRY_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {REGISTRY} (table_name VARCHAR NOT NULL, key VARCHAR PRIMARY KEY, "
+    "usable BOOLEAN NOT NULL, seconds DOUBLE, built_at TIMESTAMP DEFAULT current_timestamp)"
+)
+PARTS = ("month", "vintage", "rolls")
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """The summary tables of one source and table version (quoted, qualified names) and its dimensions."""
+
+    key: str
+    dims: tuple[str, ...]
+
+    def name(self, part: str) -> str:
+        """The quoted table name of ``part`` (``month``, ``vintage`` or ``rolls``)."""
+        return f"{_SCHEMA}.{store.quote_ident(f'portfolio_{self.key}_{part}')}"
+
+
+def summary_key(con: duckdb.DuckDBPyConnection, source: pf.Source) -> str:
+    """A short key that changes with the table's import version, identity, row count and the source."""
+    oid, size = con.execute(
+        "SELECT table_oid, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+        [source.table],
+    ).fetchall()[0]
+    text = repr((source, store.table_version(con, source.table), oid, size))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+    )
+
+
+def _registered(con: duckdb.DuckDBPyConnection, key: str) -> bool | None:
+    """True/False: built (usable or not); None: not built."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'portfolio_summaries'",
+        [store.CATALOG_SCHEMA],
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    rows = con.execute(f"SELECT usable FROM {REGISTRY} WHERE key = ?", [key]).fetchall()
+    return bool(rows[0][0]) if rows else None
+
+
+def find(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | bool | None:
+    """The summary when built and usable, False when built but unusable or the database is read-only,
+    None when it still has to be built."""
+    if _read_only(con):
+        return False
+    key = summary_key(con, source)
+    state = _registered(con, key)
+    if state is None:
+        return None
+    return Summary(key, source.dimension_keys) if state else False
+
+
+def ready(con: duckdb.DuckDBPyConnection, source: pf.Source) -> bool:
+    """True when the figures need no build first (built, unusable, or read-only)."""
+    return find(con, source) is not None
+
+
+def ensure(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
+    """The summary of ``source``, built when missing; None when the figures must be computed directly."""
+    found = find(con, source)
+    if found is None:
+        found = build(con, source)
+    return found or None
+
+
+def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
+    """Build (or rebuild) the summary tables, drop those of older versions of the table; None when a loan
+    changes dimension values (the figures are then computed directly)."""
+    began = time.perf_counter()
+    key = summary_key(con, source)
+    summary = Summary(key, source.dimension_keys)
+    con.execute(_REGISTRY_DDL)
+    loans = store.quote_ident(f"_portfolio_loans_{key}")
+    q = pf._Query(source)
+    dims = source.dimension_keys
+    any_dims = "".join(f", any_value({a}) AS {a}" for a in map(pf._dim_alias, dims))
+    same = " AND ".join(
+        f"(min({a}) IS NOT DISTINCT FROM max({a}) AND count({a}) IN (0, count(*)))" for a in map(pf._dim_alias, dims)
+    )
+    try:
+        q.execute(
+            con,
+            f"""CREATE OR REPLACE TEMP TABLE {loans} AS
+            WITH {q.rows_cte(pf.Filters(), dims)}
+            SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
+                   min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
+                   coalesce(min(orig_month), min(month)) AS orig,
+                   coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
+                   {same or "true"} AS same{any_dims}
+            FROM rows GROUP BY loan""",
+        )
+        usable = con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]
+        if usable:
+            _build_month(con, source, summary, loans)
+            _build_vintage(con, summary, loans)
+            if source.has_dpd:
+                _build_rolls(con, source, summary)
+        with store.transaction(con):
+            con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
+            con.execute(
+                f"INSERT INTO {REGISTRY} (table_name, key, usable, seconds) VALUES (?, ?, ?, ?)",
+                [source.table, key, bool(usable), time.perf_counter() - began],
+            )
+    except duckdb.TransactionException:  # another session built it at the same time
+        return find(con, source) or None
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {loans}")
+    drop_stale(con, source.table, keep=key)
+    return summary if usable else None
+
+
+def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = None) -> None:
+    """Drop the summaries of ``table`` other than ``keep`` (older versions, other role choices)."""
+    old = [k for (k,) in con.execute(f"SELECT key FROM {REGISTRY} WHERE table_name = ? AND key <> ?",
+                                     [table, keep or ""]).fetchall()]  # fmt: skip
+    for key in old:
+        for part in PARTS:
+            con.execute(f"DROP TABLE IF EXISTS {Summary(key, ()).name(part)}")
+        con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
+
+
+def _build_month(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str) -> None:
+    q = pf._Query(source)
+    dims = "".join(f", r.{pf._dim_alias(k)}" for k in summary.dims)
+    categories = "".join(
+        f", coalesce(sum(balance) FILTER (WHERE balance > 0 AND category = '{c}'), 0) AS balance_{c}"
+        f", count(*) FILTER (WHERE balance > 0 AND category = '{c}') AS loans_{c}"
+        for c in pf.CATEGORY_KEYS
+    )
+    cohort_end = "CAST(r.month + INTERVAL 12 MONTH AS DATE)"
+    q.execute(
+        con,
+        f"""CREATE OR REPLACE TABLE {summary.name("month")} AS
+        WITH {q.rows_cte(pf.Filters(), summary.dims)}
+        SELECT r.month{dims}, count(*) AS loan_months, max(r.snap) AS snap,
+               count(*) FILTER (WHERE balance > 0) AS loans,
+               coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
+               {pf._par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
+               {pf._par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
+               {pf._npl_sum("balance > 0 AND ")} AS npl_balance,
+               sum(write_off) AS write_offs{categories},
+               count(*) FILTER (WHERE r.month = l.first_month) AS disbursed_loans,
+               sum(l.first_amount) FILTER (WHERE r.month = l.first_month) AS disbursed,
+               count(*) FILTER (WHERE balance > 0 AND (l.default_month IS NULL OR l.default_month > r.month))
+                   AS cohort_loans,
+               count(*) FILTER (WHERE balance > 0 AND l.default_month > r.month AND l.default_month <= {cohort_end})
+                   AS cohort_defaults
+        FROM rows r JOIN {loans} l USING (loan)
+        GROUP BY ALL""",
+    )
+
+
+def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str) -> None:
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.dims)
+    parts = " UNION ALL ".join(
+        f"SELECT orig{dims}, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
+        for kind in ("default_month", "e30", "e90")
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {summary.name("vintage")} AS
+        SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM (
+            SELECT orig{dims}, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}
+        ) GROUP BY ALL"""
+    )
+
+
+def _build_rolls(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary) -> None:
+    q = pf._Query(source)
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.dims)
+    q.execute(
+        con,
+        f"""CREATE OR REPLACE TABLE {summary.name("rolls")} AS
+        WITH {q.rows_cte(pf.Filters(), summary.dims)},
+        moves AS (
+            SELECT month, balance, written_off{dims}, {pf._bucket_sql("dpd")} AS from_state,
+                   lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
+                   lead(written_off) OVER w AS next_written_off, lead(paid_off) OVER w AS next_paid_off,
+                   {pf._bucket_sql("lead(dpd) OVER w")} AS next_bucket
+            FROM rows WINDOW w AS (PARTITION BY loan ORDER BY month)
+        )
+        SELECT month{dims}, from_state, {pf.TO_STATE_SQL} AS to_state, sum(balance) AS balance, count(*) AS loans
+        FROM moves WHERE balance > 0 AND NOT written_off
+        GROUP BY ALL""",
+    )
+
+
+def where_sql(q: pf._Query, filters: pf.Filters) -> str:
+    """The dimension filters as a condition on summary columns (bound values)."""
+    conditions = ["true"]
+    for key in pf.FILTER_DIMENSIONS:
+        values = filters.values(key)
+        if values and q.source.dim(key):
+            conditions.append(q.one_of(list(values), pf._dim_alias(key)))
+    return " AND ".join(conditions)
+
+
+# --- the figures, read from the summary ---------------------------------------------------------------------------
+
+
+def _sum(column: str) -> str:
+    return f"CAST(sum({column}) AS BIGINT)"
+
+
+def months(con: duckdb.DuckDBPyConnection, summary: Summary) -> list:
+    """The snapshot months, oldest first."""
+    return [r[0] for r in con.execute(f"SELECT DISTINCT month FROM {summary.name('month')} ORDER BY month").fetchall()]
+
+
+def month_range(con: duckdb.DuckDBPyConnection, summary: Summary, month: object) -> tuple:
+    """``(first month, last month, latest snapshot date of ``month``)``."""
+    return con.execute(
+        f"SELECT min(month), max(month), max(snap) FILTER (WHERE month = ?) FROM {summary.name('month')}", [month]
+    ).fetchall()[0]
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, summary: Summary, limit: int = 500) -> dict[str, list[str]]:
+    """The filter choices, most loan-months first."""
+    return {
+        key: [
+            r[0]
+            for r in con.execute(
+                f"SELECT {pf._dim_alias(key)} AS v, sum(loan_months) AS n FROM {summary.name('month')} "
+                "WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+        for key in pf.FILTER_DIMENSIONS
+        if key in summary.dims
+    }
+
+
+def monthly(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters):
+    """``portfolio.monthly`` from the summary."""
+    q = pf._Query(source)
+    where = where_sql(q, filters)
+    sql = f"""
+    WITH s AS (SELECT * FROM {summary.name("month")} WHERE {where}),
+    book AS (
+        SELECT month, {_sum("loans")} AS loans, sum(outstanding) AS outstanding, sum(par30_balance) AS par30_balance,
+               sum(par90_balance) AS par90_balance, sum(npl_balance) AS npl_balance, sum(write_offs) AS write_offs
+        FROM s GROUP BY month
+    ),
+    new AS (SELECT month, {_sum("disbursed_loans")} AS disbursed_loans, sum(disbursed) AS disbursed FROM s
+            GROUP BY month HAVING sum(disbursed_loans) > 0),
+    cohort AS (SELECT CAST(month + INTERVAL 12 MONTH AS DATE) AS month, {_sum("cohort_loans")} AS cohort_loans,
+                      {_sum("cohort_defaults")} AS cohort_defaults
+               FROM s GROUP BY ALL HAVING sum(cohort_loans) > 0),
+    {pf._monthly_figures_sql(q, filters)}
+    """
+    return pf._monthly_frame(q.run(con, sql))
+
+
+def classification_mix(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters):
+    """``portfolio.classification_mix`` from the summary."""
+    q = pf._Query(source)
+    ranks = {c.key: c.rank for c in pf.outcome.FIVE_CATEGORIES}
+    sums = ", ".join(f"sum(balance_{c}) AS balance_{c}, {_sum(f'loans_{c}')} AS loans_{c}" for c in pf.CATEGORY_KEYS)
+    long = " UNION ALL ".join(
+        f"SELECT month, '{c}' AS category, balance_{c} AS balance, loans_{c} AS loans FROM m WHERE loans_{c} > 0"
+        for c in pf.CATEGORY_KEYS
+    )
+    sql = f"""
+    WITH m AS (SELECT month, {sums} FROM {summary.name("month")} WHERE {where_sql(q, filters)} GROUP BY month),
+    grid AS (SELECT month, category FROM (SELECT month FROM m WHERE {pf._period_sql(q, filters)}),
+             (SELECT unnest(CAST({q.bind(list(pf.CATEGORY_KEYS))} AS VARCHAR[])) AS category)),
+    mix AS ({long})
+    SELECT g.month, g.category, CAST({q.bind(ranks)} AS MAP(VARCHAR, INTEGER))[g.category] AS rank,
+           coalesce(x.balance, 0) AS balance, coalesce(x.loans, 0) AS loans,
+           coalesce(x.balance, 0) / nullif(sum(x.balance) OVER (PARTITION BY g.month), 0) AS share
+    FROM grid g LEFT JOIN mix x USING (month, category)
+    ORDER BY g.month, rank
+    """
+    frame = q.run(con, sql)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def vintages(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, by: str, max_mob: int
+):
+    """``portfolio.vintages`` from the summary (``by`` already checked)."""
+    q = pf._Query(source)
+    where = where_sql(q, filters)
+    span = 3 if by == "quarter" else 1
+    sql = f"""
+    WITH last AS (SELECT max(month) AS last_month FROM {summary.name("month")} WHERE {where}),
+    cohorts AS (
+        SELECT CAST(date_trunc('{by}', orig) AS DATE) AS cohort, kind, mob, sum(loans) AS n
+        FROM {summary.name("vintage")} WHERE {where} GROUP BY ALL
+    ),
+    sizes AS (
+        SELECT cohort, sum(n) AS loans,
+               least(datediff('month', CAST(cohort + INTERVAL {span - 1} MONTH AS DATE), any_value(last_month)),
+                     {q.bind(int(max_mob))}) AS top_mob
+        FROM cohorts, last WHERE kind = 'loans' AND {pf._period_sql(q, filters, "cohort")} GROUP BY cohort
+    ),
+    events AS (
+        SELECT cohort, mob, coalesce(sum(n) FILTER (WHERE kind = 'default_month'), 0) AS d,
+               coalesce(sum(n) FILTER (WHERE kind = 'e30'), 0) AS e30,
+               coalesce(sum(n) FILTER (WHERE kind = 'e90'), 0) AS e90
+        FROM cohorts WHERE kind <> 'loans' GROUP BY ALL
+    ),
+    grid AS (SELECT cohort, loans, top_mob, unnest(range(0, top_mob + 1)) AS mob FROM sizes WHERE top_mob >= 0),
+    curves AS (
+        SELECT g.cohort, g.mob, g.loans,
+               sum(coalesce(e.d, 0)) OVER w AS defaults, sum(coalesce(e.e30, 0)) OVER w AS ever30,
+               sum(coalesce(e.e90, 0)) OVER w AS ever90
+        FROM grid g LEFT JOIN events e USING (cohort, mob)
+        WINDOW w AS (PARTITION BY g.cohort ORDER BY g.mob)
+    )
+    SELECT cohort, mob, CAST(loans AS BIGINT) AS loans, CAST(defaults AS BIGINT) AS defaults,
+           defaults / loans AS default_rate,
+           {"ever30 / loans" if source.has_dpd else "NULL"} AS ever30_rate,
+           {"ever90 / loans" if source.has_dpd else "NULL"} AS ever90_rate
+    FROM curves ORDER BY cohort, mob
+    """
+    return pf._vintage_frame(q.run(con, sql), by)
+
+
+def roll_rates(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, window: int, as_of
+):
+    """``portfolio.roll_rates`` from the summary (``window`` already checked)."""
+    q = pf._Query(source)
+    end = f"(SELECT max(month) FROM {summary.name('month')})"
+    if as_of:
+        end = f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
+    sql = f"""
+    WITH span AS (SELECT {end} AS last_month, CAST({end} - INTERVAL ({q.bind(int(window))}) MONTH AS DATE) AS first)
+    SELECT from_state, to_state, sum(balance) AS balance, {_sum("loans")} AS loans
+    FROM {summary.name("rolls")}, span
+    WHERE {where_sql(q, filters)} AND month < last_month AND month >= first
+    GROUP BY ALL
+    """
+    return pf._roll_frame(q.run(con, sql))
+
+
+def _month_sql(q: pf._Query, summary: Summary, as_of) -> str:
+    if as_of:
+        return f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
+    return f"(SELECT max(month) FROM {summary.name('month')})"
+
+
+def breakdown(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, dimension: str, filters: pf.Filters, as_of
+):
+    """``portfolio.breakdown`` from the summary (``dimension`` already checked)."""
+    q = pf._Query(source)
+    alias = pf._dim_alias(dimension)
+    sql = f"""
+    WITH span AS (SELECT {_month_sql(q, summary, as_of)} AS m),
+    s AS (SELECT * FROM {summary.name("month")} WHERE {where_sql(q, filters)}),
+    now AS (
+        SELECT {alias} AS value, {_sum("loans")} AS loans, sum(outstanding) AS outstanding,
+               sum(par30_balance) AS par30_balance, sum(par90_balance) AS par90_balance,
+               sum(npl_balance) AS npl_balance
+        FROM s, span WHERE month = span.m GROUP BY ALL HAVING sum(loans) > 0
+    ),
+    cohort AS (
+        SELECT {alias} AS value, {_sum("cohort_loans")} AS cohort_loans, {_sum("cohort_defaults")} AS cohort_defaults
+        FROM s, span WHERE month = CAST(span.m - INTERVAL 12 MONTH AS DATE) GROUP BY ALL HAVING sum(cohort_loans) > 0
+    )
+    {pf.BREAKDOWN_SELECT}
+    """
+    return pf._breakdown_frame(q.run(con, sql))
+
+
+def dimension_trend(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, dimension: str, filters: pf.Filters
+):
+    """``portfolio.dimension_trend`` from the summary (``dimension`` already checked)."""
+    q = pf._Query(source)
+    alias = pf._dim_alias(dimension)
+    sql = f"""
+    SELECT month, coalesce({alias}, '-') AS value, {_sum("loans")} AS loans, sum(outstanding) AS outstanding,
+           {pf._ratio("sum(par30_balance)", "sum(outstanding)")} AS par30,
+           {pf._ratio("sum(npl_balance)", "sum(outstanding)")} AS npl_ratio
+    FROM {summary.name("month")} WHERE {where_sql(q, filters)} AND {pf._period_sql(q, filters)}
+    GROUP BY ALL HAVING sum(loans) > 0 ORDER BY month, value
+    """
+    frame = q.run(con, sql)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def hhi(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, as_of):
+    """The Herfindahl index of outstanding per dimension at the month (``concentration``'s second table)."""
+    q = pf._Query(source)
+    if not summary.dims:
+        return pd.DataFrame({"dimension": [], "hhi": [], "groups": []})
+    parts = " UNION ALL ".join(
+        f"SELECT '{k}' AS dimension, sum(s * s) AS hhi, count(*) AS groups FROM "
+        f"(SELECT sum(outstanding) / any_value(total) AS s FROM now, totals GROUP BY {pf._dim_alias(k)} "
+        "HAVING sum(loans) > 0)"
+        for k in summary.dims
+    )
+    sql = f"""
+    WITH now AS (SELECT * FROM {summary.name("month")}
+                 WHERE {where_sql(q, filters)} AND month = {_month_sql(q, summary, as_of)} AND loans > 0),
+    totals AS (SELECT sum(outstanding) AS total FROM now)
+    {parts}
+    """
+    return q.run(con, sql)
