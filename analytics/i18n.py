@@ -41,6 +41,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "当前数据表 **{table}**：{rows:,} 行；尚未定义违约口径（见“数据”页面）。",
     },
     # --- errors: database and store --------------------------------------------
+    "error.save_conflict": {
+        "en": "others were saving under the same name at the same moment: nothing was saved, please save again",
+        "zh": "其他用户正在以同一名称同时保存：本次未保存，请再保存一次",
+    },
     "error.db_locked": {
         "en": (
             "the database {path} is in use by another program{pid}: close it (e.g. stop the running app) "
@@ -592,6 +596,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "{table} 的资产质量，数据截至 {as_of}。",
     },
     "portfolio.as_of": {"en": "As-of month", "zh": "统计月份"},
+    "portfolio.preparing": {
+        "en": "Preparing the monthly summary of {table} once for this import...",
+        "zh": "正在为本次导入的 {table} 准备月度汇总（仅需一次）……",
+    },
     "portfolio.period": {"en": "Trend period", "zh": "趋势区间"},
     "portfolio.all": {"en": "All", "zh": "全部"},
     "portfolio.dim.branch": {"en": "Branch", "zh": "网点"},

@@ -90,6 +90,9 @@ if missing := ui.portfolio_missing(con, table):
     st.stop()
 if (source := ui.attempt(ui.portfolio_source, con, table)) is None:
     st.stop()
+if not portfolio.summary_ready(con, source):  # once per import: later figures read months x dimensions
+    with st.spinner(ui.t("portfolio.preparing", table=table)):
+        ui.attempt(portfolio.prepare_summary, con, source)
 months = ui.portfolio_figure(con, "months", source)
 month_text = "{:%Y-%m}".format
 with st.container(border=True):

@@ -124,3 +124,16 @@ def test_loan_level_table_explains_and_offers_the_performance_table(app, portfol
     assert not app.exception
     assert app.session_state["table"] in ("perf_no_class", "sample_performance")
     assert len(app.metric) >= 8
+
+
+def test_first_visit_prepares_the_monthly_summary_once(app, portfolio_db):
+    import ui
+    from analytics import portfolio, portfolio_summary
+
+    con = ui._database(str(portfolio_db)).cursor()
+    source = ui.portfolio_source(con, "sample_performance")
+    assert portfolio.summary_ready(con, source) and portfolio_summary.find(con, source)
+    built = con.execute(f"SELECT count(*) FROM {portfolio_summary.REGISTRY} WHERE table_name = 'sample_performance'")
+    assert built.fetchall() == [(1,)]
+    trend = portfolio.monthly(con, source, summary=False)
+    assert _metric(app, "Loans outstanding").value == f"{trend['loans'].iloc[-1]:,.0f}"
