@@ -23,7 +23,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from analytics import binning, metrics, outcome, scorecard, store, validation
+from analytics import binning, irls, metrics, outcome, scorecard, store, validation
 from analytics import roles as roles_mod
 from analytics.binning import Population
 from analytics.errors import Notice, RiskLabError
@@ -176,15 +176,107 @@ def sorted_levels(levels: list[str]) -> list[str]:
     return ordered + [MISSING_LEVEL] * (len(present) < len(levels))
 
 
+MAX_SCAN_GROUPS = 1_000_000  # above this many groups in the one scan, levels are checked per factor first
+
+
+def _key_sql(f: FactorSpec, bins: binning.BinSpec | None, cells: bool) -> Callable[[Literal], str] | None:
+    """What the one scan groups by per factor: the raw value of a categorical factor (cast to its level text only
+    after grouping), the bin code of a WOE factor, the number of a numeric factor when fitting on cells."""
+    if f.treatment == "categorical":
+        return lambda lit: store.quote_ident(f.column)
+    if f.treatment == "woe":
+        return lambda lit: scorecard.bin_code_sql(bins, f.column, lit)
+    return _raw_sql(f, bins) if cells else None
+
+
+def _scan(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, pop: Population, bins: dict, cells: bool, folds: int
+) -> pd.DataFrame:
+    """ONE grouped scan of the loans: per (part, fold when ``folds`` > 1, factor keys) the loans, those complete in
+    the numeric factors, their defaults, all defaults and, per log factor, values <= 0.
+
+    Per-loan work is kept to grouping: categorical keys are cast to their level text after grouping, and a flag or
+    classification outcome (matched as text) is grouped by its raw value and evaluated per group.
+    """
+    numeric = [i for i, f in enumerate(spec.factors) if f.treatment in ("numeric", "log")]
+    keys = {i: _key_sql(f, bins.get(f.column), cells) for i, f in enumerate(spec.factors)}
+    keys = {i: k for i, k in keys.items() if k is not None}
+    expr, expr_params = outcome.default_sql(pop.defn)
+    by_value = pop.defn.kind in ("flag", "classification")  # few distinct values, costly text matching
+    raw = store.quote_ident(pop.defn.column)
+    items = [_item(lambda lit: _part_sql(con, spec, lit), "__part")]
+    if folds > 1:
+        items.append(_item(lambda lit: f"hash(rowid, {lit(int(spec.seed))}, 'fold') % {int(folds)}", "__fold"))
+    items += [_item(k, f"__k{i}") for i, k in keys.items()]
+    items += [_item(_raw_sql(spec.factors[i], None), f"__x{i}") for i in numeric if i not in keys]
+    items.append((f"{raw} AS __o", []) if by_value else (f"{expr} AS __o", list(expr_params)))
+    where, where_params = binning._where(pop)  # the population's condition (booked loans)
+    select = ", ".join(sql for sql, _ in items)
+    scan_params = [p for _, item_params in items for p in item_params] + where_params
+    value = {i: f"__k{i}" if i in keys else f"__x{i}" for i in numeric}
+    complete = " AND ".join(f"{value[i]} IS NOT NULL AND NOT isnan({value[i]})" for i in numeric) or "TRUE"
+    logs = [i for i in numeric if spec.factors[i].treatment == "log"]
+    group = ["__part", *(["__fold"] if folds > 1 else []), *(f"__k{i}" for i in keys), "__o"]
+    counts = ["total", "kept", *(f"nonpos{i}" for i in logs)]
+    grouped = (
+        f"SELECT {', '.join(group)}, count(*) AS __total, count(*) FILTER (WHERE {complete}) AS __kept"
+        + "".join(f", count(*) FILTER (WHERE {value[i]} <= 0) AS __nonpos{i}" for i in logs)
+        + f" FROM (SELECT {select} FROM {store.quote_ident(pop.table)} {where}) GROUP BY ALL"
+    )
+    missing = "'" + MISSING_LEVEL.replace("'", "''") + "'"
+    parts = group[: len(group) - len(keys) - 1]
+    levels = [
+        f"COALESCE(CAST(__k{i} AS VARCHAR), {missing}) AS f{i}" if spec.factors[i].treatment == "categorical"
+        else f"__k{i} AS f{i}"
+        for i in keys
+    ]  # fmt: skip
+    named = f"SELECT *, __o AS {raw} FROM ({grouped})" if by_value else grouped
+    bad = expr if by_value else "__o"
+    sql = (
+        f"SELECT {', '.join([*parts, *levels, *(f'__{c} AS {c}' for c in counts)])}, {bad} AS __bad "
+        f"FROM ({named})"
+    )  # no WHERE on __bad: DuckDB would push it below the GROUP BY, back to one text match per loan
+    params = [*(expr_params if by_value else []), *scan_params]
+    frame = con.execute(f"{sql} LIMIT {MAX_SCAN_GROUPS + 1}", params).df()
+    if len(frame) > MAX_SCAN_GROUPS:  # a factor with very many levels (an ID?): say so before fetching it all
+        _check_level_counts(
+            con, spec, f"({sql})", params, [i for i in keys if spec.factors[i].treatment == "categorical"]
+        )
+        frame = con.execute(sql, params).df()
+    frame = frame[frame["__bad"].notna()]
+    for column in counts:
+        frame[column] = frame[column].fillna(0).astype(np.int64)
+    bads = frame["__bad"].astype(np.int64)
+    frame["bads_all"], frame["bads"] = frame["total"] * bads, frame["kept"] * bads
+    keys_out = [*parts, *(f"f{i}" for i in keys)]
+    return frame.groupby(keys_out, dropna=False, sort=False)[[*counts, "bads_all", "bads"]].sum().reset_index()
+
+
+def _check_level_counts(con: duckdb.DuckDBPyConnection, spec: ModelSpec, source: str, params: list, keyed: list):
+    """Raise ``model.too_many_levels`` for a categorical factor with more than ``MAX_LEVELS`` training levels."""
+    if not keyed:
+        return
+    counts = ", ".join(f"count(DISTINCT f{i})" for i in keyed)
+    (found,) = con.execute(f"SELECT {counts} FROM {source} WHERE __part = 0", params).fetchall()
+    for i, levels in zip(keyed, found, strict=True):
+        if levels > MAX_LEVELS:
+            raise RiskLabError("model.too_many_levels", column=spec.factors[i].column, levels=levels, max=MAX_LEVELS)
+
+
 def _prepare(
     con: duckdb.DuckDBPyConnection,
     spec: ModelSpec,
     *,
     method: str = "auto",
-    max_rows: int = MAX_FIT_ROWS,
+    max_rows: int | None = None,
     folds: int = CV_FOLDS,
 ) -> _Prepared:
-    """Check the spec, read the training data from DuckDB (cells or rows) and freeze the factor encodings."""
+    """Check the spec, read the training data from DuckDB (cells or rows) and freeze the factor encodings.
+
+    One grouped scan gives the outcome counts, the train/test counts, the levels and, on the cell path, the cells
+    themselves. Rows: all training loans (statsmodels up to ``MAX_FIT_ROWS``, beyond that the exact batched
+    Newton of ``analytics.irls``), or a seeded sample of ``max_rows`` when the caller asks for one.
+    """
     _check_spec(con, spec)
     if method not in FIT_METHODS:
         raise RiskLabError("model.unknown_method", method=method)
@@ -193,33 +285,22 @@ def _prepare(
     for f in spec.factors:
         if f.column in columns:
             raise RiskLabError("model.factor_is_outcome", column=f.column)
-    binning.outcome_summary(con, pop)
     bins = {f.column: binning.load_binning(con, spec.table, f.column, f.binning) for f in spec.factors if f.binning}
     bins = {f.column: bins.get(f.column) for f in spec.factors if f.treatment == "woe"}
-    items = [
-        _item(lambda lit: _part_sql(con, spec, lit), "__part"),
-        _item(lambda lit: f"hash(rowid, {lit(int(spec.seed))}, 'fold') % {max(int(folds), 1)}", "__fold"),
-        ("rowid AS __row", []),
-        *(_item(_raw_sql(f, bins.get(f.column)), f"f{i}") for i, f in enumerate(spec.factors)),
-    ]
-    source, params = binning.scan_sql(pop, items)
-    base = f"(SELECT * FROM {source} WHERE __part IS NOT NULL)"
     numeric = [i for i, f in enumerate(spec.factors) if f.treatment in ("numeric", "log")]
-    complete = " AND ".join(f"f{i} IS NOT NULL AND NOT isnan(f{i})" for i in numeric) or "TRUE"
-    logs = [i for i, f in enumerate(spec.factors) if f.treatment == "log"]
-    counts = con.execute(
-        f"SELECT __part, count(*), count(*) FILTER (WHERE {complete}), sum(__bad) FILTER (WHERE {complete})"
-        + "".join(f", count(*) FILTER (WHERE f{i} <= 0)" for i in logs)
-        + f" FROM {base} GROUP BY __part",
-        params,
-    ).fetchall()
-    by_part = {int(r[0]): r[1:] for r in counts}
-    if 0 not in by_part or not by_part[0][1]:
+    use_cells = method == "cells" or (method == "auto" and not numeric)
+    folds = max(int(folds), 1)
+    frame = _scan(con, spec, pop, bins, use_cells, folds if use_cells else 1)
+    known, defaults = int(frame["total"].sum()), int(frame["bads_all"].sum())
+    outcome.check_two_classes(_outcome_summary(pop, known, defaults))
+    parts = frame.groupby("__part", dropna=True)[[c for c in frame.columns if c in _COUNTS or "nonpos" in c]].sum()
+    if 0 not in parts.index or not parts.loc[0, "kept"]:
         raise RiskLabError("model.empty_train")
-    if spec.holdout != "none" and 1 not in by_part:
+    if spec.holdout != "none" and 1 not in parts.index:
         raise RiskLabError("model.empty_test")
-    total, kept, events, *non_positive = by_part[0]
-    for i, bad in zip(logs, non_positive, strict=True):
+    total, kept, events = (int(parts.loc[0, c]) for c in ("total", "kept", "bads"))
+    for i in numeric:
+        bad = int(parts.loc[0, f"nonpos{i}"]) if f"nonpos{i}" in parts.columns else 0
         if bad:
             raise RiskLabError("model.log_not_positive", column=spec.factors[i].column, rows=bad)
     if events in (0, kept):
@@ -228,30 +309,18 @@ def _prepare(
     if kept < total:
         names = ", ".join(spec.factors[i].column for i in numeric)
         notices.append(Notice("model.dropped_missing", rows=total - kept, columns=names))
-    train = f"__part = 0 AND {complete}"
-    encodings, level_notices = _encodings(con, spec, bins, base, train, params)
+    train = frame[(frame["__part"] == 0) & (frame["kept"] > 0)]
+    encodings, level_notices = _encodings(spec, bins, train)
     notices += level_notices
-    automatic = all(f.treatment in ("categorical", "woe") for f in spec.factors)
-    use_cells = method == "cells" or (method == "auto" and automatic)
-    fields = ", ".join(f"f{i}" for i in range(len(spec.factors)))
+    sampled = False
     if use_cells:
-        frame = con.execute(
-            f"SELECT __fold, {fields}, count(*) AS n, sum(__bad) AS d FROM {base} WHERE {train} GROUP BY ALL", params
-        ).df()
-        data = _cell_data(frame, encodings, max(int(folds), 1))
-        sampled = False
+        cells = train.rename(columns={"kept": "n", "bads": "d"})
+        data = _cell_data(cells, encodings, folds)
+    elif max_rows is None and kept > MAX_FIT_ROWS:
+        data = _batched_rows(con, spec, pop, bins, encodings, folds, kept)
     else:
-        sampled = kept > max_rows
-        limit = f" ORDER BY hash(__row, {int(spec.seed)}, 'sample') LIMIT {int(max_rows)}" if sampled else ""
-        codes = [  # categorical levels as codes in SQL: integers travel faster than text
-            f"list_position(CAST(? AS VARCHAR[]), f{i}) - 1 AS f{i}" if e.treatment == "categorical" else f"f{i}"
-            for i, e in enumerate(encodings)
-        ]
-        lists = [list(e.levels) for e in encodings if e.treatment == "categorical"]
-        arrays = con.execute(
-            f"SELECT __fold, __bad, {', '.join(codes)} FROM {base} WHERE {train}{limit}", [*lists, *params]
-        ).fetchnumpy()
-        data = _row_data(arrays, encodings)
+        sampled = max_rows is not None and kept > max_rows
+        data = _fetch_rows(con, spec, pop, bins, encodings, folds, max_rows if sampled else None)
         if sampled:
             notices.append(Notice("model.sampled", rows=max_rows, total=kept))
     return _Prepared(
@@ -266,32 +335,154 @@ def _prepare(
     )
 
 
-def _encodings(
-    con: duckdb.DuckDBPyConnection, spec: ModelSpec, bins: dict, base: str, train: str, params: list
-) -> tuple[tuple[Encoding, ...], list[Notice]]:
-    """Levels (reference first) and WOE per bin from the training loans, with notices on levels without events."""
-    keyed = [i for i, f in enumerate(spec.factors) if f.treatment in ("categorical", "woe")]
-    counts: dict[int, pd.DataFrame] = {}
-    if keyed:
-        sets = ", ".join(f"(f{i})" for i in keyed)
-        flags = ", ".join(f"GROUPING(f{i})" for i in keyed)
-        rows = con.execute(
-            f"SELECT {', '.join(f'f{i}' for i in keyed)}, {flags}, count(*), sum(__bad) FROM {base} "
-            f"WHERE {train} GROUP BY GROUPING SETS ({sets})",
-            params,
-        ).fetchall()
-        for j, i in enumerate(keyed):
-            mine = [(r[j], r[-2], r[-1]) for r in rows if r[len(keyed) + j] == 0]
-            counts[i] = pd.DataFrame(mine, columns=["key", "count", "bads"])
+_COUNTS = ("total", "kept", "bads_all", "bads")
+
+
+def _outcome_summary(pop: Population, known: int, defaults: int) -> dict:
+    """What ``outcome.default_summary`` says of the population, from the scan's counts."""
+    column = pop.defn.column
+    warning = None
+    if known == 0:
+        warning = Notice("outcome.no_known", column=column)
+    elif defaults == 0:
+        warning = Notice("outcome.no_defaults", known=known, column=column)
+    elif defaults == known:
+        warning = Notice("outcome.all_defaults", known=known, column=column)
+    return {"known": known, "defaults": defaults, "warning": warning}
+
+
+def _train_rows_sql(
+    con: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    pop: Population,
+    bins: dict,
+    encodings: Sequence[Encoding],
+    folds: int,
+) -> tuple[str, list]:
+    """The training loans complete in their numbers: fold, outcome, categorical level codes (integers travel faster
+    than text), WOE bin codes and numbers (``__row`` for a seeded order)."""
+    items = [
+        _item(lambda lit: _part_sql(con, spec, lit), "__part"),
+        _item(lambda lit: f"hash(rowid, {lit(int(spec.seed))}, 'fold') % {int(folds)}" if folds > 1 else "0", "__fold"),
+        ("rowid AS __row", []),
+        *(_item(_raw_sql(f, bins.get(f.column)), f"f{i}") for i, f in enumerate(spec.factors)),
+    ]
+    source, params = binning.scan_sql(pop, items)
+    numeric = [i for i, e in enumerate(encodings) if e.treatment in ("numeric", "log")]
+    complete = " AND ".join(f"f{i} IS NOT NULL AND NOT isnan(f{i})" for i in numeric) or "TRUE"
+    codes = [
+        f"CAST(list_position(CAST(? AS VARCHAR[]), f{i}) - 1 AS SMALLINT) AS f{i}"
+        if e.treatment == "categorical"
+        else f"CAST(f{i} AS SMALLINT) AS f{i}"
+        if e.treatment == "woe"
+        else f"f{i}"
+        for i, e in enumerate(encodings)
+    ]
+    lists = [list(e.levels) for e in encodings if e.treatment == "categorical"]
+    sql = f"SELECT CAST(__fold AS TINYINT) AS __fold, CAST(__bad AS TINYINT) AS __bad, __row, {', '.join(codes)} "
+    return sql + f"FROM {source} WHERE __part = 0 AND {complete}", [*lists, *params]
+
+
+def _fetch_rows(
+    con: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    pop: Population,
+    bins: dict,
+    encodings: Sequence[Encoding],
+    folds: int,
+    sample: int | None,
+) -> _Data:
+    """Row data for statsmodels: every training loan, or a seeded sample of ``sample`` loans."""
+    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds)
+    if sample is not None:
+        sql += f" ORDER BY hash(__row, {int(spec.seed)}, 'sample') LIMIT {int(sample)}"
+    return _row_data(con.execute(sql, params).fetchnumpy(), encodings)
+
+
+def _batched_rows(
+    con: duckdb.DuckDBPyConnection,
+    spec: ModelSpec,
+    pop: Population,
+    bins: dict,
+    encodings: Sequence[Encoding],
+    folds: int,
+    loans: int,
+) -> irls.Rows:
+    """All ``loans`` training loans as compact arrays for the exact batched Newton (no dense design, no frame):
+    fetched in Arrow record batches into preallocated numpy arrays."""
+    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds)
+    keyed = [i for i, e in enumerate(encodings) if e.treatment in ("categorical", "woe")]
+    numeric = [i for i, e in enumerate(encodings) if e.treatment in ("numeric", "log")]
+    sizes = [len(e.levels) if e.treatment == "categorical" else max(c for c, _ in e.woe) + 3 for e in (
+        encodings[i] for i in keyed)]  # fmt: skip
+    strides = np.cumprod([1, *sizes[:-1]]).astype(np.int64) if keyed else np.zeros(0, dtype=np.int64)
+    combined = np.zeros(loans, dtype=np.int64)
+    numbers = np.empty((loans, len(numeric)))
+    y = np.empty(loans)
+    fold = np.empty(loans, dtype=np.int8)
+    at = 0
+    for batch in con.sql(sql, params=params).to_arrow_reader(irls.CHUNK):
+        size = batch.num_rows
+        if at + size > loans:
+            raise RiskLabError("model.empty_train")  # the table changed under the fit
+        columns = {name: batch.column(name).to_numpy(zero_copy_only=False) for name in batch.schema.names}
+        part = slice(at, at + size)
+        y[part], fold[part] = columns["__bad"], columns["__fold"]
+        for k, i in enumerate(keyed):
+            offset = 2 if encodings[i].treatment == "woe" else 0  # bin codes start at OTHER (-2)
+            combined[part] += (columns[f"f{i}"].astype(np.int64) + offset) * strides[k]
+        for k, i in enumerate(numeric):
+            values = columns[f"f{i}"].astype(float)
+            numbers[part, k] = np.log(values) if encodings[i].treatment == "log" else values
+        at += size
+    if at != loans:
+        raise RiskLabError("model.empty_train")
+    present, cell = np.unique(combined, return_inverse=True)
+    del combined
+    blocks = []
+    for k, i in enumerate(keyed):
+        codes = present // strides[k] % sizes[k]
+        enc = encodings[i]
+        if enc.treatment == "categorical":
+            blocks.append((codes[:, None] == np.arange(1, len(enc.levels))[None, :]).astype(float))
+        else:
+            lookup = np.full(sizes[k], np.nan)
+            for code, woe in enc.woe:
+                lookup[code + 2] = woe
+            blocks.append(lookup[codes][:, None])
+    cell_x = np.column_stack([np.ones(len(present)), *blocks])
+    widths = [len(e.terms()) for e in encodings]
+    starts = np.cumsum([1, *widths])  # each factor's first column in the model's order
+    structured = [0]
+    for i in keyed:
+        structured += range(starts[i], starts[i] + widths[i])
+    structured += [starts[i] for i in numeric]
+    order = np.argsort(structured)  # model column j is structured column order[j]
+    binary = np.concatenate(
+        [
+            np.all((cell_x == 0) | (cell_x == 1), axis=0),
+            [bool(np.all((numbers[:, k] == 0) | (numbers[:, k] == 1))) for k in range(len(numeric))],
+        ]
+    )[order]
+    return irls.Rows(cell_x, cell.astype(np.int32), numbers, y, fold, order, binary)
+
+
+def _encodings(spec: ModelSpec, bins: dict, train: pd.DataFrame) -> tuple[tuple[Encoding, ...], list[Notice]]:
+    """Levels (reference first) and WOE per bin from the training loans (the scan's groups), with notices on
+    levels without events."""
     encodings, notices = [], []
     for i, f in enumerate(spec.factors):
         if f.treatment in ("numeric", "log"):
             encodings.append(Encoding(f.column, f.treatment))
             continue
-        frame = counts[i]
+        grouped = train.groupby(f"f{i}", sort=True)[["kept", "bads"]].sum().reset_index()
+        frame = pd.DataFrame(
+            {"key": grouped[f"f{i}"].tolist(), "count": grouped["kept"].tolist(), "bads": grouped["bads"].tolist()}
+        )
         if len(frame) < 2:
             raise RiskLabError("model.one_level", column=f.column)
         if f.treatment == "woe":
+            frame["key"] = frame["key"].astype(int)
             table = binning.binning_table(bins[f.column], frame.rename(columns={"key": "bin"})).table
             filled = table[table["count"] > 0]
             woe = tuple(zip(filled["bin"].astype(int).tolist(), filled["woe"].astype(float).tolist(), strict=True))
@@ -348,14 +539,17 @@ def _row_data(arrays: dict, encodings: Sequence[Encoding]) -> _Data:
 
 
 def _cell_data(frame: pd.DataFrame, encodings: Sequence[Encoding], folds: int) -> _Data:
-    """Cells from per-fold cells: one row per factor combination, with its loans and defaults per fold."""
+    """Cells from the scan's groups: one row per factor combination, with its loans and defaults per fold (when
+    ``folds`` > 1)."""
     groups = frame.groupby([f"f{i}" for i in range(len(encodings))], dropna=False, sort=True)
-    cell = groups.ngroup().to_numpy()
     merged = groups[["n", "d"]].sum().reset_index()
-    per_fold = np.zeros((len(merged), folds, 2))
-    fold = frame["__fold"].to_numpy(dtype=np.int64)
-    np.add.at(per_fold, (cell, fold, 0), frame["n"].to_numpy(dtype=float))
-    np.add.at(per_fold, (cell, fold, 1), frame["d"].to_numpy(dtype=float))
+    per_fold = None
+    if folds > 1:
+        cell = groups.ngroup().to_numpy()
+        per_fold = np.zeros((len(merged), folds, 2))
+        fold = frame["__fold"].to_numpy(dtype=np.int64)
+        np.add.at(per_fold, (cell, fold, 0), frame["n"].to_numpy(dtype=float))
+        np.add.at(per_fold, (cell, fold, 1), frame["d"].to_numpy(dtype=float))
     blocks = tuple(_block(enc, merged[f"f{i}"].to_numpy()) for i, enc in enumerate(encodings))
     return _Data(blocks, merged["d"].to_numpy(dtype=float), merged["n"].to_numpy(dtype=float), folds=per_fold)
 
@@ -374,33 +568,41 @@ class _Fit:
     result: object
 
 
-def _log_likelihood(data: _Data, log_odds: np.ndarray) -> float:
-    """The row-level Bernoulli log-likelihood (for cells: without the binomial coefficients)."""
-    loans = data.weights
-    return float(-(data.y * np.logaddexp(0, -log_odds) + (loans - data.y) * np.logaddexp(0, log_odds)).sum())
-
-
-def _null_llf(data: _Data) -> float:
-    n, d = data.weights.sum(), data.y.sum()
+def _null_llf(data: _Data | irls.Rows) -> float:
+    n, d = data.n, data.events
     return float(d * math.log(d / n) + (n - d) * math.log(1 - d / n))
 
 
 def _fit(data: _Data, x: np.ndarray, start: np.ndarray | None = None, tol: float = 1e-10) -> _Fit:
-    """Maximum likelihood by Newton's method: row-level ``Logit`` or cell-level ``GLM(Binomial)`` with a two-column
-    endog (defaults, non-defaults). The rank is checked before (``_check_rank``)."""
+    """Maximum likelihood by Newton's method: row-level statsmodels ``Logit``, or on cells the same Newton
+    iteration on the binomial counts (``irls.newton``; statsmodels' GLM costs far more per cell). The rank is
+    checked before (``_check_rank``)."""
+    if data.loans is not None:
+        cross = irls.grouped_cross(x, data.y, data.loans)
+        params, cov, llf, converged, iterations = irls.newton(
+            cross, x.shape[1], start, tol=tol, max_iterations=MAX_ITERATIONS
+        )
+        return _Fit(params, np.sqrt(np.diag(cov)), cov, llf, converged, iterations, None)
     with py_warnings.catch_warnings():
         py_warnings.simplefilter("ignore")  # convergence and separation are reported in plain words instead
-        if data.loans is None:
-            estimator = sm.Logit(data.y, x, check_rank=False)  # our own rank check replaces its SVD
-        else:
-            endog = np.column_stack([data.y, data.loans - data.y])
-            estimator = sm.GLM(endog, x, family=sm.families.Binomial())
+        estimator = sm.Logit(data.y, x, check_rank=False)  # our own rank check replaces its SVD
         result = estimator.fit(start_params=start, method="newton", maxiter=MAX_ITERATIONS, tol=tol, disp=0)
         cov = np.asarray(result.cov_params(), dtype=float)
     params = np.asarray(result.params, dtype=float)
     converged, iterations = bool(result.mle_retvals["converged"]), int(result.mle_retvals["iterations"])
-    llf = float(result.llf) if data.loans is None else _log_likelihood(data, x @ params)
-    return _Fit(params, np.sqrt(np.diag(cov)), cov, llf, converged, iterations, result)
+    return _Fit(params, np.sqrt(np.diag(cov)), cov, float(result.llf), converged, iterations, result)
+
+
+def _fit_batched(data: irls.Rows) -> _Fit:
+    """The exact row-level fit of a big table by the batched Newton (no statsmodels result object)."""
+    params, cov, llf, converged, iterations = data.fit(max_iterations=MAX_ITERATIONS)
+    return _Fit(params, np.sqrt(np.diag(cov)), cov, llf, converged, iterations, None)
+
+
+def _cv_rows(data: irls.Rows) -> _Data:
+    """The seeded ``CV_ROWS`` subset of a batched fit's loans as row data, for cross-validation."""
+    rows = np.sort(np.random.default_rng(0).permutation(data.n)[:CV_ROWS])
+    return _Data((data.design(rows)[:, 1:],), data.y[rows], None, data.fold[rows].astype(np.int64))
 
 
 def _gram(data: _Data, x: np.ndarray) -> np.ndarray:
@@ -446,18 +648,43 @@ def _separation(data: _Data, x: np.ndarray, fit: _Fit) -> tuple[str | None, list
     log_odds = x @ fit.params
     p = 1 / (1 + np.exp(-log_odds))
     observed = data.y / data.weights
-    extreme = (p < 1e-8) | (p > 1 - 1e-8)
+    exact = bool(np.all((observed == 0) | (observed == 1)) and np.all(np.abs(p - observed) < 1e-6))
+    extreme = bool(np.any((p < 1e-8) | (p > 1 - 1e-8)))
     binary = np.all((x == 0) | (x == 1), axis=0)
-    effect = np.abs(fit.params) * np.where(binary, 1.0, _weighted_sd(data, x))
+    return _separation_kind(fit, exact, extreme, binary, _weighted_sd(data, x))
+
+
+def _separation_kind(
+    fit: _Fit, exact: bool, extreme: bool, binary: np.ndarray, sd: np.ndarray
+) -> tuple[str | None, list[int]]:
+    effect = np.abs(fit.params) * np.where(binary, 1.0, sd)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(fit.params / fit.bse)
     # a separated term: an absurd effect with an even larger standard error (collinear terms have z near 1)
-    implausible = [j for j in range(1, x.shape[1]) if effect[j] > IMPLAUSIBLE_EFFECT and not z[j] > 0.1]
-    if np.all((observed == 0) | (observed == 1)) and np.all(np.abs(p - observed) < 1e-6):
+    implausible = [j for j in range(1, len(fit.params)) if effect[j] > IMPLAUSIBLE_EFFECT and not z[j] > 0.1]
+    if exact:
         return "complete", implausible
-    if extreme.any() and implausible:
+    if extreme and implausible:
         return "quasi", implausible
     return None, implausible
+
+
+def _moments(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Means and covariance of the design columns (after the constant) from X'X of a design with a constant."""
+    n = gram[0, 0]
+    mean = gram[0, 1:] / n
+    return mean, gram[1:, 1:] / n - np.outer(mean, mean)
+
+
+def _batched_checks(data: irls.Rows, gram: np.ndarray, fit: _Fit) -> tuple[tuple[str | None, list[int]], np.ndarray]:
+    """Separation and VIF of a batched row fit, from its X'X and one pass over the loans."""
+    exact, extreme = data.fit_quality(fit.params)
+    _, cov = _moments(gram)
+    sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    separation = _separation_kind(fit, exact, extreme, data.binary, np.concatenate([[0.0], sd]))
+    if len(sd) < 2:
+        return separation, np.full(len(sd), np.nan)
+    return separation, metrics.variance_inflation(cov / np.outer(sd, sd))
 
 
 # --- the result ---------------------------------------------------------------------------------------------------
@@ -561,20 +788,27 @@ def fit_model(
     spec: ModelSpec,
     *,
     method: str = "auto",
-    max_rows: int = MAX_FIT_ROWS,
+    max_rows: int | None = None,
     folds: int = CV_FOLDS,
     validate: bool = True,
 ) -> FittedModel:
     """Fit the logit of default (the table's saved definition unless ``spec.outcome``) on the training loans."""
     began = time.perf_counter()
-    prep = _prepare(con, spec, method=method, max_rows=max_rows, folds=folds)
+    prep = _prepare(con, spec, method=method, max_rows=max_rows, folds=folds if validate else 1)
     data, encodings = prep.data, prep.encodings
     names = (CONST, *(t for e in encodings for t in e.terms()))
-    x = data.design(range(len(encodings)))
-    _check_rank(_gram(data, x), names)
-    fit = _fit(data, x)
+    if isinstance(data, irls.Rows):
+        gram = data.gram()
+        _check_rank(gram, names)
+        fit = _fit_batched(data)
+        (kind, terms), vifs = _batched_checks(data, gram, fit)
+    else:
+        x = data.design(range(len(encodings)))
+        _check_rank(_gram(data, x), names)
+        fit = _fit(data, x)
+        kind, terms = _separation(data, x, fit)
+        vifs = _vif(data, x)
     notices = list(prep.notices)
-    kind, terms = _separation(data, x, fit)
     factors = ", ".join(dict.fromkeys(_owner(encodings, names[j]) for j in terms)) or ", ".join(
         e.column for e in encodings
     )
@@ -584,15 +818,16 @@ def fit_model(
         notices.append(Notice("model.quasi_separation", factors=factors))
     if not fit.converged:
         notices.append(Notice("model.no_convergence", iterations=fit.iterations))
-    vif = dict(zip(names[1:], _vif(data, x).tolist(), strict=True))
+    vif = dict(zip(names[1:], vifs.tolist(), strict=True))
     notices += [Notice("model.high_vif", term=t, vif=round(v, 1)) for t, v in vif.items() if v > VIF_LIMIT]
     n, events = data.n, data.events
     limiting = min(events, n - events)
     if len(names) > 1 and limiting < EVENTS_PER_PARAMETER * (len(names) - 1):
         notices.append(Notice("model.few_events", events=limiting, params=len(names) - 1))
-    with py_warnings.catch_warnings():
-        py_warnings.simplefilter("ignore")
-        fit.result.remove_data()  # keep the result small (it may live in a session): no copy of the design
+    if fit.result is not None:
+        with py_warnings.catch_warnings():
+            py_warnings.simplefilter("ignore")
+            fit.result.remove_data()  # keep the result small (it may live in a session): no copy of the design
     llnull = _null_llf(data)
     lr = max(2 * (fit.llf - llnull), 0.0)
     k = len(names)
@@ -633,7 +868,8 @@ def fit_model(
         test = checks.get("test")
         if test is not None and test.unscored:
             notices.append(Notice("model.unscored", rows=test.unscored))
-        checks["cv"] = cross_validate(data, range(len(encodings)), fit.params)
+        rows = _cv_rows(data) if isinstance(data, irls.Rows) else data
+        checks["cv"] = cross_validate(rows, range(len(rows.blocks)), fit.params)
         model = dataclasses.replace(model, checks=checks)
     fit_stats["seconds"] = round(time.perf_counter() - began, 3)
     return dataclasses.replace(model, warnings=tuple(notices), stats=fit_stats)
@@ -738,7 +974,7 @@ def stepwise(
         raise RiskLabError("model.unknown_criterion", criterion=criterion)
     if not 0 < enter <= stay < 1:
         raise RiskLabError("model.bad_thresholds", enter=enter, stay=stay)
-    prep = _prepare(con, spec, max_rows=max_rows)
+    prep = _prepare(con, spec, max_rows=max_rows, folds=1)
     data = prep.data
     sizes = [len(e.terms()) for e in prep.encodings]
     full = data.design(range(len(sizes)))
