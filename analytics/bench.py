@@ -171,10 +171,8 @@ def _copy(con, select: str, path: Path, fmt: str) -> None:
 
 def export(con, big: bigsample.BigSample, folder: Path) -> Files:
     """Write the loans and performance tables to Parquet, and the loans to CSV, in the staging folder (the only
-    place the sandboxed connection may write), reusing files of an earlier run. Files the importer would refuse
-    (over ``importer.MAX_UPLOAD_MB``) are cut to the first rows that fit, and the row count says so."""
-    from analytics import importer
-
+    place the sandboxed connection may write), reusing files of an earlier run. The import rows read the whole
+    loans table as CSV and Parquet (``importer.import_path`` streams files of any size)."""
     out = store.staging_dir(con) / folder.name
     out.mkdir(parents=True, exist_ok=True)
     loans = f"SELECT * FROM {store.quote_ident(big.loans_table)}"  # insertion order: the rows as generated
@@ -183,21 +181,10 @@ def export(con, big: bigsample.BigSample, folder: Path) -> Files:
         _copy(con, loans, full["loans_parquet"], "parquet")
     if not full["performance_parquet"].exists():
         _copy(con, f"SELECT * FROM {store.quote_ident(big.performance_table)}", full["performance_parquet"], "parquet")
-    limit = importer.MAX_UPLOAD_MB * 1024 * 1024 * 0.95
-    chosen, rows = {}, {}
-    for kind in ("csv", "parquet"):
-        probe = out / f"probe.{kind}"  # bytes per row from the first rows: a file over the limit is never written
-        probe_rows = min(big.applications, 20_000)
-        _copy(con, f"{loans} LIMIT {probe_rows}", probe, kind)
-        per_row = probe.stat().st_size / probe_rows
-        probe.unlink()
-        head = big.applications
-        if per_row * big.applications > limit:
-            head = max(1000, int(limit / per_row * 0.97) // 1000 * 1000)
-        path = out / (f"loans.{kind}" if head == big.applications else f"loans_head{head}.{kind}")
-        if not path.exists():
-            _copy(con, f"{loans} LIMIT {head}", path, kind)
-        chosen[kind], rows[kind] = path, head
+    chosen, rows = {"parquet": full["loans_parquet"]}, {"parquet": big.applications, "csv": big.applications}
+    chosen["csv"] = out / "loans.csv"
+    if not chosen["csv"].exists():
+        _copy(con, loans, chosen["csv"], "csv")
     return Files(
         loans_parquet=full["loans_parquet"],
         performance_parquet=full["performance_parquet"],
@@ -713,12 +700,6 @@ def run(
             )
             files = export(con, big, path.with_suffix(""))
             say(f"exports ready in {time.perf_counter() - began:.1f} s: {files.loans_parquet.parent}")
-            for kind, n in files.import_rows.items():
-                if n < big.applications:
-                    notes.append(
-                        f"import_{kind}: the first {n:,} loans only; the whole file is over the importer's "
-                        f"{_max_upload()} MB limit"
-                    )
             ctx = Context(con, big, files, repeat, naive)
             missing = []
             for step in STEPS:
@@ -736,12 +717,6 @@ def run(
     if pages and not only:
         rows += page_rows(repeat=max(repeat, 5))
     return Report(loans, big, tuple(rows), max_diff, tuple(notes), tuple(missing))
-
-
-def _max_upload() -> int:
-    from analytics import importer
-
-    return importer.MAX_UPLOAD_MB
 
 
 def _run_step(ctx: Context, step: Step) -> Row:

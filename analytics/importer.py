@@ -19,14 +19,18 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
+import os
 import re
+import shutil
+import threading
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +41,9 @@ import pyarrow as pa
 from analytics import store
 from analytics.errors import Notice, RiskLabError
 
-MAX_UPLOAD_MB = 200
+MAX_UPLOAD_MB = 200  # browser uploads (and preview/import of bytes); import_path has no limit
+STREAM_ABOVE_MB = 32  # import_path streams files above this size instead of reading them into memory
+SAMPLE_ROWS = 20_000  # number formats and notices are decided on these first rows, then checked on every row
 DELIMITERS = (",", ";", "\t", "|")
 KIND_BY_EXTENSION = {
     ".csv": "csv",
@@ -56,9 +62,11 @@ DELIMITER_CHOICES = (None, *DELIMITERS)  # None: detect
 _FALLBACK_ENCODINGS = ("cp1252", "big5", "shift_jis", "euc_kr")  # guessed (with a notice) when all else fails
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 200
-_CSV_OPTIONS = (
-    "header = true, quote = '\"', escape = '\"', comment = '', skip = 0, sample_size = -1, auto_detect = true"
-)
+_HEAD_BYTES = 1024 * 1024  # what a streamed file's kind, encoding and delimiter are detected from
+_CHUNK = 8 * 1024 * 1024
+_SNIFF_ROWS = 20_480  # rows DuckDB detects a big CSV/JSON file's column types from (a later misfit is retried)
+_UNCONVERTED = re.compile(r"risklab-unconverted:(\d+);")
+_CSV_OPTIONS = "header = true, quote = '\"', escape = '\"', comment = '', skip = 0, auto_detect = true"
 
 
 @dataclass(frozen=True)
@@ -171,22 +179,35 @@ class _Source:
     delimiter: str | None = None
     sheets: tuple[str, ...] = ()
     sheet: str | None = None
-    text: str | None = None
+    staged: Path | None = None  # the UTF-8 (or Parquet) file DuckDB reads, for diagnostics
     notices: list[Notice] = field(default_factory=list)
-    types: dict[str, str] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)  # CSV columns whose detected type did not hold
     unnamed: frozenset[str] = frozenset()
-    loaded: str = field(default_factory=lambda: f"_risklab_import_{uuid.uuid4().hex}")
+    sample_size: int = -1  # rows DuckDB's CSV/JSON type detection reads (-1: all)
+    conversions: dict[str, str | None] = field(default_factory=dict)  # SQL type forced for a number format, None: off
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """The SELECT that produces the table, its column types and the notices about it."""
+    """The SELECT that produces the table, its column types and what decides the notices.
+
+    ``stats`` come from the first ``SAMPLE_ROWS`` rows; when the file is longer (``sampled``),
+    the conversions check every row inside the SELECT and ``exact`` lists the columns whose
+    statistics are recomputed on the created table before the notices are written.
+    """
 
     select: str
     params: list
     columns: tuple[tuple[str, str], ...]
-    rows: int
-    notices: tuple[Notice, ...]
+    raw: tuple[tuple[str, str], ...]
+    aliases: tuple[str, ...]
+    stats: dict
+    candidates: dict
+    converted: dict
+    dropped: frozenset[str]
+    rename_notices: tuple[Notice, ...]
+    sampled: bool
+    exact: tuple[str, ...]
 
 
 def preview_file(
@@ -211,7 +232,7 @@ def preview_file(
             sheet=source.sheet,
             columns=plan.columns,
             rows=rows,
-            warnings=plan.notices,
+            warnings=_notices(source, plan),
         )
 
 
@@ -232,48 +253,130 @@ def import_file(
     is only overwritten with ``replace=True``; its saved roles and default definition are
     dropped when the new file has a different set of columns.
     """
-    table = store.check_table_name(table or store.suggest_table_name(filename))
-    if not replace and table in store.user_tables(con):
-        raise RiskLabError("import.table_exists", table=table)
+    table = _check_target(con, table, filename, replace)
     with _opened(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet) as source:
-        plan = _plan(con, source, filename)
-        name = store.quote_ident(table)
-        with store.transaction(con):
-            existed = table in store.user_tables(con)
-            if existed and not replace:
-                raise RiskLabError("import.table_exists", table=table)
-            old_columns = {c for c, _ in store.table_columns(con, table)} if existed else None
-            verb = "CREATE OR REPLACE TABLE" if existed else "CREATE TABLE"
-            _duck(lambda: con.execute(f"{verb} {name} AS {plan.select}", plan.params), source, filename)
-            columns = tuple(store.table_columns(con, table))
-            rows = store.row_count(con, table)
-            if old_columns != {c for c, _ in columns}:
-                store.forget_table(con, table)
-            store.record_import(
-                con,
-                table=table,
-                source_file=filename,
-                checksum=hashlib.sha256(data).hexdigest(),
-                rows=rows,
-                columns=len(columns),
-                encoding=source.encoding,
-                delimiter=source.delimiter,
-                warnings=[str(notice) for notice in plan.notices],
-            )
-    return ImportResult(table, rows, columns, source.encoding, source.delimiter, plan.notices)
+        return _create(con, source, filename, table, replace, lambda: hashlib.sha256(data).hexdigest())
 
 
 def import_path(con: duckdb.DuckDBPyConnection, path: str | Path, **kwargs: object) -> ImportResult:
-    """Import the file at ``path`` (see ``import_file``); the file name is its name."""
+    """Import the file at ``path`` (see ``import_file``); the file name is its name.
+
+    Files up to ``STREAM_ABOVE_MB`` are read into memory (full encoding detection); bigger
+    files are streamed: linked or copied into the staging folder (transcoded to UTF-8 when
+    needed), never read whole into Python, and not limited to the upload size.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise RiskLabError("import.no_file", path=str(path))
-    _check_size(path.stat().st_size, path.name)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RiskLabError("import.no_file", path=str(path)) from exc
-    return import_file(con, data, path.name, **kwargs)
+        size = path.stat().st_size if path.is_file() else -1
+    except OSError:
+        size = -1
+    if size < 0:
+        raise RiskLabError("import.no_file", path=str(path))
+    if size <= STREAM_ABOVE_MB * 1024 * 1024:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise RiskLabError("import.no_file", path=str(path)) from exc
+        return import_file(con, data, path.name, **kwargs)
+    table = _check_target(con, kwargs.pop("table", None), path.name, bool(kwargs.get("replace")))
+    replace = bool(kwargs.pop("replace", False))
+    checksum = _Checksum(path, path.name)
+    with _opened_path(con, path, **kwargs) as source:
+        return _create(con, source, path.name, table, replace, checksum.result)
+
+
+def _check_target(con: duckdb.DuckDBPyConnection, table: str | None, filename: str, replace: bool) -> str:
+    table = store.check_table_name(table or store.suggest_table_name(filename))
+    if not replace and table in store.user_tables(con):
+        raise RiskLabError("import.table_exists", table=table)
+    return table
+
+
+def _create(
+    con: duckdb.DuckDBPyConnection,
+    source: _Source,
+    filename: str,
+    table: str,
+    replace: bool,
+    checksum: Callable[[], str],
+) -> ImportResult:
+    """Create the table in one transaction; a value beyond the sampled rows that breaks a detected type or number
+    format turns that column back (text, or DOUBLE for an integer column) and the table is created again."""
+    name = store.quote_ident(table)
+    while True:
+        plan = _plan(con, source, filename)
+        try:
+            with store.transaction(con):
+                existed = table in store.user_tables(con)
+                if existed and not replace:
+                    raise RiskLabError("import.table_exists", table=table)
+                old_columns = {c for c, _ in store.table_columns(con, table)} if existed else None
+                verb = "CREATE OR REPLACE TABLE" if existed else "CREATE TABLE"
+                con.execute(f"{verb} {name} AS {plan.select}", plan.params)
+                plan = _exact(con, table, plan, source)
+                notices = _notices(source, plan)
+                columns = tuple(store.table_columns(con, table))
+                rows = store.row_count(con, table)
+                if rows == 0:
+                    raise RiskLabError("import.no_rows", file=filename)
+                if old_columns != {c for c, _ in columns}:
+                    store.forget_table(con, table)
+                store.record_import(
+                    con,
+                    table=table,
+                    source_file=filename,
+                    checksum=checksum(),
+                    rows=rows,
+                    columns=len(columns),
+                    encoding=source.encoding,
+                    delimiter=source.delimiter,
+                    warnings=[str(notice) for notice in notices],
+                )
+            return ImportResult(table, rows, columns, source.encoding, source.delimiter, notices)
+        except duckdb.ConversionException as exc:
+            if not _type_conflict(exc, source, dict(plan.raw)):
+                raise _read_error(exc, source, filename) from None
+        except duckdb.InvalidInputException as exc:
+            unconverted = _UNCONVERTED.search(str(exc))
+            if unconverted is None:
+                raise _read_error(exc, source, filename) from None
+            column = plan.raw[int(unconverted.group(1))][0]
+            sql_type = plan.converted[column][1]
+            source.conversions[column] = "DOUBLE" if sql_type == "BIGINT" else None
+        except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+            raise RiskLabError("import.failed", file=filename, detail=_first_line(exc)) from None
+        except duckdb.Error as exc:
+            raise _read_error(exc, source, filename) from None
+
+
+class _Checksum:
+    """SHA-256 of a file, computed in a background thread while DuckDB reads it."""
+
+    def __init__(self, path: Path, filename: str) -> None:
+        self._filename = filename
+        self._digest: str | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(_CHUNK):
+                    digest.update(chunk)
+        except OSError as exc:
+            self._error = exc
+            return
+        self._digest = digest.hexdigest()
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._digest is None:
+            raise RiskLabError(
+                "import.failed", file=self._filename, detail=_first_line(self._error or OSError("unreadable"))
+            )
+        return self._digest
 
 
 # --- opening a file -----------------------------------------------------------------------------------
@@ -317,7 +420,6 @@ def _opened(
     kind, notices = file_kind(data, filename)
     staged: Path | None = None
     view: str | None = None
-    source: _Source | None = None
     try:
         if kind == "excel":
             view = f"_risklab_import_{uuid.uuid4().hex}"
@@ -331,12 +433,9 @@ def _opened(
                 text, used, payload = None, None, data
             staged = store.staging_dir(con) / f"import-{uuid.uuid4().hex}.{kind}"
             staged.write_bytes(payload)
-            if kind == "csv":
-                source = _csv_source(text, filename, staged, delimiter)
-            elif kind == "json":
-                source = _json_source(text, filename, staged)
-            else:
-                source = _parquet_source(data, filename, staged)
+            source = _text_or_parquet_source(
+                kind, text, data[:4] + data[-4:], filename, staged, delimiter, len(payload)
+            )
             source.encoding = used
         source.notices[:0] = notices
         yield source
@@ -346,9 +445,125 @@ def _opened(
         if view is not None:
             with contextlib.suppress(duckdb.Error):
                 con.unregister(view)
-        if source is not None:
+
+
+@contextlib.contextmanager
+def _opened_path(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> Iterator[_Source]:
+    """Like ``_opened`` for a big file: read its head for detection, then link, copy or transcode it into the
+    staging folder (a file already there is read in place)."""
+    filename = path.name
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(_HEAD_BYTES)
+            stream.seek(max(path.stat().st_size - 4, 0))
+            tail = stream.read(4)
+    except OSError as exc:
+        raise RiskLabError("import.no_file", path=str(path)) from exc
+    if not head.strip():
+        raise RiskLabError("import.empty", file=filename)
+    kind, notices = file_kind(head, filename)
+    staging = store.staging_dir(con)
+    staged: Path | None = None
+    view: str | None = None
+    try:
+        if kind == "excel":
+            view = f"_risklab_import_{uuid.uuid4().hex}"
+            source = _excel_source(con, path, filename, sheet, view)
+        else:
+            text, used = None, None
+            if kind in ("csv", "json"):
+                text, used, decode_notices = _decode_head(head, filename, encoding)
+                notices = (*notices, *decode_notices)
+            if used in (None, "utf-8") or (used == "utf-8-sig" and kind == "csv"):  # DuckDB reads these as they are
+                source_path, staged = _stage(path, staging, kind)
+            else:
+                staged = source_path = staging / f"import-{uuid.uuid4().hex}.{kind}"
+                _transcode(path, staged, used, filename)
+            size = source_path.stat().st_size
+            source = _text_or_parquet_source(kind, text, head[:4] + tail, filename, source_path, delimiter, size)
+            source.encoding = used
+        source.notices[:0] = notices
+        yield source
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+        if view is not None:
             with contextlib.suppress(duckdb.Error):
-                con.execute(f"DROP TABLE IF EXISTS temp.main.{store.quote_ident(source.loaded)}")
+                con.unregister(view)
+
+
+def _text_or_parquet_source(
+    kind: str, text: str | None, ends: bytes, filename: str, staged: Path, delimiter: str | None, size: int
+) -> _Source:
+    sample_size = -1 if size <= STREAM_ABOVE_MB * 1024 * 1024 else _SNIFF_ROWS
+    if kind == "csv":
+        source = _csv_source(text or "", filename, staged, delimiter, sample_size)
+    elif kind == "json":
+        source = _json_source(text or "", filename, staged, sample_size)
+    else:
+        source = _parquet_source(ends, filename, staged)
+    source.staged = staged
+    return source
+
+
+def _stage(path: Path, staging: Path, kind: str) -> tuple[Path, Path | None]:
+    """``(path DuckDB reads, staged file to remove)``: the file itself when it is inside the staging folder, else a
+    hard link to it there, else a copy (streamed by the OS, not through Python memory)."""
+    resolved = path.resolve()
+    if resolved.is_relative_to(staging.resolve()):
+        return resolved, None
+    staged = staging / f"import-{uuid.uuid4().hex}.{kind}"
+    try:
+        os.link(resolved, staged)
+    except OSError:
+        try:
+            shutil.copyfile(resolved, staged)
+        except OSError as exc:
+            staged.unlink(missing_ok=True)
+            raise RiskLabError("import.failed", file=path.name, detail=_first_line(exc)) from None
+    return staged, staged
+
+
+def _decode_head(head: bytes, filename: str, encoding: str | None) -> tuple[str, str, tuple[Notice, ...]]:
+    """The encoding of a big text file, decided on its first ``_HEAD_BYTES`` (cut at a line end)."""
+    if len(head) < _HEAD_BYTES:
+        return decode_text(head, filename, encoding)
+    wide = "utf-32" if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)) else None
+    if wide is None and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        wide = "utf-16"
+    if wide and (encoding is None or codecs.lookup(encoding).name.startswith(wide)):
+        text = head[: len(head) // 4 * 4].decode(wide, errors="ignore").removeprefix("\ufeff")
+        return _check_text(text, filename), wide, ()
+    cut = head[: head.rfind(b"\n") + 1] or head  # no multi-byte character of these encodings contains 0x0A
+    return decode_text(cut, filename, encoding)
+
+
+def _transcode(source: Path, target: Path, encoding: str, filename: str) -> None:
+    """Write ``source`` decoded from ``encoding`` as UTF-8 to ``target``, chunk by chunk."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    first = True
+    with source.open("rb") as stream, target.open("w", encoding="utf-8", newline="") as out:
+        while True:
+            chunk = stream.read(_CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[: max(exc.start, 0)].count(b"\n")
+                raise RiskLabError("import.bad_encoding", file=filename, encoding=encoding, line=line) from None
+            if first:
+                text, first = text.removeprefix("\ufeff"), False
+            out.write(text)
+            if not chunk:
+                return
+            line += chunk.count(b"\n")
 
 
 def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tuple[str, str, tuple[Notice, ...]]:
@@ -455,7 +670,7 @@ def _check_delimiter(delimiter: str) -> str:
     return delimiter
 
 
-def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None) -> _Source:
+def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None, sample_size: int) -> _Source:
     if delimiter:
         delimiter = _check_delimiter(delimiter)
     else:
@@ -468,28 +683,27 @@ def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None) -
         raise RiskLabError("import.no_header", file=filename)
     names, notices = unique_names(header)
     unnamed = frozenset(name for name, raw in zip(names, header, strict=True) if not raw.strip())
-    relation = f"read_csv(?, delim = ?, names = ?, {_CSV_OPTIONS})"
     return _Source(
         kind="csv",
-        relation=relation,
+        relation="read_csv",  # built by _relation
         params=[str(staged), delimiter, names],
         names=names,
         unnamed=unnamed,
         delimiter=delimiter,
-        text=text,
         notices=notices,
+        sample_size=sample_size,
     )
 
 
-def _json_source(text: str, filename: str, staged: Path) -> _Source:
+def _json_source(text: str, filename: str, staged: Path, sample_size: int) -> _Source:
     if text.lstrip()[:1] not in ("{", "["):
         raise RiskLabError("import.json_unreadable", file=filename, detail="line 1 is not a JSON object")
-    relation = "read_json(?, format = 'auto', sample_size = -1)"
-    return _Source(kind="json", relation=relation, params=[str(staged)], text=text)
+    relation = "read_json(?, format = 'auto', sample_size = ?)"
+    return _Source(kind="json", relation=relation, params=[str(staged), sample_size], sample_size=sample_size)
 
 
-def _parquet_source(data: bytes, filename: str, staged: Path) -> _Source:
-    if data[:4] != b"PAR1" or data[-4:] != b"PAR1":
+def _parquet_source(ends: bytes, filename: str, staged: Path) -> _Source:
+    if ends[:4] != b"PAR1" or ends[-4:] != b"PAR1":
         raise RiskLabError("import.parquet_unreadable", file=filename, detail="no Parquet header/footer")
     return _Source(kind="parquet", relation="read_parquet(?)", params=[str(staged)])
 
@@ -530,18 +744,21 @@ def excel_sheets(data: bytes, filename: str) -> tuple[str, ...]:
         workbook.close()
 
 
-def _open_workbook(data: bytes, filename: str):
+def _open_workbook(data: bytes | Path, filename: str):
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = io.BytesIO(data) if isinstance(data, bytes) else data
+        return openpyxl.load_workbook(workbook, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
         raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
 
 
-def _excel_source(con: duckdb.DuckDBPyConnection, data: bytes, filename: str, sheet: str | None, view: str) -> _Source:
+def _excel_source(
+    con: duckdb.DuckDBPyConnection, data: bytes | Path, filename: str, sheet: str | None, view: str
+) -> _Source:
     workbook = _open_workbook(data, filename)
     try:
         sheets = tuple(workbook.sheetnames)
@@ -649,79 +866,151 @@ def _cell_text(value: object) -> str:
 
 
 def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Plan:
-    """Load the file once into a temporary table, then decide each column's conversion from statistics.
+    """Decide each column's conversion from statistics of the first ``SAMPLE_ROWS`` rows (all rows of a small file).
 
     A CSV column whose values defeat DuckDB's type detection (e.g. two date formats) is
-    read as text, with a notice, and the file is loaded again.
+    read as text, with a notice, and the sample is read again.
     """
-    loaded = f"temp.main.{store.quote_ident(source.loaded)}"
     while True:
         relation, params = _relation(source)
+        sample = f"(SELECT * FROM {relation} LIMIT {SAMPLE_ROWS})"
+        raw = []
         try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {store.quote_ident(source.loaded)} AS SELECT * FROM {relation}", params
-            )
+            raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()]
+            if source.kind == "json" and raw == [("json", "JSON")]:
+                detail = _json_problem(source) or "not JSON objects"
+                raise RiskLabError("import.json_unreadable", file=filename, detail=detail)
+            text_columns = {name for name, kind in raw if kind == "VARCHAR"}
+            stats = _column_stats(con, sample, params, raw, text_columns)
             break
         except duckdb.ConversionException as exc:
-            column = _conversion_column(str(exc), source)
-            if column is None:
+            if not _type_conflict(exc, source, dict(raw)):
                 raise _read_error(exc, source, filename) from None
-            source.types[column] = "VARCHAR"
-            source.notices.append(Notice("import.type_conflict", column=column, **_conversion_detail(str(exc))))
         except duckdb.Error as exc:
             raise _read_error(exc, source, filename) from None
-    return _plan_once(con, source, filename, loaded)
-
-
-def _relation(source: _Source) -> tuple[str, list]:
-    if source.types:
-        relation = source.relation.replace("names = ?,", "names = ?, types = ?,", 1)
-        return relation, [*source.params, dict(source.types)]
-    return source.relation, list(source.params)
-
-
-def _plan_once(con: duckdb.DuckDBPyConnection, source: _Source, filename: str, loaded: str) -> _Plan:
-    raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {loaded}").fetchall()]
-    if source.kind == "json" and raw == [("json", "JSON")]:
-        raise RiskLabError("import.json_unreadable", file=filename, detail=_json_problem(source) or "not JSON objects")
-    aliases, rename_notices = (list(source.names), []) if source.names else unique_names([n for n, _ in raw])
-    text_columns = {name for name, kind in raw if kind == "VARCHAR"}
-    stats = _column_stats(con, loaded, raw, text_columns)
     if stats["__rows"] == 0:
         raise RiskLabError("import.no_rows", file=filename)
+    sampled = stats["__rows"] >= SAMPLE_ROWS
+    aliases, rename_notices = (list(source.names), []) if source.names else unique_names([n for n, _ in raw])
     candidates: dict[str, NumberFormat] = {}
     for name in (n for n, _ in raw if n in text_columns):
         fmt = _number_format(stats[name])
-        if fmt is not None:
+        if fmt is not None and source.conversions.get(name, "") is not None:
             candidates[name] = fmt
-    converted = _verify(con, loaded, stats, candidates)
-    dropped = {name for name in source.unnamed if stats[name]["filled"] == 0}  # trailing delimiters: no name, no data
-    notices = [n for n in source.notices if not (n.key == "import.column_unnamed" and n.params["new"] in dropped)]
-    notices += rename_notices
+    converted = _verify(con, sample, params, stats, candidates, source.conversions)
+    # trailing delimiters: no name, no data (in a sampled file, dropped after the exact count)
+    dropped = frozenset(name for name in source.unnamed if stats[name]["filled"] == 0 and not sampled)
     expressions: list[str] = []
     expression_params: list = []
-    for (name, _kind), alias in zip(raw, aliases, strict=True):
-        column = stats[name]
+    for index, ((name, _kind), alias) in enumerate(zip(raw, aliases, strict=True)):
         if name in dropped:
+            continue
+        if name in converted:
+            fmt, sql_type, expr, expr_params = converted[name]
+            if sampled:  # every row must convert (an integer column: without a fraction), else the CREATE fails
+                q, marker = store.quote_ident(name), f"risklab-unconverted:{index};"
+                fraction = f"WHEN regexp_matches(trim({q}), ?) THEN error(?) " if sql_type == "BIGINT" else ""
+                expr = (
+                    f"CASE WHEN {q} IS NULL OR trim({q}) = '' THEN NULL {fraction}ELSE coalesce({expr}, error(?)) END"
+                )
+                expr_params = [*([fmt.fraction, marker] if fraction else []), *expr_params, marker]
+            expressions.append(f"{expr} AS {store.quote_ident(alias)}")
+            expression_params.extend(expr_params)
+            continue
+        expressions.append(f"{store.quote_ident(name)} AS {store.quote_ident(alias)}")
+    exact: tuple[str, ...] = ()
+    if sampled:  # columns whose notices depend on every row: empty in the sample, or text that is half numbers
+        exact = tuple(
+            name
+            for name, _ in raw
+            if name not in converted
+            and (
+                stats[name]["filled"] == 0
+                or (name in text_columns and 2 * stats[name]["n_numeric"] >= stats[name]["filled"])
+            )
+        )
+    select = f"SELECT {', '.join(expressions)} FROM {relation}"
+    select_params = [*expression_params, *params]
+    columns = tuple(
+        (alias, converted[name][1] if name in converted else kind)
+        for (name, kind), alias in zip(raw, aliases, strict=True)
+        if name not in dropped
+    )
+    return _Plan(
+        select, select_params, columns, tuple(raw), tuple(aliases), stats, candidates, converted, dropped,
+        tuple(rename_notices), sampled, exact,
+    )  # fmt: skip
+
+
+def _exact(con: duckdb.DuckDBPyConnection, table: str, plan: _Plan, source: _Source) -> _Plan:
+    """After a sampled import: recount the ``exact`` columns on the created table; drop unnamed empty columns."""
+    if not plan.exact:
+        return plan
+    alias_of = dict(zip((n for n, _ in plan.raw), plan.aliases, strict=True))
+    kinds = dict(plan.raw)
+    names = [alias_of[name] for name in plan.exact]
+    text = {alias_of[name] for name in plan.exact if kinds[name] == "VARCHAR"}
+    exact = _column_stats(con, store.quote_ident(table), [], [(a, "VARCHAR" if a in text else "") for a in names], text)
+    stats = dict(plan.stats)
+    for name, alias in zip(plan.exact, names, strict=True):
+        stats[name] = exact[alias]
+    dropped = {name for name in plan.exact if name in source.unnamed and stats[name]["filled"] == 0}
+    for name in dropped:
+        con.execute(f"ALTER TABLE {store.quote_ident(table)} DROP COLUMN {store.quote_ident(alias_of[name])}")
+    return dataclasses.replace(plan, stats=stats, dropped=plan.dropped | dropped)
+
+
+def _notices(source: _Source, plan: _Plan) -> tuple[Notice, ...]:
+    """The notices about the created table, in column order."""
+    stats = plan.stats
+    notices = [n for n in source.notices if not (n.key == "import.column_unnamed" and n.params["new"] in plan.dropped)]
+    notices += plan.rename_notices
+    for (name, kind), alias in zip(plan.raw, plan.aliases, strict=True):
+        column = stats[name]
+        if name in plan.dropped:
             continue
         if column["filled"] == 0:
             notices.append(Notice("import.empty_column", column=alias))
-        if name in converted:
-            fmt, expr, expr_params = converted[name]
-            expressions.append(f"{expr} AS {store.quote_ident(alias)}")
-            expression_params.extend(expr_params)
+        if name in plan.converted:
+            fmt = plan.converted[name][0]
             notices.append(Notice(fmt.notice, column=alias, example=column[fmt.name]))
-            continue
-        if name in text_columns and column["filled"]:
-            notices.extend(_text_notices(column, alias, force=name in candidates))
-        expressions.append(f"{store.quote_ident(name)} AS {store.quote_ident(alias)}")
-    select = f"SELECT {', '.join(expressions)} FROM {loaded}"
-    columns = tuple((r[0], r[1]) for r in con.execute(f"DESCRIBE {select}", expression_params).fetchall())
-    return _Plan(select, expression_params, columns, int(stats["__rows"]), tuple(notices))
+        elif kind == "VARCHAR" and column["filled"]:
+            notices.extend(_text_notices(column, alias, force=name in plan.candidates))
+    return tuple(notices)
+
+
+def _relation(source: _Source) -> tuple[str, list]:
+    """The table function reading the staged file, with the types forced after a conflict."""
+    if source.kind != "csv":
+        return source.relation, list(source.params)
+    staged, delimiter, names = source.params
+    types = "types = ?, " if source.types else ""
+    relation = f"read_csv(?, delim = ?, names = ?, {types}sample_size = ?, {_CSV_OPTIONS})"
+    params = [staged, delimiter, names, *([dict(source.types)] if source.types else []), source.sample_size]
+    return relation, params
+
+
+def _type_conflict(exc: duckdb.ConversionException, source: _Source, detected: dict[str, str]) -> bool:
+    """Record how to read a CSV column whose detected type failed on a value; False if no column is named."""
+    column = _conversion_column(str(exc), source)
+    if column is None:
+        return False
+    detail = _conversion_detail(str(exc))
+    integer = detected.get(column) in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT") and column not in source.types
+    if integer and re.fullmatch(PLAIN_NUMBER, detail["value"].strip()):
+        source.types[column] = "DOUBLE"  # what detection on every row would have chosen
+    else:
+        source.types[column] = "VARCHAR"
+        source.notices.append(Notice("import.type_conflict", column=column, **detail))
+    return True
 
 
 def _column_stats(
-    con: duckdb.DuckDBPyConnection, relation: str, raw: list[tuple[str, str]], text_columns: set[str]
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    relation_params: list,
+    raw: list[tuple[str, str]],
+    text_columns: set[str],
 ) -> dict:
     """Rows, non-empty values per column and, for text columns, counts and examples of each number format.
 
@@ -736,7 +1025,7 @@ def _column_stats(
             specs.append((name, "maybe", f"count_if(regexp_full_match(trim({q}), ?))", [_NUMBER_CHARS]))
         else:
             specs.append((name, "filled", f"count({q})", []))
-    stats = _aggregate(con, relation, specs)
+    stats = _aggregate(con, relation, relation_params, specs)
     detailed = [
         n for n, _ in raw if n in text_columns and stats[n]["filled"] and 2 * stats[n]["maybe"] >= stats[n]["filled"]
     ]
@@ -752,7 +1041,7 @@ def _column_stats(
         text_example = f"min({v}) FILTER (WHERE {v} <> '' AND NOT regexp_full_match({v}, ?))"
         specs.append((name, "text_example", text_example, [_NUMERIC_ANY]))
         specs.append((name, "numeric_example", f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))", [_NUMERIC_ANY]))
-    for name, values in _aggregate(con, relation, specs).items():
+    for name, values in _aggregate(con, relation, relation_params, specs).items():
         stats[name].update(values)
     for name in text_columns - set(detailed):
         stats[name].update(
@@ -762,12 +1051,15 @@ def _column_stats(
     return stats
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, relation: str, specs: list[tuple[str, str, str, list]]) -> dict:
+def _aggregate(
+    con: duckdb.DuckDBPyConnection, relation: str, relation_params: list, specs: list[tuple[str, str, str, list]]
+) -> dict:
     """One scan computing ``{column: {key: value}}`` from ``(column, key, aggregate SQL, params)`` specs."""
     if not specs:
         return {}
     params = [p for *_, spec_params in specs for p in spec_params]
-    values = con.execute(f"SELECT {', '.join(sql for _, _, sql, _ in specs)} FROM {relation}", params).fetchall()[0]
+    sql = f"SELECT {', '.join(sql for _, _, sql, _ in specs)} FROM {relation}"
+    values = con.execute(sql, [*params, *relation_params]).fetchall()[0]
     result: dict = {}
     for (name, key, _, _), value in zip(specs, values, strict=True):
         result.setdefault(name, {})[key] = value
@@ -810,22 +1102,28 @@ def _text_notices(column: dict, alias: str, *, force: bool = False) -> list[Noti
 
 
 def _verify(
-    con: duckdb.DuckDBPyConnection, relation: str, stats: dict, candidates: dict[str, NumberFormat]
-) -> dict[str, tuple[NumberFormat, str, list]]:
-    """Conversion expressions for the candidate columns, kept only if no filled value would be lost."""
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    relation_params: list,
+    stats: dict,
+    candidates: dict[str, NumberFormat],
+    forced: dict[str, str | None],
+) -> dict[str, tuple[NumberFormat, str, str, list]]:
+    """``(format, SQL type, expression, params)`` per candidate column, kept only if no filled value would be lost."""
     if not candidates:
         return {}
-    plans: dict[str, tuple[NumberFormat, str, list]] = {}
+    plans: dict[str, tuple[NumberFormat, str, str, list]] = {}
     checks: list[str] = []
     check_params: list = []
     for name, fmt in candidates.items():
         fraction = stats[name][f"fraction_{fmt.name}"]
-        expr, expr_params = _conversion(name, fmt, "DOUBLE" if fraction or fmt.scale != 1 else "BIGINT")
-        plans[name] = (fmt, expr, expr_params)
+        sql_type = forced.get(name) or ("DOUBLE" if fraction or fmt.scale != 1 else "BIGINT")
+        expr, expr_params = _conversion(name, fmt, sql_type)
+        plans[name] = (fmt, sql_type, expr, expr_params)
         q = store.quote_ident(name)
         checks.append(f"count_if({q} IS NOT NULL AND trim({q}) <> '' AND {expr} IS NULL)")
         check_params.extend(expr_params)
-    lost = con.execute(f"SELECT {', '.join(checks)} FROM {relation}", check_params).fetchall()[0]
+    lost = con.execute(f"SELECT {', '.join(checks)} FROM {relation}", [*check_params, *relation_params]).fetchall()[0]
     return {name: plan for (name, plan), n_lost in zip(plans.items(), lost, strict=True) if n_lost == 0}
 
 
@@ -851,7 +1149,7 @@ def _conversion_column(message: str, source: _Source) -> str | None:
     if source.kind != "csv" or match is None:
         return None
     column = match.group(1)
-    if column not in (source.names or []) or column in source.types:
+    if column not in (source.names or []) or source.types.get(column) == "VARCHAR":
         return None
     return column
 
@@ -872,7 +1170,12 @@ def _first_line(exc: BaseException) -> str:
 def _read_error(exc: duckdb.Error, source: _Source, filename: str) -> RiskLabError:
     """The one-line error for a file DuckDB could not read."""
     if source.kind == "csv":
-        bad = find_bad_line(source.text or "", source.delimiter or ",")
+        line = _CSV_LINE.search(str(exc))
+        if "Invalid unicode" in str(exc):  # a streamed file that is not UTF-8 after its first megabyte
+            return RiskLabError(
+                "import.bad_encoding", file=filename, encoding="utf-8", line=line.group(1) if line else 0
+            )
+        bad = find_bad_line(source.staged, source.delimiter or ",")
         if bad is not None:
             return RiskLabError(bad[0], file=filename, delimiter=source.delimiter, **bad[1])
         line = _CSV_LINE.search(str(exc))
@@ -885,9 +1188,23 @@ def _read_error(exc: duckdb.Error, source: _Source, filename: str) -> RiskLabErr
     return RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc))
 
 
-def find_bad_line(text: str, delimiter: str) -> tuple[str, dict] | None:
+def find_bad_line(text: str | Path | None, delimiter: str) -> tuple[str, dict] | None:
     """The first record whose field count differs from the header's, or whose quotes are broken."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    with _text_lines(text) as lines:
+        return _bad_line(csv.reader(lines, delimiter=delimiter, strict=True))
+
+
+@contextlib.contextmanager
+def _text_lines(text: str | Path | None) -> Iterator[io.TextIOBase]:
+    """Text, or the staged UTF-8 file read as a stream (undecodable bytes replaced)."""
+    if isinstance(text, Path):
+        with text.open(encoding="utf-8", errors="replace", newline="") as stream:
+            yield stream
+    else:
+        yield io.StringIO(text or "", newline="")
+
+
+def _bad_line(reader) -> tuple[str, dict] | None:
     expected = None
     start = 1
     try:
@@ -903,7 +1220,12 @@ def find_bad_line(text: str, delimiter: str) -> tuple[str, dict] | None:
 
 
 def _json_problem(source: _Source) -> str | None:
-    for number, line in enumerate((source.text or "").splitlines(), start=1):
+    with _text_lines(source.staged) as lines:
+        return _json_line_problem(lines)
+
+
+def _json_line_problem(lines) -> str | None:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:

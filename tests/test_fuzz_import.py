@@ -82,10 +82,14 @@ def _state(con) -> tuple:
     )
 
 
-def _check(con, data: bytes, filename: str) -> None:
+def _check(con, data: bytes, filename: str, folder=None) -> None:
     before = _state(con)
     try:
-        result = importer.import_file(con, data, filename, table="fuzzed", replace=True)
+        if folder is None:
+            result = importer.import_file(con, data, filename, table="fuzzed", replace=True)
+        else:
+            (folder / filename).write_bytes(data)
+            result = importer.import_path(con, folder / filename, table="fuzzed", replace=True)
     except RiskLabError as exc:
         message = str(exc)
         assert message and "\n" not in message and "Traceback" not in message
@@ -110,3 +114,14 @@ def test_hostile_text_files(db, data, extension):
 @given(file=binary_files())
 def test_truncated_or_corrupted_binary_files(db, file):
     _check(db, *file)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=text_files(), extension=st.sampled_from(["csv", "json"]))
+def test_hostile_text_files_streamed_by_path(db, tmp_path_factory, data, extension):
+    """The same guarantees when import_path streams the file and decides on 3 rows and 64 bytes."""
+    with pytest.MonkeyPatch.context() as big:
+        for name, value in (("STREAM_ABOVE_MB", 0), ("SAMPLE_ROWS", 3), ("_SNIFF_ROWS", 3), ("_HEAD_BYTES", 64)):
+            big.setattr(importer, name, value)
+        _check(db, data, f"hostile.{extension}", tmp_path_factory.mktemp("fuzz"))
+    assert list(store.staging_dir(db).iterdir()) == []

@@ -609,3 +609,96 @@ def test_csv_round_trip(con, frame, delimiter, encoding):
     assert got["编号"].tolist() == expected["编号"].tolist()
     assert got["amount"].tolist() == expected["amount"].tolist()
     assert got["名称"].tolist() == expected["名称"].tolist()
+
+
+# --- import by path, streamed: the same table and notices as in memory, with a sample of 3 rows ----------------------
+
+
+@pytest.fixture
+def streamed(monkeypatch):
+    """Every file counts as big: import_path streams it, detects on 3 rows and 64 bytes, checks the rest."""
+    monkeypatch.setattr(importer, "STREAM_ABOVE_MB", 0)
+    monkeypatch.setattr(importer, "SAMPLE_ROWS", 3)
+    monkeypatch.setattr(importer, "_SNIFF_ROWS", 3)
+    monkeypatch.setattr(importer, "_HEAD_BYTES", 64)
+
+
+def both_ways(con, tmp_path, data: bytes, filename: str, **kwargs):
+    """Import ``data`` in memory and by path (streamed); both results, after checking the tables are equal."""
+    with pytest.MonkeyPatch.context() as exact:
+        exact.setattr(importer, "SAMPLE_ROWS", 10**6)
+        memory = import_file(con, data, filename, table="memory", **kwargs)
+    path = tmp_path / filename
+    path.write_bytes(data)
+    streamed = import_path(con, path, table="streamed", **kwargs)
+    assert streamed.columns == memory.columns
+    assert rows(con, "streamed") == rows(con, "memory")
+    assert list(store.staging_dir(con).iterdir()) == []
+    return memory, streamed
+
+
+LONG = "".join(f'{i},"{i * 1000:,}",{i}.5%,x{i % 3},\n' for i in range(1, 9))
+STREAMED_FILES = {
+    "formats": ("id,amount,rate,code,\n" + LONG).encode(),  # trailing delimiter: an unnamed empty column
+    "late_text": b'id,amount\n1,"1,000"\n2,"2,000"\n3,"3,000"\n4,"4,000"\n5,n/a\n6,"6,000"\n',
+    "late_fraction": b'id,amount\n1,"1,000"\n2,"2,000"\n3,"3,000"\n4,"4,000.5"\n',
+    "late_double": b"id,score\n1,10\n2,20\n3,30\n4,40\n5,2.5\n",
+    "late_empty": b"id,memo\n1,\n2,\n3,\n4,\n5,late\n",
+    "gbk": ("贷款编号,金额,客户经理\n" + "".join(f"L{i:03},{i * 100},张三{i}\n" for i in range(9))).encode("gb18030"),
+    "utf16": ("id,name\n" + "".join(f"{i},名{i}\n" for i in range(9))).encode("utf-16"),
+    "bom": ("\ufeffid,name\n" + "".join(f"{i},名{i}\n" for i in range(9))).encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STREAMED_FILES))
+def test_streamed_import_equals_the_in_memory_import(con, tmp_path, streamed, name):
+    memory, streamed_result = both_ways(con, tmp_path, STREAMED_FILES[name], f"{name}.csv")
+    assert messages(streamed_result) == messages(memory)
+    assert (streamed_result.rows, streamed_result.encoding) == (memory.rows, memory.encoding)
+
+
+def test_streamed_numbers_checked_beyond_the_sample(con, tmp_path, streamed):
+    memory, _ = both_ways(con, tmp_path, STREAMED_FILES["late_text"], "late.csv")
+    assert dict(memory.columns)["amount"] == "VARCHAR"
+    assert messages(memory) == [
+        "column 'amount' was kept as text: 5 of 6 values look like numbers but others do not (e.g. 'n/a'); "
+        "clean them and import again if it should be numeric"
+    ]
+    memory, _ = both_ways(con, tmp_path, STREAMED_FILES["late_fraction"], "frac.csv", replace=True)
+    assert dict(memory.columns)["amount"] == "DOUBLE"
+    assert rows(con, "streamed")[-1] == (4, 4000.5)
+    memory, _ = both_ways(con, tmp_path, STREAMED_FILES["late_double"], "dbl.csv", replace=True)
+    assert dict(memory.columns)["score"] == "DOUBLE"
+    memory, _ = both_ways(con, tmp_path, STREAMED_FILES["formats"], "f.csv", replace=True)
+    assert [c for c, _ in memory.columns] == ["id", "amount", "rate", "code"]
+    assert rows(con, "streamed")[0] == (1, 1000, 0.015, "x1")
+
+
+def test_streamed_parquet_and_checksum(con, tmp_path, streamed):
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"id": [1, 2, 3, 4], "amount": ["1,000", "2,000", "3,000", "4,000"]}), buffer)
+    _, streamed_result = both_ways(con, tmp_path, buffer.getvalue(), "p.parquet")
+    assert dict(streamed_result.columns)["amount"] == "BIGINT"
+    checksums = con.execute("SELECT checksum FROM risklab_catalog.imports ORDER BY id").fetchall()
+    assert checksums == [(hashlib.sha256(buffer.getvalue()).hexdigest(),)] * 2
+
+
+def test_streamed_file_in_the_staging_folder_is_read_in_place_without_the_upload_limit(con, streamed, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_UPLOAD_MB", 0)
+    path = store.staging_dir(con) / "bench" / "loans.csv"
+    path.parent.mkdir()
+    path.write_bytes(STREAMED_FILES["formats"])
+    assert import_path(con, path).rows == 8
+    assert path.exists()
+
+
+def test_streamed_file_not_utf8_after_its_head_fails_cleanly(con, tmp_path, streamed):
+    import_file(con, b"id,d\n1,0\n", "t.csv")
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"id,name\n" + b"1,abc\n" * 20 + "2,张三\n".encode("gbk"))
+    with pytest.raises(RiskLabError) as err:
+        import_path(con, path, replace=True)
+    assert str(err.value).startswith("t.csv is not valid utf-8 text (undecodable bytes on line 22)")
+    assert rows(con, "t") == [(1, 0)]
+    assert list(store.staging_dir(con).iterdir()) == []
+    assert import_path(con, path, replace=True, encoding="gb18030").rows == 21
