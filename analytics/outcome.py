@@ -132,13 +132,18 @@ DEFAULT_FLAG_WORDS = frozenset(
 
 @dataclasses.dataclass(frozen=True)
 class DefaultDefinition:
-    """What default means: ``kind`` "flag" (``values``), "dpd" (``threshold``) or "classification" (``labels``)."""
+    """What default means: ``kind`` "flag" (``values``), "dpd" (``threshold``) or "classification" (``labels``).
+
+    ``column_type`` (the column's DuckDB type, filled by ``load_definition``; not saved) lets a flag on a
+    numeric or boolean column be a plain comparison instead of a text match on every row.
+    """
 
     kind: str
     column: str
     values: tuple = ()
     threshold: int | None = None
     labels: tuple[str, ...] = NON_PERFORMING
+    column_type: str | None = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         values = (self.values,) if isinstance(self.values, str) else tuple(self.values or ())
@@ -175,8 +180,42 @@ def _flag_sql(defn: DefaultDefinition) -> tuple[str, list]:
             spellings |= pair
     values = sorted(spellings)
     col = store.quote_ident(defn.column)
+    fast = _flag_fast_sql(col, defn.column_type, values)
+    if fast is not None:
+        return fast
     marks = ", ".join("?" * len(values))
     return f"(CASE WHEN {col} IS NULL THEN NULL WHEN {text_key_sql(col)} IN ({marks}) THEN 1 ELSE 0 END)", values
+
+
+_INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+_CANONICAL_INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
+
+
+def _flag_fast_sql(col: str, column_type: str | None, spellings: list[str]) -> tuple[str, list] | None:
+    """The flag as a plain comparison on a boolean or numeric column, equal to the text match; None otherwise.
+
+    A number's text (``text_key``) is a canonical integer only for a whole value, so only whole spellings can
+    match; a fraction, or ``nan``/``inf`` on a floating column, keeps the text match.
+    """
+    kind = (column_type or "").upper()
+    if kind == "BOOLEAN":
+        when_true, when_false = int("true" in spellings), int("false" in spellings)
+        return f"(CASE WHEN {col} IS NULL THEN NULL WHEN {col} THEN {when_true} ELSE {when_false} END)", []
+    floating = kind in ("FLOAT", "DOUBLE", "REAL") or kind.startswith("DECIMAL")
+    if kind not in _INTEGER_TYPES and not floating:
+        return None
+    numbers = []
+    for spelling in spellings:
+        if _CANONICAL_INTEGER.match(spelling):
+            if floating and abs(int(spelling)) >= 10**15:  # printed with an exponent
+                return None
+            numbers.append(int(spelling))
+        elif floating and re.search(r"[0-9]|nan|inf", spelling):
+            return None
+    if not numbers:
+        return f"(CASE WHEN {col} IS NULL THEN NULL ELSE 0 END)", []
+    marks = ", ".join("?" * len(numbers))
+    return f"(CASE WHEN {col} IS NULL THEN NULL WHEN {col} IN ({marks}) THEN 1 ELSE 0 END)", numbers
 
 
 def _dpd_sql(defn: DefaultDefinition) -> tuple[str, list]:
@@ -285,7 +324,12 @@ def load_definition(con: duckdb.DuckDBPyConnection, table: str) -> DefaultDefini
     if not rows:
         return None
     kind, column, params = rows[0]
-    return DefaultDefinition.from_dict({"kind": kind, "column": column, **json.loads(params)})
+    defn = DefaultDefinition.from_dict({"kind": kind, "column": column, **json.loads(params)})
+    types = con.execute(
+        "SELECT data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? AND column_name = ?",
+        [table, column],
+    ).fetchall()
+    return dataclasses.replace(defn, column_type=types[0][0]) if types else defn
 
 
 def suggest_definition(con: duckdb.DuckDBPyConnection, table: str, roles: dict[str, str]) -> DefaultDefinition | None:

@@ -104,6 +104,56 @@ def test_flag_values_compare_as_text(con) -> None:
     assert params == ["1", "true", "y", "违约"]
 
 
+NUMERIC_FLAGS = {
+    "int": "BIGINT",
+    "small": "SMALLINT",
+    "dbl": "DOUBLE",
+    "dec": "DECIMAL(9,2)",
+    "bool": "BOOLEAN",
+    "text": "VARCHAR",
+}
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(1,), ("1",), (True,), ("true",), ("Y",), (0,), (2, 3), ("-1",), (1.5,), ("1.50",), ("nan",), ("01",), ("x",)],
+)
+def test_flag_fast_path_on_numeric_and_boolean_columns_equals_the_text_match(con, values) -> None:
+    _table(
+        con,
+        "flags",
+        pd.DataFrame(
+            {
+                "int": pd.array([1, 0, None, 2, 3, -1, 1], dtype="Int64"),
+                "small": pd.array([1, 0, None, 2, 3, -1, 1], dtype="Int16"),
+                "dbl": [1.0, 0.0, None, 2.0, 1.5, -1.0, math.nan],
+                "dec": [1.0, 0.0, None, 2.0, 1.5, -1.0, 3.0],
+                "bool": pd.array([True, False, None, True, False, None, True], dtype="boolean"),
+                "text": ["1", "0", None, "Y", "1.50", "-1", "01"],
+            }
+        ),
+    )
+    con.execute("ALTER TABLE flags ALTER dec TYPE DECIMAL(9,2)")
+    assert dict(store.table_columns(con, "flags")) == NUMERIC_FLAGS
+    for column, column_type in NUMERIC_FLAGS.items():
+        text = DefaultDefinition("flag", column, values=values)
+        typed = DefaultDefinition("flag", column, values=values, column_type=column_type)
+        assert typed == text  # the type is a hint, not part of the definition
+        assert _evaluate(con, "flags", typed) == _evaluate(con, "flags", text), (column, values)
+    fast = outcome.default_sql(DefaultDefinition("flag", "int", values=values, column_type="BIGINT"))[0]
+    assert "regexp" not in fast  # whole numbers, booleans and words: a plain comparison on an integer column
+
+
+def test_load_definition_knows_the_column_type(con) -> None:
+    _table(con, "t", pd.DataFrame({"bad": [0, 1, 1]}))
+    outcome.save_definition(con, "t", DefaultDefinition("flag", "bad", values=(1,)))
+    loaded = outcome.load_definition(con, "t")
+    assert loaded.column_type == "BIGINT"
+    expr = '(CASE WHEN "bad" IS NULL THEN NULL WHEN "bad" IN (?) THEN 1 ELSE 0 END)'
+    assert outcome.default_sql(loaded) == (expr, [1])
+    assert _evaluate(con, "t", loaded) == [0, 1, 1]
+
+
 def test_dpd_threshold(con) -> None:
     _table(con, "perf", pd.DataFrame({"逾期 天数": pd.array([0, 29, 30, 89, 90, None, 365], dtype="Int64")}))
     assert _evaluate(con, "perf", DefaultDefinition("dpd", "逾期 天数", threshold=30)) == [0, 0, 1, 1, 1, None, 1]
