@@ -87,15 +87,18 @@ class Setup:
     pd_params: tuple = ()
     outcome: str = "actual"
     filters: Filters = Filters()
+    pd_columns: tuple[str, ...] = ()  # the columns ``pd_sql`` reads (empty: unknown, evaluated row by row)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pd_params", tuple(self.pd_params))
+        object.__setattr__(self, "pd_columns", tuple(self.pd_columns))
 
     @classmethod
     def from_model(cls, table: str, model: object, source: expert.ExpertSource, **kwargs: object) -> Setup:
         """A setup whose model side is a saved model (anything with ``pd_sql() -> (sql, params)``)."""
         sql, params = model.pd_sql()
-        return cls(table, source, sql, tuple(params), **kwargs)
+        columns = tuple(dict.fromkeys(e.column for e in getattr(model, "encodings", ())))
+        return cls(table, source, sql, tuple(params), pd_columns=columns, **kwargs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,6 +183,93 @@ def base_sql(con: duckdb.DuckDBPyConnection, setup: Setup, extra: tuple[str, ...
 
 
 _DECIDED = "pd IS NOT NULL AND isfinite(pd) AND expert_reject IS NOT NULL"
+
+
+# --- the scored applications: one scan, shared by every cutoff ----------------------------------------------------
+
+FEW_VALUED = ("text", "boolean", "integer")  # column kinds grouped as raw values (few distinct values per column)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Scored:
+    """A setup's applications reduced to their distinct (PD, outcome, expert decision) with loan counts.
+
+    ``pd`` ascending, NaN where the model gives no PD (last); ``y`` 1 default, 0 good, -1 unknown;
+    ``expert_reject`` 1, 0 or -1 (unknown); ``n`` loans. Every cutoff, the strategy curve and the approval-rate
+    cutoff are cheap passes over these arrays (their length is the number of distinct PDs, not of loans).
+    """
+
+    pd: np.ndarray
+    y: np.ndarray
+    expert_reject: np.ndarray
+    n: np.ndarray
+    outcome: str
+
+    @property
+    def decided(self) -> np.ndarray:
+        """Both decisions known (a finite PD and the expert's decision)."""
+        return np.isfinite(self.pd) & (self.expert_reject >= 0)
+
+
+def _part(columns: tuple[str, ...], types: dict[str, str]) -> bool:
+    """True when an expression over ``columns`` can be evaluated on cells of their raw values (all few-valued)."""
+    return bool(columns) and all(roles.type_class(types.get(c, "")) in FEW_VALUED for c in columns)
+
+
+def scored_sql(con: duckdb.DuckDBPyConnection, setup: Setup) -> tuple[str, list]:
+    """One grouped scan giving ``pd, y, expert_reject, n`` per distinct combination (see ``Scored``).
+
+    The filtered rows are first grouped into cells by the raw values of the few-valued columns the PD, the
+    outcome and the expert decision read (a PD over float columns is evaluated per row and grouped by its value);
+    the three expressions then run once per cell, unchanged, so they give exactly the per-loan values of
+    ``base_sql``, at the cost of one GROUP BY instead of a CASE and a regexp per loan.
+    """
+    table = store.require_table(con, setup.table)
+    types = dict(store.table_columns(con, table))
+    y_sql, y_params = outcome_sql(con, table, setup.outcome)
+    y_columns = (SIMULATED_OUTCOME,) if setup.outcome == "simulated" else (outcome.load_definition(con, table).column,)
+    reject, reject_params = expert.reject_sql(con, table, setup.expert)
+    where, where_params = _filter_sql(roles.table_roles(con, table), setup.filters)
+    parts = (
+        ("__pd", f"CAST(({setup.pd_sql}) AS DOUBLE)", list(setup.pd_params), setup.pd_columns),
+        ("__y", y_sql, list(y_params), y_columns),
+        ("__expert", reject, list(reject_params), expert.source_columns(setup.expert)),
+    )
+    keys: dict[str, str] = {}  # key name -> what the rows give for it
+    inner_params: list = []
+    outer, outer_params = [], []
+    for alias, expr, params, columns in parts:
+        if _part(columns, types):
+            keys.update({store.quote_ident(c): store.quote_ident(c) for c in columns})
+            outer.append(f"{expr} AS {alias}")
+            outer_params += params
+        else:
+            keys[alias] = f"{expr} AS {alias}"
+            inner_params += params
+            outer.append(alias)
+    rows = f"SELECT {', '.join(keys.values())} FROM {store.quote_ident(table)}"
+    if where:
+        rows += " WHERE " + " AND ".join(where)
+    cells = f"SELECT {', '.join(keys)}, count(*) AS n FROM ({rows}) GROUP BY ALL"
+    scored = f"SELECT {', '.join(outer)}, n FROM ({cells})"  # subqueries: DuckDB may materialise a CTE
+    sql = (
+        "SELECT CASE WHEN isfinite(__pd) THEN __pd END AS pd, coalesce(__y, -1) AS y, "
+        "coalesce(__expert, -1) AS expert_reject, sum(n) AS n "
+        f"FROM ({scored}) GROUP BY ALL ORDER BY pd NULLS LAST, y, expert_reject"
+    )
+    return sql, [*outer_params, *inner_params, *where_params]  # in the order of their marks in the text
+
+
+def score(con: duckdb.DuckDBPyConnection, setup: Setup) -> Scored:
+    """The setup's applications scored once (see ``Scored``): PD, outcome and expert decision with counts."""
+    sql, params = scored_sql(con, setup)
+    data = con.execute(sql, params).fetchnumpy()
+    pd_ = np.ma.filled(np.ma.asarray(data["pd"], dtype=float), np.nan)
+    arrays = [np.asarray(np.ma.filled(data[k], -1), dtype=np.int8) for k in ("y", "expert_reject")]
+    n = np.asarray(data["n"], dtype=np.int64)
+    for array in (pd_, *arrays, n):
+        array.flags.writeable = False
+    return Scored(pd_, *arrays, n, setup.outcome)
 
 
 # --- matrices and metrics ---------------------------------------------------------------------------------------
@@ -271,33 +361,41 @@ def _check_cutoff(cutoff: float) -> float:
     return float(cutoff)
 
 
-def compare(con: duckdb.DuckDBPyConnection, setup: Setup, cutoff: float, econ: Economics | None = None) -> Comparison:
-    """Both sides at a PD cutoff (the model rejects when ``pd >= cutoff``), from one grouped scan."""
+def _matrix(index: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """A 2x2 matrix of loan counts from cell indexes ``2 * row + column`` and the cells' counts."""
+    return np.rint(np.bincount(index, weights=n, minlength=4)).astype(np.int64).reshape(2, 2)
+
+
+def compare(
+    con: duckdb.DuckDBPyConnection,
+    setup: Setup,
+    cutoff: float,
+    econ: Economics | None = None,
+    scored: Scored | None = None,
+) -> Comparison:
+    """Both sides at a PD cutoff (the model rejects when ``pd >= cutoff``), from the scored applications
+    (``scored``: ``score(con, setup)`` done before, else scored here)."""
     cutoff = _check_cutoff(cutoff)
     econ = econ or Economics()
-    sql, params = base_sql(con, setup)
-    cube = con.execute(
-        f"WITH b AS ({sql}) SELECT y, expert_reject, CASE WHEN pd IS NULL OR NOT isfinite(pd) THEN NULL "
-        "WHEN pd >= ? THEN 1 ELSE 0 END AS model_reject, count(*) AS n FROM b GROUP BY ALL",
-        [*params, cutoff],
-    ).fetchall()
-    expert_m, model_m, agree_m = np.zeros((2, 2), int), np.zeros((2, 2), int), np.zeros((2, 2), int)
-    counts = dict.fromkeys(("rows", "applications", "evaluated", "no_pd", "no_expert", "no_outcome"), 0)
-    for y, expert_reject, model_reject, n in cube:
-        counts["rows"] += n
-        counts["no_pd"] += n if model_reject is None else 0
-        counts["no_expert"] += n if expert_reject is None else 0
-        if expert_reject is None or model_reject is None:
-            continue
-        agree_m[expert_reject, model_reject] += n
-        if y is None:
-            counts["no_outcome"] += n
-        else:
-            expert_m[int(y), expert_reject] += n
-            model_m[int(y), model_reject] += n
-    counts["applications"], counts["evaluated"] = int(agree_m.sum()), int(expert_m.sum())
+    s = scored if scored is not None else score(con, setup)
+    has_pd = np.isfinite(s.pd)
+    model_reject = (has_pd & (np.nan_to_num(s.pd, nan=0.0) >= cutoff)).astype(np.int64)
+    expert_reject, y = s.expert_reject.astype(np.int64), s.y.astype(np.int64)
+    both = has_pd & (expert_reject >= 0)
+    known = both & (y >= 0)
+    counts = {
+        "rows": int(s.n.sum()),
+        "applications": int(s.n[both].sum()),
+        "evaluated": int(s.n[known].sum()),
+        "no_pd": int(s.n[~has_pd].sum()),
+        "no_expert": int(s.n[expert_reject < 0].sum()),
+        "no_outcome": int(s.n[both & (y < 0)].sum()),
+    }
     if counts["applications"] == 0:
         raise RiskLabError("decisions.no_loans")
+    agree_m = _matrix(2 * expert_reject[both] + model_reject[both], s.n[both])
+    expert_m = _matrix(2 * y[known] + expert_reject[known], s.n[known])
+    model_m = _matrix(2 * y[known] + model_reject[known], s.n[known])
     metrics = pd.DataFrame({"expert": side_metrics(expert_m, econ), "model": side_metrics(model_m, econ)})
     apps = counts["applications"]
     metrics.loc["approval_rate_applications"] = [_ratio(agree_m[0].sum(), apps), _ratio(agree_m[:, 0].sum(), apps)]
@@ -355,7 +453,13 @@ def pd_to_score(pd_: float, scaling: object) -> float:
     return offset + factor * math.log((1 - pd_) / pd_)
 
 
-def pd_cutoff(con: duckdb.DuckDBPyConnection, setup: Setup, cutoff: Cutoff, scaling: object | None = None) -> float:
+def pd_cutoff(
+    con: duckdb.DuckDBPyConnection,
+    setup: Setup,
+    cutoff: Cutoff,
+    scaling: object | None = None,
+    scored: Scored | None = None,
+) -> float:
     """A cutoff as a PD: as given, from a score, or the PD quantile of the applications at an approval rate."""
     value = cutoff.value
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
@@ -370,12 +474,22 @@ def pd_cutoff(con: duckdb.DuckDBPyConnection, setup: Setup, cutoff: Cutoff, scal
         raise RiskLabError("decisions.bad_cutoff_kind", kind=cutoff.kind)
     if not 0 < value < 1:
         raise RiskLabError("decisions.bad_rate", value=value)
-    sql, params = base_sql(con, setup)
-    q = con.execute(f"WITH b AS ({sql}) SELECT quantile_disc(pd, ?) FROM b WHERE {_DECIDED}", [*params, value])
-    found = q.fetchall()[0][0]
+    s = scored if scored is not None else score(con, setup)
+    decided = s.decided
+    found = quantile_disc(s.pd[decided], s.n[decided], value)
     if found is None:
         raise RiskLabError("decisions.no_loans")
     return min(max(float(found), 1e-12), 1.0)
+
+
+def quantile_disc(values: np.ndarray, n: np.ndarray, q: float) -> float | None:
+    """DuckDB's ``quantile_disc`` of ascending ``values`` each repeated ``n`` times: the value at 0-based
+    position ``max(ceil(N * q), 1) - 1`` of the N sorted values (None when there are none)."""
+    cumulative = np.cumsum(n)
+    if not len(cumulative) or cumulative[-1] == 0:
+        return None
+    position = max(math.ceil(int(cumulative[-1]) * q), 1) - 1
+    return float(values[int(np.searchsorted(cumulative, position, side="right"))])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -431,24 +545,26 @@ def strategy_curve(
     econ: Economics | None = None,
     bins: int = CURVE_BINS,
     max_points: int = CURVE_POINTS,
+    scored: Scored | None = None,
 ) -> pd.DataFrame:
-    """Approval rate and bad rate of approved for every PD cutoff ``k / bins``, from one grouped scan.
+    """Approval rate and bad rate of approved for every PD cutoff ``k / bins``, from the scored applications.
 
-    The evaluated loans are counted per PD bin in DuckDB; cumulative sums give each cutoff's approved loans
-    (``pd < cutoff``) and defaults. Cutoffs where nothing changes are dropped; at most ``max_points`` are kept.
+    The evaluated loans are counted per PD bin (a histogram of the scored PDs, no rescoring per cutoff);
+    cumulative sums give each cutoff's approved loans (``pd < cutoff``) and defaults. Cutoffs where nothing
+    changes are dropped; at most ``max_points`` are kept.
     """
     econ = econ or Economics()
-    sql, params = base_sql(con, setup)
-    hist = con.execute(
-        f"WITH b AS ({sql}) SELECT least(CAST(floor(pd * ?) AS BIGINT), ? - 1) AS bin, count(*) AS n, "
-        f"sum(y) AS bads FROM b WHERE {_DECIDED} AND y IS NOT NULL GROUP BY bin ORDER BY bin",
-        [*params, bins, bins],
-    ).df()
-    if hist.empty:
+    s = scored if scored is not None else score(con, setup)
+    evaluated = s.decided & (s.y >= 0)
+    if not s.n[evaluated].sum():
         raise RiskLabError("decisions.no_loans")
-    edges = np.concatenate([hist["bin"].to_numpy(), [hist["bin"].iloc[-1] + 1]])  # cutoff k approves bins < k
-    approved = np.concatenate([[0], np.cumsum(hist["n"].to_numpy())])
-    bads = np.concatenate([[0], np.cumsum(hist["bads"].to_numpy())])
+    index = np.minimum(np.floor(s.pd[evaluated] * bins).astype(np.int64), bins - 1)
+    n = np.bincount(index, weights=s.n[evaluated], minlength=bins)
+    bad = np.bincount(index, weights=s.n[evaluated] * s.y[evaluated], minlength=bins)
+    present = np.flatnonzero(n)
+    edges = np.concatenate([present, [present[-1] + 1]])  # cutoff k approves bins < k
+    approved = np.concatenate([[0], np.cumsum(np.rint(n[present]).astype(np.int64))])
+    bads = np.concatenate([[0], np.cumsum(np.rint(bad[present]).astype(np.int64))])
     total, total_bads = approved[-1], bads[-1]
     curve = pd.DataFrame(
         {

@@ -310,20 +310,29 @@ def grade_sql(grades: tuple[GradeBand, ...], total_sql: str) -> tuple[str, list]
     return f"(CASE {' '.join(whens)} ELSE NULL END)", params
 
 
+MAX_DECISION_VALUES = 1_000  # a recorded decision column with more distinct values is decoded row by row
+
+
 def _recorded_sql(con: duckdb.DuckDBPyConnection, table: str, source: RecordedDecision) -> tuple[str, list]:
+    """Approval when the value's ``text_key`` is one of the approving words. The column's distinct values are
+    decoded once (one grouped scan), so the expression compares raw text instead of a regexp per row."""
     _types(con, table, [source.column])
     approve = sorted({outcome.text_key(v) for v in source.approve} or APPROVE_WORDS)
     col = store.quote_ident(source.column)
     marks = ", ".join("?" * len(approve))
-    found = con.execute(
-        f"SELECT count(*) FILTER ({outcome.text_key_sql(col)} IN ({marks})) FROM {store.quote_ident(table)}", approve
-    ).fetchall()[0][0]
-    if not found:
+    distinct, matched = con.execute(
+        f"SELECT count(*), coalesce(list(v ORDER BY v) FILTER ({outcome.text_key_sql('v')} IN ({marks})), []) "
+        f"FROM (SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {store.quote_ident(table)} WHERE {col} IS NOT NULL)",
+        approve,
+    ).fetchall()[0]
+    if not matched:
         values = ", ".join(store.distinct_values(con, table, source.column, limit=6))
         raise RiskLabError("expert.approve_not_found", column=source.column, found=values)
-    return f"(CASE WHEN {col} IS NULL THEN NULL WHEN {outcome.text_key_sql(col)} IN ({marks}) THEN 0 ELSE 1 END)", [
-        *approve
-    ]
+    if distinct > MAX_DECISION_VALUES:
+        sql = f"(CASE WHEN {col} IS NULL THEN NULL WHEN {outcome.text_key_sql(col)} IN ({marks}) THEN 0 ELSE 1 END)"
+        return sql, [*approve]
+    sql = f"(CASE WHEN {col} IS NULL THEN NULL WHEN list_contains(CAST(? AS VARCHAR[]), CAST({col} AS VARCHAR)) "
+    return sql + "THEN 0 ELSE 1 END)", [list(matched)]
 
 
 def _score_sql(con: duckdb.DuckDBPyConnection, table: str, source: ScoreThreshold) -> tuple[str, list]:
@@ -359,6 +368,13 @@ _REJECT_SQL: dict[str, Callable[[duckdb.DuckDBPyConnection, str, Any], tuple[str
     "score": _score_sql,
     "rules": _rules_sql,
 }
+
+
+def source_columns(source: ExpertSource) -> tuple[str, ...]:
+    """The columns a source's decision reads."""
+    if isinstance(source, RuleSet):
+        return tuple(dict.fromkeys([*(c.column for c in source.knockouts), *(r.column for r in source.points)]))
+    return (source.column,)
 
 
 def reject_sql(con: duckdb.DuckDBPyConnection, table: str, source: ExpertSource) -> tuple[str, list]:
@@ -591,16 +607,20 @@ def save_rule_set(con: duckdb.DuckDBPyConnection, name: str, source: ExpertSourc
     if not name or len(name) > 80:
         raise RiskLabError("expert.bad_name", name=name)
     reject_sql(con, table, source)  # every column, operator and value is checked before saving
-    with store.transaction(con):
-        version = con.execute(
-            "SELECT coalesce(max(version), 0) + 1 FROM risklab_catalog.rule_sets WHERE name = ?", [name]
-        ).fetchall()[0][0]
-        con.execute(
-            "INSERT INTO risklab_catalog.rule_sets (name, version, table_name, kind, spec) VALUES (?, ?, ?, ?, ?)",
-            [name, version, table, source.kind, json.dumps(source_to_dict(source), ensure_ascii=False)],
-        )
-        store.audit(con, "save_rule_set", table, name=name, version=version, kind=source.kind)
-    return int(version)
+
+    def insert() -> int:
+        with store.transaction(con):
+            version = con.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM risklab_catalog.rule_sets WHERE name = ?", [name]
+            ).fetchall()[0][0]
+            con.execute(
+                "INSERT INTO risklab_catalog.rule_sets (name, version, table_name, kind, spec) VALUES (?, ?, ?, ?, ?)",
+                [name, version, table, source.kind, json.dumps(source_to_dict(source), ensure_ascii=False)],
+            )
+            store.audit(con, "save_rule_set", table, name=name, version=version, kind=source.kind)
+        return int(version)
+
+    return store.retry_conflicts(insert)  # two users saving one name at once get two versions
 
 
 def list_rule_sets(con: duckdb.DuckDBPyConnection, table: str | None = None) -> pd.DataFrame:
