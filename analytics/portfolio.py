@@ -279,9 +279,10 @@ def resolve(
         return source
     q = _Query(source)
     loan, month = q.loan_sql(), q.month_sql()
+    # distinct hashes: equal counts prove one row per loan and month; a (rare) collision only costs a dedupe
     one = q.execute(
         con,
-        f"SELECT count(*) = count(DISTINCT ({loan}, {month})) FROM {store.quote_ident(table)} "
+        f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
         f"WHERE {month} IS NOT NULL",
     ).fetchall()[0][0]
     return dataclasses.replace(source, one_row_per_month=bool(one))
@@ -1039,6 +1040,13 @@ def concentration(
 ) -> Concentration:
     """The top ``top`` borrowers' share of outstanding and HHI (sum of squared shares, 0-1) per dimension."""
     found = summary and _summary(con, source)
+    if found and (top_frame := summary_mod.top_loans(con, found, source, filters, as_of, top)) is not None:
+        return Concentration(
+            by_borrower=False,
+            top=top_frame,
+            top_share=float(top_frame["share"].sum()) if len(top_frame) else None,
+            hhi=summary_mod.hhi(con, found, source, filters, as_of),
+        )
     dims = () if found else source.dimension_keys  # the summary gives the HHI; the month's loans give the top
     q = _Query(source)
     end = q.last_month_sql(as_of)

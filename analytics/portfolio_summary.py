@@ -7,14 +7,15 @@ definition), in three tables of the ``risklab_catalog`` schema:
   snapshot date, the book sums (loans, outstanding, PAR30/90 and NPL balances, write-offs), balance and loans
   per five-category class, loans disbursed that month, and the 12-month default cohort that starts that month
   (performing, never-defaulted loans and how many of them default within 12 months);
-- ``vintage``: per origination month and dimension values, loans and the months on book of first default,
+- ``vintage``: per origination month and filter dimension values, loans and the months on book of first default,
   first 30+ and first 90+ days past due;
-- ``rolls``: per month and dimension values, balance and loans moving from each DPD bucket to each state one
+- ``rolls``: per month and filter dimension values, balance and loans moving from each DPD bucket to each state one
   month later.
 
 Every figure is a sum of these rows, so any filter on dimension values and any period gives the same numbers
-as the direct computation over loan-months. That holds when each loan keeps one value of every dimension; a
-table where a loan changes branch (say) is marked and its figures are computed directly. A read-only database
+as the direct computation over loan-months. That holds when each loan keeps one value of each filter dimension
+(segment, branch, officer, product); a table where a loan changes branch (say) is marked and its figures are
+computed directly. A read-only database
 cannot store the summary: the figures are then computed directly too.
 """
 
@@ -37,6 +38,10 @@ _REGISTRY_DDL = (
     "usable BOOLEAN NOT NULL, seconds DOUBLE, built_at TIMESTAMP DEFAULT current_timestamp)"
 )
 PARTS = ("month", "vintage", "rolls")
+# Largest loans kept per month and combination of dimension values (concentration's top list without a borrower
+# id); the top ``n <= TOP_KEPT`` of any filtered view are among them, unless more than TOP_KEPT - n loans of one
+# combination tie on balance with the n-th.
+TOP_KEPT = 50
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +50,11 @@ class Summary:
 
     key: str
     dims: tuple[str, ...]
+
+    @property
+    def filter_dims(self) -> tuple[str, ...]:
+        """The dimensions the page filters on (vintages and roll rates are kept by these only)."""
+        return tuple(k for k in self.dims if k in pf.FILTER_DIMENSIONS)
 
     def name(self, part: str) -> str:
         """The quoted table name of ``part`` (``month``, ``vintage`` or ``rolls``)."""
@@ -113,7 +123,7 @@ def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
     con.execute(_REGISTRY_DDL)
     loans = store.quote_ident(f"_portfolio_loans_{key}")
     q = pf._Query(source)
-    dims = source.dimension_keys
+    dims = summary.filter_dims  # a loan must keep one value of each (checked), so filtered loans are whole loans
     any_dims = "".join(f", any_value({a}) AS {a}" for a in map(pf._dim_alias, dims))
     same = " AND ".join(
         f"(min({a}) IS NOT DISTINCT FROM max({a}) AND count({a}) IN (0, count(*)))" for a in map(pf._dim_alias, dims)
@@ -169,6 +179,12 @@ def _build_month(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Sum
         for c in pf.CATEGORY_KEYS
     )
     cohort_end = "CAST(r.month + INTERVAL 12 MONTH AS DATE)"
+    top = ""
+    if source.col("borrower_id") is None:
+        top = (
+            f", max_by(struct_pack(borrower := r.loan, balance := r.balance), r.balance, {TOP_KEPT}) "
+            "FILTER (WHERE r.balance > 0) AS top"
+        )
     q.execute(
         con,
         f"""CREATE OR REPLACE TABLE {summary.name("month")} AS
@@ -185,14 +201,14 @@ def _build_month(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Sum
                count(*) FILTER (WHERE balance > 0 AND (l.default_month IS NULL OR l.default_month > r.month))
                    AS cohort_loans,
                count(*) FILTER (WHERE balance > 0 AND l.default_month > r.month AND l.default_month <= {cohort_end})
-                   AS cohort_defaults
+                   AS cohort_defaults{top}
         FROM rows r JOIN {loans} l USING (loan)
         GROUP BY ALL""",
     )
 
 
 def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str) -> None:
-    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.dims)
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
     parts = " UNION ALL ".join(
         f"SELECT orig{dims}, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
         for kind in ("default_month", "e30", "e90")
@@ -207,11 +223,11 @@ def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str)
 
 def _build_rolls(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary) -> None:
     q = pf._Query(source)
-    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.dims)
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
     q.execute(
         con,
         f"""CREATE OR REPLACE TABLE {summary.name("rolls")} AS
-        WITH {q.rows_cte(pf.Filters(), summary.dims)},
+        WITH {q.rows_cte(pf.Filters(), summary.filter_dims)},
         moves AS (
             SELECT month, balance, written_off{dims}, {pf._bucket_sql("dpd")} AS from_state,
                    lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
@@ -440,5 +456,23 @@ def hhi(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, fil
                  WHERE {where_sql(q, filters)} AND month = {_month_sql(q, summary, as_of)} AND loans > 0),
     totals AS (SELECT sum(outstanding) AS total FROM now)
     {parts}
+    """
+    return q.run(con, sql)
+
+
+def top_loans(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, as_of, top: int
+) -> pd.DataFrame | None:
+    """``concentration``'s top list (largest loans, no borrower id) from the summary; None when it cannot say."""
+    if source.col("borrower_id") is not None or not 0 < top <= TOP_KEPT:
+        return None
+    q = pf._Query(source)
+    sql = f"""
+    WITH now AS (SELECT * FROM {summary.name("month")}
+                 WHERE {where_sql(q, filters)} AND month = {_month_sql(q, summary, as_of)}),
+    totals AS (SELECT sum(outstanding) AS total FROM now),
+    kept AS (SELECT unnest(top, recursive := true) FROM now WHERE top IS NOT NULL)
+    SELECT borrower, balance AS outstanding, 1 AS loans, balance / (SELECT total FROM totals) AS share
+    FROM kept ORDER BY balance DESC, borrower LIMIT {q.bind(int(top))}
     """
     return q.run(con, sql)

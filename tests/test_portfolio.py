@@ -458,6 +458,23 @@ def test_summary_figures_equal_the_direct_computation(sample_con, source, filter
     _same(conc.top, direct.top)
 
 
+def test_summary_keeps_the_largest_loans_for_concentration(sample_con, source):
+    filters, as_of = pf.Filters(branch=("Hexi",), segment=("farm",)), D(2022, 6, 1)
+    assert source.col("borrower_id") is None  # the largest loans come from the summary
+    kept = summary_mod.top_loans(sample_con, summary_mod.ensure(sample_con, source), source, filters, as_of, 10)
+    _same(kept, pf.concentration(sample_con, source, filters, as_of, summary=False).top)
+    big = pf.concentration(sample_con, source, top=summary_mod.TOP_KEPT + 1)  # more than kept: from the loans
+    _same(big.top, pf.concentration(sample_con, source, top=summary_mod.TOP_KEPT + 1, summary=False).top)
+    if "perf_borrowers" not in store.user_tables(sample_con):  # borrowers with several loans: from the loans
+        sample_con.execute("CREATE TABLE perf_borrowers AS SELECT *, 'B' || (hash(loan_id) % 700) AS borrower_id "
+                           "FROM sample_performance")  # fmt: skip
+    by_borrower = pf.resolve(sample_con, "perf_borrowers")
+    ours = pf.concentration(sample_con, by_borrower, filters, as_of)
+    assert ours.by_borrower and ours.top["loans"].max() > 1
+    _same(ours.top, pf.concentration(sample_con, by_borrower, filters, as_of, summary=False).top)
+    _same(ours.hhi, pf.concentration(sample_con, by_borrower, filters, as_of, summary=False).hhi)
+
+
 def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
     source = pf.resolve(con, _tiny(con))
     assert not pf.summary_ready(con, source)
