@@ -226,6 +226,29 @@ def factor_stability(con: duckdb.DuckDBPyConnection, pop: binning.Population, sp
     return _factor_stability(con, pop, split, tuple(specs), table_version(con, pop.table))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _factor_binning(_con: duckdb.DuckDBPyConnection, pop, factor: str, kind: str, method: str, options, version):
+    return binning.build_binning(_con, pop, factor, kind, method, **dict(options))
+
+
+def factor_binning(
+    con: duckdb.DuckDBPyConnection, pop: binning.Population, factor: str, kind: str, method: str, **options
+):
+    """One factor's binning (``binning.build_binning``), cached per table version and options."""
+    version = table_version(con, pop.table)
+    return _factor_binning(con, pop, factor, kind, method, tuple(sorted(options.items())), version)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _factor_correlation(_con: duckdb.DuckDBPyConnection, pop, binnings: tuple, version: int):
+    return factors.correlation(_con, pop, list(binnings))
+
+
+def factor_correlation(con: duckdb.DuckDBPyConnection, pop: binning.Population, binnings: list):
+    """Correlation and VIF of the binnings' WOE values (``factors.correlation``), cached per table version."""
+    return _factor_correlation(con, pop, tuple(binnings), table_version(con, pop.table))
+
+
 def headers(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its column names in the user's words (keys ``col.<name>`` where they exist)."""
     return frame.rename(columns={c: t(f"col.{c}") for c in frame.columns if f"col.{c}" in TEXT})
@@ -239,6 +262,33 @@ def _decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     default definition."""
     table_roles = tuple(roles.table_roles(con, table).items())
     return table_version(con, table), table_roles, outcome.load_definition(con, table)
+
+
+def decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """The cache key of the Expert vs model and What-if results for ``table``: a page computes it once per run and
+    passes it as ``key=`` (it costs a few catalog queries)."""
+    return _decision_key(con, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _decision_options(_con: duckdb.DuckDBPyConnection, table: str, key: tuple) -> tuple[dict, float | None]:
+    from analytics import decisions
+
+    return decisions.filter_options(_con, table), decisions.average_amount(_con, table)
+
+
+def decision_options(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None) -> tuple[dict, float | None]:
+    """The filters' pick lists and the average loan amount of ``table``, cached per table version."""
+    return _decision_options(con, table, key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _column_values(_con: duckdb.DuckDBPyConnection, table: str, column: str, key: tuple) -> tuple[list[str], object]:
+    from analytics import expert
+
+    numeric = roles.is_numeric(dict(store.table_columns(_con, table))[column])
+    median = expert.median_score(_con, table, column) if numeric else None
+    return ([] if numeric else store.distinct_values(_con, table, column)), median
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -261,27 +311,74 @@ def saved_model(con: duckdb.DuckDBPyConnection, name: str):
     return _saved_model(con, name, (model.models_version(con), _database_file(con)))
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _scored(_con: duckdb.DuckDBPyConnection, setup, key: tuple):
+    from analytics import decisions
+
+    return decisions.score(_con, setup)  # read-only arrays: shared, never copied
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _decision(_con: duckdb.DuckDBPyConnection, what: str, setup, args: tuple, key: tuple):
     from analytics import decisions
 
     if what == "compare":
-        return decisions.compare(_con, setup, *args)
+        return decisions.compare(_con, setup, *args, scored=_scored(_con, setup, key))
     if what == "equal":
         return decisions.at_expert_rate(_con, setup, *args)
     if what == "curve":
-        return decisions.strategy_curve(_con, setup, *args)
+        return decisions.strategy_curve(_con, setup, *args, scored=_scored(_con, setup, key))
     if what == "cutoff":
-        return decisions.pd_cutoff(_con, setup, *args)
+        return decisions.pd_cutoff(_con, setup, *args, scored=_scored(_con, setup, key))
     if what == "officers":
         return decisions.officer_consistency(_con, setup, *args)
     return decisions.disagreements(_con, setup, *args)
 
 
-def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object):
+def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object, key: tuple | None = None):
     """A cached ``analytics.decisions`` result: ``compare``, ``equal`` (at the expert's rate), ``curve``,
-    ``cutoff``, ``officers`` or ``disagreements``, keyed by the table's version, roles and default definition."""
-    return _decision(con, what, setup, args, _decision_key(con, setup.table))
+    ``cutoff``, ``officers`` or ``disagreements``, keyed by the table's version, roles and default definition
+    (``key``: ``decision_key`` of the table when the page has it). Compare, curve and cutoff share the setup's
+    scored applications (``decisions.score``, one scan per setup and table version)."""
+    return _decision(con, what, setup, args, key or _decision_key(con, setup.table))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _table_call(_con: duckdb.DuckDBPyConnection, module: str, name: str, args: tuple, key: tuple):
+    import importlib
+
+    return getattr(importlib.import_module(f"analytics.{module}"), name)(_con, *args)
+
+
+def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple | None = None) -> dict:
+    """One loan's whole row (``whatif.loan_applicant``), cached per table version."""
+    return _table_call(con, "whatif", "loan_applicant", (table, loan_id), key or _decision_key(con, table))
+
+
+def expert_default(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None):
+    """The table's default expert source (``expert.default_source``), cached per table version."""
+    return _table_call(con, "expert", "default_source", (table,), key or _decision_key(con, table))
+
+
+def expert_check(con: duckdb.DuckDBPyConnection, table: str, source, key: tuple | None = None) -> tuple:
+    """``expert.reject_sql`` of a source on ``table`` (raises the user error when it does not fit), cached."""
+    return _table_call(con, "expert", "reject_sql", (table, source), key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _chart_spec(name: str, args: tuple, options: tuple, language: str) -> dict:
+    from analytics import charts
+
+    def tr(key: str, /, **params: object) -> str:
+        return translate(key, language, **params)
+
+    return getattr(charts, name)(*args, tr, **dict(options)).to_dict()
+
+
+def chart_spec(name: str, *args: object, **options: object) -> dict:
+    """The Vega-Lite spec of ``charts.<name>(*args, t, **options)`` in the session's language, cached per data:
+    building and validating an Altair chart costs tens of milliseconds, drawing its spec nothing."""
+    return _chart_spec(name, args, tuple(sorted(options.items())), lang())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -292,9 +389,10 @@ def _whatif_base(_con: duckdb.DuckDBPyConnection, table: str, _model, key: tuple
     return ranges, whatif.typical_applicant(_con, table, ranges)
 
 
-def whatif_base(con: duckdb.DuckDBPyConnection, table: str, saved) -> tuple[dict, dict]:
+def whatif_base(con: duckdb.DuckDBPyConnection, table: str, saved, key: tuple | None = None) -> tuple[dict, dict]:
     """The model's factor ranges in ``table`` and the typical (reference) applicant, cached per model and version."""
-    return _whatif_base(con, table, saved, (saved.name, saved.version, saved.fingerprint, _decision_key(con, table)))
+    key = key or _decision_key(con, table)
+    return _whatif_base(con, table, saved, (saved.name, saved.version, saved.fingerprint, key))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -304,9 +402,11 @@ def _quiz_items(_con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, 
     return whatif.quiz_items(_con, table, n, seed, outcome_kind)
 
 
-def quiz_items(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str) -> list[str]:
+def quiz_items(
+    con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str, key: tuple | None = None
+) -> list[str]:
     """The quiz's loan ids for a seed, cached per table version and default definition."""
-    return _quiz_items(con, table, n, seed, outcome_kind, _decision_key(con, table))
+    return _quiz_items(con, table, n, seed, outcome_kind, key or _decision_key(con, table))
 
 
 def _recorded_source(con: duckdb.DuckDBPyConnection, table: str, recorded: list[str]):
@@ -314,11 +414,10 @@ def _recorded_source(con: duckdb.DuckDBPyConnection, table: str, recorded: list[
     from analytics import expert
 
     column = st.selectbox(t("expert.column"), recorded, key="ev_rec_column")
+    values, median = _column_values(con, table, column, table_version(con, table))
     if roles.is_numeric(dict(store.table_columns(con, table))[column]):
-        median = expert.median_score(con, table, column) or 0.0
-        minimum = st.number_input(t("expert.min_score"), value=median, key=f"ev_min_{column}")
+        minimum = st.number_input(t("expert.min_score"), value=median or 0.0, key=f"ev_min_{column}")
         return expert.ScoreThreshold(column, minimum)
-    values = store.distinct_values(con, table, column)
     default = [v for v in values if outcome.text_key(v) in expert.APPROVE_WORDS]
     approve = st.multiselect(t("expert.approve_values"), values, default=default, key=f"ev_approve_{column}")
     return expert.RecordedDecision(column, tuple(approve))

@@ -105,7 +105,7 @@ with tabs[1]:
                 ui.t("binning.bin_number"), min_value=1, step=1)},
         )  # fmt: skip
         assignment = dict(zip(edited["level"], edited["bin"], strict=True))
-        result = ui.attempt(binning.build_binning, con, pop, factor, kind, method, assignment=assignment)
+        result = ui.attempt(ui.factor_binning, con, pop, factor, kind, method, assignment=assignment)
     else:
         n, text = 10, None
         if method == "quantile":
@@ -115,7 +115,7 @@ with tabs[1]:
             text = left.text_input(
                 ui.t("binning.cuts"), start, key=f"bin_cuts_{factor}", help=ui.t("binning.cuts_help")
             )
-        result = ui.attempt(binning.build_binning, con, pop, factor, kind, method, n=int(n), cuts_text=text)
+        result = ui.attempt(ui.factor_binning, con, pop, factor, kind, method, n=int(n), cuts_text=text)
     if result:
         spec = result.spec
         iv_band = ui.t(f"factors.band.{metrics.band(result.iv, metrics.IV_BANDS)}")
@@ -159,7 +159,7 @@ with tabs[2]:
 with tabs[3]:
     default = [f for f in st.session_state.get("model_factors", []) if f in names] or names[:6]
     chosen = st.multiselect(ui.t("factors.corr_pick"), names, default=default, key="corr_factors")
-    correlation = ui.attempt(factors.correlation, con, pop, [ranking.binnings[f] for f in chosen])
+    correlation = ui.attempt(ui.factor_correlation, con, pop, [ranking.binnings[f] for f in chosen])
     if correlation:
         st.altair_chart(charts.correlation_heatmap(correlation.matrix, ui.t), width="stretch")
         show(translated(correlation.vif, "band", "factors.vif"))
