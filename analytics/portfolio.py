@@ -393,10 +393,17 @@ class _Query:
             return f"CAST(date_trunc('month', CAST({self.bind(as_of)} AS DATE)) AS DATE)"
         return f"(SELECT max({self.month_sql()}) FROM {store.quote_ident(self.source.table)})"
 
-    def rows_cte(self, filters: Filters, dims: tuple[str, ...] = (), months: tuple[str, str] | None = None) -> str:
+    def rows_cte(
+        self,
+        filters: Filters,
+        dims: tuple[str, ...] = (),
+        months: tuple[str, str] | None = None,
+        part: tuple[int, int] | None = None,
+    ) -> str:
         """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags and dimensions.
 
-        ``months`` (two SQL expressions) keeps only the months between them, before any per-loan window work.
+        ``months`` (two SQL expressions) keeps only the months between them, before any per-loan window work;
+        ``part`` ``(i, n)`` keeps the loans whose id hashes to ``i`` of ``n`` parts (whole loans, every month).
         """
         s = self.source
         dpd = f"CAST({self.ident('days_past_due')} AS DOUBLE)" if s.has_dpd else "CAST(NULL AS DOUBLE)"
@@ -410,6 +417,8 @@ class _Query:
         borrower = f"CAST({self.ident('borrower_id')} AS VARCHAR)" if s.col("borrower_id") else self.loan_sql()
         dim_sql = "".join(f", CAST({store.quote_ident(s.dim(k))} AS VARCHAR) AS {_dim_alias(k)}" for k in dims)
         in_months = f" AND {self.month_sql()} BETWEEN {months[0]} AND {months[1]}" if months else ""
+        if part:
+            in_months += f" AND hash({self.loan_sql()}) % {int(part[1])} = {int(part[0])}"
         dedupe = (
             "" if s.one_row_per_month else "QUALIFY row_number() OVER (PARTITION BY loan, month ORDER BY snap DESC) = 1"
         )

@@ -42,6 +42,9 @@ PARTS = ("month", "vintage", "rolls")
 # id); the top ``n <= TOP_KEPT`` of any filtered view are among them, unless more than TOP_KEPT - n loans of one
 # combination tie on balance with the n-th.
 TOP_KEPT = 50
+# Loan-months per part of the build: loans are split by a hash of their id so that each part's per-loan work
+# (first events, the window over months) fits DuckDB's memory instead of spilling gigabytes to disk.
+ROWS_PER_PART = 6_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,30 +125,18 @@ def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
     summary = Summary(key, source.dimension_keys)
     con.execute(_REGISTRY_DDL)
     loans = store.quote_ident(f"_portfolio_loans_{key}")
-    q = pf._Query(source)
-    dims = summary.filter_dims  # a loan must keep one value of each (checked), so filtered loans are whole loans
-    any_dims = "".join(f", any_value({a}) AS {a}" for a in map(pf._dim_alias, dims))
-    same = " AND ".join(
-        f"(min({a}) IS NOT DISTINCT FROM max({a}) AND count({a}) IN (0, count(*)))" for a in map(pf._dim_alias, dims)
-    )
+    rows = con.execute(
+        "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [source.table]
+    ).fetchall()[0][0]
+    parts = max(1, -(-int(rows or 0) // ROWS_PER_PART))
     try:
-        q.execute(
-            con,
-            f"""CREATE OR REPLACE TEMP TABLE {loans} AS
-            WITH {q.rows_cte(pf.Filters(), dims)}
-            SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
-                   min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
-                   coalesce(min(orig_month), min(month)) AS orig,
-                   coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
-                   {same or "true"} AS same{any_dims}
-            FROM rows GROUP BY loan""",
-        )
-        usable = con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]
-        if usable:
-            _build_month(con, source, summary, loans)
-            _build_vintage(con, summary, loans)
-            if source.has_dpd:
-                _build_rolls(con, source, summary)
+        usable = True
+        for i in range(parts):
+            usable = _build_part(con, source, summary, loans, (i, parts))
+            if not usable:
+                for part in PARTS:
+                    con.execute(f"DROP TABLE IF EXISTS {summary.name(part)}")
+                break
         with store.transaction(con):
             con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
             con.execute(
@@ -160,6 +151,43 @@ def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
     return summary if usable else None
 
 
+def _build_part(
+    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+) -> bool:
+    """Add one part of the loans to the summary tables (the first part creates them); False when a loan
+    changes filter values."""
+    q = pf._Query(source)
+    dims = summary.filter_dims  # a loan must keep one value of each (checked), so filtered loans are whole loans
+    any_dims = "".join(f", any_value({a}) AS {a}" for a in map(pf._dim_alias, dims))
+    # one hash of the loan's filter values per row (NULL hashes apart from any value): two numbers per loan
+    combo = f"hash({', '.join(map(pf._dim_alias, dims))})"
+    same = f"min({combo}) = max({combo})" if dims else "true"
+    q.execute(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE {loans} AS
+        WITH {q.rows_cte(pf.Filters(), dims, part=part)}
+        SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
+               min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
+               coalesce(min(orig_month), min(month)) AS orig,
+               coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
+               {same} AS same{any_dims}
+        FROM rows GROUP BY loan""",
+    )
+    if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
+        return False
+    _build_month(con, source, summary, loans, part)
+    _build_vintage(con, summary, loans, part)
+    if source.has_dpd:
+        _build_rolls(con, source, summary, loans, part)
+    return True
+
+
+def _into(summary: Summary, part_name: str, part: tuple[int, int]) -> str:
+    """The first part creates a summary table, the others add to it."""
+    name = summary.name(part_name)
+    return f"CREATE OR REPLACE TABLE {name} AS" if part[0] == 0 else f"INSERT INTO {name}"
+
+
 def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = None) -> None:
     """Drop the summaries of ``table`` other than ``keep`` (older versions, other role choices)."""
     old = [k for (k,) in con.execute(f"SELECT key FROM {REGISTRY} WHERE table_name = ? AND key <> ?",
@@ -170,7 +198,9 @@ def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = No
         con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
 
 
-def _build_month(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str) -> None:
+def _build_month(
+    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+) -> None:
     q = pf._Query(source)
     dims = "".join(f", r.{pf._dim_alias(k)}" for k in summary.dims)
     categories = "".join(
@@ -187,8 +217,8 @@ def _build_month(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Sum
         )
     q.execute(
         con,
-        f"""CREATE OR REPLACE TABLE {summary.name("month")} AS
-        WITH {q.rows_cte(pf.Filters(), summary.dims)}
+        f"""{_into(summary, "month", part)}
+        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)}
         SELECT r.month{dims}, count(*) AS loan_months, max(r.snap) AS snap,
                count(*) FILTER (WHERE balance > 0) AS loans,
                coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
@@ -207,36 +237,41 @@ def _build_month(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Sum
     )
 
 
-def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str) -> None:
+def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int]) -> None:
     dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
     parts = " UNION ALL ".join(
         f"SELECT orig{dims}, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
         for kind in ("default_month", "e30", "e90")
     )
     con.execute(
-        f"""CREATE OR REPLACE TABLE {summary.name("vintage")} AS
+        f"""{_into(summary, "vintage", part)}
         SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM (
             SELECT orig{dims}, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}
         ) GROUP BY ALL"""
     )
 
 
-def _build_rolls(con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary) -> None:
+def _build_rolls(
+    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+) -> None:
+    """Transitions per loan (a window over the loan's months, carrying as few columns as possible: the sort
+    spills at 76M loan-months), then the loan's dimension values by a join."""
     q = pf._Query(source)
-    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    dims = "".join(f", l.{pf._dim_alias(k)}" for k in summary.filter_dims)
     q.execute(
         con,
-        f"""CREATE OR REPLACE TABLE {summary.name("rolls")} AS
-        WITH {q.rows_cte(pf.Filters(), summary.filter_dims)},
+        f"""{_into(summary, "rolls", part)}
+        WITH {q.rows_cte(pf.Filters(), part=part)},
         moves AS (
-            SELECT month, balance, written_off{dims}, {pf._bucket_sql("dpd")} AS from_state,
+            SELECT loan, month, balance, written_off, {pf._bucket_sql("dpd")} AS from_state,
                    lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
                    lead(written_off) OVER w AS next_written_off, lead(paid_off) OVER w AS next_paid_off,
                    {pf._bucket_sql("lead(dpd) OVER w")} AS next_bucket
             FROM rows WINDOW w AS (PARTITION BY loan ORDER BY month)
         )
-        SELECT month{dims}, from_state, {pf.TO_STATE_SQL} AS to_state, sum(balance) AS balance, count(*) AS loans
-        FROM moves WHERE balance > 0 AND NOT written_off
+        SELECT m.month{dims}, from_state, {pf.TO_STATE_SQL} AS to_state, sum(balance) AS balance, count(*) AS loans
+        FROM moves m JOIN {loans} l USING (loan)
+        WHERE balance > 0 AND NOT written_off
         GROUP BY ALL""",
     )
 

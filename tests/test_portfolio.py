@@ -475,6 +475,30 @@ def test_summary_keeps_the_largest_loans_for_concentration(sample_con, source):
     _same(ours.hhi, pf.concentration(sample_con, by_borrower, filters, as_of, summary=False).hhi)
 
 
+def test_summary_built_in_parts_gives_the_same_figures(sample_con, monkeypatch):
+    monkeypatch.setattr(summary_mod, "ROWS_PER_PART", 9_000)  # the sample's loan-months in several parts
+    if "perf_parts" not in store.user_tables(sample_con):
+        sample_con.execute("CREATE TABLE perf_parts AS SELECT * FROM sample_performance")
+    source = pf.resolve(sample_con, "perf_parts")
+    built = summary_mod.ensure(sample_con, source)
+    assert built and sample_con.execute(f"SELECT count(*) > count(DISTINCT (month, dim_branch, dim_officer)) "
+                                        f"FROM {built.name('month')}").fetchall() == [(True,)]  # fmt: skip
+    filters = pf.Filters(branch=("Hexi", "Longquan"), segment=("farm",))
+    figures = [(pf.monthly, {}), (pf.vintages, {}), (pf.roll_rates, {}), (pf.classification_mix, {}),
+               (pf.breakdown, {"dimension": "product"}), (pf.dimension_trend, {"dimension": "officer"})]  # fmt: skip
+    for figure, kwargs in figures:
+        for chosen in (pf.Filters(), filters):
+            _same(figure(sample_con, source, filters=chosen, **kwargs),
+                  figure(sample_con, source, filters=chosen, **kwargs, summary=False))  # fmt: skip
+    conc, direct = (
+        pf.concentration(sample_con, source, filters),
+        pf.concentration(sample_con, source, filters, summary=False),
+    )
+    _same(conc.top, direct.top)
+    _same(conc.hhi, direct.hhi)
+    assert pf.source_filter_options(sample_con, source) == pf.source_filter_options(sample_con, source, summary=False)
+
+
 def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
     source = pf.resolve(con, _tiny(con))
     assert not pf.summary_ready(con, source)
