@@ -191,12 +191,13 @@ def _key_sql(f: FactorSpec, bins: binning.BinSpec | None, cells: bool) -> Callab
 
 def _scan(
     con: duckdb.DuckDBPyConnection, spec: ModelSpec, pop: Population, bins: dict, cells: bool, folds: int
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, tuple[list, list] | None]:
     """ONE grouped scan of the loans: per (part, fold when ``folds`` > 1, factor keys) the loans, those complete in
     the numeric factors, their defaults, all defaults and, per log factor, values <= 0.
 
     Per-loan work is kept to grouping: categorical keys are cast to their level text after grouping, and a flag or
-    classification outcome (matched as text) is grouped by its raw value and evaluated per group.
+    classification outcome (matched as text) is grouped by its raw value and evaluated per group. Also returns
+    those raw outcome values: (meaning default, meaning no default), or None for a days-past-due definition.
     """
     numeric = [i for i, f in enumerate(spec.factors) if f.treatment in ("numeric", "log")]
     keys = {i: _key_sql(f, bins.get(f.column), cells) for i, f in enumerate(spec.factors)}
@@ -233,7 +234,7 @@ def _scan(
     named = f"SELECT *, __o AS {raw} FROM ({grouped})" if by_value else grouped
     bad = expr if by_value else "__o"
     sql = (
-        f"SELECT {', '.join([*parts, *levels, *(f'__{c} AS {c}' for c in counts)])}, {bad} AS __bad "
+        f"SELECT {', '.join([*parts, *levels, *(f'__{c} AS {c}' for c in counts)])}, {bad} AS __bad, __o "
         f"FROM ({named})"
     )  # no WHERE on __bad: DuckDB would push it below the GROUP BY, back to one text match per loan
     params = [*(expr_params if by_value else []), *scan_params]
@@ -244,12 +245,16 @@ def _scan(
         )
         frame = con.execute(sql, params).df()
     frame = frame[frame["__bad"].notna()]
+    values = None
+    if by_value:
+        pairs = frame[["__o", "__bad"]].drop_duplicates()
+        values = tuple(pairs.loc[pairs["__bad"] == b, "__o"].tolist() for b in (1, 0))
     for column in counts:
         frame[column] = frame[column].fillna(0).astype(np.int64)
     bads = frame["__bad"].astype(np.int64)
     frame["bads_all"], frame["bads"] = frame["total"] * bads, frame["kept"] * bads
     keys_out = [*parts, *(f"f{i}" for i in keys)]
-    return frame.groupby(keys_out, dropna=False, sort=False)[[*counts, "bads_all", "bads"]].sum().reset_index()
+    return frame.groupby(keys_out, dropna=False, sort=False)[[*counts, "bads_all", "bads"]].sum().reset_index(), values
 
 
 def _check_level_counts(con: duckdb.DuckDBPyConnection, spec: ModelSpec, source: str, params: list, keyed: list):
@@ -290,7 +295,7 @@ def _prepare(
     numeric = [i for i, f in enumerate(spec.factors) if f.treatment in ("numeric", "log")]
     use_cells = method == "cells" or (method == "auto" and not numeric)
     folds = max(int(folds), 1)
-    frame = _scan(con, spec, pop, bins, use_cells, folds if use_cells else 1)
+    frame, outcome_values = _scan(con, spec, pop, bins, use_cells, folds if use_cells else 1)
     known, defaults = int(frame["total"].sum()), int(frame["bads_all"].sum())
     outcome.check_two_classes(_outcome_summary(pop, known, defaults))
     parts = frame.groupby("__part", dropna=True)[[c for c in frame.columns if c in _COUNTS or "nonpos" in c]].sum()
@@ -317,10 +322,12 @@ def _prepare(
         cells = train.rename(columns={"kept": "n", "bads": "d"})
         data = _cell_data(cells, encodings, folds)
     elif max_rows is None and kept > MAX_FIT_ROWS:
-        data = _batched_rows(con, spec, pop, bins, encodings, folds, kept)
+        bad = _bad_sql(con, spec, pop, outcome_values)
+        data = _batched_rows(con, spec, pop, bins, encodings, folds, kept, bad)
     else:
         sampled = max_rows is not None and kept > max_rows
-        data = _fetch_rows(con, spec, pop, bins, encodings, folds, max_rows if sampled else None)
+        bad = _bad_sql(con, spec, pop, outcome_values)
+        data = _fetch_rows(con, spec, pop, bins, encodings, folds, max_rows if sampled else None, bad)
         if sampled:
             notices.append(Notice("model.sampled", rows=max_rows, total=kept))
     return _Prepared(
@@ -351,6 +358,21 @@ def _outcome_summary(pop: Population, known: int, defaults: int) -> dict:
     return {"known": known, "defaults": defaults, "warning": warning}
 
 
+def _bad_sql(
+    con: duckdb.DuckDBPyConnection, spec: ModelSpec, pop: Population, values: tuple[list, list] | None
+) -> tuple[str, list]:
+    """The outcome per loan (1, 0 or NULL): the definition's SQL, or for a flag or classification the raw values
+    the scan found to mean default / no default (no text matching per loan)."""
+    if values is None:
+        expr, params = outcome.default_sql(pop.defn)
+        return expr, list(params)
+    kind = dict(store.table_columns(con, spec.table))[pop.defn.column]
+    raw = store.quote_ident(pop.defn.column)
+    listed = f"CAST(? AS {kind}[])"
+    sql = f"(CASE WHEN list_contains({listed}, {raw}) THEN 1 WHEN list_contains({listed}, {raw}) THEN 0 END)"
+    return sql, [values[0], values[1]]
+
+
 def _train_rows_sql(
     con: duckdb.DuckDBPyConnection,
     spec: ModelSpec,
@@ -358,6 +380,7 @@ def _train_rows_sql(
     bins: dict,
     encodings: Sequence[Encoding],
     folds: int,
+    bad: tuple[str, list],
 ) -> tuple[str, list]:
     """The training loans complete in their numbers: fold, outcome, categorical level codes (integers travel faster
     than text), WOE bin codes and numbers (``__row`` for a seeded order)."""
@@ -367,7 +390,12 @@ def _train_rows_sql(
         ("rowid AS __row", []),
         *(_item(_raw_sql(f, bins.get(f.column)), f"f{i}") for i, f in enumerate(spec.factors)),
     ]
-    source, params = binning.scan_sql(pop, items)
+    where, where_params = binning._where(pop)
+    inner = (
+        f"SELECT {', '.join(sql for sql, _ in items)}, {bad[0]} AS __bad FROM {store.quote_ident(pop.table)} {where}"
+    )
+    source = f"(SELECT * FROM ({inner}) WHERE __bad IS NOT NULL)"
+    params = [*(p for _, item_params in items for p in item_params), *bad[1], *where_params]
     numeric = [i for i, e in enumerate(encodings) if e.treatment in ("numeric", "log")]
     complete = " AND ".join(f"f{i} IS NOT NULL AND NOT isnan(f{i})" for i in numeric) or "TRUE"
     codes = [
@@ -391,9 +419,10 @@ def _fetch_rows(
     encodings: Sequence[Encoding],
     folds: int,
     sample: int | None,
+    bad: tuple[str, list],
 ) -> _Data:
     """Row data for statsmodels: every training loan, or a seeded sample of ``sample`` loans."""
-    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds)
+    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds, bad)
     if sample is not None:
         sql += f" ORDER BY hash(__row, {int(spec.seed)}, 'sample') LIMIT {int(sample)}"
     return _row_data(con.execute(sql, params).fetchnumpy(), encodings)
@@ -407,17 +436,18 @@ def _batched_rows(
     encodings: Sequence[Encoding],
     folds: int,
     loans: int,
+    bad: tuple[str, list],
 ) -> irls.Rows:
     """All ``loans`` training loans as compact arrays for the exact batched Newton (no dense design, no frame):
     fetched in Arrow record batches into preallocated numpy arrays."""
-    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds)
+    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds, bad)
     keyed = [i for i, e in enumerate(encodings) if e.treatment in ("categorical", "woe")]
     numeric = [i for i, e in enumerate(encodings) if e.treatment in ("numeric", "log")]
     sizes = [len(e.levels) if e.treatment == "categorical" else max(c for c, _ in e.woe) + 3 for e in (
         encodings[i] for i in keyed)]  # fmt: skip
     strides = np.cumprod([1, *sizes[:-1]]).astype(np.int64) if keyed else np.zeros(0, dtype=np.int64)
     combined = np.zeros(loans, dtype=np.int64)
-    numbers = np.empty((loans, len(numeric)))
+    numbers = np.empty((len(numeric), loans))
     y = np.empty(loans)
     fold = np.empty(loans, dtype=np.int8)
     at = 0
@@ -433,11 +463,16 @@ def _batched_rows(
             combined[part] += (columns[f"f{i}"].astype(np.int64) + offset) * strides[k]
         for k, i in enumerate(numeric):
             values = columns[f"f{i}"].astype(float)
-            numbers[part, k] = np.log(values) if encodings[i].treatment == "log" else values
+            numbers[k, part] = np.log(values) if encodings[i].treatment == "log" else values
         at += size
     if at != loans:
         raise RiskLabError("model.empty_train")
-    present, cell = np.unique(combined, return_inverse=True)
+    if len(strides) and strides[-1] * sizes[-1] <= 4 * loans:  # few possible cells: a lookup, no sort
+        found = np.bincount(combined, minlength=int(strides[-1] * sizes[-1])) > 0
+        present = np.flatnonzero(found)
+        cell = (np.cumsum(found) - 1)[combined]
+    else:
+        present, cell = np.unique(combined, return_inverse=True)
     del combined
     blocks = []
     for k, i in enumerate(keyed):
@@ -461,10 +496,10 @@ def _batched_rows(
     binary = np.concatenate(
         [
             np.all((cell_x == 0) | (cell_x == 1), axis=0),
-            [bool(np.all((numbers[:, k] == 0) | (numbers[:, k] == 1))) for k in range(len(numeric))],
+            [bool(np.all((row == 0) | (row == 1))) for row in numbers],
         ]
     )[order]
-    return irls.Rows(cell_x, cell.astype(np.int32), numbers, y, fold, order, binary)
+    return irls.Rows(cell_x, cell.astype(np.intp), numbers, y, fold, order, binary)
 
 
 def _encodings(spec: ModelSpec, bins: dict, train: pd.DataFrame) -> tuple[tuple[Encoding, ...], list[Notice]]:
@@ -678,7 +713,7 @@ def _moments(gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _batched_checks(data: irls.Rows, gram: np.ndarray, fit: _Fit) -> tuple[tuple[str | None, list[int]], np.ndarray]:
     """Separation and VIF of a batched row fit, from its X'X and one pass over the loans."""
-    exact, extreme = data.fit_quality(fit.params)
+    exact, extreme = data.quality()
     _, cov = _moments(gram)
     sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
     separation = _separation_kind(fit, exact, extreme, data.binary, np.concatenate([[0.0], sd]))
