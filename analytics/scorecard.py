@@ -509,6 +509,16 @@ class SavedModel:
             out[enc.column] = float(contribution(enc, c, frame[enc.column])[0])
         return out
 
+    def contribution_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Log-odds contribution of each factor (a column per factor) for every row of ``frame``."""
+        _, coefs = split_params(self.encodings, self.params)
+        out = {}
+        for enc, c in zip(self.encodings, coefs, strict=True):
+            if enc.column not in frame.columns:
+                raise RiskLabError("model.input_missing_column", column=enc.column)
+            out[enc.column] = contribution(enc, c, frame[enc.column])
+        return pd.DataFrame(out, index=frame.index)
+
     def scorecard(self, scaling: Scaling | None = None) -> pd.DataFrame:
         """Points per factor level or bin (see ``scorecard_table``)."""
         return scorecard_table(self.encodings, self.params, scaling or self.scaling)

@@ -162,8 +162,8 @@ def typical_applicant(con: duckdb.DuckDBPyConnection, table: str, ranges: dict[s
 
 
 def _frame(model: object, applicants: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = [c for c, _ in factor_columns(model)]
-    return pd.DataFrame([{c: a.get(c) for c in columns} for a in applicants], columns=columns)
+    columns = [c for c, _ in factor_columns(model)]  # object columns: no text-array conversion for a few rows
+    return pd.DataFrame({c: [a.get(c) for a in applicants] for c in columns}, columns=columns, dtype=object)
 
 
 def predict(model: object, applicants: list[dict[str, Any]]) -> np.ndarray:
@@ -259,10 +259,11 @@ def top_reasons(model: object, rows: pd.DataFrame, reference: dict[str, Any], n:
     """For each row, the ``n`` factors that raise its log-odds most above the reference's (comma-separated)."""
     columns = [c for c, _ in factor_columns(model)]
     ref = model.contributions({c: reference.get(c) for c in columns})
+    own = model.contribution_frame(rows.reindex(columns=columns).astype(object))  # all rows at once
+    raised = own[columns] - pd.Series({c: ref[c] for c in columns})
     out = []
-    for row in rows.to_dict("records"):
-        own = model.contributions({c: row.get(c) for c in columns})
-        ups = sorted(((own[c] - ref[c], c) for c in columns if own[c] - ref[c] > 0), reverse=True)[:n]
+    for deltas in raised.itertuples(index=False):
+        ups = sorted(((d, c) for d, c in zip(deltas, columns, strict=True) if d > 0), reverse=True)[:n]
         out.append(", ".join(c for _, c in ups))
     return out
 
@@ -295,43 +296,60 @@ def flips(model: object, applicant: dict[str, Any], cutoff: float, ranges: dict[
     """
     base_pd = predict(model, [applicant])[0]
     rejected = bool(base_pd >= cutoff)
-    records = []
+    found: dict[str, dict[str, Any]] = {}
+    levels, grids = {}, {}
     for column, r in ranges.items():
         current = applicant.get(column)
         if r.kind == "categorical":
-            levels = [lv for lv in r.levels if str(lv) != str(current)]
-            if not levels:
-                continue
-            pds = predict(model, [{**applicant, column: _level_value(lv, current)} for lv in levels])
-            for level, share, p in zip(levels, [r.shares[r.levels.index(lv)] for lv in levels], pds, strict=True):
-                if (p >= cutoff) != rejected:
-                    records.append(_flip(column, current, level, p, 1 - share, rejected))
-                    break  # levels come most common first
-            continue
-        if current is None:
-            continue
-        grid = np.unique(np.asarray(r.quantiles))
-        pds = predict(model, [{**applicant, column: float(v)} for v in grid])
-        flipping = (pds >= cutoff) != rejected
-        if not flipping.any():
-            continue
-        here = r.percentile(float(current))
-        distances = np.abs(np.interp(grid, np.asarray(r.quantiles), PERCENTILES) - here)
-        i = int(np.argmin(np.where(flipping, distances, np.inf)))
-        lo, hi = float(current), float(grid[i])  # lo keeps the decision, hi flips
-        for _ in range(REFINE_ROUNDS):  # two fine grids between them: the boundary to (hi - lo) / REFINE_POINTS**2
-            steps = np.linspace(lo, hi, REFINE_POINTS)
-            flipped = (predict(model, [{**applicant, column: float(v)} for v in steps]) >= cutoff) != rejected
-            j = int(np.argmax(flipped))  # the first point that flips (the last one always does)
-            lo, hi = float(steps[max(j - 1, 0)]), float(steps[j])
-        candidates = [_tidy_flip(hi, float(current), r), hi]
-        p_candidates = predict(model, [{**applicant, column: v} for v in candidates])
-        value, p_new = next((v, p) for v, p in zip(candidates, p_candidates, strict=True) if (p >= cutoff) != rejected)
-        records.append(_flip(column, current, value, p_new, abs(r.percentile(value) - here), rejected))
+            levels[column] = [lv for lv in r.levels if str(lv) != str(current)]
+        elif current is not None:
+            grids[column] = np.unique(np.asarray(r.quantiles))
+    first = _predict_changes(model, applicant, {
+        **{c: [_level_value(lv, applicant.get(c)) for lv in lvs] for c, lvs in levels.items()},
+        **{c: [float(v) for v in grid] for c, grid in grids.items()},
+    })  # fmt: skip
+    for column, lvs in levels.items():
+        r = ranges[column]
+        for level, p in zip(lvs, first[column], strict=True):
+            if (p >= cutoff) != rejected:  # levels come most common first
+                share = r.shares[r.levels.index(level)]
+                found[column] = _flip(column, applicant.get(column), level, p, 1 - share, rejected)
+                break
+    bounds: dict[str, tuple[float, float]] = {}  # lo keeps the decision, hi flips
+    for column, grid in grids.items():
+        r, current = ranges[column], float(applicant[column])
+        flipping = (first[column] >= cutoff) != rejected
+        if flipping.any():
+            distances = np.abs(np.interp(grid, np.asarray(r.quantiles), PERCENTILES) - r.percentile(current))
+            bounds[column] = (current, float(grid[int(np.argmin(np.where(flipping, distances, np.inf)))]))
+    for _ in range(REFINE_ROUNDS):  # two fine grids between them: the boundary to (hi - lo) / REFINE_POINTS**2
+        steps = {c: np.linspace(lo, hi, REFINE_POINTS) for c, (lo, hi) in bounds.items()}
+        pds = _predict_changes(model, applicant, {c: [float(v) for v in grid] for c, grid in steps.items()})
+        for column, grid in steps.items():
+            j = int(np.argmax((pds[column] >= cutoff) != rejected))  # the first point that flips (the last does)
+            bounds[column] = (float(grid[max(j - 1, 0)]), float(grid[j]))
+    candidates = {c: [_tidy_flip(hi, float(applicant[c]), ranges[c]), hi] for c, (_, hi) in bounds.items()}
+    pds = _predict_changes(model, applicant, candidates)
+    for column, values in candidates.items():
+        r, current = ranges[column], applicant[column]
+        value, p_new = next((v, p) for v, p in zip(values, pds[column], strict=True) if (p >= cutoff) != rejected)
+        distance = abs(r.percentile(value) - r.percentile(float(current)))
+        found[column] = _flip(column, current, value, p_new, distance, rejected)
+    records = [found[c] for c in ranges if c in found]
     frame = pd.DataFrame(
         records, columns=["factor", "current", "new_value", "direction", "new_pd", "distance", "decision"]
     )
     return frame.sort_values(["distance", "factor"]).reset_index(drop=True)
+
+
+def _predict_changes(model: object, applicant: dict[str, Any], changes: dict[str, list]) -> dict[str, np.ndarray]:
+    """The model's PD of the applicant with each factor set to each of its values, all in one scoring call."""
+    rows = [{**applicant, column: value} for column, values in changes.items() for value in values]
+    pds = predict(model, rows) if rows else np.array([])
+    out, at = {}, 0
+    for column, values in changes.items():
+        out[column], at = pds[at : at + len(values)], at + len(values)
+    return out
 
 
 def _level_value(level: str, current: Any) -> Any:

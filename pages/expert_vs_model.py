@@ -3,11 +3,12 @@
 import streamlit as st
 
 import ui
-from analytics import charts, decisions, roles, store, whatif
+from analytics import decisions, roles, store, whatif
 from analytics.i18n import TEXT
 
 con = ui.db()
 table = ui.active_table(con)
+key = ui.decision_key(con, table) if table else None  # the cache key of every result below, once per run
 st.title(ui.t("decisions.title"))
 ui.show_flash("ev_flash")
 types = dict(store.table_columns(con, table))
@@ -38,7 +39,7 @@ outcome_kind = top[2].radio(
 
 with st.expander(ui.t(f"expert.kind.{kind}"), expanded=kind == "rules"):
     source = ui.expert_source_editor(con, table, kind, recorded)
-options = decisions.filter_options(con, table)
+options, average = ui.decision_options(con, table, key)
 with st.expander(ui.t("decisions.filters_and_money")):
     cols = st.columns(4)
     chosen = {k: cols[i].multiselect(ui.t(f"decisions.filter.{k}"), options[k], key=f"ev_filter_{k}")
@@ -48,7 +49,7 @@ with st.expander(ui.t("decisions.filters_and_money")):
     )
     start, end = (*period, None, None)[:2]
     money = st.columns(3)
-    exposure = round(decisions.average_amount(con, table) or 10_000.0, -2)
+    exposure = round(average or 10_000.0, -2)
     econ = ui.attempt(
         decisions.Economics, lgd=money[0].number_input(ui.t("decisions.lgd"), 0.0, 1.0, 0.45, 0.05),
         margin=money[1].number_input(ui.t("decisions.margin"), -1.0, 1.0, 0.08, 0.01),
@@ -82,8 +83,8 @@ def comparison() -> None:
         value = right.slider(ui.t("decisions.cutoff_score"), 300, 900, score, key="ev_cut_score")
     else:
         value = right.slider(ui.t("decisions.cutoff_rate"), 0.05, 0.99, 0.75, 0.01, key="ev_cut_rate")
-    cutoff = ui.attempt(ui.decision, con, "cutoff", setup, decisions.Cutoff(cut_kind, value), saved.scaling)
-    result = cutoff and ui.attempt(ui.decision, con, "compare", setup, cutoff, econ)
+    cutoff = ui.attempt(ui.decision, con, "cutoff", setup, decisions.Cutoff(cut_kind, value), saved.scaling, key=key)
+    result = cutoff and ui.attempt(ui.decision, con, "compare", setup, cutoff, econ, key=key)
     if not result:
         return
     st.session_state["cutoff_pd"] = cutoff
@@ -95,27 +96,27 @@ def comparison() -> None:
     for col, (side, kind_) in zip(st.columns(3), sides.items(), strict=True):
         col.markdown(f"**{ui.t(f'decisions.matrix.{side}')}**")
         matrix = decisions.confusion_table(getattr(result, side), kind_)
-        col.altair_chart(charts.confusion_chart(matrix, kind_, ui.t), width="stretch")
+        col.vega_lite_chart(ui.chart_spec("confusion_chart", matrix, kind_), width="stretch")
     col.caption(ui.t("decisions.kappa", kappa=result.kappa))
-    equal = ui.decision(con, "equal", setup, econ)
+    equal = ui.decision(con, "equal", setup, econ, key=key)
     if equal.approved < result.counts["evaluated"]:  # the expert rejected some of the evaluated loans
         sentence = "decisions.equal_more" if equal.fewer_defaults < 0 else "decisions.equal_fewer"
         st.markdown(ui.t(sentence, n=abs(equal.fewer_defaults), loss=abs(equal.less_loss), approved=equal.approved))
     metrics = decisions.formatted_metrics(result)
     show(metrics.assign(metric=[ui.t(f"decisions.metric.{m}") for m in metrics["metric"]]))
     points = [tuple(result.metrics.loc[["approval_rate", "bad_rate_approved"], s]) for s in ("expert", "model")]
-    chart = charts.strategy_chart(ui.decision(con, "curve", setup, econ), *points, ui.t)
-    st.altair_chart(chart, key="ev_curve", on_select=pick_cutoff, selection_mode="pick", width="stretch")
+    chart = ui.chart_spec("strategy_chart", ui.decision(con, "curve", setup, econ, key=key), *points)
+    st.vega_lite_chart(chart, key="ev_curve", on_select=pick_cutoff, selection_mode="pick", width="stretch")
     st.caption(ui.t("decisions.curve_help"))
     disagree, officers = st.tabs([ui.t("decisions.tab_disagreements"), ui.t("decisions.tab_officers")])
     with disagree:
         factors = tuple(f.column for f in saved.spec.factors)
-        counts, rows = ui.decision(con, "disagreements", setup, cutoff, factors, 50)
+        counts, rows = ui.decision(con, "disagreements", setup, cutoff, factors, 50, key=key)
         n = dict(zip(counts["cell"], counts["loans"], strict=True))
         cell = st.selectbox(ui.t("decisions.cell"), decisions.CELLS, key="ev_cell",
                             format_func=lambda c: ui.t(f"decisions.cell.{c}", n=n[c]))  # fmt: skip
         shown = rows[rows["cell"] == cell].drop(columns="cell")
-        shown = shown.assign(reasons=whatif.top_reasons(saved, shown, ui.whatif_base(con, table, saved)[1]))
+        shown = shown.assign(reasons=whatif.top_reasons(saved, shown, ui.whatif_base(con, table, saved, key)[1]))
         show(shown)
         ui.download_csv(shown, f"disagreements_{cell}.csv")
         if len(shown):
@@ -128,9 +129,9 @@ def comparison() -> None:
         groups = [g for g in ("officer", "branch") if roles.columns_with_role(table_roles, g)]
         by = groups and st.radio(ui.t("decisions.by"), groups, horizontal=True, key="ev_by",
                                  format_func=lambda g: ui.t(f"decisions.filter.{g}"))  # fmt: skip
-        frame = ui.attempt(ui.decision, con, "officers", setup, cutoff, by) if by else None
+        frame = ui.attempt(ui.decision, con, "officers", setup, cutoff, by, key=key) if by else None
         if frame is not None and len(frame):
-            st.altair_chart(charts.officer_chart(frame, ui.t), width="stretch")
+            st.vega_lite_chart(ui.chart_spec("officer_chart", frame), width="stretch")
             show(frame)
             st.caption(ui.t("decisions.officer_help", flag=decisions.OVERRIDE_FLAG_RATE))
             ui.download_csv(frame, f"consistency_by_{by}.csv")

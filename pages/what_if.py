@@ -4,16 +4,17 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import charts, decisions, expert, whatif
+from analytics import decisions, expert, whatif
 
 con = ui.db()
 table = ui.active_table(con)
+key = ui.decision_key(con, table) if table else None  # the cache key of the results below, once per run
 st.title(ui.t("whatif.title"))
 top = st.columns([2, 1])
 saved = ui.pick_model(con, table, "wi_model", top[0])
-ranges, reference = ui.whatif_base(con, table, saved)
-source = st.session_state.get("expert_source") or expert.default_source(con, table)
-if source is not None and ui.attempt(expert.reject_sql, con, table, source) is None:
+ranges, reference = ui.whatif_base(con, table, saved, key)
+source = st.session_state.get("expert_source") or ui.expert_default(con, table, key)
+if source is not None and ui.attempt(ui.expert_check, con, table, source, key) is None:
     source = None
 top[1].caption(ui.t(f"whatif.expert_is.{source.kind}" if source else "whatif.expert_is.none"))
 cutoff_pd = st.session_state.get("cutoff_pd", 0.15)
@@ -68,7 +69,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     unit = st.radio(ui.t("whatif.unit"), ["points", "contribution"], horizontal=True, key="wi_unit",
                     format_func=lambda u: ui.t(f"whatif.col.{u}"))  # fmt: skip
     start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
-    st.altair_chart(charts.waterfall_chart(result.contributions, start, ui.t, unit), width="stretch")
+    st.vega_lite_chart(ui.chart_spec("waterfall_chart", result.contributions, start, value=unit), width="stretch")
     with st.expander(ui.t("whatif.details")):
         labels = {c: ui.t(f"whatif.col.{c}") for c in [*result.contributions.columns, *flips.columns]}
         st.dataframe(
@@ -79,12 +80,12 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         st.dataframe(flips.astype({"current": str, "new_value": str}).rename(columns=labels), hide_index=True)
     if source is not None:
         setup = decisions.Setup.from_model(table, saved, source)
-        comparison = ui.attempt(ui.decision, con, "compare", setup, cutoff, decisions.Economics())
+        comparison = ui.attempt(ui.decision, con, "compare", setup, cutoff, decisions.Economics(), key=key)
         if comparison:
             for col, side in zip(st.columns(2), ("expert", "model"), strict=True):
                 col.markdown(f"**{ui.t(f'decisions.matrix.{side}')}**")
                 matrix = decisions.confusion_table(getattr(comparison, side), "outcome")
-                col.altair_chart(charts.confusion_chart(matrix, "outcome", ui.t), width="stretch")
+                col.vega_lite_chart(ui.chart_spec("confusion_chart", matrix, "outcome"), width="stretch")
             metrics = decisions.formatted_metrics(comparison)
             metrics["metric"] = [ui.t(f"decisions.metric.{m}") for m in metrics["metric"]]
             st.dataframe(metrics.rename(columns=lambda c: ui.t(f"decisions.col.{c}")), hide_index=True)
@@ -99,7 +100,7 @@ with play:
     found = None
     if start == "loan":
         loan_id = st.text_input(ui.t("whatif.loan_id"), key="wi_loan", placeholder=ui.t("whatif.loan_placeholder"))
-        found = ui.attempt(whatif.loan_applicant, con, table, loan_id) if loan_id.strip() else None
+        found = ui.attempt(ui.loan_applicant, con, table, loan_id, key) if loan_id.strip() else None
     base = found or reference
     base_key = (saved.name, start, *(str(base.get(c)) for c in ranges))
     if st.session_state.get("wi_base") != base_key:  # a new applicant: the widgets start from its values
@@ -118,12 +119,12 @@ with play:
 with quiz:
     seed = st.number_input(ui.t("whatif.seed"), 1, 10_000, 1, key="quiz_seed")
     outcome_kind = "simulated" if decisions.has_simulated_outcome(con, table) else "actual"
-    items = ui.quiz_items(con, table, 200, int(seed), outcome_kind)
+    items = ui.quiz_items(con, table, 200, int(seed), outcome_kind, key)
     answers = st.session_state.setdefault("quiz_answers", [])
     position = len(answers) - (1 if st.session_state.get("quiz_revealed") else 0)
     loan = items[position % len(items)]
     st.caption(ui.t(f"whatif.quiz_help.{outcome_kind}", n=position + 1, cutoff=cutoff_pd))
-    applicant = whatif.loan_applicant(con, table, loan)
+    applicant = ui.loan_applicant(con, table, loan, key)
     facts = pd.DataFrame({"factor": list(ranges), "value": [str(applicant.get(c)) for c in ranges]})
     st.dataframe(facts.rename(columns=lambda c: ui.t(f"whatif.col.{c}")), hide_index=True)
     if not st.session_state.get("quiz_revealed"):
