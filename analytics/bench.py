@@ -339,6 +339,22 @@ def _curve(ctx: Context) -> Callable[[], object]:
     return lambda: decisions.strategy_curve(ctx.con, setup)
 
 
+def _cutoff_moves(ctx: Context) -> Callable[[], object]:
+    """What a cutoff slider move costs once the page has the scored applications (``decisions.score``, one scan,
+    cached by the app per setup and table version): ``SWEEP`` comparisons and the strategy curve."""
+    from analytics import decisions
+
+    setup = _setup(ctx)
+    scored = decisions.score(ctx.con, setup)
+
+    def work() -> object:
+        for cutoff in np.linspace(0.01, 1.0, SWEEP):
+            decisions.compare(ctx.con, setup, float(cutoff), scored=scored)
+        return decisions.strategy_curve(ctx.con, setup, scored=scored)
+
+    return work
+
+
 @dataclasses.dataclass(frozen=True)
 class Step:
     """A benchmark row: how to prepare the product's work (returns the timed callable), the naive counterpart
@@ -367,6 +383,7 @@ STEPS: tuple[Step, ...] = (
     Step("portfolio_roll_rates", lambda c: _portfolio(c, "roll_rates"), "portfolio_roll_rates", ("portfolio",)),
     Step("compare_cutoff", _compare, "compare_cutoff", ("model", "decisions", "expert")),
     Step("strategy_curve", _curve, "strategy_curve", ("model", "decisions", "expert")),
+    Step("cutoff_moves", _cutoff_moves, None, ("model", "decisions", "expert")),
 )
 
 
