@@ -297,12 +297,10 @@ def quantile_cuts(
         return {}
     pop = sampled(con, pop, max_rows)
     qs = [round(i / n, 10) for i in range(1, n)]
-    items = [(f"CAST({store.quote_ident(f)} AS DOUBLE) AS v{i}", []) for i, f in enumerate(factors)]
+    double = [f"CAST({store.quote_ident(f)} AS DOUBLE)" for f in factors]
+    items = [(f"(CASE WHEN isnan({v}) THEN NULL ELSE {v} END) AS v{i}", []) for i, v in enumerate(double)]
     source, params = scan_sql(pop, items)
-    parts = [
-        f"quantile_disc(v{i}, {qs}) FILTER (WHERE NOT isnan(v{i})), min(v{i}) FILTER (WHERE NOT isnan(v{i}))"
-        for i in range(len(factors))
-    ]
+    parts = [f"quantile_disc(v{i}, {qs}), min(v{i})" for i in range(len(factors))]  # NaN as NULL: 2x a FILTER
     (row,) = con.execute(f"SELECT {', '.join(parts)} FROM {source}", params).fetchall()
     cuts = {}
     for i, factor in enumerate(factors):
