@@ -23,7 +23,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from analytics import binning, irls, metrics, outcome, scorecard, store, validation
+from analytics import binning, cells, irls, metrics, outcome, scorecard, store, validation
 from analytics import roles as roles_mod
 from analytics.binning import Population
 from analytics.errors import Notice, RiskLabError
@@ -104,6 +104,7 @@ class _Prepared:
     rows_total: int
     sampled: bool
     notices: tuple[Notice, ...]
+    scan: pd.DataFrame | None = None  # the cell path's groups of every part (validation from cells)
 
 
 def _item(build: Callable[[Literal], str], alias: str) -> tuple[str, list]:
@@ -319,8 +320,7 @@ def _prepare(
     notices += level_notices
     sampled = False
     if use_cells:
-        cells = train.rename(columns={"kept": "n", "bads": "d"})
-        data = _cell_data(cells, encodings, folds)
+        data = _cell_data(train.rename(columns={"kept": "n", "bads": "d"}), encodings, folds)
     elif max_rows is None and kept > MAX_FIT_ROWS:
         bad = _bad_sql(con, spec, pop, outcome_values)
         data = _batched_rows(con, spec, pop, bins, encodings, folds, kept, bad)
@@ -339,6 +339,7 @@ def _prepare(
         rows_total=int(kept),
         sampled=sampled,
         notices=tuple(notices),
+        scan=frame if use_cells else None,
     )
 
 
@@ -915,7 +916,18 @@ def _owner(encodings: Sequence[Encoding], term: str) -> str:
 
 
 def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, model: FittedModel) -> dict:
-    """Score every loan of both samples with the model's SQL and validate in DuckDB."""
+    """Validate on both samples: from the cells on the cell path (``analytics.cells``), else by scoring every loan
+    with the model's SQL in DuckDB."""
+    if prep.scan is not None:
+        keys = [f"f{i}" for i in range(len(model.encodings))]
+        frame = prep.scan.groupby(["__part", *keys], dropna=False, sort=False)[["total", "bads_all"]].sum()
+        frame = frame.reset_index()
+        frame = frame[frame["__part"].notna()]
+        results = cells.validate_cells(
+            frame["__part"].to_numpy(), frame["total"].to_numpy(), frame["bads_all"].to_numpy(),
+            _cell_log_odds(frame, model.encodings, model.coefs),
+        )  # fmt: skip
+        return {"train": results.get(0), "test": results.get(1) if prep.spec.holdout != "none" else None, "cv": None}
     items = [
         _item(lambda lit: _part_sql(con, prep.spec, lit), "__part"),
         ("rowid AS __row", []),
@@ -924,6 +936,32 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, model: FittedMode
     source, params = binning.scan_sql(prep.pop, items)
     results = validation.validate(con, source, params)
     return {"train": results.get(0), "test": results.get(1) if prep.spec.holdout != "none" else None, "cv": None}
+
+
+def _cell_log_odds(frame: pd.DataFrame, encodings: Sequence[Encoding], coefs: np.ndarray) -> np.ndarray:
+    """The model's log-odds of each cell (columns ``f0``, ``f1`` ... as the scan gives them); NaN where the model
+    cannot score it (a level or bin not seen in training, a missing or non-positive number)."""
+    log_odds = np.full(len(frame), float(coefs[0]))
+    at = 1
+    for i, enc in enumerate(encodings):
+        width = len(enc.terms())
+        mine = coefs[at : at + width]
+        values = frame[f"f{i}"]
+        if enc.treatment == "categorical":
+            points = dict(zip(enc.levels, [0.0, *mine.tolist()], strict=True))
+            part = values.map(points).to_numpy(dtype=float)
+        elif enc.treatment == "woe":
+            points = {float(code): mine[0] * woe for code, woe in enc.woe}
+            part = values.astype(float).map(points).to_numpy(dtype=float)
+        else:
+            x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            if enc.treatment == "log":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), np.nan)
+            part = mine[0] * x
+        log_odds = log_odds + part
+        at += width
+    return log_odds
 
 
 def cross_validate(

@@ -115,7 +115,7 @@ def test_batched_fit_reports_separation_and_collinearity(con, batched):
     con.execute("CREATE OR REPLACE TABLE big_bad AS SELECT * FROM _frame")
     con.unregister("_frame")
     outcome.save_definition(con, "big_bad", outcome.DefaultDefinition("flag", "y", values=(1,)))
-    with pytest.raises(RiskLabError, match="collinear .*: const, x1, copy"):
+    with pytest.raises(RiskLabError, match=r"collinear .*: const, x1, copy"):
         model.fit_model(con, ModelSpec("big_bad", (F("x1"), F("copy"), F("g", "categorical"))))
     with pytest.raises(RiskLabError, match="perfect separation: every outcome is predicted exactly by split"):
         model.fit_model(con, ModelSpec("big_bad", (F("split"), F("g", "categorical"))))
@@ -155,3 +155,38 @@ def test_cell_fit_equals_statsmodels_logit_on_rows(db):
     np.testing.assert_allclose(fitted.coefs, reference.params.to_numpy(), rtol=0, atol=1e-9)
     np.testing.assert_allclose(fitted.standard_errors, reference.bse.to_numpy(), rtol=1e-8)
     assert fitted.fit_stats()["llf"] == pytest.approx(reference.llf, abs=1e-8)
+
+
+def test_cell_validation_equals_row_validation(db):
+    """Validation from the cells against scoring every loan in SQL (the row path): AUC, KS, Brier, counts and the
+    score distribution exactly; deciles and curves up to the split of a cell cut by a decile boundary."""
+    db.execute("CREATE OR REPLACE TABLE unseen AS SELECT * FROM sample_loans")
+    db.execute(
+        "UPDATE unseen SET guarantee_method = 'new kind' WHERE hash(rowid, 4) % 1000000 < 300000 AND rowid % 101 = 0"
+    )
+    outcome.save_definition(db, "unseen", outcome.DefaultDefinition("flag", "default_flag", values=(1,)))
+    spec = ModelSpec(
+        "unseen",
+        (F("credit_rating", "categorical"), F("guarantee_method", "categorical"), F("education", "categorical")),
+        holdout="random",
+        fraction=0.3,
+        seed=4,
+    )
+    cells = model.fit_model(db, spec)
+    rows = model.fit_model(db, spec, method="rows")
+    assert cells.fit_stats()["method"] == "cells" and rows.fit_stats()["method"] == "rows"
+    for part in ("train", "test"):
+        c, r = cells.validation()[part], rows.validation()[part]
+        assert (c.n, c.events, c.unscored) == (r.n, r.events, r.unscored)
+        assert c.auc == pytest.approx(r.auc, abs=1e-12) and c.ks == pytest.approx(r.ks, abs=1e-12)
+        assert c.brier == pytest.approx(r.brier, abs=1e-12)
+        pd.testing.assert_frame_equal(c.distribution, r.distribution, check_exact=False, atol=1e-9)
+        assert c.calibration["loans"].tolist() == r.calibration["loans"].tolist()
+        np.testing.assert_allclose(c.calibration["expected"], r.calibration["expected"], rtol=1e-9)
+        assert c.calibration["defaults"].sum() == r.calibration["defaults"].sum() == r.events
+        assert np.abs(c.calibration["defaults"] - r.calibration["defaults"]).max() <= 0.1 * r.events / 10
+        assert len(c.roc) == len(r.roc) and c.roc.iloc[-1].tolist() == pytest.approx([1.0, 1.0])
+        np.testing.assert_allclose(c.roc, r.roc, atol=0.01)  # a split cell moves a point by a few defaults
+        assert c.hosmer_lemeshow.statistic == pytest.approx(r.hosmer_lemeshow.statistic, rel=0.5)
+    assert cells.validation()["test"].unscored > 0  # the level 'new kind' of test loans only
+    assert "model.unscored" in {w.key for w in cells.warnings}
