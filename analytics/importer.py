@@ -281,8 +281,11 @@ def import_path(con: duckdb.DuckDBPyConnection, path: str | Path, **kwargs: obje
     table = _check_target(con, kwargs.pop("table", None), path.name, bool(kwargs.get("replace")))
     replace = bool(kwargs.pop("replace", False))
     checksum = _Checksum(path, path.name)
-    with _opened_path(con, path, **kwargs) as source:
-        return _create(con, source, path.name, table, replace, checksum.result)
+    try:
+        with _opened_path(con, path, **kwargs) as source:
+            return _create(con, source, path.name, table, replace, checksum.result)
+    finally:
+        checksum.cancel()
 
 
 def _check_target(con: duckdb.DuckDBPyConnection, table: str | None, filename: str, replace: bool) -> str:
@@ -354,6 +357,7 @@ class _Checksum:
 
     def __init__(self, path: Path, filename: str) -> None:
         self._filename = filename
+        self._cancelled = threading.Event()
         self._digest: str | None = None
         self._error: OSError | None = None
         self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
@@ -363,12 +367,16 @@ class _Checksum:
         digest = hashlib.sha256()
         try:
             with path.open("rb") as stream:
-                while chunk := stream.read(_CHUNK):
+                while (chunk := stream.read(_CHUNK)) and not self._cancelled.is_set():
                     digest.update(chunk)
         except OSError as exc:
             self._error = exc
             return
         self._digest = digest.hexdigest()
+
+    def cancel(self) -> None:
+        """Stop reading (the import failed or is done)."""
+        self._cancelled.set()
 
     def result(self) -> str:
         self._thread.join()
