@@ -283,12 +283,12 @@ def decision_options(con: duckdb.DuckDBPyConnection, table: str, key: tuple | No
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _column_values(_con: duckdb.DuckDBPyConnection, table: str, column: str, key: tuple) -> tuple[list[str], object]:
+def _column_values(_con: duckdb.DuckDBPyConnection, table: str, column: str, key: tuple) -> tuple[list, object, bool]:
     from analytics import expert
 
     numeric = roles.is_numeric(dict(store.table_columns(_con, table))[column])
     median = expert.median_score(_con, table, column) if numeric else None
-    return ([] if numeric else store.distinct_values(_con, table, column)), median
+    return ([] if numeric else store.distinct_values(_con, table, column)), median, numeric
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -414,8 +414,8 @@ def _recorded_source(con: duckdb.DuckDBPyConnection, table: str, recorded: list[
     from analytics import expert
 
     column = st.selectbox(t("expert.column"), recorded, key="ev_rec_column")
-    values, median = _column_values(con, table, column, table_version(con, table))
-    if roles.is_numeric(dict(store.table_columns(con, table))[column]):
+    values, median, numeric = _column_values(con, table, column, table_version(con, table))
+    if numeric:
         minimum = st.number_input(t("expert.min_score"), value=median or 0.0, key=f"ev_min_{column}")
         return expert.ScoreThreshold(column, minimum)
     default = [v for v in values if outcome.text_key(v) in expert.APPROVE_WORDS]

@@ -275,14 +275,7 @@ def _saved(ctx: Context):
 
 def _score_python(ctx: Context) -> Callable[[], object]:
     saved = _saved(ctx)
-    columns = ", ".join(store.quote_ident(e.column) for e in saved.encodings)
-    table = store.quote_ident(ctx.big.loans_table)
-
-    def work() -> object:
-        frame = ctx.con.execute(f"SELECT {columns} FROM {table}").df()
-        return saved.predict(frame)
-
-    return work
+    return lambda: saved.predict_table(ctx.con, ctx.big.loans_table)
 
 
 def _score_sql(ctx: Context) -> Callable[[], object]:

@@ -494,6 +494,21 @@ class SavedModel:
         """PD per row of ``frame`` (NaN where a factor cannot be scored)."""
         return 1 / (1 + np.exp(-self.predict_log_odds(frame)))
 
+    def predict_table(self, con: duckdb.DuckDBPyConnection, table: str) -> np.ndarray:
+        """PD of every row of ``table`` (in its stored order), scored in Python.
+
+        The factor columns come as Arrow with text dictionary-encoded (pandas categories), so the text is
+        neither copied into Python strings nor mapped more than once per distinct value.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        columns = ", ".join(store.quote_ident(c) for c in dict.fromkeys(e.column for e in self.encodings))
+        arrow = con.sql(f"SELECT {columns} FROM {store.quote_ident(table)}").to_arrow_table()
+        text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+        encoded = [pc.dictionary_encode(c) if any(is_(c.type) for is_ in text) else c for c in arrow.columns]
+        return self.predict(pa.table(encoded, names=arrow.column_names).to_pandas())
+
     def score(self, frame: pd.DataFrame) -> np.ndarray:
         """Score per row of ``frame``."""
         return self.scaling.score(self.predict_log_odds(frame))

@@ -30,7 +30,7 @@ kind = top[1].radio(
     ui.t("expert.source"), ["recorded", "rules"] if recorded else ["rules"], key="ev_kind", horizontal=True,
     format_func=lambda k: ui.t(f"expert.kind.{k}"),
 )  # fmt: skip
-outcomes = list(decisions.OUTCOMES) if decisions.has_simulated_outcome(con, table) else ["actual"]
+outcomes = list(decisions.OUTCOMES) if decisions.SIMULATED_OUTCOME in types else ["actual"]
 outcome_kind = top[2].radio(
     ui.t("decisions.outcome"), outcomes, key="ev_outcome", horizontal=True,
     format_func=lambda k: ui.t(f"decisions.outcome.{k}"),

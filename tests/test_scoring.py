@@ -107,6 +107,11 @@ def test_many_rows_score_like_sql(con):
     }
     sql_lo = scorecard.log_odds_sql(encodings, params, scorecard.literal)
     expected = con.execute(f"SELECT {scorecard.pd_sql(sql_lo)} FROM loans ORDER BY rowid").df().iloc[:, 0]
+    expected = expected.to_numpy(dtype=float, na_value=np.nan)
     got = 1 / (1 + np.exp(-scorecard.predict_log_odds(encodings, params, frame)))
-    assert np.isnan(got).sum() == expected.isna().sum() > 1_000  # unseen grades, 'home', negative incomes
-    np.testing.assert_allclose(got, expected.to_numpy(dtype=float, na_value=np.nan), rtol=0, atol=1e-12)
+    assert np.isnan(got).sum() == np.isnan(expected).sum() > 1_000  # unseen grades, 'home', negative incomes
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    saved = scorecard.SavedModel("m", 1, None, params, encodings=encodings)
+    from_table = saved.predict_table(con, "loans")  # text fetched as Arrow dictionaries (pandas categories)
+    np.testing.assert_array_equal(from_table, saved.predict(frame))
+    np.testing.assert_allclose(from_table, expected, rtol=0, atol=1e-12)
