@@ -240,13 +240,15 @@ def factor_binning(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _factor_correlation(_con: duckdb.DuckDBPyConnection, pop, binnings: tuple, version: int):
-    return factors.correlation(_con, pop, list(binnings))
+def _factor_correlation(_con: duckdb.DuckDBPyConnection, pop, _binnings: list, specs: tuple, version: int):
+    return factors.correlation(_con, pop, _binnings)
 
 
 def factor_correlation(con: duckdb.DuckDBPyConnection, pop: binning.Population, binnings: list):
-    """Correlation and VIF of the binnings' WOE values (``factors.correlation``), cached per table version."""
-    return _factor_correlation(con, pop, tuple(binnings), table_version(con, pop.table))
+    """Correlation and VIF of the binnings' WOE values (``factors.correlation``), cached per table version and
+    binning specs (a binning's WOE follows from its spec and the table)."""
+    specs = tuple(b.spec for b in binnings)
+    return _factor_correlation(con, pop, list(binnings), specs, table_version(con, pop.table))
 
 
 def headers(frame: pd.DataFrame) -> pd.DataFrame:
