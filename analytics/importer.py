@@ -64,6 +64,7 @@ _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 200
 _HEAD_BYTES = 1024 * 1024  # what a streamed file's kind, encoding and delimiter are detected from
 _CHUNK = 8 * 1024 * 1024
+_SCAN_BAD_LINES_MB = 256  # a broken CSV up to this size is scanned in Python for the first ragged line
 _SNIFF_ROWS = 20_480  # rows DuckDB detects a big CSV/JSON file's column types from (a later misfit is retried)
 _UNCONVERTED = re.compile(r"risklab-unconverted:(\d+);")
 _CSV_OPTIONS = "header = true, quote = '\"', escape = '\"', comment = '', skip = 0, auto_detect = true"
@@ -1183,7 +1184,8 @@ def _read_error(exc: duckdb.Error, source: _Source, filename: str) -> RiskLabErr
             return RiskLabError(
                 "import.bad_encoding", file=filename, encoding="utf-8", line=line.group(1) if line else 0
             )
-        bad = find_bad_line(source.staged, source.delimiter or ",")
+        small = source.staged is not None and source.staged.stat().st_size <= _SCAN_BAD_LINES_MB * 1024 * 1024
+        bad = find_bad_line(source.staged, source.delimiter or ",") if small else None  # else DuckDB's line
         if bad is not None:
             return RiskLabError(bad[0], file=filename, delimiter=source.delimiter, **bad[1])
         line = _CSV_LINE.search(str(exc))
