@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -195,6 +196,21 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def retry_conflicts(save: Callable[[], int], attempts: int = 8) -> int:
+    """Run ``save`` (one transaction) again when another user's save took the same key at the same moment (two
+    users saving version n of one name); after ``attempts`` a clear refusal. Nothing is ever overwritten."""
+    for attempt in range(attempts):
+        try:
+            return save()
+        except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+            if "Duplicate key" not in str(exc) and not isinstance(exc, duckdb.TransactionException):
+                raise
+            if attempt == attempts - 1:
+                raise RiskLabError("error.save_conflict") from None
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def user_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -1,13 +1,17 @@
-"""Nothing lost: a killed import leaves the database as it was; a held or foreign database file is refused clearly."""
+"""Nothing lost: a killed import or save leaves the database as it was (a committed save survives a kill); a held or
+foreign database file is refused clearly; same-named saves at once become versions."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import store
@@ -82,3 +86,152 @@ def test_app_refuses_a_file_that_is_not_a_database(tmp_path, monkeypatch):
     assert not at.exception
     assert at.error[0].value.startswith(f"the file {db} is not a Risk Lab (DuckDB) database")
     assert db.read_bytes() == before
+
+
+# --- a SIGKILL in the middle of a save, and right after one ------------------------------------------------------
+
+SAVER = r"""
+import sys, time
+sys.path.insert(0, {project!r})
+from analytics import binning, cli, expert, model, store
+from analytics.binning import BinSpec
+from analytics.expert import Condition, RuleSet
+
+what, when, db = sys.argv[1:4]
+audit, save_model = store.audit, model.save_model
+
+
+def pause_inside(con, action, table=None, **detail):
+    # the catalog row is written, the transaction is not committed: the kill lands here
+    audit(con, action, table, **detail)
+    if when == "mid" and action == f"save_{{what}}":
+        print("inside", flush=True)
+        time.sleep(600)
+
+
+def pause_after(*args, **kwargs):
+    version = save_model(*args, **kwargs)
+    print("saved", flush=True)
+    time.sleep(600)
+
+
+store.audit, model.save_model = pause_inside, pause_after if when == "after" else save_model
+if what == "model" and cli.main(["--db", db, "fit", "--table", "german_credit", "--target", "default", "--factors",
+                                 "duration_months,checking_status", "--categorical", "checking_status", "--save",
+                                 "kept model"]):
+    sys.exit("the fit failed")
+con = store.connect(db)
+if what == "rule_set":
+    expert.save_rule_set(con, "tight rules", RuleSet(knockouts=(Condition("debt_ratio", ">", "0.5"),)), "sample_loans")
+if what == "binning":
+    binning.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.2, 0.6)), "committee")
+print("saved", flush=True)
+time.sleep(600)
+"""
+
+
+def _saved_state(db) -> dict:
+    """Everything a user has: tables with their rows, catalog rows, saved models, rule sets and binnings."""
+    con = store.connect(db)
+    try:
+        _catalog_agrees(con)
+        query = {
+            "tables": "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main'",
+            "imports": "SELECT id, table_name, rows, checksum FROM risklab_catalog.imports",
+            "models": "SELECT name, version, table_name, params::VARCHAR FROM risklab_catalog.models",
+            "rule_sets": "SELECT name, version, spec::VARCHAR FROM risklab_catalog.rule_sets",
+            "binnings": "SELECT table_name, factor, name, spec::VARCHAR FROM risklab_catalog.binnings",
+            "roles": "SELECT * FROM risklab_catalog.column_roles",
+            "definitions": "SELECT table_name, kind, params::VARCHAR FROM risklab_catalog.default_definitions",
+        }
+        state = {key: sorted(map(tuple, con.execute(sql).fetchall())) for key, sql in query.items()}
+        state["tables"] = sorted((t, store.row_count(con, t)) for t, _ in state["tables"])
+        return state
+    finally:
+        con.close()
+
+
+def _kill_saver(tmp_path, db, what: str, when: str) -> None:
+    script = tmp_path / "saver.py"
+    script.write_text(SAVER.format(project=str(PROJECT)))
+    proc = subprocess.Popen([sys.executable, str(script), what, when, str(db)], cwd=PROJECT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    line = proc.stdout.readline().strip()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert line == ("inside" if when == "mid" else "saved"), proc.stderr.read()
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _earlier_saves(db) -> None:
+    """A model, a rule set and a binning saved before the kills (each later save would be its version 2)."""
+    from analytics import binning, expert, model
+    from analytics.binning import BinSpec
+    from analytics.expert import Condition, RuleSet
+    from analytics.model import FactorSpec, ModelSpec
+
+    con = store.connect(db)
+    fitted = model.fit_model(con, ModelSpec("german_credit", (FactorSpec("duration_months", "numeric"),)), folds=0)
+    model.save_model(con, "kept model", fitted)
+    rules = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.7"),))
+    expert.save_rule_set(con, "tight rules", rules, "sample_loans")
+    binning.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.3,)), "committee")
+    con.close()
+
+
+KILLED_SAVES = ("model", "rule_set", "binning")
+
+
+@pytest.mark.parametrize("what", KILLED_SAVES)
+def test_sigkill_in_the_middle_of_a_save_keeps_everything_before_it(demo_db, tmp_path, what):
+    _earlier_saves(demo_db)
+    before = _saved_state(demo_db)
+    _kill_saver(tmp_path, demo_db, what, "mid")
+    assert _saved_state(demo_db) == before  # the database opens; nothing half-saved, nothing earlier lost
+
+
+@pytest.mark.parametrize("what", KILLED_SAVES)
+def test_sigkill_right_after_a_save_keeps_the_save(demo_db, tmp_path, what):
+    from analytics import binning, expert, model
+
+    _earlier_saves(demo_db)
+    before = _saved_state(demo_db)
+    _kill_saver(tmp_path, demo_db, what, "after")
+    after = _saved_state(demo_db)
+    changed = {key for key in after if after[key] != before[key]}
+    assert changed == {f"{what}s"}  # only the saved thing is new, from the write-ahead log
+    con = store.connect(demo_db)
+    if what == "model":
+        assert model.load_model(con, "kept model").version == 2
+    elif what == "rule_set":
+        assert expert.load_rule_set(con, "tight rules").version == 2
+    else:
+        assert binning.load_binning(con, "sample_loans", "debt_ratio", "committee").cuts == (0.2, 0.6)
+    con.close()
+
+
+def test_two_users_saving_one_name_at_once_get_two_versions(demo_db):
+    """Concurrent saves (one cursor per user thread, as in the app) of one model name and one rule-set name:
+    each save gets its own version, none is overwritten or lost."""
+    from analytics import expert, model
+    from analytics.expert import Condition, RuleSet
+    from analytics.model import FactorSpec, ModelSpec
+
+    con = store.connect(demo_db)
+    fitted = model.fit_model(con, ModelSpec("german_credit", (FactorSpec("duration_months", "numeric"),)), folds=0)
+    users = 6
+    barrier = threading.Barrier(users)
+
+    def save(number: int) -> tuple[int, int]:
+        cursor = con.cursor()
+        barrier.wait()
+        rules = RuleSet(knockouts=(Condition("debt_ratio", ">", str(0.5 + number / 100)),))
+        return model.save_model(cursor, "team model", fitted), expert.save_rule_set(cursor, "team rules", rules,
+                                                                                    "sample_loans")  # fmt: skip
+
+    with concurrent.futures.ThreadPoolExecutor(users) as pool:
+        versions = list(pool.map(save, range(users)))
+    assert sorted(m for m, _ in versions) == sorted(r for _, r in versions) == list(range(1, users + 1))
+    thresholds = {expert.load_rule_set(con, "team rules", r).source.knockouts[0].value for _, r in versions}
+    assert thresholds == {str(0.5 + n / 100) for n in range(users)}  # every user's own rule set is there
+    con.close()
