@@ -767,6 +767,8 @@ def _note(ctx: Context, name: str, result: object) -> str:
         text = f"{stats['method']} path, n={stats['n_obs']:,}"
         if stats.get("cells"):
             text += f", {stats['cells']:,} cells"
+        if stats.get("batched"):
+            text += " (exact batched Newton)"
         if stats.get("sampled"):
             text += f" (seeded sample of {stats['rows_total']:,} loans)"
         return text

@@ -1,11 +1,14 @@
 """The logit model builder: specification, fit, plain-language warnings, stepwise selection and saved versions.
 
-The design matrix is built from DuckDB query results, never from a formula over a big frame. When every factor
-is categorical or WOE-binned the fit runs on aggregated cells (one row per factor combination with its loans and
-defaults; statsmodels ``GLM(Binomial)`` with a two-column endog), which gives exactly the row-level estimates at
-a cost that grows with the number of cells, not loans. Otherwise it is a row-level statsmodels ``Logit`` on up to
-``MAX_FIT_ROWS`` training loans (beyond that a seeded sample, said in a warning). Validation scores every loan
-with the model's own SQL expression (``analytics.validation``).
+The design matrix is built from DuckDB query results, never from a formula over a big frame. One grouped scan of
+the loans gives the outcome and train/test counts, the levels and bins and, when every factor is categorical or
+WOE-binned, the aggregated cells themselves (one row per factor combination with its loans and defaults): Newton's
+method on the binomial counts gives exactly the row-level estimates at a cost that grows with the number of
+cells, not loans, and the validation comes from the same cells (``analytics.cells``). Otherwise the fit is
+row-level on every training loan: statsmodels ``Logit`` up to ``MAX_FIT_ROWS`` loans, beyond that the exact
+batched Newton of ``analytics.irls`` (compact arrays, no dense design), validated by scoring every loan with the
+model's own SQL expression (``analytics.validation``). A seeded sample is used only when a caller asks for one
+(``max_rows``; stepwise selection), and then said in a warning.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from analytics.scorecard import (  # noqa: F401  (the model API in one place)
     save_model,
 )
 
-MAX_FIT_ROWS = 2_000_000
+MAX_FIT_ROWS = 200_000  # above this many training loans, row fits use the exact batched Newton (analytics.irls)
 STEPWISE_ROWS = 200_000  # stepwise selection fits many models: on a seeded sample beyond this, the final fit on all
 MAX_LEVELS = 100
 MAX_ITERATIONS = 100
@@ -885,6 +888,7 @@ def fit_model(
         "cells": len(data.y) if prep.method == "cells" else None,
         "rows_total": prep.rows_total,
         "sampled": prep.sampled,
+        "batched": isinstance(data, irls.Rows),
     }
     model = FittedModel(
         spec=prep.spec,
