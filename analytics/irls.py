@@ -39,6 +39,7 @@ class Rows:
     fold: np.ndarray
     order: np.ndarray
     binary: np.ndarray
+    grouped: bool = False  # the loans are ordered by cell: per-cell sums by np.add.reduceat instead of bincount
     last: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # the last likelihood pass
 
     @property
@@ -83,10 +84,18 @@ class Rows:
                     exact = exact and bool(np.all(np.abs(p - y) < 1e-6))
                     extreme = extreme or bool(np.any((p < 1e-8) | (p > 1 - 1e-8)))
             wx = x * w
-            w_cell += np.bincount(cell, w, minlength=count)
-            r_cell += np.bincount(cell, r, minlength=count)
-            for k in range(numeric):
-                wx_cell[k] += np.bincount(cell, wx[k], minlength=count)
+            if self.grouped:  # contiguous runs of one cell: one sequential sum per run
+                starts = np.concatenate([[0], np.flatnonzero(cell[1:] != cell[:-1]) + 1])
+                ids = cell[starts]
+                w_cell[ids] += np.add.reduceat(w, starts)
+                r_cell[ids] += np.add.reduceat(r, starts)
+                if numeric:
+                    wx_cell[:, ids] += np.add.reduceat(wx, starts, axis=1)
+            else:
+                w_cell += np.bincount(cell, w, minlength=count)
+                r_cell += np.bincount(cell, r, minlength=count)
+                for k in range(numeric):
+                    wx_cell[k] += np.bincount(cell, wx[k], minlength=count)
             h_num += wx @ x.T
             g_num += x @ r
         if likelihood and params is not None:
@@ -101,6 +110,17 @@ class Rows:
     def gram(self) -> np.ndarray:
         """X'X in the model's order (for the rank check, means, SDs and VIF)."""
         return self.cross(None)[0]
+
+    def by_cell(self) -> Rows:
+        """The same loans ordered by cell (a stable sort), so each pass sums contiguous runs. Reorders
+        ``numbers`` in place: use the result, not this object, afterwards."""
+        count = len(self.cell_x)
+        keys = self.cell.astype(np.uint16) if count <= np.iinfo(np.uint16).max else self.cell
+        order = np.argsort(keys, kind="stable")  # a radix sort for 16-bit keys
+        for row in self.numbers:  # in place, one column at a time: no second copy of the numbers
+            row[:] = row[order]
+        return dataclasses.replace(self, cell=self.cell[order], y=self.y[order], fold=self.fold[order], grouped=True,
+                                   last={})  # fmt: skip
 
     def every(self, step: int) -> Rows:
         """Every ``step``-th loan (a cheap deterministic subset)."""

@@ -503,7 +503,7 @@ def _batched_rows(
             [bool(np.all((row == 0) | (row == 1))) for row in numbers],
         ]
     )[order]
-    return irls.Rows(cell_x, cell.astype(np.intp), numbers, y, fold, order, binary)
+    return irls.Rows(cell_x, cell.astype(np.intp), numbers, y, fold, order, binary).by_cell()
 
 
 def _encodings(spec: ModelSpec, bins: dict, train: pd.DataFrame) -> tuple[tuple[Encoding, ...], list[Notice]]:
