@@ -2053,6 +2053,13 @@ TEXT: dict[str, dict[str, str]] = {
     "data.known": {"en": "With a known outcome", "zh": "结果已知"},
     "data.defaults": {"en": "Defaults", "zh": "违约数"},
     "data.default_rate": {"en": "Default rate", "zh": "违约率"},
+    "data.profile_sampled": {
+        "en": (
+            "A long table: missing shares, distinct counts, top values, leakage checks and detected roles come from a "
+            "fixed sample of {sample:,} of its {rows:,} rows (rows and duplicate keys count every row)."
+        ),
+        "zh": "数据表较长：缺失比例、不同值个数、常见值、信息泄露检查和自动识别的列角色基于其 {rows:,} 行中固定抽取的 {sample:,} 行样本（行数和重复键按全部行计算）。",
+    },
     "data.save_default": {"en": "Save default definition", "zh": "保存违约定义"},
     "data.default_saved": {"en": "Default definition saved for {table}.", "zh": "已保存 {table} 的违约定义。"},
     "data.sql": {"en": "Read-only SQL (one SELECT)", "zh": "只读 SQL（单条 SELECT）"},

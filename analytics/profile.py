@@ -42,8 +42,10 @@ CURRENT_STATE_ROLES = ("days_past_due", "status", "classification")
 _DESCRIPTIVE_ROLES = ("loan_id", "borrower_id", "officer", "branch", "segment", "product")
 
 
-def _stats(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> tuple[int, list[tuple]]:
-    """One scan: row count and (non_null, distinct, min, max, mean) per column."""
+def _stats(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]], source: str
+) -> tuple[int, list[tuple]]:
+    """One scan of ``source`` (the table or its sample): row count and (non_null, distinct, min, max, mean)."""
 
     def expressions(column: tuple[str, str]) -> list[str]:
         q, cls = store.quote_ident(column[0]), roles_mod.type_class(column[1])
@@ -54,14 +56,14 @@ def _stats(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, 
             return [*parts, f"CAST(min({q}) AS VARCHAR)", f"CAST(max({q}) AS VARCHAR)", "NULL"]
         return [*parts, "NULL", "NULL", "NULL"]
 
-    return store.scan_columns(con, table, columns, expressions)
+    return store.scan_columns(con, table, columns, expressions, source)
 
 
-def _top_values(con: duckdb.DuckDBPyConnection, table: str, names: dict[int, str]) -> dict[int, str]:
-    """``"value (count), ..."`` of the most frequent values, for the columns ``{index: name}``, in one query."""
+def _top_values(con: duckdb.DuckDBPyConnection, source: str, names: dict[int, str]) -> dict[int, str]:
+    """``"value (count), ..."`` of the most frequent values, for the columns ``{index: name}``, in one query
+    over ``source`` (the table or its sample)."""
     if not names:
         return {}
-    source = store.quote_ident(table)
     union = " UNION ALL ".join(
         f"SELECT {i} AS i, CAST({store.quote_ident(n)} AS VARCHAR) AS v, count(*) AS n FROM {source} "
         f"WHERE {store.quote_ident(n)} IS NOT NULL GROUP BY 2"
@@ -79,7 +81,7 @@ def _top_values(con: duckdb.DuckDBPyConnection, table: str, names: dict[int, str
 
 
 def _auc_leaks(
-    con: duckdb.DuckDBPyConnection, table: str, expr: str, params: list, names: dict[int, str]
+    con: duckdb.DuckDBPyConnection, source: str, expr: str, params: list, names: dict[int, str]
 ) -> dict[int, float]:
     """Univariate AUC (the larger of AUC and 1 - AUC, ties ranked by their average) of numeric columns."""
     if not names:
@@ -88,7 +90,7 @@ def _auc_leaks(
     keys = ", ".join(f"c{i}" for i in names)
     rows = con.execute(
         f"""
-        WITH base AS (SELECT {expr} AS __o, {cols} FROM {store.quote_ident(table)}),
+        WITH base AS (SELECT {expr} AS __o, {cols} FROM {source}),
         long AS (UNPIVOT (SELECT * FROM base WHERE __o IS NOT NULL) ON {keys} INTO NAME k VALUE v),
         ranked AS (
             SELECT k, __o, rank() OVER (PARTITION BY k ORDER BY v) + (count(*) OVER (PARTITION BY k, v) - 1) / 2.0 AS r
@@ -108,7 +110,7 @@ def _auc_leaks(
 
 
 def _level_leaks(
-    con: duckdb.DuckDBPyConnection, table: str, expr: str, params: list, names: dict[int, tuple[str, bool]]
+    con: duckdb.DuckDBPyConnection, source: str, expr: str, params: list, names: dict[int, tuple[str, bool]]
 ) -> list[tuple[int, str | None, int, int]]:
     """Levels (text values, or missing / filled in) where every loan with a known outcome defaulted.
 
@@ -124,7 +126,7 @@ def _level_leaks(
         parts.append(f"SELECT {i} AS i, {level} AS v, count(*) AS n, sum(__o) AS bad FROM known GROUP BY 2")
     rows = con.execute(
         f"""
-        WITH base AS (SELECT {expr} AS __o, {cols} FROM {store.quote_ident(table)}),
+        WITH base AS (SELECT {expr} AS __o, {cols} FROM {source}),
         known AS (SELECT * FROM base WHERE __o IS NOT NULL),
         total AS (SELECT count(*) AS known FROM known)
         SELECT i, v, n, total.known FROM ({" UNION ALL ".join(parts)}), total
@@ -138,7 +140,7 @@ def _level_leaks(
 
 def _data_leaks(
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    source: str,
     columns: list[tuple[str, str]],
     stats: list[tuple],
     defn: outcome.DefaultDefinition,
@@ -151,7 +153,7 @@ def _data_leaks(
     if defn.column not in dict(columns):
         return {}
     known, defaults = con.execute(
-        f"SELECT count(d), coalesce(sum(d), 0) FROM (SELECT {expr} AS d FROM {store.quote_ident(table)})", params
+        f"SELECT count(d), coalesce(sum(d), 0) FROM (SELECT {expr} AS d FROM {source})", params
     ).fetchall()[0]
     if defaults == 0 or defaults == known:
         return {}
@@ -168,10 +170,10 @@ def _data_leaks(
         else:
             levels[i] = (name, False)
     notices: dict[int, list[Notice]] = {}
-    for i, auc in _auc_leaks(con, table, expr, params, numeric).items():
+    for i, auc in _auc_leaks(con, source, expr, params, numeric).items():
         if auc > LEAKAGE_AUC:
             notices.setdefault(i, []).append(Notice("profile.leakage_auc", column=columns[i][0], auc=auc))
-    for i, level, n, known in _level_leaks(con, table, expr, params, levels):
+    for i, level, n, known in _level_leaks(con, source, expr, params, levels):
         column, share = columns[i][0], n / known
         if level is None:
             notice = Notice("profile.leakage_missing", column=column, n=n, share=share)
@@ -205,12 +207,14 @@ def profile_table(
     top values (text) and warnings (constant, all or mostly missing, ID-like, likely post-outcome).
 
     ``roles`` defaults to ``roles.table_roles``; a table without a snapshot-date column is loan-level.
-    With a default definition, factors that separate defaults almost perfectly are flagged too.
+    With a default definition, factors that separate defaults almost perfectly are flagged too. A table longer
+    than ``roles.SCAN_ROWS`` is profiled on a deterministic sample (``profile_summary`` says so).
     """
     columns = store.table_columns(con, table)
     roles = roles if roles is not None else roles_mod.table_roles(con, table)
     loan_level = not roles_mod.columns_with_role(roles, "snapshot_date")
-    n, stats = _stats(con, table, columns)
+    source, _, _ = roles_mod.bounded_source(con, table)
+    n, stats = _stats(con, table, columns, source)
     text_columns = {
         i: name
         for i, ((name, duckdb_type), (non_null, distinct, *_)) in enumerate(zip(columns, stats, strict=True))
@@ -218,8 +222,8 @@ def profile_table(
         and non_null > 0
         and not (distinct == non_null and non_null >= roles_mod.ID_LIKE_MIN_ROWS)
     }
-    top = _top_values(con, table, text_columns)
-    leaks = _data_leaks(con, table, columns, stats, defn) if defn is not None and n > 0 else {}
+    top = _top_values(con, source, text_columns)
+    leaks = _data_leaks(con, source, columns, stats, defn) if defn is not None and n > 0 else {}
     records = []
     for i, ((name, duckdb_type), (non_null, distinct, lo, hi, mean)) in enumerate(zip(columns, stats, strict=True)):
         missing_pct = 100.0 * (n - non_null) / n if n else math.nan
@@ -254,13 +258,16 @@ def profile_table(
 
 
 def profile_summary(con: duckdb.DuckDBPyConnection, table: str, roles: dict | None = None) -> dict:
-    """Rows, columns and, when a loan-id column is set, the duplicate keys (loan id + snapshot date if any).
+    """Rows, columns, ``sampled_rows`` (the sample the profile uses, None for the whole table) and, when a loan-id
+    column is set, the duplicate keys (loan id + snapshot date if any).
 
     ``duplicate_keys`` counts the rows beyond the first for each repeated key; ``missing_keys`` rows without one.
     """
     columns = store.table_columns(con, table)
     roles = roles if roles is not None else roles_mod.table_roles(con, table)
-    summary = {"rows": store.row_count(con, table), "columns": len(columns), "key_columns": [],
+    source, rows, every = roles_mod.bounded_source(con, table)
+    sampled = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0] if every > 1 else None
+    summary = {"rows": rows, "columns": len(columns), "sampled_rows": sampled, "key_columns": [],
                "duplicate_keys": None, "missing_keys": None}  # fmt: skip
     ids = roles_mod.columns_with_role(roles, "loan_id")
     if not ids:

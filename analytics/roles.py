@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import re
 
 import duckdb
@@ -285,13 +286,28 @@ def detect_roles(columns: list[tuple[str, str]]) -> dict[str, str]:
     return {name: _detect_one(name, duckdb_type) for name, duckdb_type in columns}
 
 
+SCAN_ROWS = 1_000_000  # distinct counts and leakage checks of longer tables run on a deterministic sample
+
+
+def bounded_source(con: duckdb.DuckDBPyConnection, table: str, max_rows: int = SCAN_ROWS) -> tuple[str, int, int]:
+    """``(sql, rows, every)``: the table itself when it has at most ``max_rows`` rows, else a deterministic 1-in-k
+    sample of about ``max_rows`` (by a hash of the row id), so column scans of millions of loans stay bounded."""
+    ((rows,),) = con.execute(f"SELECT count(*) FROM {store.quote_ident(table)}").fetchall()
+    every = math.ceil(rows / max_rows) if max_rows and rows > max_rows else 1
+    if every == 1:
+        return store.quote_ident(table), int(rows), 1
+    return f"(SELECT * FROM {store.quote_ident(table)} WHERE hash(rowid) % {every} = 0)", int(rows), every
+
+
 def column_counts(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> tuple[int, dict]:
-    """Rows of ``table`` and ``{column: (non_null, distinct)}`` for ``columns`` (a scan per 20 columns)."""
+    """Rows of ``table`` (of its sample, when longer than ``SCAN_ROWS``) and ``{column: (non_null, distinct)}``
+    for ``columns`` (a scan per 20 columns)."""
 
     def counts(name: str) -> list[str]:
         return [f"count({store.quote_ident(name)})", f"count(DISTINCT {store.quote_ident(name)})"]
 
-    rows, values = store.scan_columns(con, table, columns, counts)
+    source, _, _ = bounded_source(con, table)
+    rows, values = store.scan_columns(con, table, columns, counts, source)
     return rows, dict(zip(columns, values, strict=True))
 
 

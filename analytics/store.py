@@ -324,18 +324,23 @@ COLUMNS_PER_SCAN = 20  # DuckDB plans many DISTINCT aggregates in one SELECT in 
 
 
 def scan_columns(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list, expressions: Callable[[object], list[str]]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list,
+    expressions: Callable[[object], list[str]],
+    source: str | None = None,
 ) -> tuple[int, list[tuple]]:
     """Row count of ``table`` and, per column, the values of its SQL ``expressions(column)``.
 
     Runs one aggregate query per ``COLUMNS_PER_SCAN`` columns, so a table with thousands of
-    columns is profiled in linear time.
+    columns is profiled in linear time. ``source`` (SQL, e.g. a sampled subquery) replaces the table.
     """
-    rows, values = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0], []
+    source = source or quote_ident(table)
+    rows, values = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0], []
     for start in range(0, len(columns), COLUMNS_PER_SCAN):
         chunk = [(column, expressions(column)) for column in columns[start : start + COLUMNS_PER_SCAN]]
         parts = [part for _, exprs in chunk for part in exprs]
-        row = con.execute(f"SELECT {', '.join(parts)} FROM {quote_ident(table)}").fetchall()[0]
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchall()[0]
         at = 0
         for _, exprs in chunk:
             values.append(tuple(row[at : at + len(exprs)]))

@@ -81,6 +81,8 @@ with tabs[1]:
         cols[0].metric(ui.t("data.rows"), f"{summary['rows']:,}")
         cols[1].metric(ui.t("data.columns"), summary["columns"])
         cols[2].metric(ui.t("data.duplicate_keys"), summary.get("duplicate_keys") or 0)
+        if summary["sampled_rows"]:
+            st.info(ui.t("data.profile_sampled", rows=summary["rows"], sample=summary["sampled_rows"]))
         frame = ui.table_profile(con, table).copy()
         frame["warnings"] = frame["warnings"].map(lambda ws: "; ".join(w.message(ui.lang()) for w in ws))
         st.dataframe(ui.headers(frame), hide_index=True)
