@@ -313,7 +313,7 @@ def saved_model(con: duckdb.DuckDBPyConnection, name: str):
     return _saved_model(con, name, (model.models_version(con), _database_file(con)))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=4)  # up to ~180 MB each for 10M loans with numeric factors
 def _scored(_con: duckdb.DuckDBPyConnection, setup, key: tuple):
     from analytics import decisions
 
