@@ -1,0 +1,112 @@
+"""Hostile files through the browser upload path: each one gets the one clear message the importer gives (the same
+sentence as in-process), never a traceback, and no other table changes."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from playwright.sync_api import expect
+
+from analytics import importer, store
+from analytics.errors import RiskLabError
+from tests.test_browser import TIMEOUT_MS, browser, serve, shot, wait_idle  # noqa: F401  (browser is a fixture)
+
+pytestmark = pytest.mark.browser
+SQL_NAMES = ('x"; DROP TABLE sample_loans; --', "amount", "'); DELETE FROM risklab_catalog.imports; --")
+
+
+def _truncated_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["loan_id", "amount"])
+    for i in range(200):
+        sheet.append([f"L{i}", i])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()[: len(out.getvalue()) // 2]
+
+
+def _truncated_parquet() -> bytes:
+    out = io.BytesIO()
+    pq.write_table(pa.table({"loan_id": [f"L{i}" for i in range(500)], "amount": list(range(500))}), out)
+    return out.getvalue()[:-40]
+
+
+HOSTILE = {
+    "invalid_bytes.csv": b"loan_id,amount\nL1,100\nL2,\xff\xfe\x81\x8d\xc0\xafabc\nL3,\x9d\x80\n",
+    "nul_bytes.csv": b"loan_id,amount\nL1,10\x00\x00\x00\nL2,20\n" + b"\x00" * 300,
+    "truncated.xlsx": _truncated_xlsx(),
+    "truncated.parquet": _truncated_parquet(),
+    "empty.csv": b"",
+    "sql_names.csv": (
+        ",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' for c in SQL_NAMES) + "\nL1,100,a\nL2,200,b\n"
+    ).encode(),
+}
+
+
+def _expected(name: str, data: bytes) -> str | None:
+    """The importer's own verdict in-process: the error sentence, or None when the file previews fine."""
+    con = store.connect(":memory:")
+    try:
+        importer.preview_file(con, data, name)
+        return None
+    except RiskLabError as exc:
+        return exc.message("en")
+    finally:
+        con.close()
+
+
+def _state(db) -> dict:
+    con = store.connect(db)
+    try:
+        tables = {t: store.row_count(con, t) for t in store.user_tables(con)}
+        content = "SELECT count(*), sum(hash(s)::HUGEINT) FROM {} AS s"  # an order-free fingerprint of the rows
+        checks = {t: con.execute(content.format(store.quote_ident(t))).fetchall() for t in tables}
+        imports = con.execute("SELECT id, table_name, rows FROM risklab_catalog.imports ORDER BY id").fetchall()
+        return {"tables": tables, "content": checks, "imports": imports}
+    finally:
+        con.close()
+
+
+def test_hostile_uploads_get_one_clear_message_each(browser, demo_db, tmp_path):  # noqa: F811
+    paths = []
+    for name, data in HOSTILE.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    expected = {name: _expected(name, data) for name, data in HOSTILE.items()}
+    assert [n for n, m in expected.items() if m is None] == ["sql_names.csv"]  # every other file is refused
+    before = _state(demo_db)
+    with serve(demo_db) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/data")
+        wait_idle(page)
+        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(paths)
+        main = page.get_by_test_id("stMainBlockContainer")
+        for message in filter(None, expected.values()):
+            main.get_by_test_id("stAlertContentError").filter(has_text=message).first.wait_for()
+        wait_idle(page)
+        errors = main.get_by_test_id("stAlertContentError")
+        assert sorted(errors.all_inner_texts()) == sorted(filter(None, expected.values()))  # one message per file
+        assert page.get_by_test_id("stException").count() == 0
+        assert "Traceback" not in main.inner_text()
+        shot(page, "16_hostile_uploads")
+        # the file with SQL-looking column names imports as plain data; its names stay names
+        page.get_by_role("button", name="Import", exact=True).click()
+        page.get_by_text("Imported 2 rows into table sql_names.").wait_for()
+        expect(page.get_by_role("combobox", name="Active table")).to_have_value("sql_names")
+        shot(page, "17_hostile_sql_names_imported")
+        context.close()
+    after = _state(demo_db)
+    assert after["tables"].pop("sql_names") == 2
+    assert after["content"].pop("sql_names")
+    assert after["imports"][:-1] == before["imports"] and after["imports"][-1][1:] == ("sql_names", 2)
+    assert {k: after[k] for k in ("tables", "content")} == {k: before[k] for k in ("tables", "content")}
+    con = store.connect(demo_db)
+    assert [c for c, _ in store.table_columns(con, "sql_names")] == list(SQL_NAMES)
+    con.close()
