@@ -737,16 +737,16 @@ def cli_compare(
     else:
         source = expert.RecordedDecision(expert_column, tuple(approve or ()))
     setup = Setup.from_model(table, saved, source, outcome=outcome_kind)
-    if cutoff is not None:
-        pd_cut = _check_cutoff(cutoff)
-    elif approval_rate is not None:
-        pd_cut = pd_cutoff(con, setup, Cutoff("approval_rate", approval_rate))
-    else:
-        expert_rate = compare(con, setup, 1.0).metrics.loc["approval_rate_applications", "expert"]
+    pd_cut = None if cutoff is None else _check_cutoff(cutoff)
+    scored = score(con, setup)  # one scan for every cutoff below
+    if pd_cut is None and approval_rate is not None:
+        pd_cut = pd_cutoff(con, setup, Cutoff("approval_rate", approval_rate), scored=scored)
+    elif pd_cut is None:
+        expert_rate = compare(con, setup, 1.0, scored=scored).metrics.loc["approval_rate_applications", "expert"]
         if not 0 < expert_rate < 1:
             raise RiskLabError("decisions.cli_no_rate", rate=expert_rate)
-        pd_cut = pd_cutoff(con, setup, Cutoff("approval_rate", float(expert_rate)))
-    result = compare(con, setup, pd_cut)
+        pd_cut = pd_cutoff(con, setup, Cutoff("approval_rate", float(expert_rate)), scored=scored)
+    result = compare(con, setup, pd_cut, scored=scored)
     equal = at_expert_rate(con, setup)
     return {
         "table": table,
