@@ -623,54 +623,71 @@ def woe_sql(binning: Binning, column_sql: str | None = None) -> tuple[str, list]
     return f"(CASE {bin_expr} {whens} ELSE 0.0 END)", [*params, *pairs.values()]
 
 
-_DELETE = "DELETE FROM risklab_catalog.binnings WHERE table_name = ? AND factor = ? AND name = ?"
+_DELETE = (
+    "DELETE FROM risklab_catalog.binnings WHERE table_name = ? AND factor = ? AND name = ? "
+    "AND (? IS NULL OR version = ?)"
+)
 
-# --- saved binnings -----------------------------------------------------------------------------------------------
+# --- saved binnings (named, versioned like models and rule sets) --------------------------------------------------
 
 
 def save_binning(con: duckdb.DuckDBPyConnection, table: str, spec: BinSpec, name: str) -> int:
-    """Save ``spec`` for ``table`` under ``name`` (replacing a binning of that name for the same factor)."""
+    """Save ``spec`` for ``table`` as the next version of ``name`` (versions never overwrite); returns the version."""
     name = (name or "").strip()
     if not 1 <= len(name) <= NAME_LENGTH:
         raise RiskLabError("binning.bad_name", max=NAME_LENGTH)
     store.require_column(con, table, spec.factor)
-    with store.transaction(con):
-        con.execute(_DELETE, [table, spec.factor, name])
-        ((binning_id,),) = con.execute(
-            "INSERT INTO risklab_catalog.binnings (table_name, factor, name, method, spec) "
-            "VALUES (?, ?, ?, ?, ?) RETURNING id",
-            [table, spec.factor, name, spec.method, json.dumps(spec.to_dict(), ensure_ascii=False)],
-        ).fetchall()
-        store.audit(con, "save_binning", table, factor=spec.factor, name=name, method=spec.method)
-    return int(binning_id)
+
+    def insert() -> int:
+        with store.transaction(con):
+            ((version,),) = con.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM risklab_catalog.binnings "
+                "WHERE table_name = ? AND factor = ? AND name = ?",
+                [table, spec.factor, name],
+            ).fetchall()
+            con.execute(
+                "INSERT INTO risklab_catalog.binnings (table_name, factor, name, version, method, spec) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [table, spec.factor, name, version, spec.method, json.dumps(spec.to_dict(), ensure_ascii=False)],
+            )
+            store.audit(con, "save_binning", table, factor=spec.factor, name=name, version=version, method=spec.method)
+        return int(version)
+
+    return store.retry_conflicts(insert)
 
 
 def list_binnings(con: duckdb.DuckDBPyConnection, table: str, factor: str | None = None) -> pd.DataFrame:
-    """Saved binnings of ``table`` (of one factor, when given), newest first: id, factor, name, method, saved_at."""
+    """Saved binnings of ``table`` (of one factor, when given), newest first: id, factor, name, version, method,
+    saved_at."""
     return con.execute(
-        "SELECT id, factor, name, method, saved_at FROM risklab_catalog.binnings WHERE table_name = ? "
+        "SELECT id, factor, name, version, method, saved_at FROM risklab_catalog.binnings WHERE table_name = ? "
         "AND (? IS NULL OR factor = ?) ORDER BY id DESC",
         [table, factor, factor],
     ).df()
 
 
-def load_binning(con: duckdb.DuckDBPyConnection, table: str, factor: str, name: str) -> BinSpec:
-    """The saved binning ``name`` of ``factor`` in ``table``."""
+def load_binning(
+    con: duckdb.DuckDBPyConnection, table: str, factor: str, name: str, version: int | None = None
+) -> BinSpec:
+    """The saved binning ``name`` of ``factor`` in ``table`` (its latest version unless ``version``)."""
     rows = con.execute(
-        "SELECT spec FROM risklab_catalog.binnings WHERE table_name = ? AND factor = ? AND name = ?",
-        [table, factor, name],
+        "SELECT spec FROM risklab_catalog.binnings WHERE table_name = ? AND factor = ? AND name = ? "
+        "AND (? IS NULL OR version = ?) ORDER BY version DESC LIMIT 1",
+        [table, factor, name, version, version],
     ).fetchall()
     if not rows:
         raise RiskLabError("binning.not_found", table=table, factor=factor, name=name)
     return BinSpec.from_dict(json.loads(rows[0][0]), name=name)
 
 
-def delete_binning(con: duckdb.DuckDBPyConnection, table: str, factor: str, name: str) -> None:
-    """Delete a saved binning (audited)."""
-    load_binning(con, table, factor, name)
+def delete_binning(
+    con: duckdb.DuckDBPyConnection, table: str, factor: str, name: str, version: int | None = None
+) -> None:
+    """Delete one version of a saved binning, or all its versions when ``version`` is None (audited)."""
+    load_binning(con, table, factor, name, version)
     with store.transaction(con):
-        con.execute(_DELETE, [table, factor, name])
-        store.audit(con, "delete_binning", table, factor=factor, name=name)
+        con.execute(_DELETE, [table, factor, name, version, version])
+        store.audit(con, "delete_binning", table, factor=factor, name=name, version=version)
 
 
 def latest_binnings(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, BinSpec]:

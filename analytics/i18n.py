@@ -520,8 +520,11 @@ TEXT: dict[str, dict[str, str]] = {
     "binning.name": {"en": "Save this binning as", "zh": "分箱方案名称"},
     "binning.save": {"en": "Save binning", "zh": "保存分箱"},
     "binning.saved": {
-        "en": "Binning {name!r} of {factor} saved: the ranking, stability and correlation now use it.",
-        "zh": "已保存 {factor} 的分箱方案 {name!r}：因子排序、稳定性和相关性分析现在使用该方案。",
+        "en": (
+            "Binning {name!r} of {factor} saved as version {version}: the ranking, stability and correlation now "
+            "use it."
+        ),
+        "zh": "已将 {factor} 的分箱方案 {name!r} 保存为第 {version} 版：因子排序、稳定性和相关性分析现在使用该方案。",
     },
     "factors.split": {"en": "Compare", "zh": "比较方式"},
     "factors.split_random": {"en": "Train vs test (random)", "zh": "训练集与测试集（随机）"},

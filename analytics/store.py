@@ -66,6 +66,8 @@ CREATE TABLE IF NOT EXISTS risklab_catalog.binnings (
     spec JSON NOT NULL,
     saved_at TIMESTAMP DEFAULT current_timestamp
 );
+ALTER TABLE risklab_catalog.binnings ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
+CREATE UNIQUE INDEX IF NOT EXISTS binning_versions ON risklab_catalog.binnings (table_name, factor, name, version);
 CREATE TABLE IF NOT EXISTS risklab_catalog.rule_sets (
     name VARCHAR NOT NULL,
     version INTEGER NOT NULL,

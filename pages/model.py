@@ -64,7 +64,7 @@ picked = st.multiselect(ui.t("model.factors"), list(treatments), key="model_pick
                         on_change=keep_pick)  # fmt: skip
 specs = []
 for column in picked:
-    saved_binnings = list(binning.list_binnings(con, table, column)["name"])
+    saved_binnings = list(dict.fromkeys(binning.list_binnings(con, table, column)["name"]))  # latest version each
     options = [k for k in treatments[column] if k != "woe" or saved_binnings]
     label, how, detail = st.columns([2, 2, 3], vertical_alignment="center")
     label.markdown(f"**{column}**")

@@ -92,8 +92,9 @@ with tabs[1]:
     )
     result = None
     if method == "saved":
-        name = left.selectbox(ui.t("binning.saved_name"), list(saved["name"]), key=f"bin_saved_{factor}")
-        spec = ui.attempt(binning.load_binning, con, table, factor, name)
+        versions = {f"{n} v{v}": (n, int(v)) for n, v in zip(saved["name"], saved["version"], strict=True)}
+        label = left.selectbox(ui.t("binning.saved_name"), list(versions), key=f"bin_saved_{factor}")
+        spec = ui.attempt(binning.load_binning, con, table, factor, *versions[label])
         result = spec and ui.attempt(binning.compute_binning, con, pop, spec)
     elif method == "manual" and kind == "categorical":
         levels = pd.DataFrame(
@@ -126,13 +127,14 @@ with tabs[1]:
         show(table_view)
         name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         save_as = name_col.text_input(ui.t("binning.name"), spec.name or f"{factor} {method}", key=f"bin_name_{factor}")
-        if button_col.button(ui.t("binning.save"), key="bin_save", type="primary") and ui.attempt(
-            binning.save_binning, con, table, spec, save_as
+        if button_col.button(ui.t("binning.save"), key="bin_save", type="primary") and (
+            version := ui.attempt(binning.save_binning, con, table, spec, save_as)
         ):
-            st.session_state["factors_flash"] = ui.t("binning.saved", name=save_as.strip(), factor=factor)
+            st.session_state["factors_flash"] = ui.t("binning.saved", name=save_as.strip(), factor=factor,
+                                                     version=version)  # fmt: skip
             st.session_state["factors_show_saved"] = {
                 f"bin_method_{factor}": "saved",
-                f"bin_saved_{factor}": save_as.strip(),
+                f"bin_saved_{factor}": f"{save_as.strip()} v{version}",
             }
             st.rerun()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -264,25 +266,61 @@ def test_german_credit_checking_status_iv_matches_pandas(con):
 def test_save_load_list_and_delete_binnings(loans):
     con, pop, _ = loans
     spec = binning.optimal_spec(con, pop, "x_up", "numeric")
-    first = binning.save_binning(con, "loans", spec, "  committee 2024 ")
+    assert binning.save_binning(con, "loans", spec, "  committee 2024 ") == 1
     assert binning.load_binning(con, "loans", "x_up", "committee 2024") == BinSpec(
         "x_up", "numeric", "optimal", cuts=spec.cuts, name="committee 2024"
     )
     manual = binning.manual_spec("x_up", "0")
-    second = binning.save_binning(con, "loans", manual, "committee 2024")  # same name replaces
-    assert second > first
+    assert binning.save_binning(con, "loans", manual, "committee 2024") == 2  # same name: a new version, kept apart
     listed = binning.list_binnings(con, "loans")
-    assert listed[["factor", "name", "method"]].values.tolist() == [["x_up", "committee 2024", "manual"]]
+    assert listed[["factor", "name", "version", "method"]].values.tolist() == [
+        ["x_up", "committee 2024", 2, "manual"],
+        ["x_up", "committee 2024", 1, "optimal"],
+    ]
+    assert binning.load_binning(con, "loans", "x_up", "committee 2024").cuts == (0.0,)  # the latest by default
+    assert binning.load_binning(con, "loans", "x_up", "committee 2024", 1).cuts == spec.cuts  # the first is intact
     assert binning.latest_binnings(con, "loans")["x_up"].cuts == (0.0,)
     version = binning.saved_version(con, "loans")
+    binning.delete_binning(con, "loans", "x_up", "committee 2024", 2)
+    assert binning.list_binnings(con, "loans")["version"].tolist() == [1]
+    assert binning.saved_version(con, "loans") != version
     binning.delete_binning(con, "loans", "x_up", "committee 2024")
-    assert binning.list_binnings(con, "loans").empty and binning.saved_version(con, "loans") != version
+    assert binning.list_binnings(con, "loans").empty
     with pytest.raises(RiskLabError, match=r"^there is no saved binning 'committee 2024' of x_up in table 'loans'$"):
         binning.load_binning(con, "loans", "x_up", "committee 2024")
     with pytest.raises(RiskLabError, match=r"^give the binning a name of 1 to 60 characters$"):
         binning.save_binning(con, "loans", spec, "   ")
     audit = con.execute("SELECT action FROM risklab_catalog.audit ORDER BY id").fetchall()
-    assert [a for (a,) in audit] == ["save_binning", "save_binning", "delete_binning"]
+    assert [a for (a,) in audit] == ["save_binning", "save_binning", "delete_binning", "delete_binning"]
+
+
+def test_a_database_from_before_binning_versions_opens_and_versions_on(tmp_path):
+    """Binnings saved before versions existed open as version 1; the next save of that name is version 2."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE SCHEMA risklab_catalog; CREATE SEQUENCE risklab_catalog.binning_id")
+    old.execute(
+        "CREATE TABLE risklab_catalog.binnings (id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.binning_id'), "
+        "table_name VARCHAR NOT NULL, factor VARCHAR NOT NULL, name VARCHAR NOT NULL, method VARCHAR NOT NULL, "
+        "spec JSON NOT NULL, saved_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    old.execute("CREATE TABLE loans AS SELECT range AS x FROM range(10)")
+    spec = binning.manual_spec("x", "5")
+    old.execute(
+        "INSERT INTO risklab_catalog.binnings (table_name, factor, name, method, spec) VALUES (?, ?, ?, ?, ?)",
+        ["loans", "x", "old cut", "manual", json.dumps(spec.to_dict())],
+    )
+    old.close()
+    for _ in range(2):  # the migration runs on every open and changes nothing the second time
+        con = store.connect(path)
+        assert binning.list_binnings(con, "loans")[["name", "version"]].values.tolist()[-1] == ["old cut", 1]
+        con.close()
+    con = store.connect(path)
+    assert binning.save_binning(con, "loans", binning.manual_spec("x", "3"), "old cut") == 2
+    assert binning.load_binning(con, "loans", "x", "old cut", 1).cuts == (5.0,)
+    con.close()
 
 
 def test_spec_round_trips_through_json():

@@ -91,7 +91,8 @@ def test_saving_a_binning(app, demo_db):
     app.button(key="bin_save").click().run()
     assert not app.exception
     assert app.success[0].value == (
-        "Binning 'income quartiles' of annual_income saved: the ranking, stability and correlation now use it."
+        "Binning 'income quartiles' of annual_income saved as version 1: the ranking, stability and correlation now "
+        "use it."
     )
     con = _db(demo_db)
     saved = binning.load_binning(con, "sample_loans", "annual_income", "income quartiles")
@@ -99,8 +100,15 @@ def test_saving_a_binning(app, demo_db):
     ranking = app.dataframe[0].value.set_index("factor")
     assert ranking.loc["annual_income", "binning"] == "income quartiles"
     assert app.radio(key="bin_method_annual_income").value == "saved"  # the page now shows the saved binning
-    assert app.selectbox(key="bin_saved_annual_income").value == "income quartiles"
+    assert app.selectbox(key="bin_saved_annual_income").value == "income quartiles v1"
     assert len(_binning_table(app)) == 4
+    app.radio(key="bin_method_annual_income").set_value("quantile").run()  # the same name again: version 2
+    app.number_input(key="bin_n").set_value(3).run()
+    app.text_input(key="bin_name_annual_income").set_value("income quartiles").run()
+    app.button(key="bin_save").click().run()
+    assert app.selectbox(key="bin_saved_annual_income").options == ["income quartiles v2", "income quartiles v1"]
+    assert app.selectbox(key="bin_saved_annual_income").value == "income quartiles v2"
+    assert len(binning.load_binning(con, "sample_loans", "annual_income", "income quartiles", 1).cuts) == 3
     app.text_input(key="bin_name_annual_income").set_value("  ").run()
     app.button(key="bin_save").click().run()
     assert app.error[0].value == "give the binning a name of 1 to 60 characters"
