@@ -13,6 +13,7 @@ model's own SQL expression (``analytics.validation``). A seeded sample is used o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import math
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from analytics import binning, cells, irls, metrics, outcome, scorecard, store, validation
 from analytics import roles as roles_mod
@@ -122,7 +124,8 @@ def _check_spec(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> dict[str, st
     types = dict(store.table_columns(con, spec.table))
     seen = set()
     for f in spec.factors:
-        store.require_column(con, spec.table, f.column)
+        if f.column not in types:  # as store.require_column says it, without a catalog query per factor
+            raise RiskLabError("error.no_column", table=spec.table, column=f.column)
         if f.column in seen:
             raise RiskLabError("model.duplicate_factor", column=f.column)
         seen.add(f.column)
@@ -834,6 +837,13 @@ def fit_model(
     """Fit the logit of default (the table's saved definition unless ``spec.outcome``) on the training loans."""
     began = time.perf_counter()
     prep = _prepare(con, spec, method=method, max_rows=max_rows, folds=folds if validate else 1)
+    small = prep.method == "cells"  # a few thousand cells: BLAS threads would only contend
+    with threadpool_limits(1, "blas") if small else contextlib.nullcontext():
+        return _fit_prepared(con, prep, validate, began)
+
+
+def _fit_prepared(con: duckdb.DuckDBPyConnection, prep: _Prepared, validate: bool, began: float) -> FittedModel:
+    """The fit, its checks and (when ``validate``) validation of prepared training data."""
     data, encodings = prep.data, prep.encodings
     names = (CONST, *(t for e in encodings for t in e.terms()))
     if isinstance(data, irls.Rows):
