@@ -251,6 +251,18 @@ def factor_correlation(con: duckdb.DuckDBPyConnection, pop: binning.Population, 
     return _factor_correlation(con, pop, list(binnings), specs, table_version(con, pop.table))
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _correlation_chart(matrix: pd.DataFrame, language: str):
+    from analytics import charts
+
+    return charts.correlation_heatmap(matrix, lambda key, **params: translate(key, language, **params))
+
+
+def correlation_chart(matrix: pd.DataFrame):
+    """The correlation heat map (``charts.correlation_heatmap``), built once per matrix and language."""
+    return _correlation_chart(matrix, lang())
+
+
 def headers(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its column names in the user's words (keys ``col.<name>`` where they exist)."""
     return frame.rename(columns={c: t(f"col.{c}") for c in frame.columns if f"col.{c}" in TEXT})

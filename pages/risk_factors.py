@@ -163,6 +163,6 @@ with tabs[3]:
     chosen = st.multiselect(ui.t("factors.corr_pick"), names, default=default, key="corr_factors")
     correlation = ui.attempt(ui.factor_correlation, con, pop, [ranking.binnings[f] for f in chosen])
     if correlation:
-        st.altair_chart(charts.correlation_heatmap(correlation.matrix, ui.t), width="stretch")
+        st.altair_chart(ui.correlation_chart(correlation.matrix), width="stretch")
         show(translated(correlation.vif, "band", "factors.vif"))
         st.caption(ui.t("factors.corr_help"))
