@@ -1,0 +1,70 @@
+"""Numbers and dates written for the chosen language: one helper (analytics.i18n) used by every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import i18n
+from tests.conftest import PROJECT
+
+
+def test_format_helpers():
+    day = dt.datetime(2026, 11, 2, 14, 30)
+    assert i18n.format_date(day, "en") == "2026-11-02" and i18n.format_date(day, "zh") == "2026年11月2日"
+    assert i18n.format_date("2026-11-22", "zh") == "2026年11月22日" and i18n.format_date(None, "zh") == "-"
+    assert i18n.format_number(36000, "zh") == "36,000" and i18n.format_number(1234.5, "en", 2) == "1,234.50"
+    assert i18n.format_percent(0.08333, "zh") == "8.3%" and i18n.format_percent(float("nan")) == "-"
+    assert set(i18n.DATE_FORMATS) == set(i18n.DATETIME_COLUMN_FORMATS) == set(i18n.LANGUAGES)
+
+
+def _column_formats(element) -> dict:
+    """``{column label: format}`` of a rendered dataframe's column configuration."""
+    config = json.loads(element.proto.columns or "{}")
+    return {c.get("label") or k: (c.get("type_config") or {}).get("format") for k, c in config.items()}
+
+
+@pytest.fixture
+def app(demo_db, monkeypatch):
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    return AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pages_write_numbers_and_dates_for_the_language(app, lang):
+    app.session_state["lang"] = lang
+    app.run()
+    assert not app.exception
+    imported = i18n.t("col.imported_at", lang)
+    assert _column_formats(app.dataframe[0])[imported] == i18n.DATETIME_COLUMN_FORMATS[lang]
+    assert "36,000" in app.markdown[1].value  # the active table's rows
+    app.switch_page("pages/data.py").run()
+    assert _column_formats(app.dataframe[0])[imported] == i18n.DATETIME_COLUMN_FORMATS[lang]
+    rows = {m.label: m.value for m in app.metric}
+    assert rows[i18n.t("data.rows", lang)] == "36,000"
+    app.switch_page("pages/model.py").run()
+    app.multiselect(key="model_pick").set_value(["debt_ratio", "prior_overdue_count"]).run()
+    app.button(key="model_fit").click().run()
+    assert not app.exception
+    tiles = {m.label: m.value for m in app.metric}
+    n_obs = tiles[i18n.t("model.col.n_obs", lang)]
+    assert "," in n_obs and int(n_obs.replace(",", "")) > 10_000  # thousands separated
+    versions = next(d for d in app.dataframe if "sample scorecard" in d.value.to_string())  # the saved versions
+    assert i18n.DATETIME_COLUMN_FORMATS[lang] in _column_formats(versions).values()
+
+
+SNAPSHOT = {"en": r"snapshot of \d{4}-\d{2}-\d{2}\.", "zh": r"数据截至 \d{4}年\d{1,2}月\d{1,2}日。"}
+
+
+@pytest.mark.parametrize(("lang", "pattern"), SNAPSHOT.items())
+def test_portfolio_snapshot_date_for_the_language(app, lang, pattern):
+    app.session_state["lang"] = lang
+    app.session_state["table"] = "sample_performance"
+    app.run()
+    app.switch_page("pages/portfolio.py").run()
+    assert not app.exception
+    assert any(re.search(pattern, c.value) for c in app.caption), [c.value for c in app.caption]
