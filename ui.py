@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import binning, demo, factors, outcome, portfolio, profile, roles, store
+from analytics import binning, demo, factors, i18n, outcome, portfolio, profile, roles, store
 from analytics.errors import RiskLabError
 from analytics.i18n import TEXT
 from analytics.i18n import t as translate
@@ -27,6 +27,34 @@ def lang() -> str:
 def t(key: str, /, **params: object) -> str:
     """Translate ``key`` into the session's language."""
     return translate(key, lang(), **params)
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """A count or amount written for the session's language (``i18n.format_number``)."""
+    return i18n.format_number(value, lang(), decimals)
+
+
+def percent(value: float | None, decimals: int = 1) -> str:
+    """A share as a percentage for the session's language."""
+    return i18n.format_percent(value, lang(), decimals)
+
+
+def date(value: object) -> str:
+    """A date as the session's language writes it (2026-11-22 / 2026年11月22日)."""
+    return i18n.format_date(value, lang())
+
+
+def column_formats(frame: pd.DataFrame) -> dict:
+    """``column_config`` for ``st.dataframe``: dates and times as the language writes them, whole numbers with
+    thousands separators."""
+    config = {}
+    for column in frame.columns:
+        kind = frame[column].dtype.kind
+        if kind == "M":
+            config[column] = st.column_config.DatetimeColumn(format=i18n.DATETIME_COLUMN_FORMATS[lang()])
+        elif kind in "iu":
+            config[column] = st.column_config.NumberColumn(format="localized")
+    return config
 
 
 @st.cache_resource(show_spinner=False)

@@ -2071,6 +2071,38 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+# How numbers and dates are written per language: digits grouped by thousands with commas in both (the usual
+# convention of Chinese financial reports too); dates ISO in English, 2026年11月22日 in Chinese.
+DATE_FORMATS = {"en": "{:%Y-%m-%d}", "zh": "{0.year}年{0.month}月{0.day}日"}
+DATETIME_COLUMN_FORMATS = {"en": "YYYY-MM-DD HH:mm", "zh": "YYYY年M月D日 HH:mm"}  # table columns (moment.js)
+DATE_COLUMN_FORMATS = {"en": "YYYY-MM-DD", "zh": "YYYY年M月D日"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def format_number(value: float | None, lang: str = "en", decimals: int = 0) -> str:
+    """A count or amount with thousands separators (``36,000``; ``1,234.50``); "-" when missing."""
+    return "-" if _missing(value) else f"{value:,.{decimals}f}"
+
+
+def format_percent(value: float | None, lang: str = "en", decimals: int = 1) -> str:
+    """A share as a percentage (``8.3%``); "-" when missing."""
+    return "-" if _missing(value) else f"{value:.{decimals}%}"
+
+
+def format_date(value: object, lang: str = "en") -> str:
+    """A date (or timestamp, or ISO text) as the language writes it: ``2026-11-22`` / ``2026年11月22日``."""
+    if _missing(value):
+        return "-"
+    if isinstance(value, str):
+        import datetime as dt
+
+        value = dt.date.fromisoformat(value[:10])
+    return DATE_FORMATS.get(lang, DATE_FORMATS["en"]).format(value)
+
+
 def t(key: str, lang: str = "en", /, **params: object) -> str:
     """The text for ``key`` in ``lang``, formatted with ``params``; the key itself if unknown."""
     entry = TEXT.get(key)

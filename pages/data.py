@@ -73,14 +73,15 @@ with tabs[0]:
         finish_import(installed["table"], installed["rows"])
 
 with tabs[1]:
-    st.dataframe(ui.headers(store.catalog(con)), hide_index=True)
+    tables = ui.headers(store.catalog(con))
+    st.dataframe(tables, hide_index=True, column_config=ui.column_formats(tables))
     if table:
         st.subheader(ui.t("data.profile", table=table))
         summary = profile.profile_summary(con, table)
         cols = st.columns(3)
-        cols[0].metric(ui.t("data.rows"), f"{summary['rows']:,}")
-        cols[1].metric(ui.t("data.columns"), summary["columns"])
-        cols[2].metric(ui.t("data.duplicate_keys"), summary.get("duplicate_keys") or 0)
+        cols[0].metric(ui.t("data.rows"), ui.number(summary["rows"]))
+        cols[1].metric(ui.t("data.columns"), ui.number(summary["columns"]))
+        cols[2].metric(ui.t("data.duplicate_keys"), ui.number(summary.get("duplicate_keys") or 0))
         if summary["sampled_rows"]:
             st.info(ui.t("data.profile_sampled", rows=summary["rows"], sample=summary["sampled_rows"]))
         frame = ui.table_profile(con, table).copy()
@@ -111,7 +112,7 @@ with tabs[3]:
         kinds = [k.key for k in outcome.DEFINITION_KINDS]
         kind = st.radio(
             ui.t("data.default_kind"), kinds, index=kinds.index(start.kind) if start else 0, horizontal=True,
-            key=f"kind_{table}", format_func=lambda k: ui.t(f"outcome.{k}"),
+            key=f"kind_{table}", format_func={k: ui.t(f"outcome.{k}") for k in kinds}.get,  # labels fixed now
         )  # fmt: skip
         columns = [c for c, _ in store.table_columns(con, table)]
         at = columns.index(start.column) if start and start.column in columns else 0
@@ -132,15 +133,15 @@ with tabs[3]:
             bad = [c.key for c in outcome.FIVE_CATEGORIES if c.non_performing]
             labels = st.multiselect(
                 ui.t("data.default_labels"), categories, bad, key=f"deflab_{table}",
-                format_func=lambda k: ui.t(f"outcome.category.{k}"),
+                format_func={k: ui.t(f"outcome.category.{k}") for k in categories}.get,
             )  # fmt: skip
             defn = outcome.DefaultDefinition(kind="classification", column=column, labels=tuple(labels))
         if summary := ui.attempt(outcome.default_summary, con, table, defn):
             cols = st.columns(4)
-            cols[0].metric(ui.t("data.rows"), f"{summary['n']:,}")
-            cols[1].metric(ui.t("data.known"), f"{summary['known']:,}")
-            cols[2].metric(ui.t("data.defaults"), f"{summary['defaults']:,}")
-            cols[3].metric(ui.t("data.default_rate"), f"{summary['rate']:.2%}" if summary["known"] else "-")
+            cols[0].metric(ui.t("data.rows"), ui.number(summary["n"]))
+            cols[1].metric(ui.t("data.known"), ui.number(summary["known"]))
+            cols[2].metric(ui.t("data.defaults"), ui.number(summary["defaults"]))
+            cols[3].metric(ui.t("data.default_rate"), ui.percent(summary["rate"], 2) if summary["known"] else "-")
             if summary.get("warning"):
                 st.warning(summary["warning"].message(ui.lang()))
         if st.button(ui.t("data.save_default"), key="save_default", type="primary"):

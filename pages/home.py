@@ -15,9 +15,10 @@ if table:
     defn = outcome.load_definition(con, table)
     summary = ui.attempt(lambda: outcome.default_summary(con, table, defn)) if defn else None
     if summary and summary["rate"] is not None:
-        st.markdown(ui.t("home.active", table=table, rows=rows, rate=f"{summary['rate']:.1%}"))
+        st.markdown(ui.t("home.active", table=table, rows=rows, rate=ui.percent(summary["rate"])))
     else:
         st.markdown(ui.t("home.no_default", table=table, rows=rows))
 
 st.subheader(ui.t("home.tables"))
-st.dataframe(ui.headers(store.catalog(con)), hide_index=True, width="stretch")
+tables = ui.headers(store.catalog(con))
+st.dataframe(tables, hide_index=True, width="stretch", column_config=ui.column_formats(tables))

@@ -37,6 +37,9 @@ def show(frame: pd.DataFrame) -> None:
         fmt = "percent" if column in PERCENT else "%.2e" if column in P_VALUES else "%.4g"
         kind = frame[column].dtype.kind
         config[column] = st.column_config.NumberColumn(label, format=fmt) if kind == "f" else label
+        if kind in "iuM":  # whole numbers with thousands separators, dates as the language writes them
+            config[column] = ui.column_formats(frame[[column]])[column]
+            config[column]["label"] = label
     st.dataframe(frame, hide_index=True, column_config=config)
 
 
@@ -105,7 +108,7 @@ for notice in fitted.warnings:
 stats, checks = fitted.fit_stats(), fitted.validation()
 samples = {ui.t(f"model.{k}"): checks[k] for k in ("train", "test") if checks[k] is not None}
 shown = checks["test"] or checks["train"]
-figures = {"n_obs": f"{stats['n_obs']:,}", "n_events": f"{stats['n_events']:,}", "auc": f"{shown.auc:.3f}",
+figures = {"n_obs": ui.number(stats["n_obs"]), "n_events": ui.number(stats["n_events"]), "auc": f"{shown.auc:.3f}",
            "gini": f"{shown.gini:.3f}", "ks": f"{shown.ks:.3f}", "pseudo_r2": f"{stats['pseudo_r2']:.3f}"}  # fmt: skip
 for tile, (key, value) in zip(st.columns(6), figures.items(), strict=True):
     tile.metric(ui.t(f"model.col.{key}"), value)

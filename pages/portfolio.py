@@ -105,7 +105,7 @@ filters = portfolio.Filters(**chosen, start=period[0], end=period[1])
 now = filters.without_period()  # KPIs, roll rates, breakdowns: the as-of month and its comparisons
 if (kpis := ui.attempt(ui.portfolio_figure, con, "kpis", source, filters=now, as_of=as_of)) is None:
     st.stop()
-st.caption(caption := ui.t("portfolio.caption", table=table, as_of=kpis.as_of.isoformat()))
+st.caption(caption := ui.t("portfolio.caption", table=table, as_of=ui.date(kpis.as_of)))
 if source.classification_derived:
     st.info(ui.t("portfolio.derived"))
 

@@ -48,8 +48,8 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     if result is None:
         return
     tiles = st.columns(5)
-    tiles[0].metric(ui.t("whatif.pd"), f"{result.pd:.1%}")
-    tiles[1].metric(ui.t("whatif.score"), f"{result.score:.0f}")
+    tiles[0].metric(ui.t("whatif.pd"), ui.percent(result.pd))
+    tiles[1].metric(ui.t("whatif.score"), ui.number(result.score))
     tiles[2].metric(ui.t("whatif.grade"), result.grade)
     tiles[3].metric(ui.t("whatif.model_decision"), decision_text(result.model_reject))
     view = result.expert or {}
