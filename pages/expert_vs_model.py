@@ -12,7 +12,7 @@ key = ui.decision_key(con, table) if table else None  # the cache key of every r
 st.title(ui.t("decisions.title"))
 ui.show_flash("ev_flash")
 types = dict(store.table_columns(con, table))
-table_roles = roles.table_roles(con, table)
+table_roles = dict(key[1]) if key else {}  # the key holds the table's roles (``ui.decision_key``)
 recorded = [c for k in ("expert_decision", "expert_score") for c in roles.columns_with_role(table_roles, k)]
 PERCENT = ("rate", "agreement", "leniency", "pd")
 
