@@ -190,3 +190,29 @@ def test_cell_validation_equals_row_validation(db):
         assert c.hosmer_lemeshow.statistic == pytest.approx(r.hosmer_lemeshow.statistic, rel=0.5)
     assert cells.validation()["test"].unscored > 0  # the level 'new kind' of test loans only
     assert "model.unscored" in {w.key for w in cells.warnings}
+
+
+def test_many_scan_groups_check_the_levels_first(con, monkeypatch):
+    """Beyond ``MAX_SCAN_GROUPS`` groups the levels are counted per factor: an ID-like factor is refused with the
+    usual message, many combinations of few levels are fitted as usual."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "loan": [f"L{i}" for i in range(n)],
+            "a": rng.choice(list("abcdefgh"), size=n),
+            "b": rng.choice(list("pqrstuvw"), size=n),
+            "y": (rng.random(n) < 0.3).astype(int),
+        }
+    )
+    con.register("_frame", frame)
+    con.execute("CREATE OR REPLACE TABLE many AS SELECT * FROM _frame")
+    con.unregister("_frame")
+    outcome.save_definition(con, "many", outcome.DefaultDefinition("flag", "y", values=(1,)))
+    monkeypatch.setattr(model, "MAX_SCAN_GROUPS", 20)
+    with pytest.raises(RiskLabError, match="loan has 3,000 levels"):
+        model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("loan", "categorical"))), validate=False)
+    fitted = model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
+    monkeypatch.setattr(model, "MAX_SCAN_GROUPS", 10**6)
+    again = model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
+    np.testing.assert_allclose(fitted.coefs, again.coefs, rtol=0, atol=1e-12)
