@@ -237,9 +237,12 @@ def _factor_ranking(_con: duckdb.DuckDBPyConnection, pop, version: tuple, saved:
     return factors.rank_factors(_con, pop)
 
 
-def factor_ranking(con: duckdb.DuckDBPyConnection, pop: binning.Population) -> factors.Ranking:
-    """The ranking of the candidate factors, cached per table version, roles and saved binnings."""
-    table_roles = tuple(roles.table_roles(con, pop.table).items())
+def factor_ranking(
+    con: duckdb.DuckDBPyConnection, pop: binning.Population, table_roles: dict[str, str] | None = None
+) -> factors.Ranking:
+    """The ranking of the candidate factors, cached per table version, roles (``table_roles``: the table's, when
+    the page has them already) and saved binnings."""
+    table_roles = tuple((roles.table_roles(con, pop.table) if table_roles is None else table_roles).items())
     version, saved = table_version(con, pop.table), binning.saved_version(con, pop.table)
     return _factor_ranking(con, pop, version, saved, table_roles)
 
@@ -289,6 +292,18 @@ def _correlation_chart(matrix: pd.DataFrame, language: str):
 def correlation_chart(matrix: pd.DataFrame):
     """The correlation heat map (``charts.correlation_heatmap``), built once per matrix and language."""
     return _correlation_chart(matrix, lang())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _binning_chart(table: pd.DataFrame, language: str):
+    from analytics import charts
+
+    return charts.binning_chart(table, lambda key, **params: translate(key, language, **params))
+
+
+def binning_chart(table: pd.DataFrame):
+    """A binning table's bars and bad-rate line (``charts.binning_chart``), built once per table and language."""
+    return _binning_chart(table, lang())
 
 
 def headers(frame: pd.DataFrame) -> pd.DataFrame:

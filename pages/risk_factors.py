@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import binning, charts, factors, metrics, roles
+from analytics import binning, factors, metrics, roles
 
 con = ui.db()
 table = ui.active_table(con)
@@ -57,8 +57,9 @@ if pop.booked_column and not st.toggle(
     ui.t("factors.booked_only", column=pop.booked_column), True, key="factors_booked"
 ):
     pop = dataclasses.replace(pop, booked_column=None, booked_type=None)
+table_roles = roles.table_roles(con, table)
 with st.spinner(ui.t("factors.ranking")):
-    ranking = ui.attempt(ui.factor_ranking, con, pop)
+    ranking = ui.attempt(ui.factor_ranking, con, pop, table_roles)
 if ranking is None:
     to_data_page()
 for notice in ranking.notices:
@@ -123,7 +124,7 @@ with tabs[1]:
         left.metric(ui.t("factors.col.iv"), f"{result.iv:.4f}")
         left.caption(iv_band)
         table_view = bins(result.table)
-        right.altair_chart(charts.binning_chart(table_view, ui.t), width="stretch")
+        right.altair_chart(ui.binning_chart(table_view), width="stretch")
         show(table_view)
         name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         save_as = name_col.text_input(ui.t("binning.name"), spec.name or f"{factor} {method}", key=f"bin_name_{factor}")
@@ -139,7 +140,7 @@ with tabs[1]:
             st.rerun()
 
 with tabs[2]:
-    origin = roles.columns_with_role(roles.table_roles(con, table), "origination_date")
+    origin = roles.columns_with_role(table_roles, "origination_date")
     first, second = st.columns(2)
     split_kind = first.radio(
         ui.t("factors.split"), ["random", "time"] if origin else ["random"], horizontal=True, key="stab_kind",
