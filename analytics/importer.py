@@ -471,6 +471,8 @@ def _opened_path(
     try:
         with path.open("rb") as stream:
             head = stream.read(_HEAD_BYTES)
+            while b"\n" not in head and len(head) < min(path.stat().st_size, 16 * _HEAD_BYTES):  # a whole first line
+                head += stream.read(_HEAD_BYTES)
             stream.seek(max(path.stat().st_size - 4, 0))
             tail = stream.read(4)
     except OSError as exc:
@@ -900,6 +902,8 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
     if stats["__rows"] == 0:
         raise RiskLabError("import.no_rows", file=filename)
     sampled = stats["__rows"] >= SAMPLE_ROWS
+    if source.names and len(source.names) != len(raw):  # the header line was not read whole
+        raise RiskLabError("import.csv_unreadable", file=filename, detail="line 1 (the header) could not be read")
     aliases, rename_notices = (list(source.names), []) if source.names else unique_names([n for n, _ in raw])
     candidates: dict[str, NumberFormat] = {}
     for name in (n for n, _ in raw if n in text_columns):

@@ -702,3 +702,13 @@ def test_streamed_file_not_utf8_after_its_head_fails_cleanly(con, tmp_path, stre
     assert rows(con, "t") == [(1, 0)]
     assert list(store.staging_dir(con).iterdir()) == []
     assert import_path(con, path, replace=True, encoding="gb18030").rows == 21
+
+
+def test_streamed_header_longer_than_the_head_is_read_whole(con, tmp_path, streamed):
+    header = ",".join(f'"x{i}""; DROP TABLE loans; --"' for i in range(4))
+    data = f"{header}\n0,0,0,0\n1,1,1,1\n".encode("utf-16")  # the header is longer than the 64-byte head
+    path = tmp_path / "long.csv"
+    path.write_bytes(data)
+    result = import_path(con, path)
+    assert [name for name, _ in result.columns] == [f'x{i}"; DROP TABLE loans; --' for i in range(4)]
+    assert result.rows == 2
