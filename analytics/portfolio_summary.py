@@ -171,7 +171,7 @@ def _build_part(
                min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
                coalesce(min(orig_month), min(month)) AS orig,
                coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
-               {same} AS same{any_dims}
+               {same} AS same, min({combo}) AS combo{any_dims}
         FROM rows GROUP BY loan""",
     )
     if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
@@ -252,29 +252,52 @@ def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str,
     )
 
 
+def _combos_apart(con: duckdb.DuckDBPyConnection, loans: str, dims: str) -> bool:
+    """True when no two combinations of filter values share a hash (the rolls then join on the hash)."""
+    return bool(
+        con.execute(
+            f"SELECT count(DISTINCT combo) = count(*) FROM (SELECT DISTINCT combo{dims} FROM {loans})"
+        ).fetchall()[0][0]
+    )
+
+
 def _build_rolls(
     con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
 ) -> None:
     """Transitions per loan (a window over the loan's months, carrying as few columns as possible: the sort
-    spills at 76M loan-months), then the loan's dimension values by a join."""
+    spills at 76M loan-months), then the hash of the loan's filter values by a thin join, then the values by a
+    join on the few combinations (checked free of hash collisions, else joined on the loans' values)."""
     q = pf._Query(source)
-    dims = "".join(f", l.{pf._dim_alias(k)}" for k in summary.filter_dims)
-    q.execute(
-        con,
-        f"""{_into(summary, "rolls", part)}
-        WITH {q.rows_cte(pf.Filters(), part=part)},
+    aliases = [pf._dim_alias(k) for k in summary.filter_dims]
+    dims = "".join(f", {a}" for a in aliases)
+    thin = bool(aliases) and _combos_apart(con, loans, dims)
+    moves_sql = f"""WITH {q.rows_cte(pf.Filters(), part=part)},
         moves AS (
             SELECT loan, month, balance, written_off, {pf._bucket_sql("dpd")} AS from_state,
                    lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
                    lead(written_off) OVER w AS next_written_off, lead(paid_off) OVER w AS next_paid_off,
                    {pf._bucket_sql("lead(dpd) OVER w")} AS next_bucket
             FROM rows WINDOW w AS (PARTITION BY loan ORDER BY month)
-        )
-        SELECT m.month{dims}, from_state, {pf.TO_STATE_SQL} AS to_state, sum(balance) AS balance, count(*) AS loans
+        )"""
+    if thin:
+        sql = f"""{moves_sql},
+        by_combo AS (
+            SELECT m.month, l.combo, from_state, {pf.TO_STATE_SQL} AS to_state, sum(balance) AS balance,
+                   count(*) AS loans
+            FROM moves m JOIN (SELECT loan, combo FROM {loans}) l USING (loan)
+            WHERE balance > 0 AND NOT written_off
+            GROUP BY ALL
+        ),
+        combos AS (SELECT DISTINCT combo{dims} FROM {loans})
+        SELECT month{dims}, from_state, to_state, balance, loans FROM by_combo JOIN combos USING (combo)"""
+    else:
+        sql = f"""{moves_sql}
+        SELECT m.month{"".join(f", l.{a}" for a in aliases)}, from_state, {pf.TO_STATE_SQL} AS to_state,
+               sum(balance) AS balance, count(*) AS loans
         FROM moves m JOIN {loans} l USING (loan)
         WHERE balance > 0 AND NOT written_off
-        GROUP BY ALL""",
-    )
+        GROUP BY ALL"""
+    q.execute(con, f"{_into(summary, 'rolls', part)} {sql}")
 
 
 def where_sql(q: pf._Query, filters: pf.Filters) -> str:

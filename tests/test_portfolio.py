@@ -499,6 +499,15 @@ def test_summary_built_in_parts_gives_the_same_figures(sample_con, monkeypatch):
     assert pf.source_filter_options(sample_con, source) == pf.source_filter_options(sample_con, source, summary=False)
 
 
+def test_summary_roll_rates_without_the_combination_hash_are_the_same(sample_con, monkeypatch):
+    monkeypatch.setattr(summary_mod, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
+    if "perf_collide" not in store.user_tables(sample_con):
+        sample_con.execute("CREATE TABLE perf_collide AS SELECT * FROM sample_performance")
+    source = pf.resolve(sample_con, "perf_collide")
+    for chosen in (pf.Filters(), pf.Filters(branch=("Hexi", "Longquan"), segment=("farm",))):
+        _same(pf.roll_rates(sample_con, source, chosen), pf.roll_rates(sample_con, source, chosen, summary=False))
+
+
 def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
     source = pf.resolve(con, _tiny(con))
     assert not pf.summary_ready(con, source)
