@@ -74,11 +74,12 @@ def loan_level_view(missing: list[str]) -> None:
     rate = portfolio.format_value(result.summary["default_rate"], "ratio")
     st.subheader(ui.t("portfolio.summary", **result.summary, rate=rate))
     if not result.by_cohort.empty:
-        st.altair_chart(charts.cohort_default_bars(result.by_cohort, ui.t), width="stretch")
+        st.vega_lite_chart(ui.chart_spec("cohort_default_bars", result.by_cohort), width="stretch")
         show(result.by_cohort.rename(columns={"value": "cohort"}), "default_rate_by_quarter")
     if result.by_dimension:
         key = pick_dimension(list(result.by_dimension), "pf_ll_dimension")
-        st.altair_chart(charts.breakdown_bars(result.by_dimension[key], key, "default_rate", ui.t), width="stretch")
+        spec = ui.chart_spec("breakdown_bars", result.by_dimension[key], key, "default_rate")
+        st.vega_lite_chart(spec, width="stretch")
         show(result.by_dimension[key], f"default_rate_by_{key}")
 
 
