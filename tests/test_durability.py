@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -31,6 +30,26 @@ def _catalog_agrees(con) -> None:
     assert recorded == tables
 
 
+IMPORTER = r"""
+import sys, time
+sys.path.insert(0, {project!r})
+from analytics import cli, store
+
+record = store.record_import
+
+
+def pause_inside(con, **kwargs):
+    # the new table and its catalog row are written, the import's transaction is not committed: the kill lands here
+    record(con, **kwargs)
+    print("inside", flush=True)
+    time.sleep(600)
+
+
+store.record_import = pause_inside
+cli.main(sys.argv[1:])
+"""
+
+
 def test_sigkill_during_import_loses_nothing(demo_db, tmp_path):
     before = store.connect(demo_db)
     counts = {t: store.row_count(before, t) for t in store.user_tables(before)}
@@ -38,16 +57,18 @@ def test_sigkill_during_import_loses_nothing(demo_db, tmp_path):
     before.close()
     big = tmp_path / "big.csv"
     _big_csv(big)
+    script = tmp_path / "importer.py"
+    script.write_text(IMPORTER.format(project=str(PROJECT)))
     for target in ("sample_loans", "new_table"):  # replacing an existing table, and creating a new one
         proc = subprocess.Popen(
-            [sys.executable, "-m", "analytics", "--db", str(demo_db), "import", str(big), "--table", target,
-             "--replace"],
-            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, str(script), "--db", str(demo_db), "import", str(big), "--table", target, "--replace"],
+            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        time.sleep(2.5)  # well inside the import (it takes several seconds on this file)
-        assert proc.poll() is None, "the import finished before it could be killed; use a bigger file"
+        line = proc.stdout.readline().strip()  # the import streamed the whole file and stopped before its commit
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        assert line == "inside", proc.stderr.read()
+        assert proc.returncode == -signal.SIGKILL
         after = store.connect(demo_db)
         assert {t: store.row_count(after, t) for t in store.user_tables(after)} == counts
         assert after.execute("SELECT count(*) FROM risklab_catalog.imports").fetchall()[0][0] == catalog_rows
