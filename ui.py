@@ -401,25 +401,39 @@ def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object, ke
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _table_call(_con: duckdb.DuckDBPyConnection, module: str, name: str, args: tuple, key: tuple):
-    import importlib
+def _loan_applicant(_con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple) -> dict:
+    from analytics import whatif
 
-    return getattr(importlib.import_module(f"analytics.{module}"), name)(_con, *args)
+    return whatif.loan_applicant(_con, table, loan_id)
 
 
 def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple | None = None) -> dict:
     """One loan's whole row (``whatif.loan_applicant``), cached per table version."""
-    return _table_call(con, "whatif", "loan_applicant", (table, loan_id), key or _decision_key(con, table))
+    return _loan_applicant(con, table, loan_id, key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _expert_default(_con: duckdb.DuckDBPyConnection, table: str, key: tuple):
+    from analytics import expert
+
+    return expert.default_source(_con, table)
 
 
 def expert_default(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None):
     """The table's default expert source (``expert.default_source``), cached per table version."""
-    return _table_call(con, "expert", "default_source", (table,), key or _decision_key(con, table))
+    return _expert_default(con, table, key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _expert_check(_con: duckdb.DuckDBPyConnection, table: str, source, key: tuple) -> tuple:
+    from analytics import expert
+
+    return expert.reject_sql(_con, table, source)
 
 
 def expert_check(con: duckdb.DuckDBPyConnection, table: str, source, key: tuple | None = None) -> tuple:
     """``expert.reject_sql`` of a source on ``table`` (raises the user error when it does not fit), cached."""
-    return _table_call(con, "expert", "reject_sql", (table, source), key or _decision_key(con, table))
+    return _expert_check(con, table, source, key or _decision_key(con, table))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
