@@ -305,6 +305,16 @@ def _portfolio(ctx: Context, figure: str) -> Callable[[], object]:
     return lambda: getattr(portfolio, figure)(ctx.con, source)
 
 
+def _concentration(ctx: Context) -> Callable[[], object]:
+    """The page's concentration tab: the latest month's largest loans (from the loans) and HHI (summary)."""
+    from analytics import portfolio
+
+    source = _source(ctx)
+    portfolio.prepare_summary(ctx.con, source)
+    latest = portfolio.months(ctx.con, source)[-1]
+    return lambda: portfolio.concentration(ctx.con, source, as_of=latest)
+
+
 def _portfolio_summary(ctx: Context) -> Callable[[], object]:
     from analytics import portfolio_summary
 
@@ -374,6 +384,7 @@ STEPS: tuple[Step, ...] = (
     Step("portfolio_trends", lambda c: _portfolio(c, "monthly"), "portfolio_trends", ("portfolio",)),
     Step("portfolio_vintages", lambda c: _portfolio(c, "vintages"), "portfolio_vintages", ("portfolio",)),
     Step("portfolio_roll_rates", lambda c: _portfolio(c, "roll_rates"), "portfolio_roll_rates", ("portfolio",)),
+    Step("portfolio_concentration", _concentration, None, ("portfolio",)),
     Step("compare_cutoff", _compare, "compare_cutoff", ("model", "decisions", "expert")),
     Step("strategy_curve", _curve, "strategy_curve", ("model", "decisions", "expert")),
     Step("cutoff_moves", _cutoff_moves, None, ("model", "decisions", "expert")),

@@ -279,12 +279,12 @@ def resolve(
         return source
     q = _Query(source)
     loan, month = q.loan_sql(), q.month_sql()
-    # distinct hashes: equal counts prove one row per loan and month; a (rare) collision only costs a dedupe
-    one = q.execute(
-        con,
-        f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
-        f"WHERE {month} IS NOT NULL",
-    ).fetchall()[0][0]
+
+    def one_row() -> bool:  # distinct hashes: equal counts prove it; a (rare) collision only costs a dedupe
+        sql = f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
+        return bool(q.execute(con, sql + f"WHERE {month} IS NOT NULL").fetchall()[0][0])
+
+    one = store.remembered(con, table, f"one row per loan and month: {loan}, {month}", one_row)
     return dataclasses.replace(source, one_row_per_month=bool(one))
 
 
@@ -1049,13 +1049,6 @@ def concentration(
 ) -> Concentration:
     """The top ``top`` borrowers' share of outstanding and HHI (sum of squared shares, 0-1) per dimension."""
     found = summary and _summary(con, source)
-    if found and (top_frame := summary_mod.top_loans(con, found, source, filters, as_of, top)) is not None:
-        return Concentration(
-            by_borrower=False,
-            top=top_frame,
-            top_share=float(top_frame["share"].sum()) if len(top_frame) else None,
-            hhi=summary_mod.hhi(con, found, source, filters, as_of),
-        )
     dims = () if found else source.dimension_keys  # the summary gives the HHI; the month's loans give the top
     q = _Query(source)
     end = q.last_month_sql(as_of)
@@ -1064,12 +1057,15 @@ def concentration(
         f"(SELECT sum(balance) / any_value(total) AS s FROM now, totals GROUP BY {_dim_alias(k)})"
         for k in dims
     )
+    if source.col("borrower_id") is None and source.one_row_per_month:  # one row per loan: no grouping
+        top_sql = "SELECT borrower, balance AS outstanding, 1 AS loans FROM now"
+    else:
+        top_sql = "SELECT borrower, sum(balance) AS outstanding, count(*) AS loans FROM now GROUP BY borrower"
     sql = f"""
     WITH {q.rows_cte(filters, dims, months=(end, end))},
     now AS (SELECT * FROM rows WHERE balance > 0),
     totals AS (SELECT sum(balance) AS total FROM now),
-    top AS (SELECT borrower, sum(balance) AS outstanding, count(*) AS loans FROM now GROUP BY borrower
-            ORDER BY outstanding DESC, borrower LIMIT {q.bind(int(top))})
+    top AS ({top_sql} ORDER BY outstanding DESC, borrower LIMIT {q.bind(int(top))})
     SELECT 'top' AS part, borrower AS name, outstanding, loans, outstanding / (SELECT total FROM totals) AS share
     FROM top
     {"UNION ALL SELECT 'hhi', dimension, hhi, groups, NULL FROM (" + hhi_parts + ")" if dims else ""}

@@ -38,10 +38,6 @@ _REGISTRY_DDL = (
     "usable BOOLEAN NOT NULL, seconds DOUBLE, built_at TIMESTAMP DEFAULT current_timestamp)"
 )
 PARTS = ("month", "vintage", "rolls")
-# Largest loans kept per month and combination of dimension values (concentration's top list without a borrower
-# id); the top ``n <= TOP_KEPT`` of any filtered view are among them, unless more than TOP_KEPT - n loans of one
-# combination tie on balance with the n-th.
-TOP_KEPT = 50
 # Loan-months per part of the build: beyond this, loans are split by a hash of their id and each part's per-loan
 # work (first events, the window over months) runs on its own. Every part rescans the table, which cost more CPU
 # than DuckDB's spilling at 76M loan-months (6M per part: over twice the CPU time), so one part goes a long way.
@@ -67,18 +63,8 @@ class Summary:
 
 def summary_key(con: duckdb.DuckDBPyConnection, source: pf.Source) -> str:
     """A short key that changes with the table's import version, identity, row count and the source."""
-    oid, size = con.execute(
-        "SELECT table_oid, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
-        [source.table],
-    ).fetchall()[0]
-    text = repr((source, store.table_version(con, source.table), oid, size))
+    text = repr((source, store.table_state(con, source.table)))
     return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
-def _read_only(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
-    )
 
 
 def _registered(con: duckdb.DuckDBPyConnection, key: str) -> bool | None:
@@ -96,7 +82,7 @@ def _registered(con: duckdb.DuckDBPyConnection, key: str) -> bool | None:
 def find(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | bool | None:
     """The summary when built and usable, False when built but unusable or the database is read-only,
     None when it still has to be built."""
-    if _read_only(con):
+    if store.is_read_only(con):
         return False
     key = summary_key(con, source)
     state = _registered(con, key)
@@ -120,24 +106,23 @@ def ensure(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
 
 def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
     """Build (or rebuild) the summary tables, drop those of older versions of the table; None when a loan
-    changes dimension values (the figures are then computed directly)."""
+    changes filter values (the figures are then computed directly)."""
     began = time.perf_counter()
     key = summary_key(con, source)
     summary = Summary(key, source.dimension_keys)
     con.execute(_REGISTRY_DDL)
     loans = store.quote_ident(f"_portfolio_loans_{key}")
-    rows = con.execute(
-        "SELECT estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [source.table]
-    ).fetchall()[0][0]
-    parts = max(1, -(-int(rows or 0) // ROWS_PER_PART))
+    parts = max(1, -(-store.table_state(con, source.table)[2] // ROWS_PER_PART))
     try:
         usable = True
         for i in range(parts):
             usable = _build_part(con, source, summary, loans, (i, parts))
             if not usable:
-                for part in PARTS:
-                    con.execute(f"DROP TABLE IF EXISTS {summary.name(part)}")
                 break
+        if not (usable and _combos_apart(con, summary)):
+            usable = False
+            for part in PARTS:
+                con.execute(f"DROP TABLE IF EXISTS {summary.name(part)}")
         with store.transaction(con):
             con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
             con.execute(
@@ -152,26 +137,28 @@ def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
     return summary if usable else None
 
 
+def _hash_sql(keys: tuple[str, ...]) -> str:
+    """One number per combination of dimension values (NULL hashes apart from any value)."""
+    return f"hash({', '.join(map(pf._dim_alias, keys))})" if keys else "CAST(0 AS UBIGINT)"
+
+
 def _build_part(
     con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
 ) -> bool:
     """Add one part of the loans to the summary tables (the first part creates them); False when a loan
-    changes filter values."""
+    changes filter values. The loans' facts are numbers only (dimension values travel as hashes)."""
     q = pf._Query(source)
-    dims = summary.filter_dims  # a loan must keep one value of each (checked), so filtered loans are whole loans
-    any_dims = "".join(f", any_value({a}) AS {a}" for a in map(pf._dim_alias, dims))
-    # one hash of the loan's filter values per row (NULL hashes apart from any value): two numbers per loan
-    combo = f"hash({', '.join(map(pf._dim_alias, dims))})"
-    same = f"min({combo}) = max({combo})" if dims else "true"
+    filter_combo = _hash_sql(summary.filter_dims)  # a loan must keep one of each (checked): two numbers per loan
     q.execute(
         con,
         f"""CREATE OR REPLACE TEMP TABLE {loans} AS
-        WITH {q.rows_cte(pf.Filters(), dims, part=part)}
+        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)}
         SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
                min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
                coalesce(min(orig_month), min(month)) AS orig,
                coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
-               {same} AS same, min({combo}) AS combo{any_dims}
+               arg_min({_hash_sql(summary.dims)}, month) AS first_combo,
+               min({filter_combo}) AS filter_combo, min({filter_combo}) = max({filter_combo}) AS same
         FROM rows GROUP BY loan""",
     )
     if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
@@ -189,6 +176,26 @@ def _into(summary: Summary, part_name: str, part: tuple[int, int]) -> str:
     return f"CREATE OR REPLACE TABLE {name} AS" if part[0] == 0 else f"INSERT INTO {name}"
 
 
+def _combos_apart(con: duckdb.DuckDBPyConnection, summary: Summary) -> bool:
+    """True when no two combinations of dimension values (nor of filter values) share a hash: the loans' facts
+    are joined to them by hash. With 64-bit hashes of thousands of combinations, a clash does not happen in
+    practice; if it did, the figures would be computed directly."""
+    month = summary.name("month")
+    checks = [
+        f"(SELECT count(DISTINCT {_hash_sql(keys)}) = count(DISTINCT ({', '.join(map(pf._dim_alias, keys))})) "
+        f"FROM {month})"
+        for keys in (summary.dims, summary.filter_dims)
+        if keys
+    ]
+    return all(con.execute(f"SELECT {', '.join(checks) or 'true'}").fetchall()[0])
+
+
+def _filter_values(summary: Summary) -> str:
+    """The combinations of filter values by their hash (from the month table)."""
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    return f"(SELECT DISTINCT {_hash_sql(summary.filter_dims)} AS filter_combo{dims} FROM {summary.name('month')})"
+
+
 def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = None) -> None:
     """Drop the summaries of ``table`` other than ``keep`` (older versions, other role choices)."""
     old = [k for (k,) in con.execute(f"SELECT key FROM {REGISTRY} WHERE table_name = ? AND key <> ?",
@@ -202,102 +209,105 @@ def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = No
 def _build_month(
     con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
 ) -> None:
+    """Sums per month and combination of dimension values: one scan, joined only to the loans that default
+    (for the 12-month cohorts); loans disbursed come from the loans' facts."""
     q = pf._Query(source)
-    dims = "".join(f", r.{pf._dim_alias(k)}" for k in summary.dims)
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.dims)
     categories = "".join(
         f", coalesce(sum(balance) FILTER (WHERE balance > 0 AND category = '{c}'), 0) AS balance_{c}"
         f", count(*) FILTER (WHERE balance > 0 AND category = '{c}') AS loans_{c}"
         for c in pf.CATEGORY_KEYS
     )
-    cohort_end = "CAST(r.month + INTERVAL 12 MONTH AS DATE)"
-    top = ""
-    if source.col("borrower_id") is None:
-        top = (
-            f", max_by(struct_pack(borrower := r.loan, balance := r.balance), r.balance, {TOP_KEPT}) "
-            "FILTER (WHERE r.balance > 0) AS top"
-        )
+    cohort_end = "CAST(month + INTERVAL 12 MONTH AS DATE)"
     q.execute(
         con,
         f"""{_into(summary, "month", part)}
-        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)}
-        SELECT r.month{dims}, count(*) AS loan_months, max(r.snap) AS snap,
-               count(*) FILTER (WHERE balance > 0) AS loans,
-               coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
-               {pf._par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
-               {pf._par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
-               {pf._npl_sum("balance > 0 AND ")} AS npl_balance,
-               sum(write_off) AS write_offs{categories},
-               count(*) FILTER (WHERE r.month = l.first_month) AS disbursed_loans,
-               sum(l.first_amount) FILTER (WHERE r.month = l.first_month) AS disbursed,
-               count(*) FILTER (WHERE balance > 0 AND (l.default_month IS NULL OR l.default_month > r.month))
-                   AS cohort_loans,
-               count(*) FILTER (WHERE balance > 0 AND l.default_month > r.month AND l.default_month <= {cohort_end})
-                   AS cohort_defaults{top}
-        FROM rows r JOIN {loans} l USING (loan)
-        GROUP BY ALL""",
+        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)},
+        sums AS (
+            SELECT month{dims}, count(*) AS loan_months, max(snap) AS snap,
+                   count(*) FILTER (WHERE balance > 0) AS loans,
+                   coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
+                   {pf._par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
+                   {pf._par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
+                   {pf._npl_sum("balance > 0 AND ")} AS npl_balance,
+                   sum(write_off) AS write_offs{categories},
+                   count(*) FILTER (WHERE balance > 0 AND (default_month IS NULL OR default_month > month))
+                       AS cohort_loans,
+                   count(*) FILTER (WHERE balance > 0 AND default_month > month AND default_month <= {cohort_end})
+                       AS cohort_defaults
+            FROM rows LEFT JOIN (SELECT loan, default_month FROM {loans} WHERE default_month IS NOT NULL) USING (loan)
+            GROUP BY ALL
+        ),
+        disbursed AS (
+            SELECT first_month AS month, first_combo AS combo, count(*) AS disbursed_loans,
+                   sum(first_amount) AS disbursed
+            FROM {loans} GROUP BY ALL
+        )
+        SELECT sums.*, coalesce(d.disbursed_loans, 0) AS disbursed_loans, d.disbursed
+        FROM sums LEFT JOIN disbursed d ON d.month = sums.month AND d.combo = {_hash_sql(summary.dims)}""",
     )
 
 
 def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int]) -> None:
     dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
     parts = " UNION ALL ".join(
-        f"SELECT orig{dims}, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
+        f"SELECT orig, filter_combo, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
         for kind in ("default_month", "e30", "e90")
     )
     con.execute(
         f"""{_into(summary, "vintage", part)}
         SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM (
-            SELECT orig{dims}, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}
-        ) GROUP BY ALL"""
+            SELECT orig, filter_combo, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}
+        ) JOIN {_filter_values(summary)} USING (filter_combo)
+        GROUP BY ALL"""
     )
 
 
-def _combos_apart(con: duckdb.DuckDBPyConnection, loans: str, dims: str) -> bool:
-    """True when no two combinations of filter values share a hash (the rolls then join on the hash)."""
-    return bool(
-        con.execute(
-            f"SELECT count(DISTINCT combo) = count(*) FROM (SELECT DISTINCT combo{dims} FROM {loans})"
-        ).fetchall()[0][0]
-    )
+def _code_sql(dpd: str) -> str:
+    """The days-past-due bucket as its position in ``pf.ROLL_STATES`` (NULL counts as current)."""
+    whens = " ".join(f"WHEN {dpd} <= {b.high} THEN {i}" for i, b in enumerate(pf.DPD_BUCKETS) if b.high is not None)
+    return f"(CASE WHEN {dpd} IS NULL THEN 0 {whens} ELSE {len(pf.DPD_BUCKETS) - 1} END)"
+
+
+_WRITTEN_OFF, _PAID_OFF = (pf.ROLL_STATES.index(s) for s in ("written_off", "paid_off"))
 
 
 def _build_rolls(
     con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
 ) -> None:
-    """Transitions per loan (a window over the loan's months, carrying as few columns as possible: the sort
-    spills at 76M loan-months), then the hash of the loan's filter values by a thin join, then the values by a
-    join on the few combinations (checked free of hash collisions, else joined on the loans' values)."""
+    """Balance and loans moving from each days-past-due bucket to each state next month, per month and filter
+    values. A window over each loan's months finds next month's state; it sorts every loan-month and spills at
+    tens of millions, so it carries one number per loan-month (month, state and bucket packed together), the
+    balance and the hash of the filter values, and nothing else."""
     q = pf._Query(source)
-    aliases = [pf._dim_alias(k) for k in summary.filter_dims]
-    dims = "".join(f", {a}" for a in aliases)
-    thin = bool(aliases) and _combos_apart(con, loans, dims)
-    moves_sql = f"""WITH {q.rows_cte(pf.Filters(), part=part)},
-        moves AS (
-            SELECT loan, month, balance, written_off, {pf._bucket_sql("dpd")} AS from_state,
-                   lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
-                   lead(written_off) OVER w AS next_written_off, lead(paid_off) OVER w AS next_paid_off,
-                   {pf._bucket_sql("lead(dpd) OVER w")} AS next_bucket
-            FROM rows WINDOW w AS (PARTITION BY loan ORDER BY month)
-        )"""
-    if thin:
-        sql = f"""{moves_sql},
-        by_combo AS (
-            SELECT m.month, l.combo, from_state, {pf.TO_STATE_SQL} AS to_state, sum(balance) AS balance,
-                   count(*) AS loans
-            FROM moves m JOIN (SELECT loan, combo FROM {loans}) l USING (loan)
-            WHERE balance > 0 AND NOT written_off
-            GROUP BY ALL
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    bucket = _code_sql("dpd")
+    exits = f"WHEN written_off THEN {_WRITTEN_OFF} WHEN paid_off OR balance <= 0 THEN {_PAID_OFF}"
+    code = f"((year(month) * 12 + month(month)) * 8 + CASE {exits} ELSE {bucket} END) * 8 + {bucket}"
+    gone = "next_code IS NULL OR next_code // 64 > code // 64 + 1"  # no row next month: paid off
+    states = "[" + ", ".join(f"'{s}'" for s in pf.ROLL_STATES) + "]"
+    q.execute(
+        con,
+        f"""{_into(summary, "rolls", part)}
+        WITH {q.rows_cte(pf.Filters(), summary.filter_dims, part=part)},
+        thin AS (
+            SELECT loan, {code} AS code, CASE WHEN balance > 0 AND NOT written_off THEN balance END AS balance,
+                   {_hash_sql(summary.filter_dims)} AS filter_combo
+            FROM rows
         ),
-        combos AS (SELECT DISTINCT combo{dims} FROM {loans})
-        SELECT month{dims}, from_state, to_state, balance, loans FROM by_combo JOIN combos USING (combo)"""
-    else:
-        sql = f"""{moves_sql}
-        SELECT m.month{"".join(f", l.{a}" for a in aliases)}, from_state, {pf.TO_STATE_SQL} AS to_state,
-               sum(balance) AS balance, count(*) AS loans
-        FROM moves m JOIN {loans} l USING (loan)
-        WHERE balance > 0 AND NOT written_off
-        GROUP BY ALL"""
-    q.execute(con, f"{_into(summary, 'rolls', part)} {sql}")
+        moves AS (
+            SELECT code // 64 AS month_index, code % 8 AS from_code,
+                   CASE WHEN {gone} THEN {_PAID_OFF} ELSE next_code // 8 % 8 END AS to_code, filter_combo,
+                   sum(balance) AS balance, count(balance) AS loans
+            FROM (SELECT *, lead(code) OVER (PARTITION BY loan ORDER BY code) AS next_code FROM thin)
+            WHERE balance IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT make_date(CAST((month_index - 1) // 12 AS INTEGER), CAST((month_index - 1) % 12 + 1 AS INTEGER), 1)
+                   AS month{dims},
+               {states}[from_code + 1] AS from_state, {states}[to_code + 1] AS to_state, balance, loans
+        FROM moves JOIN {_filter_values(summary)} USING (filter_combo)""",
+    )
 
 
 def where_sql(q: pf._Query, filters: pf.Filters) -> str:
@@ -515,23 +525,5 @@ def hhi(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, fil
                  WHERE {where_sql(q, filters)} AND month = {_month_sql(q, summary, as_of)} AND loans > 0),
     totals AS (SELECT sum(outstanding) AS total FROM now)
     {parts}
-    """
-    return q.run(con, sql)
-
-
-def top_loans(
-    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, as_of, top: int
-) -> pd.DataFrame | None:
-    """``concentration``'s top list (largest loans, no borrower id) from the summary; None when it cannot say."""
-    if source.col("borrower_id") is not None or not 0 < top <= TOP_KEPT:
-        return None
-    q = pf._Query(source)
-    sql = f"""
-    WITH now AS (SELECT * FROM {summary.name("month")}
-                 WHERE {where_sql(q, filters)} AND month = {_month_sql(q, summary, as_of)}),
-    totals AS (SELECT sum(outstanding) AS total FROM now),
-    kept AS (SELECT unnest(top, recursive := true) FROM now WHERE top IS NOT NULL)
-    SELECT borrower, balance AS outstanding, 1 AS loans, balance / (SELECT total FROM totals) AS share
-    FROM kept ORDER BY balance DESC, borrower LIMIT {q.bind(int(top))}
     """
     return q.run(con, sql)

@@ -8,6 +8,7 @@ everything a user saves survives a restart and travels with the database.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -89,6 +90,12 @@ CREATE TABLE IF NOT EXISTS risklab_catalog.models (
     scaling JSON,
     fingerprint VARCHAR,
     PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.table_facts (
+    key VARCHAR PRIMARY KEY,
+    table_name VARCHAR NOT NULL,
+    fact VARCHAR NOT NULL,
+    value JSON
 );
 CREATE TABLE IF NOT EXISTS risklab_catalog.audit (
     id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.audit_id'),
@@ -257,6 +264,45 @@ def table_version(con: duckdb.DuckDBPyConnection, table: str) -> int:
     """A number that changes whenever ``table`` is (re)imported: the key for UI caches."""
     row = con.execute("SELECT max(id) FROM risklab_catalog.imports WHERE table_name = ?", [table]).fetchall()[0]
     return int(row[0] or 0)
+
+
+def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int, int]:
+    """(import version, DuckDB table id, estimated rows): changes whenever ``table`` is imported, replaced or
+    grows or shrinks, so facts computed from it can be kept under this key."""
+    oid, size = con.execute(
+        "SELECT table_oid, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [table]
+    ).fetchall()[0]
+    return table_version(con, table), int(oid), int(size)
+
+
+def is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database was opened read-only (nothing can be saved)."""
+    sql = "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    return bool(con.execute(sql).fetchall()[0][0])
+
+
+def remembered(con: duckdb.DuckDBPyConnection, table: str, fact: str, compute: Callable[[], object]) -> object:
+    """``compute()``, kept in the catalog for this state of ``table`` (one scan per import, not per process).
+
+    A read-only database, or another session storing the same fact at the same time, only costs the stored copy.
+    """
+    key = hashlib.sha1(repr((table, fact, table_state(con, table))).encode()).hexdigest()
+    if not (read_only := is_read_only(con)):
+        rows = con.execute("SELECT value FROM risklab_catalog.table_facts WHERE key = ?", [key]).fetchall()
+        if rows:
+            return json.loads(rows[0][0])
+    value = compute()
+    if not read_only:
+        try:
+            with transaction(con):
+                con.execute("DELETE FROM risklab_catalog.table_facts WHERE table_name = ? AND fact = ?", [table, fact])
+                con.execute(
+                    "INSERT INTO risklab_catalog.table_facts (key, table_name, fact, value) VALUES (?, ?, ?, ?)",
+                    [key, table, fact, json.dumps(value)],
+                )
+        except (duckdb.TransactionException, duckdb.ConstraintException):
+            pass  # stored by another session meanwhile
+    return value
 
 
 def record_import(

@@ -194,6 +194,31 @@ def test_several_snapshots_a_month_use_the_last(con):
     assert pf.kpis(con, source).get("outstanding").value == 1000
 
 
+def test_one_row_per_month_is_checked_once_per_state_of_the_table(con, monkeypatch, tmp_path):
+    scans = []
+    execute = pf._Query.execute
+    monkeypatch.setattr(pf._Query, "execute", lambda q, c, sql: (scans.append(sql), execute(q, c, sql))[1])
+    checks = lambda: sum("count(DISTINCT hash(" in sql for sql in scans)  # noqa: E731
+
+    assert pf.resolve(con, _tiny(con)).one_row_per_month and checks() == 1
+    assert pf.resolve(con, "tiny").one_row_per_month and checks() == 1  # remembered in the catalog
+    con.execute("INSERT INTO tiny SELECT * REPLACE (DATE '2024-03-15' AS snapshot_date) FROM tiny LIMIT 1")
+    assert not pf.resolve(con, "tiny").one_row_per_month and checks() == 2  # the table changed: checked again
+    assert not pf.resolve(con, "tiny").one_row_per_month and checks() == 2
+    assert pf.resolve(con, _tiny(con)).one_row_per_month and checks() == 3  # replaced
+    facts = con.execute("SELECT count(*) FROM risklab_catalog.table_facts WHERE table_name = 'tiny'").fetchall()
+    assert facts == [(1,)]  # only the latest state is kept
+
+    path = tmp_path / "ro.duckdb"
+    writer = store.connect(path)
+    _tiny(writer)
+    writer.close()
+    reader = store.connect(path, read_only=True)  # nothing can be stored: checked on every resolve
+    assert pf.resolve(reader, "tiny").one_row_per_month and pf.resolve(reader, "tiny").one_row_per_month
+    assert checks() == 5
+    reader.close()
+
+
 def test_vintages_on_the_tiny_table(con):
     curves = pf.vintages(con, pf.resolve(con, _tiny(con)), by="month")
     e = curves[curves["cohort"] == "2023-11"].set_index("mob")
@@ -458,20 +483,27 @@ def test_summary_figures_equal_the_direct_computation(sample_con, source, filter
     _same(conc.top, direct.top)
 
 
-def test_summary_keeps_the_largest_loans_for_concentration(sample_con, source):
+def test_concentration_lists_the_largest_loans_or_borrowers_of_the_month(sample_con, source, perf):
     filters, as_of = pf.Filters(branch=("Hexi",), segment=("farm",)), D(2022, 6, 1)
-    assert source.col("borrower_id") is None  # the largest loans come from the summary
-    kept = summary_mod.top_loans(sample_con, summary_mod.ensure(sample_con, source), source, filters, as_of, 10)
-    _same(kept, pf.concentration(sample_con, source, filters, as_of, summary=False).top)
-    big = pf.concentration(sample_con, source, top=summary_mod.TOP_KEPT + 1)  # more than kept: from the loans
-    _same(big.top, pf.concentration(sample_con, source, top=summary_mod.TOP_KEPT + 1, summary=False).top)
-    if "perf_borrowers" not in store.user_tables(sample_con):  # borrowers with several loans: from the loans
+    now = perf[(perf["month"] == pd.Period(as_of, "M")) & (perf["branch"] == "Hexi") & (perf["segment"] == "farm")]
+    now = now[now["balance"] > 0]
+    expected = now.sort_values(["balance", "loan_id"], ascending=[False, True]).head(10)
+    ours = pf.concentration(sample_con, source, filters, as_of)
+    assert source.col("borrower_id") is None and not ours.by_borrower and len(ours.top) == 10
+    assert ours.top["borrower"].tolist() == expected["loan_id"].tolist()
+    np.testing.assert_allclose(ours.top["share"], expected["balance"] / now["balance"].sum(), rtol=1e-12)
+    if "perf_borrowers" not in store.user_tables(sample_con):  # borrowers with several loans
         sample_con.execute("CREATE TABLE perf_borrowers AS SELECT *, 'B' || (hash(loan_id) % 700) AS borrower_id "
                            "FROM sample_performance")  # fmt: skip
     by_borrower = pf.resolve(sample_con, "perf_borrowers")
     ours = pf.concentration(sample_con, by_borrower, filters, as_of)
+    frame = sample_con.execute("SELECT loan_id, borrower_id FROM perf_borrowers").df().drop_duplicates()
+    grouped = now.merge(frame, on="loan_id").groupby("borrower_id")["balance"].agg(["sum", "count"]).reset_index()
+    grouped = grouped.sort_values(["sum", "borrower_id"], ascending=[False, True]).head(10)
     assert ours.by_borrower and ours.top["loans"].max() > 1
-    _same(ours.top, pf.concentration(sample_con, by_borrower, filters, as_of, summary=False).top)
+    assert ours.top["borrower"].tolist() == grouped["borrower_id"].tolist()
+    assert ours.top["loans"].tolist() == grouped["count"].tolist()
+    np.testing.assert_allclose(ours.top["outstanding"], grouped["sum"], rtol=1e-12)
     _same(ours.hhi, pf.concentration(sample_con, by_borrower, filters, as_of, summary=False).hhi)
 
 
@@ -499,11 +531,12 @@ def test_summary_built_in_parts_gives_the_same_figures(sample_con, monkeypatch):
     assert pf.source_filter_options(sample_con, source) == pf.source_filter_options(sample_con, source, summary=False)
 
 
-def test_summary_roll_rates_without_the_combination_hash_are_the_same(sample_con, monkeypatch):
+def test_two_combinations_sharing_a_hash_mean_direct_figures(sample_con, monkeypatch):
     monkeypatch.setattr(summary_mod, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
     if "perf_collide" not in store.user_tables(sample_con):
         sample_con.execute("CREATE TABLE perf_collide AS SELECT * FROM sample_performance")
     source = pf.resolve(sample_con, "perf_collide")
+    assert summary_mod.ensure(sample_con, source) is None and summary_mod.find(sample_con, source) is False
     for chosen in (pf.Filters(), pf.Filters(branch=("Hexi", "Longquan"), segment=("farm",))):
         _same(pf.roll_rates(sample_con, source, chosen), pf.roll_rates(sample_con, source, chosen, summary=False))
 
