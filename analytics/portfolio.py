@@ -417,6 +417,10 @@ class _Query:
         borrower = f"CAST({self.ident('borrower_id')} AS VARCHAR)" if s.col("borrower_id") else self.loan_sql()
         dim_sql = "".join(f", CAST({store.quote_ident(s.dim(k))} AS VARCHAR) AS {_dim_alias(k)}" for k in dims)
         in_months = f" AND {self.month_sql()} BETWEEN {months[0]} AND {months[1]}" if months else ""
+        snapshot = s.col("snapshot_date")
+        if months and self.types.get(snapshot, "").upper() in ("DATE", "TIMESTAMP"):  # lets DuckDB skip row groups
+            column = store.quote_ident(snapshot)
+            in_months += f" AND {column} >= {months[0]} AND {column} < CAST({months[1]} + INTERVAL 1 MONTH AS DATE)"
         if part:
             in_months += f" AND hash({self.loan_sql()}) % {int(part[1])} = {int(part[0])}"
         dedupe = (

@@ -15,8 +15,11 @@ definition), in three tables of the ``risklab_catalog`` schema:
 Every figure is a sum of these rows, so any filter on dimension values and any period gives the same numbers
 as the direct computation over loan-months. That holds when each loan keeps one value of each filter dimension
 (segment, branch, officer, product); a table where a loan changes branch (say) is marked and its figures are
-computed directly. A read-only database
-cannot store the summary: the figures are then computed directly too.
+computed directly. A read-only database cannot store the summary: the figures are then computed directly too.
+
+The build makes three passes over the loan-months (per-loan facts, monthly sums, next month's states); only the
+last sorts, and it sorts one packed number per loan-month. At 10M loans and 76M loan-months it takes about a
+minute (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
