@@ -185,7 +185,7 @@ def _combos_apart(con: duckdb.DuckDBPyConnection, summary: Summary) -> bool:
     practice; if it did, the figures would be computed directly."""
     month = summary.name("month")
     checks = [
-        f"(SELECT count(DISTINCT {_hash_sql(keys)}) = count(DISTINCT ({', '.join(map(pf._dim_alias, keys))})) "
+        f"(SELECT count(DISTINCT {_hash_sql(keys)}) = count(DISTINCT row({', '.join(map(pf._dim_alias, keys))})) "
         f"FROM {month})"
         for keys in (summary.dims, summary.filter_dims)
         if keys
@@ -252,6 +252,7 @@ def _build_month(
 
 
 def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int]) -> None:
+    """Loans per origination month and filter values, and by months on book of their first default, 30+, 90+."""
     dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
     parts = " UNION ALL ".join(
         f"SELECT orig, filter_combo, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"

@@ -37,6 +37,7 @@ MISSING_LEVEL = "(missing)"  # the level of a categorical factor's missing value
 TREATMENTS = ("numeric", "log", "categorical", "woe")
 CONST = "const"
 NAME_LENGTH = 60
+PREDICT_BATCH = 1_000_000  # rows per Arrow batch when scoring a whole table in Python
 
 Literal = Callable[[object], str]  # a value -> SQL text: a bound "?" or an inlined literal
 
@@ -497,17 +498,21 @@ class SavedModel:
     def predict_table(self, con: duckdb.DuckDBPyConnection, table: str) -> np.ndarray:
         """PD of every row of ``table`` (in its stored order), scored in Python.
 
-        The factor columns come as Arrow with text dictionary-encoded (pandas categories), so the text is
-        neither copied into Python strings nor mapped more than once per distinct value.
+        The factor columns come as Arrow batches of ``PREDICT_BATCH`` rows (memory stays flat however long the
+        table) with text dictionary-encoded (pandas categories), so the text is neither copied into Python
+        strings nor mapped more than once per distinct value of a batch.
         """
         import pyarrow as pa
         import pyarrow.compute as pc
 
         columns = ", ".join(store.quote_ident(c) for c in dict.fromkeys(e.column for e in self.encodings))
-        arrow = con.sql(f"SELECT {columns} FROM {store.quote_ident(table)}").to_arrow_table()
+        reader = con.sql(f"SELECT {columns} FROM {store.quote_ident(table)}").to_arrow_reader(PREDICT_BATCH)
         text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
-        encoded = [pc.dictionary_encode(c) if any(is_(c.type) for is_ in text) else c for c in arrow.columns]
-        return self.predict(pa.table(encoded, names=arrow.column_names).to_pandas())
+        parts = [np.empty(0)]
+        for batch in reader:
+            encoded = [pc.dictionary_encode(c) if any(is_(c.type) for is_ in text) else c for c in batch.columns]
+            parts.append(self.predict(pa.table(encoded, names=batch.schema.names).to_pandas()))
+        return np.concatenate(parts)
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
         """Score per row of ``frame``."""

@@ -531,6 +531,16 @@ def test_summary_built_in_parts_gives_the_same_figures(sample_con, monkeypatch):
     assert pf.source_filter_options(sample_con, source) == pf.source_filter_options(sample_con, source, summary=False)
 
 
+def test_summary_with_one_filter_dimension_and_missing_values(con):
+    _tiny(con, drop=["officer"])
+    con.execute("UPDATE tiny SET branch = NULL WHERE loan_id = 'C'")  # a missing branch is a value of its own
+    source = pf.resolve(con, "tiny")
+    assert summary_mod.ensure(con, source)
+    for figure in (pf.monthly, pf.vintages, pf.roll_rates, pf.classification_mix):
+        _same(figure(con, source), figure(con, source, summary=False))
+    _same(pf.breakdown(con, source, dimension="branch"), pf.breakdown(con, source, dimension="branch", summary=False))
+
+
 def test_two_combinations_sharing_a_hash_mean_direct_figures(sample_con, monkeypatch):
     monkeypatch.setattr(summary_mod, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
     if "perf_collide" not in store.user_tables(sample_con):

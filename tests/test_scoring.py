@@ -68,8 +68,8 @@ def test_contributions_equal_value_by_value_lookup():
     np.testing.assert_array_equal(scorecard.contribution(woe_enc, [0.8], values), np.array(expected, dtype=float))
 
 
-def test_many_rows_score_like_sql(con):
-    """10,000 rows with missing and unseen values: Python PDs equal the SQL expression's to 1e-12."""
+def test_many_rows_score_like_sql(con, monkeypatch):
+    """10,000 rows with missing and unseen values: Python PDs equal the SQL's to 1e-12, in one batch or many."""
     rng = np.random.default_rng(11)
     n = 10_000
     frame = pd.DataFrame(
@@ -115,3 +115,9 @@ def test_many_rows_score_like_sql(con):
     from_table = saved.predict_table(con, "loans")  # text fetched as Arrow dictionaries (pandas categories)
     np.testing.assert_array_equal(from_table, saved.predict(frame))
     np.testing.assert_allclose(from_table, expected, rtol=0, atol=1e-12)
+    batches = []
+    monkeypatch.setattr(scorecard, "PREDICT_BATCH", 4096)  # in batches, each with its own text dictionaries
+    predict = scorecard.SavedModel.predict
+    monkeypatch.setattr(scorecard.SavedModel, "predict", lambda m, f: batches.append(len(f)) or predict(m, f))
+    np.testing.assert_array_equal(saved.predict_table(con, "loans"), from_table)
+    assert len(batches) >= 3 and max(batches) <= 4096 and sum(batches) == len(frame)
