@@ -36,9 +36,11 @@ def label(key: str) -> str:
 def show(frame, name: str, percent: bool = False) -> None:
     """A table with translated headers and formatted numbers, its CSV download, and a sheet in the workbook."""
     export[name] = frame
-    fmt = lambda c: "percent" if percent or c in charts.RATIO_COLUMNS else "localized"  # noqa: E731
-    config = {label(c): st.column_config.NumberColumn(format=fmt(c)) for c in frame.select_dtypes("number")}
-    st.dataframe(frame.rename(columns=label), hide_index=True, column_config=config)
+    numbers = list(frame.select_dtypes("number"))
+    ratios = [c for c in numbers if percent or c in charts.RATIO_COLUMNS]  # shown as percentages, two decimals
+    config = {label(c): st.column_config.NumberColumn(format="%.2f%%" if c in ratios else "localized") for c in numbers}
+    shown = frame.assign(**{c: frame[c] * 100 for c in ratios}).rename(columns=label)
+    st.dataframe(shown, hide_index=True, column_config=config)
     ui.download_csv(frame, f"{table}_{name}.csv")
 
 

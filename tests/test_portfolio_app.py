@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -120,6 +122,11 @@ def test_loan_level_table_explains_and_offers_the_performance_table(app, portfol
     assert not app.exception and not app.error
     assert app.info[0].value.startswith("sample_loans has no monthly performance history (missing: Snapshot date")
     assert app.subheader[0].value.startswith(f"{booked.fetchall()[0][0]:,} loans")
+    shown = app.dataframe[0]  # default rates by quarter: percentages with two decimals (9.10%, not 9.1%)
+    assert json.loads(shown.proto.columns)["Default rate"]["type_config"]["format"] == "%.2f%%"
+    rates = shown.value["Default rate"]
+    assert rates.between(1, 100).all()
+    np.testing.assert_allclose(rates, 100 * shown.value["Defaults"] / shown.value["Known outcome"], rtol=1e-12)
     app.button(key="pf_switch").click().run()
     assert not app.exception
     assert app.session_state["table"] in ("perf_no_class", "sample_performance")
