@@ -44,6 +44,14 @@ def date(value: object) -> str:
     return i18n.format_date(value, lang())
 
 
+PERCENT_FORMAT = "%.2f%%"  # shares as percentages with two decimals (Streamlit's "percent" drops trailing zeros)
+
+
+def as_percentages(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """``frame`` with its share ``columns`` times 100, to show with ``PERCENT_FORMAT`` (downloads keep shares)."""
+    return frame.assign(**{c: frame[c] * 100 for c in columns if c in frame.columns})
+
+
 def column_formats(frame: pd.DataFrame) -> dict:
     """``column_config`` for ``st.dataframe``: dates and times as the language writes them, whole numbers with
     thousands separators."""

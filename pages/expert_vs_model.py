@@ -20,8 +20,10 @@ PERCENT = ("rate", "agreement", "leniency", "pd")
 def show(frame, **kwargs) -> None:
     """A table with headers in the user's words and shares as percentages."""
     labels = {c: ui.t(f"decisions.col.{c}") if f"decisions.col.{c}" in TEXT else c for c in frame.columns}
-    percent = {labels[c]: st.column_config.NumberColumn(format="percent") for c in frame if c.endswith(PERCENT)}
-    st.dataframe(frame.rename(columns=labels), hide_index=True, width="stretch", column_config=percent, **kwargs)
+    shares = [c for c in frame if c.endswith(PERCENT)]
+    percent = {labels[c]: st.column_config.NumberColumn(format=ui.PERCENT_FORMAT) for c in shares}
+    shown = ui.as_percentages(frame, shares).rename(columns=labels)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=percent, **kwargs)
 
 
 top = st.columns(3)

@@ -34,13 +34,13 @@ def show(frame: pd.DataFrame) -> None:
     config = {}
     for column in frame.columns:
         label = ui.t(f"model.col.{column}") if f"model.col.{column}" in TEXT else column
-        fmt = "percent" if column in PERCENT else "%.2e" if column in P_VALUES else "%.4g"
+        fmt = ui.PERCENT_FORMAT if column in PERCENT else "%.2e" if column in P_VALUES else "%.4g"
         kind = frame[column].dtype.kind
         config[column] = st.column_config.NumberColumn(label, format=fmt) if kind == "f" else label
         if kind in "iuM":  # whole numbers with thousands separators, dates as the language writes them
             config[column] = ui.column_formats(frame[[column]])[column]
             config[column]["label"] = label
-    st.dataframe(frame, hide_index=True, column_config=config)
+    st.dataframe(ui.as_percentages(frame, PERCENT), hide_index=True, column_config=config)
 
 
 def labels(group: str):

@@ -38,9 +38,9 @@ def show(frame, name: str, percent: bool = False) -> None:
     export[name] = frame
     numbers = list(frame.select_dtypes("number"))
     ratios = [c for c in numbers if percent or c in charts.RATIO_COLUMNS]  # shown as percentages, two decimals
-    config = {label(c): st.column_config.NumberColumn(format="%.2f%%" if c in ratios else "localized") for c in numbers}
-    shown = frame.assign(**{c: frame[c] * 100 for c in ratios}).rename(columns=label)
-    st.dataframe(shown, hide_index=True, column_config=config)
+    formats = {c: ui.PERCENT_FORMAT if c in ratios else "localized" for c in numbers}
+    config = {label(c): st.column_config.NumberColumn(format=f) for c, f in formats.items()}
+    st.dataframe(ui.as_percentages(frame, ratios).rename(columns=label), hide_index=True, column_config=config)
     ui.download_csv(frame, f"{table}_{name}.csv")
 
 

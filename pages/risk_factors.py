@@ -23,12 +23,12 @@ def show(frame: pd.DataFrame, **params: object) -> None:
     for column in frame.columns:
         label = ui.t(f"factors.col.{column}", **params)
         if column in PERCENT:
-            config[column] = st.column_config.NumberColumn(label, format="percent")
+            config[column] = st.column_config.NumberColumn(label, format=ui.PERCENT_FORMAT)
         elif frame[column].dtype.kind == "f":
             config[column] = st.column_config.NumberColumn(label, format=DIGITS.get(column, "%.3f"))
         else:
             config[column] = st.column_config.Column(label)
-    st.dataframe(frame, hide_index=True, column_config=config)
+    st.dataframe(ui.as_percentages(frame, PERCENT), hide_index=True, column_config=config)
 
 
 def bins(frame: pd.DataFrame) -> pd.DataFrame:

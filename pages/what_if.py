@@ -150,8 +150,9 @@ with quiz:
     if answers:
         tally = whatif.quiz_tally(answers)
         tally["who"] = [ui.t(f"whatif.who.{w}") for w in tally["who"]]
-        percent = {ui.t("whatif.col.accuracy"): st.column_config.NumberColumn(format="percent")}
-        st.dataframe(tally.rename(columns=lambda c: ui.t(f"whatif.col.{c}")), hide_index=True, column_config=percent)
+        percent = {ui.t("whatif.col.accuracy"): st.column_config.NumberColumn(format=ui.PERCENT_FORMAT)}
+        shown = ui.as_percentages(tally, ["accuracy"]).rename(columns=lambda c: ui.t(f"whatif.col.{c}"))
+        st.dataframe(shown, hide_index=True, column_config=percent)
         st.download_button(ui.t("whatif.download_sheet"), whatif.quiz_sheet(answers), "quiz_results.xlsx",
                            key="quiz_download")  # fmt: skip
         if st.button(ui.t("whatif.restart"), key="quiz_restart"):

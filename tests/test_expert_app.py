@@ -205,6 +205,7 @@ def test_quiz_tally(model_db, monkeypatch):
     assert [a["trainee_reject"] for a in answers] == [False, True] and answers[0]["loan_id"] != answers[1]["loan_id"]
     tally = at.dataframe[-1].value
     assert tally["Answered"].tolist() == [2, 2]
+    assert tally["Accuracy"].tolist() == [50 * c for c in tally["Correct"]]  # percent of the two answered
     assert at.get("download_button")
     at.button(key="quiz_restart").click().run()
     assert at.session_state["quiz_answers"] == []

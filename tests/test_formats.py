@@ -22,6 +22,18 @@ def test_format_helpers():
     assert set(i18n.DATE_FORMATS) == set(i18n.DATETIME_COLUMN_FORMATS) == set(i18n.LANGUAGES)
 
 
+def test_shares_are_shown_as_percentages_with_two_decimals():
+    import pandas as pd
+
+    import ui
+
+    frame = pd.DataFrame({"bad_rate": [0.091, 0.0979], "n": [10, 20]})
+    shown = ui.as_percentages(frame, ["bad_rate", "not_there"])
+    assert shown["bad_rate"].tolist() == pytest.approx([9.1, 9.79], abs=1e-12) and shown["n"].tolist() == [10, 20]
+    assert frame["bad_rate"].tolist() == [0.091, 0.0979]  # the data itself (and its download) keeps shares
+    assert [ui.PERCENT_FORMAT % v for v in shown["bad_rate"]] == ["9.10%", "9.79%"]
+
+
 def _column_formats(element) -> dict:
     """``{column label: format}`` of a rendered dataframe's column configuration."""
     config = json.loads(element.proto.columns or "{}")
@@ -53,6 +65,9 @@ def test_pages_write_numbers_and_dates_for_the_language(app, lang):
     tiles = {m.label: m.value for m in app.metric}
     n_obs = tiles[i18n.t("model.col.n_obs", lang)]
     assert "," in n_obs and int(n_obs.replace(",", "")) > 10_000  # thousands separated
+    shares = [d for d in app.dataframe if "%.2f%%" in _column_formats(d).values()]  # e.g. the deciles' bad rate
+    assert shares and all(d.value[c].max() > 1 for d in shares for c, f in _column_formats(d).items() if f == "%.2f%%"
+                          and c in d.value)  # fmt: skip
     versions = next(d for d in app.dataframe if "sample scorecard" in d.value.to_string())  # the saved versions
     assert i18n.DATETIME_COLUMN_FORMATS[lang] in _column_formats(versions).values()
 

@@ -62,6 +62,8 @@ def test_changing_the_factor_and_the_method(app):
     assert app.radio(key="bin_method_debt_ratio").options == ["Optimal monotonic", "Quantiles", "Edit by hand"]
     optimal = _binning_table(app)
     assert optimal["bad_rate"].is_monotonic_increasing
+    assert abs(optimal["share"].sum() - 100) < 1e-9  # shares shown as percentages with two decimals
+    assert json.loads(app.dataframe[1].proto.columns)["share"]["type_config"]["format"] == "%.2f%%"
     app.radio(key="bin_method_debt_ratio").set_value("quantile").run()
     app.number_input(key="bin_n").set_value(5).run()
     assert not app.exception and not app.error
