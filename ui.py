@@ -48,8 +48,9 @@ PERCENT_FORMAT = "%.2f%%"  # shares as percentages with two decimals (Streamlit'
 
 
 def as_percentages(frame: pd.DataFrame, columns) -> pd.DataFrame:
-    """``frame`` with its share ``columns`` times 100, to show with ``PERCENT_FORMAT`` (downloads keep shares)."""
-    return frame.assign(**{c: frame[c] * 100 for c in columns if c in frame.columns})
+    """``frame`` with its numeric share ``columns`` times 100, to show with ``PERCENT_FORMAT`` (downloads keep
+    shares; text columns, such as already formatted figures, are left alone)."""
+    return frame.assign(**{c: frame[c] * 100 for c in columns if c in frame.columns and frame[c].dtype.kind in "fiu"})
 
 
 def column_formats(frame: pd.DataFrame) -> dict:

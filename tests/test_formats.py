@@ -27,8 +27,9 @@ def test_shares_are_shown_as_percentages_with_two_decimals():
 
     import ui
 
-    frame = pd.DataFrame({"bad_rate": [0.091, 0.0979], "n": [10, 20]})
-    shown = ui.as_percentages(frame, ["bad_rate", "not_there"])
+    frame = pd.DataFrame({"bad_rate": [0.091, 0.0979], "n": [10, 20], "approval_rate": ["62.3%", "-"]})
+    shown = ui.as_percentages(frame, ["bad_rate", "not_there", "approval_rate"])
+    assert shown["approval_rate"].tolist() == ["62.3%", "-"]  # already text: left alone
     assert shown["bad_rate"].tolist() == pytest.approx([9.1, 9.79], abs=1e-12) and shown["n"].tolist() == [10, 20]
     assert frame["bad_rate"].tolist() == [0.091, 0.0979]  # the data itself (and its download) keeps shares
     assert [ui.PERCENT_FORMAT % v for v in shown["bad_rate"]] == ["9.10%", "9.79%"]
