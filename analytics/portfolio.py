@@ -868,9 +868,11 @@ def _cohort_label(start: dt.date, by: str) -> str:
     return f"{start.year}Q{(start.month - 1) // 3 + 1}" if by == "quarter" else start.strftime("%Y-%m")
 
 
-def _bucket_sql(dpd: str) -> str:
-    whens = " ".join(f"WHEN {dpd} <= {b.high} THEN '{b.key}'" for b in DPD_BUCKETS if b.high is not None)
-    return f"(CASE WHEN {dpd} IS NULL THEN '{DPD_BUCKETS[0].key}' {whens} ELSE '{DPD_BUCKETS[-1].key}' END)"
+def _bucket_sql(dpd: str, *, position: bool = False) -> str:
+    """The days-past-due bucket of ``dpd`` (NULL counts as current): its key, or its position in ``ROLL_STATES``."""
+    name = str if position else (lambda i: f"'{DPD_BUCKETS[i].key}'")
+    whens = " ".join(f"WHEN {dpd} <= {b.high} THEN {name(i)}" for i, b in enumerate(DPD_BUCKETS) if b.high is not None)
+    return f"(CASE WHEN {dpd} IS NULL THEN {name(0)} {whens} ELSE {name(len(DPD_BUCKETS) - 1)} END)"
 
 
 # The state a loan moves to the next month (from ``lead`` columns over the loan's months).

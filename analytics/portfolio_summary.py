@@ -267,12 +267,6 @@ def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str,
     )
 
 
-def _code_sql(dpd: str) -> str:
-    """The days-past-due bucket as its position in ``pf.ROLL_STATES`` (NULL counts as current)."""
-    whens = " ".join(f"WHEN {dpd} <= {b.high} THEN {i}" for i, b in enumerate(pf.DPD_BUCKETS) if b.high is not None)
-    return f"(CASE WHEN {dpd} IS NULL THEN 0 {whens} ELSE {len(pf.DPD_BUCKETS) - 1} END)"
-
-
 _WRITTEN_OFF, _PAID_OFF = (pf.ROLL_STATES.index(s) for s in ("written_off", "paid_off"))
 
 
@@ -285,7 +279,7 @@ def _build_rolls(
     balance and the hash of the filter values, and nothing else."""
     q = pf._Query(source)
     dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
-    bucket = _code_sql("dpd")
+    bucket = pf._bucket_sql("dpd", position=True)
     exits = f"WHEN written_off THEN {_WRITTEN_OFF} WHEN paid_off OR balance <= 0 THEN {_PAID_OFF}"
     code = f"((year(month) * 12 + month(month)) * 8 + CASE {exits} ELSE {bucket} END) * 8 + {bucket}"
     gone = "next_code IS NULL OR next_code // 64 > code // 64 + 1"  # no row next month: paid off
