@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from analytics import store
-from analytics.i18n import LANGUAGES
+from analytics.core import LANGUAGES
 
 st.set_page_config(page_title="Microcredit Risk Lab", page_icon=":material/account_balance:", layout="wide")
 

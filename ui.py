@@ -13,10 +13,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import binning, demo, factors, i18n, outcome, portfolio, profile, roles, store
-from analytics.errors import RiskLabError
-from analytics.i18n import TEXT
-from analytics.i18n import t as translate
+from analytics import core, datasets, factors, portfolio, sample, store
+from analytics.core import TEXT, RiskLabError
+from analytics.core import t as translate
 
 
 def lang() -> str:
@@ -31,17 +30,17 @@ def t(key: str, /, **params: object) -> str:
 
 def number(value: float | None, decimals: int = 0) -> str:
     """A count or amount written for the session's language (``i18n.format_number``)."""
-    return i18n.format_number(value, lang(), decimals)
+    return core.format_number(value, lang(), decimals)
 
 
 def percent(value: float | None, decimals: int = 1) -> str:
     """A share as a percentage for the session's language."""
-    return i18n.format_percent(value, lang(), decimals)
+    return core.format_percent(value, lang(), decimals)
 
 
 def date(value: object) -> str:
     """A date as the session's language writes it (2026-11-22 / 2026年11月22日)."""
-    return i18n.format_date(value, lang())
+    return core.format_date(value, lang())
 
 
 PERCENT_FORMAT = "%.2f%%"  # shares as percentages with two decimals (Streamlit's "percent" drops trailing zeros)
@@ -60,7 +59,7 @@ def column_formats(frame: pd.DataFrame) -> dict:
     for column in frame.columns:
         kind = frame[column].dtype.kind
         if kind == "M":
-            config[column] = st.column_config.DatetimeColumn(format=i18n.DATETIME_COLUMN_FORMATS[lang()])
+            config[column] = st.column_config.DatetimeColumn(format=core.DATETIME_COLUMN_FORMATS[lang()])
         elif kind in "iu":
             config[column] = st.column_config.NumberColumn(format="localized")
     return config
@@ -69,7 +68,7 @@ def column_formats(frame: pd.DataFrame) -> dict:
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> duckdb.DuckDBPyConnection:
     con = store.connect(path)
-    demo.ensure_demo(con)
+    sample.ensure_demo(con)
     return con
 
 
@@ -155,13 +154,13 @@ def table_version(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _profile(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: dict, defn: object):
-    return profile.profile_table(_con, table, roles=table_roles, defn=defn)
+    return datasets.profile_table(_con, table, roles=table_roles, defn=defn)
 
 
 def table_profile(con: duckdb.DuckDBPyConnection, table: str):
     """The data-quality profile of ``table``, cached per table version, roles and default definition."""
-    table_roles = roles.table_roles(con, table)
-    defn = outcome.load_definition(con, table)
+    table_roles = datasets.table_roles(con, table)
+    defn = datasets.load_definition(con, table)
     return _profile(con, table, table_version(con, table), table_roles, defn)
 
 
@@ -196,14 +195,14 @@ def _portfolio_source(_con: duckdb.DuckDBPyConnection, table: str, version: tupl
 
 def portfolio_source(con: duckdb.DuckDBPyConnection, table: str) -> portfolio.Source:
     """The performance-table view of ``table`` (raises ``portfolio.missing_role`` for a loan-level table)."""
-    table_roles = tuple(roles.table_roles(con, table).items())
-    defn = outcome.load_definition(con, table)
+    table_roles = tuple(datasets.table_roles(con, table).items())
+    defn = datasets.load_definition(con, table)
     return _portfolio_source(con, table, table_version(con, table), table_roles, defn)
 
 
 def portfolio_missing(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """The roles ``table`` lacks for the portfolio figures (empty for a performance table)."""
-    return _portfolio_missing(con, table, table_version(con, table), tuple(roles.table_roles(con, table).items()))
+    return _portfolio_missing(con, table, table_version(con, table), tuple(datasets.table_roles(con, table).items()))
 
 
 def portfolio_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -233,8 +232,8 @@ def _portfolio_loan_level(_con: duckdb.DuckDBPyConnection, table: str, version: 
 
 def portfolio_loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: portfolio.Filters):
     """What a loan-level table allows (default rates by cohort and dimension), cached like the figures."""
-    table_roles = tuple(roles.table_roles(con, table).items())
-    defn = outcome.load_definition(con, table)
+    table_roles = tuple(datasets.table_roles(con, table).items())
+    defn = datasets.load_definition(con, table)
     return _portfolio_loan_level(con, table, table_version(con, table), table_roles, defn, filters)
 
 
@@ -247,12 +246,12 @@ def _factor_ranking(_con: duckdb.DuckDBPyConnection, pop, version: tuple, saved:
 
 
 def factor_ranking(
-    con: duckdb.DuckDBPyConnection, pop: binning.Population, table_roles: dict[str, str] | None = None
+    con: duckdb.DuckDBPyConnection, pop: factors.Population, table_roles: dict[str, str] | None = None
 ) -> factors.Ranking:
     """The ranking of the candidate factors, cached per table version, roles (``table_roles``: the table's, when
     the page has them already) and saved binnings."""
-    table_roles = tuple((roles.table_roles(con, pop.table) if table_roles is None else table_roles).items())
-    version, saved = table_version(con, pop.table), binning.saved_version(con, pop.table)
+    table_roles = tuple((datasets.table_roles(con, pop.table) if table_roles is None else table_roles).items())
+    version, saved = table_version(con, pop.table), factors.saved_version(con, pop.table)
     return _factor_ranking(con, pop, version, saved, table_roles)
 
 
@@ -261,18 +260,18 @@ def _factor_stability(_con: duckdb.DuckDBPyConnection, pop, split, specs: tuple,
     return factors.stability(_con, pop, split, list(specs))
 
 
-def factor_stability(con: duckdb.DuckDBPyConnection, pop: binning.Population, split: factors.Split, specs: list):
+def factor_stability(con: duckdb.DuckDBPyConnection, pop: factors.Population, split: factors.Split, specs: list):
     """CSI of each binning between the two samples of ``split``, cached per table version."""
     return _factor_stability(con, pop, split, tuple(specs), table_version(con, pop.table))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _factor_binning(_con: duckdb.DuckDBPyConnection, pop, factor: str, kind: str, method: str, options, version):
-    return binning.build_binning(_con, pop, factor, kind, method, **dict(options))
+    return factors.build_binning(_con, pop, factor, kind, method, **dict(options))
 
 
 def factor_binning(
-    con: duckdb.DuckDBPyConnection, pop: binning.Population, factor: str, kind: str, method: str, **options
+    con: duckdb.DuckDBPyConnection, pop: factors.Population, factor: str, kind: str, method: str, **options
 ):
     """One factor's binning (``binning.build_binning``), cached per table version and options."""
     version = table_version(con, pop.table)
@@ -284,7 +283,7 @@ def _factor_correlation(_con: duckdb.DuckDBPyConnection, pop, _binnings: list, s
     return factors.correlation(_con, pop, _binnings)
 
 
-def factor_correlation(con: duckdb.DuckDBPyConnection, pop: binning.Population, binnings: list):
+def factor_correlation(con: duckdb.DuckDBPyConnection, pop: factors.Population, binnings: list):
     """Correlation and VIF of the binnings' WOE values (``factors.correlation``), cached per table version and
     binning specs (a binning's WOE follows from its spec and the table)."""
     specs = tuple(b.spec for b in binnings)
@@ -326,8 +325,8 @@ def headers(frame: pd.DataFrame) -> pd.DataFrame:
 def _decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     """What the comparisons depend on besides their arguments: the database file, the table's version, roles and
     default definition."""
-    table_roles = tuple(roles.table_roles(con, table).items())
-    return table_version(con, table), table_roles, outcome.load_definition(con, table)
+    table_roles = tuple(datasets.table_roles(con, table).items())
+    return table_version(con, table), table_roles, datasets.load_definition(con, table)
 
 
 def decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
@@ -350,10 +349,10 @@ def decision_options(con: duckdb.DuckDBPyConnection, table: str, key: tuple | No
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _column_values(_con: duckdb.DuckDBPyConnection, table: str, column: str, key: tuple) -> tuple[list, object, bool]:
-    from analytics import expert
+    from analytics import decisions
 
-    numeric = roles.is_numeric(dict(store.table_columns(_con, table))[column])
-    median = expert.median_score(_con, table, column) if numeric else None
+    numeric = datasets.is_numeric(dict(store.table_columns(_con, table))[column])
+    median = decisions.median_score(_con, table, column) if numeric else None
     return ([] if numeric else store.distinct_values(_con, table, column)), median, numeric
 
 
@@ -411,9 +410,9 @@ def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object, ke
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _loan_applicant(_con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple) -> dict:
-    from analytics import whatif
+    from analytics import decisions
 
-    return whatif.loan_applicant(_con, table, loan_id)
+    return decisions.loan_applicant(_con, table, loan_id)
 
 
 def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple | None = None) -> dict:
@@ -423,9 +422,9 @@ def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _expert_default(_con: duckdb.DuckDBPyConnection, table: str, key: tuple):
-    from analytics import expert
+    from analytics import decisions
 
-    return expert.default_source(_con, table)
+    return decisions.default_source(_con, table)
 
 
 def expert_default(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None):
@@ -435,9 +434,9 @@ def expert_default(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _expert_check(_con: duckdb.DuckDBPyConnection, table: str, source, key: tuple) -> tuple:
-    from analytics import expert
+    from analytics import decisions
 
-    return expert.reject_sql(_con, table, source)
+    return decisions.reject_sql(_con, table, source)
 
 
 def expert_check(con: duckdb.DuckDBPyConnection, table: str, source, key: tuple | None = None) -> tuple:
@@ -469,10 +468,10 @@ def chart_spec(name: str, *args: object, **options: object) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _whatif_base(_con: duckdb.DuckDBPyConnection, table: str, _model, key: tuple):
-    from analytics import whatif
+    from analytics import decisions
 
-    ranges = whatif.factor_ranges(_con, table, _model)
-    return ranges, whatif.typical_applicant(_con, table, ranges)
+    ranges = decisions.factor_ranges(_con, table, _model)
+    return ranges, decisions.typical_applicant(_con, table, ranges)
 
 
 def whatif_base(con: duckdb.DuckDBPyConnection, table: str, saved, key: tuple | None = None) -> tuple[dict, dict]:
@@ -483,9 +482,9 @@ def whatif_base(con: duckdb.DuckDBPyConnection, table: str, saved, key: tuple | 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _quiz_items(_con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str, key: tuple):
-    from analytics import whatif
+    from analytics import decisions
 
-    return whatif.quiz_items(_con, table, n, seed, outcome_kind)
+    return decisions.quiz_items(_con, table, n, seed, outcome_kind)
 
 
 def quiz_items(
@@ -497,50 +496,54 @@ def quiz_items(
 
 def _recorded_source(con: duckdb.DuckDBPyConnection, table: str, recorded: list[str]):
     """The officers' recorded decision (values meaning approval) or score (with a threshold)."""
-    from analytics import expert
+    from analytics import decisions
 
     column = st.selectbox(t("expert.column"), recorded, key="ev_rec_column")
     values, median, numeric = _column_values(con, table, column, table_version(con, table))
     if numeric:
         minimum = st.number_input(t("expert.min_score"), value=median or 0.0, key=f"ev_min_{column}")
-        return expert.ScoreThreshold(column, minimum)
-    default = [v for v in values if outcome.text_key(v) in expert.APPROVE_WORDS]
+        return decisions.ScoreThreshold(column, minimum)
+    default = [v for v in values if datasets.text_key(v) in decisions.APPROVE_WORDS]
     approve = st.multiselect(t("expert.approve_values"), values, default=default, key=f"ev_approve_{column}")
-    return expert.RecordedDecision(column, tuple(approve))
+    return decisions.RecordedDecision(column, tuple(approve))
 
 
 def _rule_editor(con: duckdb.DuckDBPyConnection, table: str):
     """Knock-out rules, scorecard points, grades and the approval threshold, edited in tables and saved."""
     import dataclasses
 
-    from analytics import expert
+    from analytics import decisions
 
     types = dict(store.table_columns(con, table))
     if pending := st.session_state.pop("ev_rules_pending", None):
         st.session_state["ev_rules_choice"] = pending
-    choices = ["", *dict.fromkeys(expert.list_rule_sets(con, table)["name"])]
+    choices = ["", *dict.fromkeys(decisions.list_rule_sets(con, table)["name"])]
     choice = st.selectbox(
         t("expert.rule_set"), choices, key="ev_rules_choice", format_func=lambda c: c or t("expert.starter")
     )
     if st.session_state.get("ev_draft_of") != choice:
-        draft = expert.load_rule_set(con, choice).source if choice else expert.starter_rules(con, table)
+        draft = decisions.load_rule_set(con, choice).source if choice else decisions.starter_rules(con, table)
         st.session_state.update(ev_draft=draft, ev_draft_of=choice, ev_ver=st.session_state.get("ev_ver", 0) + 1)
     draft, ver = st.session_state["ev_draft"], st.session_state["ev_ver"]
-    knock, points, grades = expert.rules_to_frames(draft)
+    knock, points, grades = decisions.rules_to_frames(draft)
     pick = st.column_config.SelectboxColumn
     labels = {
-        c: t(f"expert.col.{c}") for c in (*expert.KNOCKOUT_COLUMNS, *expert.POINTS_COLUMNS, *expert.GRADE_COLUMNS)
+        c: t(f"expert.col.{c}")
+        for c in (*decisions.KNOCKOUT_COLUMNS, *decisions.POINTS_COLUMNS, *decisions.GRADE_COLUMNS)
     }
-    config = {**labels, "join": pick(labels["join"], options=list(expert.JOINS)),
-              "column": pick(labels["column"], options=list(types)),
-              "operator": pick(labels["operator"], options=list(expert.OPERATOR_KEYS))}  # fmt: skip
+    config = {
+        **labels,
+        "join": pick(labels["join"], options=list(decisions.JOINS)),
+        "column": pick(labels["column"], options=list(types)),
+        "operator": pick(labels["operator"], options=list(decisions.OPERATOR_KEYS)),
+    }
     editor = {"num_rows": "dynamic", "hide_index": True, "column_config": config}
     st.markdown(t("expert.knockouts"))
     knock = st.data_editor(knock, key=f"ev_knock_{ver}", **editor)
     add = st.columns([1, 2, 1, 2, 1], vertical_alignment="bottom")
-    join = add[0].selectbox(labels["join"], expert.JOINS, key="ev_add_join")
+    join = add[0].selectbox(labels["join"], decisions.JOINS, key="ev_add_join")
     column = add[1].selectbox(labels["column"], list(types), key="ev_add_column")
-    op = add[2].selectbox(labels["operator"], expert.OPERATOR_KEYS, key="ev_add_op")
+    op = add[2].selectbox(labels["operator"], decisions.OPERATOR_KEYS, key="ev_add_op")
     value = add[3].text_input(labels["value"], key="ev_add_value", help=t("expert.value_help"))
     left, right = st.columns([3, 2])
     left.markdown(t("expert.points"))
@@ -548,15 +551,15 @@ def _rule_editor(con: duckdb.DuckDBPyConnection, table: str):
     right.markdown(t("expert.grades"))
     grades = right.data_editor(grades, key=f"ev_grades_{ver}", **editor)
     threshold = right.number_input(t("expert.threshold"), value=draft.threshold, key=f"ev_threshold_{ver}")
-    rules = attempt(expert.rules_from_frames, knock, points, grades, threshold)
+    rules = attempt(decisions.rules_from_frames, knock, points, grades, threshold)
     if rules is not None and add[4].button(t("expert.add"), key="ev_add"):
-        added = (*rules.knockouts, expert.Condition(column, op, value, join))
+        added = (*rules.knockouts, decisions.Condition(column, op, value, join))
         st.session_state.update(ev_draft=dataclasses.replace(rules, knockouts=added), ev_ver=ver + 1)
         st.rerun()
     name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
     label = name_col.text_input(t("expert.name"), choice or t("expert.starter"), key="ev_rules_name").strip()
     if rules is not None and button_col.button(t("expert.save"), key="ev_save", type="primary"):
-        version = attempt(expert.save_rule_set, con, label, rules, table)
+        version = attempt(decisions.save_rule_set, con, label, rules, table)
         if version:
             flash = t("expert.saved", name=label, version=version)
             st.session_state.update(ev_rules_pending=label, ev_draft=rules, ev_draft_of=label, ev_flash=flash)

@@ -66,7 +66,7 @@ def page_reruns(repeat: int) -> list[dict]:
 
     AppTest runs a page's script directly after ``switch_page`` (without app.py's sidebar). The first two changes
     warm the caches (a value seen for the first time computes its figures once), the next ``repeat`` are timed."""
-    from analytics.demo import build_demo
+    from analytics.sample import build_demo
 
     folder = Path(tempfile.mkdtemp(prefix="risklab-pages-"))
     db = folder / "risklab.duckdb"

@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui
-from analytics import decisions, roles, store, whatif
-from analytics.i18n import TEXT
+from analytics import datasets, decisions, store
+from analytics.core import TEXT
 
 con = ui.db()
 table = ui.active_table(con)
@@ -13,7 +13,7 @@ st.title(ui.t("decisions.title"))
 ui.show_flash("ev_flash")
 types = dict(store.table_columns(con, table))
 table_roles = dict(key[1]) if key else {}  # the key holds the table's roles (``ui.decision_key``)
-recorded = [c for k in ("expert_decision", "expert_score") for c in roles.columns_with_role(table_roles, k)]
+recorded = [c for k in ("expert_decision", "expert_score") for c in datasets.columns_with_role(table_roles, k)]
 PERCENT = ("rate", "agreement", "leniency", "pd")
 
 
@@ -29,14 +29,20 @@ def show(frame, **kwargs) -> None:
 top = st.columns(3)
 saved = ui.pick_model(con, table, "ev_model", top[0])
 kind = top[1].radio(
-    ui.t("expert.source"), ["recorded", "rules"] if recorded else ["rules"], key="ev_kind", horizontal=True,
+    ui.t("expert.source"),
+    ["recorded", "rules"] if recorded else ["rules"],
+    key="ev_kind",
+    horizontal=True,
     format_func=lambda k: ui.t(f"expert.kind.{k}"),
-)  # fmt: skip
+)
 outcomes = list(decisions.OUTCOMES) if decisions.SIMULATED_OUTCOME in types else ["actual"]
 outcome_kind = top[2].radio(
-    ui.t("decisions.outcome"), outcomes, key="ev_outcome", horizontal=True,
+    ui.t("decisions.outcome"),
+    outcomes,
+    key="ev_outcome",
+    horizontal=True,
     format_func=lambda k: ui.t(f"decisions.outcome.{k}"),
-)  # fmt: skip
+)
 
 
 with st.expander(ui.t(f"expert.kind.{kind}"), expanded=kind == "rules"):
@@ -44,8 +50,11 @@ with st.expander(ui.t(f"expert.kind.{kind}"), expanded=kind == "rules"):
 options, average = ui.decision_options(con, table, key)
 with st.expander(ui.t("decisions.filters_and_money")):
     cols = st.columns(4)
-    chosen = {k: cols[i].multiselect(ui.t(f"decisions.filter.{k}"), options[k], key=f"ev_filter_{k}")
-              for i, k in enumerate(decisions.FILTER_ROLES) if options[k]}  # fmt: skip
+    chosen = {
+        k: cols[i].multiselect(ui.t(f"decisions.filter.{k}"), options[k], key=f"ev_filter_{k}")
+        for i, k in enumerate(decisions.FILTER_ROLES)
+        if options[k]
+    }
     period = (
         cols[3].date_input(ui.t("decisions.period"), options["period"], key="ev_period") if options["period"] else ()
     )
@@ -53,10 +62,11 @@ with st.expander(ui.t("decisions.filters_and_money")):
     money = st.columns(3)
     exposure = round(average or 10_000.0, -2)
     econ = ui.attempt(
-        decisions.Economics, lgd=money[0].number_input(ui.t("decisions.lgd"), 0.0, 1.0, 0.45, 0.05),
+        decisions.Economics,
+        lgd=money[0].number_input(ui.t("decisions.lgd"), 0.0, 1.0, 0.45, 0.05),
         margin=money[1].number_input(ui.t("decisions.margin"), -1.0, 1.0, 0.08, 0.01),
         exposure=money[2].number_input(ui.t("decisions.exposure"), 0.0, None, exposure, 1000.0),
-    )  # fmt: skip
+    )
 if source is None or econ is None:
     st.stop()
 filters = decisions.Filters(**chosen, start=start, end=end)
@@ -75,8 +85,12 @@ def pick_cutoff() -> None:
 def comparison() -> None:
     """The cutoff and everything that depends on it (only this part reruns when the cutoff moves)."""
     left, right = st.columns([1, 3])
-    cut_kind = left.radio(ui.t("decisions.cutoff_kind"), ["pd", "score", "approval_rate"], key="ev_cut_kind",
-                          format_func=lambda k: ui.t(f"decisions.cutoff.{k}"))  # fmt: skip
+    cut_kind = left.radio(
+        ui.t("decisions.cutoff_kind"),
+        ["pd", "score", "approval_rate"],
+        key="ev_cut_kind",
+        format_func=lambda k: ui.t(f"decisions.cutoff.{k}"),
+    )
     start_pd = st.session_state.get("cutoff_pd", 0.15)
     if cut_kind == "pd":
         value = right.slider(ui.t("decisions.cutoff_pd"), 0.005, 0.8, start_pd, 0.001, key="ev_cut_pd")
@@ -115,10 +129,14 @@ def comparison() -> None:
         factors = tuple(f.column for f in saved.spec.factors)
         counts, rows = ui.decision(con, "disagreements", setup, cutoff, factors, 50, key=key)
         n = dict(zip(counts["cell"], counts["loans"], strict=True))
-        cell = st.selectbox(ui.t("decisions.cell"), decisions.CELLS, key="ev_cell",
-                            format_func=lambda c: ui.t(f"decisions.cell.{c}", n=n[c]))  # fmt: skip
+        cell = st.selectbox(
+            ui.t("decisions.cell"),
+            decisions.CELLS,
+            key="ev_cell",
+            format_func=lambda c: ui.t(f"decisions.cell.{c}", n=n[c]),
+        )
         shown = rows[rows["cell"] == cell].drop(columns="cell")
-        shown = shown.assign(reasons=whatif.top_reasons(saved, shown, ui.whatif_base(con, table, saved, key)[1]))
+        shown = shown.assign(reasons=decisions.top_reasons(saved, shown, ui.whatif_base(con, table, saved, key)[1]))
         show(shown)
         ui.download_csv(shown, f"disagreements_{cell}.csv")
         if len(shown):
@@ -128,9 +146,14 @@ def comparison() -> None:
                 st.session_state["whatif_loan"] = loan
                 st.switch_page("pages/what_if.py")
     with officers:
-        groups = [g for g in ("officer", "branch") if roles.columns_with_role(table_roles, g)]
-        by = groups and st.radio(ui.t("decisions.by"), groups, horizontal=True, key="ev_by",
-                                 format_func=lambda g: ui.t(f"decisions.filter.{g}"))  # fmt: skip
+        groups = [g for g in ("officer", "branch") if datasets.columns_with_role(table_roles, g)]
+        by = groups and st.radio(
+            ui.t("decisions.by"),
+            groups,
+            horizontal=True,
+            key="ev_by",
+            format_func=lambda g: ui.t(f"decisions.filter.{g}"),
+        )
         frame = ui.attempt(ui.decision, con, "officers", setup, cutoff, by, key=key) if by else None
         if frame is not None and len(frame):
             st.vega_lite_chart(ui.chart_spec("officer_chart", frame), width="stretch")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from analytics import outcome, store
+from analytics import datasets, store
 
 con = ui.db()
 st.title(ui.t("app.title"))
@@ -12,8 +12,8 @@ st.write(ui.t("home.intro"))
 table = ui.active_table(con)
 if table:
     rows = store.row_count(con, table)
-    defn = outcome.load_definition(con, table)
-    summary = ui.attempt(lambda: outcome.default_summary(con, table, defn)) if defn else None
+    defn = datasets.load_definition(con, table)
+    summary = ui.attempt(lambda: datasets.default_summary(con, table, defn)) if defn else None
     if summary and summary["rate"] is not None:
         st.markdown(ui.t("home.active", table=table, rows=rows, rate=ui.percent(summary["rate"])))
     else:

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import binning, charts, model, portfolio, scorecard
-from analytics.i18n import TEXT
-from analytics.i18n import t as translate
+from analytics import charts, factors, model, portfolio
+from analytics.core import TEXT
+from analytics.core import t as translate
 from analytics.model import FactorSpec, ModelSpec, Scaling
 
 con = ui.db()
@@ -52,48 +52,63 @@ def labels(group: str):
 if table is None:
     st.info(ui.t("app.no_tables"))
     st.stop()
-pop = ui.attempt(binning.population, con, table)
+pop = ui.attempt(factors.population, con, table)
 if pop is None:
     st.page_link("pages/data.py", label=ui.t("factors.to_data"), icon=":material/table_view:")
     st.stop()
 d = pop.defn
-st.caption(ui.t(f"model.outcome.{d.kind}", column=d.column, threshold=d.threshold,
-                values=", ".join(map(str, d.values)), labels=", ".join(d.labels)))  # fmt: skip
+st.caption(
+    ui.t(
+        f"model.outcome.{d.kind}",
+        column=d.column,
+        threshold=d.threshold,
+        values=", ".join(map(str, d.values)),
+        labels=", ".join(d.labels),
+    )
+)
 treatments = model.factor_treatments(con, table)
 if "model_pick" not in st.session_state:
     st.session_state["model_pick"] = [f for f in st.session_state.get("model_factors", []) if f in treatments]
 keep_pick = lambda: st.session_state.update(model_factors=st.session_state["model_pick"])  # noqa: E731
-picked = st.multiselect(ui.t("model.factors"), list(treatments), key="model_pick", placeholder=ui.t("model.pick"),
-                        on_change=keep_pick)  # fmt: skip
+picked = st.multiselect(
+    ui.t("model.factors"), list(treatments), key="model_pick", placeholder=ui.t("model.pick"), on_change=keep_pick
+)
 specs = []
 for column in picked:
-    saved_binnings = list(dict.fromkeys(binning.list_binnings(con, table, column)["name"]))  # latest version each
+    saved_binnings = list(dict.fromkeys(factors.list_binnings(con, table, column)["name"]))  # latest version each
     options = [k for k in treatments[column] if k != "woe" or saved_binnings]
     label, how, detail = st.columns([2, 2, 3], vertical_alignment="center")
     label.markdown(f"**{column}**")
-    treatment = how.selectbox(ui.t("model.treatment"), options, format_func=labels("treatment"),
-                              **remember(f"model_treat_{column}", options[0], options))  # fmt: skip
+    treatment = how.selectbox(
+        ui.t("model.treatment"),
+        options,
+        format_func=labels("treatment"),
+        **remember(f"model_treat_{column}", options[0], options),
+    )
     reference = chosen_binning = None
     if treatment == "categorical" and (levels := ui.model_levels(con, table, column)):
         reference = detail.selectbox(ui.t("model.reference"), levels, **remember(f"ref_{column}", levels[0], levels))
     elif treatment == "woe":
         first = saved_binnings[0]
-        chosen_binning = detail.selectbox(ui.t("model.binning"), saved_binnings,
-                                          **remember(f"bin_{column}", first, saved_binnings))  # fmt: skip
+        chosen_binning = detail.selectbox(
+            ui.t("model.binning"), saved_binnings, **remember(f"bin_{column}", first, saved_binnings)
+        )
     specs.append(FactorSpec(column, treatment, reference, chosen_binning))
 split_day = model.suggest_split_date(con, table)
 holdouts = ["none", "random", "time"] if split_day else ["none", "random"]
 left, middle, right = st.columns(3)
-holdout = left.radio(ui.t("model.sample"), holdouts, format_func=labels("holdout"),
-                     **remember("model_holdout", "random", holdouts))  # fmt: skip
+holdout = left.radio(
+    ui.t("model.sample"), holdouts, format_func=labels("holdout"), **remember("model_holdout", "random", holdouts)
+)
 fraction, seed, split = 0.3, 1, None
 if holdout == "random":
     fraction = middle.slider(ui.t("model.test_share"), 0.1, 0.5, step=0.05, **remember("model_fraction", 0.3))
     seed = int(right.number_input(ui.t("model.seed"), 0, 1_000_000, step=1, **remember("model_seed", 1)))
 elif holdout == "time":
     split = str(middle.date_input(ui.t("model.split_date"), **remember("model_split", split_day)))
-booked = pop.booked_column is None or left.toggle(ui.t("factors.booked_only", column=pop.booked_column),
-                                                   **remember("model_booked", True))  # fmt: skip
+booked = pop.booked_column is None or left.toggle(
+    ui.t("factors.booked_only", column=pop.booked_column), **remember("model_booked", True)
+)
 spec = ModelSpec(table, tuple(specs), bool(booked), holdout, fraction, seed, split)
 if st.button(ui.t("model.fit"), type="primary", key="model_fit", disabled=not specs):
     with st.spinner(ui.t("model.fitting")):
@@ -108,8 +123,14 @@ for notice in fitted.warnings:
 stats, checks = fitted.fit_stats(), fitted.validation()
 samples = {ui.t(f"model.{k}"): checks[k] for k in ("train", "test") if checks[k] is not None}
 shown = checks["test"] or checks["train"]
-figures = {"n_obs": ui.number(stats["n_obs"]), "n_events": ui.number(stats["n_events"]), "auc": f"{shown.auc:.3f}",
-           "gini": f"{shown.gini:.3f}", "ks": f"{shown.ks:.3f}", "pseudo_r2": f"{stats['pseudo_r2']:.3f}"}  # fmt: skip
+figures = {
+    "n_obs": ui.number(stats["n_obs"]),
+    "n_events": ui.number(stats["n_events"]),
+    "auc": f"{shown.auc:.3f}",
+    "gini": f"{shown.gini:.3f}",
+    "ks": f"{shown.ks:.3f}",
+    "pseudo_r2": f"{stats['pseudo_r2']:.3f}",
+}
 for tile, (key, value) in zip(st.columns(6), figures.items(), strict=True):
     tile.metric(ui.t(f"model.col.{key}"), value)
 how = ui.t(f"model.method.{stats['method']}", cells=stats["cells"] or 0)
@@ -117,8 +138,13 @@ line = {**stats, "converged": ui.t(f"model.converged.{stats['converged']}"), "ho
 st.caption(ui.t("model.fit_line", **line, cv=checks["cv"].mean if checks["cv"] else float("nan")))
 show(fitted.coef_table())
 tabs = st.tabs([ui.t(f"model.tab.{k}") for k in ("validation", "stepwise", "scorecard", "versions", "export")])
-scaling = ui.attempt(Scaling, *(float(st.session_state.get(f"model_{k}", kept.get(f"model_{k}", d)))
-                                for k, d in (("base_score", 600), ("base_odds", 50), ("pdo", 20))))  # fmt: skip
+scaling = ui.attempt(
+    Scaling,
+    *(
+        float(st.session_state.get(f"model_{k}", kept.get(f"model_{k}", d)))
+        for k, d in (("base_score", 600), ("base_odds", 50), ("pdo", 20))
+    ),
+)
 saved = fitted.as_saved(ui.t("model.unsaved"), 0, scaling or Scaling())
 
 with tabs[0]:
@@ -137,10 +163,20 @@ with tabs[0]:
 
 with tabs[1]:
     one, two = st.columns(2)
-    direction = one.radio(ui.t("model.direction"), model.DIRECTIONS, horizontal=True, key="model_sw_direction",
-                          format_func=labels("direction"))  # fmt: skip
-    criterion = two.radio(ui.t("model.criterion"), model.CRITERIA, horizontal=True, key="model_sw_criterion",
-                          format_func=labels("criterion"))  # fmt: skip
+    direction = one.radio(
+        ui.t("model.direction"),
+        model.DIRECTIONS,
+        horizontal=True,
+        key="model_sw_direction",
+        format_func=labels("direction"),
+    )
+    criterion = two.radio(
+        ui.t("model.criterion"),
+        model.CRITERIA,
+        horizontal=True,
+        key="model_sw_criterion",
+        format_func=labels("criterion"),
+    )
     if st.button(ui.t("model.stepwise_run"), key="model_sw_run"):
         with st.spinner(ui.t("model.stepwise_running")):
             result = ui.attempt(model.stepwise, con, spec, direction=direction, criterion=criterion)
@@ -158,15 +194,24 @@ with tabs[2]:
     cells = st.columns(3)
     for cell, (key, default) in zip(cells, (("base_score", 600), ("base_odds", 50), ("pdo", 20)), strict=True):
         cell.number_input(ui.t(f"model.{key}"), min_value=1.0, step=1.0, **remember(f"model_{key}", float(default)))
-    words = {w: ui.t(f"model.word.{w}") for w in scorecard.WORDS}  # the card in the user's language
+    words = {w: ui.t(f"model.word.{w}") for w in model.WORDS}  # the card in the user's language
     card = saved.scorecard().replace({"factor": words, "attribute": words, "treatment": words})
     show(card)
     st.caption(ui.t("model.scorecard_help", factor=saved.scaling.factor, offset=saved.scaling.offset))
     csv, excel = st.columns(2)
-    csv.download_button(ui.t("model.download_csv"), card.to_csv(index=False).encode("utf-8-sig"),
-                        f"{table}_scorecard.csv", "text/csv", key="model_dl_card_csv")  # fmt: skip
-    excel.download_button(ui.t("model.download_excel"), lambda: portfolio.excel_workbook({"scorecard": card}),
-                          f"{table}_scorecard.xlsx", key="model_dl_card_xlsx")  # fmt: skip
+    csv.download_button(
+        ui.t("model.download_csv"),
+        card.to_csv(index=False).encode("utf-8-sig"),
+        f"{table}_scorecard.csv",
+        "text/csv",
+        key="model_dl_card_csv",
+    )
+    excel.download_button(
+        ui.t("model.download_excel"),
+        lambda: portfolio.excel_workbook({"scorecard": card}),
+        f"{table}_scorecard.xlsx",
+        key="model_dl_card_xlsx",
+    )
 
 with tabs[3]:
     name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
@@ -191,8 +236,13 @@ with tabs[3]:
             st.rerun()
 
 with tabs[4]:
-    st.download_button(ui.t("model.download_json"), json.dumps(saved.to_json(), ensure_ascii=False, default=str),
-                       f"{table}_model.json", "application/json", key="model_dl_json")  # fmt: skip
+    st.download_button(
+        ui.t("model.download_json"),
+        json.dumps(saved.to_json(), ensure_ascii=False, default=str),
+        f"{table}_model.json",
+        "application/json",
+        key="model_dl_json",
+    )
     sql = saved.export_sql()
     st.download_button(ui.t("model.download_sql"), sql, f"{table}_model.sql", "text/plain", key="model_dl_sql")
     st.caption(ui.t("model.sql_help"))

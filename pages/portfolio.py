@@ -5,8 +5,8 @@ from functools import partial
 import streamlit as st
 
 import ui
-from analytics import charts, portfolio, roles
-from analytics.i18n import TEXT
+from analytics import charts, datasets, portfolio
+from analytics.core import TEXT
 
 con = ui.db()
 table = ui.active_table(con)
@@ -56,8 +56,9 @@ def dimension_filters(options: dict) -> dict:
 
 
 def pick_dimension(keys, name: str, where=st) -> str:
-    return where.selectbox(ui.t("portfolio.dimension"), keys, key=name,
-                           format_func=lambda k: ui.t(f"portfolio.dim.{k}"))  # fmt: skip
+    return where.selectbox(
+        ui.t("portfolio.dimension"), keys, key=name, format_func=lambda k: ui.t(f"portfolio.dim.{k}")
+    )
 
 
 def loan_level_view(missing: list[str]) -> None:
@@ -67,7 +68,7 @@ def loan_level_view(missing: list[str]) -> None:
     if others and st.button(ui.t("portfolio.switch", table=others[0]), key="pf_switch", type="primary"):
         st.session_state["table"] = others[0]
         st.rerun()
-    dims = portfolio.resolve_dimensions(con, table, roles.table_roles(con, table))
+    dims = portfolio.resolve_dimensions(con, table, datasets.table_roles(con, table))
     filters = portfolio.Filters(**dimension_filters(portfolio.filter_options(con, table, dims)))
     result = ui.portfolio_loan_level(con, table, filters)
     if result.definition is None:
@@ -101,8 +102,15 @@ month_text = "{:%Y-%m}".format
 with st.container(border=True):
     top = st.columns([1, 3])
     as_of = widget(top[0].selectbox, "as_of", ui.t("portfolio.as_of"), months[::-1], months[-1], format_func=month_text)
-    period = widget(top[1].select_slider, "period", ui.t("portfolio.period"), months, (months[0], months[-1]),
-                    format_func=month_text, value=(months[0], months[-1]))  # fmt: skip
+    period = widget(
+        top[1].select_slider,
+        "period",
+        ui.t("portfolio.period"),
+        months,
+        (months[0], months[-1]),
+        format_func=month_text,
+        value=(months[0], months[-1]),
+    )
     chosen = dimension_filters(ui.portfolio_figure(con, "filter_options", source))
 filters = portfolio.Filters(**chosen, start=period[0], end=period[1])
 now = filters.without_period()  # KPIs, roll rates, breakdowns: the as-of month and its comparisons
@@ -115,8 +123,18 @@ if source.classification_derived:
 thresholds = portfolio.load_thresholds(con)
 with st.expander(ui.t("portfolio.thresholds")):
     cols = st.columns(len(ratio_kpis := [k for k in portfolio.KPIS if k.red_above is not None]))
-    new = {k.key: cols[i].number_input(ui.t("portfolio.threshold_for", kpi=ui.t(k.label_key)), 0.0, 100.0,
-           thresholds[k.key] * 100, 0.5, key=f"pf_thr_{k.key}") / 100 for i, k in enumerate(ratio_kpis)}  # fmt: skip
+    new = {
+        k.key: cols[i].number_input(
+            ui.t("portfolio.threshold_for", kpi=ui.t(k.label_key)),
+            0.0,
+            100.0,
+            thresholds[k.key] * 100,
+            0.5,
+            key=f"pf_thr_{k.key}",
+        )
+        / 100
+        for i, k in enumerate(ratio_kpis)
+    }
     if st.button(ui.t("portfolio.save_thresholds"), key="pf_save_thresholds"):
         ui.save(lambda: portfolio.save_thresholds(con, new), ui.t("portfolio.thresholds_saved"))
         thresholds = portfolio.load_thresholds(con)
@@ -129,10 +147,16 @@ for kpi, tile in zip(portfolio.KPIS, tiles, strict=False):
     value, shown = kpis.get(kpi.key), text(kpis.get(kpi.key).value, kpi.kind)
     red, delta = portfolio.is_red(kpi.key, value.value, thresholds), change(value.change_month, kpi.kind)
     with tile:
-        st.metric(ui.t(kpi.label_key), f":red[{shown}]" if red else shown, delta, border=True,
-                  delta_color="inverse" if kpi.higher_is_worse else "normal", help=ui.t(f"portfolio.help.{kpi.key}"),
-                  delta_description=ui.t("portfolio.vs_month"),
-                  chart_data=history[kpi.key].fillna(0).tolist())  # fmt: skip
+        st.metric(
+            ui.t(kpi.label_key),
+            f":red[{shown}]" if red else shown,
+            delta,
+            border=True,
+            delta_color="inverse" if kpi.higher_is_worse else "normal",
+            help=ui.t(f"portfolio.help.{kpi.key}"),
+            delta_description=ui.t("portfolio.vs_month"),
+            chart_data=history[kpi.key].fillna(0).tolist(),
+        )
         year = ui.t("portfolio.vs_year", change=change(value.change_year, kpi.kind) or "-")
         st.caption(f"{year} · :red[{ui.t('portfolio.red', limit=text(thresholds[kpi.key], 'ratio'))}]" if red else year)
 export["kpis"] = kpis.frame()
@@ -155,10 +179,20 @@ with tabs["classes"]:
 
 with tabs["vintages"]:
     left, right = st.columns(2)
-    by = left.radio(ui.t("portfolio.cohort_by"), ["quarter", "month"], horizontal=True, key="pf_cohort",
-                    format_func=lambda k: ui.t(f"portfolio.cohort.{k}"))  # fmt: skip
-    curve = right.radio(ui.t("portfolio.curve"), ["default_rate", "ever30_rate", "ever90_rate"], horizontal=True,
-                        key="pf_curve", format_func=label)  # fmt: skip
+    by = left.radio(
+        ui.t("portfolio.cohort_by"),
+        ["quarter", "month"],
+        horizontal=True,
+        key="pf_cohort",
+        format_func=lambda k: ui.t(f"portfolio.cohort.{k}"),
+    )
+    curve = right.radio(
+        ui.t("portfolio.curve"),
+        ["default_rate", "ever30_rate", "ever90_rate"],
+        horizontal=True,
+        key="pf_curve",
+        format_func=label,
+    )
     curves = ui.portfolio_figure(con, "vintages", source, filters=filters, by=by)
     st.caption(ui.t("portfolio.vintage_note"))
     chart(charts.vintage_curves(curves, curve, ui.t), ui.t("portfolio.tab_vintages"))
@@ -197,9 +231,14 @@ with tabs["concentration"]:
 with tabs["export"]:
     st.caption(ui.t("portfolio.export_note"))
     stamp = f"{table}_portfolio_{as_of:%Y-%m}"
-    st.download_button(ui.t("portfolio.download_excel"), lambda: portfolio.excel_workbook(export), f"{stamp}.xlsx",
-                       key="pf_excel")  # fmt: skip
+    st.download_button(
+        ui.t("portfolio.download_excel"), lambda: portfolio.excel_workbook(export), f"{stamp}.xlsx", key="pf_excel"
+    )
     kpi_table = export["kpis"].assign(kpi=[ui.t(f"portfolio.kpi.{k}") for k in export["kpis"]["kpi"]])
-    report = portfolio.report_html(ui.t("portfolio.report_title", table=table), caption,
-                                   {ui.t("portfolio.kpi_table"): kpi_table.rename(columns=label)}, figures)  # fmt: skip
+    report = portfolio.report_html(
+        ui.t("portfolio.report_title", table=table),
+        caption,
+        {ui.t("portfolio.kpi_table"): kpi_table.rename(columns=label)},
+        figures,
+    )
     st.download_button(ui.t("portfolio.download_html"), report, f"{stamp}.html", "text/html", key="pf_html")

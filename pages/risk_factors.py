@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import binning, factors, metrics, roles
+from analytics import core, datasets, factors
 
 con = ui.db()
 table = ui.active_table(con)
@@ -33,7 +33,7 @@ def show(frame: pd.DataFrame, **params: object) -> None:
 
 def bins(frame: pd.DataFrame) -> pd.DataFrame:
     """A binning table with the missing and unseen-level bins named in the user's language, without bin codes."""
-    names = {binning.MISSING: ui.t("binning.missing"), binning.OTHER: ui.t("binning.other")}
+    names = {factors.MISSING: ui.t("binning.missing"), factors.OTHER: ui.t("binning.other")}
     labels = [names.get(code, label) for code, label in zip(frame["bin"], frame["label"], strict=True)]
     return frame.assign(label=labels).drop(columns="bin")
 
@@ -50,14 +50,14 @@ def to_data_page() -> None:
 if table is None:
     st.info(ui.t("app.no_tables"))
     st.stop()
-pop = ui.attempt(binning.population, con, table)
+pop = ui.attempt(factors.population, con, table)
 if pop is None:
     to_data_page()
 if pop.booked_column and not st.toggle(
     ui.t("factors.booked_only", column=pop.booked_column), True, key="factors_booked"
 ):
     pop = dataclasses.replace(pop, booked_column=None, booked_type=None)
-table_roles = roles.table_roles(con, table)
+table_roles = datasets.table_roles(con, table)
 with st.spinner(ui.t("factors.ranking")):
     ranking = ui.attempt(ui.factor_ranking, con, pop, table_roles)
 if ranking is None:
@@ -74,7 +74,7 @@ tabs = st.tabs([ui.t(f"factors.tab_{name}") for name in ("ranking", "binning", "
 
 with tabs[0]:
     frame = translated(translated(ranking.table, "kind", "factors.kind"), "strength", "factors.band")
-    methods = {m.key for m in binning.METHODS}
+    methods = {m.key for m in factors.METHODS}
     frame["binning"] = [ui.t(f"binning.method.{b}") if b in methods else b for b in frame["binning"]]
     show(frame)
     st.caption(ui.t("factors.ranking_help", seconds=ranking.seconds))
@@ -86,8 +86,8 @@ with tabs[1]:
     left, right = st.columns([1, 2])
     factor = left.selectbox(ui.t("factors.col.factor"), names, key="bin_factor")
     kind, current = kinds[factor], ranking.binnings[factor].spec
-    saved = binning.list_binnings(con, table, factor)
-    options = binning.methods_for(kind) + (["saved"] if len(saved) else [])
+    saved = factors.list_binnings(con, table, factor)
+    options = factors.methods_for(kind) + (["saved"] if len(saved) else [])
     method = left.radio(
         ui.t("binning.method"), options, key=f"bin_method_{factor}", format_func=lambda m: ui.t(f"binning.method.{m}")
     )
@@ -95,32 +95,37 @@ with tabs[1]:
     if method == "saved":
         versions = {f"{n} v{v}": (n, int(v)) for n, v in zip(saved["name"], saved["version"], strict=True)}
         label = left.selectbox(ui.t("binning.saved_name"), list(versions), key=f"bin_saved_{factor}")
-        spec = ui.attempt(binning.load_binning, con, table, factor, *versions[label])
-        result = spec and ui.attempt(binning.compute_binning, con, pop, spec)
+        spec = ui.attempt(factors.load_binning, con, table, factor, *versions[label])
+        result = spec and ui.attempt(factors.compute_binning, con, pop, spec)
     elif method == "manual" and kind == "categorical":
         levels = pd.DataFrame(
             [(level, i + 1) for i, group in enumerate(current.groups) for level in group], columns=["level", "bin"]
         )
         edited = left.data_editor(
-            levels, disabled=["level"], hide_index=True, key=f"bin_groups_{factor}",
-            column_config={"level": ui.t("factors.col.level"), "bin": st.column_config.NumberColumn(
-                ui.t("binning.bin_number"), min_value=1, step=1)},
-        )  # fmt: skip
+            levels,
+            disabled=["level"],
+            hide_index=True,
+            key=f"bin_groups_{factor}",
+            column_config={
+                "level": ui.t("factors.col.level"),
+                "bin": st.column_config.NumberColumn(ui.t("binning.bin_number"), min_value=1, step=1),
+            },
+        )
         assignment = dict(zip(edited["level"], edited["bin"], strict=True))
         result = ui.attempt(ui.factor_binning, con, pop, factor, kind, method, assignment=assignment)
     else:
         n, text = 10, None
         if method == "quantile":
-            n = left.number_input(ui.t("binning.n"), 2, binning.MAX_QUANTILE_BINS, 10, key="bin_n")
+            n = left.number_input(ui.t("binning.n"), 2, factors.MAX_QUANTILE_BINS, 10, key="bin_n")
         if method == "manual":
-            start = binning.cuts_text(current) if current.kind == "numeric" else ""
+            start = factors.cuts_text(current) if current.kind == "numeric" else ""
             text = left.text_input(
                 ui.t("binning.cuts"), start, key=f"bin_cuts_{factor}", help=ui.t("binning.cuts_help")
             )
         result = ui.attempt(ui.factor_binning, con, pop, factor, kind, method, n=int(n), cuts_text=text)
     if result:
         spec = result.spec
-        iv_band = ui.t(f"factors.band.{metrics.band(result.iv, metrics.IV_BANDS)}")
+        iv_band = ui.t(f"factors.band.{core.band(result.iv, core.IV_BANDS)}")
         left.metric(ui.t("factors.col.iv"), f"{result.iv:.4f}")
         left.caption(iv_band)
         table_view = bins(result.table)
@@ -129,10 +134,11 @@ with tabs[1]:
         name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         save_as = name_col.text_input(ui.t("binning.name"), spec.name or f"{factor} {method}", key=f"bin_name_{factor}")
         if button_col.button(ui.t("binning.save"), key="bin_save", type="primary") and (
-            version := ui.attempt(binning.save_binning, con, table, spec, save_as)
+            version := ui.attempt(factors.save_binning, con, table, spec, save_as)
         ):
-            st.session_state["factors_flash"] = ui.t("binning.saved", name=save_as.strip(), factor=factor,
-                                                     version=version)  # fmt: skip
+            st.session_state["factors_flash"] = ui.t(
+                "binning.saved", name=save_as.strip(), factor=factor, version=version
+            )
             st.session_state["factors_show_saved"] = {
                 f"bin_method_{factor}": "saved",
                 f"bin_saved_{factor}": f"{save_as.strip()} v{version}",
@@ -140,12 +146,15 @@ with tabs[1]:
             st.rerun()
 
 with tabs[2]:
-    origin = roles.columns_with_role(table_roles, "origination_date")
+    origin = datasets.columns_with_role(table_roles, "origination_date")
     first, second = st.columns(2)
     split_kind = first.radio(
-        ui.t("factors.split"), ["random", "time"] if origin else ["random"], horizontal=True, key="stab_kind",
+        ui.t("factors.split"),
+        ["random", "time"] if origin else ["random"],
+        horizontal=True,
+        key="stab_kind",
         format_func=lambda k: ui.t(f"factors.split_{k}"),
-    )  # fmt: skip
+    )
     fraction = second.slider(ui.t(f"factors.fraction_{split_kind}"), 0.1, 0.5, 0.3, 0.05, key="stab_fraction")
     split = factors.Split(split_kind, fraction, column=origin[0] if origin else None)
     specs = [b.spec for b in ranking.binnings.values()]

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from analytics import decisions, expert, whatif
+from analytics import decisions
 
 con = ui.db()
 table = ui.active_table(con)
@@ -24,7 +24,7 @@ def decision_text(reject: bool | None) -> str:
     return ui.t("whatif.unknown") if reject is None else ui.t(f"decisions.label.{'reject' if reject else 'approve'}")
 
 
-def factor_widget(column: str, r: whatif.FactorRange, where) -> object:
+def factor_widget(column: str, r: decisions.FactorRange, where) -> object:
     """A slider (numeric factors: the data's 1st-99th percentiles) or a select (levels by frequency)."""
     key = f"wi_f_{column}"
     if r.kind == "categorical":
@@ -41,9 +41,9 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     confusion matrices for the whole table (only this part reruns when the cutoff moves)."""
     cutoff = st.slider(ui.t("decisions.cutoff_pd"), 0.005, 0.8, cutoff_pd, 0.001, key="wi_cutoff")
     st.session_state["cutoff_pd"] = cutoff
-    show_expert = isinstance(source, expert.RuleSet) or not modified
+    show_expert = isinstance(source, decisions.RuleSet) or not modified
     result = ui.attempt(
-        whatif.evaluate, con, table, saved, applicant, reference, cutoff, source if show_expert else None
+        decisions.evaluate, con, table, saved, applicant, reference, cutoff, source if show_expert else None
     )
     if result is None:
         return
@@ -55,19 +55,37 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     view = result.expert or {}
     tiles[4].metric(ui.t("whatif.expert_decision"), decision_text(view.get("reject")) if show_expert else "–")
     if "points" in view:
-        st.caption(ui.t("whatif.expert_points", points=view["points"], grade=view["grade"] or "–",
-                        knocked=ui.t(f"whatif.knocked.{view['knocked_out']}")))  # fmt: skip
+        st.caption(
+            ui.t(
+                "whatif.expert_points",
+                points=view["points"],
+                grade=view["grade"] or "–",
+                knocked=ui.t(f"whatif.knocked.{view['knocked_out']}"),
+            )
+        )
     elif not show_expert:
         st.caption(ui.t("whatif.expert_changed"))
-    flips = whatif.flips(saved, applicant, cutoff, ranges)
+    flips = decisions.flips(saved, applicant, cutoff, ranges)
     if len(flips):
         first = flips.iloc[0]
-        st.markdown(ui.t(f"whatif.flip.{first['direction']}", factor=first["factor"], value=first["new_value"],
-                         decision=ui.t(f"decisions.label.{first['decision']}"), pd=first["new_pd"]))  # fmt: skip
+        st.markdown(
+            ui.t(
+                f"whatif.flip.{first['direction']}",
+                factor=first["factor"],
+                value=first["new_value"],
+                decision=ui.t(f"decisions.label.{first['decision']}"),
+                pd=first["new_pd"],
+            )
+        )
     else:
         st.markdown(ui.t("whatif.no_flip"))
-    unit = st.radio(ui.t("whatif.unit"), ["points", "contribution"], horizontal=True, key="wi_unit",
-                    format_func=lambda u: ui.t(f"whatif.col.{u}"))  # fmt: skip
+    unit = st.radio(
+        ui.t("whatif.unit"),
+        ["points", "contribution"],
+        horizontal=True,
+        key="wi_unit",
+        format_func=lambda u: ui.t(f"whatif.col.{u}"),
+    )
     start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
     st.vega_lite_chart(ui.chart_spec("waterfall_chart", result.contributions, start, value=unit), width="stretch")
     with st.expander(ui.t("whatif.details")):
@@ -75,8 +93,10 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         st.dataframe(
             result.contributions.astype({"value": str, "reference": str}).rename(columns=labels), hide_index=True
         )
-        flips = flips.assign(direction=[ui.t(f"whatif.direction.{d}") for d in flips["direction"]],
-                             decision=[ui.t(f"decisions.label.{d}") for d in flips["decision"]])  # fmt: skip
+        flips = flips.assign(
+            direction=[ui.t(f"whatif.direction.{d}") for d in flips["direction"]],
+            decision=[ui.t(f"decisions.label.{d}") for d in flips["decision"]],
+        )
         st.dataframe(flips.astype({"current": str, "new_value": str}).rename(columns=labels), hide_index=True)
     if source is not None:
         setup = decisions.Setup.from_model(table, saved, source)
@@ -95,8 +115,13 @@ play, quiz = st.tabs([ui.t("whatif.tab_whatif"), ui.t("whatif.tab_quiz")])
 with play:
     if pending := st.session_state.pop("whatif_loan", None):
         st.session_state.update(wi_start="loan", wi_loan=pending)
-    start = st.radio(ui.t("whatif.start"), ["loan", "typical"], horizontal=True, key="wi_start",
-                     format_func=lambda s: ui.t(f"whatif.start.{s}"))  # fmt: skip
+    start = st.radio(
+        ui.t("whatif.start"),
+        ["loan", "typical"],
+        horizontal=True,
+        key="wi_start",
+        format_func=lambda s: ui.t(f"whatif.start.{s}"),
+    )
     found = None
     if start == "loan":
         loan_id = st.text_input(ui.t("whatif.loan_id"), key="wi_loan", placeholder=ui.t("whatif.loan_placeholder"))
@@ -132,29 +157,43 @@ with quiz:
         choice = "approve" if approve.button(ui.t("whatif.approve"), key="quiz_approve", width="stretch") else None
         choice = "reject" if reject.button(ui.t("whatif.reject"), key="quiz_reject", width="stretch") else choice
         if choice:
-            pd_ = float(whatif.predict(saved, [applicant])[0])
-            default = whatif.loan_outcome(con, table, loan, outcome_kind)
-            answers.append({"loan_id": loan, "trainee_reject": choice == "reject", "model_reject": pd_ >= cutoff_pd,
-                            "pd": pd_, "default": default})  # fmt: skip
+            pd_ = float(decisions.predict(saved, [applicant])[0])
+            default = decisions.loan_outcome(con, table, loan, outcome_kind)
+            answers.append(
+                {
+                    "loan_id": loan,
+                    "trainee_reject": choice == "reject",
+                    "model_reject": pd_ >= cutoff_pd,
+                    "pd": pd_,
+                    "default": default,
+                }
+            )
             st.session_state["quiz_revealed"] = True
             st.rerun()
     else:
         last = answers[-1]
         right = last["trainee_reject"] == bool(last["default"])
-        st.markdown(ui.t("whatif.reveal", pd=last["pd"], model=decision_text(last["model_reject"]),
-                         outcome=ui.t(f"decisions.label.{'default' if last['default'] else 'good'}"),
-                         verdict=ui.t(f"whatif.verdict.{right}")))  # fmt: skip
+        st.markdown(
+            ui.t(
+                "whatif.reveal",
+                pd=last["pd"],
+                model=decision_text(last["model_reject"]),
+                outcome=ui.t(f"decisions.label.{'default' if last['default'] else 'good'}"),
+                verdict=ui.t(f"whatif.verdict.{right}"),
+            )
+        )
         if st.button(ui.t("whatif.next"), key="quiz_next", type="primary"):
             st.session_state["quiz_revealed"] = False
             st.rerun()
     if answers:
-        tally = whatif.quiz_tally(answers)
+        tally = decisions.quiz_tally(answers)
         tally["who"] = [ui.t(f"whatif.who.{w}") for w in tally["who"]]
         percent = {ui.t("whatif.col.accuracy"): st.column_config.NumberColumn(format=ui.PERCENT_FORMAT)}
         shown = ui.as_percentages(tally, ["accuracy"]).rename(columns=lambda c: ui.t(f"whatif.col.{c}"))
         st.dataframe(shown, hide_index=True, column_config=percent)
-        st.download_button(ui.t("whatif.download_sheet"), whatif.quiz_sheet(answers), "quiz_results.xlsx",
-                           key="quiz_download")  # fmt: skip
+        st.download_button(
+            ui.t("whatif.download_sheet"), decisions.quiz_sheet(answers), "quiz_results.xlsx", key="quiz_download"
+        )
         if st.button(ui.t("whatif.restart"), key="quiz_restart"):
             st.session_state.update(quiz_answers=[], quiz_revealed=False)
             st.rerun()

@@ -39,7 +39,7 @@ def con():
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory) -> Path:
     """The demo database (sample portfolio + shipped datasets), built once; copy before changing it."""
-    from analytics.demo import build_demo
+    from analytics.sample import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "risklab.duckdb"
     connection = store.connect(path)

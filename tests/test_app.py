@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import outcome, roles, store
+from analytics import datasets, store
 from tests.conftest import PROJECT
 
 PAGES = re.findall(r'st\.Page\(\s*"(pages/[^"]+\.py)"', (PROJECT / "app.py").read_text(encoding="utf-8"))
@@ -91,7 +91,7 @@ def test_save_edited_roles(app, demo_db):
     app.button(key="save_roles").click().run()
     assert not app.exception
     assert app.success[0].value == "Roles saved for sample_loans."
-    assert roles.saved_roles(_db(demo_db), "sample_loans")["branch"] == "ignore"
+    assert datasets.saved_roles(_db(demo_db), "sample_loans")["branch"] == "ignore"
 
 
 def test_save_a_dpd_default_definition(app, demo_db):
@@ -103,7 +103,7 @@ def test_save_a_dpd_default_definition(app, demo_db):
     app.button(key="save_default").click().run()
     assert not app.exception
     assert app.success[0].value == "Default definition saved for sample_performance."
-    saved = outcome.load_definition(_db(demo_db), "sample_performance")
+    saved = datasets.load_definition(_db(demo_db), "sample_performance")
     assert (saved.kind, saved.column, saved.threshold) == ("dpd", "days_past_due", 60)
 
 

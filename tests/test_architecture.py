@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from analytics.i18n import TEXT, t
+from analytics.core import TEXT, t
 from tests.conftest import PROJECT
 
 UI_FILES = [PROJECT / "app.py", PROJECT / "ui.py", *sorted((PROJECT / "pages").glob("*.py"))]

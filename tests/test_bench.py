@@ -8,15 +8,29 @@ import sys
 
 import pytest
 
-from analytics import bigsample, binning, roles, sample, store
+from analytics import bench, datasets, factors, sample, store
 from tests.conftest import PROJECT
 
 
 @pytest.fixture(scope="module")
 def bench_json(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
-    command = [sys.executable, "-m", "analytics", "bench", "--loans", "5000", "--months", "6", "--repeat", "1",
-               "--no-pages", "--dir", str(folder), "--json"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "analytics",
+        "bench",
+        "--loans",
+        "5000",
+        "--months",
+        "6",
+        "--repeat",
+        "1",
+        "--no-pages",
+        "--dir",
+        str(folder),
+        "--json",
+    ]
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
@@ -47,8 +61,12 @@ def test_cell_fit_equals_the_naive_full_data_fit(bench_json):
 def test_bad_size_is_refused():
     done = subprocess.run(
         [sys.executable, "-m", "analytics", "bench", "--loans", "10", "--json"],
-        cwd=PROJECT, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 2
     assert "--loans: must be at least 1,000" in done.stderr
 
@@ -56,32 +74,32 @@ def test_bad_size_is_refused():
 def test_generator_is_deterministic_and_has_the_sample_layout():
     def build():
         con = store.connect(":memory:")
-        bigsample.build(con, loans=3000, months=6, seed=7)
+        bench.build(con, loans=3000, months=6, seed=7)
         return con
 
     first, second = build(), build()
     query = "SELECT * FROM bench_loans ORDER BY loan_id"
     assert first.execute(query).df().equals(second.execute(query).df())
-    loans = store.table_columns(first, bigsample.LOANS_TABLE)
+    loans = store.table_columns(first, bench.LOANS_TABLE)
     reference = store.connect(":memory:")
     sample.build_sample(reference, loans=500)
     assert loans == store.table_columns(reference, sample.LOANS_TABLE)
-    assert store.table_columns(first, bigsample.PERFORMANCE_TABLE) == store.table_columns(
+    assert store.table_columns(first, bench.PERFORMANCE_TABLE) == store.table_columns(
         reference, sample.PERFORMANCE_TABLE
     )
-    assert roles.saved_roles(first, bigsample.LOANS_TABLE) == dict(
+    assert datasets.saved_roles(first, bench.LOANS_TABLE) == dict(
         sorted(sample.SAMPLE_ROLES[sample.LOANS_TABLE].items())
     )
     ((months,),) = first.execute("SELECT max(months_on_book) FROM bench_performance").fetchall()
     assert months == 6
-    summary = binning.outcome_summary(first, binning.population(first, bigsample.LOANS_TABLE))
+    summary = factors.outcome_summary(first, factors.population(first, bench.LOANS_TABLE))
     assert summary["defaults"] > 0
 
 
 def test_simulated_default_follows_the_true_logit():
     """On 60,000 applications the logit of the simulated default on the true terms recovers TRUE_COEFFICIENTS."""
     con = store.connect(":memory:")
-    bigsample.build(con, loans=60_000, months=1, seed=3)
+    bench.build(con, loans=60_000, months=1, seed=3)
     frame = con.execute("SELECT * FROM bench_loans").df()
     import statsmodels.api as sm
 

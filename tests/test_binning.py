@@ -10,9 +10,9 @@ import pyarrow as pa
 import pytest
 from scipy import stats
 
-from analytics import binning, outcome, roles, store
-from analytics.binning import MISSING, OTHER, BinSpec, Population
-from analytics.errors import RiskLabError
+from analytics import datasets, factors, store
+from analytics.core import RiskLabError
+from analytics.factors import MISSING, OTHER, BinSpec, Population, _binning
 from tests.conftest import PROJECT
 
 N = 6000
@@ -64,7 +64,7 @@ def loans(con):
     frame = _loans_frame()
     _load(con, frame, nan_column="x_up")
     frame.loc[frame["loan_id"].isin(["L00000", "L00001"]), "x_up"] = np.nan
-    pop = Population("loans", outcome.DefaultDefinition("flag", "bad", values=(1,)), "booked")
+    pop = Population("loans", datasets.DefaultDefinition("flag", "bad", values=(1,)), "booked")
     analysed = frame[frame["booked"]].reset_index(drop=True)
     return con, pop, analysed
 
@@ -88,10 +88,10 @@ def _numeric_codes(x: pd.Series, cuts: tuple[float, ...]) -> pd.Series:
 
 def test_quantile_binning_matches_pandas_by_hand(loans):
     con, pop, rows = loans
-    spec = binning.quantile_spec(con, pop, "x_up", 10)
+    spec = factors.quantile_spec(con, pop, "x_up", 10)
     assert spec.method == "quantile" and spec.n == 10 and len(spec.cuts) == 9
     assert set(spec.cuts) <= set(rows["x_up"].dropna())  # cut points are observed values
-    result = binning.compute_binning(con, pop, spec)
+    result = factors.compute_binning(con, pop, spec)
     expected = _by_hand(rows["x_up"], rows["bad"], _numeric_codes(rows["x_up"], spec.cuts))
     table = result.table.set_index("bin").loc[expected.index]
     assert table["count"].tolist() == expected["count"].tolist()
@@ -106,7 +106,7 @@ def test_quantile_binning_matches_pandas_by_hand(loans):
 
 def test_missing_values_get_their_own_bin_null_and_nan(loans):
     con, pop, rows = loans
-    result = binning.compute_binning(con, pop, binning.quantile_spec(con, pop, "x_up", 5))
+    result = factors.compute_binning(con, pop, factors.quantile_spec(con, pop, "x_up", 5))
     missing = result.table[result.table["bin"] == MISSING].iloc[0]
     assert missing["label"] == "missing"
     assert missing["count"] == rows["x_up"].isna().sum() > 0
@@ -117,13 +117,13 @@ def test_missing_values_get_their_own_bin_null_and_nan(loans):
 def test_optimal_numeric_binning_is_monotonic_with_min_share(loans):
     con, pop, _ = loans
     for factor, rising in (("x_up", True), ("x_down", False)):
-        spec = binning.optimal_spec(con, pop, factor, "numeric")
+        spec = factors.optimal_spec(con, pop, factor, "numeric")
         assert spec.method == "optimal" and spec.bins >= 3
-        table = binning.compute_binning(con, pop, spec).table
+        table = factors.compute_binning(con, pop, spec).table
         inner = table[table["bin"] != MISSING]
         steps = np.diff(inner["bad_rate"].to_numpy())
         assert (steps > 0).all() if rising else (steps < 0).all()
-        assert (inner["count"] / table["count"].sum() >= binning.MIN_SHARE).all()
+        assert (inner["count"] / table["count"].sum() >= factors.MIN_SHARE).all()
         assert (inner["goods"] > 0).all() and (inner["bads"] > 0).all()
 
 
@@ -132,28 +132,28 @@ def test_optimal_direction_is_the_spearman_sign(loans):
     known = rows.dropna(subset=["x_down"])
     rho = stats.spearmanr(known["x_down"], known["bad"]).statistic
     counts = known.groupby("x_down")["bad"].agg(["size", "sum"])
-    assert binning.spearman_sign(counts["size"].to_numpy(), counts["sum"].to_numpy()) == np.sign(rho) == -1
+    assert factors.spearman_sign(counts["size"].to_numpy(), counts["sum"].to_numpy()) == np.sign(rho) == -1
 
 
 def test_pool_adjacent_violators_and_small_bin_merges_by_hand():
-    block = binning._Block
+    block = _binning._Block
     blocks = [block(100, 10, [0]), block(100, 5, [1]), block(100, 20, [2]), block(100, 30, [3])]
-    pooled = binning.pool_adjacent_violators(blocks, +1)
+    pooled = factors.pool_adjacent_violators(blocks, +1)
     assert [b.members for b in pooled] == [[0, 1], [2], [3]]
     assert [b.rate for b in pooled] == [0.075, 0.2, 0.3]
-    merged = binning.merge_small([block(500, 10, [0]), block(20, 2, [1]), block(480, 100, [2])], min_count=50)
+    merged = factors.merge_small([block(500, 10, [0]), block(20, 2, [1]), block(480, 100, [2])], min_count=50)
     assert [b.members for b in merged] == [[0, 1], [2]]  # 10 % is closer to 2 % than to 20.8 %
-    pure = binning.merge_small([block(500, 0, [0]), block(500, 50, [1])], min_count=50)
+    pure = factors.merge_small([block(500, 0, [0]), block(500, 50, [1])], min_count=50)
     assert [b.members for b in pure] == [[0, 1]]
 
 
 def test_optimal_categorical_binning_orders_levels_by_bad_rate(loans):
     con, pop, _ = loans
-    spec = binning.optimal_spec(con, pop, "grade", "categorical")
-    table = binning.compute_binning(con, pop, spec).table
+    spec = factors.optimal_spec(con, pop, "grade", "categorical")
+    table = factors.compute_binning(con, pop, spec).table
     inner = table[table["bin"] >= 0]
     assert (np.diff(inner["bad_rate"].to_numpy()) > 0).all()
-    assert (inner["share"] >= binning.MIN_SHARE).all()
+    assert (inner["share"] >= factors.MIN_SHARE).all()
     assert ("F",) not in spec.groups  # the 1 % level was merged with a neighbour
     assert sorted(level for g in spec.groups for level in g) == list("ABCDEF")
     assert table.iloc[-1]["label"] == "missing"
@@ -161,16 +161,16 @@ def test_optimal_categorical_binning_orders_levels_by_bad_rate(loans):
 
 def test_levels_binning_matches_pandas_and_unseen_levels_go_to_other(loans):
     con, pop, rows = loans
-    spec = binning.levels_spec(con, pop, "grade")
+    spec = factors.levels_spec(con, pop, "grade")
     assert spec.groups == tuple((level,) for level in "ABCDEF")
-    result = binning.compute_binning(con, pop, spec)
+    result = factors.compute_binning(con, pop, spec)
     codes = rows["grade"].map({level: i for i, level in enumerate("ABCDEF")}).fillna(MISSING).astype(int)
     expected = _by_hand(rows["grade"], rows["bad"], codes)
     assert result.table.set_index("bin").loc[expected.index, "iv"].to_numpy() == pytest.approx(
         expected["iv"].to_numpy(), abs=1e-12
     )
     partial = BinSpec("grade", "categorical", "manual", groups=(("A", "B"), ("C",)))
-    table = binning.compute_binning(con, pop, partial).table
+    table = factors.compute_binning(con, pop, partial).table
     assert table["bin"].tolist() == [0, 1, OTHER, MISSING]
     assert table["label"].tolist() == ["A, B", "C", "other", "missing"]
     assert table.loc[table["bin"] == OTHER, "count"].item() == rows["grade"].isin(list("DEF")).sum()
@@ -178,24 +178,24 @@ def test_levels_binning_matches_pandas_and_unseen_levels_go_to_other(loans):
 
 def test_manual_cut_points_and_merged_categories(loans):
     con, pop, rows = loans
-    spec = binning.make_spec(con, pop, "x_down", "numeric", "manual", cuts_text="75, 25；50  ")
+    spec = factors.make_spec(con, pop, "x_down", "numeric", "manual", cuts_text="75, 25；50  ")
     assert spec.cuts == (25.0, 50.0, 75.0)
     assert list(spec.labels().values()) == ["< 25", "[25, 50)", "[50, 75)", ">= 75"]
-    table = binning.compute_binning(con, pop, spec).table
+    table = factors.compute_binning(con, pop, spec).table
     assert table["count"].tolist() == np.bincount(np.searchsorted([25, 50, 75], rows["x_down"], "right")).tolist()
     assignment = {"A": 1, "B": 1, "C": 2, "D": 3, "E": 3, "F": 3}
-    merged = binning.make_spec(con, pop, "grade", "categorical", "manual", assignment=assignment)
+    merged = factors.make_spec(con, pop, "grade", "categorical", "manual", assignment=assignment)
     assert merged.groups == (("A", "B"), ("C",), ("D", "E", "F"))
-    assert binning.compute_binning(con, pop, merged).table["count"].sum() == len(rows)
+    assert factors.compute_binning(con, pop, merged).table["count"].sum() == len(rows)
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: binning.parse_cuts("0.2, 1,000x"), "'000x' is not a number"),
-        (lambda: binning.parse_cuts(" , "), "enter at least one cut point, e.g. 0.2, 0.5"),
+        (lambda: factors.parse_cuts("0.2, 1,000x"), "'000x' is not a number"),
+        (lambda: factors.parse_cuts(" , "), "enter at least one cut point, e.g. 0.2, 0.5"),
         (
-            lambda: binning.spec_from_assignment("grade", {"A": 1, "B": None}),
+            lambda: factors.spec_from_assignment("grade", {"A": 1, "B": None}),
             "level 'B' has no bin number: give every level a bin number",
         ),
     ],
@@ -208,7 +208,7 @@ def test_bad_manual_input_messages(call, message):
 
 def test_bad_cut_text_full_message():
     with pytest.raises(RiskLabError) as caught:
-        binning.parse_cuts("0.2; abc")
+        factors.parse_cuts("0.2; abc")
     assert str(caught.value) == (
         "'abc' is not a number: write cut points as numbers separated by commas, without thousands separators "
         "(e.g. 0.2, 0.5, 10000)"
@@ -219,31 +219,31 @@ def test_bad_cut_text_full_message():
 def test_method_and_parameter_errors(loans):
     con, pop, _ = loans
     with pytest.raises(RiskLabError, match=r"^the quantile binning does not apply to a categorical factor$"):
-        binning.make_spec(con, pop, "grade", "categorical", "quantile")
+        factors.make_spec(con, pop, "grade", "categorical", "quantile")
     with pytest.raises(
         RiskLabError, match=r"^the number of quantile bins must be a whole number from 2 to 50 \(got 1\)$"
     ):
-        binning.quantile_spec(con, pop, "x_up", 1)
+        factors.quantile_spec(con, pop, "x_up", 1)
     with pytest.raises(RiskLabError, match=r"^unknown binning method 'best'$"):
-        binning.make_spec(con, pop, "x_up", "numeric", "best")
+        factors.make_spec(con, pop, "x_up", "numeric", "best")
     with pytest.raises(RiskLabError, match=r"^table 'loans' has no column 'nope'"):
-        binning.optimal_spec(con, pop, "nope", "numeric")
+        factors.optimal_spec(con, pop, "nope", "numeric")
 
 
 def test_ranking_counts_from_fine_bins_equal_a_direct_scan(loans):
     con, pop, _ = loans
-    fine = BinSpec("x_up", "numeric", "quantile", cuts=binning.quantile_cuts(con, pop, ["x_up"], 20)["x_up"])
-    (counts,) = binning.bin_counts(con, pop, [fine])
-    coarse = binning.monotonic_spec(fine, counts)
-    from_fine = binning.binning_table(coarse, binning.coarsen(fine, counts, coarse)).table
-    direct = binning.compute_binning(con, pop, coarse).table
+    fine = BinSpec("x_up", "numeric", "quantile", cuts=factors.quantile_cuts(con, pop, ["x_up"], 20)["x_up"])
+    (counts,) = factors.bin_counts(con, pop, [fine])
+    coarse = factors.monotonic_spec(fine, counts)
+    from_fine = factors.binning_table(coarse, factors.coarsen(fine, counts, coarse)).table
+    direct = factors.compute_binning(con, pop, coarse).table
     pd.testing.assert_frame_equal(from_fine, direct)
 
 
 def test_woe_sql_gives_each_loan_its_bin_woe(loans):
     con, pop, rows = loans
-    result = binning.compute_binning(con, pop, binning.optimal_spec(con, pop, "x_up", "numeric"))
-    expr, params = binning.woe_sql(result)
+    result = factors.compute_binning(con, pop, factors.optimal_spec(con, pop, "x_up", "numeric"))
+    expr, params = factors.woe_sql(result)
     values = con.execute(f"SELECT {expr} FROM loans WHERE booked ORDER BY loan_id", params).fetchnumpy()
     woe = next(iter(values.values()))
     codes = _numeric_codes(rows.sort_values("loan_id")["x_up"], result.spec.cuts)
@@ -253,8 +253,8 @@ def test_woe_sql_gives_each_loan_its_bin_woe(loans):
 def test_german_credit_checking_status_iv_matches_pandas(con):
     frame = pd.read_csv(PROJECT / "data" / "german_credit.csv")
     _load(con, frame, "german_credit")
-    pop = Population("german_credit", outcome.DefaultDefinition("flag", "default", values=(1,)))
-    result = binning.compute_binning(con, pop, binning.levels_spec(con, pop, "checking_status"))
+    pop = Population("german_credit", datasets.DefaultDefinition("flag", "default", values=(1,)))
+    result = factors.compute_binning(con, pop, factors.levels_spec(con, pop, "checking_status"))
     counts = pd.crosstab(frame["checking_status"], frame["default"])
     share_good, share_bad = counts[0] / counts[0].sum(), counts[1] / counts[1].sum()
     iv_by_hand = float(((share_good - share_bad) * np.log(share_good / share_bad)).sum())
@@ -265,31 +265,31 @@ def test_german_credit_checking_status_iv_matches_pandas(con):
 
 def test_save_load_list_and_delete_binnings(loans):
     con, pop, _ = loans
-    spec = binning.optimal_spec(con, pop, "x_up", "numeric")
-    assert binning.save_binning(con, "loans", spec, "  committee 2024 ") == 1
-    assert binning.load_binning(con, "loans", "x_up", "committee 2024") == BinSpec(
+    spec = factors.optimal_spec(con, pop, "x_up", "numeric")
+    assert factors.save_binning(con, "loans", spec, "  committee 2024 ") == 1
+    assert factors.load_binning(con, "loans", "x_up", "committee 2024") == BinSpec(
         "x_up", "numeric", "optimal", cuts=spec.cuts, name="committee 2024"
     )
-    manual = binning.manual_spec("x_up", "0")
-    assert binning.save_binning(con, "loans", manual, "committee 2024") == 2  # same name: a new version, kept apart
-    listed = binning.list_binnings(con, "loans")
+    manual = factors.manual_spec("x_up", "0")
+    assert factors.save_binning(con, "loans", manual, "committee 2024") == 2  # same name: a new version, kept apart
+    listed = factors.list_binnings(con, "loans")
     assert listed[["factor", "name", "version", "method"]].values.tolist() == [
         ["x_up", "committee 2024", 2, "manual"],
         ["x_up", "committee 2024", 1, "optimal"],
     ]
-    assert binning.load_binning(con, "loans", "x_up", "committee 2024").cuts == (0.0,)  # the latest by default
-    assert binning.load_binning(con, "loans", "x_up", "committee 2024", 1).cuts == spec.cuts  # the first is intact
-    assert binning.latest_binnings(con, "loans")["x_up"].cuts == (0.0,)
-    version = binning.saved_version(con, "loans")
-    binning.delete_binning(con, "loans", "x_up", "committee 2024", 2)
-    assert binning.list_binnings(con, "loans")["version"].tolist() == [1]
-    assert binning.saved_version(con, "loans") != version
-    binning.delete_binning(con, "loans", "x_up", "committee 2024")
-    assert binning.list_binnings(con, "loans").empty
+    assert factors.load_binning(con, "loans", "x_up", "committee 2024").cuts == (0.0,)  # the latest by default
+    assert factors.load_binning(con, "loans", "x_up", "committee 2024", 1).cuts == spec.cuts  # the first is intact
+    assert factors.latest_binnings(con, "loans")["x_up"].cuts == (0.0,)
+    version = factors.saved_version(con, "loans")
+    factors.delete_binning(con, "loans", "x_up", "committee 2024", 2)
+    assert factors.list_binnings(con, "loans")["version"].tolist() == [1]
+    assert factors.saved_version(con, "loans") != version
+    factors.delete_binning(con, "loans", "x_up", "committee 2024")
+    assert factors.list_binnings(con, "loans").empty
     with pytest.raises(RiskLabError, match=r"^there is no saved binning 'committee 2024' of x_up in table 'loans'$"):
-        binning.load_binning(con, "loans", "x_up", "committee 2024")
+        factors.load_binning(con, "loans", "x_up", "committee 2024")
     with pytest.raises(RiskLabError, match=r"^give the binning a name of 1 to 60 characters$"):
-        binning.save_binning(con, "loans", spec, "   ")
+        factors.save_binning(con, "loans", spec, "   ")
     audit = con.execute("SELECT action FROM risklab_catalog.audit ORDER BY id").fetchall()
     assert [a for (a,) in audit] == ["save_binning", "save_binning", "delete_binning", "delete_binning"]
 
@@ -307,7 +307,7 @@ def test_a_database_from_before_binning_versions_opens_and_versions_on(tmp_path)
         "spec JSON NOT NULL, saved_at TIMESTAMP DEFAULT current_timestamp)"
     )
     old.execute("CREATE TABLE loans AS SELECT range AS x FROM range(10)")
-    spec = binning.manual_spec("x", "5")
+    spec = factors.manual_spec("x", "5")
     old.execute(
         "INSERT INTO risklab_catalog.binnings (table_name, factor, name, method, spec) VALUES (?, ?, ?, ?, ?)",
         ["loans", "x", "old cut", "manual", json.dumps(spec.to_dict())],
@@ -315,11 +315,11 @@ def test_a_database_from_before_binning_versions_opens_and_versions_on(tmp_path)
     old.close()
     for _ in range(2):  # the migration runs on every open and changes nothing the second time
         con = store.connect(path)
-        assert binning.list_binnings(con, "loans")[["name", "version"]].values.tolist()[-1] == ["old cut", 1]
+        assert factors.list_binnings(con, "loans")[["name", "version"]].values.tolist()[-1] == ["old cut", 1]
         con.close()
     con = store.connect(path)
-    assert binning.save_binning(con, "loans", binning.manual_spec("x", "3"), "old cut") == 2
-    assert binning.load_binning(con, "loans", "x", "old cut", 1).cuts == (5.0,)
+    assert factors.save_binning(con, "loans", factors.manual_spec("x", "3"), "old cut") == 2
+    assert factors.load_binning(con, "loans", "x", "old cut", 1).cuts == (5.0,)
     con.close()
 
 
@@ -338,13 +338,13 @@ def test_spec_round_trips_through_json():
 def test_population_uses_saved_definition_and_booked_role(loans):
     con, _, rows = loans
     with pytest.raises(RiskLabError, match=r"^table 'loans' has no default definition yet: set one on the Data page"):
-        binning.population(con, "loans")
-    roles.save_roles(con, "loans", {"booked": "booked", "bad": "outcome"})
-    outcome.save_definition(con, "loans", outcome.DefaultDefinition("flag", "bad", values=(1,)))
-    pop = binning.population(con, "loans")
+        factors.population(con, "loans")
+    datasets.save_roles(con, "loans", {"booked": "booked", "bad": "outcome"})
+    datasets.save_definition(con, "loans", datasets.DefaultDefinition("flag", "bad", values=(1,)))
+    pop = factors.population(con, "loans")
     assert pop.booked_column == "booked"
-    assert binning.outcome_summary(con, pop)["known"] == len(rows)
-    assert binning.population(con, "loans", booked_only=False).booked_column is None
+    assert factors.outcome_summary(con, pop)["known"] == len(rows)
+    assert factors.population(con, "loans", booked_only=False).booked_column is None
 
 
 @pytest.mark.parametrize(
@@ -359,27 +359,27 @@ def test_population_uses_saved_definition_and_booked_role(loans):
 def test_booked_loans_whatever_the_booked_column_type(loans, sql_type, expression):
     con, _, rows = loans
     con.execute(f"CREATE TABLE typed AS SELECT * REPLACE ({expression} AS booked) FROM loans")
-    roles.save_roles(con, "typed", {"booked": "booked"})
-    pop = binning.population(con, "typed", outcome.DefaultDefinition("flag", "bad", values=(1,)))
+    datasets.save_roles(con, "typed", {"booked": "booked"})
+    pop = factors.population(con, "typed", datasets.DefaultDefinition("flag", "bad", values=(1,)))
     assert pop.booked_type == sql_type
-    assert binning.compute_binning(con, pop, binning.manual_spec("x_down", "50")).total == len(rows)
+    assert factors.compute_binning(con, pop, factors.manual_spec("x_down", "50")).total == len(rows)
 
 
 def test_quantile_cut_points_of_large_populations_come_from_a_fixed_sample(loans):
     con, pop, rows = loans
-    exact = binning.quantile_cuts(con, pop, ["x_down"], 4)["x_down"]
-    sampled = binning.quantile_cuts(con, pop, ["x_down"], 4, max_rows=1000)["x_down"]
-    assert sampled == binning.quantile_cuts(con, pop, ["x_down"], 4, max_rows=1000)["x_down"]
+    exact = factors.quantile_cuts(con, pop, ["x_down"], 4)["x_down"]
+    sampled = factors.quantile_cuts(con, pop, ["x_down"], 4, max_rows=1000)["x_down"]
+    assert sampled == factors.quantile_cuts(con, pop, ["x_down"], 4, max_rows=1000)["x_down"]
     assert sampled != exact and np.allclose(sampled, exact, atol=5)  # quartiles of U(0, 100)
-    assert binning.sampled(con, pop, 1000).sample_every == 6 and binning.sampled(con, pop).sample_every == 1
-    table = binning.compute_binning(con, pop, BinSpec("x_down", "numeric", "quantile", cuts=sampled)).table
+    assert factors.sampled(con, pop, 1000).sample_every == 6 and factors.sampled(con, pop).sample_every == 1
+    table = factors.compute_binning(con, pop, BinSpec("x_down", "numeric", "quantile", cuts=sampled)).table
     assert table["count"].sum() == len(rows)  # counts always cover every loan
 
 
 def test_build_binning_equals_spec_then_table(loans):
     con, pop, _ = loans
     for factor, kind in (("x_up", "numeric"), ("grade", "categorical")):
-        built = binning.build_binning(con, pop, factor, kind, "optimal")
-        pd.testing.assert_frame_equal(built.table, binning.compute_binning(con, pop, built.spec).table)
-    quantiles = binning.build_binning(con, pop, "x_up", "numeric", "quantile", n=4)
+        built = factors.build_binning(con, pop, factor, kind, "optimal")
+        pd.testing.assert_frame_equal(built.table, factors.compute_binning(con, pop, built.spec).table)
+    quantiles = factors.build_binning(con, pop, "x_up", "numeric", "quantile", n=4)
     assert quantiles.spec.n == 4 and len(quantiles.table) == 5  # four quartiles and the missing bin

@@ -39,12 +39,26 @@ def serve(db: Path, *options: str):
     port = _free_port()
     log_path = PROJECT / "test-output" / f"server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.address", "127.0.0.1",
-               "--server.fileWatcherType", "none", *options]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        *options,
+    ]
     with log_path.open("wb") as log:
-        server = subprocess.Popen(command, cwd=PROJECT, env={**os.environ, "RISKLAB_DB": str(db)}, stdout=log,
-                                  stderr=subprocess.STDOUT)  # fmt: skip
+        server = subprocess.Popen(
+            command, cwd=PROJECT, env={**os.environ, "RISKLAB_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + 60

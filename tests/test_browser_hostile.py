@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from playwright.sync_api import expect
 
-from analytics import importer, store
-from analytics.errors import RiskLabError
+from analytics import datasets, store
+from analytics.core import RiskLabError
 from tests.test_browser import TIMEOUT_MS, browser, serve, shot, wait_idle  # noqa: F401  (browser is a fixture)
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def _expected(name: str, data: bytes) -> str | None:
     """The importer's own verdict in-process: the error sentence, or None when the file previews fine."""
     con = store.connect(":memory:")
     try:
-        importer.preview_file(con, data, name)
+        datasets.preview_file(con, data, name)
         return None
     except RiskLabError as exc:
         return exc.message("en")

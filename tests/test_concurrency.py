@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from analytics.i18n import t
+from analytics.core import t
 from tests.test_browser import CHROMIUM, SHOTS, TIMEOUT_MS, serve
 
 pytestmark = pytest.mark.browser
@@ -89,8 +89,13 @@ async def _session(browser, url: str, number: int, folder) -> dict:
     await page.screenshot(path=str(SHOTS / f"concurrent_{number}.png"))
     await context.close()
     version = int(re.findall(r"\d+", message.split(SHARED_NAME)[-1])[0])
-    return {"table": table, "auc": auc, "version": version, "seconds": time.perf_counter() - start,
-            "fitted_seconds": fitted_seconds}  # fmt: skip
+    return {
+        "table": table,
+        "auc": auc,
+        "version": version,
+        "seconds": time.perf_counter() - start,
+        "fitted_seconds": fitted_seconds,
+    }
 
 
 async def _run(url: str, folder) -> list[dict]:
@@ -110,9 +115,11 @@ def test_eight_sessions_at_once(demo_db, tmp_path):
         results = asyncio.run(_run(url, tmp_path))
     assert len(results) == SESSIONS
     seconds = sorted(r["seconds"] for r in results)
-    print(f"\n{SESSIONS} concurrent sessions (import, SQL, default definition, fit, save): median "
-          f"{seconds[SESSIONS // 2]:.1f} s, max {seconds[-1]:.1f} s; fitted after median "
-          f"{sorted(r['fitted_seconds'] for r in results)[SESSIONS // 2]:.1f} s")  # fmt: skip
+    print(
+        f"\n{SESSIONS} concurrent sessions (import, SQL, default definition, fit, save): median "
+        f"{seconds[SESSIONS // 2]:.1f} s, max {seconds[-1]:.1f} s; fitted after median "
+        f"{sorted(r['fitted_seconds'] for r in results)[SESSIONS // 2]:.1f} s"
+    )
     from analytics import model, store
     from analytics.model import FactorSpec, ModelSpec
 
@@ -126,8 +133,9 @@ def test_eight_sessions_at_once(demo_db, tmp_path):
         number = int(table.split("_")[1])
         assert con.execute(f"SELECT count(*), sum(amount) FROM {table}").fetchall()[0][0] == 400
         # the single-user run: the same specification fitted alone, in this process
-        spec = ModelSpec(table, (FactorSpec("debt_ratio", "numeric"), FactorSpec("amount", "numeric")), True,
-                         "random", 0.3, 1)  # fmt: skip
+        spec = ModelSpec(
+            table, (FactorSpec("debt_ratio", "numeric"), FactorSpec("amount", "numeric")), True, "random", 0.3, 1
+        )
         alone = model.fit_model(con, spec)
         assert result["auc"] == f"{alone.validation()['test'].auc:.3f}", number
         saved = model.load_model(con, SHARED_NAME, result["version"])

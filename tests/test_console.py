@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import console
-from analytics.errors import RiskLabError
+from analytics import store
+from analytics.core import RiskLabError
 
 
 @pytest.fixture
@@ -15,19 +15,19 @@ def loans(con):
 
 
 def test_select_returns_rows_and_counts(loans):
-    result = console.run_query(loans, "SELECT branch, count(*) AS n FROM loans GROUP BY branch ORDER BY branch")
+    result = store.run_query(loans, "SELECT branch, count(*) AS n FROM loans GROUP BY branch ORDER BY branch")
     assert result.frame["n"].tolist() == [715, 715, 714, 714, 714, 714, 714]
     assert not result.truncated
 
 
 def test_row_cap_truncates(loans):
-    result = console.run_query(loans, "SELECT * FROM loans", max_rows=100)
+    result = store.run_query(loans, "SELECT * FROM loans", max_rows=100)
     assert len(result.frame) == 100 and result.truncated
 
 
 def test_time_cap_interrupts_runaway_query(loans):
     with pytest.raises(RiskLabError) as err:
-        console.run_query(loans, "SELECT count(*) FROM range(1000000000) a, range(1000000000) b", timeout_s=0.5)
+        store.run_query(loans, "SELECT count(*) FROM range(1000000000) a, range(1000000000) b", timeout_s=0.5)
     assert str(err.value) == "the query was stopped after 0.5 s: aggregate more or add a WHERE clause"
 
 
@@ -63,24 +63,24 @@ def test_time_cap_interrupts_runaway_query(loans):
 )
 def test_escapes_are_refused(loans, sql, message):
     with pytest.raises(RiskLabError) as err:
-        console.run_query(loans, sql)
+        store.run_query(loans, sql)
     assert str(err.value) == message
     assert loans.execute("SELECT count(*) FROM loans").fetchone()[0] == 5000
 
 
 def test_scalar_file_functions_are_blocked_by_the_sandbox(loans):
     with pytest.raises(RiskLabError) as err:
-        console.run_query(loans, "SELECT read_text('/etc/hostname')")
+        store.run_query(loans, "SELECT read_text('/etc/hostname')")
     assert str(err.value).startswith("the query failed: ")
 
 
 def test_syntax_error_is_explained(loans):
     with pytest.raises(RiskLabError) as err:
-        console.run_query(loans, "SELECT * FROM loans WHERE")
+        store.run_query(loans, "SELECT * FROM loans WHERE")
     assert str(err.value).startswith("the query does not parse: Parser Error")
 
 
 def test_unknown_table_is_explained(loans):
     with pytest.raises(RiskLabError) as err:
-        console.run_query(loans, "SELECT * FROM nope")
+        store.run_query(loans, "SELECT * FROM nope")
     assert str(err.value).startswith("the query failed: Catalog Error: Table with name nope does not exist")

@@ -62,8 +62,11 @@ def test_sigkill_during_import_loses_nothing(demo_db, tmp_path):
     for target in ("sample_loans", "new_table"):  # replacing an existing table, and creating a new one
         proc = subprocess.Popen(
             [sys.executable, str(script), "--db", str(demo_db), "import", str(big), "--table", target, "--replace"],
-            cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            cwd=PROJECT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = proc.stdout.readline().strip()  # the import streamed the whole file and stopped before its commit
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -80,10 +83,14 @@ def test_sigkill_during_import_loses_nothing(demo_db, tmp_path):
 def test_app_on_a_database_held_by_another_process_says_so(tmp_path, monkeypatch):
     db = tmp_path / "held.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); "
-         "time.sleep(120)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         monkeypatch.setenv("RISKLAB_DB", str(db))
@@ -114,9 +121,9 @@ def test_app_refuses_a_file_that_is_not_a_database(tmp_path, monkeypatch):
 SAVER = r"""
 import sys, time
 sys.path.insert(0, {project!r})
-from analytics import binning, cli, expert, model, store
-from analytics.binning import BinSpec
-from analytics.expert import Condition, RuleSet
+from analytics import cli, decisions, factors, model, store
+from analytics.decisions import Condition, RuleSet
+from analytics.factors import BinSpec
 
 what, when, db = sys.argv[1:4]
 audit, save_model = store.audit, model.save_model
@@ -143,9 +150,10 @@ if what == "model" and cli.main(["--db", db, "fit", "--table", "german_credit", 
     sys.exit("the fit failed")
 con = store.connect(db)
 if what == "rule_set":
-    expert.save_rule_set(con, "tight rules", RuleSet(knockouts=(Condition("debt_ratio", ">", "0.5"),)), "sample_loans")
+    rules = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.5"),))
+    decisions.save_rule_set(con, "tight rules", rules, "sample_loans")
 if what == "binning":
-    binning.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.2, 0.6)), "committee")
+    factors.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.2, 0.6)), "committee")
 print("saved", flush=True)
 time.sleep(600)
 """
@@ -175,8 +183,13 @@ def _saved_state(db) -> dict:
 def _kill_saver(tmp_path, db, what: str, when: str) -> None:
     script = tmp_path / "saver.py"
     script.write_text(SAVER.format(project=str(PROJECT)))
-    proc = subprocess.Popen([sys.executable, str(script), what, when, str(db)], cwd=PROJECT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, str(script), what, when, str(db)],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline().strip()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -186,17 +199,17 @@ def _kill_saver(tmp_path, db, what: str, when: str) -> None:
 
 def _earlier_saves(db) -> None:
     """A model, a rule set and a binning saved before the kills (each later save would be its version 2)."""
-    from analytics import binning, expert, model
-    from analytics.binning import BinSpec
-    from analytics.expert import Condition, RuleSet
+    from analytics import decisions, factors, model
+    from analytics.decisions import Condition, RuleSet
+    from analytics.factors import BinSpec
     from analytics.model import FactorSpec, ModelSpec
 
     con = store.connect(db)
     fitted = model.fit_model(con, ModelSpec("german_credit", (FactorSpec("duration_months", "numeric"),)), folds=0)
     model.save_model(con, "kept model", fitted)
     rules = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.7"),))
-    expert.save_rule_set(con, "tight rules", rules, "sample_loans")
-    binning.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.3,)), "committee")
+    decisions.save_rule_set(con, "tight rules", rules, "sample_loans")
+    factors.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.3,)), "committee")
     con.close()
 
 
@@ -213,7 +226,7 @@ def test_sigkill_in_the_middle_of_a_save_keeps_everything_before_it(demo_db, tmp
 
 @pytest.mark.parametrize("what", KILLED_SAVES)
 def test_sigkill_right_after_a_save_keeps_the_save(demo_db, tmp_path, what):
-    from analytics import binning, expert, model
+    from analytics import decisions, factors, model
 
     _earlier_saves(demo_db)
     before = _saved_state(demo_db)
@@ -225,17 +238,17 @@ def test_sigkill_right_after_a_save_keeps_the_save(demo_db, tmp_path, what):
     if what == "model":
         assert model.load_model(con, "kept model").version == 2
     elif what == "rule_set":
-        assert expert.load_rule_set(con, "tight rules").version == 2
+        assert decisions.load_rule_set(con, "tight rules").version == 2
     else:
-        assert binning.load_binning(con, "sample_loans", "debt_ratio", "committee").cuts == (0.2, 0.6)
+        assert factors.load_binning(con, "sample_loans", "debt_ratio", "committee").cuts == (0.2, 0.6)
     con.close()
 
 
 def test_two_users_saving_one_name_at_once_get_two_versions(demo_db):
     """Concurrent saves (one cursor per user thread, as in the app) of one model name and one rule-set name:
     each save gets its own version, none is overwritten or lost."""
-    from analytics import expert, model
-    from analytics.expert import Condition, RuleSet
+    from analytics import decisions, model
+    from analytics.decisions import Condition, RuleSet
     from analytics.model import FactorSpec, ModelSpec
 
     con = store.connect(demo_db)
@@ -247,12 +260,13 @@ def test_two_users_saving_one_name_at_once_get_two_versions(demo_db):
         cursor = con.cursor()
         barrier.wait()
         rules = RuleSet(knockouts=(Condition("debt_ratio", ">", str(0.5 + number / 100)),))
-        return model.save_model(cursor, "team model", fitted), expert.save_rule_set(cursor, "team rules", rules,
-                                                                                    "sample_loans")  # fmt: skip
+        return model.save_model(cursor, "team model", fitted), decisions.save_rule_set(
+            cursor, "team rules", rules, "sample_loans"
+        )
 
     with concurrent.futures.ThreadPoolExecutor(users) as pool:
         versions = list(pool.map(save, range(users)))
     assert sorted(m for m, _ in versions) == sorted(r for _, r in versions) == list(range(1, users + 1))
-    thresholds = {expert.load_rule_set(con, "team rules", r).source.knockouts[0].value for _, r in versions}
+    thresholds = {decisions.load_rule_set(con, "team rules", r).source.knockouts[0].value for _, r in versions}
     assert thresholds == {str(0.5 + n / 100) for n in range(users)}  # every user's own rule set is there
     con.close()

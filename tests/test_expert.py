@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import expert
-from analytics.errors import RiskLabError
-from analytics.expert import Condition, GradeBand, PointsRow, RecordedDecision, RuleSet, ScoreThreshold
+from analytics import decisions
+from analytics.core import RiskLabError
+from analytics.decisions import Condition, GradeBand, PointsRow, RecordedDecision, RuleSet, ScoreThreshold
 
 
 def fails(message: str):
@@ -77,7 +77,7 @@ def reference(frame: pd.DataFrame, cond: Condition) -> pd.Series:
         s = s.astype("float64")
         cast = float
     if cond.op in ("in", "not in"):
-        member = s.isin([cast(v) for v in expert.split_values(cond.value)])
+        member = s.isin([cast(v) for v in decisions.split_values(cond.value)])
         return known & (member if cond.op == "in" else ~member)
     value = cast(cond.value.replace(",", "") if cast is float else cond.value)  # 50,000 is fifty thousand
     compare = {"=": s == value, "!=": s != value, "<": s < value, "<=": s <= value, ">": s > value, ">=": s >= value}
@@ -107,7 +107,7 @@ CONDITIONS = [
 
 @pytest.mark.parametrize("cond", CONDITIONS, ids=lambda c: f"{c.column} {c.op} {c.value}")
 def test_each_operator_matches_pandas_including_nulls(loans, cond):
-    got = expert.decide(loans, "loans", RuleSet(knockouts=(cond,)))
+    got = decisions.decide(loans, "loans", RuleSet(knockouts=(cond,)))
     want = reference(table(loans), cond)
     assert want.any() and not want.all()  # the case is informative
     assert got["reject"].tolist() == want.astype(int).tolist()
@@ -126,13 +126,13 @@ def test_and_binds_tighter_than_or(loans):
     frame = table(loans)
     a, b, c, d = (reference(frame, cond) for cond in rules.knockouts)
     want = a | b | (c & d)
-    assert expert.decide(loans, "loans", rules)["reject"].tolist() == want.astype(int).tolist()
+    assert decisions.decide(loans, "loans", rules)["reject"].tolist() == want.astype(int).tolist()
     assert want.sum() > (a | b).sum()
 
 
 def test_values_are_bound_not_spliced(loans):
     sneaky = "none' OR 1=1 --"
-    got = expert.decide(loans, "loans", RuleSet(knockouts=(Condition("guarantee_method", "=", sneaky),)))
+    got = decisions.decide(loans, "loans", RuleSet(knockouts=(Condition("guarantee_method", "=", sneaky),)))
     assert got["reject"].sum() == 0
 
 
@@ -150,7 +150,7 @@ def test_scorecard_points_grades_and_threshold_match_pandas(loans):
     rules = RuleSet(
         knockouts=(Condition("prior_overdue_count", ">=", "3"),), points=points, grades=grades, threshold=20
     )
-    got = expert.decide(loans, "loans", rules)
+    got = decisions.decide(loans, "loans", rules)
     f = table(loans)
     dr = f["debt_ratio"]
     total = (
@@ -170,7 +170,7 @@ def test_recorded_decisions_in_chinese_and_score_threshold(loans):
     frame = table(loans)
 
     def rejects(source):
-        return expert.decide(loans, "loans", source)["reject"].astype("float64").to_numpy()
+        return decisions.decide(loans, "loans", source)["reject"].astype("float64").to_numpy()
 
     want = frame["decision"].map({"同意": 0.0, "拒绝": 1.0}).astype("float64").to_numpy()
     assert np.isnan(want).sum() > 0
@@ -181,17 +181,17 @@ def test_recorded_decisions_in_chinese_and_score_threshold(loans):
 
 
 def test_one_applicant_gets_the_same_decision_as_its_row(loans):
-    rules = expert.RuleSet(
+    rules = decisions.RuleSet(
         knockouts=(Condition("guarantee_method", "is null"), Condition("debt_ratio", ">", "0.6", "or")),
         points=(PointsRow("debt_ratio", 10, high=0.4), PointsRow("guarantee_method", 5, level="mortgage")),
         grades=(GradeBand("A", 10), GradeBand("B", 0)),
         threshold=5,
     )
-    everyone = expert.decide(loans, "loans", rules).astype("object")
+    everyone = decisions.decide(loans, "loans", rules).astype("object")
     frame = table(loans)
     for i in (0, 1, 17, 42, 299):
         applicant = {k: (None if pd.isna(v) else v) for k, v in frame.iloc[i].to_dict().items()}
-        one = expert.decide(loans, "loans", rules, applicant=applicant).astype("object")
+        one = decisions.decide(loans, "loans", rules, applicant=applicant).astype("object")
         assert one.iloc[0].tolist() == everyone.iloc[i].tolist()
 
 
@@ -200,18 +200,18 @@ def test_default_source_and_starter_rules_on_the_sample(demo_db_template):
 
     con = store.connect(demo_db_template, read_only=True)
     try:
-        assert expert.default_source(con, "sample_loans") == RecordedDecision("expert_decision")
-        recorded = expert.decide(con, "sample_loans", RecordedDecision("expert_decision"))
+        assert decisions.default_source(con, "sample_loans") == RecordedDecision("expert_decision")
+        recorded = decisions.decide(con, "sample_loans", RecordedDecision("expert_decision"))
         share = con.execute("SELECT avg(CAST(expert_decision = 'reject' AS INT)) FROM sample_loans").fetchall()[0][0]
         assert recorded["reject"].mean() == pytest.approx(share)
-        starter = expert.starter_rules(con, "sample_loans")
-        assert starter.threshold == expert.TRADITIONAL_THRESHOLD and len(starter.points) == len(
-            expert.TRADITIONAL_POINTS
+        starter = decisions.starter_rules(con, "sample_loans")
+        assert starter.threshold == decisions.TRADITIONAL_THRESHOLD and len(starter.points) == len(
+            decisions.TRADITIONAL_POINTS
         )
-        decided = expert.decide(con, "sample_loans", starter)
+        decided = decisions.decide(con, "sample_loans", starter)
         assert 0.1 < decided["reject"].mean() < 0.6
-        assert set(decided["grade"].dropna()) <= {g.label for g in expert.TRADITIONAL_GRADES}
-        assert expert.default_source(con, "german_credit") is None
+        assert set(decided["grade"].dropna()) <= {g.label for g in decisions.TRADITIONAL_GRADES}
+        assert decisions.default_source(con, "german_credit") is None
     finally:
         con.close()
 
@@ -219,13 +219,13 @@ def test_default_source_and_starter_rules_on_the_sample(demo_db_template):
 def test_saving_twice_keeps_both_versions(loans):
     first = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.7"),))
     second = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.8"),))
-    assert expert.save_rule_set(loans, "Tight rules", first, "loans") == 1
-    assert expert.save_rule_set(loans, "Tight rules", second, "loans") == 2
-    assert expert.save_rule_set(loans, "Officers", RecordedDecision("decision", ("同意",)), "loans") == 1
-    assert expert.load_rule_set(loans, "Tight rules").source == second
-    assert expert.load_rule_set(loans, "Tight rules", 1).source == first
-    assert expert.load_rule_set(loans, "Officers").source == RecordedDecision("decision", ("同意",))
-    listed = expert.list_rule_sets(loans, "loans")
+    assert decisions.save_rule_set(loans, "Tight rules", first, "loans") == 1
+    assert decisions.save_rule_set(loans, "Tight rules", second, "loans") == 2
+    assert decisions.save_rule_set(loans, "Officers", RecordedDecision("decision", ("同意",)), "loans") == 1
+    assert decisions.load_rule_set(loans, "Tight rules").source == second
+    assert decisions.load_rule_set(loans, "Tight rules", 1).source == first
+    assert decisions.load_rule_set(loans, "Officers").source == RecordedDecision("decision", ("同意",))
+    listed = decisions.list_rule_sets(loans, "loans")
     assert listed[["name", "version", "kind"]].values.tolist() == [
         ["Officers", 1, "recorded"],
         ["Tight rules", 2, "rules"],
@@ -242,11 +242,11 @@ def test_editing_tables_round_trip():
         grades=(GradeBand("A", 5),),
         threshold=4,
     )
-    knock, points, grades = expert.rules_to_frames(rules)
+    knock, points, grades = decisions.rules_to_frames(rules)
     assert knock["value"].iloc[0] == "none;joint group" and pd.isna(knock["value"].iloc[1])
-    assert expert.rules_from_frames(knock, points, grades, 4) == rules
+    assert decisions.rules_from_frames(knock, points, grades, 4) == rules
     blank = pd.DataFrame([{"join": None, "column": None, "operator": None, "value": None}])
-    assert expert.rules_from_frames(blank) == RuleSet()
+    assert decisions.rules_from_frames(blank) == RuleSet()
 
 
 @pytest.mark.parametrize(
@@ -301,18 +301,18 @@ def test_editing_tables_round_trip():
 )
 def test_bad_rules_have_clear_messages(loans, rules, message):
     with pytest.raises(RiskLabError) as err:
-        expert.reject_sql(loans, "loans", rules)
+        decisions.reject_sql(loans, "loans", rules)
     assert str(err.value) == message
 
 
 def test_bad_names_and_unknown_rule_sets(loans):
     rules = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.7"),))
     with fails("Give the rule set a name (up to 80 characters)."):
-        expert.save_rule_set(loans, "  ", rules, "loans")
+        decisions.save_rule_set(loans, "  ", rules, "loans")
     with fails("There is no saved rule set named 'nope'."):
-        expert.load_rule_set(loans, "nope")
+        decisions.load_rule_set(loans, "nope")
     with fails("The rule 'debt_ratio >' needs a value."):
-        expert.save_rule_set(loans, "broken", RuleSet(knockouts=(Condition("debt_ratio", ">"),)), "loans")
-    assert expert.list_rule_sets(loans).empty  # nothing half-saved
+        decisions.save_rule_set(loans, "broken", RuleSet(knockouts=(Condition("debt_ratio", ">"),)), "loans")
+    assert decisions.list_rule_sets(loans).empty  # nothing half-saved
     with fails("debt_ratio: points must be a number, not ''."):
-        expert.rules_from_frames(points=pd.DataFrame([{"column": "debt_ratio", "points": None}]))
+        decisions.rules_from_frames(points=pd.DataFrame([{"column": "debt_ratio", "points": None}]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import expert, model, store
+from analytics import decisions, model, store
 from tests.conftest import PROJECT
 
 EXPERT_PAGE = "pages/expert_vs_model.py"
@@ -118,22 +118,22 @@ def test_edit_and_save_a_rule_set(model_db, monkeypatch):
     at.button(key="ev_add").click().run()
     ok(at)
     draft = at.session_state["ev_draft"]
-    assert draft.knockouts == (*starter.knockouts, expert.Condition("prior_overdue_count", ">=", "4", "or"))
+    assert draft.knockouts == (*starter.knockouts, decisions.Condition("prior_overdue_count", ">=", "4", "or"))
     at.text_input(key="ev_rules_name").input("Branch rules")
     at.button(key="ev_save").click().run()
     ok(at)
     assert at.success[0].value == "Saved rule set 'Branch rules' as version 1."
     assert at.selectbox(key="ev_rules_choice").value == "Branch rules"
-    saved = expert.load_rule_set(_db(model_db), "Branch rules")
+    saved = decisions.load_rule_set(_db(model_db), "Branch rules")
     assert saved.version == 1 and saved.source == draft
     ver = at.session_state["ev_ver"]
     at.number_input(key=f"ev_threshold_{ver}").set_value(70).run()
     at.button(key="ev_save").click().run()
     ok(at)
-    assert expert.load_rule_set(_db(model_db), "Branch rules").version == 2
-    assert expert.load_rule_set(_db(model_db), "Branch rules").source.threshold == 70
-    assert expert.load_rule_set(_db(model_db), "Branch rules", 1).source.threshold == draft.threshold
-    assert isinstance(at.session_state["expert_source"], expert.RuleSet)
+    assert decisions.load_rule_set(_db(model_db), "Branch rules").version == 2
+    assert decisions.load_rule_set(_db(model_db), "Branch rules").source.threshold == 70
+    assert decisions.load_rule_set(_db(model_db), "Branch rules", 1).source.threshold == draft.threshold
+    assert isinstance(at.session_state["expert_source"], decisions.RuleSet)
 
 
 def test_a_bad_rule_shows_the_message_and_nothing_is_saved(model_db, monkeypatch):
@@ -145,7 +145,7 @@ def test_a_bad_rule_shows_the_message_and_nothing_is_saved(model_db, monkeypatch
     at.button(key="ev_add").click().run()
     assert not at.exception
     assert at.error[0].value == "'>' compares numbers or dates, but guarantee_method is text: use =, !=, in or not in."
-    assert expert.list_rule_sets(_db(model_db)).empty
+    assert decisions.list_rule_sets(_db(model_db)).empty
 
 
 def test_officer_consistency_and_disagreements_lead_to_what_if(model_db, monkeypatch):
@@ -213,8 +213,8 @@ def test_quiz_tally(model_db, monkeypatch):
 
 def test_every_translated_name_exists_in_both_languages():
     """Keys the pages build from registries (metrics, cells, columns, directions) exist in English and Chinese."""
-    from analytics import decisions, whatif
-    from analytics.i18n import TEXT
+    from analytics import decisions
+    from analytics.core import TEXT
 
     keys = [f"decisions.metric.{m}" for m in decisions.METRIC_KINDS]
     keys += [f"decisions.cell.{c}" for c in decisions.CELLS]
@@ -226,14 +226,16 @@ def test_every_translated_name_exists_in_both_languages():
     officer_columns += ["agreement", "low_side_override_rate", "high_side_override_rate", "bad_rate_overridden"]
     keys += [f"decisions.col.{c}" for c in [*officer_columns, "override_rate", "leniency", "flag", "metric"]]
     keys += [f"decisions.col.{c}" for c in ("expert", "model", "loan_id", "officer", "branch", "pd", "outcome")]
-    keys += [f"expert.col.{c}" for c in (*expert.KNOCKOUT_COLUMNS, *expert.POINTS_COLUMNS, *expert.GRADE_COLUMNS)]
+    keys += [
+        f"expert.col.{c}" for c in (*decisions.KNOCKOUT_COLUMNS, *decisions.POINTS_COLUMNS, *decisions.GRADE_COLUMNS)
+    ]
     keys += [f"expert.kind.{k}" for k in ("recorded", "rules")]
     keys += [f"whatif.expert_is.{k}" for k in ("recorded", "score", "rules", "none")]
     keys += [f"whatif.flip.{d}" for d in ("at_most", "at_least", "level")]
     keys += [f"whatif.direction.{d}" for d in ("at_most", "at_least", "level")]
     contribution_columns = ["factor", "value", "reference", "contribution", "points"]
     flip_columns = ["current", "new_value", "direction", "new_pd", "distance", "decision"]
-    tally_columns = list(whatif.quiz_tally([]).columns)
+    tally_columns = list(decisions.quiz_tally([]).columns)
     keys += [f"whatif.col.{c}" for c in [*contribution_columns, *flip_columns, *tally_columns]]
     keys += [f"whatif.who.{w}" for w in ("trainee", "model")] + [f"whatif.quiz_help.{o}" for o in decisions.OUTCOMES]
     missing = [k for k in keys if not (TEXT.get(k, {}).get("en") and TEXT.get(k, {}).get("zh"))]

@@ -10,10 +10,9 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score, roc_curve
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from analytics import binning, factors, metrics, outcome, roles, sample
-from analytics.binning import MISSING
-from analytics.errors import RiskLabError
-from analytics.factors import Factor
+from analytics import core, datasets, factors, sample
+from analytics.core import RiskLabError
+from analytics.factors import MISSING, Factor
 from tests.test_binning import _load, _loans_frame, _numeric_codes
 
 FACTORS = [
@@ -28,17 +27,25 @@ FACTORS = [
 def loans(con):
     frame = _loans_frame()
     _load(con, frame)
-    roles.save_roles(
+    datasets.save_roles(
         con,
         "loans",
-        {"loan_id": "loan_id", "x_up": "factor_numeric", "x_down": "factor_numeric", "grade": "factor_categorical",
-         "noise": "factor_numeric", "origination": "origination_date", "booked": "booked", "bad": "outcome"},
-    )  # fmt: skip
-    outcome.save_definition(con, "loans", outcome.DefaultDefinition("flag", "bad", values=(1,)))
-    return con, binning.population(con, "loans"), frame[frame["booked"]].reset_index(drop=True)
+        {
+            "loan_id": "loan_id",
+            "x_up": "factor_numeric",
+            "x_down": "factor_numeric",
+            "grade": "factor_categorical",
+            "noise": "factor_numeric",
+            "origination": "origination_date",
+            "booked": "booked",
+            "bad": "outcome",
+        },
+    )
+    datasets.save_definition(con, "loans", datasets.DefaultDefinition("flag", "bad", values=(1,)))
+    return con, factors.population(con, "loans"), frame[frame["booked"]].reset_index(drop=True)
 
 
-def _row_codes(rows: pd.DataFrame, b: binning.Binning) -> pd.Series:
+def _row_codes(rows: pd.DataFrame, b: factors.Binning) -> pd.Series:
     spec = b.spec
     if spec.kind == "numeric":
         return _numeric_codes(rows[spec.factor], spec.cuts)
@@ -62,17 +69,26 @@ def test_ranking_columns_order_and_bands(loans):
     ranking = factors.rank_factors(con, pop)
     table = ranking.table
     assert list(table.columns) == [
-        "factor", "kind", "binning", "bins", "iv", "strength", "ks", "gini", "missing_share", "p_value",
-    ]  # fmt: skip
+        "factor",
+        "kind",
+        "binning",
+        "bins",
+        "iv",
+        "strength",
+        "ks",
+        "gini",
+        "missing_share",
+        "p_value",
+    ]
     assert table["iv"].is_monotonic_decreasing
     assert table["factor"].iloc[0] == "x_up" and table["factor"].iloc[-1] == "noise"
-    assert table["strength"].tolist() == [metrics.band(v, metrics.IV_BANDS) for v in table["iv"]]
+    assert table["strength"].tolist() == [core.band(v, core.IV_BANDS) for v in table["iv"]]
     assert table.set_index("factor").loc["noise", "strength"] == "useless"
     assert table.set_index("factor").loc["x_up", "missing_share"] == pytest.approx(rows["x_up"].isna().mean())
     assert ranking.summary["known"] == len(rows) and ranking.summary["defaults"] == rows["bad"].sum()
     # the one-scan ranking gives the same binning as binning the factor on its own
     for f in FACTORS:
-        alone = binning.compute_binning(con, pop, binning.optimal_spec(con, pop, f.name, f.kind))
+        alone = factors.compute_binning(con, pop, factors.optimal_spec(con, pop, f.name, f.kind))
         pd.testing.assert_frame_equal(ranking.binnings[f.name].table, alone.table)
 
 
@@ -112,7 +128,7 @@ def test_univariate_of_a_single_bin_is_no_evidence():
 
 def test_ranking_uses_the_latest_saved_binning(loans):
     con, pop, _ = loans
-    binning.save_binning(con, "loans", binning.manual_spec("x_up", "0"), "two bins")
+    factors.save_binning(con, "loans", factors.manual_spec("x_up", "0"), "two bins")
     row = factors.rank_factors(con, pop).table.set_index("factor").loc["x_up"]
     assert (row["binning"], row["bins"]) == ("two bins", 3)  # < 0, >= 0 and missing
     assert factors.rank_factors(con, pop, saved={}).table.set_index("factor").loc["x_up", "binning"] == "optimal"
@@ -120,7 +136,7 @@ def test_ranking_uses_the_latest_saved_binning(loans):
 
 def test_ranking_messages_for_bad_setups(loans, con):
     _, pop, _ = loans
-    roles.save_roles(con, "loans", {"x_up": "ignore", "x_down": "ignore", "grade": "ignore", "noise": "ignore"})
+    datasets.save_roles(con, "loans", {"x_up": "ignore", "x_down": "ignore", "grade": "ignore", "noise": "ignore"})
     with pytest.raises(RiskLabError) as caught:
         factors.rank_factors(con, pop)
     assert str(caught.value) == (
@@ -156,7 +172,7 @@ def test_stability_time_split_psi_by_hand(loans):
 
 def test_stability_random_split_is_seeded(loans):
     con, pop, rows = loans
-    specs = [binning.optimal_spec(con, pop, "grade", "categorical")]
+    specs = [factors.optimal_spec(con, pop, "grade", "categorical")]
     first = factors.stability(con, pop, factors.Split("random", fraction=0.3, seed=7), specs)
     again = factors.stability(con, pop, factors.Split("random", fraction=0.3, seed=7), specs)
     other = factors.stability(con, pop, factors.Split("random", fraction=0.3, seed=8), specs)
@@ -170,19 +186,17 @@ def test_psi_verdict_bands_on_a_shifted_factor(con):
     later = frame["origination"] >= pd.Timestamp("2023-01-01")
     frame.loc[later, "x_down"] = frame.loc[later, "x_down"] / 2  # the later half drifts to lower values
     _load(con, frame)
-    pop = binning.Population("loans", outcome.DefaultDefinition("flag", "bad", values=(1,)), "booked")
-    spec = binning.manual_spec("x_down", "25, 50, 75")
+    pop = factors.Population("loans", datasets.DefaultDefinition("flag", "bad", values=(1,)), "booked")
+    spec = factors.manual_spec("x_down", "25, 50, 75")
     result = factors.stability(con, pop, factors.Split("time", fraction=0.5, column="origination"), [spec])
     row = result.summary.iloc[0]
-    assert row["verdict"] == metrics.band(row["csi"], metrics.PSI_BANDS) == "major_shift"
-    assert row["csi"] == pytest.approx(
-        metrics.psi(result.tables["x_down"]["count_0"], result.tables["x_down"]["count_1"])
-    )
+    assert row["verdict"] == core.band(row["csi"], core.PSI_BANDS) == "major_shift"
+    assert row["csi"] == pytest.approx(core.psi(result.tables["x_down"]["count_0"], result.tables["x_down"]["count_1"]))
 
 
 def test_stability_messages(loans):
     con, pop, _ = loans
-    specs = [binning.manual_spec("x_up", "0")]
+    specs = [factors.manual_spec("x_up", "0")]
     with pytest.raises(RiskLabError, match=r"^the share of the second sample must be between 5% and 95% \(got 0.99\)$"):
         factors.stability(con, pop, factors.Split("random", fraction=0.99), specs)
     with pytest.raises(
@@ -211,8 +225,8 @@ def test_correlation_and_vif_match_pandas_and_statsmodels(loans):
 def test_vif_flags_a_copied_factor(loans):
     con, pop, _ = loans
     con.execute("ALTER TABLE loans ADD COLUMN x_copy DOUBLE; UPDATE loans SET x_copy = x_up")
-    specs = [binning.optimal_spec(con, pop, f, "numeric") for f in ("x_up", "x_copy", "x_down")]
-    result = factors.correlation(con, pop, [binning.compute_binning(con, pop, s) for s in specs])
+    specs = [factors.optimal_spec(con, pop, f, "numeric") for f in ("x_up", "x_copy", "x_down")]
+    result = factors.correlation(con, pop, [factors.compute_binning(con, pop, s) for s in specs])
     vif = result.vif.set_index("factor")
     assert np.isinf(vif.loc["x_up", "vif"]) and vif.loc["x_up", "band"] == "high"
     assert vif.loc["x_down", "vif"] < 1.1
@@ -220,11 +234,11 @@ def test_vif_flags_a_copied_factor(loans):
 
 def test_sample_portfolio_ranking_finds_the_true_drivers(con):
     sample.build_sample(con, loans=4000)
-    roles.save_roles(con, sample.LOANS_TABLE, sample.SAMPLE_ROLES[sample.LOANS_TABLE])
-    outcome.save_definition(
-        con, sample.LOANS_TABLE, outcome.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[sample.LOANS_TABLE])
+    datasets.save_roles(con, sample.LOANS_TABLE, sample.SAMPLE_ROLES[sample.LOANS_TABLE])
+    datasets.save_definition(
+        con, sample.LOANS_TABLE, datasets.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[sample.LOANS_TABLE])
     )
-    pop = binning.population(con, sample.LOANS_TABLE)
+    pop = factors.population(con, sample.LOANS_TABLE)
     assert pop.booked_column == "booked"
     ranking = factors.rank_factors(con, pop)
     assert len(ranking.table) == 16

@@ -9,17 +9,17 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import i18n
+from analytics import core
 from tests.conftest import PROJECT
 
 
 def test_format_helpers():
     day = dt.datetime(2026, 11, 2, 14, 30)
-    assert i18n.format_date(day, "en") == "2026-11-02" and i18n.format_date(day, "zh") == "2026年11月2日"
-    assert i18n.format_date("2026-11-22", "zh") == "2026年11月22日" and i18n.format_date(None, "zh") == "-"
-    assert i18n.format_number(36000, "zh") == "36,000" and i18n.format_number(1234.5, "en", 2) == "1,234.50"
-    assert i18n.format_percent(0.08333, "zh") == "8.3%" and i18n.format_percent(float("nan")) == "-"
-    assert set(i18n.DATE_FORMATS) == set(i18n.DATETIME_COLUMN_FORMATS) == set(i18n.LANGUAGES)
+    assert core.format_date(day, "en") == "2026-11-02" and core.format_date(day, "zh") == "2026年11月2日"
+    assert core.format_date("2026-11-22", "zh") == "2026年11月22日" and core.format_date(None, "zh") == "-"
+    assert core.format_number(36000, "zh") == "36,000" and core.format_number(1234.5, "en", 2) == "1,234.50"
+    assert core.format_percent(0.08333, "zh") == "8.3%" and core.format_percent(float("nan")) == "-"
+    assert set(core.DATE_FORMATS) == set(core.DATETIME_COLUMN_FORMATS) == set(core.LANGUAGES)
 
 
 def test_shares_are_shown_as_percentages_with_two_decimals():
@@ -52,25 +52,26 @@ def test_pages_write_numbers_and_dates_for_the_language(app, lang):
     app.session_state["lang"] = lang
     app.run()
     assert not app.exception
-    imported = i18n.t("col.imported_at", lang)
-    assert _column_formats(app.dataframe[0])[imported] == i18n.DATETIME_COLUMN_FORMATS[lang]
+    imported = core.t("col.imported_at", lang)
+    assert _column_formats(app.dataframe[0])[imported] == core.DATETIME_COLUMN_FORMATS[lang]
     assert "36,000" in app.markdown[1].value  # the active table's rows
     app.switch_page("pages/data.py").run()
-    assert _column_formats(app.dataframe[0])[imported] == i18n.DATETIME_COLUMN_FORMATS[lang]
+    assert _column_formats(app.dataframe[0])[imported] == core.DATETIME_COLUMN_FORMATS[lang]
     rows = {m.label: m.value for m in app.metric}
-    assert rows[i18n.t("data.rows", lang)] == "36,000"
+    assert rows[core.t("data.rows", lang)] == "36,000"
     app.switch_page("pages/model.py").run()
     app.multiselect(key="model_pick").set_value(["debt_ratio", "prior_overdue_count"]).run()
     app.button(key="model_fit").click().run()
     assert not app.exception
     tiles = {m.label: m.value for m in app.metric}
-    n_obs = tiles[i18n.t("model.col.n_obs", lang)]
+    n_obs = tiles[core.t("model.col.n_obs", lang)]
     assert "," in n_obs and int(n_obs.replace(",", "")) > 10_000  # thousands separated
     shares = [d for d in app.dataframe if "%.2f%%" in _column_formats(d).values()]  # e.g. the deciles' bad rate
-    assert shares and all(d.value[c].max() > 1 for d in shares for c, f in _column_formats(d).items() if f == "%.2f%%"
-                          and c in d.value)  # fmt: skip
+    assert shares and all(
+        d.value[c].max() > 1 for d in shares for c, f in _column_formats(d).items() if f == "%.2f%%" and c in d.value
+    )
     versions = next(d for d in app.dataframe if "sample scorecard" in d.value.to_string())  # the saved versions
-    assert i18n.DATETIME_COLUMN_FORMATS[lang] in _column_formats(versions).values()
+    assert core.DATETIME_COLUMN_FORMATS[lang] in _column_formats(versions).values()
 
 
 SNAPSHOT = {"en": r"snapshot of \d{4}-\d{2}-\d{2}\.", "zh": r"数据截至 \d{4}年\d{1,2}月\d{1,2}日。"}

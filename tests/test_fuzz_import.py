@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import importer, store
-from analytics.errors import RiskLabError
+from analytics import datasets, store
+from analytics.core import RiskLabError
+from analytics.datasets import _importer
 
 NAMES = st.one_of(
     st.sampled_from(['x"; DROP TABLE loans; --', "", "id", "ID", "金额", "a b", "select", "'quoted'", "\t"]),
@@ -21,10 +22,28 @@ NAMES = st.one_of(
 CELLS = st.one_of(
     st.integers(-(10**30), 10**30).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["12,345.50", "12.5%", "¥1,000", "2024-01-31", "31/01/2024", "2024年1月31日", "", "NULL", "是",
-                     '"unterminated', 'a "quoted" word', "\x00", "x" * 5000, "1e400", "-0", "违约"]),
+    st.sampled_from(
+        [
+            "12,345.50",
+            "12.5%",
+            "¥1,000",
+            "2024-01-31",
+            "31/01/2024",
+            "2024年1月31日",
+            "",
+            "NULL",
+            "是",
+            '"unterminated',
+            'a "quoted" word',
+            "\x00",
+            "x" * 5000,
+            "1e400",
+            "-0",
+            "违约",
+        ]
+    ),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=20),
-)  # fmt: skip
+)
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"])
 DELIMITERS = st.sampled_from([",", ";", "\t", "|", " "])
 
@@ -86,10 +105,10 @@ def _check(con, data: bytes, filename: str, folder=None) -> None:
     before = _state(con)
     try:
         if folder is None:
-            result = importer.import_file(con, data, filename, table="fuzzed", replace=True)
+            result = datasets.import_file(con, data, filename, table="fuzzed", replace=True)
         else:
             (folder / filename).write_bytes(data)
-            result = importer.import_path(con, folder / filename, table="fuzzed", replace=True)
+            result = datasets.import_path(con, folder / filename, table="fuzzed", replace=True)
     except RiskLabError as exc:
         message = str(exc)
         assert message and "\n" not in message and "Traceback" not in message
@@ -122,6 +141,6 @@ def test_hostile_text_files_streamed_by_path(db, tmp_path_factory, data, extensi
     """The same guarantees when import_path streams the file and decides on 3 rows and 64 bytes."""
     with pytest.MonkeyPatch.context() as big:
         for name, value in (("STREAM_ABOVE_MB", 0), ("SAMPLE_ROWS", 3), ("_SNIFF_ROWS", 3), ("_HEAD_BYTES", 64)):
-            big.setattr(importer, name, value)
+            big.setattr(_importer, name, value)
         _check(db, data, f"hostile.{extension}", tmp_path_factory.mktemp("fuzz"))
     assert list(store.staging_dir(db).iterdir()) == []

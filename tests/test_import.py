@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import importer, store
-from analytics.errors import Notice, RiskLabError
-from analytics.importer import import_file, import_path, preview_file
+from analytics import store
+from analytics.core import Notice, RiskLabError
+from analytics.datasets import _importer, import_file, import_path, preview_file
 
 CHINESE = "贷款编号,贷款金额,违约,客户经理\nL001,5000,0,张三\nL002,12000,1,李四\nL003,800,0,王五\n"
 
@@ -561,7 +561,7 @@ def test_empty_sheet(con, tmp_path):
 
 
 def test_too_large(con, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UPLOAD_MB", 1)
+    monkeypatch.setattr(_importer, "MAX_UPLOAD_MB", 1)
     data = b"id\n" + b"1\n" * 800_000
     assert error_text(con, data, "big.csv") == (
         "big.csv is 2 MB, more than the 1 MB limit: split it into smaller files or convert it to Parquet"
@@ -617,16 +617,16 @@ def test_csv_round_trip(con, frame, delimiter, encoding):
 @pytest.fixture
 def streamed(monkeypatch):
     """Every file counts as big: import_path streams it, detects on 3 rows and 64 bytes, checks the rest."""
-    monkeypatch.setattr(importer, "STREAM_ABOVE_MB", 0)
-    monkeypatch.setattr(importer, "SAMPLE_ROWS", 3)
-    monkeypatch.setattr(importer, "_SNIFF_ROWS", 3)
-    monkeypatch.setattr(importer, "_HEAD_BYTES", 64)
+    monkeypatch.setattr(_importer, "STREAM_ABOVE_MB", 0)
+    monkeypatch.setattr(_importer, "SAMPLE_ROWS", 3)
+    monkeypatch.setattr(_importer, "_SNIFF_ROWS", 3)
+    monkeypatch.setattr(_importer, "_HEAD_BYTES", 64)
 
 
 def both_ways(con, tmp_path, data: bytes, filename: str, **kwargs):
     """Import ``data`` in memory and by path (streamed); both results, after checking the tables are equal."""
     with pytest.MonkeyPatch.context() as exact:
-        exact.setattr(importer, "SAMPLE_ROWS", 10**6)
+        exact.setattr(_importer, "SAMPLE_ROWS", 10**6)
         memory = import_file(con, data, filename, table="memory", **kwargs)
     path = tmp_path / filename
     path.write_bytes(data)
@@ -684,7 +684,7 @@ def test_streamed_parquet_and_checksum(con, tmp_path, streamed):
 
 
 def test_streamed_file_in_the_staging_folder_is_read_in_place_without_the_upload_limit(con, streamed, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UPLOAD_MB", 0)
+    monkeypatch.setattr(_importer, "MAX_UPLOAD_MB", 0)
     path = store.staging_dir(con) / "bench" / "loans.csv"
     path.parent.mkdir()
     path.write_bytes(STREAMED_FILES["formats"])

@@ -8,8 +8,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import console, profile, roles, store
-from analytics.i18n import t
+from analytics import datasets, store
+from analytics.core import t
 from tests.conftest import PROJECT
 
 ROWS = 3_000_000
@@ -36,38 +36,38 @@ def long_db(tmp_path_factory):
 def test_console_caps_the_rows_of_a_long_table(long_db):
     con = store.connect(long_db)
     start = time.perf_counter()
-    result = console.run_query(con, "SELECT * FROM long_loans")
+    result = store.run_query(con, "SELECT * FROM long_loans")
     print(f"\nconsole SELECT * on {ROWS:,} rows: {time.perf_counter() - start:.2f} s")
-    assert result.truncated and len(result.frame) == console.MAX_ROWS
+    assert result.truncated and len(result.frame) == store.MAX_ROWS
     con.close()
 
 
 def test_profile_and_roles_of_a_long_table_use_a_bounded_sample(long_db):
     con = store.connect(long_db)
     start = time.perf_counter()
-    summary = profile.profile_summary(con, "long_loans")
-    frame = profile.profile_table(con, "long_loans").set_index("column")
-    detected = roles.detect_roles_for_table(con, "long_loans")
+    summary = datasets.profile_summary(con, "long_loans")
+    frame = datasets.profile_table(con, "long_loans").set_index("column")
+    detected = datasets.detect_roles_for_table(con, "long_loans")
     print(f"profile and role detection of {ROWS:,} rows: {time.perf_counter() - start:.2f} s")
     assert summary["rows"] == ROWS and summary["duplicate_keys"] == 0  # every row counted for these
     sample = summary["sampled_rows"]
-    assert 0.9 * roles.SCAN_ROWS < sample < 1.1 * roles.SCAN_ROWS
+    assert 0.9 * datasets.SCAN_ROWS < sample < 1.1 * datasets.SCAN_ROWS
     # the figures of the sample match the whole table's (exact where the sample cannot change them)
     assert frame.loc["branch", "distinct"] == 7 and frame.loc["amount", "min"] == 0 and frame.loc["amount", "max"]
     assert frame.loc["prior_overdue_count", "missing_pct"] == pytest.approx(10.0, abs=0.3)
     assert frame.loc["default", "mean"] == pytest.approx(1 / 13, abs=0.003)
     assert frame.loc["loan_id", "distinct"] == sample and frame.loc["loan_id", "missing_pct"] == 0
     assert detected["loan_id"] == "loan_id" and detected["default"] == "outcome"
-    assert detected["prior_overdue_count"] in roles.FACTOR_ROLES
+    assert detected["prior_overdue_count"] in datasets.FACTOR_ROLES
     # the same sample every time: the profile does not flicker between reruns
-    assert profile.profile_summary(con, "long_loans")["sampled_rows"] == sample
+    assert datasets.profile_summary(con, "long_loans")["sampled_rows"] == sample
     con.close()
 
 
 def test_short_tables_are_profiled_whole(con):
     con.execute("CREATE TABLE short_loans AS SELECT range AS loan_id FROM range(1000)")
-    assert profile.profile_summary(con, "short_loans")["sampled_rows"] is None
-    assert roles.bounded_source(con, "short_loans") == ('"short_loans"', 1000, 1)
+    assert datasets.profile_summary(con, "short_loans")["sampled_rows"] is None
+    assert datasets.bounded_source(con, "short_loans") == ('"short_loans"', 1000, 1)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -81,10 +81,10 @@ def test_data_page_says_the_profile_is_sampled(long_db, monkeypatch, lang):
     assert not at.exception
     import ui
 
-    sample = profile.profile_summary(ui._database(str(long_db)).cursor(), "long_loans")["sampled_rows"]
+    sample = datasets.profile_summary(ui._database(str(long_db)).cursor(), "long_loans")["sampled_rows"]
     assert t("data.profile_sampled", lang, rows=ROWS, sample=sample) in [i.value for i in at.info]
     at.text_area(key="sql_text").set_value("SELECT * FROM long_loans ORDER BY amount DESC").run()
     at.button(key="run_sql").click().run()
     assert not at.exception
-    assert at.warning[-1].value == t("console.truncated", lang, rows=console.MAX_ROWS)
-    assert len(at.dataframe[-1].value) == console.MAX_ROWS
+    assert at.warning[-1].value == t("console.truncated", lang, rows=store.MAX_ROWS)
+    assert len(at.dataframe[-1].value) == store.MAX_ROWS

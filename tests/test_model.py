@@ -12,10 +12,10 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
-from analytics import binning, metrics, model, outcome, scorecard, store
+from analytics import core, datasets, factors, model, store
+from analytics.core import RiskLabError
 from analytics.datasets import GERMAN_CREDIT
-from analytics.errors import RiskLabError
-from analytics.model import FactorSpec, ModelSpec, Scaling
+from analytics.model import FactorSpec, ModelSpec, Scaling, _fit, _scorecard
 from tests.conftest import GERMAN_R_GLM
 
 F = FactorSpec
@@ -36,7 +36,7 @@ def make_table(con, name: str, frame: pd.DataFrame, target: str = "y") -> str:
     con.register("_frame", frame)
     con.execute(f"CREATE OR REPLACE TABLE {store.quote_ident(name)} AS SELECT * FROM _frame")
     con.unregister("_frame")
-    outcome.save_definition(con, name, outcome.DefaultDefinition("flag", target, values=(1,)))
+    datasets.save_definition(con, name, datasets.DefaultDefinition("flag", target, values=(1,)))
     return name
 
 
@@ -109,9 +109,9 @@ def test_validation_equals_scikit_learn(db, german):
     assert german.validation()["test"] is None
     assert train.auc == pytest.approx(roc_auc_score(y, p), abs=1e-12)
     assert train.gini == pytest.approx(2 * roc_auc_score(y, p) - 1, abs=1e-12)
-    assert train.ks == pytest.approx(metrics.ks(y, p), abs=1e-12)
+    assert train.ks == pytest.approx(core.ks(y, p), abs=1e-12)
     assert train.brier == pytest.approx(brier_score_loss(y, p), abs=1e-12)
-    hl = metrics.hosmer_lemeshow(y, p)
+    hl = core.hosmer_lemeshow(y, p)
     assert train.hosmer_lemeshow.statistic == pytest.approx(hl.statistic, rel=1e-9)
     assert train.calibration["loans"].tolist() == [100] * 10
     assert train.calibration["defaults"].sum() == 300
@@ -128,7 +128,7 @@ def test_validation_equals_scikit_learn(db, german):
 
 def test_sba_replication(db):
     db.execute("CREATE OR REPLACE TABLE sba_selected AS SELECT * FROM sba_loans WHERE Selected = 1")
-    outcome.save_definition(db, "sba_selected", outcome.DefaultDefinition("flag", "Default", values=(1,)))
+    datasets.save_definition(db, "sba_selected", datasets.DefaultDefinition("flag", "Default", values=(1,)))
     fitted = model.fit_model(db, ModelSpec("sba_selected", (F("RealEstate"), F("Portion"), F("Recession"))))
     published = {
         "const": (1.393064, 0.321569),
@@ -164,10 +164,10 @@ def test_spector(con):
 
 @pytest.fixture(scope="module")
 def saved_binnings(db):
-    pop = binning.population(db, "sample_loans")
-    binning.save_binning(db, "sample_loans", binning.optimal_spec(db, pop, "debt_ratio", "numeric"), "debt optimal")
-    spec = binning.optimal_spec(db, pop, "loan_purpose", "categorical")
-    binning.save_binning(db, "sample_loans", spec, "purpose optimal")
+    pop = factors.population(db, "sample_loans")
+    factors.save_binning(db, "sample_loans", factors.optimal_spec(db, pop, "debt_ratio", "numeric"), "debt optimal")
+    spec = factors.optimal_spec(db, pop, "loan_purpose", "categorical")
+    factors.save_binning(db, "sample_loans", spec, "purpose optimal")
     return {"debt_ratio": "debt optimal", "loan_purpose": "purpose optimal"}
 
 
@@ -230,11 +230,17 @@ def test_sql_scores_equal_python_scores(db, saved_binnings):
     np.testing.assert_allclose(next(iter(scores.values())), python_score, rtol=0, atol=1e-9)
     np.testing.assert_allclose(exported["pd"], python_pd, rtol=0, atol=1e-12)
     np.testing.assert_allclose(exported["score"], python_score, rtol=0, atol=1e-9)
-    assert exported["grade"].tolist() == scorecard.grade(python_pd).tolist()
+    assert exported["grade"].tolist() == model.grade(python_pd).tolist()
     row = frame.iloc[123].to_dict()
     parts = saved.contributions(row)
-    assert list(parts) == ["const", "credit_rating", "guarantee_method", "annual_income", "prior_overdue_count",
-                           "debt_ratio"]  # fmt: skip
+    assert list(parts) == [
+        "const",
+        "credit_rating",
+        "guarantee_method",
+        "annual_income",
+        "prior_overdue_count",
+        "debt_ratio",
+    ]
     assert sum(parts.values()) == pytest.approx(saved.predict_log_odds(frame.iloc[[123]])[0], abs=1e-12)
 
 
@@ -247,7 +253,7 @@ def test_unscorable_rows_are_null_and_named(db):
     con = store.connect(":memory:")
     con.register("odd", odd)
     params: list = []
-    problems = con.execute(f"SELECT {saved.problem_sql(scorecard.binder(params))} FROM odd", params).fetchall()
+    problems = con.execute(f"SELECT {saved.problem_sql(_scorecard.binder(params))} FROM odd", params).fetchall()
     assert [p for (p,) in problems] == [
         "branch: missing",
         "annual_income: missing",
@@ -266,7 +272,7 @@ def test_scorecard_points_add_up_to_the_score(db, saved_binnings):
     card = saved.scorecard()
     frame = db.execute("SELECT * FROM sample_loans WHERE booked LIMIT 50").df()
     labels = saved.encodings[2].bin_labels()
-    codes = scorecard.bin_codes(saved.encodings[2].bins, frame["debt_ratio"])
+    codes = model.bin_codes(saved.encodings[2].bins, frame["debt_ratio"])
     points = card.set_index(["factor", "attribute"])["points"]
     base = points[("base_points", "")]
     for i, row in frame.iterrows():
@@ -410,7 +416,7 @@ def test_no_convergence_and_row_limit(con, monkeypatch):
         "validation uses all loans"
     )
     assert sampled.validation()["train"].n == 4000
-    monkeypatch.setattr(model, "MAX_ITERATIONS", 1)
+    monkeypatch.setattr(_fit, "MAX_ITERATIONS", 1)
     slow = model.fit_model(con, spec)
     assert not slow.fit_stats()["converged"]
     assert str(slow.warnings[0]).startswith("the fit did not converge in 1 iterations")
@@ -427,10 +433,14 @@ SEPARATED = "perfect separation: every outcome is predicted exactly by split, so
         ((F("group"),), "group is not a number column (type VARCHAR): treat it as categorical"),
         ((F("x1"), F("x1")), "factor 'x1' is chosen twice"),
         ((F("x1", "cubic"),), "unknown treatment 'cubic' for x1: use numeric, log, categorical or woe"),
-        ((F("x1", "log"),), "x1 has 2,029 training values that are zero or negative: the log treatment needs "
-                            "positive numbers"),
-        ((F("group", "categorical", reference="z"),),
-         "group has no level 'z' among the training loans (levels: a, b, c)"),
+        (
+            (F("x1", "log"),),
+            "x1 has 2,029 training values that are zero or negative: the log treatment needs positive numbers",
+        ),
+        (
+            (F("group", "categorical", reference="z"),),
+            "group has no level 'z' among the training loans (levels: a, b, c)",
+        ),
         ((F("x1"), F("copy")), COLLINEAR + "const, x1, copy; remove one of the factors"),
         ((F("const1"),), COLLINEAR + "const, const1; remove one of the factors"),
         ((F("split"),), SEPARATED + "remove the factor or check it for leakage"),
@@ -439,7 +449,7 @@ SEPARATED = "perfect separation: every outcome is predicted exactly by split, so
         ((F("x1", "woe", binning="none such"),), "there is no saved binning 'none such' of x1 in table 'bad'"),
         ((), "choose at least one factor"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_messages(con, factors, message):
     frame = synthetic(4000)
     frame["copy"] = 2 * frame["x1"] + 1
@@ -485,15 +495,23 @@ def test_cli_fit_contract(demo_db):
     args += ["--categorical", "checking_status", "--reference", "checking_status=A14", "--save", "german"]
     result = subprocess.run(
         [sys.executable, "-m", "analytics", "--db", str(demo_db), *args],
-        cwd=PROJECT, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     keys = {"n_obs", "n_events", "params", "bse", "pvalues", "llf", "llnull", "aic", "bic", "auc", "gini", "ks"}
     assert keys | {"converged", "warnings"} <= set(out)
     assert list(out["params"]) == [
-        "const", "duration_months", "checking_status[T.A11]", "checking_status[T.A12]", "checking_status[T.A13]",
-    ]  # fmt: skip
+        "const",
+        "duration_months",
+        "checking_status[T.A11]",
+        "checking_status[T.A12]",
+        "checking_status[T.A13]",
+    ]
     frame = pd.read_csv(store.PROJECT_DIR / "data" / "german_credit.csv")
     frame["checking_status"] = pd.Categorical(frame["checking_status"], ["A14", "A11", "A12", "A13"])
     reference = smf.logit("default ~ duration_months + checking_status", data=frame).fit(disp=0)
@@ -509,9 +527,24 @@ def test_cli_fit_positive_values_holdout_and_default_reference(capsys, demo_db):
     import json
 
     status, out, err = run_cli(
-        capsys, demo_db, "fit", "--table", "sba_loans", "--target", "MIS_Status", "--positive", "CHGOFF",
-        "--factors", "RealEstate,Portion,UrbanRural", "--categorical", "UrbanRural", "--holdout", "0.3", "--seed", "4",
-    )  # fmt: skip
+        capsys,
+        demo_db,
+        "fit",
+        "--table",
+        "sba_loans",
+        "--target",
+        "MIS_Status",
+        "--positive",
+        "CHGOFF",
+        "--factors",
+        "RealEstate,Portion,UrbanRural",
+        "--categorical",
+        "UrbanRural",
+        "--holdout",
+        "0.3",
+        "--seed",
+        "4",
+    )
     assert status == 0, err
     result = json.loads(out)
     assert result["n_events"] + result["test"]["events"] == 686  # CHGOFF = Default
@@ -525,12 +558,14 @@ def test_cli_fit_positive_values_holdout_and_default_reference(capsys, demo_db):
         (["--factors", "Nope"], "error: table 'sba_loans' has no column 'Nope'"),
         (["--factors", "City"], "error: City is not a number column (type VARCHAR): treat it as categorical"),
         (["--factors", "RealEstate", "--positive", "EXEMPT"], "error: no defaults under this definition"),
-        (["--factors", "RealEstate", "--categorical", "Bank"],
-         "error: 'Bank' is listed in --categorical but not in --factors"),
+        (
+            ["--factors", "RealEstate", "--categorical", "Bank"],
+            "error: 'Bank' is listed in --categorical but not in --factors",
+        ),
         (["--factors", "Default,Term"], "error: perfect separation: every outcome is predicted exactly by Default,"),
         (["--factors", "Bank", "--categorical", "Bank"], "error: Bank has "),
     ],
-)  # fmt: skip
+)
 def test_cli_fit_bad_input(capsys, demo_db_template, args, message):
     target = ["--target", "MIS_Status", *([] if "--positive" in args else ["--positive", "CHGOFF"])]
     status, out, err = run_cli(capsys, demo_db_template, "fit", "--table", "sba_loans", *target, *args)
@@ -539,12 +574,27 @@ def test_cli_fit_bad_input(capsys, demo_db_template, args, message):
 
 
 def test_cli_fit_one_class_and_non_binary_target(capsys, demo_db_template):
-    status, _, err = run_cli(capsys, demo_db_template, "fit", "--table", "sba_loans", "--target", "MIS_Status",
-                             "--factors", "RealEstate")  # fmt: skip
-    assert (status, err) == (1, "error: target 'MIS_Status' is not 0/1 or true/false (values: CHGOFF, P I F): "
-                                "name the values that mean default with --positive\n")  # fmt: skip
-    status, _, err = run_cli(capsys, demo_db_template, "fit", "--table", "sba_loans", "--target", "Default",
-                             "--factors", "RealEstate", "--positive", "7")  # fmt: skip
+    status, _, err = run_cli(
+        capsys, demo_db_template, "fit", "--table", "sba_loans", "--target", "MIS_Status", "--factors", "RealEstate"
+    )
+    assert (status, err) == (
+        1,
+        "error: target 'MIS_Status' is not 0/1 or true/false (values: CHGOFF, P I F): "
+        "name the values that mean default with --positive\n",
+    )
+    status, _, err = run_cli(
+        capsys,
+        demo_db_template,
+        "fit",
+        "--table",
+        "sba_loans",
+        "--target",
+        "Default",
+        "--factors",
+        "RealEstate",
+        "--positive",
+        "7",
+    )
     assert status == 1 and err.startswith("error: no defaults under this definition (2,101 loans")
 
 
@@ -552,9 +602,20 @@ def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp
     import json
 
     status, out, err = run_cli(
-        capsys, demo_db, "fit", "--table", "sample_loans", "--target", "default_flag",
-        "--factors", "annual_income,credit_rating", "--categorical", "credit_rating", "--save", "card",
-    )  # fmt: skip
+        capsys,
+        demo_db,
+        "fit",
+        "--table",
+        "sample_loans",
+        "--target",
+        "default_flag",
+        "--factors",
+        "annual_income,credit_rating",
+        "--categorical",
+        "credit_rating",
+        "--save",
+        "card",
+    )
     assert status == 0, err
     con = store.connect(demo_db)
     loans = con.execute("SELECT loan_id, annual_income, credit_rating FROM sample_loans ORDER BY rowid LIMIT 5").df()
@@ -563,8 +624,17 @@ def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp
     loans.loc[1, "annual_income"] = None
     loans.loc[3, "credit_rating"] = "ZZ"
     loans.to_csv(tmp_path / "in.csv", index=False)
-    status, out, err = run_cli(capsys, demo_db, "score", "--model", "card", "--input", str(tmp_path / "in.csv"),
-                               "--output", str(tmp_path / "out.parquet"))  # fmt: skip
+    status, out, err = run_cli(
+        capsys,
+        demo_db,
+        "score",
+        "--model",
+        "card",
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--output",
+        str(tmp_path / "out.parquet"),
+    )
     assert status == 0
     report = json.loads(out)
     assert (report["rows"], report["scored"], report["bad_rows"]) == (5, 3, 2)
@@ -576,9 +646,27 @@ def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp
     assert list(scored.columns) == ["loan_id", "annual_income", "credit_rating", "pd", "score", "grade", "problem"]
     assert scored["pd"].isna().tolist() == [False, True, False, True, False]
     np.testing.assert_allclose(scored["pd"][[0, 2, 4]], expected[[0, 2, 4]], rtol=0, atol=1e-12)
-    status, _, err = run_cli(capsys, demo_db, "score", "--model", "card", "--input", str(tmp_path / "in.csv"),
-                             "--output", str(tmp_path / "out.txt"))  # fmt: skip
+    status, _, err = run_cli(
+        capsys,
+        demo_db,
+        "score",
+        "--model",
+        "card",
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--output",
+        str(tmp_path / "out.txt"),
+    )
     assert status == 1 and err.startswith("error: cannot write")
-    status, _, err = run_cli(capsys, demo_db, "score", "--model", "nope", "--input", str(tmp_path / "in.csv"),
-                             "--output", str(tmp_path / "out.csv"))  # fmt: skip
+    status, _, err = run_cli(
+        capsys,
+        demo_db,
+        "score",
+        "--model",
+        "nope",
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--output",
+        str(tmp_path / "out.csv"),
+    )
     assert (status, err) == (1, "error: there is no saved model 'nope'\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import binning, model
+from analytics import factors, model
 from tests.conftest import PROJECT
 
 PAGE = "pages/model.py"
@@ -52,9 +52,14 @@ def test_fit_in_both_languages(app, lang):
     fit(app)
     coefs = app.dataframe[0].value
     assert coefs["term"].tolist() == [
-        "const", "credit_rating[T.A]", "credit_rating[T.AA]", "credit_rating[T.B]", "credit_rating[T.C]",
-        "debt_ratio", "log(annual_income)",
-    ]  # fmt: skip
+        "const",
+        "credit_rating[T.A]",
+        "credit_rating[T.AA]",
+        "credit_rating[T.B]",
+        "credit_rating[T.C]",
+        "debt_ratio",
+        "log(annual_income)",
+    ]
     assert coefs.set_index("term").loc["credit_rating[T.C]", "coef"] > 1  # C is the riskiest rating
     assert [m.label for m in app.metric][:2] == {"en": ["Loans", "Defaults"], "zh": ["贷款笔数", "违约笔数"]}[lang]
     assert 0.65 < float(app.metric[2].value) < 0.85  # test AUC
@@ -80,8 +85,8 @@ def test_choices_survive_a_page_switch_and_changes_mark_the_fit_stale(app):
 
 def test_woe_treatment_and_clear_errors(app, demo_db):
     con = _db(demo_db)
-    pop = binning.population(con, "sample_loans")
-    binning.save_binning(con, "sample_loans", binning.optimal_spec(con, pop, "debt_ratio", "numeric"), "debt bins")
+    pop = factors.population(con, "sample_loans")
+    factors.save_binning(con, "sample_loans", factors.optimal_spec(con, pop, "debt_ratio", "numeric"), "debt bins")
     app.run()
     assert app.selectbox(key="model_treat_debt_ratio").options[-1] == "WOE of a saved binning"
     app.selectbox(key="model_treat_debt_ratio").set_value("woe").run()
@@ -121,8 +126,10 @@ def test_save_compare_and_delete(app, demo_db, lang):
     app.button(key="model_save").click().run()
     app.button(key="model_save").click().run()
     assert not app.exception
-    assert app.success[0].value == {"en": "Model 'rating model' saved as version 2.",
-                                    "zh": "模型 'rating model' 已保存为第 2 版。"}[lang]  # fmt: skip
+    assert (
+        app.success[0].value
+        == {"en": "Model 'rating model' saved as version 2.", "zh": "模型 'rating model' 已保存为第 2 版。"}[lang]
+    )
     con = _db(demo_db)
     saved = model.load_model(con, "rating model")
     assert (saved.version, saved.scaling.pdo) == (2, 40.0)
@@ -138,5 +145,7 @@ def test_save_compare_and_delete(app, demo_db, lang):
     assert listed.loc[listed["name"] == "rating model", "version"].tolist() == [2]
     app.text_input(key="model_name").set_value(" ").run()
     app.button(key="model_save").click().run()
-    assert app.error[0].value == {"en": "give the model a name of 1 to 60 characters",
-                                  "zh": "请为模型取一个 1 到 60 个字符的名称"}[lang]  # fmt: skip
+    assert (
+        app.error[0].value
+        == {"en": "give the model a name of 1 to 60 characters", "zh": "请为模型取一个 1 到 60 个字符的名称"}[lang]
+    )

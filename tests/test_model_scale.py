@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analytics import binning, irls, model, outcome, store
-from analytics.errors import RiskLabError
-from analytics.model import FactorSpec, ModelSpec
+from analytics import datasets, factors, model, store
+from analytics.core import RiskLabError
+from analytics.model import FactorSpec, ModelSpec, _fit, _irls
 
 F = FactorSpec
 
@@ -30,8 +30,8 @@ def db(demo_db_template, tmp_path_factory):
 @pytest.fixture()
 def batched(monkeypatch):
     """Every row fit of more than 500 loans takes the big-table path."""
-    monkeypatch.setattr(model, "MAX_FIT_ROWS", 500)
-    monkeypatch.setattr(irls, "CHUNK", 4096)  # several chunks, as on a big table
+    monkeypatch.setattr(_fit, "MAX_FIT_ROWS", 500)
+    monkeypatch.setattr(_irls, "CHUNK", 4096)  # several chunks, as on a big table
 
 
 def sample_design(db) -> tuple[pd.DataFrame, pd.Series]:
@@ -78,9 +78,9 @@ def test_batched_row_fit_equals_statsmodels_logit(db, batched):
 
 
 def test_batched_fit_equals_the_in_memory_fit_with_validation(db, batched, monkeypatch):
-    pop = binning.population(db, "sample_loans")
-    spec_bins = binning.optimal_spec(db, pop, "loan_purpose", "categorical")
-    binning.save_binning(db, "sample_loans", spec_bins, "purpose scale")
+    pop = factors.population(db, "sample_loans")
+    spec_bins = factors.optimal_spec(db, pop, "loan_purpose", "categorical")
+    factors.save_binning(db, "sample_loans", spec_bins, "purpose scale")
     spec = ModelSpec(
         "sample_loans",
         (*SPEC.factors, F("loan_purpose", "woe", binning="purpose scale")),
@@ -89,7 +89,7 @@ def test_batched_fit_equals_the_in_memory_fit_with_validation(db, batched, monke
         seed=5,
     )
     big = model.fit_model(db, spec)
-    monkeypatch.setattr(model, "MAX_FIT_ROWS", 10**9)
+    monkeypatch.setattr(_fit, "MAX_FIT_ROWS", 10**9)
     small = model.fit_model(db, spec)
     assert big.result is None and small.result is not None
     assert big.names == small.names
@@ -114,7 +114,7 @@ def test_batched_fit_reports_separation_and_collinearity(con, batched):
     con.register("_frame", frame)
     con.execute("CREATE OR REPLACE TABLE big_bad AS SELECT * FROM _frame")
     con.unregister("_frame")
-    outcome.save_definition(con, "big_bad", outcome.DefaultDefinition("flag", "y", values=(1,)))
+    datasets.save_definition(con, "big_bad", datasets.DefaultDefinition("flag", "y", values=(1,)))
     with pytest.raises(RiskLabError, match=r"collinear .*: const, x1, copy"):
         model.fit_model(con, ModelSpec("big_bad", (F("x1"), F("copy"), F("g", "categorical"))))
     with pytest.raises(RiskLabError, match="perfect separation: every outcome is predicted exactly by split"):
@@ -127,7 +127,7 @@ def test_cell_fit_equals_statsmodels_logit_on_rows(db):
     db.execute("CREATE OR REPLACE TABLE holes AS SELECT * FROM sample_loans")
     db.execute("UPDATE holes SET education = NULL WHERE rowid % 17 = 0")
     db.execute("UPDATE holes SET default_flag = NULL WHERE rowid % 23 = 0")
-    outcome.save_definition(db, "holes", outcome.DefaultDefinition("flag", "default_flag", values=(1,)))
+    datasets.save_definition(db, "holes", datasets.DefaultDefinition("flag", "default_flag", values=(1,)))
     spec = ModelSpec(
         "holes",
         (F("education", "categorical"), F("guarantee_method", "categorical")),
@@ -164,7 +164,7 @@ def test_cell_validation_equals_row_validation(db):
     db.execute(
         "UPDATE unseen SET guarantee_method = 'new kind' WHERE hash(rowid, 4) % 1000000 < 300000 AND rowid % 101 = 0"
     )
-    outcome.save_definition(db, "unseen", outcome.DefaultDefinition("flag", "default_flag", values=(1,)))
+    datasets.save_definition(db, "unseen", datasets.DefaultDefinition("flag", "default_flag", values=(1,)))
     spec = ModelSpec(
         "unseen",
         (F("credit_rating", "categorical"), F("guarantee_method", "categorical"), F("education", "categorical")),
@@ -208,11 +208,11 @@ def test_many_scan_groups_check_the_levels_first(con, monkeypatch):
     con.register("_frame", frame)
     con.execute("CREATE OR REPLACE TABLE many AS SELECT * FROM _frame")
     con.unregister("_frame")
-    outcome.save_definition(con, "many", outcome.DefaultDefinition("flag", "y", values=(1,)))
-    monkeypatch.setattr(model, "MAX_SCAN_GROUPS", 20)
+    datasets.save_definition(con, "many", datasets.DefaultDefinition("flag", "y", values=(1,)))
+    monkeypatch.setattr(_fit, "MAX_SCAN_GROUPS", 20)
     with pytest.raises(RiskLabError, match="loan has 3,000 levels"):
         model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("loan", "categorical"))), validate=False)
     fitted = model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
-    monkeypatch.setattr(model, "MAX_SCAN_GROUPS", 10**6)
+    monkeypatch.setattr(_fit, "MAX_SCAN_GROUPS", 10**6)
     again = model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
     np.testing.assert_allclose(fitted.coefs, again.coefs, rtol=0, atol=1e-12)

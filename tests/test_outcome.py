@@ -8,15 +8,14 @@ import math
 import pandas as pd
 import pytest
 
-from analytics import outcome, store
-from analytics.errors import Notice, RiskLabError
-from analytics.i18n import TEXT
-from analytics.outcome import DefaultDefinition
+from analytics import datasets, store
+from analytics.core import TEXT, Notice, RiskLabError
+from analytics.datasets import DefaultDefinition
 from tests.conftest import add_table as _table
 
 
 def _evaluate(con, table: str, defn: DefaultDefinition) -> list:
-    expr, params = outcome.default_sql(defn)
+    expr, params = datasets.default_sql(defn)
     rows = con.execute(f"SELECT {expr} FROM {store.quote_ident(table)} ORDER BY rowid", params).fetchall()
     return [r[0] for r in rows]
 
@@ -25,51 +24,88 @@ def _evaluate(con, table: str, defn: DefaultDefinition) -> list:
 
 
 def test_five_categories_registry() -> None:
-    assert [(c.key, c.en, c.zh, c.rank, c.non_performing) for c in outcome.FIVE_CATEGORIES] == [
+    assert [(c.key, c.en, c.zh, c.rank, c.non_performing) for c in datasets.FIVE_CATEGORIES] == [
         ("normal", "Normal", "正常", 1, False),
         ("special_mention", "Special mention", "关注", 2, False),
         ("substandard", "Substandard", "次级", 3, True),
         ("doubtful", "Doubtful", "可疑", 4, True),
         ("loss", "Loss", "损失", 5, True),
     ]
-    assert outcome.NON_PERFORMING == ("substandard", "doubtful", "loss")
-    assert [(f.above_days, f.category) for f in outcome.DPD_FLOORS] == [
-        (0, "special_mention"), (90, "substandard"), (270, "doubtful"), (360, "loss")
-    ]  # fmt: skip
-    for c in outcome.FIVE_CATEGORIES:
+    assert datasets.NON_PERFORMING == ("substandard", "doubtful", "loss")
+    assert [(f.above_days, f.category) for f in datasets.DPD_FLOORS] == [
+        (0, "special_mention"),
+        (90, "substandard"),
+        (270, "doubtful"),
+        (360, "loss"),
+    ]
+    for c in datasets.FIVE_CATEGORIES:
         assert TEXT[c.label_key] == {"en": c.en, "zh": c.zh}
-    for kind in outcome.DEFINITION_KINDS:
+    for kind in datasets.DEFINITION_KINDS:
         assert kind.label_key == f"outcome.{kind.key}"
         assert TEXT[kind.label_key]["en"] and TEXT[kind.label_key]["zh"]
-    assert [k.key for k in outcome.DEFINITION_KINDS] == ["flag", "dpd", "classification"]
+    assert [k.key for k in datasets.DEFINITION_KINDS] == ["flag", "dpd", "classification"]
 
 
 @pytest.mark.parametrize(
     ("label", "key"),
     [
-        ("Normal", "normal"), ("NORMAL", "normal"), (" normal ", "normal"), ("正常", "normal"), ("正常类", "normal"),
-        ("pass", "normal"), (1, "normal"), ("1", "normal"),
-        ("special mention", "special_mention"), ("Special_Mention", "special_mention"),
-        ("special-mention", "special_mention"), ("关注", "special_mention"), (2.0, "special_mention"),
-        ("Substandard", "substandard"), ("次级", "substandard"), ("次级类", "substandard"), (3, "substandard"),
-        ("3.0", "substandard"), ("doubtful", "doubtful"), ("可疑", "doubtful"), ("4", "doubtful"),
-        ("LOSS", "loss"), ("损失", "loss"), (5, "loss"),
-        (None, None), ("", None), ("bad", None), (6, None), (0, None), (True, None), (math.nan, None),
+        ("Normal", "normal"),
+        ("NORMAL", "normal"),
+        (" normal ", "normal"),
+        ("正常", "normal"),
+        ("正常类", "normal"),
+        ("pass", "normal"),
+        (1, "normal"),
+        ("1", "normal"),
+        ("special mention", "special_mention"),
+        ("Special_Mention", "special_mention"),
+        ("special-mention", "special_mention"),
+        ("关注", "special_mention"),
+        (2.0, "special_mention"),
+        ("Substandard", "substandard"),
+        ("次级", "substandard"),
+        ("次级类", "substandard"),
+        (3, "substandard"),
+        ("3.0", "substandard"),
+        ("doubtful", "doubtful"),
+        ("可疑", "doubtful"),
+        ("4", "doubtful"),
+        ("LOSS", "loss"),
+        ("损失", "loss"),
+        (5, "loss"),
+        (None, None),
+        ("", None),
+        ("bad", None),
+        (6, None),
+        (0, None),
+        (True, None),
+        (math.nan, None),
     ],
-)  # fmt: skip
+)
 def test_normalise_classification(label: object, key: str | None) -> None:
-    assert outcome.normalise_classification(label) == key
+    assert datasets.normalise_classification(label) == key
 
 
 def test_classification_floor_sql_at_the_boundaries(con) -> None:
     days = [0, 1, 90, 91, 270, 271, 360, 361, None, -3, 1000]
     _table(con, "dpd", pd.DataFrame({"d": pd.array(days, dtype="Int64")}))
-    floor = outcome.classification_floor_sql('"d"')
+    floor = datasets.classification_floor_sql('"d"')
     got = [r[0] for r in con.execute(f"SELECT {floor} FROM dpd ORDER BY rowid").fetchall()]
-    assert got == ["normal", "special_mention", "special_mention", "substandard", "substandard", "doubtful",
-                   "doubtful", "loss", None, "normal", "loss"]  # fmt: skip
-    stricter = (outcome.DpdFloor(30, "special_mention"), outcome.DpdFloor(60, "loss"))
-    floor = outcome.classification_floor_sql('"d"', stricter)
+    assert got == [
+        "normal",
+        "special_mention",
+        "special_mention",
+        "substandard",
+        "substandard",
+        "doubtful",
+        "doubtful",
+        "loss",
+        None,
+        "normal",
+        "loss",
+    ]
+    stricter = (datasets.DpdFloor(30, "special_mention"), datasets.DpdFloor(60, "loss"))
+    floor = datasets.classification_floor_sql('"d"', stricter)
     got = [r[0] for r in con.execute(f"SELECT {floor} FROM dpd ORDER BY rowid").fetchall()]
     assert got == ["normal", "normal", "loss", "loss", "loss", "loss", "loss", "loss", None, "normal", "loss"]
 
@@ -99,7 +135,7 @@ def test_flag_values_compare_as_text(con) -> None:
         for values in ((1,), ("1",), (True,), ("true",), (1.0,)):
             defn = DefaultDefinition("flag", column, values=values)
             assert _evaluate(con, "flags", defn) == [1, 0, None, 1, 0, 0, 1, None, 0, 1], (column, values)
-    expr, params = outcome.default_sql(text)
+    expr, params = datasets.default_sql(text)
     assert "违约" not in expr and "'1'" not in expr  # values are bound, never written into the SQL
     assert params == ["1", "true", "y", "违约"]
 
@@ -140,17 +176,17 @@ def test_flag_fast_path_on_numeric_and_boolean_columns_equals_the_text_match(con
         typed = DefaultDefinition("flag", column, values=values, column_type=column_type)
         assert typed == text  # the type is a hint, not part of the definition
         assert _evaluate(con, "flags", typed) == _evaluate(con, "flags", text), (column, values)
-    fast = outcome.default_sql(DefaultDefinition("flag", "int", values=values, column_type="BIGINT"))[0]
+    fast = datasets.default_sql(DefaultDefinition("flag", "int", values=values, column_type="BIGINT"))[0]
     assert "regexp" not in fast  # whole numbers, booleans and words: a plain comparison on an integer column
 
 
 def test_load_definition_knows_the_column_type(con) -> None:
     _table(con, "t", pd.DataFrame({"bad": [0, 1, 1]}))
-    outcome.save_definition(con, "t", DefaultDefinition("flag", "bad", values=(1,)))
-    loaded = outcome.load_definition(con, "t")
+    datasets.save_definition(con, "t", DefaultDefinition("flag", "bad", values=(1,)))
+    loaded = datasets.load_definition(con, "t")
     assert loaded.column_type == "BIGINT"
     expr = '(CASE WHEN "bad" IS NULL THEN NULL WHEN "bad" IN (?) THEN 1 ELSE 0 END)'
-    assert outcome.default_sql(loaded) == (expr, [1])
+    assert datasets.default_sql(loaded) == (expr, [1])
     assert _evaluate(con, "t", loaded) == [0, 1, 1]
 
 
@@ -158,7 +194,7 @@ def test_dpd_threshold(con) -> None:
     _table(con, "perf", pd.DataFrame({"逾期 天数": pd.array([0, 29, 30, 89, 90, None, 365], dtype="Int64")}))
     assert _evaluate(con, "perf", DefaultDefinition("dpd", "逾期 天数", threshold=30)) == [0, 0, 1, 1, 1, None, 1]
     assert _evaluate(con, "perf", DefaultDefinition("dpd", "逾期 天数", threshold=90)) == [0, 0, 0, 0, 1, None, 1]
-    assert outcome.default_sql(DefaultDefinition("dpd", "逾期 天数", threshold=90)) == (
+    assert datasets.default_sql(DefaultDefinition("dpd", "逾期 天数", threshold=90)) == (
         '(CASE WHEN "逾期 天数" IS NULL THEN NULL WHEN "逾期 天数" >= ? THEN 1 ELSE 0 END)',
         [90],
     )
@@ -185,27 +221,41 @@ def test_classification_in_english_chinese_and_codes(con) -> None:
     ("defn", "message"),
     [
         (DefaultDefinition("flag", "f"), "choose at least one value of column 'f' that means default"),
-        (DefaultDefinition("dpd", "d"),
-         "the days-past-due threshold must be a whole number of days, at least 1 (got None)"),
-        (DefaultDefinition("dpd", "d", threshold=0),
-         "the days-past-due threshold must be a whole number of days, at least 1 (got 0)"),
-        (DefaultDefinition("dpd", "d", threshold="90"),
-         "the days-past-due threshold must be a whole number of days, at least 1 (got '90')"),
-        (DefaultDefinition("dpd", "d", threshold=True),
-         "the days-past-due threshold must be a whole number of days, at least 1 (got True)"),
-        (DefaultDefinition("classification", "c", labels=()),
-         "choose at least one classification that means default (e.g. substandard, doubtful, loss)"),
-        (DefaultDefinition("classification", "c", labels=("bad",)),
-         "'bad' is not one of the five loan categories (normal 正常, special mention 关注, substandard 次级, "
-         "doubtful 可疑, loss 损失)"),
-        (DefaultDefinition("rule", "c"),
-         "'rule' is not a kind of default definition: choose flag values, days past due or classification"),
+        (
+            DefaultDefinition("dpd", "d"),
+            "the days-past-due threshold must be a whole number of days, at least 1 (got None)",
+        ),
+        (
+            DefaultDefinition("dpd", "d", threshold=0),
+            "the days-past-due threshold must be a whole number of days, at least 1 (got 0)",
+        ),
+        (
+            DefaultDefinition("dpd", "d", threshold="90"),
+            "the days-past-due threshold must be a whole number of days, at least 1 (got '90')",
+        ),
+        (
+            DefaultDefinition("dpd", "d", threshold=True),
+            "the days-past-due threshold must be a whole number of days, at least 1 (got True)",
+        ),
+        (
+            DefaultDefinition("classification", "c", labels=()),
+            "choose at least one classification that means default (e.g. substandard, doubtful, loss)",
+        ),
+        (
+            DefaultDefinition("classification", "c", labels=("bad",)),
+            "'bad' is not one of the five loan categories (normal 正常, special mention 关注, substandard 次级, "
+            "doubtful 可疑, loss 损失)",
+        ),
+        (
+            DefaultDefinition("rule", "c"),
+            "'rule' is not a kind of default definition: choose flag values, days past due or classification",
+        ),
         (DefaultDefinition("flag", "", values=(1,)), "choose the column that defines default"),
     ],
-)  # fmt: skip
+)
 def test_default_sql_refuses_incomplete_definitions(defn: DefaultDefinition, message: str) -> None:
     with pytest.raises(RiskLabError) as exc:
-        outcome.default_sql(defn)
+        datasets.default_sql(defn)
     assert str(exc.value) == message
     assert exc.value.message("zh") != message
 
@@ -249,43 +299,65 @@ def _loans(con) -> None:
 
 def test_default_summary_counts_in_one_scan(con) -> None:
     _loans(con)
-    summary = outcome.default_summary(con, "loans", DefaultDefinition("flag", "违约", values=("违约",)))
-    assert summary == {"n": 8, "known": 7, "unknown": 1, "defaults": 3, "rate": 3 / 7, "one_class": False,
-                       "warning": None}  # fmt: skip
-    by_branch = outcome.default_summary(
+    summary = datasets.default_summary(con, "loans", DefaultDefinition("flag", "违约", values=("违约",)))
+    assert summary == {
+        "n": 8,
+        "known": 7,
+        "unknown": 1,
+        "defaults": 3,
+        "rate": 3 / 7,
+        "one_class": False,
+        "warning": None,
+    }
+    by_branch = datasets.default_summary(
         con, "loans", DefaultDefinition("dpd", "dpd", threshold=90), "branch = ?", ["B"]
     )
     assert (by_branch["n"], by_branch["known"], by_branch["defaults"], by_branch["rate"]) == (4, 4, 2, 0.5)
-    also = outcome.default_summary(
+    also = datasets.default_summary(
         con, "loans", DefaultDefinition("classification", "五级分类"), "WHERE branch IN (?, ?)", ("A", "C")
     )
     assert (also["n"], also["known"], also["defaults"]) == (4, 3, 1)
-    outcome.check_two_classes(also)  # two classes: no error
+    datasets.check_two_classes(also)  # two classes: no error
 
 
 @pytest.mark.parametrize(
     ("defn", "where", "params", "key", "message"),
     [
-        (DefaultDefinition("dpd", "dpd", threshold=500), "", (), "outcome.no_defaults",
-         "no defaults under this definition (7 loans with a known outcome): check the values"),
-        (DefaultDefinition("flag", "flag01", values=(0, 1)), "", (), "outcome.all_defaults",
-         "all 7 loans with a known outcome are defaults under this definition: check the values"),
-        (DefaultDefinition("flag", "empty", values=(1,)), "", (), "outcome.no_known",
-         "no loan has a known outcome under this definition (column 'empty'): check the column and values"),
+        (
+            DefaultDefinition("dpd", "dpd", threshold=500),
+            "",
+            (),
+            "outcome.no_defaults",
+            "no defaults under this definition (7 loans with a known outcome): check the values",
+        ),
+        (
+            DefaultDefinition("flag", "flag01", values=(0, 1)),
+            "",
+            (),
+            "outcome.all_defaults",
+            "all 7 loans with a known outcome are defaults under this definition: check the values",
+        ),
+        (
+            DefaultDefinition("flag", "empty", values=(1,)),
+            "",
+            (),
+            "outcome.no_known",
+            "no loan has a known outcome under this definition (column 'empty'): check the column and values",
+        ),
     ],
-)  # fmt: skip
+)
 def test_one_class_definitions_warn_and_strict_raises(con, defn, where, params, key, message) -> None:
     _loans(con)
-    summary = outcome.default_summary(con, "loans", defn, where, params)
+    summary = datasets.default_summary(con, "loans", defn, where, params)
     assert summary["one_class"] is True
     assert summary["warning"] == Notice(key, **summary["warning"].params)
     assert str(summary["warning"]) == message
     assert summary["warning"].message("zh") != message
     with pytest.raises(RiskLabError) as exc:
-        outcome.default_summary(con, "loans", defn, where, params, strict=True)
+        datasets.default_summary(con, "loans", defn, where, params, strict=True)
     assert str(exc.value) == message
     with pytest.raises(RiskLabError) as exc:
-        outcome.check_two_classes(summary)
+        datasets.check_two_classes(summary)
     assert str(exc.value) == message
 
 
@@ -293,7 +365,7 @@ def test_save_and_load_survive_reconnecting(tmp_path) -> None:
     path = tmp_path / "risk.duckdb"
     con = store.connect(path)
     _loans(con)
-    assert outcome.load_definition(con, "loans") is None
+    assert datasets.load_definition(con, "loans") is None
     defs = [
         DefaultDefinition("flag", "违约", values=("违约",)),
         DefaultDefinition("flag", "flag01", values=(1, "1", True)),
@@ -301,14 +373,14 @@ def test_save_and_load_survive_reconnecting(tmp_path) -> None:
         DefaultDefinition("classification", "五级分类", labels=("可疑", "损失")),
     ]
     for defn in defs:
-        outcome.save_definition(con, "loans", defn)
-        assert outcome.load_definition(con, "loans") == defn
+        datasets.save_definition(con, "loans", defn)
+        assert datasets.load_definition(con, "loans") == defn
     con.close()
     con = store.connect(path)
     try:
-        loaded = outcome.load_definition(con, "loans")
+        loaded = datasets.load_definition(con, "loans")
         assert loaded == DefaultDefinition("classification", "五级分类", labels=("doubtful", "loss"))
-        assert outcome.default_summary(con, "loans", loaded)["defaults"] == 2
+        assert datasets.default_summary(con, "loans", loaded)["defaults"] == 2
         rows = con.execute("SELECT count(*) FROM risklab_catalog.default_definitions").fetchall()
         assert rows == [(1,)]
         audit = con.execute("SELECT action, table_name, detail FROM risklab_catalog.audit ORDER BY id").fetchall()
@@ -322,34 +394,42 @@ def test_save_and_load_survive_reconnecting(tmp_path) -> None:
     ("defn", "message"),
     [
         (DefaultDefinition("flag", "nope", values=(1,)), "table 'loans' has no column 'nope'"),
-        (DefaultDefinition("dpd", "dpd_text", threshold=90),
-         "column 'dpd_text' holds VARCHAR values, not a number of days past due: choose a numeric column"),
+        (
+            DefaultDefinition("dpd", "dpd_text", threshold=90),
+            "column 'dpd_text' holds VARCHAR values, not a number of days past due: choose a numeric column",
+        ),
         (DefaultDefinition("flag", "empty", values=(1,)), "column 'empty' has no values: choose another column"),
-        (DefaultDefinition("flag", "违约", values=("Y", "1")),
-         "none of the values Y, 1 occurs in column '违约' (its most frequent values: 正常, 违约); check the values"),
-        (DefaultDefinition("classification", "letters"),
-         "column 'letters' holds no five-category labels (normal/正常 ... loss/损失, or codes 1-5); "
-         "its most frequent values: a, b, c, d, e"),
-        (DefaultDefinition("dpd", "dpd", threshold=-1),
-         "the days-past-due threshold must be a whole number of days, at least 1 (got -1)"),
+        (
+            DefaultDefinition("flag", "违约", values=("Y", "1")),
+            "none of the values Y, 1 occurs in column '违约' (its most frequent values: 正常, 违约); check the values",
+        ),
+        (
+            DefaultDefinition("classification", "letters"),
+            "column 'letters' holds no five-category labels (normal/正常 ... loss/损失, or codes 1-5); "
+            "its most frequent values: a, b, c, d, e",
+        ),
+        (
+            DefaultDefinition("dpd", "dpd", threshold=-1),
+            "the days-past-due threshold must be a whole number of days, at least 1 (got -1)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_save_definition_refuses_what_does_not_fit_the_data(con, defn: DefaultDefinition, message: str) -> None:
     _loans(con)
-    outcome.save_definition(con, "loans", DefaultDefinition("dpd", "dpd", threshold=90))
+    datasets.save_definition(con, "loans", DefaultDefinition("dpd", "dpd", threshold=90))
     with pytest.raises(RiskLabError) as exc:
-        outcome.save_definition(con, "loans", defn)
+        datasets.save_definition(con, "loans", defn)
     assert str(exc.value) == message
     assert exc.value.message("zh") != message
-    assert outcome.load_definition(con, "loans") == DefaultDefinition("dpd", "dpd", threshold=90)
+    assert datasets.load_definition(con, "loans") == DefaultDefinition("dpd", "dpd", threshold=90)
 
 
 def test_save_definition_needs_a_table(con) -> None:
     with pytest.raises(RiskLabError) as exc:
-        outcome.save_definition(con, "missing", DefaultDefinition("dpd", "dpd", threshold=90))
+        datasets.save_definition(con, "missing", DefaultDefinition("dpd", "dpd", threshold=90))
     assert str(exc.value) == "there is no table named 'missing'"
     with pytest.raises(RiskLabError) as exc:
-        outcome.default_summary(con, "missing", DefaultDefinition("dpd", "dpd", threshold=90))
+        datasets.default_summary(con, "missing", DefaultDefinition("dpd", "dpd", threshold=90))
     assert str(exc.value) == "there is no table named 'missing'"
 
 
@@ -368,9 +448,9 @@ def test_save_definition_needs_a_table(con) -> None:
 )
 def test_suggest_flag_values(con, values, expected) -> None:
     _table(con, "t", pd.DataFrame({"outcome_col": values}))
-    got = outcome.suggest_definition(con, "t", {"outcome_col": "outcome"})
+    got = datasets.suggest_definition(con, "t", {"outcome_col": "outcome"})
     assert got == DefaultDefinition("flag", "outcome_col", values=expected)
-    outcome.save_definition(con, "t", got)  # the suggestion is valid
+    datasets.save_definition(con, "t", got)  # the suggestion is valid
 
 
 def test_suggest_falls_back_to_dpd_classification_status(con) -> None:
@@ -388,25 +468,25 @@ def test_suggest_falls_back_to_dpd_classification_status(con) -> None:
         ),
     )
     base = {"o": "outcome", "dpd_text": "days_past_due"}
-    assert outcome.suggest_definition(con, "t", {**base, "dpd": "days_past_due", "cls": "classification"}) == (
+    assert datasets.suggest_definition(con, "t", {**base, "dpd": "days_past_due", "cls": "classification"}) == (
         DefaultDefinition("dpd", "dpd", threshold=90)
     )
-    assert outcome.suggest_definition(con, "t", {**base, "cls": "classification", "status": "status"}) == (
+    assert datasets.suggest_definition(con, "t", {**base, "cls": "classification", "status": "status"}) == (
         DefaultDefinition("classification", "cls", labels=("substandard", "doubtful", "loss"))
     )
-    assert outcome.suggest_definition(con, "t", {**base, "status": "status"}) == (
+    assert datasets.suggest_definition(con, "t", {**base, "status": "status"}) == (
         DefaultDefinition("flag", "status", values=("written_off",))
     )
-    assert outcome.suggest_definition(con, "t", base) is None
-    assert outcome.suggest_definition(con, "t", {"gone": "outcome"}) is None
+    assert datasets.suggest_definition(con, "t", base) is None
+    assert datasets.suggest_definition(con, "t", {"gone": "outcome"}) is None
 
 
 def test_text_key_sql_matches_python() -> None:
     con = store.connect(":memory:")
     try:
         samples = ["  Special Mention ", "1.0", "1.00", "-2.0", "1.5", "A-B", "违约", "TRUE"]
-        got = [con.execute(f"SELECT {outcome.text_key_sql('?')}", [s]).fetchall()[0][0] for s in samples]
-        assert got == [outcome.text_key(s) for s in samples]
+        got = [con.execute(f"SELECT {datasets.text_key_sql('?')}", [s]).fetchall()[0][0] for s in samples]
+        assert got == [datasets.text_key(s) for s in samples]
         assert got == ["special_mention", "1", "1", "-2", "1.5", "a-b", "违约", "true"]
     finally:
         con.close()

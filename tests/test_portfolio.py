@@ -9,14 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import outcome, roles, sample, store
-from analytics import portfolio as pf
-from analytics import portfolio_summary as summary_mod
-from analytics.errors import RiskLabError
+from analytics import datasets, portfolio, sample, store
+from analytics.core import RiskLabError
+from analytics.portfolio import _figures, _summary
 from tests.test_cli import cli
 
 D = dt.date
-NPL = set(outcome.NON_PERFORMING)
+NPL = set(datasets.NON_PERFORMING)
 
 
 # --- fixtures -----------------------------------------------------------------------------------------------------
@@ -28,15 +27,15 @@ def sample_con():
     con = store.connect(":memory:")
     sample.build_sample(con, loans=3000, months=30)
     for table, table_roles in sample.SAMPLE_ROLES.items():
-        roles.save_roles(con, table, table_roles)
-        outcome.save_definition(con, table, outcome.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[table]))
+        datasets.save_roles(con, table, table_roles)
+        datasets.save_definition(con, table, datasets.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[table]))
     yield con
     con.close()
 
 
 @pytest.fixture(scope="module")
 def source(sample_con):
-    return pf.resolve(sample_con, "sample_performance")
+    return portfolio.resolve(sample_con, "sample_performance")
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,7 @@ def perf(sample_con) -> pd.DataFrame:
     """The performance table in pandas, with the month and the default event computed independently."""
     df = sample_con.execute("SELECT * FROM sample_performance").df()
     df["month"] = pd.to_datetime(df["snapshot_date"]).dt.to_period("M")
-    df["category"] = df["classification"].map(outcome.normalise_classification)
+    df["category"] = df["classification"].map(datasets.normalise_classification)
     df["written_off"] = (df["status"] == "written_off") | (df["write_off_amount"] > 0)
     df["event"] = (df["days_past_due"] >= 90) | df["written_off"]
     return df
@@ -71,8 +70,18 @@ TINY_ROWS = [
     ("E", "2024-02-29", 50.0, 130, "doubtful", "overdue", 0.0, "2023-11-11", "South", "Cy"),
     ("E", "2024-03-31", 0.0, 160, "loss", "written_off", 50.0, "2023-11-11", "South", "Cy"),
 ]
-TINY_COLUMNS = ["loan_id", "snapshot_date", "balance", "days_past_due", "classification", "status",
-                "write_off_amount", "origination_date", "branch", "officer"]  # fmt: skip
+TINY_COLUMNS = [
+    "loan_id",
+    "snapshot_date",
+    "balance",
+    "days_past_due",
+    "classification",
+    "status",
+    "write_off_amount",
+    "origination_date",
+    "branch",
+    "officer",
+]
 
 
 def _tiny(con, table="tiny", drop=(), snapshot_sql="CAST(snapshot_date AS DATE)"):
@@ -89,8 +98,8 @@ def _tiny(con, table="tiny", drop=(), snapshot_sql="CAST(snapshot_date AS DATE)"
 
 
 def test_tiny_table_kpis(con):
-    source = pf.resolve(con, _tiny(con))
-    result = pf.kpis(con, source)
+    source = portfolio.resolve(con, _tiny(con))
+    result = portfolio.kpis(con, source)
     assert result.as_of == D(2024, 3, 31) and result.month == D(2024, 3, 1)
     got = {v.key: v.value for v in result.values}
     assert got["loans"] == 4 and got["outstanding"] == 1000
@@ -109,51 +118,59 @@ def test_tiny_table_kpis(con):
 
 
 def test_without_classification_the_dpd_floor_gives_the_categories(con):
-    source = pf.resolve(con, _tiny(con, drop=["classification"]))
+    source = portfolio.resolve(con, _tiny(con, drop=["classification"]))
     assert source.classification_derived
-    assert pf.kpis(con, source).get("npl_ratio").value == pytest.approx(0.3)  # only C is over 90 days
-    mix = pf.classification_mix(con, source)
+    assert portfolio.kpis(con, source).get("npl_ratio").value == pytest.approx(0.3)  # only C is over 90 days
+    mix = portfolio.classification_mix(con, source)
     march = mix[mix["month"] == D(2024, 3, 1)].set_index("category")["balance"]
     assert march.to_dict() == {"normal": 500, "special_mention": 200, "substandard": 300, "doubtful": 0, "loss": 0}
 
 
 def test_mix_reads_english_and_chinese_labels(con):
-    mix = pf.classification_mix(con, pf.resolve(con, _tiny(con)))
+    mix = portfolio.classification_mix(con, portfolio.resolve(con, _tiny(con)))
     march = mix[mix["month"] == D(2024, 3, 1)].set_index("category")
     assert march["balance"].to_dict() == {
-        "normal": 100, "special_mention": 200, "substandard": 700, "doubtful": 0, "loss": 0,
-    }  # fmt: skip
+        "normal": 100,
+        "special_mention": 200,
+        "substandard": 700,
+        "doubtful": 0,
+        "loss": 0,
+    }
     assert march["share"].sum() == pytest.approx(1.0)
     assert list(march["rank"]) == [1, 2, 3, 4, 5]
 
 
 def test_tiny_roll_rates(con):
-    rates = pf.roll_rates(con, pf.resolve(con, _tiny(con)), window=2)
+    rates = portfolio.roll_rates(con, portfolio.resolve(con, _tiny(con)), window=2)
     moves = {(r.from_state, r.to_state): r.balance for r in rates.itertuples()}
     # Jan -> Feb: A current->current 120, B current->1-30 200, E 91-180->91-180 50
     # Feb -> Mar: A current->current 110, B 1-30->31-60 200, C 31-60->91-180 300, E 91-180->written off 50
     assert moves == {
-        ("current", "current"): 230, ("current", "dpd_1_30"): 200, ("dpd_1_30", "dpd_31_60"): 200,
-        ("dpd_31_60", "dpd_91_180"): 300, ("dpd_91_180", "dpd_91_180"): 50, ("dpd_91_180", "written_off"): 50,
-    }  # fmt: skip
-    matrix = pf.roll_rate_matrix(rates)
+        ("current", "current"): 230,
+        ("current", "dpd_1_30"): 200,
+        ("dpd_1_30", "dpd_31_60"): 200,
+        ("dpd_31_60", "dpd_91_180"): 300,
+        ("dpd_91_180", "dpd_91_180"): 50,
+        ("dpd_91_180", "written_off"): 50,
+    }
+    matrix = portfolio.roll_rate_matrix(rates)
     assert matrix.loc["current", "dpd_1_30"] == pytest.approx(200 / 430)
     assert matrix.loc["dpd_91_180", "written_off"] == pytest.approx(0.5)
-    assert list(matrix.columns) == list(pf.ROLL_STATES)
+    assert list(matrix.columns) == list(portfolio.ROLL_STATES)
     assert np.allclose(matrix.loc[["current", "dpd_1_30", "dpd_31_60", "dpd_91_180"]].sum(axis=1), 1.0)
-    one = pf.roll_rates(con, pf.resolve(con, "tiny"), window=1)
+    one = portfolio.roll_rates(con, portfolio.resolve(con, "tiny"), window=1)
     assert set(one["from_state"]) == {"current", "dpd_1_30", "dpd_31_60", "dpd_91_180"}  # Feb -> Mar only
 
 
 def test_tiny_breakdown_and_concentration(con):
-    source = pf.resolve(con, _tiny(con))
-    by_branch = pf.breakdown(con, source, "branch").set_index("value")
+    source = portfolio.resolve(con, _tiny(con))
+    by_branch = portfolio.breakdown(con, source, "branch").set_index("value")
     assert list(by_branch.index) == ["South", "North"]  # largest outstanding first
     assert by_branch.loc["South", "outstanding"] == 700 and by_branch.loc["South", "loans"] == 2
     assert by_branch.loc["South", "npl_ratio"] == pytest.approx(1.0)
     assert by_branch.loc["North", "par30"] == pytest.approx(200 / 300)
     assert by_branch["share"].sum() == pytest.approx(1.0)
-    conc = pf.concentration(con, source)
+    conc = portfolio.concentration(con, source)
     assert not conc.by_borrower and conc.top_share == pytest.approx(1.0)
     assert list(conc.top["borrower"]) == ["D", "C", "B", "A"]
     hhi = conc.hhi.set_index("dimension")["hhi"]
@@ -162,23 +179,25 @@ def test_tiny_breakdown_and_concentration(con):
 
 
 def test_filters_and_period(con):
-    source = pf.resolve(con, _tiny(con))
-    north = pf.kpis(con, source, pf.Filters(branch=("North",)))
+    source = portfolio.resolve(con, _tiny(con))
+    north = portfolio.kpis(con, source, portfolio.Filters(branch=("North",)))
     assert north.get("outstanding").value == 300 and north.get("npl_ratio").value == 0
-    officers = pf.kpis(con, source, pf.Filters(officer=("Cy", "Bo")))
+    officers = portfolio.kpis(con, source, portfolio.Filters(officer=("Cy", "Bo")))
     assert officers.get("loans").value == 3
-    trend = pf.monthly(con, source, pf.Filters(start=D(2024, 2, 1), end=D(2024, 2, 29)))
+    trend = portfolio.monthly(con, source, portfolio.Filters(start=D(2024, 2, 1), end=D(2024, 2, 29)))
     assert list(trend["month"]) == [D(2024, 2, 1)]
-    assert pf.monthly(con, source, pf.Filters(branch=("Nowhere",))).empty
+    assert portfolio.monthly(con, source, portfolio.Filters(branch=("Nowhere",))).empty
 
 
 def test_text_and_integer_snapshot_periods(con):
-    as_text = pf.resolve(con, _tiny(con, "tiny_text", snapshot_sql="strftime(CAST(snapshot_date AS DATE), '%Y-%m')"))
-    assert pf.kpis(con, as_text).get("npl_ratio").value == pytest.approx(0.7)
-    as_int = pf.resolve(
+    as_text = portfolio.resolve(
+        con, _tiny(con, "tiny_text", snapshot_sql="strftime(CAST(snapshot_date AS DATE), '%Y-%m')")
+    )
+    assert portfolio.kpis(con, as_text).get("npl_ratio").value == pytest.approx(0.7)
+    as_int = portfolio.resolve(
         con, _tiny(con, "tiny_int", snapshot_sql="CAST(strftime(CAST(snapshot_date AS DATE), '%Y%m') AS INTEGER)")
     )
-    result = pf.kpis(con, as_int, as_of="2024-02-15")
+    result = portfolio.kpis(con, as_int, as_of="2024-02-15")
     assert result.month == D(2024, 2, 1) and result.as_of == D(2024, 2, 29)
     assert result.get("loans").value == 4
 
@@ -189,23 +208,23 @@ def test_several_snapshots_a_month_use_the_last(con):
         "INSERT INTO tiny VALUES ('A', DATE '2024-03-15', 999, 99, 'loss', 'overdue', 0, DATE '2023-12-05', 'North', "
         "'Ann')"
     )
-    source = pf.resolve(con, "tiny")
+    source = portfolio.resolve(con, "tiny")
     assert not source.one_row_per_month
-    assert pf.kpis(con, source).get("outstanding").value == 1000
+    assert portfolio.kpis(con, source).get("outstanding").value == 1000
 
 
 def test_one_row_per_month_is_checked_once_per_state_of_the_table(con, monkeypatch, tmp_path):
     scans = []
-    execute = pf._Query.execute
-    monkeypatch.setattr(pf._Query, "execute", lambda q, c, sql: (scans.append(sql), execute(q, c, sql))[1])
+    execute = _figures._Query.execute
+    monkeypatch.setattr(_figures._Query, "execute", lambda q, c, sql: (scans.append(sql), execute(q, c, sql))[1])
     checks = lambda: sum("count(DISTINCT hash(" in sql for sql in scans)  # noqa: E731
 
-    assert pf.resolve(con, _tiny(con)).one_row_per_month and checks() == 1
-    assert pf.resolve(con, "tiny").one_row_per_month and checks() == 1  # remembered in the catalog
+    assert portfolio.resolve(con, _tiny(con)).one_row_per_month and checks() == 1
+    assert portfolio.resolve(con, "tiny").one_row_per_month and checks() == 1  # remembered in the catalog
     con.execute("INSERT INTO tiny SELECT * REPLACE (DATE '2024-03-15' AS snapshot_date) FROM tiny LIMIT 1")
-    assert not pf.resolve(con, "tiny").one_row_per_month and checks() == 2  # the table changed: checked again
-    assert not pf.resolve(con, "tiny").one_row_per_month and checks() == 2
-    assert pf.resolve(con, _tiny(con)).one_row_per_month and checks() == 3  # replaced
+    assert not portfolio.resolve(con, "tiny").one_row_per_month and checks() == 2  # the table changed: checked again
+    assert not portfolio.resolve(con, "tiny").one_row_per_month and checks() == 2
+    assert portfolio.resolve(con, _tiny(con)).one_row_per_month and checks() == 3  # replaced
     facts = con.execute("SELECT count(*) FROM risklab_catalog.table_facts WHERE table_name = 'tiny'").fetchall()
     assert facts == [(1,)]  # only the latest state is kept
 
@@ -214,20 +233,20 @@ def test_one_row_per_month_is_checked_once_per_state_of_the_table(con, monkeypat
     _tiny(writer)
     writer.close()
     reader = store.connect(path, read_only=True)  # nothing can be stored: checked on every resolve
-    assert pf.resolve(reader, "tiny").one_row_per_month and pf.resolve(reader, "tiny").one_row_per_month
+    assert portfolio.resolve(reader, "tiny").one_row_per_month and portfolio.resolve(reader, "tiny").one_row_per_month
     assert checks() == 5
     reader.close()
 
 
 def test_vintages_on_the_tiny_table(con):
-    curves = pf.vintages(con, pf.resolve(con, _tiny(con)), by="month")
+    curves = portfolio.vintages(con, portfolio.resolve(con, _tiny(con)), by="month")
     e = curves[curves["cohort"] == "2023-11"].set_index("mob")
     # E (originated November) is 100 days past due at its first snapshot (January, 2 months on book)
     assert e["default_rate"].to_dict() == {0: 0.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
     assert e["ever30_rate"].to_dict() == {0: 0.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
     december = curves[curves["cohort"] == "2023-12"]
     assert december["loans"].iloc[0] == 2 and december["ever30_rate"].iloc[-1] == 0.5
-    quarters = pf.vintages(con, pf.resolve(con, "tiny"))
+    quarters = portfolio.vintages(con, portfolio.resolve(con, "tiny"))
     assert list(dict.fromkeys(quarters["cohort"])) == ["2023Q4", "2024Q1"]
 
 
@@ -271,15 +290,21 @@ def _pandas_monthly(perf: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_monthly_matches_pandas(sample_con, source, perf):
-    ours = pf.monthly(sample_con, source).set_index("month")
+    ours = portfolio.monthly(sample_con, source).set_index("month")
     ref = _pandas_monthly(perf)
     ref.index = [_month(p) for p in ref.index]
     assert list(ours.index) == list(ref.index)
     assert (ours["loans"] == ref["loans"]).all()
     assert (ours["disbursed_loans"] == ref["disbursed_loans"]).all()
-    for ours_key, ref_key in [("outstanding", "outstanding"), ("par30", "par30"), ("par90", "par90"),
-                              ("npl_ratio", "npl"), ("disbursed", "disbursed"), ("write_off_ratio", "write_off_ratio"),
-                              ("write_offs", "write_offs")]:  # fmt: skip
+    for ours_key, ref_key in [
+        ("outstanding", "outstanding"),
+        ("par30", "par30"),
+        ("par90", "par90"),
+        ("npl_ratio", "npl"),
+        ("disbursed", "disbursed"),
+        ("write_off_ratio", "write_off_ratio"),
+        ("write_offs", "write_offs"),
+    ]:
         np.testing.assert_allclose(ours[ours_key].astype(float), ref[ref_key], rtol=1e-9, err_msg=ours_key)
     have = ref["default_rate_12m"].notna()
     assert have.sum() >= 10
@@ -291,7 +316,7 @@ def test_monthly_matches_pandas(sample_con, source, perf):
 def test_kpis_of_an_earlier_month_compare_with_pandas(sample_con, source, perf):
     ref = _pandas_monthly(perf)
     month = ref.index[-5]
-    result = pf.kpis(sample_con, source, as_of=_month(month).isoformat())
+    result = portfolio.kpis(sample_con, source, as_of=_month(month).isoformat())
     npl = result.get("npl_ratio")
     assert npl.value == pytest.approx(ref.loc[month, "npl"])
     assert npl.previous == pytest.approx(ref.loc[month - 1, "npl"])
@@ -301,7 +326,7 @@ def test_kpis_of_an_earlier_month_compare_with_pandas(sample_con, source, perf):
 
 def test_filtered_kpis_match_pandas(sample_con, source, perf):
     branch, segment = "Hexi", "farm"
-    result = pf.kpis(sample_con, source, pf.Filters(branch=(branch,), segment=(segment,)))
+    result = portfolio.kpis(sample_con, source, portfolio.Filters(branch=(branch,), segment=(segment,)))
     ref = _pandas_monthly(perf[(perf["branch"] == branch) & (perf["segment"] == segment)]).iloc[-1]
     assert result.get("loans").value == ref["loans"]
     assert result.get("par30").value == pytest.approx(ref["par30"])
@@ -309,7 +334,7 @@ def test_filtered_kpis_match_pandas(sample_con, source, perf):
 
 
 def test_classification_mix_matches_pandas(sample_con, source, perf):
-    mix = pf.classification_mix(sample_con, source)
+    mix = portfolio.classification_mix(sample_con, source)
     pos = perf[perf["balance"] > 0]
     ref = pos.groupby(["month", "category"])["balance"].sum()
     ours = mix.set_index(["month", "category"])["balance"]
@@ -319,7 +344,7 @@ def test_classification_mix_matches_pandas(sample_con, source, perf):
 
 
 def test_vintages_match_pandas(sample_con, source, perf):
-    curves = pf.vintages(sample_con, source, by="quarter")
+    curves = portfolio.vintages(sample_con, source, by="quarter")
     loans = perf.groupby("loan_id").agg(orig=("origination_date", "min"))
     loans["orig"] = pd.to_datetime(loans["orig"]).dt.to_period("M")
     loans["first_default"] = perf[perf["event"]].groupby("loan_id")["month"].min()
@@ -334,7 +359,7 @@ def test_vintages_match_pandas(sample_con, source, perf):
     checked = 0
     for cohort, group in loans.groupby("cohort"):
         quarter = pd.Period(cohort, "Q")
-        top = min((last - quarter.asfreq("M", "end")).n, pf.MAX_MOB)
+        top = min((last - quarter.asfreq("M", "end")).n, portfolio.MAX_MOB)
         ours = curves[curves["cohort"] == cohort].set_index("mob")
         assert list(ours.index) == list(range(top + 1)), cohort
         for m in (0, 3, 6, 12, top):
@@ -349,12 +374,12 @@ def test_vintages_match_pandas(sample_con, source, perf):
 
 def test_roll_rates_match_pandas(sample_con, source, perf):
     window = 6
-    rates = pf.roll_rates(sample_con, source, window=window)
+    rates = portfolio.roll_rates(sample_con, source, window=window)
     df = perf.sort_values(["loan_id", "month"]).copy()
     nxt = df.groupby("loan_id").shift(-1)
     last = df["month"].max()
     bins = [-np.inf, 0, 30, 60, 90, 180, np.inf]
-    labels = [b.key for b in pf.DPD_BUCKETS]
+    labels = [b.key for b in portfolio.DPD_BUCKETS]
     df["from_state"] = pd.cut(df["days_past_due"], bins, labels=labels).astype(str)
     to = pd.cut(nxt["days_past_due"], bins, labels=labels).astype(str)
     gap = nxt["month"].isna() | (nxt["month"] != df["month"] + 1)
@@ -372,7 +397,7 @@ def test_roll_rates_match_pandas(sample_con, source, perf):
 
 
 def test_breakdown_by_officer_matches_pandas(sample_con, source, perf):
-    ours = pf.breakdown(sample_con, source, "officer").set_index("value")
+    ours = portfolio.breakdown(sample_con, source, "officer").set_index("value")
     last = perf[(perf["month"] == perf["month"].max()) & (perf["balance"] > 0)]
     grouped = last.groupby("officer")
     assert list(ours.index) == list(grouped["balance"].sum().sort_values(ascending=False).index)
@@ -390,7 +415,7 @@ def test_breakdown_by_officer_matches_pandas(sample_con, source, perf):
 
 
 def test_concentration_matches_pandas(sample_con, source, perf):
-    conc = pf.concentration(sample_con, source)
+    conc = portfolio.concentration(sample_con, source)
     last = perf[(perf["month"] == perf["month"].max()) & (perf["balance"] > 0)]
     total = last["balance"].sum()
     assert conc.top_share == pytest.approx(last["balance"].nlargest(10).sum() / total)
@@ -401,14 +426,14 @@ def test_concentration_matches_pandas(sample_con, source, perf):
 
 
 def test_dimension_trend_matches_breakdown(sample_con, source):
-    trend = pf.dimension_trend(sample_con, source, "branch")
+    trend = portfolio.dimension_trend(sample_con, source, "branch")
     last = trend[trend["month"] == trend["month"].max()].set_index("value")
-    by_branch = pf.breakdown(sample_con, source, "branch").set_index("value")
+    by_branch = portfolio.breakdown(sample_con, source, "branch").set_index("value")
     assert last["par30"].to_dict() == pytest.approx(by_branch["par30"].to_dict())
 
 
 def test_loan_level_default_rates_match_pandas(sample_con):
-    result = pf.loan_level(sample_con, "sample_loans")
+    result = portfolio.loan_level(sample_con, "sample_loans")
     loans = sample_con.execute("SELECT * FROM sample_loans WHERE booked").df()
     assert result.summary["loans"] == len(loans)
     assert result.summary["default_rate"] == pytest.approx(loans["default_flag"].mean())
@@ -418,32 +443,34 @@ def test_loan_level_default_rates_match_pandas(sample_con):
     ref = loans.groupby(quarters)["default_flag"].mean()
     assert result.by_cohort.set_index("value")["default_rate"].to_dict() == pytest.approx(ref.to_dict())
     assert "repayment_method" in result.by_dimension
-    assert pf.missing_roles(sample_con, "sample_loans") == ["snapshot_date", "balance", "days_past_due"]
-    assert pf.missing_roles(sample_con, "sample_performance") == []
+    assert portfolio.missing_roles(sample_con, "sample_loans") == ["snapshot_date", "balance", "days_past_due"]
+    assert portfolio.missing_roles(sample_con, "sample_performance") == []
 
 
 def test_thresholds_are_saved(con):
-    assert pf.load_thresholds(con)["par30"] == 0.05
-    pf.save_thresholds(con, {"par30": 0.04, "npl_ratio": 0.08})
-    assert pf.load_thresholds(con) == {
-        **pf.load_thresholds(store.connect(":memory:")),
+    assert portfolio.load_thresholds(con)["par30"] == 0.05
+    portfolio.save_thresholds(con, {"par30": 0.04, "npl_ratio": 0.08})
+    assert portfolio.load_thresholds(con) == {
+        **portfolio.load_thresholds(store.connect(":memory:")),
         "par30": 0.04,
         "npl_ratio": 0.08,
     }
-    assert pf.is_red("par30", 0.041, pf.load_thresholds(con)) and not pf.is_red("par30", 0.04, pf.load_thresholds(con))
+    assert portfolio.is_red("par30", 0.041, portfolio.load_thresholds(con)) and not portfolio.is_red(
+        "par30", 0.04, portfolio.load_thresholds(con)
+    )
     with pytest.raises(RiskLabError) as err:
-        pf.save_thresholds(con, {"par30": 5})
+        portfolio.save_thresholds(con, {"par30": 5})
     assert str(err.value) == "the threshold of par30 must be between 0% and 100%, not 5"
 
 
 # --- the monthly summary: the same numbers as over loan-months -----------------------------------------------------
 
 FILTERED = [
-    pf.Filters(),
-    pf.Filters(branch=("Hexi",)),
-    pf.Filters(branch=("Hexi", "Longquan"), segment=("farm",)),
-    pf.Filters(officer=("nobody",)),
-    pf.Filters(start=D(2022, 1, 1), end=D(2023, 3, 1)),
+    portfolio.Filters(),
+    portfolio.Filters(branch=("Hexi",)),
+    portfolio.Filters(branch=("Hexi", "Longquan"), segment=("farm",)),
+    portfolio.Filters(officer=("nobody",)),
+    portfolio.Filters(start=D(2022, 1, 1), end=D(2023, 3, 1)),
 ]
 
 
@@ -456,47 +483,57 @@ def _same(summary_frame: pd.DataFrame, direct_frame: pd.DataFrame) -> None:
 @pytest.mark.parametrize("filters", FILTERED)
 def test_summary_figures_equal_the_direct_computation(sample_con, source, filters):
     now = filters.without_period()
-    as_of = pf.months(sample_con, source, summary=False)[-4]
+    as_of = portfolio.months(sample_con, source, summary=False)[-4]
     for figure, kwargs in [
-        (pf.monthly, {"filters": filters}),
-        (pf.classification_mix, {"filters": filters}),
-        (pf.vintages, {"filters": filters}),
-        (pf.vintages, {"filters": filters, "by": "month", "max_mob": 12}),
-        (pf.roll_rates, {"filters": now}),
-        (pf.roll_rates, {"filters": now, "window": 3, "as_of": as_of}),
-        (pf.breakdown, {"filters": now, "dimension": "officer"}),
-        (pf.breakdown, {"filters": now, "dimension": "product", "as_of": as_of}),
-        (pf.dimension_trend, {"filters": filters, "dimension": "branch"}),
+        (portfolio.monthly, {"filters": filters}),
+        (portfolio.classification_mix, {"filters": filters}),
+        (portfolio.vintages, {"filters": filters}),
+        (portfolio.vintages, {"filters": filters, "by": "month", "max_mob": 12}),
+        (portfolio.roll_rates, {"filters": now}),
+        (portfolio.roll_rates, {"filters": now, "window": 3, "as_of": as_of}),
+        (portfolio.breakdown, {"filters": now, "dimension": "officer"}),
+        (portfolio.breakdown, {"filters": now, "dimension": "product", "as_of": as_of}),
+        (portfolio.dimension_trend, {"filters": filters, "dimension": "branch"}),
     ]:
         direct = figure(sample_con, source, **kwargs, summary=False)
-        if figure is pf.roll_rates and direct.empty:
+        if figure is portfolio.roll_rates and direct.empty:
             assert figure(sample_con, source, **kwargs).empty
             continue
         _same(figure(sample_con, source, **kwargs), direct)
-    ours, direct = pf.kpis(sample_con, source, now, as_of), pf.kpis(sample_con, source, now, as_of, summary=False)
+    ours, direct = (
+        portfolio.kpis(sample_con, source, now, as_of),
+        portfolio.kpis(sample_con, source, now, as_of, summary=False),
+    )
     assert (ours.month, ours.as_of) == (direct.month, direct.as_of) == (as_of, (as_of + pd.offsets.MonthEnd(0)).date())
     _same(ours.frame(), direct.frame())
-    _same(pf.kpis(sample_con, source, now).history, pf.kpis(sample_con, source, now, summary=False).history)
-    assert pf.months(sample_con, source) == pf.months(sample_con, source, summary=False)
-    conc, direct = pf.concentration(sample_con, source, now), pf.concentration(sample_con, source, now, summary=False)
+    _same(
+        portfolio.kpis(sample_con, source, now).history, portfolio.kpis(sample_con, source, now, summary=False).history
+    )
+    assert portfolio.months(sample_con, source) == portfolio.months(sample_con, source, summary=False)
+    conc, direct = (
+        portfolio.concentration(sample_con, source, now),
+        portfolio.concentration(sample_con, source, now, summary=False),
+    )
     _same(conc.hhi, direct.hhi)
     _same(conc.top, direct.top)
 
 
 def test_concentration_lists_the_largest_loans_or_borrowers_of_the_month(sample_con, source, perf):
-    filters, as_of = pf.Filters(branch=("Hexi",), segment=("farm",)), D(2022, 6, 1)
+    filters, as_of = portfolio.Filters(branch=("Hexi",), segment=("farm",)), D(2022, 6, 1)
     now = perf[(perf["month"] == pd.Period(as_of, "M")) & (perf["branch"] == "Hexi") & (perf["segment"] == "farm")]
     now = now[now["balance"] > 0]
     expected = now.sort_values(["balance", "loan_id"], ascending=[False, True]).head(10)
-    ours = pf.concentration(sample_con, source, filters, as_of)
+    ours = portfolio.concentration(sample_con, source, filters, as_of)
     assert source.col("borrower_id") is None and not ours.by_borrower and len(ours.top) == 10
     assert ours.top["borrower"].tolist() == expected["loan_id"].tolist()
     np.testing.assert_allclose(ours.top["share"], expected["balance"] / now["balance"].sum(), rtol=1e-12)
     if "perf_borrowers" not in store.user_tables(sample_con):  # borrowers with several loans
-        sample_con.execute("CREATE TABLE perf_borrowers AS SELECT *, 'B' || (hash(loan_id) % 700) AS borrower_id "
-                           "FROM sample_performance")  # fmt: skip
-    by_borrower = pf.resolve(sample_con, "perf_borrowers")
-    ours = pf.concentration(sample_con, by_borrower, filters, as_of)
+        sample_con.execute(
+            "CREATE TABLE perf_borrowers AS SELECT *, 'B' || (hash(loan_id) % 700) AS borrower_id "
+            "FROM sample_performance"
+        )
+    by_borrower = portfolio.resolve(sample_con, "perf_borrowers")
+    ours = portfolio.concentration(sample_con, by_borrower, filters, as_of)
     frame = sample_con.execute("SELECT loan_id, borrower_id FROM perf_borrowers").df().drop_duplicates()
     grouped = now.merge(frame, on="loan_id").groupby("borrower_id")["balance"].agg(["sum", "count"]).reset_index()
     grouped = grouped.sort_values(["sum", "borrower_id"], ascending=[False, True]).head(10)
@@ -504,68 +541,85 @@ def test_concentration_lists_the_largest_loans_or_borrowers_of_the_month(sample_
     assert ours.top["borrower"].tolist() == grouped["borrower_id"].tolist()
     assert ours.top["loans"].tolist() == grouped["count"].tolist()
     np.testing.assert_allclose(ours.top["outstanding"], grouped["sum"], rtol=1e-12)
-    _same(ours.hhi, pf.concentration(sample_con, by_borrower, filters, as_of, summary=False).hhi)
+    _same(ours.hhi, portfolio.concentration(sample_con, by_borrower, filters, as_of, summary=False).hhi)
 
 
 def test_summary_built_in_parts_gives_the_same_figures(sample_con, monkeypatch):
-    monkeypatch.setattr(summary_mod, "ROWS_PER_PART", 9_000)  # the sample's loan-months in several parts
+    monkeypatch.setattr(_summary, "ROWS_PER_PART", 9_000)  # the sample's loan-months in several parts
     if "perf_parts" not in store.user_tables(sample_con):
         sample_con.execute("CREATE TABLE perf_parts AS SELECT * FROM sample_performance")
-    source = pf.resolve(sample_con, "perf_parts")
-    built = summary_mod.ensure(sample_con, source)
-    assert built and sample_con.execute(f"SELECT count(*) > count(DISTINCT (month, dim_branch, dim_officer)) "
-                                        f"FROM {built.name('month')}").fetchall() == [(True,)]  # fmt: skip
-    filters = pf.Filters(branch=("Hexi", "Longquan"), segment=("farm",))
-    figures = [(pf.monthly, {}), (pf.vintages, {}), (pf.roll_rates, {}), (pf.classification_mix, {}),
-               (pf.breakdown, {"dimension": "product"}), (pf.dimension_trend, {"dimension": "officer"})]  # fmt: skip
+    source = portfolio.resolve(sample_con, "perf_parts")
+    built = portfolio.ensure(sample_con, source)
+    assert built and sample_con.execute(
+        f"SELECT count(*) > count(DISTINCT (month, dim_branch, dim_officer)) FROM {built.name('month')}"
+    ).fetchall() == [(True,)]
+    filters = portfolio.Filters(branch=("Hexi", "Longquan"), segment=("farm",))
+    figures = [
+        (portfolio.monthly, {}),
+        (portfolio.vintages, {}),
+        (portfolio.roll_rates, {}),
+        (portfolio.classification_mix, {}),
+        (portfolio.breakdown, {"dimension": "product"}),
+        (portfolio.dimension_trend, {"dimension": "officer"}),
+    ]
     for figure, kwargs in figures:
-        for chosen in (pf.Filters(), filters):
-            _same(figure(sample_con, source, filters=chosen, **kwargs),
-                  figure(sample_con, source, filters=chosen, **kwargs, summary=False))  # fmt: skip
+        for chosen in (portfolio.Filters(), filters):
+            _same(
+                figure(sample_con, source, filters=chosen, **kwargs),
+                figure(sample_con, source, filters=chosen, **kwargs, summary=False),
+            )
     conc, direct = (
-        pf.concentration(sample_con, source, filters),
-        pf.concentration(sample_con, source, filters, summary=False),
+        portfolio.concentration(sample_con, source, filters),
+        portfolio.concentration(sample_con, source, filters, summary=False),
     )
     _same(conc.top, direct.top)
     _same(conc.hhi, direct.hhi)
-    assert pf.source_filter_options(sample_con, source) == pf.source_filter_options(sample_con, source, summary=False)
+    assert portfolio.source_filter_options(sample_con, source) == portfolio.source_filter_options(
+        sample_con, source, summary=False
+    )
 
 
 def test_summary_with_one_filter_dimension_and_missing_values(con):
     _tiny(con, drop=["officer"])
     con.execute("UPDATE tiny SET branch = NULL WHERE loan_id = 'C'")  # a missing branch is a value of its own
-    source = pf.resolve(con, "tiny")
-    assert summary_mod.ensure(con, source)
-    for figure in (pf.monthly, pf.vintages, pf.roll_rates, pf.classification_mix):
+    source = portfolio.resolve(con, "tiny")
+    assert portfolio.ensure(con, source)
+    for figure in (portfolio.monthly, portfolio.vintages, portfolio.roll_rates, portfolio.classification_mix):
         _same(figure(con, source), figure(con, source, summary=False))
-    _same(pf.breakdown(con, source, dimension="branch"), pf.breakdown(con, source, dimension="branch", summary=False))
+    _same(
+        portfolio.breakdown(con, source, dimension="branch"),
+        portfolio.breakdown(con, source, dimension="branch", summary=False),
+    )
 
 
 def test_two_combinations_sharing_a_hash_mean_direct_figures(sample_con, monkeypatch):
-    monkeypatch.setattr(summary_mod, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
+    monkeypatch.setattr(_summary, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
     if "perf_collide" not in store.user_tables(sample_con):
         sample_con.execute("CREATE TABLE perf_collide AS SELECT * FROM sample_performance")
-    source = pf.resolve(sample_con, "perf_collide")
-    assert summary_mod.ensure(sample_con, source) is None and summary_mod.find(sample_con, source) is False
-    for chosen in (pf.Filters(), pf.Filters(branch=("Hexi", "Longquan"), segment=("farm",))):
-        _same(pf.roll_rates(sample_con, source, chosen), pf.roll_rates(sample_con, source, chosen, summary=False))
+    source = portfolio.resolve(sample_con, "perf_collide")
+    assert portfolio.ensure(sample_con, source) is None and portfolio.find(sample_con, source) is False
+    for chosen in (portfolio.Filters(), portfolio.Filters(branch=("Hexi", "Longquan"), segment=("farm",))):
+        _same(
+            portfolio.roll_rates(sample_con, source, chosen),
+            portfolio.roll_rates(sample_con, source, chosen, summary=False),
+        )
 
 
 def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
-    source = pf.resolve(con, _tiny(con))
-    assert not pf.summary_ready(con, source)
-    pf.prepare_summary(con, source)
-    assert pf.summary_ready(con, source)
-    built = summary_mod.find(con, source)
+    source = portfolio.resolve(con, _tiny(con))
+    assert not portfolio.summary_ready(con, source)
+    portfolio.prepare_summary(con, source)
+    assert portfolio.summary_ready(con, source)
+    built = portfolio.find(con, source)
     assert built  # three (branch, officer) pairs in each of three months
     assert con.execute(f"SELECT count(*) FROM {built.name('month')}").fetchall()[0][0] == 3 * 3
-    assert pf.source_filter_options(con, source) == pf.source_filter_options(con, source, summary=False)
+    assert portfolio.source_filter_options(con, source) == portfolio.source_filter_options(con, source, summary=False)
     _tiny(con, drop=["officer"])  # a new version of the table
-    changed = pf.resolve(con, "tiny")
-    assert not pf.summary_ready(con, changed)
-    assert pf.kpis(con, changed).get("npl_ratio").value == pytest.approx(0.7)
-    keys = con.execute(f"SELECT key FROM {summary_mod.REGISTRY} WHERE table_name = 'tiny'").fetchall()
-    assert keys == [(summary_mod.summary_key(con, changed),)]  # the old version's tables are gone
+    changed = portfolio.resolve(con, "tiny")
+    assert not portfolio.summary_ready(con, changed)
+    assert portfolio.kpis(con, changed).get("npl_ratio").value == pytest.approx(0.7)
+    keys = con.execute(f"SELECT key FROM {_summary.REGISTRY} WHERE table_name = 'tiny'").fetchall()
+    assert keys == [(portfolio.summary_key(con, changed),)]  # the old version's tables are gone
     assert con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%{built.key}%'").fetchall() == [
         (0,)
     ]
@@ -574,14 +628,16 @@ def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
 def test_a_loan_that_changes_branch_is_computed_directly(con):
     _tiny(con)
     con.execute("UPDATE tiny SET branch = 'South' WHERE loan_id = 'A' AND snapshot_date = DATE '2024-03-31'")
-    con.execute("INSERT INTO tiny SELECT 'F', snapshot_date, 1, 0, 'normal', 'current', 0, origination_date, "
-                "'North', 'Ann' FROM tiny WHERE loan_id = 'A'")  # fmt: skip
-    source = pf.resolve(con, "tiny")
-    north = pf.Filters(branch=("North",))
-    result = pf.kpis(con, source, north)
-    assert summary_mod.find(con, source) is False  # built, found unusable: the figures read loan-months
+    con.execute(
+        "INSERT INTO tiny SELECT 'F', snapshot_date, 1, 0, 'normal', 'current', 0, origination_date, "
+        "'North', 'Ann' FROM tiny WHERE loan_id = 'A'"
+    )
+    source = portfolio.resolve(con, "tiny")
+    north = portfolio.Filters(branch=("North",))
+    result = portfolio.kpis(con, source, north)
+    assert portfolio.find(con, source) is False  # built, found unusable: the figures read loan-months
     assert result.get("outstanding").value == 201  # B 200 and F 1: A is in the South branch in March
-    _same(result.frame(), pf.kpis(con, source, north, summary=False).frame())
+    _same(result.frame(), portfolio.kpis(con, source, north, summary=False).frame())
 
 
 def test_read_only_database_computes_directly(tmp_path):
@@ -590,10 +646,10 @@ def test_read_only_database_computes_directly(tmp_path):
     _tiny(writer)
     writer.close()
     reader = store.connect(path, read_only=True)
-    source = pf.resolve(reader, "tiny")
-    assert pf.summary_ready(reader, source)  # nothing to prepare: nowhere to store it
-    assert pf.kpis(reader, source).get("npl_ratio").value == pytest.approx(0.7)
-    assert pf.vintages(reader, source).equals(pf.vintages(reader, source, summary=False))
+    source = portfolio.resolve(reader, "tiny")
+    assert portfolio.summary_ready(reader, source)  # nothing to prepare: nowhere to store it
+    assert portfolio.kpis(reader, source).get("npl_ratio").value == pytest.approx(0.7)
+    assert portfolio.vintages(reader, source).equals(portfolio.vintages(reader, source, summary=False))
     reader.close()
 
 
@@ -603,7 +659,7 @@ def test_read_only_database_computes_directly(tmp_path):
 def test_missing_role_is_a_clear_error(con):
     con.execute("CREATE TABLE loans AS SELECT 'A' AS loan_id, 100.0 AS balance, 0 AS days_past_due")
     with pytest.raises(RiskLabError) as err:
-        pf.resolve(con, "loans")
+        portfolio.resolve(con, "loans")
     assert str(err.value) == (
         "table 'loans' has no snapshot_date column: assign that role on the Data page "
         "(or pass --role snapshot_date=COLUMN on the command line)"
@@ -613,35 +669,45 @@ def test_missing_role_is_a_clear_error(con):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda con, s: pf.kpis(con, s, as_of="2023-01-31"),
-         "table 'tiny' has no snapshot in the month of 2023-01-31: snapshots run from 2024-01 to 2024-03"),
-        (lambda con, s: pf.kpis(con, s, as_of="31/01/2024"), "'31/01/2024' is not a date: use YYYY-MM-DD"),
-        (lambda con, s: pf.vintages(con, s, by="year"), "'year' is not a cohort: use quarter or month"),
-        (lambda con, s: pf.roll_rates(con, s, window=0),
-         "the window must be a whole number of months, 1 or more, not 0"),
-        (lambda con, s: pf.breakdown(con, s, "segment"), "table 'tiny' has no segment column"),
-        (lambda con, s: pf.resolve(con, "tiny", {"colour": "branch"}),
-         "'colour' is not a role the portfolio figures use: choose one of " + ", ".join(pf.CLI_ROLES)),
-        (lambda con, s: pf.resolve(con, "tiny", {"balance": "branch"}),
-         "the balance column 'branch' must hold numbers, but its type is VARCHAR"),
-        (lambda con, s: pf.resolve(con, "tiny", {"balance": "nope"}), "table 'tiny' has no column 'nope'"),
-        (lambda con, s: pf.parse_role_args(["balance"]),
-         "--role takes ROLE=COLUMN (e.g. balance=outstanding), not 'balance'"),
+        (
+            lambda con, s: portfolio.kpis(con, s, as_of="2023-01-31"),
+            "table 'tiny' has no snapshot in the month of 2023-01-31: snapshots run from 2024-01 to 2024-03",
+        ),
+        (lambda con, s: portfolio.kpis(con, s, as_of="31/01/2024"), "'31/01/2024' is not a date: use YYYY-MM-DD"),
+        (lambda con, s: portfolio.vintages(con, s, by="year"), "'year' is not a cohort: use quarter or month"),
+        (
+            lambda con, s: portfolio.roll_rates(con, s, window=0),
+            "the window must be a whole number of months, 1 or more, not 0",
+        ),
+        (lambda con, s: portfolio.breakdown(con, s, "segment"), "table 'tiny' has no segment column"),
+        (
+            lambda con, s: portfolio.resolve(con, "tiny", {"colour": "branch"}),
+            "'colour' is not a role the portfolio figures use: choose one of " + ", ".join(portfolio.CLI_ROLES),
+        ),
+        (
+            lambda con, s: portfolio.resolve(con, "tiny", {"balance": "branch"}),
+            "the balance column 'branch' must hold numbers, but its type is VARCHAR",
+        ),
+        (lambda con, s: portfolio.resolve(con, "tiny", {"balance": "nope"}), "table 'tiny' has no column 'nope'"),
+        (
+            lambda con, s: portfolio.parse_role_args(["balance"]),
+            "--role takes ROLE=COLUMN (e.g. balance=outstanding), not 'balance'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_messages(con, call, message):
-    source = pf.resolve(con, _tiny(con))
+    source = portfolio.resolve(con, _tiny(con))
     with pytest.raises(RiskLabError) as err:
         call(con, source)
     assert str(err.value) == message
 
 
 def test_roll_rates_need_days_past_due(con):
-    source = pf.resolve(con, _tiny(con, drop=["days_past_due"]))
-    assert pf.kpis(con, source).get("par30").value is None
-    assert pf.kpis(con, source).get("npl_ratio").value == pytest.approx(0.7)
+    source = portfolio.resolve(con, _tiny(con, drop=["days_past_due"]))
+    assert portfolio.kpis(con, source).get("par30").value is None
+    assert portfolio.kpis(con, source).get("npl_ratio").value == pytest.approx(0.7)
     with pytest.raises(RiskLabError) as err:
-        pf.roll_rates(con, source)
+        portfolio.roll_rates(con, source)
     assert str(err.value) == "table 'tiny' has no days-past-due column: PAR and roll rates need one"
 
 
@@ -653,8 +719,10 @@ def tiny_db(tmp_path):
     path = tmp_path / "tiny.duckdb"
     con = store.connect(path)
     _tiny(con)
-    con.execute("CREATE TABLE renamed AS SELECT loan_id AS contract, snapshot_date AS d, balance AS amt_left, "
-                "days_past_due, classification, branch FROM tiny")  # fmt: skip
+    con.execute(
+        "CREATE TABLE renamed AS SELECT loan_id AS contract, snapshot_date AS d, balance AS amt_left, "
+        "days_past_due, classification, branch FROM tiny"
+    )
     con.close()
     return path
 
@@ -700,17 +768,17 @@ def test_cli_portfolio_errors(tiny_db, args, message):
 
 
 def test_tile_formats():
-    assert pf.format_value(2_731_618_851.26, "amount") == "2.73 B"
-    assert pf.format_value(2_731_618_851.26, "amount", "zh") == "27.32 亿"
-    assert pf.format_value(186_588_763, "amount", "zh") == "1.87 亿"
-    assert pf.format_value(950, "amount") == "950"
-    assert pf.format_value(0.04417, "ratio") == "4.42%" and pf.format_value(None, "ratio") == "-"
-    assert pf.format_value(11795, "count") == "11,795"
-    assert pf.format_change(-39_060_572.7, "amount") == "-39.06 M"
-    assert pf.format_change(1312, "count") == "+1,312"
-    assert pf.format_change(0.0017853, "ratio") == "+0.18 pp"
-    assert pf.format_change(0.0017853, "ratio", lambda pp: f"{pp:+.1f} 个百分点") == "+0.2 个百分点"
-    assert pf.format_change(None, "ratio") is None
+    assert portfolio.format_value(2_731_618_851.26, "amount") == "2.73 B"
+    assert portfolio.format_value(2_731_618_851.26, "amount", "zh") == "27.32 亿"
+    assert portfolio.format_value(186_588_763, "amount", "zh") == "1.87 亿"
+    assert portfolio.format_value(950, "amount") == "950"
+    assert portfolio.format_value(0.04417, "ratio") == "4.42%" and portfolio.format_value(None, "ratio") == "-"
+    assert portfolio.format_value(11795, "count") == "11,795"
+    assert portfolio.format_change(-39_060_572.7, "amount") == "-39.06 M"
+    assert portfolio.format_change(1312, "count") == "+1,312"
+    assert portfolio.format_change(0.0017853, "ratio") == "+0.18 pp"
+    assert portfolio.format_change(0.0017853, "ratio", lambda pp: f"{pp:+.1f} 个百分点") == "+0.2 个百分点"
+    assert portfolio.format_change(None, "ratio") is None
 
 
 def test_exports(con):
@@ -718,47 +786,53 @@ def test_exports(con):
 
     import openpyxl
 
-    source = pf.resolve(con, _tiny(con))
-    frames = {"kpis": pf.kpis(con, source).frame(), "by branch/officer": pf.breakdown(con, source, "branch")}
-    book = openpyxl.load_workbook(io.BytesIO(pf.excel_workbook(frames)))
+    source = portfolio.resolve(con, _tiny(con))
+    frames = {
+        "kpis": portfolio.kpis(con, source).frame(),
+        "by branch/officer": portfolio.breakdown(con, source, "branch"),
+    }
+    book = openpyxl.load_workbook(io.BytesIO(portfolio.excel_workbook(frames)))
     assert book.sheetnames == ["kpis", "by branch_officer"]
     assert book["kpis"]["A2"].value == "loans" and book["kpis"]["B2"].value == 4
-    page = pf.report_html("Report <tiny>", "as of 2024-03-31", {"KPIs": frames["kpis"]}, {"Trend": '{"mark": "line"}'})
+    page = portfolio.report_html(
+        "Report <tiny>", "as of 2024-03-31", {"KPIs": frames["kpis"]}, {"Trend": '{"mark": "line"}'}
+    )
     assert "<h1>Report &lt;tiny&gt;</h1>" in page and 'vegaEmbed("#chart0", {"mark": "line"}' in page
     assert "<table" in page and "npl_ratio" in page
 
 
 def test_chart_builders_get_aggregates_only(sample_con, source):
     from analytics import charts
-    from analytics.i18n import t
+    from analytics.core import t
 
     figures = [
-        charts.ratio_trend(pf.monthly(sample_con, source), t),
-        charts.class_mix(pf.classification_mix(sample_con, source), t),
-        charts.vintage_curves(pf.vintages(sample_con, source, by="month"), "ever30_rate", t),
-        charts.roll_rate_heatmap(pf.roll_rates(sample_con, source), pf.ROLL_STATES, t),
-        charts.breakdown_bars(pf.breakdown(sample_con, source, "officer"), "officer", "npl_ratio", t),
-        charts.dimension_heatmap(pf.dimension_trend(sample_con, source, "officer"), "officer", "par30", t),
+        charts.ratio_trend(portfolio.monthly(sample_con, source), t),
+        charts.class_mix(portfolio.classification_mix(sample_con, source), t),
+        charts.vintage_curves(portfolio.vintages(sample_con, source, by="month"), "ever30_rate", t),
+        charts.roll_rate_heatmap(portfolio.roll_rates(sample_con, source), portfolio.ROLL_STATES, t),
+        charts.breakdown_bars(portfolio.breakdown(sample_con, source, "officer"), "officer", "npl_ratio", t),
+        charts.dimension_heatmap(portfolio.dimension_trend(sample_con, source, "officer"), "officer", "par30", t),
     ]
     for figure in figures:
         spec = figure.to_dict()
         rows = sum(len(v) for v in spec.get("datasets", {}).values())
         assert 0 < rows <= charts.MAX_ROWS
     with pytest.raises(ValueError, match="aggregated"):
-        charts.sorted_bars(pd.DataFrame({"v": range(6000), "x": 1.0}), category="v", value="x", category_title="",
-                           value_title="")  # fmt: skip
+        charts.sorted_bars(
+            pd.DataFrame({"v": range(6000), "x": 1.0}), category="v", value="x", category_title="", value_title=""
+        )
 
 
 def test_as_of_an_earlier_month(con):
-    source = pf.resolve(con, _tiny(con))
-    rates = pf.roll_rates(con, source, window=1, as_of=D(2024, 2, 29))
+    source = portfolio.resolve(con, _tiny(con))
+    rates = portfolio.roll_rates(con, source, window=1, as_of=D(2024, 2, 29))
     moves = {(r.from_state, r.to_state): r.balance for r in rates.itertuples()}
     assert moves == {("current", "current"): 120, ("current", "dpd_1_30"): 200, ("dpd_91_180", "dpd_91_180"): 50}
-    conc = pf.concentration(con, source, as_of=D(2024, 2, 1))
+    conc = portfolio.concentration(con, source, as_of=D(2024, 2, 1))
     assert list(conc.top["borrower"]) == ["C", "B", "A", "E"] and conc.top_share == pytest.approx(1.0)
-    by_branch = pf.breakdown(con, source, "branch", as_of=D(2024, 2, 1)).set_index("value")
+    by_branch = portfolio.breakdown(con, source, "branch", as_of=D(2024, 2, 1)).set_index("value")
     assert by_branch.loc["South", "outstanding"] == 350 and by_branch.loc["South", "npl_ratio"] == pytest.approx(
         50 / 350
     )
-    kpis = pf.kpis(con, source, as_of="2024-02")
+    kpis = portfolio.kpis(con, source, as_of="2024-02")
     assert list(kpis.history["month"]) == [D(2024, 1, 1), D(2024, 2, 1)]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import outcome, roles, sample, store
+from analytics import datasets, sample, store
+from analytics.portfolio import _summary
 from tests.conftest import PROJECT
 
 PAGE = "pages/portfolio.py"
@@ -22,8 +23,8 @@ def portfolio_db(tmp_path_factory):
     con = store.connect(path)
     sample.build_sample(con, loans=2000, months=24)
     for table, table_roles in sample.SAMPLE_ROLES.items():
-        roles.save_roles(con, table, table_roles)
-        outcome.save_definition(con, table, outcome.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[table]))
+        datasets.save_roles(con, table, table_roles)
+        datasets.save_definition(con, table, datasets.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[table]))
     con.execute(
         "CREATE TABLE perf_no_class AS SELECT * EXCLUDE (classification) FROM sample_performance WHERE branch = 'Hexi'"
     )
@@ -135,12 +136,12 @@ def test_loan_level_table_explains_and_offers_the_performance_table(app, portfol
 
 def test_first_visit_prepares_the_monthly_summary_once(app, portfolio_db):
     import ui
-    from analytics import portfolio, portfolio_summary
+    from analytics import portfolio
 
     con = ui._database(str(portfolio_db)).cursor()
     source = ui.portfolio_source(con, "sample_performance")
-    assert portfolio.summary_ready(con, source) and portfolio_summary.find(con, source)
-    built = con.execute(f"SELECT count(*) FROM {portfolio_summary.REGISTRY} WHERE table_name = 'sample_performance'")
+    assert portfolio.summary_ready(con, source) and portfolio.find(con, source)
+    built = con.execute(f"SELECT count(*) FROM {_summary.REGISTRY} WHERE table_name = 'sample_performance'")
     assert built.fetchall() == [(1,)]
     trend = portfolio.monthly(con, source, summary=False)
     assert _metric(app, "Loans outstanding").value == f"{trend['loans'].iloc[-1]:,.0f}"

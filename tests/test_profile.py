@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import profile, store
-from analytics.errors import Notice
-from analytics.outcome import DefaultDefinition
+from analytics import datasets, store
+from analytics.core import Notice
+from analytics.datasets import DefaultDefinition
 from tests.conftest import add_table as _table
 
 N = 40
@@ -82,8 +82,8 @@ def _auc(values: pd.Series, outcome: pd.Series) -> float:
 def test_statistics_match_pandas(con) -> None:
     df = _frame()
     _table(con, "loans", df)
-    prof = profile.profile_table(con, "loans", ROLES, DEFN).set_index("column")
-    assert list(prof.reset_index().columns) == list(profile.PROFILE_COLUMNS)
+    prof = datasets.profile_table(con, "loans", ROLES, DEFN).set_index("column")
+    assert list(prof.reset_index().columns) == list(datasets.PROFILE_COLUMNS)
     assert list(prof.index) == list(df.columns)
     for column in df.columns:
         row = prof.loc[column]
@@ -113,7 +113,7 @@ def test_statistics_match_pandas(con) -> None:
 def test_warnings(con) -> None:
     df = _frame()
     _table(con, "loans", df)
-    prof = profile.profile_table(con, "loans", ROLES, DEFN).set_index("column")
+    prof = datasets.profile_table(con, "loans", ROLES, DEFN).set_index("column")
     keys = {column: [w.key for w in prof.loc[column, "warnings"]] for column in prof.index}
     assert keys == {
         "loan_id": [],
@@ -140,8 +140,8 @@ def test_warnings(con) -> None:
     assert near.params["auc"] == pytest.approx(_auc(df["near_leak"], outcome))
     assert 0.95 < near.params["auc"] < 1.0  # ties present; not a perfect separation
     assert prof.loc["leaky_score", "warnings"][0].params["auc"] == pytest.approx(1.0)
-    assert _auc(df["income"], outcome) < profile.LEAKAGE_AUC
-    assert _auc(df["recovery_amount"], outcome) < profile.LEAKAGE_AUC
+    assert _auc(df["income"], outcome) < datasets.LEAKAGE_AUC
+    assert _auc(df["recovery_amount"], outcome) < datasets.LEAKAGE_AUC
     assert prof.loc["result", "warnings"] == (
         Notice("profile.leakage_level", column="result", level="charged off", n=10, share=0.25),
     )
@@ -174,7 +174,7 @@ def test_warnings(con) -> None:
 
 def test_without_a_definition_only_name_and_shape_warnings(con) -> None:
     _table(con, "loans", _frame())
-    prof = profile.profile_table(con, "loans", ROLES).set_index("column")
+    prof = datasets.profile_table(con, "loans", ROLES).set_index("column")
     flagged = {c: [w.key for w in ws] for c, ws in prof["warnings"].items() if ws}
     assert flagged == {
         "const": ["profile.constant"],
@@ -196,14 +196,14 @@ def test_id_like_by_data_and_descriptive_roles(con) -> None:
         }
     )
     _table(con, "t", frame)
-    prof = profile.profile_table(con, "t", {"ref": "ignore", "seq": "factor_numeric"}).set_index("column")
+    prof = datasets.profile_table(con, "t", {"ref": "ignore", "seq": "factor_numeric"}).set_index("column")
     assert [w.key for w in prof.loc["ref", "warnings"]] == ["profile.id_like"]
     assert [w.key for w in prof.loc["seq", "warnings"]] == ["profile.id_like"]
     assert prof.loc["amount", "warnings"] == ()  # floats are never ID-like by data
-    prof = profile.profile_table(con, "t", {"ref": "loan_id", "seq": "borrower_id"}).set_index("column")
+    prof = datasets.profile_table(con, "t", {"ref": "loan_id", "seq": "borrower_id"}).set_index("column")
     assert prof.loc["ref", "warnings"] == () and prof.loc["seq", "warnings"] == ()
     _table(con, "few", frame.head(19))
-    prof = profile.profile_table(con, "few", {}).set_index("column")
+    prof = datasets.profile_table(con, "few", {}).set_index("column")
     assert prof.loc["ref", "warnings"] == ()  # too few rows to call it an identifier
 
 
@@ -219,36 +219,41 @@ def test_current_state_is_leakage_in_loan_level_tables_only(con) -> None:
         }
     )
     _table(con, "t", frame)
-    loan_level = {"loan_id": "loan_id", "dpd": "days_past_due", "current_status": "factor_categorical",
-                  "五级分类": "classification", "当前逾期天数": "factor_numeric"}  # fmt: skip
-    prof = profile.profile_table(con, "t", loan_level).set_index("column")
+    loan_level = {
+        "loan_id": "loan_id",
+        "dpd": "days_past_due",
+        "current_status": "factor_categorical",
+        "五级分类": "classification",
+        "当前逾期天数": "factor_numeric",
+    }
+    prof = datasets.profile_table(con, "t", loan_level).set_index("column")
     flagged = {c: [w.key for w in ws] for c, ws in prof["warnings"].items() if ws}
     assert flagged == {c: ["profile.leakage_status"] for c in ("dpd", "current_status", "五级分类", "当前逾期天数")}
     assert str(prof.loc["dpd", "warnings"][0]) == (
         "dpd: the loan's current state, known only after the outcome in a loan-level table; not a factor"
     )
     # the definition's own column is the outcome, not a leak
-    prof = profile.profile_table(con, "t", loan_level, DefaultDefinition("dpd", "dpd", threshold=30))
+    prof = datasets.profile_table(con, "t", loan_level, DefaultDefinition("dpd", "dpd", threshold=30))
     assert prof.set_index("column").loc["dpd", "warnings"] == ()
     performance = {**loan_level, "month": "snapshot_date"}
-    prof = profile.profile_table(con, "t", performance).set_index("column")
+    prof = datasets.profile_table(con, "t", performance).set_index("column")
     assert not any(prof["warnings"])
 
 
 def test_roles_default_to_the_tables_roles_and_bad_definitions_are_skipped(con) -> None:
     _table(con, "loans", _frame())
-    prof = profile.profile_table(con, "loans").set_index("column")
+    prof = datasets.profile_table(con, "loans").set_index("column")
     assert prof.loc["const", "warnings"] == (Notice("profile.constant", column="const"),)
     gone = DefaultDefinition("flag", "no_such_column", values=(1,))
     one_class = DefaultDefinition("dpd", "income", threshold=10_000)
     for defn in (gone, one_class):
-        prof = profile.profile_table(con, "loans", ROLES, defn).set_index("column")
+        prof = datasets.profile_table(con, "loans", ROLES, defn).set_index("column")
         assert prof.loc["leaky_score", "warnings"] == ()
 
 
 def test_empty_table(con) -> None:
     con.execute('CREATE TABLE empty_t (a INTEGER, "b" VARCHAR)')
-    prof = profile.profile_table(con, "empty_t", {}, DEFN)
+    prof = datasets.profile_table(con, "empty_t", {}, DEFN)
     assert list(prof["column"]) == ["a", "b"]
     assert prof["missing_pct"].isna().all()
     assert list(prof["distinct"]) == [0, 0]
@@ -278,7 +283,7 @@ def test_query_count_grows_by_one_scan_per_20_columns(con) -> None:
     counts = []
     for table in ("narrow", "wide"):
         counting = _CountingConnection(con)
-        profile.profile_table(counting, table, {}, DEFN)
+        datasets.profile_table(counting, table, {}, DEFN)
         counts.append(counting.queries)
     scans = [-(-len(frame.columns) // store.COLUMNS_PER_SCAN) for frame in (narrow, wide)]
     assert scans[1] > scans[0]
@@ -287,13 +292,23 @@ def test_query_count_grows_by_one_scan_per_20_columns(con) -> None:
 
 def test_profile_summary(con) -> None:
     _table(con, "loans", pd.DataFrame({"id": ["a", "a", "a", "b", "b", "c", None, None], "x": range(8)}))
-    assert profile.profile_summary(con, "loans", {"id": "loan_id"}) == {
-        "rows": 8, "columns": 2, "sampled_rows": None, "key_columns": ["id"], "duplicate_keys": 3, "missing_keys": 2,
-    }  # fmt: skip
-    assert profile.profile_summary(con, "loans", {"id": "ignore"}) == {
-        "rows": 8, "columns": 2, "sampled_rows": None, "key_columns": [], "duplicate_keys": None, "missing_keys": None,
-    }  # fmt: skip
-    assert profile.profile_summary(con, "loans")["key_columns"] == ["id"]  # detected roles
+    assert datasets.profile_summary(con, "loans", {"id": "loan_id"}) == {
+        "rows": 8,
+        "columns": 2,
+        "sampled_rows": None,
+        "key_columns": ["id"],
+        "duplicate_keys": 3,
+        "missing_keys": 2,
+    }
+    assert datasets.profile_summary(con, "loans", {"id": "ignore"}) == {
+        "rows": 8,
+        "columns": 2,
+        "sampled_rows": None,
+        "key_columns": [],
+        "duplicate_keys": None,
+        "missing_keys": None,
+    }
+    assert datasets.profile_summary(con, "loans")["key_columns"] == ["id"]  # detected roles
     _table(
         con,
         "perf",
@@ -302,7 +317,11 @@ def test_profile_summary(con) -> None:
         ),
     )
     roles = {"loan": "loan_id", "month": "snapshot_date"}
-    assert profile.profile_summary(con, "perf", roles) == {
-        "rows": 5, "columns": 2, "sampled_rows": None, "key_columns": ["loan", "month"], "duplicate_keys": 1,
+    assert datasets.profile_summary(con, "perf", roles) == {
+        "rows": 5,
+        "columns": 2,
+        "sampled_rows": None,
+        "key_columns": ["loan", "month"],
+        "duplicate_keys": 1,
         "missing_keys": 0,
-    }  # fmt: skip
+    }

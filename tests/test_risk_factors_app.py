@@ -7,7 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import binning, roles
+from analytics import datasets, factors
 from tests.conftest import PROJECT
 
 PAGE = "pages/risk_factors.py"
@@ -97,7 +97,7 @@ def test_saving_a_binning(app, demo_db):
         "use it."
     )
     con = _db(demo_db)
-    saved = binning.load_binning(con, "sample_loans", "annual_income", "income quartiles")
+    saved = factors.load_binning(con, "sample_loans", "annual_income", "income quartiles")
     assert (saved.method, saved.n, len(saved.cuts)) == ("quantile", 4, 3)
     ranking = app.dataframe[0].value.set_index("factor")
     assert ranking.loc["annual_income", "binning"] == "income quartiles"
@@ -110,7 +110,7 @@ def test_saving_a_binning(app, demo_db):
     app.button(key="bin_save").click().run()
     assert app.selectbox(key="bin_saved_annual_income").options == ["income quartiles v2", "income quartiles v1"]
     assert app.selectbox(key="bin_saved_annual_income").value == "income quartiles v2"
-    assert len(binning.load_binning(con, "sample_loans", "annual_income", "income quartiles", 1).cuts) == 3
+    assert len(factors.load_binning(con, "sample_loans", "annual_income", "income quartiles", 1).cuts) == 3
     app.text_input(key="bin_name_annual_income").set_value("  ").run()
     app.button(key="bin_save").click().run()
     assert app.error[0].value == "give the binning a name of 1 to 60 characters"
@@ -146,10 +146,12 @@ def test_clear_messages_for_bad_setups(app, demo_db):
     app.run()
     assert app.error[0].value.startswith("数据表 'sample_loans' 还没有违约定义")
     app.session_state["lang"] = "en"
-    con.execute("INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) "
-                "VALUES ('sample_loans', 'flag', 'default_flag', '{\"values\": [1]}')")  # fmt: skip
-    table_roles = roles.saved_roles(con, "sample_loans")
-    roles.save_roles(
+    con.execute(
+        "INSERT INTO risklab_catalog.default_definitions (table_name, kind, column_name, params) "
+        "VALUES ('sample_loans', 'flag', 'default_flag', '{\"values\": [1]}')"
+    )
+    table_roles = datasets.saved_roles(con, "sample_loans")
+    datasets.save_roles(
         con, "sample_loans", {c: "ignore" if r.startswith("factor") else r for c, r in table_roles.items()}
     )
     app.run()

@@ -7,16 +7,34 @@ import json
 import pandas as pd
 import pytest
 
-from analytics import roles, store
-from analytics.errors import RiskLabError
-from analytics.i18n import TEXT
+from analytics import datasets, store
+from analytics.core import TEXT, RiskLabError
 from tests.conftest import add_table as _table
 
 CANONICAL = (
-    "loan_id", "borrower_id", "outcome", "days_past_due", "status", "classification", "origination_date",
-    "snapshot_date", "branch", "officer", "segment", "product", "amount", "balance", "interest_rate", "term",
-    "expert_decision", "expert_score", "booked", "factor_numeric", "factor_categorical", "ignore",
-)  # fmt: skip
+    "loan_id",
+    "borrower_id",
+    "outcome",
+    "days_past_due",
+    "status",
+    "classification",
+    "origination_date",
+    "snapshot_date",
+    "branch",
+    "officer",
+    "segment",
+    "product",
+    "amount",
+    "balance",
+    "interest_rate",
+    "term",
+    "expert_decision",
+    "expert_score",
+    "booked",
+    "factor_numeric",
+    "factor_categorical",
+    "ignore",
+)
 
 DETECTION = [
     # outcome
@@ -142,9 +160,9 @@ DETECTION = [
 
 
 def test_registry_has_the_canonical_keys_in_order_with_labels() -> None:
-    assert tuple(r.key for r in roles.ROLES) == CANONICAL
-    assert roles.ROLE_KEYS == CANONICAL
-    for r in roles.ROLES:
+    assert tuple(r.key for r in datasets.ROLES) == CANONICAL
+    assert datasets.ROLE_KEYS == CANONICAL
+    for r in datasets.ROLES:
         assert r.label_key == f"role.{r.key}"
         assert TEXT[r.label_key]["en"] and TEXT[r.label_key]["zh"]
         assert r.kind in ("numeric", "text", "date", "any")
@@ -152,12 +170,12 @@ def test_registry_has_the_canonical_keys_in_order_with_labels() -> None:
 
 @pytest.mark.parametrize(("name", "duckdb_type", "expected"), DETECTION)
 def test_detect_one_column(name: str, duckdb_type: str, expected: str) -> None:
-    assert roles.detect_roles([(name, duckdb_type)]) == {name: expected}
+    assert datasets.detect_roles([(name, duckdb_type)]) == {name: expected}
 
 
 def test_detect_roles_keeps_column_order() -> None:
     columns = [(n, ty) for n, ty, _ in DETECTION[:12]]
-    assert list(roles.detect_roles(columns)) == [n for n, _ in columns]
+    assert list(datasets.detect_roles(columns)) == [n for n, _ in columns]
 
 
 @pytest.mark.parametrize(
@@ -171,34 +189,51 @@ def test_detect_roles_keeps_column_order() -> None:
     ],
 )
 def test_name_normalisation(name: str, norm: str, tokens: list[str]) -> None:
-    assert roles.normalise_name(name) == norm
-    assert roles.name_tokens(name) == tokens
+    assert datasets.normalise_name(name) == norm
+    assert datasets.name_tokens(name) == tokens
 
 
 def test_match_score_prefers_whole_names_and_longer_patterns() -> None:
-    assert roles.match_score("日期", ("=日期",)) == (1002, "=日期")
-    assert roles.match_score("发放日期", ("=日期",)) == (0, None)
-    assert roles.match_score("max_days_past_due", ("dpd", "days past due")) == (11, "days past due")
-    assert roles.match_score("determined", ("term",)) == (0, None)
+    assert datasets.match_score("日期", ("=日期",)) == (1002, "=日期")
+    assert datasets.match_score("发放日期", ("=日期",)) == (0, None)
+    assert datasets.match_score("max_days_past_due", ("dpd", "days past due")) == (11, "days past due")
+    assert datasets.match_score("determined", ("term",)) == (0, None)
 
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("id", True), ("loan_id", True), ("LoanNr", True), ("customer_no", True), ("贷款编号", True), ("序号", True),
-     ("NoEmp", False), ("idle_days", False), ("amount", False)],
-)  # fmt: skip
+    [
+        ("id", True),
+        ("loan_id", True),
+        ("LoanNr", True),
+        ("customer_no", True),
+        ("贷款编号", True),
+        ("序号", True),
+        ("NoEmp", False),
+        ("idle_days", False),
+        ("amount", False),
+    ],
+)
 def test_looks_like_id_name(name: str, expected: bool) -> None:
-    assert roles.looks_like_id_name(name) is expected
+    assert datasets.looks_like_id_name(name) is expected
 
 
 @pytest.mark.parametrize(
     ("duckdb_type", "cls"),
-    [("INTEGER", "integer"), ("HUGEINT", "integer"), ("DOUBLE", "float"), ("DECIMAL(18,2)", "float"),
-     ("VARCHAR", "text"), ("BOOLEAN", "boolean"), ("DATE", "date"), ("TIMESTAMP WITH TIME ZONE", "date"),
-     ("INTEGER[]", "other")],
-)  # fmt: skip
+    [
+        ("INTEGER", "integer"),
+        ("HUGEINT", "integer"),
+        ("DOUBLE", "float"),
+        ("DECIMAL(18,2)", "float"),
+        ("VARCHAR", "text"),
+        ("BOOLEAN", "boolean"),
+        ("DATE", "date"),
+        ("TIMESTAMP WITH TIME ZONE", "date"),
+        ("INTEGER[]", "other"),
+    ],
+)
 def test_type_class(duckdb_type: str, cls: str) -> None:
-    assert roles.type_class(duckdb_type) == cls
+    assert datasets.type_class(duckdb_type) == cls
 
 
 def _loans(con) -> None:
@@ -225,7 +260,7 @@ def _loans(con) -> None:
 
 def test_detect_roles_for_table_uses_distinct_counts(con) -> None:
     _loans(con)
-    assert roles.detect_roles_for_table(con, "loans") == {
+    assert datasets.detect_roles_for_table(con, "loans") == {
         "贷款编号": "loan_id",
         "违约": "outcome",
         "贷款金额": "amount",
@@ -237,37 +272,37 @@ def test_detect_roles_for_table_uses_distinct_counts(con) -> None:
         "income": "factor_numeric",
         "empty_col": "ignore",
     }
-    assert roles.detect_roles_for_table(con, "loans", ["income", "notes", "no_such"]) == {
+    assert datasets.detect_roles_for_table(con, "loans", ["income", "notes", "no_such"]) == {
         "income": "factor_numeric",
         "notes": "ignore",
     }
-    n, counts = roles.column_counts(con, "loans", ["notes", "empty_col"])
+    n, counts = datasets.column_counts(con, "loans", ["notes", "empty_col"])
     assert n == 30
     assert counts == {"notes": (30, 25), "empty_col": (0, 0)}
 
 
 def test_table_roles_are_detected_until_saved(con) -> None:
     _loans(con)
-    assert roles.saved_roles(con, "loans") == {}
-    detected = roles.table_roles(con, "loans")
-    assert detected == roles.detect_roles_for_table(con, "loans")
+    assert datasets.saved_roles(con, "loans") == {}
+    detected = datasets.table_roles(con, "loans")
+    assert detected == datasets.detect_roles_for_table(con, "loans")
     assert list(detected) == [c for c, _ in store.table_columns(con, "loans")]
 
 
 def test_save_roles_replaces_and_new_columns_get_detected(con) -> None:
     _loans(con)
-    roles.save_roles(con, "loans", {"贷款编号": "loan_id", "违约": "outcome", "ref_code": "factor_categorical"})
-    roles.save_roles(con, "loans", {"违约": "outcome", "region": "segment", "income": "ignore"})
-    assert roles.saved_roles(con, "loans") == {"income": "ignore", "region": "segment", "违约": "outcome"}
+    datasets.save_roles(con, "loans", {"贷款编号": "loan_id", "违约": "outcome", "ref_code": "factor_categorical"})
+    datasets.save_roles(con, "loans", {"违约": "outcome", "region": "segment", "income": "ignore"})
+    assert datasets.saved_roles(con, "loans") == {"income": "ignore", "region": "segment", "违约": "outcome"}
     con.execute('ALTER TABLE loans ADD COLUMN "逾期天数" INTEGER')
-    current = roles.table_roles(con, "loans")
+    current = datasets.table_roles(con, "loans")
     assert current["region"] == "segment"
     assert current["income"] == "ignore"
     assert current["ref_code"] == "ignore"  # no longer saved: detected again
     assert current["逾期天数"] == "days_past_due"
-    assert roles.columns_with_role(current, "outcome") == ["违约"]
-    assert roles.columns_with_role(current, "ignore") == ["ref_code", "notes", "serial_no", "income", "empty_col"]
-    assert roles.columns_with_role(current, "branch") == []
+    assert datasets.columns_with_role(current, "outcome") == ["违约"]
+    assert datasets.columns_with_role(current, "ignore") == ["ref_code", "notes", "serial_no", "income", "empty_col"]
+    assert datasets.columns_with_role(current, "branch") == []
     audit = con.execute("SELECT action, table_name, detail FROM risklab_catalog.audit ORDER BY id").fetchall()
     assert [(a, t) for a, t, _ in audit] == [("save_roles", "loans"), ("save_roles", "loans")]
     assert json.loads(audit[-1][2]) == {"roles": {"违约": "outcome", "region": "segment", "income": "ignore"}}
@@ -275,45 +310,48 @@ def test_save_roles_replaces_and_new_columns_get_detected(con) -> None:
 
 def test_saving_an_empty_mapping_returns_to_detection(con) -> None:
     _loans(con)
-    roles.save_roles(con, "loans", {"income": "ignore"})
-    roles.save_roles(con, "loans", {})
-    assert roles.saved_roles(con, "loans") == {}
-    assert roles.table_roles(con, "loans")["income"] == "factor_numeric"
+    datasets.save_roles(con, "loans", {"income": "ignore"})
+    datasets.save_roles(con, "loans", {})
+    assert datasets.saved_roles(con, "loans") == {}
+    assert datasets.table_roles(con, "loans")["income"] == "factor_numeric"
 
 
 def test_saved_roles_survive_reconnecting(tmp_path) -> None:
     path = tmp_path / "risk.duckdb"
     first = store.connect(path)
     _loans(first)
-    roles.save_roles(first, "loans", {"贷款编号": "loan_id", "grade_level": "expert_score", "违约": "outcome"})
+    datasets.save_roles(first, "loans", {"贷款编号": "loan_id", "grade_level": "expert_score", "违约": "outcome"})
     first.close()
     again = store.connect(path)
     try:
-        assert roles.saved_roles(again, "loans") == {"grade_level": "expert_score", "违约": "outcome",
-                                                     "贷款编号": "loan_id"}  # fmt: skip
-        assert roles.table_roles(again, "loans")["grade_level"] == "expert_score"
+        assert datasets.saved_roles(again, "loans") == {
+            "grade_level": "expert_score",
+            "违约": "outcome",
+            "贷款编号": "loan_id",
+        }
+        assert datasets.table_roles(again, "loans")["grade_level"] == "expert_score"
     finally:
         again.close()
 
 
 def test_bad_roles_are_refused_and_leave_saved_roles_untouched(con) -> None:
     _loans(con)
-    roles.save_roles(con, "loans", {"违约": "outcome"})
+    datasets.save_roles(con, "loans", {"违约": "outcome"})
     with pytest.raises(RiskLabError) as exc:
-        roles.save_roles(con, "loans", {"违约": "outcome", "贷款金额": "boss"})
+        datasets.save_roles(con, "loans", {"违约": "outcome", "贷款金额": "boss"})
     assert str(exc.value) == "'boss' (column '贷款金额') is not a column role: choose one of the roles in the list"
     assert exc.value.message("zh") == "'boss'（列 '贷款金额'）不是有效的列角色：请从列表中选择"
     with pytest.raises(RiskLabError) as exc:
-        roles.save_roles(con, "loans", {"违约": "outcome", "nope": "amount"})
+        datasets.save_roles(con, "loans", {"违约": "outcome", "nope": "amount"})
     assert str(exc.value) == "table 'loans' has no column 'nope'"
     with pytest.raises(RiskLabError) as exc:
-        roles.save_roles(con, "loans", {"贷款金额": None})
+        datasets.save_roles(con, "loans", {"贷款金额": None})
     assert str(exc.value) == "None (column '贷款金额') is not a column role: choose one of the roles in the list"
     with pytest.raises(RiskLabError) as exc:
-        roles.save_roles(con, "no_table", {"x": "amount"})
+        datasets.save_roles(con, "no_table", {"x": "amount"})
     assert str(exc.value) == "there is no table named 'no_table'"
     with pytest.raises(RiskLabError) as exc:
-        roles.table_roles(con, "no_table")
+        datasets.table_roles(con, "no_table")
     assert str(exc.value) == "there is no table named 'no_table'"
-    assert roles.saved_roles(con, "loans") == {"违约": "outcome"}
+    assert datasets.saved_roles(con, "loans") == {"违约": "outcome"}
     assert con.execute("SELECT count(*) FROM risklab_catalog.audit").fetchall() == [(1,)]

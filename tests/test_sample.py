@@ -11,14 +11,33 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analytics import outcome, sample, store
-from analytics.errors import RiskLabError
+from analytics import datasets, sample, store
+from analytics.core import RiskLabError
 
 CANONICAL_ROLES = {
-    "loan_id", "borrower_id", "outcome", "days_past_due", "status", "classification", "origination_date",
-    "snapshot_date", "branch", "officer", "segment", "product", "amount", "balance", "interest_rate", "term",
-    "expert_decision", "expert_score", "booked", "factor_numeric", "factor_categorical", "ignore",
-}  # fmt: skip
+    "loan_id",
+    "borrower_id",
+    "outcome",
+    "days_past_due",
+    "status",
+    "classification",
+    "origination_date",
+    "snapshot_date",
+    "branch",
+    "officer",
+    "segment",
+    "product",
+    "amount",
+    "balance",
+    "interest_rate",
+    "term",
+    "expert_decision",
+    "expert_score",
+    "booked",
+    "factor_numeric",
+    "factor_categorical",
+    "ignore",
+}
 SMALL = {"loans": 6_000, "seed": 7, "months": 30}
 
 
@@ -222,10 +241,14 @@ def test_officers_differ_and_decide_by_their_own_score(full):
     assert all(a[3] < b[3] for a, b in itertools.pairwise(bands))  # worse grades default more
 
 
-RANK = "CASE classification WHEN 'normal' THEN 1 WHEN 'special mention' THEN 2 WHEN 'substandard' THEN 3 " \
-       "WHEN 'doubtful' THEN 4 WHEN 'loss' THEN 5 END"  # fmt: skip
-FLOOR = "CASE WHEN days_past_due > 360 THEN 5 WHEN days_past_due > 270 THEN 4 WHEN days_past_due > 90 THEN 3 " \
-        "WHEN days_past_due > 0 THEN 2 ELSE 1 END"  # fmt: skip
+RANK = (
+    "CASE classification WHEN 'normal' THEN 1 WHEN 'special mention' THEN 2 WHEN 'substandard' THEN 3 "
+    "WHEN 'doubtful' THEN 4 WHEN 'loss' THEN 5 END"
+)
+FLOOR = (
+    "CASE WHEN days_past_due > 360 THEN 5 WHEN days_past_due > 270 THEN 4 WHEN days_past_due > 90 THEN 3 "
+    "WHEN days_past_due > 0 THEN 2 ELSE 1 END"
+)
 
 
 def test_classification_never_below_the_dpd_floor(small):
@@ -236,10 +259,10 @@ def test_classification_never_below_the_dpd_floor(small):
     ).fetchone()
     assert below == 0
     assert labels == ["doubtful", "loss", "normal", "special mention", "substandard"]
-    floor_sql = outcome.classification_floor_sql("days_past_due")
-    keys = [c.key for c in outcome.FIVE_CATEGORIES]
+    floor_sql = datasets.classification_floor_sql("days_past_due")
+    keys = [c.key for c in datasets.FIVE_CATEGORIES]
     rows = con.execute(f"SELECT classification, {floor_sql} AS floor FROM sample_performance").fetchall()
-    assert all(keys.index(outcome.normalise_classification(c)) >= keys.index(f) for c, f in rows)
+    assert all(keys.index(datasets.normalise_classification(c)) >= keys.index(f) for c, f in rows)
 
 
 def test_monthly_history_is_consistent(small):

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix
 
-from analytics import decisions, expert, model, store
+from analytics import decisions, model, store
 from analytics.decisions import Cutoff, Filters, Setup
-from analytics.demo import SAMPLE_MODEL
 from analytics.model import FactorSpec, ModelSpec
+from analytics.sample import SAMPLE_MODEL
 
 CATEGORICAL = (
     FactorSpec("credit_rating", "categorical", "AAA"),
@@ -52,15 +52,15 @@ def grouped(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 SOURCES = {
-    "recorded": expert.RecordedDecision("expert_decision"),
-    "recorded_values": expert.RecordedDecision("expert_decision", ("approve",)),
-    "score": expert.ScoreThreshold("expert_score", 60),
-    "rules": expert.RuleSet(
-        (expert.Condition("debt_ratio", ">", "0.7"), expert.Condition("guarantee_method", "=", "none", "or")),
-        (expert.PointsRow("annual_income", 10, low=50_000), expert.PointsRow("credit_rating", 20, level="AAA")),
+    "recorded": decisions.RecordedDecision("expert_decision"),
+    "recorded_values": decisions.RecordedDecision("expert_decision", ("approve",)),
+    "score": decisions.ScoreThreshold("expert_score", 60),
+    "rules": decisions.RuleSet(
+        (decisions.Condition("debt_ratio", ">", "0.7"), decisions.Condition("guarantee_method", "=", "none", "or")),
+        (decisions.PointsRow("annual_income", 10, low=50_000), decisions.PointsRow("credit_rating", 20, level="AAA")),
         threshold=15,
     ),
-    "knockouts_on_text": expert.RuleSet((expert.Condition("credit_rating", "in", ("C", "B")),)),
+    "knockouts_on_text": decisions.RuleSet((decisions.Condition("credit_rating", "in", ("C", "B")),)),
 }
 
 
@@ -166,14 +166,16 @@ def test_recorded_decisions_decode_each_distinct_value_once(con):
     frame = pd.DataFrame({"decision": words * 3})
     con.register("_src", frame)
     con.execute("CREATE TABLE t AS SELECT * FROM _src")
-    expected = [None if w is None else (0 if w.strip().lower() in {"approved", "approve", "yes", "1.0", "1", "通过"}
-                                        else 1) for w in words] * 3  # fmt: skip
-    got = expert.decide(con, "t", expert.RecordedDecision("decision"))["reject"]
+    expected = [
+        None if w is None else (0 if w.strip().lower() in {"approved", "approve", "yes", "1.0", "1", "通过"} else 1)
+        for w in words
+    ] * 3
+    got = decisions.decide(con, "t", decisions.RecordedDecision("decision"))["reject"]
     assert [None if pd.isna(v) else int(v) for v in got] == expected
-    many = pd.DataFrame({"decision": [f"note {i}" for i in range(expert.MAX_DECISION_VALUES + 5)] + ["approve"]})
+    many = pd.DataFrame({"decision": [f"note {i}" for i in range(decisions.MAX_DECISION_VALUES + 5)] + ["approve"]})
     con.register("_many", many)
     con.execute("CREATE TABLE m AS SELECT * FROM _many")
-    sql, _ = expert.reject_sql(con, "m", expert.RecordedDecision("decision"))
+    sql, _ = decisions.reject_sql(con, "m", decisions.RecordedDecision("decision"))
     assert "regexp_replace" in sql
-    got = expert.decide(con, "m", expert.RecordedDecision("decision"))["reject"].tolist()
-    assert got == [1] * (expert.MAX_DECISION_VALUES + 5) + [0]
+    got = decisions.decide(con, "m", decisions.RecordedDecision("decision"))["reject"].tolist()
+    assert got == [1] * (decisions.MAX_DECISION_VALUES + 5) + [0]

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import expert, model, store, whatif
-from analytics.errors import RiskLabError
+from analytics import decisions, model, store
+from analytics.core import RiskLabError
 
 F = model.FactorSpec
 FACTORS = (
@@ -42,10 +42,10 @@ def fails(message: str):
 
 def test_ranges_are_the_datas_percentiles_and_levels(demo):
     con, saved, frame = demo
-    ranges = whatif.factor_ranges(con, "sample_loans", saved)
+    ranges = decisions.factor_ranges(con, "sample_loans", saved)
     assert list(ranges) == [f.column for f in FACTORS]
     debt = ranges["debt_ratio"]
-    np.testing.assert_allclose(debt.quantiles, np.quantile(frame["debt_ratio"], whatif.PERCENTILES), rtol=1e-12)
+    np.testing.assert_allclose(debt.quantiles, np.quantile(frame["debt_ratio"], decisions.PERCENTILES), rtol=1e-12)
     assert (debt.low, debt.high) == (debt.quantiles[1], debt.quantiles[99]) and debt.step == 0.001
     assert ranges["prior_overdue_count"].integer and ranges["prior_overdue_count"].step == 1
     rating = ranges["credit_rating"]
@@ -53,18 +53,18 @@ def test_ranges_are_the_datas_percentiles_and_levels(demo):
     assert list(rating.levels) == list(counts.index) and rating.typical == counts.index[0]
     np.testing.assert_allclose(rating.shares, counts / len(frame))
     assert debt.percentile(debt.quantiles[30]) == pytest.approx(0.30)
-    typical = whatif.typical_applicant(con, "sample_loans", ranges)
+    typical = decisions.typical_applicant(con, "sample_loans", ranges)
     assert typical["guarantee_method"] == frame["guarantee_method"].mode()[0]
     assert typical["loan_amount"] == frame["loan_amount"].median()
 
 
 def test_contributions_add_up_to_the_log_odds(demo):
     con, saved, frame = demo
-    ranges = whatif.factor_ranges(con, "sample_loans", saved)
-    reference = whatif.typical_applicant(con, "sample_loans", ranges)
+    ranges = decisions.factor_ranges(con, "sample_loans", saved)
+    reference = decisions.typical_applicant(con, "sample_loans", ranges)
     for loan_id in ("L0000001", "L0008556", "L0020000", "L0035999"):
-        applicant = whatif.loan_applicant(con, "sample_loans", loan_id)
-        result = whatif.evaluate(con, "sample_loans", saved, applicant, reference, 0.15)
+        applicant = decisions.loan_applicant(con, "sample_loans", loan_id)
+        result = decisions.evaluate(con, "sample_loans", saved, applicant, reference, 0.15)
         row = frame[frame["loan_id"] == loan_id]
         log_odds = saved.predict_log_odds(row[[f.column for f in FACTORS]])[0]
         assert result.log_odds == pytest.approx(log_odds, abs=1e-9)
@@ -75,25 +75,25 @@ def test_contributions_add_up_to_the_log_odds(demo):
             result.score - saved.scaling.score(result.reference_log_odds)
         )
         assert result.model_reject == (result.pd >= 0.15)
-        assert result.grade == model.scorecard.grade(np.array([result.pd]))[0]
+        assert result.grade == model.grade(np.array([result.pd]))[0]
 
 
 def test_both_decisions_for_an_applicant(demo):
     con, saved, frame = demo
-    ranges = whatif.factor_ranges(con, "sample_loans", saved)
-    reference = whatif.typical_applicant(con, "sample_loans", ranges)
-    rules = expert.starter_rules(con, "sample_loans")
-    everyone = expert.decide(con, "sample_loans", rules)
+    ranges = decisions.factor_ranges(con, "sample_loans", saved)
+    reference = decisions.typical_applicant(con, "sample_loans", ranges)
+    rules = decisions.starter_rules(con, "sample_loans")
+    everyone = decisions.decide(con, "sample_loans", rules)
     for i in (0, 5, 12345):
-        applicant = whatif.loan_applicant(con, "sample_loans", frame["loan_id"][i])
-        view = whatif.evaluate(con, "sample_loans", saved, applicant, reference, 0.15, rules).expert
+        applicant = decisions.loan_applicant(con, "sample_loans", frame["loan_id"][i])
+        view = decisions.evaluate(con, "sample_loans", saved, applicant, reference, 0.15, rules).expert
         assert view == {
             "reject": bool(everyone["reject"][i]),
             "points": everyone["points"][i],
             "grade": everyone["grade"][i],
             "knocked_out": bool(everyone["knocked_out"][i]),
         }
-        recorded = whatif.expert_view(con, "sample_loans", expert.RecordedDecision("expert_decision"), applicant)
+        recorded = decisions.expert_view(con, "sample_loans", decisions.RecordedDecision("expert_decision"), applicant)
         assert recorded == {"reject": frame["expert_decision"][i] == "reject"}
 
 
@@ -101,14 +101,14 @@ def test_both_decisions_for_an_applicant(demo):
 @pytest.mark.parametrize("cutoff", [0.1, 0.2])
 def test_flips_are_verified_by_rescoring_and_minimal(demo, loan_id, cutoff):
     con, saved, _ = demo
-    ranges = whatif.factor_ranges(con, "sample_loans", saved)
-    applicant = whatif.loan_applicant(con, "sample_loans", loan_id)
-    rejected = whatif.predict(saved, [applicant])[0] >= cutoff
-    flips = whatif.flips(saved, applicant, cutoff, ranges)
+    ranges = decisions.factor_ranges(con, "sample_loans", saved)
+    applicant = decisions.loan_applicant(con, "sample_loans", loan_id)
+    rejected = decisions.predict(saved, [applicant])[0] >= cutoff
+    flips = decisions.flips(saved, applicant, cutoff, ranges)
     assert flips["distance"].is_monotonic_increasing
     for flip in flips.itertuples():
         changed = {**applicant, flip.factor: flip.new_value}
-        new_pd = whatif.predict(saved, [changed])[0]
+        new_pd = decisions.predict(saved, [changed])[0]
         assert new_pd == pytest.approx(flip.new_pd) and (new_pd >= cutoff) != rejected
         assert flip.decision == ("approve" if rejected else "reject")
         r = ranges[flip.factor]
@@ -122,7 +122,7 @@ def test_flips_are_verified_by_rescoring_and_minimal(demo, loan_id, cutoff):
                 )
             else:
                 grid = np.linspace(current, flip.new_value, 4001)
-            pds = whatif.predict(saved, [{**applicant, flip.factor: v} for v in grid])
+            pds = decisions.predict(saved, [{**applicant, flip.factor: v} for v in grid])
             first = grid[np.argmax((pds >= cutoff) != rejected)]
             tolerance = 0 if r.integer else 0.0125 * abs(flip.new_value - current)
             assert abs(flip.new_value - first) <= tolerance
@@ -131,13 +131,13 @@ def test_flips_are_verified_by_rescoring_and_minimal(demo, loan_id, cutoff):
             more_common = r.levels[: r.levels.index(flip.new_value)]
             for level in more_common:
                 if level != applicant[flip.factor]:
-                    assert (whatif.predict(saved, [{**applicant, flip.factor: level}])[0] >= cutoff) == rejected
+                    assert (decisions.predict(saved, [{**applicant, flip.factor: level}])[0] >= cutoff) == rejected
 
 
 def test_a_rejected_applicant_has_a_way_to_approval(demo):
     con, saved, _ = demo
-    ranges = whatif.factor_ranges(con, "sample_loans", saved)
-    flips = whatif.flips(saved, whatif.loan_applicant(con, "sample_loans", "L0008556"), 0.15, ranges)
+    ranges = decisions.factor_ranges(con, "sample_loans", saved)
+    flips = decisions.flips(saved, decisions.loan_applicant(con, "sample_loans", "L0008556"), 0.15, ranges)
     assert set(flips["factor"]) >= {"credit_rating", "annual_income"}
     income = flips.set_index("factor").loc["annual_income"]
     assert income["direction"] == "at_least" and income["new_value"] % 1000 == 0  # tidied to ~1% of the change
@@ -145,24 +145,28 @@ def test_a_rejected_applicant_has_a_way_to_approval(demo):
 
 def test_top_reasons_name_the_riskiest_factors(demo):
     con, saved, frame = demo
-    ranges = whatif.factor_ranges(con, "sample_loans", saved)
-    reference = whatif.typical_applicant(con, "sample_loans", ranges)
+    ranges = decisions.factor_ranges(con, "sample_loans", saved)
+    reference = decisions.typical_applicant(con, "sample_loans", ranges)
     rows = frame[frame["loan_id"].isin(["L0008556", "L0000001"])]
-    reasons = whatif.top_reasons(saved, rows, reference, n=2)
-    first = whatif.contributions(saved, rows.iloc[0].to_dict(), reference)
+    reasons = decisions.top_reasons(saved, rows, reference, n=2)
+    first = decisions.contributions(saved, rows.iloc[0].to_dict(), reference)
     want = first[first["contribution"] > 0].nlargest(2, "contribution")["factor"]
     assert reasons[0] == ", ".join(want) and len(reasons) == 2
 
 
 def test_quiz_items_tally_and_sheet(demo):
     con, _, frame = demo
-    items = whatif.quiz_items(con, "sample_loans", 10, seed=3)
-    assert items == whatif.quiz_items(con, "sample_loans", 10, seed=3) != whatif.quiz_items(con, "sample_loans", 10, 4)
+    items = decisions.quiz_items(con, "sample_loans", 10, seed=3)
+    assert (
+        items
+        == decisions.quiz_items(con, "sample_loans", 10, seed=3)
+        != decisions.quiz_items(con, "sample_loans", 10, 4)
+    )
     booked = set(frame.loc[frame["default_flag"].notna(), "loan_id"])
     assert set(items) <= booked and len(set(items)) == 10
-    simulated = whatif.quiz_items(con, "sample_loans", 50, seed=3, outcome="simulated")
+    simulated = decisions.quiz_items(con, "sample_loans", 50, seed=3, outcome="simulated")
     assert not set(simulated) <= booked  # rejected applicants too, with their simulated outcome
-    outcomes = [whatif.loan_outcome(con, "sample_loans", i) for i in items]
+    outcomes = [decisions.loan_outcome(con, "sample_loans", i) for i in items]
     assert outcomes == [int(frame.loc[frame["loan_id"] == i, "default_flag"].iloc[0]) for i in items]
     answers = [
         {"loan_id": "a", "trainee_reject": True, "model_reject": True, "pd": 0.3, "default": 1},
@@ -171,30 +175,30 @@ def test_quiz_items_tally_and_sheet(demo):
         {"loan_id": "d", "trainee_reject": False, "model_reject": True, "pd": 0.2, "default": 0},
         {"loan_id": "e", "trainee_reject": False, "model_reject": False, "pd": 0.02, "default": 0},
     ]
-    tally = whatif.quiz_tally(answers).set_index("who")
+    tally = decisions.quiz_tally(answers).set_index("who")
     assert tally.loc["trainee"].tolist() == [5, 3, 0.6, 1, 1]
     assert tally.loc["model"].tolist() == [5, 3, 0.6, 1, 1]
     answers[3]["model_reject"] = False
-    assert whatif.quiz_tally(answers).set_index("who").loc["model"].tolist() == [5, 4, 0.8, 1, 0]
-    sheets = pd.read_excel(io.BytesIO(whatif.quiz_sheet(answers)), sheet_name=None)
+    assert decisions.quiz_tally(answers).set_index("who").loc["model"].tolist() == [5, 4, 0.8, 1, 0]
+    sheets = pd.read_excel(io.BytesIO(decisions.quiz_sheet(answers)), sheet_name=None)
     assert list(sheets) == ["answers", "tally"]
     assert sheets["answers"]["trainee_correct"].tolist() == [True, False, False, True, True]
     assert sheets["tally"]["who"].tolist() == ["trainee", "model"]
-    assert whatif.quiz_tally([])["answered"].tolist() == [0, 0]
+    assert decisions.quiz_tally([])["answered"].tolist() == [0, 0]
 
 
 def test_bad_input_has_clear_messages(demo, con):
     demo_con, saved, _ = demo
     with fails("No loan with id 'L9999999'."):
-        whatif.loan_applicant(demo_con, "sample_loans", "L9999999")
+        decisions.loan_applicant(demo_con, "sample_loans", "L9999999")
     with fails("No loan with id 'nope'."):
-        whatif.loan_outcome(demo_con, "sample_loans", "nope")
-    ranges = whatif.factor_ranges(demo_con, "sample_loans", saved)
-    reference = whatif.typical_applicant(demo_con, "sample_loans", ranges)
+        decisions.loan_outcome(demo_con, "sample_loans", "nope")
+    ranges = decisions.factor_ranges(demo_con, "sample_loans", saved)
+    reference = decisions.typical_applicant(demo_con, "sample_loans", ranges)
     with fails("The model cannot score this applicant (a factor value is missing or out of range)."):
-        whatif.evaluate(demo_con, "sample_loans", saved, {**reference, "annual_income": None}, reference, 0.1)
+        decisions.evaluate(demo_con, "sample_loans", saved, {**reference, "annual_income": None}, reference, 0.1)
     con.execute("CREATE TABLE loans AS SELECT 0.5 AS debt_ratio")
     with fails("loans has no loan id column: set the loan id role on the Data page."):
-        whatif.loan_applicant(con, "loans", "L1")
+        decisions.loan_applicant(con, "loans", "L1")
     with fails("table 'loans' has no column 'annual_income'"):
-        whatif.factor_ranges(con, "loans", saved)
+        decisions.factor_ranges(con, "loans", saved)

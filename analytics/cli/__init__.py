@@ -1,0 +1,9 @@
+"""cli"""
+
+from analytics.cli._commands import (
+    main,
+)
+
+__all__ = [
+    "main",
+]

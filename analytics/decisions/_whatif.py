@@ -1,0 +1,460 @@
+"""What-if and training: one applicant through the model and the expert, the smallest change that flips the
+model's decision, and a quiz on past applicants.
+
+The model is a saved model (``analytics.model.SavedModel``): anything with ``spec.factors`` (column and
+treatment), ``predict(frame) -> PD``, ``contributions(row) -> {factor: log-odds}``, ``pd_sql()`` and
+``scaling`` (``analytics.scorecard.Scaling``); grades are the model's (``scorecard.GRADES``). An applicant
+is a dict of column values (a whole loan row, so the expert's rules can read columns the model does not use).
+The model rejects when ``PD >= cutoff``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import datasets, store
+from analytics.core import RiskLabError
+from analytics.decisions import _compare as decisions
+from analytics.decisions import _expert as expert
+from analytics.model import CONST, grade
+
+PERCENTILES = np.linspace(0, 1, 101)  # the grid of each numeric factor's distribution (slider ranges, distances)
+REFINE_POINTS, REFINE_ROUNDS = 200, 2  # the flip boundary is refined on two grids
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    return np.log(p / (1 - p))
+
+
+# --- the factors: kinds and ranges ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FactorRange:
+    """How a factor can be set: a numeric slider (percentile grid) or a select over levels (by frequency)."""
+
+    column: str
+    kind: str
+    integer: bool = False
+    quantiles: tuple[float, ...] = ()
+    levels: tuple[str, ...] = ()
+    shares: tuple[float, ...] = ()
+    typical: Any = None
+
+    @property
+    def low(self) -> float | None:
+        """Slider minimum: the 1st percentile (None for a categorical factor)."""
+        return self.quantiles[1] if self.quantiles else None
+
+    @property
+    def high(self) -> float | None:
+        """Slider maximum: the 99th percentile (None for a categorical factor)."""
+        return self.quantiles[99] if self.quantiles else None
+
+    @property
+    def step(self) -> float:
+        """A slider step: 1 for integers, else a round hundredth of the 1-99 percentile range."""
+        if self.integer or not self.quantiles:
+            return 1.0
+        span = max(self.high - self.low, 1e-9)
+        return float(10 ** math.floor(math.log10(span / 100)))
+
+    def percentile(self, value: float) -> float:
+        """Where ``value`` sits in the factor's distribution (0-1)."""
+        grid = np.asarray(self.quantiles)
+        return float(np.interp(value, grid, PERCENTILES)) if grid[-1] > grid[0] else 0.5
+
+
+def factor_columns(model: object) -> list[tuple[str, str]]:
+    """``[(column, treatment), ...]`` of the model's factors."""
+    return [(f.column, f.treatment) for f in model.spec.factors]
+
+
+def factor_ranges(con: duckdb.DuckDBPyConnection, table: str, model: object) -> dict[str, FactorRange]:
+    """Each model factor's distribution in ``table``: percentile grids of numeric factors (one scan) and the
+    levels of categorical ones with their shares."""
+    types = dict(store.table_columns(con, table))
+    ranges: dict[str, FactorRange] = {}
+    numeric = []
+    for column, treatment in factor_columns(model):
+        if column not in types:
+            raise RiskLabError("error.no_column", table=table, column=column)
+        if treatment != "categorical" and datasets.is_numeric(types[column]):
+            numeric.append(column)
+        else:
+            rows = con.execute(
+                f"SELECT CAST({store.quote_ident(column)} AS VARCHAR) AS v, count(*) AS n FROM "
+                f"{store.quote_ident(table)} WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT 200",
+            ).fetchall()
+            total = sum(n for _, n in rows) or 1
+            ranges[column] = FactorRange(
+                column,
+                "categorical",
+                levels=tuple(v for v, _ in rows),
+                shares=tuple(n / total for _, n in rows),
+                typical=rows[0][0] if rows else None,
+            )
+    if numeric:
+        parts = [f"quantile_cont({store.quote_ident(c)}, ?)" for c in numeric]
+        grids = con.execute(
+            f"SELECT {', '.join(parts)} FROM {store.quote_ident(table)}", [PERCENTILES.tolist()] * len(numeric)
+        ).fetchall()[0]
+        for column, grid in zip(numeric, grids, strict=True):
+            if grid is None:
+                raise RiskLabError("whatif.empty_factor", column=column)
+            integer = datasets.type_class(types[column]) == "integer"
+            ranges[column] = FactorRange(
+                column, "numeric", integer, tuple(float(v) for v in grid), typical=_tidy(grid[50], integer)
+            )
+    return {column: ranges[column] for column, _ in factor_columns(model)}
+
+
+def _tidy(value: float, integer: bool) -> float:
+    return float(round(value)) if integer else float(f"{value:.4g}")
+
+
+# --- applicants -------------------------------------------------------------------------------------------------
+
+
+def _loan_id_column(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    columns = datasets.columns_with_role(datasets.table_roles(con, table), "loan_id")
+    if not columns:
+        raise RiskLabError("whatif.no_loan_id", table=table)
+    return columns[0]
+
+
+def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str) -> dict[str, Any]:
+    """The whole row of one loan, found by its loan id."""
+    column = _loan_id_column(con, table)
+    frame = con.execute(
+        f"SELECT * FROM {store.quote_ident(table)} WHERE CAST({store.quote_ident(column)} AS VARCHAR) = ? LIMIT 1",
+        [str(loan_id).strip()],
+    ).df()
+    if frame.empty:
+        raise RiskLabError("whatif.no_loan", loan_id=loan_id)
+    return {k: (None if _missing(v) else v) for k, v in frame.iloc[0].to_dict().items()}
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def typical_applicant(con: duckdb.DuckDBPyConnection, table: str, ranges: dict[str, FactorRange]) -> dict[str, Any]:
+    """A typical applicant: the median of every numeric column and the most common value of the others,
+    with the model's factors at their typical values (the reference applicant)."""
+    types = store.table_columns(con, table)
+    parts = [
+        f"median({store.quote_ident(c)})" if datasets.is_numeric(t) else f"mode({store.quote_ident(c)})"
+        for c, t in types
+    ]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {store.quote_ident(table)}").fetchall()[0]
+    applicant = {c: v for (c, _), v in zip(types, row, strict=True)}
+    for column, r in ranges.items():
+        applicant[column] = r.typical
+    return applicant
+
+
+def _frame(model: object, applicants: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = [c for c, _ in factor_columns(model)]  # object columns: no text-array conversion for a few rows
+    return pd.DataFrame({c: [a.get(c) for a in applicants] for c in columns}, columns=columns, dtype=object)
+
+
+def predict(model: object, applicants: list[dict[str, Any]]) -> np.ndarray:
+    """The model's PD of each applicant."""
+    return np.asarray(model.predict(_frame(model, applicants)), dtype=float)
+
+
+# --- one applicant ----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Evaluation:
+    """An applicant through the model (PD, score, grade, decision, contributions) and the expert."""
+
+    pd: float
+    log_odds: float
+    score: float
+    grade: str
+    cutoff: float
+    model_reject: bool
+    contributions: pd.DataFrame
+    reference_log_odds: float
+    expert: dict[str, Any] | None = None
+
+
+def contributions(model: object, applicant: dict[str, Any], reference: dict[str, Any]) -> pd.DataFrame:
+    """Each factor's contribution to the log-odds relative to the reference applicant, and in score points.
+
+    The contributions add up to ``log_odds(applicant) - log_odds(reference)``.
+    """
+    columns = [c for c, _ in factor_columns(model)]
+    own = model.contributions({c: applicant.get(c) for c in columns})
+    ref = model.contributions({c: reference.get(c) for c in columns})
+    factor = model.scaling.pdo / math.log(2)
+    rows = []
+    for name in (n for n in own if n != CONST):
+        delta = float(own[name]) - float(ref.get(name, 0.0))
+        rows.append(
+            {
+                "factor": name,
+                "value": applicant.get(name),
+                "reference": reference.get(name),
+                "contribution": delta,
+                "points": -factor * delta,
+            }
+        )
+    return pd.DataFrame(rows, columns=["factor", "value", "reference", "contribution", "points"])
+
+
+def expert_view(
+    con: duckdb.DuckDBPyConnection, table: str, source: expert.ExpertSource, applicant: dict[str, Any]
+) -> dict[str, Any]:
+    """The expert's decision on an applicant (and, for a rule set, points, grade and whether a rule knocked out)."""
+    frame = expert.decide(con, table, source, applicant=applicant)
+    row = frame.iloc[0].to_dict()
+    out = {"reject": None if _missing(row["reject"]) else bool(row["reject"])}
+    if isinstance(source, expert.RuleSet):
+        out.update(
+            points=float(row["points"]),
+            grade=None if _missing(row["grade"]) else str(row["grade"]),
+            knocked_out=bool(row["knocked_out"]),
+        )
+    return out
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    model: object,
+    applicant: dict[str, Any],
+    reference: dict[str, Any],
+    cutoff: float,
+    source: expert.ExpertSource | None = None,
+) -> Evaluation:
+    """The applicant's PD, score, grade, both decisions and the contributions versus the reference."""
+    pd_app, pd_ref = predict(model, [applicant, reference])
+    if not math.isfinite(pd_app):
+        raise RiskLabError("whatif.no_pd")
+    return Evaluation(
+        pd=float(pd_app),
+        log_odds=float(_logit(pd_app)),
+        score=float(model.scaling.score(_logit(pd_app))),
+        grade=str(grade(np.array([pd_app]))[0]),
+        cutoff=cutoff,
+        model_reject=bool(pd_app >= cutoff),
+        contributions=contributions(model, applicant, reference),
+        reference_log_odds=float(_logit(pd_ref)),
+        expert=expert_view(con, table, source, applicant) if source is not None else None,
+    )
+
+
+def top_reasons(model: object, rows: pd.DataFrame, reference: dict[str, Any], n: int = 3) -> list[str]:
+    """For each row, the ``n`` factors that raise its log-odds most above the reference's (comma-separated)."""
+    columns = [c for c, _ in factor_columns(model)]
+    ref = model.contributions({c: reference.get(c) for c in columns})
+    own = model.contribution_frame(rows.reindex(columns=columns).astype(object))  # all rows at once
+    raised = own[columns] - pd.Series({c: ref[c] for c in columns})
+    out = []
+    for deltas in raised.itertuples(index=False):
+        ups = sorted(((d, c) for d, c in zip(deltas, columns, strict=True) if d > 0), reverse=True)[:n]
+        out.append(", ".join(c for _, c in ups))
+    return out
+
+
+# --- the smallest change that flips the model's decision --------------------------------------------------------
+
+
+def _tidy_flip(boundary: float, current: float, r: FactorRange) -> float:
+    """The boundary rounded away from the current value to a step of about 1% of the change (whole numbers for
+    integer factors): a value people can read that still flips the decision."""
+    delta = abs(boundary - current)
+    if r.integer:
+        step = 1.0
+    elif delta > 0:
+        step = 10.0 ** math.floor(math.log10(delta / 100))
+    else:
+        return boundary
+    rounded = math.ceil(boundary / step) * step if boundary > current else math.floor(boundary / step) * step
+    return float(f"{rounded:.12g}")
+
+
+def flips(model: object, applicant: dict[str, Any], cutoff: float, ranges: dict[str, FactorRange]) -> pd.DataFrame:
+    """Per factor, the closest single change that flips the model's decision, verified by re-scoring.
+
+    Numeric factors: the flipping value nearest to the current one on the 0-100 percentile grid, refined by
+    bisection to the boundary and tidied to few digits; the distance is the share of applicants between the
+    old and new value; the value is tidied to about 1% of the change (whole numbers for integer factors).
+    Categorical factors: the most common level that flips; the distance is the share of
+    applicants outside that level. Sorted by distance (the first row is the smallest change).
+    """
+    base_pd = predict(model, [applicant])[0]
+    rejected = bool(base_pd >= cutoff)
+    found: dict[str, dict[str, Any]] = {}
+    levels, grids = {}, {}
+    for column, r in ranges.items():
+        current = applicant.get(column)
+        if r.kind == "categorical":
+            levels[column] = [lv for lv in r.levels if str(lv) != str(current)]
+        elif current is not None:
+            grids[column] = np.unique(np.asarray(r.quantiles))
+    first = _predict_changes(
+        model,
+        applicant,
+        {
+            **{c: [_level_value(lv, applicant.get(c)) for lv in lvs] for c, lvs in levels.items()},
+            **{c: [float(v) for v in grid] for c, grid in grids.items()},
+        },
+    )
+    for column, lvs in levels.items():
+        r = ranges[column]
+        for level, p in zip(lvs, first[column], strict=True):
+            if (p >= cutoff) != rejected:  # levels come most common first
+                share = r.shares[r.levels.index(level)]
+                found[column] = _flip(column, applicant.get(column), level, p, 1 - share, rejected)
+                break
+    bounds: dict[str, tuple[float, float]] = {}  # lo keeps the decision, hi flips
+    for column, grid in grids.items():
+        r, current = ranges[column], float(applicant[column])
+        flipping = (first[column] >= cutoff) != rejected
+        if flipping.any():
+            distances = np.abs(np.interp(grid, np.asarray(r.quantiles), PERCENTILES) - r.percentile(current))
+            bounds[column] = (current, float(grid[int(np.argmin(np.where(flipping, distances, np.inf)))]))
+    for _ in range(REFINE_ROUNDS):  # two fine grids between them: the boundary to (hi - lo) / REFINE_POINTS**2
+        steps = {c: np.linspace(lo, hi, REFINE_POINTS) for c, (lo, hi) in bounds.items()}
+        pds = _predict_changes(model, applicant, {c: [float(v) for v in grid] for c, grid in steps.items()})
+        for column, grid in steps.items():
+            j = int(np.argmax((pds[column] >= cutoff) != rejected))  # the first point that flips (the last does)
+            bounds[column] = (float(grid[max(j - 1, 0)]), float(grid[j]))
+    candidates = {c: [_tidy_flip(hi, float(applicant[c]), ranges[c]), hi] for c, (_, hi) in bounds.items()}
+    pds = _predict_changes(model, applicant, candidates)
+    for column, values in candidates.items():
+        r, current = ranges[column], applicant[column]
+        value, p_new = next((v, p) for v, p in zip(values, pds[column], strict=True) if (p >= cutoff) != rejected)
+        distance = abs(r.percentile(value) - r.percentile(float(current)))
+        found[column] = _flip(column, current, value, p_new, distance, rejected)
+    records = [found[c] for c in ranges if c in found]
+    frame = pd.DataFrame(
+        records, columns=["factor", "current", "new_value", "direction", "new_pd", "distance", "decision"]
+    )
+    return frame.sort_values(["distance", "factor"]).reset_index(drop=True)
+
+
+def _predict_changes(model: object, applicant: dict[str, Any], changes: dict[str, list]) -> dict[str, np.ndarray]:
+    """The model's PD of the applicant with each factor set to each of its values, all in one scoring call."""
+    rows = [{**applicant, column: value} for column, values in changes.items() for value in values]
+    pds = predict(model, rows) if rows else np.array([])
+    out, at = {}, 0
+    for column, values in changes.items():
+        out[column], at = pds[at : at + len(values)], at + len(values)
+    return out
+
+
+def _level_value(level: str, current: Any) -> Any:
+    """A level in the type of the current value (a numeric factor treated as categorical stays numeric)."""
+    if isinstance(current, int | float | np.number) and not isinstance(current, bool):
+        try:
+            return type(current)(float(level))
+        except ValueError:
+            return level
+    return level
+
+
+def _flip(column: str, current: Any, value: Any, p: float, distance: float, rejected: bool) -> dict[str, Any]:
+    if isinstance(value, str) or isinstance(current, str) or current is None:
+        direction = "level"
+    else:
+        direction = "at_most" if float(value) < float(current) else "at_least"
+    return {
+        "factor": column,
+        "current": current,
+        "new_value": value,
+        "direction": direction,
+        "new_pd": float(p),
+        "distance": float(distance),
+        "decision": "approve" if rejected else "reject",
+    }
+
+
+# --- quiz -------------------------------------------------------------------------------------------------------
+
+
+def quiz_items(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome: str = "actual") -> list[str]:
+    """``n`` loan ids with a known outcome, drawn at random with ``seed`` (same seed, same items)."""
+    column = _loan_id_column(con, table)
+    y_sql, params = decisions.outcome_sql(con, table, outcome)
+    rows = con.execute(
+        f"SELECT CAST({store.quote_ident(column)} AS VARCHAR) FROM {store.quote_ident(table)} "
+        f"WHERE {y_sql} IS NOT NULL ORDER BY rowid",
+        params,
+    ).fetchall()
+    if not rows:
+        raise RiskLabError("decisions.no_loans")
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(rows), size=min(int(n), len(rows)), replace=False)
+    return [rows[int(i)][0] for i in picks]
+
+
+def loan_outcome(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, outcome: str = "actual") -> int | None:
+    """The outcome of one loan (1 default, 0 good, None unknown), actual or simulated."""
+    column = _loan_id_column(con, table)
+    y_sql, params = decisions.outcome_sql(con, table, outcome)
+    rows = con.execute(
+        f"SELECT {y_sql} FROM {store.quote_ident(table)} WHERE CAST({store.quote_ident(column)} AS VARCHAR) = ?",
+        [*params, str(loan_id)],
+    ).fetchall()
+    if not rows:
+        raise RiskLabError("whatif.no_loan", loan_id=loan_id)
+    return None if rows[0][0] is None else int(rows[0][0])
+
+
+QUIZ_COLUMNS = ("loan_id", "trainee_reject", "model_reject", "pd", "default")
+
+
+def quiz_tally(answers: pd.DataFrame | list[dict[str, Any]]) -> pd.DataFrame:
+    """Trainee versus model over the answered items: answered, correct, accuracy, defaults approved, goods rejected.
+
+    A decision is correct when it rejects a default or approves a good loan.
+    """
+    frame = pd.DataFrame(answers, columns=list(QUIZ_COLUMNS))
+    rows = []
+    for who in ("trainee", "model"):
+        reject = frame[f"{who}_reject"].astype(bool)
+        default = frame["default"].astype(int) == 1
+        correct = int((reject == default).sum())
+        rows.append(
+            {
+                "who": who,
+                "answered": len(frame),
+                "correct": correct,
+                "accuracy": correct / len(frame) if len(frame) else math.nan,
+                "defaults_approved": int((~reject & default).sum()),
+                "goods_rejected": int((reject & ~default).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def quiz_sheet(answers: pd.DataFrame | list[dict[str, Any]]) -> bytes:
+    """The downloadable result sheet: an Excel workbook with the answers (who was right) and the tally."""
+    frame = pd.DataFrame(answers, columns=list(QUIZ_COLUMNS))
+    default = frame["default"].astype(int) == 1
+    items = frame.assign(
+        trainee_correct=frame["trainee_reject"].astype(bool) == default,
+        model_correct=frame["model_reject"].astype(bool) == default,
+    )
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        items.to_excel(writer, sheet_name="answers", index=False)
+        quiz_tally(frame).to_excel(writer, sheet_name="tally", index=False)
+    return buffer.getvalue()

@@ -1,0 +1,713 @@
+"""Binning of candidate factors: quantile, optimal monotonic and hand-edited bins, each with its WOE/IV table.
+
+A ``BinSpec`` is a plain, saveable description (cut points or merged categories); ``bin_sql`` turns it into one
+SQL CASE expression, so every count is a DuckDB ``GROUP BY`` and only the per-bin table reaches Python.
+Numeric bins are left-closed, ``[c_i, c_{i+1})``; missing values (NULL, NaN) always get their own bin.
+
+Optimal monotonic binning is our own documented method (``optbinning`` is not a dependency):
+
+1. fine classing: up to ``FINE_BINS`` = 20 quantile bins (cut points at the 5 %, 10 %, ... 95 % quantiles, as
+   observed values, duplicates dropped);
+2. direction: the sign of Spearman's rank correlation between the factor and default, computed from the fine
+   bins (loans in one fine bin share their mid-rank);
+3. pool adjacent violators: neighbouring bins are merged until the bad rate strictly rises (or falls) bin by bin;
+4. bins holding less than ``MIN_SHARE`` = 5 % of the loans, or without goods or without bads, are merged with the
+   neighbour whose bad rate is closest (merging neighbours keeps the order monotonic).
+
+Categorical factors: levels are ordered by bad rate (so the order is monotonic by construction) and step 4 merges
+small or pure levels with a neighbour. Because coarse bins are unions of fine bins, their counts are sums of the
+fine counts: the ranking of all factors needs one scan of the table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import core, datasets, store
+from analytics.core import RiskLabError
+from analytics.datasets import DefaultDefinition
+
+MISSING = -1  # bin code of missing values
+OTHER = -2  # bin code of categorical levels a saved binning has not seen
+FINE_BINS = 20
+MIN_SHARE = 0.05
+MAX_LEVELS = 200
+MAX_QUANTILE_BINS = 50
+NAME_LENGTH = 60
+SAMPLE_ROWS = 250_000  # screens of every factor (ranking, stability, correlation) sample larger populations
+BOOKED_WORDS = ("1", "true", "t", "y", "yes", "booked", "funded", "disbursed", "是", "已放款", "放款")
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """A binning method and the factor kinds it applies to."""
+
+    key: str
+    kinds: tuple[str, ...]
+
+    @property
+    def label_key(self) -> str:
+        """The i18n key of the method's name."""
+        return f"binning.method.{self.key}"
+
+
+METHODS: tuple[Method, ...] = (
+    Method("optimal", ("numeric", "categorical")),
+    Method("quantile", ("numeric",)),
+    Method("levels", ("categorical",)),
+    Method("manual", ("numeric", "categorical")),
+)
+_METHODS = {m.key: m for m in METHODS}
+
+
+def methods_for(kind: str) -> list[str]:
+    """The method keys that apply to a factor kind ("numeric" or "categorical")."""
+    return [m.key for m in METHODS if kind in m.kinds]
+
+
+# --- the analysed population --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Population:
+    """The loans a factor analysis looks at: a table's rows with a known outcome, optionally booked loans only."""
+
+    table: str
+    defn: DefaultDefinition
+    booked_column: str | None = None
+    booked_type: str | None = None  # the booked column's DuckDB type (BOOLEAN and numbers skip text matching)
+    sample_every: int = 1  # above 1: a deterministic 1-in-k sample of the loans (by a hash of the row id)
+
+
+def population(
+    con: duckdb.DuckDBPyConnection, table: str, defn: DefaultDefinition | None = None, *, booked_only: bool = True
+) -> Population:
+    """The analysis population of ``table``: its saved default definition and, when the table has a ``booked``
+    column and ``booked_only``, booked loans only."""
+    store.require_table(con, table)
+    defn = defn or datasets.load_definition(con, table)
+    if defn is None:
+        raise RiskLabError("factors.no_definition", table=table)
+    booked = datasets.columns_with_role(datasets.table_roles(con, table), "booked")
+    if not booked or not booked_only:
+        return Population(table, defn)
+    return Population(table, defn, booked[0], dict(store.table_columns(con, table))[booked[0]])
+
+
+def population_where(pop: Population) -> tuple[str, list]:
+    """Booked loans: true, 1 or a yes-word (``BOOKED_WORDS``); typed columns are compared without text matching.
+    Then the sample condition, if any."""
+    conditions, params = [], []
+    if pop.booked_column is not None:
+        col = store.quote_ident(pop.booked_column)
+        kind = datasets.type_class(pop.booked_type or "VARCHAR")
+        if kind == "boolean":
+            conditions.append(f"{col}")
+        elif kind in ("integer", "float"):
+            conditions.append(f"{col} = 1")
+        else:
+            conditions.append(f"{datasets.text_key_sql(col)} IN ({', '.join('?' * len(BOOKED_WORDS))})")
+            params += BOOKED_WORDS
+    if pop.sample_every > 1:
+        conditions.append(f"hash(rowid) % {int(pop.sample_every)} = 0")
+    return ("WHERE " + " AND ".join(conditions) if conditions else ""), params
+
+
+def sampled(con: duckdb.DuckDBPyConnection, pop: Population, max_rows: int = SAMPLE_ROWS) -> Population:
+    """``pop`` when it has at most ``max_rows`` loans, else a deterministic 1-in-k sample of about ``max_rows``
+    (by a hash of the row id): screens over every factor stay interactive on millions of loans."""
+    where, params = population_where(dataclasses.replace(pop, sample_every=1))
+    ((loans,),) = con.execute(f"SELECT count(*) FROM {store.quote_ident(pop.table)} {where}", params).fetchall()
+    every = math.ceil(loans / max_rows) if max_rows else 1
+    return dataclasses.replace(pop, sample_every=max(every, 1))
+
+
+def scan_sql(pop: Population, items: Sequence[tuple[str, list]]) -> tuple[str, list]:
+    """A subquery over the population's loans with a known outcome: the ``items`` (SQL, params) and ``__bad``."""
+    expr, expr_params = datasets.default_sql(pop.defn)
+    where, where_params = population_where(pop)
+    select = ", ".join([*(sql for sql, _ in items), f"{expr} AS __bad"])
+    params = [p for _, item_params in items for p in item_params] + list(expr_params) + where_params
+    inner = f"SELECT {select} FROM {store.quote_ident(pop.table)} {where}"
+    return f"(SELECT * FROM ({inner}) WHERE __bad IS NOT NULL)", params
+
+
+def outcome_summary(con: duckdb.DuckDBPyConnection, pop: Population) -> dict:
+    """Loans, known outcomes and defaults of the population; raises when it has one class only."""
+    where, params = population_where(pop)
+    return datasets.default_summary(con, pop.table, pop.defn, where.removeprefix("WHERE "), params, strict=True)
+
+
+# --- bin specifications -------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class BinSpec:
+    """How a factor is binned: ascending cut points (numeric) or groups of levels (categorical).
+
+    Numeric bins are ``< c1``, ``[c1, c2)``, ..., ``>= ck``; categorical bins are the groups in order.
+    ``name`` is set when the spec was saved.
+    """
+
+    factor: str
+    kind: str
+    method: str
+    cuts: tuple[float, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()
+    n: int | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cuts", tuple(sorted({float(c) for c in self.cuts})))
+        object.__setattr__(self, "groups", tuple(tuple(str(v) for v in g) for g in self.groups if len(g)))
+
+    @property
+    def bins(self) -> int:
+        """The number of non-missing bins."""
+        return len(self.cuts) + 1 if self.kind == "numeric" else len(self.groups)
+
+    def labels(self) -> dict[int, str]:
+        """``{code: label}`` of the non-missing bins, in order."""
+        if self.kind == "categorical":
+            return {i: ", ".join(g) for i, g in enumerate(self.groups)}
+        if not self.cuts:
+            return {0: "all"}
+        c = [format_number(x) for x in self.cuts]
+        inner = {i: f"[{c[i - 1]}, {c[i]})" for i in range(1, len(c))}
+        return {0: f"< {c[0]}", **inner, len(c): f">= {c[-1]}"}
+
+    def to_dict(self) -> dict:
+        """The JSON-able form (the inverse of ``from_dict``)."""
+        return {
+            "factor": self.factor,
+            "kind": self.kind,
+            "method": self.method,
+            "cuts": list(self.cuts),
+            "groups": [list(g) for g in self.groups],
+            "n": self.n,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping, name: str | None = None) -> BinSpec:
+        """Build from ``to_dict()`` output."""
+        return cls(
+            factor=data["factor"],
+            kind=data["kind"],
+            method=data["method"],
+            cuts=tuple(data.get("cuts") or ()),
+            groups=tuple(tuple(g) for g in data.get("groups") or ()),
+            n=data.get("n"),
+            name=name,
+        )
+
+
+def format_number(x: float) -> str:
+    """A cut point as text: integers with thousands separators, others with up to 6 significant digits."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:.6g}"
+
+
+def cuts_text(spec: BinSpec) -> str:
+    """A numeric spec's cut points as text that ``parse_cuts`` reads back (no thousands separators)."""
+    return ", ".join(str(int(c)) if c.is_integer() and abs(c) < 1e15 else repr(c) for c in spec.cuts)
+
+
+def bin_sql(spec: BinSpec, column_sql: str | None = None) -> tuple[str, list]:
+    """One SQL expression giving each loan's bin code (``MISSING`` = -1, unseen level ``OTHER`` = -2)."""
+    col = column_sql or store.quote_ident(spec.factor)
+    if spec.kind == "numeric":
+        v = f"CAST({col} AS DOUBLE)"
+        whens = " ".join(f"WHEN {v} < ? THEN {i}" for i in range(len(spec.cuts)))
+        return f"(CASE WHEN {v} IS NULL OR isnan({v}) THEN {MISSING} {whens} ELSE {len(spec.cuts)} END)", [*spec.cuts]
+    if spec.kind != "categorical":
+        raise RiskLabError("binning.unknown_kind", kind=spec.kind)
+    whens, params = [], []
+    for i, group in enumerate(spec.groups):
+        whens.append(f"WHEN CAST({col} AS VARCHAR) IN ({', '.join('?' * len(group))}) THEN {i}")
+        params += group
+    return f"(CASE WHEN {col} IS NULL THEN {MISSING} {' '.join(whens)} ELSE {OTHER} END)", params
+
+
+# --- counting -----------------------------------------------------------------------------------------------------
+
+
+def grouped_counts(
+    con: duckdb.DuckDBPyConnection,
+    pop: Population,
+    keys: Sequence[tuple[str, list]],
+    part: tuple[str, list] | None = None,
+) -> list[pd.DataFrame]:
+    """Loans and bads per value of each key expression (and per ``part``, when given), in one scan.
+
+    Returns one frame per key with columns ``key``, (``part``,) ``count`` and ``bads``; a NULL key is missing.
+    """
+    if not keys:
+        return []
+    items = [(f"{sql} AS k{i}", params) for i, (sql, params) in enumerate(keys)]
+    if part is not None:
+        items.append((f"{part[0]} AS part", part[1]))
+    source, params = scan_sql(pop, items)
+    extra = ", part" if part is not None else ""
+    sets = ", ".join(f"(k{i}{extra})" for i in range(len(keys)))
+    flags = ", ".join(f"GROUPING(k{i})" for i in range(len(keys)))
+    cols = ", ".join(f"k{i}" for i in range(len(keys)))
+    rows = con.execute(
+        f"SELECT {cols}{extra}, {flags}, count(*), sum(__bad) FROM {source} GROUP BY GROUPING SETS ({sets})",
+        params,
+    ).fetchall()
+    k = len(keys)
+    flag_at = k + (1 if part is not None else 0)
+    out = []
+    for i in range(k):
+        mine = [r for r in rows if r[flag_at + i] == 0 and (part is None or r[k] is not None)]
+        frame = {"key": pd.Series([r[i] for r in mine], dtype=object)}
+        if part is not None:
+            frame["part"] = np.array([r[k] for r in mine], dtype=np.int64)
+        frame["count"] = np.array([r[-2] for r in mine], dtype=np.int64)
+        frame["bads"] = np.array([r[-1] for r in mine], dtype=np.int64)
+        out.append(pd.DataFrame(frame))
+    return out
+
+
+def bin_counts(
+    con: duckdb.DuckDBPyConnection, pop: Population, specs: Sequence[BinSpec], part: tuple[str, list] | None = None
+) -> list[pd.DataFrame]:
+    """Per spec: loans and bads per bin code (column ``bin``), in one scan of the table."""
+    frames = grouped_counts(con, pop, [bin_sql(s) for s in specs], part)
+    return [f.rename(columns={"key": "bin"}).astype({"bin": int}) for f in frames]
+
+
+def quantile_cuts(
+    con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], n: int, max_rows: int = SAMPLE_ROWS
+) -> dict[str, tuple[float, ...]]:
+    """Cut points at the 1/n, 2/n ... quantiles of each numeric factor (observed values; duplicates and the
+    minimum dropped, so no bin is empty), in one scan; above ``max_rows`` loans, of a fixed sample of about that
+    many (bins are then counted over every loan)."""
+    if not factors:
+        return {}
+    pop = sampled(con, pop, max_rows)
+    qs = [round(i / n, 10) for i in range(1, n)]
+    double = [f"CAST({store.quote_ident(f)} AS DOUBLE)" for f in factors]
+    items = [(f"(CASE WHEN isnan({v}) THEN NULL ELSE {v} END) AS v{i}", []) for i, v in enumerate(double)]
+    source, params = scan_sql(pop, items)
+    parts = [f"quantile_disc(v{i}, {qs}), min(v{i})" for i in range(len(factors))]  # NaN as NULL: 2x a FILTER
+    (row,) = con.execute(f"SELECT {', '.join(parts)} FROM {source}", params).fetchall()
+    cuts = {}
+    for i, factor in enumerate(factors):
+        values, low = row[2 * i], row[2 * i + 1]
+        cuts[factor] = tuple(sorted({float(v) for v in values or () if low is not None and v > low}))
+    return cuts
+
+
+def level_counts(con: duckdb.DuckDBPyConnection, pop: Population, factor: str) -> pd.DataFrame:
+    """Loans and bads per level of a categorical factor (``key`` = level as text, None = missing)."""
+    (frame,) = grouped_counts(con, pop, [(f"CAST({store.quote_ident(factor)} AS VARCHAR)", [])])
+    return frame
+
+
+# --- building specs -----------------------------------------------------------------------------------------------
+
+
+def _check_factor(con: duckdb.DuckDBPyConnection, pop: Population, factor: str) -> None:
+    store.require_column(con, pop.table, factor)
+
+
+def quantile_spec(con: duckdb.DuckDBPyConnection, pop: Population, factor: str, n: int = 10) -> BinSpec:
+    """Equal-frequency bins: cut points at the quantiles (fewer bins when values repeat)."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_QUANTILE_BINS:
+        raise RiskLabError("binning.bad_n", n=n, max=MAX_QUANTILE_BINS)
+    _check_factor(con, pop, factor)
+    return BinSpec(factor, "numeric", "quantile", cuts=quantile_cuts(con, pop, [factor], n)[factor], n=n)
+
+
+def levels_spec(con: duckdb.DuckDBPyConnection, pop: Population, factor: str) -> BinSpec:
+    """One bin per level of a categorical factor, levels in text order."""
+    _check_factor(con, pop, factor)
+    return spec_from_levels(factor, level_counts(con, pop, factor), "levels")
+
+
+def optimal_spec(
+    con: duckdb.DuckDBPyConnection, pop: Population, factor: str, kind: str, min_share: float = MIN_SHARE
+) -> BinSpec:
+    """The optimal monotonic binning (see the module docstring)."""
+    return optimal_binning(con, pop, factor, kind, min_share).spec
+
+
+def optimal_binning(
+    con: duckdb.DuckDBPyConnection, pop: Population, factor: str, kind: str, min_share: float = MIN_SHARE
+) -> Binning:
+    """The optimal monotonic binning with its table, from one scan of the fine bins (coarse counts are sums)."""
+    _check_factor(con, pop, factor)
+    if kind == "categorical":
+        counts = level_counts(con, pop, factor)
+        spec = spec_from_levels(factor, counts, "optimal", min_share)
+        return binning_table(spec, coarsen(spec, counts, spec))
+    fine = BinSpec(factor, "numeric", "quantile", cuts=quantile_cuts(con, pop, [factor], FINE_BINS)[factor])
+    (counts,) = bin_counts(con, pop, [fine])
+    spec = monotonic_spec(fine, counts, min_share)
+    return binning_table(spec, coarsen(fine, counts, spec))
+
+
+def spec_from_levels(factor: str, counts: pd.DataFrame, method: str, min_share: float = MIN_SHARE) -> BinSpec:
+    """A categorical spec from level counts (``key``, ``count``, ``bads``): each level (``levels``) or levels
+    ordered by bad rate with small or pure ones merged (``optimal``)."""
+    levels = counts[counts["key"].notna()]
+    if len(levels) > MAX_LEVELS:
+        raise RiskLabError("binning.too_many_levels", factor=factor, levels=len(levels), max=MAX_LEVELS)
+    if method == "levels":
+        return BinSpec(factor, "categorical", "levels", groups=tuple((k,) for k in sorted(levels["key"])))
+    ordered = sorted(
+        zip(levels["key"], levels["count"], levels["bads"], strict=True), key=lambda r: (r[2] / r[1], r[0])
+    )
+    blocks = merge_small([_Block(int(n), int(d), [k]) for k, n, d in ordered], min_share * counts["count"].sum())
+    return BinSpec(factor, "categorical", method, groups=tuple(tuple(sorted(b.members)) for b in blocks))
+
+
+@dataclasses.dataclass
+class _Block:
+    count: int
+    bads: int
+    members: list
+
+    @property
+    def rate(self) -> float:
+        return self.bads / self.count if self.count else math.nan
+
+    def absorb(self, other: _Block) -> _Block:
+        return _Block(self.count + other.count, self.bads + other.bads, self.members + other.members)
+
+
+def spearman_sign(counts: np.ndarray, bads: np.ndarray) -> int:
+    """+1 when default rises with the factor, -1 when it falls: the sign of Spearman's rho over ordered bins
+    (loans in a bin share its mid-rank; ranks of a 0/1 outcome are linear in it, so the sign is that of the
+    covariance between mid-rank and default)."""
+    counts, bads = np.asarray(counts, dtype=float), np.asarray(bads, dtype=float)
+    midrank = np.cumsum(counts) - (counts - 1) / 2
+    covariance = float((bads * (midrank - (counts.sum() + 1) / 2)).sum())
+    return -1 if covariance < 0 else 1
+
+
+def pool_adjacent_violators(blocks: list[_Block], direction: int) -> list[_Block]:
+    """Merge neighbours until the bad rate strictly rises (``direction`` +1) or falls (-1) block by block."""
+    pooled: list[_Block] = []
+    for block in blocks:
+        pooled.append(block)
+        while len(pooled) > 1 and not direction * (pooled[-1].rate - pooled[-2].rate) > 0:
+            last = pooled.pop()
+            pooled[-1] = pooled[-1].absorb(last)
+    return pooled
+
+
+def merge_small(blocks: list[_Block], min_count: float) -> list[_Block]:
+    """Merge blocks under ``min_count`` loans, or without goods or bads, into the neighbour of closest bad rate
+    (smallest first)."""
+    blocks = list(blocks)
+    while len(blocks) > 1:
+        weak = [i for i, b in enumerate(blocks) if b.count < min_count or b.bads in (0, b.count)]
+        if not weak:
+            break
+        i = min(weak, key=lambda j: (blocks[j].count, j))
+        neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(blocks)]
+        j = min(neighbours, key=lambda k: (abs(blocks[k].rate - blocks[i].rate), k))
+        low, high = min(i, j), max(i, j)
+        blocks[low : high + 1] = [blocks[low].absorb(blocks[high])]
+    return blocks
+
+
+def monotonic_spec(fine: BinSpec, counts: pd.DataFrame, min_share: float = MIN_SHARE) -> BinSpec:
+    """Merge the fine bins of a numeric factor into monotonic bins (steps 2-4 of the module docstring)."""
+    count, bads = np.zeros(fine.bins, dtype=np.int64), np.zeros(fine.bins, dtype=np.int64)
+    for b, n, d in zip(counts["bin"].tolist(), counts["count"].tolist(), counts["bads"].tolist(), strict=True):
+        if b != MISSING:
+            count[b] += n
+            bads[b] += d
+    blocks = [_Block(int(count[i]), int(bads[i]), [i]) for i in range(fine.bins) if count[i] > 0]
+    if not blocks:
+        return BinSpec(fine.factor, "numeric", "optimal")
+    direction = spearman_sign([b.count for b in blocks], [b.bads for b in blocks])
+    blocks = pool_adjacent_violators(blocks, direction)
+    blocks = merge_small(blocks, min_share * counts["count"].sum())
+    cuts = tuple(fine.cuts[b.members[0] - 1] for b in blocks[1:])
+    return BinSpec(fine.factor, "numeric", "optimal", cuts=cuts)
+
+
+_SEPARATORS = re.compile(r"[\s,;，；、]+")
+
+
+def parse_cuts(text: str) -> tuple[float, ...]:
+    """Cut points typed by hand: numbers separated by commas, semicolons or spaces (no thousands separators)."""
+    tokens = [t for t in _SEPARATORS.split(text or "") if t]
+    if not tokens:
+        raise RiskLabError("binning.no_cuts")
+    cuts = []
+    for token in tokens:
+        try:
+            value = float(token)
+        except ValueError:
+            raise RiskLabError("binning.bad_cuts", token=token) from None
+        if not math.isfinite(value):
+            raise RiskLabError("binning.bad_cuts", token=token)
+        cuts.append(value)
+    return tuple(sorted(set(cuts)))
+
+
+def manual_spec(factor: str, cuts_text: str) -> BinSpec:
+    """A numeric spec from cut points typed by hand."""
+    return BinSpec(factor, "numeric", "manual", cuts=parse_cuts(cuts_text))
+
+
+def spec_from_assignment(factor: str, assignment: Mapping[str, int]) -> BinSpec:
+    """A categorical spec from ``{level: bin number}`` (levels with the same number are merged; bins in number
+    order)."""
+    numbers: dict[int, list[str]] = {}
+    for level, number in assignment.items():
+        if number is None or (isinstance(number, float) and math.isnan(number)):
+            raise RiskLabError("binning.unassigned", level=level)
+        numbers.setdefault(int(number), []).append(str(level))
+    if not numbers:
+        raise RiskLabError("binning.unassigned", level="-")
+    return BinSpec(factor, "categorical", "manual", groups=tuple(tuple(sorted(numbers[k])) for k in sorted(numbers)))
+
+
+def make_spec(
+    con: duckdb.DuckDBPyConnection,
+    pop: Population,
+    factor: str,
+    kind: str,
+    method: str,
+    *,
+    n: int = 10,
+    cuts_text: str | None = None,
+    assignment: Mapping[str, int] | None = None,
+) -> BinSpec:
+    """The spec for ``method`` (one of ``METHODS``) with its parameters."""
+    if method not in _METHODS:
+        raise RiskLabError("binning.unknown_method", method=method)
+    if kind not in _METHODS[method].kinds:
+        raise RiskLabError("binning.method_kind", method=method, kind=kind)
+    if method == "optimal":
+        return optimal_spec(con, pop, factor, kind)
+    if method == "quantile":
+        return quantile_spec(con, pop, factor, n)
+    if method == "levels":
+        return levels_spec(con, pop, factor)
+    if kind == "numeric":
+        return manual_spec(factor, cuts_text or "")
+    return spec_from_assignment(factor, assignment or {})
+
+
+def build_binning(
+    con: duckdb.DuckDBPyConnection,
+    pop: Population,
+    factor: str,
+    kind: str,
+    method: str,
+    *,
+    n: int = 10,
+    cuts_text: str | None = None,
+    assignment: Mapping[str, int] | None = None,
+) -> Binning:
+    """``make_spec`` and its binning table (the optimal method reuses its fine counts: one scan of the loans)."""
+    if method == "optimal" and kind in _METHODS[method].kinds:
+        return optimal_binning(con, pop, factor, kind)
+    spec = make_spec(con, pop, factor, kind, method, n=n, cuts_text=cuts_text, assignment=assignment)
+    return compute_binning(con, pop, spec)
+
+
+# --- the binning table --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Binning:
+    """A spec with its table: bin, label, count, share, goods, bads, bad_rate, woe, iv (one row per bin)."""
+
+    spec: BinSpec
+    table: pd.DataFrame
+
+    @property
+    def iv(self) -> float:
+        """Information value: the sum of the bins' IV contributions."""
+        return float(self.table["iv"].to_numpy().sum())
+
+    @property
+    def total(self) -> int:
+        """Loans in the table."""
+        return int(self.table["count"].to_numpy().sum())
+
+    @property
+    def missing_share(self) -> float:
+        """Share of loans in the missing bin."""
+        count = self.table["count"].to_numpy()
+        missing = count[self.table["bin"].to_numpy() == MISSING].sum()
+        return float(missing / count.sum()) if count.sum() else 0.0
+
+    def woe_map(self) -> dict[int, float]:
+        """``{bin code: WOE}`` of the non-empty bins."""
+        rows = self.table[self.table["count"] > 0]
+        return dict(zip(rows["bin"].astype(int), rows["woe"].astype(float), strict=True))
+
+
+def binning_table(spec: BinSpec, counts: pd.DataFrame) -> Binning:
+    """The binning table of ``spec`` from its counts per bin (``bin``, ``count``, ``bads``): every bin of the spec
+    (empty ones too), then unseen levels and missing values when present."""
+    labels = spec.labels()
+    bins = counts["bin"].to_numpy(dtype=np.int64)
+    seen = set(bins[counts["count"].to_numpy() > 0].tolist())
+    codes = [*labels, *(c for c in (OTHER, MISSING) if c in seen)]
+    labels |= {OTHER: "other", MISSING: "missing"}
+    at = {c: i for i, c in enumerate(codes)}
+    count, bads = np.zeros(len(codes), dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+    for b, n, d in zip(bins.tolist(), counts["count"].tolist(), counts["bads"].tolist(), strict=True):
+        if b in at:
+            count[at[b]] += n
+            bads[at[b]] += d
+    goods = count - bads
+    total = count.sum()
+    filled = count > 0
+    woe, iv = np.full(len(codes), np.nan), np.zeros(len(codes))
+    if goods[filled].sum() > 0 and bads[filled].sum() > 0:
+        woe[filled], iv[filled] = core.woe_iv(goods[filled], bads[filled])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bad_rate = np.where(filled, bads / np.maximum(count, 1), np.nan)
+    table = pd.DataFrame(
+        {
+            "bin": np.array(codes, dtype=np.int64),
+            "label": [labels[c] for c in codes],
+            "count": count,
+            "share": count / total if total else np.zeros(len(codes)),
+            "goods": goods,
+            "bads": bads,
+            "bad_rate": bad_rate,
+            "woe": woe,
+            "iv": iv,
+        }
+    )
+    return Binning(spec, table)
+
+
+def compute_binning(con: duckdb.DuckDBPyConnection, pop: Population, spec: BinSpec) -> Binning:
+    """Apply ``spec`` to the population (one scan) and build its binning table."""
+    _check_factor(con, pop, spec.factor)
+    (counts,) = bin_counts(con, pop, [spec])
+    return binning_table(spec, counts)
+
+
+def coarsen(fine: BinSpec, counts: pd.DataFrame, coarse: BinSpec) -> pd.DataFrame:
+    """Counts per bin of ``coarse`` from finer counts: per fine bin (column ``bin``; numeric, the coarse cuts being
+    a subset of ``fine``'s) or per level (column ``key``; categorical)."""
+    if coarse.kind == "categorical":
+        where = {level: i for i, group in enumerate(coarse.groups) for level in group}
+        codes = np.array([MISSING if pd.isna(k) else where.get(k, OTHER) for k in counts["key"]], dtype=np.int64)
+    else:
+        fine_bins = counts["bin"].to_numpy(dtype=np.int64)
+        lower = np.array([-np.inf, *fine.cuts])[np.maximum(fine_bins, 0)]
+        codes = np.where(fine_bins == MISSING, MISSING, np.searchsorted(coarse.cuts, lower, side="right"))
+    return pd.DataFrame({"bin": codes, "count": counts["count"].to_numpy(), "bads": counts["bads"].to_numpy()})
+
+
+def woe_sql(binning: Binning, column_sql: str | None = None) -> tuple[str, list]:
+    """An SQL expression giving each loan the WOE of its bin (0 for bins the binning has not seen)."""
+    bin_expr, params = bin_sql(binning.spec, column_sql)
+    pairs = binning.woe_map()
+    whens = " ".join(f"WHEN {code} THEN ?" for code in pairs)
+    return f"(CASE {bin_expr} {whens} ELSE 0.0 END)", [*params, *pairs.values()]
+
+
+_DELETE = (
+    "DELETE FROM risklab_catalog.binnings WHERE table_name = ? AND factor = ? AND name = ? "
+    "AND (? IS NULL OR version = ?)"
+)
+
+# --- saved binnings (named, versioned like models and rule sets) --------------------------------------------------
+
+
+def save_binning(con: duckdb.DuckDBPyConnection, table: str, spec: BinSpec, name: str) -> int:
+    """Save ``spec`` for ``table`` as the next version of ``name`` (versions never overwrite); returns the version."""
+    name = (name or "").strip()
+    if not 1 <= len(name) <= NAME_LENGTH:
+        raise RiskLabError("binning.bad_name", max=NAME_LENGTH)
+    store.require_column(con, table, spec.factor)
+
+    def insert() -> int:
+        with store.transaction(con):
+            ((version,),) = con.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM risklab_catalog.binnings "
+                "WHERE table_name = ? AND factor = ? AND name = ?",
+                [table, spec.factor, name],
+            ).fetchall()
+            con.execute(
+                "INSERT INTO risklab_catalog.binnings (table_name, factor, name, version, method, spec) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [table, spec.factor, name, version, spec.method, json.dumps(spec.to_dict(), ensure_ascii=False)],
+            )
+            store.audit(con, "save_binning", table, factor=spec.factor, name=name, version=version, method=spec.method)
+        return int(version)
+
+    return store.retry_conflicts(insert)
+
+
+def list_binnings(con: duckdb.DuckDBPyConnection, table: str, factor: str | None = None) -> pd.DataFrame:
+    """Saved binnings of ``table`` (of one factor, when given), newest first: id, factor, name, version, method,
+    saved_at."""
+    return con.execute(
+        "SELECT id, factor, name, version, method, saved_at FROM risklab_catalog.binnings WHERE table_name = ? "
+        "AND (? IS NULL OR factor = ?) ORDER BY id DESC",
+        [table, factor, factor],
+    ).df()
+
+
+def load_binning(
+    con: duckdb.DuckDBPyConnection, table: str, factor: str, name: str, version: int | None = None
+) -> BinSpec:
+    """The saved binning ``name`` of ``factor`` in ``table`` (its latest version unless ``version``)."""
+    rows = con.execute(
+        "SELECT spec FROM risklab_catalog.binnings WHERE table_name = ? AND factor = ? AND name = ? "
+        "AND (? IS NULL OR version = ?) ORDER BY version DESC LIMIT 1",
+        [table, factor, name, version, version],
+    ).fetchall()
+    if not rows:
+        raise RiskLabError("binning.not_found", table=table, factor=factor, name=name)
+    return BinSpec.from_dict(json.loads(rows[0][0]), name=name)
+
+
+def delete_binning(
+    con: duckdb.DuckDBPyConnection, table: str, factor: str, name: str, version: int | None = None
+) -> None:
+    """Delete one version of a saved binning, or all its versions when ``version`` is None (audited)."""
+    load_binning(con, table, factor, name, version)
+    with store.transaction(con):
+        con.execute(_DELETE, [table, factor, name, version, version])
+        store.audit(con, "delete_binning", table, factor=factor, name=name, version=version)
+
+
+def latest_binnings(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, BinSpec]:
+    """The most recently saved binning of each factor of ``table``."""
+    rows = con.execute(
+        "SELECT name, spec FROM risklab_catalog.binnings WHERE table_name = ? "
+        "QUALIFY row_number() OVER (PARTITION BY factor ORDER BY id DESC) = 1",
+        [table],
+    ).fetchall()
+    specs = (BinSpec.from_dict(json.loads(spec), name=name) for name, spec in rows)
+    return {s.factor: s for s in specs}
+
+
+def saved_version(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int]:
+    """A key that changes whenever a binning of ``table`` is saved or deleted (for UI caches)."""
+    ((count, last),) = con.execute(
+        "SELECT count(*), coalesce(max(id), 0) FROM risklab_catalog.binnings WHERE table_name = ?", [table]
+    ).fetchall()
+    return int(count), int(last)
+
+
+def as_specs(items: Iterable[BinSpec | Binning]) -> list[BinSpec]:
+    """Specs from specs or binnings."""
+    return [i.spec if isinstance(i, Binning) else i for i in items]

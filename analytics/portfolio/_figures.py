@@ -1,0 +1,1381 @@
+"""Portfolio quality for executives: KPIs, trends, five-category mix, vintages, roll rates, breakdowns.
+
+Everything is DuckDB SQL over a performance table (loan x month: balance, days past due, classification),
+found by column roles. Definitions (``../shared/DESIGN.md``), balance-weighted unless said otherwise:
+
+- loans outstanding: loans with a positive balance at the month's snapshot; gross outstanding: their balance;
+- PAR30 / PAR90: balance of loans more than 30 / 90 days past due / gross outstanding;
+- NPL ratio: balance classified substandard, doubtful or loss / gross outstanding. Labels are read in English,
+  Chinese or as codes 1-5; without a classification column (or for an unrecognised label) the regulatory floor
+  from days past due is used (``outcome.DPD_FLOORS``) and ``Source.classification_derived`` says so;
+- disbursed in the month: loans that appear in the table for the first time that month, at their amount
+  (amount column) or else at their first recorded balance;
+- write-off ratio: write-offs of the 12 months to the month / average gross outstanding over those months
+  (annualised while fewer than 12 months are available);
+- 12-month default rate (count-based): of the loans performing 12 months earlier that had never defaulted,
+  the share that defaulted within the 12 months (default: the table's saved definition, else 90+ days past due
+  or a non-performing class; a write-off always counts);
+- vintages: cumulative share of a cohort's loans that defaulted (or were ever 30+ / 90+ days past due, i.e.
+  ``>= 30`` / ``>= 90``) by months on book, per origination quarter or month;
+- roll rates: balance moving from each DPD bucket to each state one month later, pooled over a window.
+
+Each figure is one query; months are the first day of the month (``DATE``). When a table holds several
+snapshots of a loan within a month, the last one counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import io
+import re
+from collections.abc import Callable
+
+import duckdb
+import pandas as pd
+
+from analytics import datasets, store
+from analytics.core import RiskLabError
+
+# --- registries ---------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Kpi:
+    """A headline figure: key, kind (count, amount or ratio), whether higher is worse, default red threshold."""
+
+    key: str
+    kind: str
+    higher_is_worse: bool | None = None
+    red_above: float | None = None
+
+    @property
+    def label_key(self) -> str:
+        """The i18n key of the figure's name."""
+        return f"portfolio.kpi.{self.key}"
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("loans", "count"),
+    Kpi("outstanding", "amount"),
+    Kpi("disbursed", "amount"),
+    Kpi("par30", "ratio", True, 0.05),
+    Kpi("par90", "ratio", True, 0.03),
+    Kpi("npl_ratio", "ratio", True, 0.05),
+    Kpi("write_off_ratio", "ratio", True, 0.02),
+    Kpi("default_rate_12m", "ratio", True, 0.10),
+)
+KPI_KEYS = tuple(k.key for k in KPIS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dimension:
+    """A breakdown dimension: key, the column role that marks it (if any) and column names that mean it."""
+
+    key: str
+    role: str | None
+    names: tuple[str, ...]
+
+    @property
+    def label_key(self) -> str:
+        """The i18n key of the dimension's name."""
+        return f"portfolio.dim.{self.key}"
+
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("branch", "branch", ("branch", "网点")),
+    Dimension("officer", "officer", ("officer", "loan_officer", "客户经理")),
+    Dimension("segment", "segment", ("segment", "客户类型")),
+    Dimension("product", "product", ("product", "产品")),
+    Dimension("guarantee_method", None, ("guarantee_method", "guarantee", "担保方式")),
+    Dimension("repayment_method", None, ("repayment_method", "repayment", "还款方式")),
+)
+FILTER_DIMENSIONS = ("segment", "branch", "officer", "product")
+
+
+@dataclasses.dataclass(frozen=True)
+class DpdBucket:
+    """Days past due from ``low`` to ``high`` (inclusive; None = open)."""
+
+    key: str
+    low: int | None
+    high: int | None
+
+
+DPD_BUCKETS: tuple[DpdBucket, ...] = (
+    DpdBucket("current", None, 0),
+    DpdBucket("dpd_1_30", 1, 30),
+    DpdBucket("dpd_31_60", 31, 60),
+    DpdBucket("dpd_61_90", 61, 90),
+    DpdBucket("dpd_91_180", 91, 180),
+    DpdBucket("dpd_180_plus", 181, None),
+)
+EXIT_STATES: tuple[str, ...] = ("written_off", "paid_off")
+ROLL_STATES: tuple[str, ...] = (*(b.key for b in DPD_BUCKETS), *EXIT_STATES)
+
+# Status values (compared as ``outcome.text_key``) that mean a loan was written off / paid off.
+WRITTEN_OFF_WORDS = (
+    "written_off",
+    "write_off",
+    "writeoff",
+    "charged_off",
+    "charge_off",
+    "chargeoff",
+    "chgoff",
+    "核销",
+    "已核销",
+)
+PAID_OFF_WORDS = ("paid_off", "paidoff", "paid", "closed", "settled", "repaid", "fully_paid", "结清", "已结清")
+WRITE_OFF_COLUMNS = ("write_off_amount", "writeoff_amount", "write_off", "charge_off_amount", "核销金额")
+NPL_KEYS = datasets.NON_PERFORMING
+CATEGORY_KEYS = tuple(c.key for c in datasets.FIVE_CATEGORIES)
+CLI_ROLES = (
+    "loan_id",
+    "snapshot_date",
+    "balance",
+    "days_past_due",
+    "classification",
+    "branch",
+    "officer",
+    "origination_date",
+    "segment",
+    "product",
+    "status",
+    "borrower_id",
+    "amount",
+)
+REQUIRED_ROLES = ("loan_id", "snapshot_date", "balance")
+DEFAULT_WINDOW = 6
+MAX_MOB = 36
+
+# --- the table: which columns play which part ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """A performance table and the columns the portfolio figures use (hashable, for caches).
+
+    ``columns`` pairs a role key (``loan_id``, ``snapshot_date``, ``balance``, ``days_past_due``,
+    ``classification``, ``status``, ``origination_date``, ``borrower_id``, ``amount``, ``write_off``) with a
+    column; ``dimensions`` pairs a dimension key with a column; ``default`` is the saved default definition.
+    """
+
+    table: str
+    columns: tuple[tuple[str, str], ...]
+    dimensions: tuple[tuple[str, str], ...]
+    types: tuple[tuple[str, str], ...]
+    default: datasets.DefaultDefinition | None = None
+    one_row_per_month: bool = True
+
+    def col(self, key: str) -> str | None:
+        """The column with role ``key``, or None."""
+        return dict(self.columns).get(key)
+
+    def dim(self, key: str) -> str | None:
+        """The column of dimension ``key``, or None."""
+        return dict(self.dimensions).get(key)
+
+    @property
+    def dimension_keys(self) -> tuple[str, ...]:
+        """The dimensions this table has, in registry order."""
+        return tuple(key for key, _ in self.dimensions)
+
+    @property
+    def classification_derived(self) -> bool:
+        """True when the five categories come from the days-past-due floor (no classification column)."""
+        return self.col("classification") is None
+
+    @property
+    def has_dpd(self) -> bool:
+        """True when the table has days past due (PAR, roll rates and ever-30+/90+ need it)."""
+        return self.col("days_past_due") is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class Filters:
+    """What the page looks at: dimension values (empty = all) and a period of months (None = open)."""
+
+    segment: tuple[str, ...] = ()
+    branch: tuple[str, ...] = ()
+    officer: tuple[str, ...] = ()
+    product: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def values(self, key: str) -> tuple[str, ...]:
+        """The chosen values of dimension ``key``."""
+        return tuple(getattr(self, key, ()) or ())
+
+    def without_period(self) -> Filters:
+        """The same filters over all months."""
+        return dataclasses.replace(self, start=None, end=None)
+
+
+def _find_column(names: list[str], wanted: tuple[str, ...]) -> str | None:
+    """The first column whose normalised name equals one of ``wanted`` (normalised)."""
+    targets = {datasets.normalise_name(w) for w in wanted}
+    return next((c for c in names if datasets.normalise_name(c) in targets), None)
+
+
+def resolve_dimensions(con: duckdb.DuckDBPyConnection, table: str, table_roles: dict[str, str]) -> dict[str, str]:
+    """``{dimension key: column}`` for the dimensions a table has: by role, else by a column of that name."""
+    names = [c for c, _ in store.table_columns(con, table)]
+    found = {}
+    for d in DIMENSIONS:
+        by_role = datasets.columns_with_role(table_roles, d.role) if d.role else []
+        column = by_role[0] if by_role else _find_column(names, d.names)
+        if column and column not in found.values():
+            found[d.key] = column
+    return found
+
+
+def missing_roles(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The roles a table lacks to be a performance table (empty when it can feed the portfolio figures)."""
+    try:
+        resolve(con, table, check_rows=False)
+    except RiskLabError as exc:
+        if exc.key == "portfolio.missing_role":
+            return list(exc.params.get("missing", [exc.params.get("role")]))
+        raise
+    return []
+
+
+def resolve(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    overrides: dict[str, str] | None = None,
+    *,
+    check_rows: bool = True,
+) -> Source:
+    """The portfolio view of ``table``: columns by saved or detected roles, ``overrides`` (role -> column) first.
+
+    Raises ``portfolio.missing_role`` when loan id, snapshot date, balance, or both days past due and
+    classification are missing. ``check_rows`` also checks (one scan) whether loans have several rows a month.
+    """
+    store.require_table(con, table)
+    overrides = dict(overrides or {})
+    for role, column in overrides.items():
+        if role not in CLI_ROLES:
+            raise RiskLabError("portfolio.bad_role", role=role, roles=", ".join(CLI_ROLES))
+        store.require_column(con, table, column)
+    table_roles = datasets.table_roles(con, table)
+    names = list(table_roles)
+    columns: dict[str, str] = {}
+    for role in (
+        "loan_id",
+        "snapshot_date",
+        "balance",
+        "days_past_due",
+        "classification",
+        "status",
+        "origination_date",
+        "borrower_id",
+        "amount",
+    ):
+        by_role = datasets.columns_with_role(table_roles, role)
+        column = overrides.get(role) or (by_role[0] if by_role else _find_column(names, (role,)))
+        if column:
+            columns[role] = column
+    write_off = _find_column(names, WRITE_OFF_COLUMNS)
+    if write_off:
+        columns["write_off"] = write_off
+    missing = [r for r in REQUIRED_ROLES if r not in columns]
+    if "days_past_due" not in columns and "classification" not in columns:
+        missing.append("days_past_due")
+    if missing:
+        raise RiskLabError("portfolio.missing_role", table=table, role=missing[0], missing=missing)
+    types = dict(store.table_columns(con, table))
+    for role in ("balance", "days_past_due"):
+        if role in columns and not datasets.is_numeric(types[columns[role]]):
+            raise RiskLabError("portfolio.not_numeric", role=role, column=columns[role], type=types[columns[role]])
+    dims = resolve_dimensions(con, table, {**table_roles, **{c: r for r, c in overrides.items()}})
+    for role in ("branch", "officer", "segment", "product"):
+        if role in overrides:
+            dims[role] = overrides[role]
+    dims = {k: dims[k] for k in (d.key for d in DIMENSIONS) if k in dims}
+    defn = datasets.load_definition(con, table)
+    if defn is not None and defn.column not in types:
+        defn = None
+    used = set(columns.values()) | set(dims.values())
+    source = Source(
+        table=table,
+        columns=tuple(columns.items()),
+        dimensions=tuple(dims.items()),
+        types=tuple((c, t) for c, t in types.items() if c in used or (defn and c == defn.column)),
+        default=defn,
+    )
+    if not check_rows:
+        return source
+    q = _Query(source)
+    loan, month = q.loan_sql(), q.month_sql()
+
+    def one_row() -> bool:  # distinct hashes: equal counts prove it; a (rare) collision only costs a dedupe
+        sql = f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
+        return bool(q.execute(con, sql + f"WHERE {month} IS NOT NULL").fetchall()[0][0])
+
+    one = store.remembered(con, table, f"one row per loan and month: {loan}, {month}", one_row)
+    return dataclasses.replace(source, one_row_per_month=bool(one))
+
+
+# --- SQL building ---------------------------------------------------------------------------------------------------
+
+_DATE_FORMATS = [
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y%m%d",
+    "%Y-%m",
+    "%Y/%m",
+    "%Y%m",
+    "%Y年%m月%d日",
+    "%Y年%m月",
+    "%Y-%m-%d %H:%M:%S",
+]
+
+
+def _date_sql(column: str, duckdb_type: str, bind: Callable[[object], str], *, end_of_month: bool = False) -> str:
+    """A column of any date-like type as a DATE (text: common formats; integers: YYYYMM or YYYYMMDD)."""
+    col, cls = store.quote_ident(column), datasets.type_class(duckdb_type)
+    if cls == "date":
+        return f"CAST({col} AS DATE)"
+    if cls == "integer":
+        first = f"make_date(CAST({col} // 100 AS INTEGER), CAST({col} % 100 AS INTEGER), 1)"
+        return (
+            f"(CASE WHEN {col} BETWEEN 100001 AND 999912 AND {col} % 100 BETWEEN 1 AND 12 "
+            f"THEN {f'last_day({first})' if end_of_month else first} "
+            f"WHEN {col} BETWEEN 10000101 AND 99991231 "
+            f"THEN CAST(try_strptime(CAST({col} AS VARCHAR), '%Y%m%d') AS DATE) END)"
+        )
+    return f"CAST(try_strptime(trim(CAST({col} AS VARCHAR)), {bind(_DATE_FORMATS)}) AS DATE)"
+
+
+class _Query:
+    """Named parameters and column expressions for one query over a ``Source``."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.types = dict(source.types)
+        self.params: dict[str, object] = {}
+
+    def bind(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def one_of(self, values: list, text_sql: str) -> str:
+        """``text_sql`` is one of ``values`` (bound as one list parameter)."""
+        return f"list_contains(CAST({self.bind(values)} AS VARCHAR[]), {text_sql})"
+
+    def ident(self, key: str) -> str | None:
+        column = self.source.col(key)
+        return store.quote_ident(column) if column else None
+
+    def date_sql(self, column: str, *, end_of_month: bool = False) -> str:
+        return _date_sql(column, self.types.get(column, "DATE"), self.bind, end_of_month=end_of_month)
+
+    def month_of(self, column: str) -> str:
+        return f"CAST(date_trunc('month', {self.date_sql(column)}) AS DATE)"
+
+    def month_sql(self) -> str:
+        return self.month_of(self.source.col("snapshot_date"))
+
+    def loan_sql(self) -> str:
+        return f"CAST({self.ident('loan_id')} AS VARCHAR)"
+
+    def category_sql(self, dpd: str) -> str:
+        """The category key of each row: the classification label, else the days-past-due floor."""
+        floor = datasets.classification_floor_sql(dpd) if self.source.has_dpd else "NULL"
+        column = self.source.col("classification")
+        if column is None:
+            return floor
+        spellings = {s: c.key for c in datasets.FIVE_CATEGORIES for s in c.spellings}
+        label = datasets.text_key_sql(store.quote_ident(column))
+        return f"coalesce(CAST({self.bind(spellings)} AS MAP(VARCHAR, VARCHAR))[{label}], {floor})"
+
+    def status_in(self, words: tuple[str, ...]) -> str:
+        status = self.ident("status")
+        if status is None:
+            return "false"
+        return f"coalesce({self.one_of(list(words), datasets.text_key_sql(status))}, false)"
+
+    def default_sql(self, dpd: str, category: str) -> str:
+        """1/0 default event per row: the saved definition, else 90+ days past due or a non-performing class."""
+        defn = self.source.default
+        npl = f"({category}) IN ({', '.join(repr(k) for k in NPL_KEYS)})"
+        if defn is None:
+            return f"({dpd}) >= {datasets.DEFAULT_DPD_THRESHOLD}" if self.source.has_dpd else npl
+        col = store.quote_ident(defn.column)
+        if defn.kind == "dpd":
+            return f"CAST({col} AS DOUBLE) >= {self.bind(float(defn.threshold or datasets.DEFAULT_DPD_THRESHOLD))}"
+        if defn.kind == "classification":
+            spellings = [s for c in datasets.FIVE_CATEGORIES if c.key in defn.labels for s in c.spellings]
+            return self.one_of(spellings, datasets.text_key_sql(col))
+        spellings = {datasets.text_key(v) for v in defn.values}
+        for pair in ({"1", "true"}, {"0", "false"}):
+            if spellings & pair:
+                spellings |= pair
+        return self.one_of(sorted(spellings), datasets.text_key_sql(col))
+
+    def where_sql(self, filters: Filters) -> str:
+        """Dimension filters as a condition with bound values."""
+        conditions = [f"{self.month_sql()} IS NOT NULL"]
+        for key in FILTER_DIMENSIONS:
+            values = filters.values(key)
+            column = self.source.dim(key)
+            if values and column:
+                conditions.append(self.one_of(list(values), f"CAST({store.quote_ident(column)} AS VARCHAR)"))
+        return " AND ".join(conditions)
+
+    def last_month_sql(self, as_of: dt.date | None) -> str:
+        """The month of ``as_of``, or the table's latest month (a cheap one-column scan)."""
+        if as_of:
+            return f"CAST(date_trunc('month', CAST({self.bind(as_of)} AS DATE)) AS DATE)"
+        return f"(SELECT max({self.month_sql()}) FROM {store.quote_ident(self.source.table)})"
+
+    def rows_cte(
+        self,
+        filters: Filters,
+        dims: tuple[str, ...] = (),
+        months: tuple[str, str] | None = None,
+        part: tuple[int, int] | None = None,
+    ) -> str:
+        """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags and dimensions.
+
+        ``months`` (two SQL expressions) keeps only the months between them, before any per-loan window work;
+        ``part`` ``(i, n)`` keeps the loans whose id hashes to ``i`` of ``n`` parts (whole loans, every month).
+        """
+        s = self.source
+        dpd = f"CAST({self.ident('days_past_due')} AS DOUBLE)" if s.has_dpd else "CAST(NULL AS DOUBLE)"
+        category = self.category_sql(dpd)
+        written_off = self.status_in(WRITTEN_OFF_WORDS)
+        write_off_col = self.ident("write_off")
+        if write_off_col:
+            written_off = f"({written_off} OR coalesce(CAST({write_off_col} AS DOUBLE), 0) > 0)"
+        orig = self.month_of(s.col("origination_date")) if s.col("origination_date") else "CAST(NULL AS DATE)"
+        amount = f"CAST({self.ident('amount')} AS DOUBLE)" if s.col("amount") else "CAST(NULL AS DOUBLE)"
+        borrower = f"CAST({self.ident('borrower_id')} AS VARCHAR)" if s.col("borrower_id") else self.loan_sql()
+        dim_sql = "".join(f", CAST({store.quote_ident(s.dim(k))} AS VARCHAR) AS {_dim_alias(k)}" for k in dims)
+        in_months = f" AND {self.month_sql()} BETWEEN {months[0]} AND {months[1]}" if months else ""
+        snapshot = s.col("snapshot_date")
+        if months and self.types.get(snapshot, "").upper() in ("DATE", "TIMESTAMP"):  # lets DuckDB skip row groups
+            column = store.quote_ident(snapshot)
+            in_months += f" AND {column} >= {months[0]} AND {column} < CAST({months[1]} + INTERVAL 1 MONTH AS DATE)"
+        if part:
+            in_months += f" AND hash({self.loan_sql()}) % {int(part[1])} = {int(part[0])}"
+        dedupe = (
+            "" if s.one_row_per_month else "QUALIFY row_number() OVER (PARTITION BY loan, month ORDER BY snap DESC) = 1"
+        )
+        raw = f"""
+        raw AS (
+            SELECT {self.loan_sql()} AS loan, {self.month_sql()} AS month,
+                   {self.date_sql(s.col("snapshot_date"), end_of_month=True)} AS snap,
+                   coalesce(CAST({self.ident("balance")} AS DOUBLE), 0) AS balance, {dpd} AS dpd,
+                   {category} AS category, {written_off} AS written_off, {self.status_in(PAID_OFF_WORDS)} AS paid_off,
+                   {f"coalesce(CAST({write_off_col} AS DOUBLE), 0)" if write_off_col else "CAST(NULL AS DOUBLE)"}
+                       AS write_off_amount,
+                   {orig} AS orig_month, {amount} AS amount, {borrower} AS borrower{dim_sql},
+                   coalesce({self.default_sql(dpd, category)}, false) AS event_raw
+            FROM {store.quote_ident(s.table)}
+            WHERE {self.where_sql(filters)}{in_months}
+            {dedupe}
+        )"""
+        if write_off_col:
+            write_off = "write_off_amount"
+        else:
+            write_off = (
+                "CASE WHEN written_off AND NOT coalesce(lag(written_off) OVER w, false) "
+                "THEN coalesce(lag(balance) OVER w, 0) ELSE 0 END"
+            )
+        return f"""{raw},
+        rows AS (
+            SELECT * EXCLUDE (event_raw, write_off_amount), event_raw OR written_off AS event,
+                   {write_off} AS write_off
+            FROM raw
+            WINDOW w AS (PARTITION BY loan ORDER BY month)
+        )"""
+
+    def execute(self, con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
+        """Run ``sql`` with the parameters it uses (DuckDB refuses unused ones)."""
+        used = set(re.findall(r"\$(p\d+)\b", sql))
+        return con.execute(sql, {k: v for k, v in self.params.items() if k in used})
+
+    def run(self, con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+        return self.execute(con, sql).df()
+
+
+def _dim_alias(key: str) -> str:
+    return f"dim_{key}"
+
+
+def _npl_list() -> str:
+    return ", ".join(f"'{k}'" for k in NPL_KEYS)
+
+
+def _par_sum(source: Source, days: int, condition: str = "") -> str:
+    """Balance more than ``days`` past due (NULL when the table has no days past due)."""
+    if not source.has_dpd:
+        return "CAST(NULL AS DOUBLE)"
+    return f"coalesce(sum(balance) FILTER (WHERE {condition}dpd > {int(days)}), 0)"
+
+
+def _npl_sum(condition: str = "") -> str:
+    """Balance classified substandard, doubtful or loss."""
+    return f"coalesce(sum(balance) FILTER (WHERE {condition}category IN ({_npl_list()})), 0)"
+
+
+def _period_sql(q: _Query, filters: Filters, column: str = "month") -> str:
+    conditions = []
+    if filters.start:
+        conditions.append(f"{column} >= CAST(date_trunc('month', CAST({q.bind(filters.start)} AS DATE)) AS DATE)")
+    if filters.end:
+        conditions.append(f"{column} <= CAST(date_trunc('month', CAST({q.bind(filters.end)} AS DATE)) AS DATE)")
+    return " AND ".join(conditions) or "true"
+
+
+def _ratio(numerator: str, denominator: str) -> str:
+    return f"CAST({numerator} AS DOUBLE) / nullif({denominator}, 0)"
+
+
+# --- monthly figures and KPIs --------------------------------------------------------------------------------------
+
+
+def months(con: duckdb.DuckDBPyConnection, source: Source, *, summary: bool = True) -> list[dt.date]:
+    """The snapshot months of the table, oldest first."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.months(con, found)
+    q = _Query(source)
+    month = q.month_sql()
+    rows = q.execute(
+        con, f"SELECT DISTINCT {month} AS m FROM {store.quote_ident(source.table)} WHERE m IS NOT NULL ORDER BY m"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, table: str, dimensions: dict[str, str], limit: int = 500) -> dict:
+    """``{dimension key: [values, most frequent first]}`` for the filter dimensions a table has."""
+    return {
+        key: store.distinct_values(con, table, dimensions[key], limit=limit)
+        for key in FILTER_DIMENSIONS
+        if key in dimensions
+    }
+
+
+def monthly(
+    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters(), *, summary: bool = True
+) -> pd.DataFrame:
+    """One row per snapshot month (within the period): loans, outstanding, disbursed, PAR30/90, NPL, write-offs,
+    write-off ratio (trailing 12 months) and 12-month default rate, with the balances behind the ratios.
+
+    ``summary`` reads the table's monthly summary (built on first use); False computes over loan-months."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.monthly(con, found, source, filters)
+    q = _Query(source)
+    sql = f"""
+    WITH {q.rows_cte(filters)},
+    loans AS (
+        SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
+               coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount
+        FROM rows GROUP BY loan
+    ),
+    book AS (
+        SELECT month,
+               count(*) FILTER (WHERE balance > 0) AS loans,
+               coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
+               {_par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
+               {_par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
+               {_npl_sum("balance > 0 AND ")} AS npl_balance,
+               sum(write_off) AS write_offs
+        FROM rows GROUP BY month
+    ),
+    new AS (SELECT first_month AS month, count(*) AS disbursed_loans, sum(first_amount) AS disbursed
+            FROM loans GROUP BY ALL),
+    cohort AS (
+        SELECT CAST(r.month + INTERVAL 12 MONTH AS DATE) AS month, count(*) AS cohort_loans,
+               count(*) FILTER (WHERE l.default_month <= CAST(r.month + INTERVAL 12 MONTH AS DATE)) AS cohort_defaults
+        FROM rows r JOIN loans l USING (loan)
+        WHERE r.balance > 0 AND (l.default_month IS NULL OR l.default_month > r.month)
+        GROUP BY ALL
+    ),
+    {_monthly_figures_sql(q, filters)}
+    """
+    return _monthly_frame(q.run(con, sql))
+
+
+def _monthly_figures_sql(q: _Query, filters: Filters) -> str:
+    """The end of ``monthly``'s query, over CTEs ``book`` (month sums), ``new`` (disbursed) and ``cohort``
+    (the 12-month default cohort ending in each month)."""
+    return f"""figures AS (
+        SELECT b.*, coalesce(n.disbursed_loans, 0) AS disbursed_loans, coalesce(n.disbursed, 0) AS disbursed,
+               c.cohort_loans, c.cohort_defaults,
+               sum(b.write_offs) OVER w12 AS write_offs_12m, avg(b.outstanding) OVER w12 AS average_outstanding_12m,
+               count(*) OVER w12 AS months_12m
+        FROM book b LEFT JOIN new n USING (month) LEFT JOIN cohort c USING (month)
+        WINDOW w12 AS (ORDER BY b.month RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW)
+    )
+    SELECT month, loans, outstanding, disbursed_loans, disbursed,
+           {_ratio("par30_balance", "outstanding")} AS par30, {_ratio("par90_balance", "outstanding")} AS par90,
+           {_ratio("npl_balance", "outstanding")} AS npl_ratio,
+           {_ratio("write_offs_12m * 12 / months_12m", "average_outstanding_12m")} AS write_off_ratio,
+           {_ratio("cohort_defaults", "cohort_loans")} AS default_rate_12m,
+           par30_balance, par90_balance, npl_balance, write_offs, write_offs_12m, cohort_loans, cohort_defaults
+    FROM figures WHERE {_period_sql(q, filters)}
+    ORDER BY month"""
+
+
+def _monthly_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    for column in ("loans", "disbursed_loans"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+@dataclasses.dataclass(frozen=True)
+class KpiValue:
+    """One KPI at the as-of month, the month before and 12 months before (None where not available)."""
+
+    key: str
+    value: float | None
+    previous: float | None
+    year_ago: float | None
+
+    @property
+    def change_month(self) -> float | None:
+        """Change against the previous month (ratio points for ratios, absolute otherwise)."""
+        return None if self.value is None or self.previous is None else self.value - self.previous
+
+    @property
+    def change_year(self) -> float | None:
+        """Change against the same month a year earlier."""
+        return None if self.value is None or self.year_ago is None else self.value - self.year_ago
+
+
+@dataclasses.dataclass(frozen=True)
+class PortfolioKpis:
+    """The KPI tiles of one as-of month."""
+
+    month: dt.date
+    as_of: dt.date
+    values: tuple[KpiValue, ...]
+    classification_derived: bool
+    history: pd.DataFrame | None = dataclasses.field(default=None, compare=False, repr=False)  # monthly to ``month``
+
+    def get(self, key: str) -> KpiValue:
+        """The KPI ``key``."""
+        return next(v for v in self.values if v.key == key)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per KPI: value, previous month, a year ago and both changes."""
+        return pd.DataFrame(
+            [
+                {
+                    "kpi": v.key,
+                    "value": v.value,
+                    "previous_month": v.previous,
+                    "year_ago": v.year_ago,
+                    "change_month": v.change_month,
+                    "change_year": v.change_year,
+                }
+                for v in self.values
+            ]
+        )
+
+
+def _clean(value: object) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def kpis_from_monthly(frame: pd.DataFrame, month: dt.date, as_of: dt.date | None = None) -> PortfolioKpis:
+    """Pick the KPI tiles of ``month`` (and the comparison months) out of ``monthly``'s frame."""
+    by_month = frame.set_index("month")
+
+    def at(m: dt.date, key: str) -> float | None:
+        return _clean(by_month.at[m, key]) if m in by_month.index else None
+
+    previous, year_ago = _add_months(month, -1), _add_months(month, -12)
+    values = tuple(KpiValue(k, at(month, k), at(previous, k), at(year_ago, k)) for k in KPI_KEYS)
+    return PortfolioKpis(month=month, as_of=as_of or month, values=values, classification_derived=False)
+
+
+def _add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_as_of(value: str | dt.date | None) -> dt.date | None:
+    """A date from ``YYYY-MM-DD`` (or ``YYYY-MM``); raises ``portfolio.bad_date``."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}", text):
+        text += "-01"
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise RiskLabError("portfolio.bad_date", value=value) from None
+
+
+def as_of_month(
+    con: duckdb.DuckDBPyConnection, source: Source, as_of: str | dt.date | None, *, summary: bool = True
+) -> tuple[dt.date, dt.date]:
+    """``(month, snapshot date)`` for ``as_of`` (default: the latest); raises ``portfolio.no_snapshot``."""
+    date = parse_as_of(as_of)
+    if summary and (built := _summary(con, source)):
+        first, last, found = summary_mod.month_range(con, built, None if date is None else date.replace(day=1))
+        if date is None and last is not None:
+            found = summary_mod.month_range(con, built, last)[2]
+    else:
+        q = _Query(source)
+        snap, month = q.date_sql(source.col("snapshot_date"), end_of_month=True), q.month_sql()
+        first, last = q.execute(
+            con, f"SELECT min({month}), max({month}) FROM {store.quote_ident(source.table)}"
+        ).fetchall()[0]
+        if last is not None:
+            wanted = last if date is None else date.replace(day=1)
+            found = q.execute(
+                con, f"SELECT max({snap}) FROM {store.quote_ident(source.table)} WHERE {month} = {q.bind(wanted)}"
+            ).fetchall()[0][0]
+    if last is None:
+        raise RiskLabError("portfolio.no_snapshots", table=source.table)
+    wanted = last if date is None else date.replace(day=1)
+    if found is None:
+        raise RiskLabError(
+            "portfolio.no_snapshot",
+            table=source.table,
+            date=date.isoformat(),
+            first=first.strftime("%Y-%m"),
+            last=last.strftime("%Y-%m"),
+        )
+    return wanted, found
+
+
+def kpis(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    filters: Filters = Filters(),
+    as_of: str | dt.date | None = None,
+    *,
+    summary: bool = True,
+) -> PortfolioKpis:
+    """The KPI tiles for the as-of month (default: latest) with changes vs the previous month and a year earlier."""
+    month, snap = as_of_month(con, source, as_of, summary=summary)
+    frame = monthly(con, source, filters.without_period(), summary=summary)
+    result = kpis_from_monthly(frame, month, snap)
+    history = frame[frame["month"] <= month].reset_index(drop=True)
+    return dataclasses.replace(result, classification_derived=source.classification_derived, history=history)
+
+
+def snapshot_summary(
+    con: duckdb.DuckDBPyConnection, table: str, as_of: str | None = None, overrides: dict[str, str] | None = None
+) -> dict:
+    """The CLI's JSON object: as_of, loans, outstanding, par30, par90, npl_ratio (fractions) and more."""
+    source = resolve(con, table, overrides)
+    result = kpis(con, source, Filters(), as_of)
+    out: dict[str, object] = {"table": table, "as_of": result.as_of.isoformat()}
+    for value in result.values:
+        number = value.value
+        out[value.key] = int(number) if value.key == "loans" and number is not None else number
+    out["loans"] = out["loans"] or 0
+    out["outstanding"] = out["outstanding"] or 0.0
+    out["classification_source"] = "days_past_due_floor" if source.classification_derived else "classification"
+    out["changes"] = {v.key: {"month": v.change_month, "year": v.change_year} for v in result.values}
+    return out
+
+
+def parse_role_args(values: list[str] | None) -> dict[str, str]:
+    """``["balance=outstanding", ...]`` (the CLI's ``--role``) as ``{role: column}``."""
+    overrides = {}
+    for value in values or []:
+        role, sep, column = str(value).partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise RiskLabError("portfolio.bad_role_arg", value=value)
+        overrides[role.strip()] = column.strip()
+    return overrides
+
+
+def cli_summary(
+    con: duckdb.DuckDBPyConnection, table: str, as_of: str | None = None, role_args: list[str] | None = None
+) -> dict:
+    """``python -m analytics portfolio``: the as-of month's KPIs of ``table`` as one JSON-ready object."""
+    return snapshot_summary(con, table, as_of, parse_role_args(role_args))
+
+
+# --- classification mix, vintages, roll rates ----------------------------------------------------------------------
+
+
+def classification_mix(
+    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters(), *, summary: bool = True
+) -> pd.DataFrame:
+    """Balance by month and five-category class (``category`` key, rank 1-5), with its share of the month."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.classification_mix(con, found, source, filters)
+    q = _Query(source)
+    ranks = {c.key: c.rank for c in datasets.FIVE_CATEGORIES}
+    sql = f"""
+    WITH {q.rows_cte(filters)},
+    grid AS (SELECT month, category FROM (SELECT DISTINCT month FROM rows WHERE {_period_sql(q, filters)}),
+             (SELECT unnest(CAST({q.bind(list(CATEGORY_KEYS))} AS VARCHAR[])) AS category)),
+    mix AS (SELECT month, category, sum(balance) AS balance, count(*) AS loans FROM rows
+            WHERE balance > 0 AND category IS NOT NULL GROUP BY ALL)
+    SELECT g.month, g.category, CAST({q.bind(ranks)} AS MAP(VARCHAR, INTEGER))[g.category] AS rank,
+           coalesce(m.balance, 0) AS balance, coalesce(m.loans, 0) AS loans,
+           coalesce(m.balance, 0) / nullif(sum(m.balance) OVER (PARTITION BY g.month), 0) AS share
+    FROM grid g LEFT JOIN mix m USING (month, category)
+    ORDER BY g.month, rank
+    """
+    frame = q.run(con, sql)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def vintages(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    filters: Filters = Filters(),
+    by: str = "quarter",
+    max_mob: int = MAX_MOB,
+    *,
+    summary: bool = True,
+) -> pd.DataFrame:
+    """Cumulative default / ever-30+ / ever-90+ rates (count-based) by months on book, per origination cohort.
+
+    Cohorts are origination quarters (``by="quarter"``) or months; without an origination date a loan's first
+    month in the table stands in. A cohort's curve stops where its youngest loans stop being observed.
+    """
+    if by not in ("quarter", "month"):
+        raise RiskLabError("portfolio.bad_cohort", by=by)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.vintages(con, found, source, filters, by, max_mob)
+    q = _Query(source)
+    ever30 = "dpd >= 30" if source.has_dpd else "false"
+    ever90 = "dpd >= 90" if source.has_dpd else "false"
+    span = 3 if by == "quarter" else 1
+    sql = f"""
+    WITH {q.rows_cte(filters)},
+    last AS (SELECT max(month) AS last_month FROM rows),
+    loans AS (
+        SELECT loan, coalesce(min(orig_month), min(month)) AS orig,
+               min(month) FILTER (WHERE event) AS d, min(month) FILTER (WHERE {ever30}) AS e30,
+               min(month) FILTER (WHERE {ever90}) AS e90
+        FROM rows GROUP BY loan
+    ),
+    cohorts AS (
+        SELECT CAST(date_trunc('{by}', orig) AS DATE) AS cohort, loan,
+               {_mob("d")} AS d_mob, {_mob("e30")} AS e30_mob, {_mob("e90")} AS e90_mob
+        FROM loans
+    ),
+    sizes AS (
+        SELECT cohort, count(*) AS loans,
+               least(datediff('month', CAST(cohort + INTERVAL {span - 1} MONTH AS DATE), any_value(last_month)),
+                     {q.bind(int(max_mob))}) AS top_mob
+        FROM cohorts, last WHERE {_period_sql(q, filters, "cohort")} GROUP BY cohort
+    ),
+    events AS (
+        SELECT cohort, mob, sum(d) AS d, sum(e30) AS e30, sum(e90) AS e90 FROM (
+            SELECT cohort, d_mob AS mob, 1 AS d, 0 AS e30, 0 AS e90 FROM cohorts WHERE d_mob IS NOT NULL
+            UNION ALL SELECT cohort, e30_mob, 0, 1, 0 FROM cohorts WHERE e30_mob IS NOT NULL
+            UNION ALL SELECT cohort, e90_mob, 0, 0, 1 FROM cohorts WHERE e90_mob IS NOT NULL
+        ) GROUP BY ALL
+    ),
+    grid AS (SELECT cohort, loans, top_mob, unnest(range(0, top_mob + 1)) AS mob FROM sizes WHERE top_mob >= 0),
+    curves AS (
+        SELECT g.cohort, g.mob, g.loans,
+               sum(coalesce(e.d, 0)) OVER w AS defaults, sum(coalesce(e.e30, 0)) OVER w AS ever30,
+               sum(coalesce(e.e90, 0)) OVER w AS ever90
+        FROM grid g LEFT JOIN events e USING (cohort, mob)
+        WINDOW w AS (PARTITION BY g.cohort ORDER BY g.mob)
+    )
+    SELECT cohort, mob, loans, CAST(defaults AS BIGINT) AS defaults, defaults / loans AS default_rate,
+           {"ever30 / loans" if source.has_dpd else "NULL"} AS ever30_rate,
+           {"ever90 / loans" if source.has_dpd else "NULL"} AS ever90_rate
+    FROM curves ORDER BY cohort, mob
+    """
+    return _vintage_frame(q.run(con, sql), by)
+
+
+def _vintage_frame(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    frame["cohort_start"] = pd.to_datetime(frame["cohort"]).dt.date
+    frame["cohort"] = [_cohort_label(d, by) for d in frame["cohort_start"]]
+    frame["mob"] = frame["mob"].astype("int64")
+    return frame[["cohort", "cohort_start", "mob", "loans", "defaults", "default_rate", "ever30_rate", "ever90_rate"]]
+
+
+def _mob(column: str) -> str:
+    """Months on book of an event month (NULL stays NULL; events before origination count at 0)."""
+    return f"CASE WHEN {column} IS NOT NULL THEN greatest(datediff('month', orig, {column}), 0) END"
+
+
+def _cohort_label(start: dt.date, by: str) -> str:
+    return f"{start.year}Q{(start.month - 1) // 3 + 1}" if by == "quarter" else start.strftime("%Y-%m")
+
+
+def _bucket_sql(dpd: str, *, position: bool = False) -> str:
+    """The days-past-due bucket of ``dpd`` (NULL counts as current): its key, or its position in ``ROLL_STATES``."""
+    name = str if position else (lambda i: f"'{DPD_BUCKETS[i].key}'")
+    whens = " ".join(f"WHEN {dpd} <= {b.high} THEN {name(i)}" for i, b in enumerate(DPD_BUCKETS) if b.high is not None)
+    return f"(CASE WHEN {dpd} IS NULL THEN {name(0)} {whens} ELSE {name(len(DPD_BUCKETS) - 1)} END)"
+
+
+# The state a loan moves to the next month (from ``lead`` columns over the loan's months).
+TO_STATE_SQL = """CASE WHEN next_month IS NULL OR next_month > CAST(month + INTERVAL 1 MONTH AS DATE) THEN 'paid_off'
+                WHEN next_written_off THEN 'written_off'
+                WHEN next_paid_off OR next_balance <= 0 THEN 'paid_off'
+                ELSE next_bucket END"""
+
+
+def roll_rates(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    filters: Filters = Filters(),
+    window: int = DEFAULT_WINDOW,
+    as_of: dt.date | None = None,
+    *,
+    summary: bool = True,
+) -> pd.DataFrame:
+    """Balance-weighted month-to-month migration between DPD buckets, pooled over the ``window`` transitions
+    ending at ``as_of`` (default: the latest month). Long form: from_state, to_state, balance, share of from_state.
+
+    A loan absent the next month, with a zero balance or a paid-off status, moved to ``paid_off``; a written-off
+    status or write-off amount moves it to ``written_off``.
+    """
+    if not source.has_dpd:
+        raise RiskLabError("portfolio.no_dpd", table=source.table)
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise RiskLabError("portfolio.bad_window", window=window)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.roll_rates(con, found, source, filters, window, as_of)
+    q = _Query(source)
+    end = q.last_month_sql(as_of)
+    start = f"CAST({end} - INTERVAL ({q.bind(int(window))}) MONTH AS DATE)"
+    sql = f"""
+    WITH {q.rows_cte(filters, months=(start, end))},
+    moves AS (
+        SELECT month, balance, written_off, {_bucket_sql("dpd")} AS from_state,
+               lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
+               lead(written_off) OVER w AS next_written_off, lead(paid_off) OVER w AS next_paid_off,
+               {_bucket_sql("lead(dpd) OVER w")} AS next_bucket
+        FROM rows WINDOW w AS (PARTITION BY loan ORDER BY month)
+    ),
+    span AS (SELECT {end} AS last_month)
+    SELECT from_state, {TO_STATE_SQL} AS to_state, sum(balance) AS balance, count(*) AS loans
+    FROM moves, span
+    WHERE balance > 0 AND NOT written_off
+      AND month < last_month AND month >= {start}
+    GROUP BY ALL
+    """
+    return _roll_frame(q.run(con, sql))
+
+
+def _roll_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    order = {state: i for i, state in enumerate(ROLL_STATES)}
+    frame["share"] = frame["balance"] / frame.groupby("from_state")["balance"].transform("sum")
+    frame = frame.sort_values(["from_state", "to_state"], key=lambda s: s.map(order)).reset_index(drop=True)
+    return frame[["from_state", "to_state", "balance", "loans", "share"]]
+
+
+def roll_rate_matrix(rates: pd.DataFrame, label: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """``roll_rates`` as a from x to matrix of shares (rows sum to 1; states in registry order), states named
+    by ``label`` when given."""
+    from_states = [b.key for b in DPD_BUCKETS]
+    matrix = rates.pivot_table(index="from_state", columns="to_state", values="share", aggfunc="sum", fill_value=0.0)
+    matrix = matrix.reindex(index=from_states, columns=list(ROLL_STATES), fill_value=0.0)
+    matrix = matrix.rename_axis(index="from_state", columns="to_state")
+    return matrix.rename(index=label, columns=label) if label else matrix
+
+
+# --- breakdowns and concentration ----------------------------------------------------------------------------------
+
+
+def _require_dimension(source: Source, dimension: str) -> str:
+    column = source.dim(dimension)
+    if column is None:
+        raise RiskLabError("portfolio.no_dimension", dimension=dimension, table=source.table)
+    return column
+
+
+def breakdown(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    dimension: str,
+    filters: Filters = Filters(),
+    as_of: dt.date | None = None,
+    *,
+    summary: bool = True,
+) -> pd.DataFrame:
+    """By dimension value at the as-of month: loans, outstanding, share, PAR30, PAR90, NPL ratio and 12-month
+    default rate; largest outstanding first."""
+    _require_dimension(source, dimension)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.breakdown(con, found, source, dimension, filters, as_of)
+    q = _Query(source)
+    alias = _dim_alias(dimension)
+    end = q.last_month_sql(as_of)
+    sql = f"""
+    WITH {q.rows_cte(filters, (dimension,))},
+    span AS (SELECT {end} AS m),
+    first_default AS (SELECT loan, min(month) AS default_month FROM rows WHERE event GROUP BY loan),
+    now AS (
+        SELECT {alias} AS value, count(*) AS loans, sum(balance) AS outstanding,
+               {_par_sum(source, 30)} AS par30_balance, {_par_sum(source, 90)} AS par90_balance,
+               {_npl_sum()} AS npl_balance
+        FROM rows, span WHERE month = span.m AND balance > 0 GROUP BY ALL
+    ),
+    cohort AS (
+        SELECT {alias} AS value, count(*) AS cohort_loans,
+               count(*) FILTER (WHERE f.default_month <= span.m) AS cohort_defaults
+        FROM rows r LEFT JOIN first_default f USING (loan), span
+        WHERE r.month = CAST(span.m - INTERVAL 12 MONTH AS DATE) AND r.balance > 0
+          AND (f.default_month IS NULL OR f.default_month > r.month)
+        GROUP BY ALL
+    )
+    {BREAKDOWN_SELECT}
+    """
+    return _breakdown_frame(q.run(con, sql))
+
+
+# The end of ``breakdown``'s query, over CTEs ``now`` (the month's sums by value) and ``cohort``.
+BREAKDOWN_SELECT = f"""SELECT coalesce(value, '-') AS value, coalesce(loans, 0) AS loans,
+           coalesce(outstanding, 0) AS outstanding, outstanding / nullif(sum(outstanding) OVER (), 0) AS share,
+           {_ratio("par30_balance", "outstanding")} AS par30, {_ratio("par90_balance", "outstanding")} AS par90,
+           {_ratio("npl_balance", "outstanding")} AS npl_ratio,
+           {_ratio("cohort_defaults", "cohort_loans")} AS default_rate_12m, cohort_loans
+    FROM now FULL JOIN cohort USING (value)
+    ORDER BY outstanding DESC NULLS LAST, value"""
+
+
+def _breakdown_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["loans"] = frame["loans"].astype("int64")
+    return frame
+
+
+def dimension_trend(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    dimension: str,
+    filters: Filters = Filters(),
+    *,
+    summary: bool = True,
+) -> pd.DataFrame:
+    """By month and dimension value (within the period): outstanding, PAR30 and NPL ratio (for heat maps)."""
+    _require_dimension(source, dimension)
+    if summary and (found := _summary(con, source)):
+        return summary_mod.dimension_trend(con, found, source, dimension, filters)
+    q = _Query(source)
+    alias = _dim_alias(dimension)
+    sql = f"""
+    WITH {q.rows_cte(filters, (dimension,))}
+    SELECT month, coalesce({alias}, '-') AS value, count(*) AS loans, sum(balance) AS outstanding,
+           {_ratio(_par_sum(source, 30), "sum(balance)")} AS par30,
+           {_ratio(_npl_sum(), "sum(balance)")} AS npl_ratio
+    FROM rows WHERE balance > 0 AND {_period_sql(q, filters)}
+    GROUP BY ALL ORDER BY month, value
+    """
+    frame = q.run(con, sql)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+@dataclasses.dataclass(frozen=True)
+class Concentration:
+    """Top borrowers (or loans, without a borrower id) and the Herfindahl index by dimension at one month."""
+
+    by_borrower: bool
+    top: pd.DataFrame
+    top_share: float | None
+    hhi: pd.DataFrame
+
+
+def concentration(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    filters: Filters = Filters(),
+    as_of: dt.date | None = None,
+    top: int = 10,
+    *,
+    summary: bool = True,
+) -> Concentration:
+    """The top ``top`` borrowers' share of outstanding and HHI (sum of squared shares, 0-1) per dimension."""
+    found = summary and _summary(con, source)
+    dims = () if found else source.dimension_keys  # the summary gives the HHI; the month's loans give the top
+    q = _Query(source)
+    end = q.last_month_sql(as_of)
+    hhi_parts = " UNION ALL ".join(
+        f"SELECT '{k}' AS dimension, sum(s * s) AS hhi, count(*) AS groups FROM "
+        f"(SELECT sum(balance) / any_value(total) AS s FROM now, totals GROUP BY {_dim_alias(k)})"
+        for k in dims
+    )
+    if source.col("borrower_id") is None and source.one_row_per_month:  # one row per loan: no grouping
+        top_sql = "SELECT borrower, balance AS outstanding, 1 AS loans FROM now"
+    else:
+        top_sql = "SELECT borrower, sum(balance) AS outstanding, count(*) AS loans FROM now GROUP BY borrower"
+    sql = f"""
+    WITH {q.rows_cte(filters, dims, months=(end, end))},
+    now AS (SELECT * FROM rows WHERE balance > 0),
+    totals AS (SELECT sum(balance) AS total FROM now),
+    top AS ({top_sql} ORDER BY outstanding DESC, borrower LIMIT {q.bind(int(top))})
+    SELECT 'top' AS part, borrower AS name, outstanding, loans, outstanding / (SELECT total FROM totals) AS share
+    FROM top
+    {"UNION ALL SELECT 'hhi', dimension, hhi, groups, NULL FROM (" + hhi_parts + ")" if dims else ""}
+    """
+    frame = q.run(con, sql)
+    top_frame = frame[frame["part"] == "top"].drop(columns="part").rename(columns={"name": "borrower"})
+    top_frame = top_frame.sort_values(["outstanding", "borrower"], ascending=[False, True]).reset_index(drop=True)
+    hhi = frame[frame["part"] == "hhi"].rename(columns={"name": "dimension", "outstanding": "hhi", "loans": "groups"})
+    hhi = hhi[["dimension", "hhi", "groups"]].reset_index(drop=True)
+    if found:
+        hhi = summary_mod.hhi(con, found, source, filters, as_of)
+    return Concentration(
+        by_borrower=source.col("borrower_id") is not None,
+        top=top_frame,
+        top_share=float(top_frame["share"].sum()) if len(top_frame) else None,
+        hhi=hhi,
+    )
+
+
+# --- loan-level tables (no performance history) --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LoanLevel:
+    """What a loan-level table allows: default rates by origination cohort and by dimension."""
+
+    table: str
+    definition: datasets.DefaultDefinition | None
+    summary: dict
+    by_cohort: pd.DataFrame
+    by_dimension: dict[str, pd.DataFrame]
+
+
+def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = Filters()) -> LoanLevel:
+    """Counts and default rates (count-based, the table's default definition) by origination quarter and by
+    segment, branch, officer, product, guarantee and repayment method; booked loans only when flagged."""
+    table_roles = datasets.table_roles(con, table)
+    dims = resolve_dimensions(con, table, table_roles)
+    defn = datasets.load_definition(con, table) or datasets.suggest_definition(con, table, table_roles)
+    types = dict(store.table_columns(con, table))
+    empty = pd.DataFrame(columns=["value", "loans", "known", "defaults", "default_rate"])
+    params: list = []
+    conditions = ["true"]
+    for key in FILTER_DIMENSIONS:
+        if filters.values(key) and key in dims:
+            conditions.append(f"list_contains(CAST(? AS VARCHAR[]), CAST({store.quote_ident(dims[key])} AS VARCHAR))")
+            params.append(list(filters.values(key)))
+    for column in datasets.columns_with_role(table_roles, "booked")[:1]:
+        conditions.append(f"coalesce(CAST({store.quote_ident(column)} AS BOOLEAN), false)")
+    where = " AND ".join(conditions)
+    if defn is None:
+        n = con.execute(f"SELECT count(*) FROM {store.quote_ident(table)} WHERE {where}", params).fetchall()[0][0]
+        return LoanLevel(table, None, {"loans": int(n)}, empty, {})
+    expr, expr_params = datasets.default_sql(defn)
+    origination = datasets.columns_with_role(table_roles, "origination_date")
+    date_params: list = []
+
+    def bind(value: object) -> str:
+        date_params.append(value)
+        return "?"
+
+    cohort = "CAST(NULL AS DATE)"
+    if origination:
+        cohort = f"CAST(date_trunc('quarter', {_date_sql(origination[0], types[origination[0]], bind)}) AS DATE)"
+    dim_sql = "".join(f", CAST({store.quote_ident(c)} AS VARCHAR) AS {_dim_alias(k)}" for k, c in dims.items())
+    base = f"SELECT {expr} AS d, {cohort} AS cohort{dim_sql} FROM {store.quote_ident(table)} WHERE {where}"
+    base_params = [*expr_params, *date_params, *params]
+
+    def grouped(key_sql: str) -> pd.DataFrame:
+        return con.execute(
+            f"SELECT {key_sql} AS value, count(*) AS loans, count(d) AS known, coalesce(sum(d), 0) AS defaults, "
+            f"sum(d) / nullif(count(d), 0) AS default_rate FROM ({base}) GROUP BY ALL ORDER BY value",
+            base_params,
+        ).df()
+
+    total = grouped("'all'")
+    by_cohort = grouped("cohort") if origination else empty
+    if origination:
+        by_cohort = by_cohort.dropna(subset=["value"])
+        by_cohort["value"] = [_cohort_label(pd.Timestamp(v).date(), "quarter") for v in by_cohort["value"]]
+    by_dimension = {
+        k: grouped(f"coalesce({_dim_alias(k)}, '-')").sort_values("loans", ascending=False).reset_index(drop=True)
+        for k in dims
+    }
+    row = total.iloc[0] if len(total) else None
+    summary = {
+        "loans": int(row["loans"]) if row is not None else 0,
+        "known": int(row["known"]) if row is not None else 0,
+        "defaults": int(row["defaults"]) if row is not None else 0,
+        "default_rate": _clean(row["default_rate"]) if row is not None else None,
+    }
+    return LoanLevel(table, defn, summary, by_cohort, by_dimension)
+
+
+# --- thresholds (saved per database) -------------------------------------------------------------------------------
+
+_THRESHOLDS = f"{store.quote_ident(store.CATALOG_SCHEMA)}.portfolio_thresholds"
+_THRESHOLDS_DDL = f"CREATE TABLE IF NOT EXISTS {_THRESHOLDS} (kpi VARCHAR PRIMARY KEY, red_above DOUBLE NOT NULL)"
+
+
+def load_thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """The red-above thresholds of the ratio KPIs: the saved ones, else the registry's defaults."""
+    thresholds = {k.key: k.red_above for k in KPIS if k.red_above is not None}
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'portfolio_thresholds'",
+        [store.CATALOG_SCHEMA],
+    ).fetchall()[0][0]
+    if exists:
+        thresholds.update(dict(con.execute(f"SELECT kpi, red_above FROM {_THRESHOLDS}").fetchall()))
+    return thresholds
+
+
+def save_thresholds(con: duckdb.DuckDBPyConnection, thresholds: dict[str, float]) -> None:
+    """Save red-above thresholds (fractions between 0 and 1) for ratio KPIs, audited."""
+    ratio_keys = {k.key for k in KPIS if k.kind == "ratio"}
+    for key, value in thresholds.items():
+        if key not in ratio_keys:
+            raise RiskLabError("portfolio.bad_kpi", kpi=key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise RiskLabError("portfolio.bad_threshold", kpi=key, value=value)
+    con.execute(_THRESHOLDS_DDL)
+    with store.transaction(con):
+        for key, value in thresholds.items():
+            con.execute(f"DELETE FROM {_THRESHOLDS} WHERE kpi = ?", [key])
+            con.execute(f"INSERT INTO {_THRESHOLDS} VALUES (?, ?)", [key, float(value)])
+        store.audit(con, "save_portfolio_thresholds", None, **{k: float(v) for k, v in thresholds.items()})
+
+
+# Units for compact amounts on KPI tiles, largest first, per language (Chinese counts in 万 and 亿).
+AMOUNT_UNITS: dict[str, tuple[tuple[float, str], ...]] = {
+    "en": ((1e9, " B"), (1e6, " M"), (1e3, " K")),
+    "zh": ((1e8, " 亿"), (1e4, " 万")),
+}
+
+
+def format_value(value: float | None, kind: str, lang: str = "en", *, signed: bool = False) -> str:
+    """A KPI for a tile: ratios as percentages, counts with thousands separators, amounts compact
+    (``2.73 B`` / ``27.32 亿``), "-" when missing; ``signed`` adds the sign (for changes)."""
+    if value is None:
+        return "-"
+    sign = "+" if signed else ""
+    if kind == "ratio":
+        return f"{value:{sign}.2%}"
+    if kind == "amount":
+        for size, unit in AMOUNT_UNITS.get(lang, AMOUNT_UNITS["en"]):
+            if abs(value) >= size:
+                return f"{value / size:{sign},.2f}{unit}"
+    return f"{value:{sign},.0f}"
+
+
+def format_change(
+    value: float | None, kind: str, points: Callable[[float], str] | None = None, lang: str = "en"
+) -> str | None:
+    """A KPI change: ratios in percentage points (``points`` words them, default "+0.18 pp"), else a signed
+    (compact) number; None when there is nothing to compare with."""
+    if value is None:
+        return None
+    if kind != "ratio":
+        return format_value(value, kind, lang, signed=True)
+    return points(value * 100) if points else f"{value * 100:+.2f} pp"
+
+
+def classification_table(mix: pd.DataFrame) -> pd.DataFrame:
+    """``classification_mix`` as one row per month and one balance column per category (best to worst)."""
+    wide = mix.pivot(index="month", columns="category", values="balance")
+    return wide.reindex(columns=list(CATEGORY_KEYS), fill_value=0.0).reset_index().rename_axis(columns=None)
+
+
+def vintage_table(curves: pd.DataFrame, metric: str = "default_rate") -> pd.DataFrame:
+    """``vintages`` as one row per cohort and one column per month on book (``metric`` values)."""
+    wide = curves.pivot(index="cohort", columns="mob", values=metric)
+    return wide.reset_index().rename(columns=str).rename_axis(columns=None)
+
+
+def is_red(kpi: str, value: float | None, thresholds: dict[str, float]) -> bool:
+    """True when a ratio KPI is above its red threshold."""
+    limit = thresholds.get(kpi)
+    return value is not None and limit is not None and value > limit
+
+
+# --- exports ------------------------------------------------------------------------------------------------------
+
+
+def excel_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx workbook with one sheet per table (sheet names cleaned and cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        used: set[str] = set()
+        for name, frame in frames.items():
+            sheet = re.sub(r"[\[\]:*?/\\]", "_", str(name))[:31] or "sheet"
+            while sheet.lower() in used:
+                sheet = f"{sheet[:28]}_{len(used)}"
+            used.add(sheet.lower())
+            frame.to_excel(writer, sheet_name=sheet, index=False)
+    return buffer.getvalue()
+
+
+_VEGA = "https://cdn.jsdelivr.net/npm/"
+
+
+def report_html(title: str, subtitle: str, tables: dict[str, pd.DataFrame], charts: dict[str, str]) -> str:
+    """A one-page HTML report: title, tables and Vega-Lite charts (``{heading: spec JSON}``), for a board pack.
+
+    The charts are drawn by vega-embed from a CDN; the tables are plain HTML and print without it.
+    """
+    parts = [f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"]
+    for i, (heading, spec) in enumerate(charts.items()):
+        parts.append(f'<h2>{html.escape(heading)}</h2><div id="chart{i}"></div>')
+        parts.append(f'<script>vegaEmbed("#chart{i}", {spec}, {{"actions": false}});</script>')
+    for heading, frame in tables.items():
+        parts.append(f"<h2>{html.escape(heading)}</h2>{frame.to_html(index=False, na_rep='-', border=0)}")
+    scripts = "".join(f'<script src="{_VEGA}{lib}"></script>' for lib in ("vega@5", "vega-lite@5", "vega-embed@6"))
+    style = (
+        "body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse;font-size:12px}"
+        "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
+    )
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>{scripts}'
+        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+# --- one entry point for caches ------------------------------------------------------------------------------------
+
+
+def _summary(con: duckdb.DuckDBPyConnection, source: Source):
+    """The table's monthly summary (built on first use), or None: compute over loan-months."""
+    return summary_mod.ensure(con, source)
+
+
+def summary_ready(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
+    """True when the figures can be read at once (else the first one builds the monthly summary)."""
+    return summary_mod.ready(con, source)
+
+
+def prepare_summary(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Build the monthly summary of ``source`` now (the page calls it under a spinner)."""
+    summary_mod.ensure(con, source)
+
+
+def source_filter_options(
+    con: duckdb.DuckDBPyConnection, source: Source, *, summary: bool = True
+) -> dict[str, list[str]]:
+    """The filter choices of a performance table (most loan-months with a snapshot month first)."""
+    if summary and (found := _summary(con, source)):
+        return summary_mod.filter_options(con, found)
+    return filter_options(con, source.table, dict(source.dimensions))
+
+
+FIGURES: dict[str, Callable[..., object]] = {
+    "months": months,
+    "filter_options": source_filter_options,
+    "monthly": monthly,
+    "kpis": kpis,
+    "classification_mix": classification_mix,
+    "vintages": vintages,
+    "roll_rates": roll_rates,
+    "breakdown": breakdown,
+    "dimension_trend": dimension_trend,
+    "concentration": concentration,
+}
+
+# the summary module reads this one's SQL builders, so it is imported once they exist
+from analytics.portfolio import _summary as summary_mod  # noqa: E402

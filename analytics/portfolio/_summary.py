@@ -1,0 +1,531 @@
+"""The monthly summary of a performance table: what the Portfolio page reads instead of every loan-month.
+
+Built once per table version (import id, table identity and row count) and source (columns, roles, default
+definition), in three tables of the ``risklab_catalog`` schema:
+
+- ``month``: one row per snapshot month and combination of dimension values, with loan-months, the latest
+  snapshot date, the book sums (loans, outstanding, PAR30/90 and NPL balances, write-offs), balance and loans
+  per five-category class, loans disbursed that month, and the 12-month default cohort that starts that month
+  (performing, never-defaulted loans and how many of them default within 12 months);
+- ``vintage``: per origination month and filter dimension values, loans and the months on book of first default,
+  first 30+ and first 90+ days past due;
+- ``rolls``: per month and filter dimension values, balance and loans moving from each DPD bucket to each state one
+  month later.
+
+Every figure is a sum of these rows, so any filter on dimension values and any period gives the same numbers
+as the direct computation over loan-months. That holds when each loan keeps one value of each filter dimension
+(segment, branch, officer, product); a table where a loan changes branch (say) is marked and its figures are
+computed directly. A read-only database cannot store the summary: the figures are then computed directly too.
+
+The build makes three passes over the loan-months (per-loan facts, monthly sums, next month's states); only the
+last sorts, and it sorts one packed number per loan-month. At 10M loans and 76M loan-months it takes about a
+minute (``benchmarks/README.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import time
+
+import duckdb
+import pandas as pd
+
+from analytics import datasets, store
+from analytics.portfolio import _figures as pf
+
+_SCHEMA = store.quote_ident(store.CATALOG_SCHEMA)
+REGISTRY = f"{_SCHEMA}.portfolio_summaries"
+_REGISTRY_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {REGISTRY} (table_name VARCHAR NOT NULL, key VARCHAR PRIMARY KEY, "
+    "usable BOOLEAN NOT NULL, seconds DOUBLE, built_at TIMESTAMP DEFAULT current_timestamp)"
+)
+PARTS = ("month", "vintage", "rolls")
+# Loan-months per part of the build: beyond this, loans are split by a hash of their id and each part's per-loan
+# work (first events, the window over months) runs on its own. Every part rescans the table, which cost more CPU
+# than DuckDB's spilling at 76M loan-months (6M per part: over twice the CPU time), so one part goes a long way.
+ROWS_PER_PART = 100_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """The summary tables of one source and table version (quoted, qualified names) and its dimensions."""
+
+    key: str
+    dims: tuple[str, ...]
+
+    @property
+    def filter_dims(self) -> tuple[str, ...]:
+        """The dimensions the page filters on (vintages and roll rates are kept by these only)."""
+        return tuple(k for k in self.dims if k in pf.FILTER_DIMENSIONS)
+
+    def name(self, part: str) -> str:
+        """The quoted table name of ``part`` (``month``, ``vintage`` or ``rolls``)."""
+        return f"{_SCHEMA}.{store.quote_ident(f'portfolio_{self.key}_{part}')}"
+
+
+def summary_key(con: duckdb.DuckDBPyConnection, source: pf.Source) -> str:
+    """A short key that changes with the table's import version, identity, row count and the source."""
+    text = repr((source, store.table_state(con, source.table)))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def _registered(con: duckdb.DuckDBPyConnection, key: str) -> bool | None:
+    """True/False: built (usable or not); None: not built."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'portfolio_summaries'",
+        [store.CATALOG_SCHEMA],
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    rows = con.execute(f"SELECT usable FROM {REGISTRY} WHERE key = ?", [key]).fetchall()
+    return bool(rows[0][0]) if rows else None
+
+
+def find(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | bool | None:
+    """The summary when built and usable, False when built but unusable or the database is read-only,
+    None when it still has to be built."""
+    if store.is_read_only(con):
+        return False
+    key = summary_key(con, source)
+    state = _registered(con, key)
+    if state is None:
+        return None
+    return Summary(key, source.dimension_keys) if state else False
+
+
+def ready(con: duckdb.DuckDBPyConnection, source: pf.Source) -> bool:
+    """True when the figures need no build first (built, unusable, or read-only)."""
+    return find(con, source) is not None
+
+
+def ensure(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
+    """The summary of ``source``, built when missing; None when the figures must be computed directly."""
+    found = find(con, source)
+    if found is None:
+        found = build(con, source)
+    return found or None
+
+
+def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
+    """Build (or rebuild) the summary tables, drop those of older versions of the table; None when a loan
+    changes filter values (the figures are then computed directly)."""
+    began = time.perf_counter()
+    key = summary_key(con, source)
+    summary = Summary(key, source.dimension_keys)
+    con.execute(_REGISTRY_DDL)
+    loans = store.quote_ident(f"_portfolio_loans_{key}")
+    parts = max(1, -(-store.table_state(con, source.table)[2] // ROWS_PER_PART))
+    try:
+        usable = True
+        for i in range(parts):
+            usable = _build_part(con, source, summary, loans, (i, parts))
+            if not usable:
+                break
+        if not (usable and _combos_apart(con, summary)):
+            usable = False
+            for part in PARTS:
+                con.execute(f"DROP TABLE IF EXISTS {summary.name(part)}")
+        with store.transaction(con):
+            con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
+            con.execute(
+                f"INSERT INTO {REGISTRY} (table_name, key, usable, seconds) VALUES (?, ?, ?, ?)",
+                [source.table, key, bool(usable), time.perf_counter() - began],
+            )
+    except duckdb.TransactionException:  # another session built it at the same time
+        return find(con, source) or None
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {loans}")
+    drop_stale(con, source.table, keep=key)
+    return summary if usable else None
+
+
+def _hash_sql(keys: tuple[str, ...]) -> str:
+    """One number per combination of dimension values (NULL hashes apart from any value)."""
+    return f"hash({', '.join(map(pf._dim_alias, keys))})" if keys else "CAST(0 AS UBIGINT)"
+
+
+def _build_part(
+    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+) -> bool:
+    """Add one part of the loans to the summary tables (the first part creates them); False when a loan
+    changes filter values. The loans' facts are numbers only (dimension values travel as hashes)."""
+    q = pf._Query(source)
+    filter_combo = _hash_sql(summary.filter_dims)  # a loan must keep one of each (checked): two numbers per loan
+    q.execute(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE {loans} AS
+        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)}
+        SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
+               min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
+               coalesce(min(orig_month), min(month)) AS orig,
+               coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
+               arg_min({_hash_sql(summary.dims)}, month) AS first_combo,
+               min({filter_combo}) AS filter_combo, min({filter_combo}) = max({filter_combo}) AS same
+        FROM rows GROUP BY loan""",
+    )
+    if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
+        return False
+    _build_month(con, source, summary, loans, part)
+    _build_vintage(con, summary, loans, part)
+    if source.has_dpd:
+        _build_rolls(con, source, summary, loans, part)
+    return True
+
+
+def _into(summary: Summary, part_name: str, part: tuple[int, int]) -> str:
+    """The first part creates a summary table, the others add to it."""
+    name = summary.name(part_name)
+    return f"CREATE OR REPLACE TABLE {name} AS" if part[0] == 0 else f"INSERT INTO {name}"
+
+
+def _combos_apart(con: duckdb.DuckDBPyConnection, summary: Summary) -> bool:
+    """True when no two combinations of dimension values (nor of filter values) share a hash: the loans' facts
+    are joined to them by hash. With 64-bit hashes of thousands of combinations, a clash does not happen in
+    practice; if it did, the figures would be computed directly."""
+    month = summary.name("month")
+    checks = [
+        f"(SELECT count(DISTINCT {_hash_sql(keys)}) = count(DISTINCT row({', '.join(map(pf._dim_alias, keys))})) "
+        f"FROM {month})"
+        for keys in (summary.dims, summary.filter_dims)
+        if keys
+    ]
+    return all(con.execute(f"SELECT {', '.join(checks) or 'true'}").fetchall()[0])
+
+
+def _filter_values(summary: Summary) -> str:
+    """The combinations of filter values by their hash (from the month table)."""
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    return f"(SELECT DISTINCT {_hash_sql(summary.filter_dims)} AS filter_combo{dims} FROM {summary.name('month')})"
+
+
+def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = None) -> None:
+    """Drop the summaries of ``table`` other than ``keep`` (older versions, other role choices)."""
+    old = [
+        k
+        for (k,) in con.execute(
+            f"SELECT key FROM {REGISTRY} WHERE table_name = ? AND key <> ?", [table, keep or ""]
+        ).fetchall()
+    ]
+    for key in old:
+        for part in PARTS:
+            con.execute(f"DROP TABLE IF EXISTS {Summary(key, ()).name(part)}")
+        con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
+
+
+def _build_month(
+    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+) -> None:
+    """Sums per month and combination of dimension values: one scan, joined only to the loans that default
+    (for the 12-month cohorts); loans disbursed come from the loans' facts."""
+    q = pf._Query(source)
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.dims)
+    categories = "".join(
+        f", coalesce(sum(balance) FILTER (WHERE balance > 0 AND category = '{c}'), 0) AS balance_{c}"
+        f", count(*) FILTER (WHERE balance > 0 AND category = '{c}') AS loans_{c}"
+        for c in pf.CATEGORY_KEYS
+    )
+    cohort_end = "CAST(month + INTERVAL 12 MONTH AS DATE)"
+    q.execute(
+        con,
+        f"""{_into(summary, "month", part)}
+        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)},
+        sums AS (
+            SELECT month{dims}, count(*) AS loan_months, max(snap) AS snap,
+                   count(*) FILTER (WHERE balance > 0) AS loans,
+                   coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
+                   {pf._par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
+                   {pf._par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
+                   {pf._npl_sum("balance > 0 AND ")} AS npl_balance,
+                   sum(write_off) AS write_offs{categories},
+                   count(*) FILTER (WHERE balance > 0 AND (default_month IS NULL OR default_month > month))
+                       AS cohort_loans,
+                   count(*) FILTER (WHERE balance > 0 AND default_month > month AND default_month <= {cohort_end})
+                       AS cohort_defaults
+            FROM rows LEFT JOIN (SELECT loan, default_month FROM {loans} WHERE default_month IS NOT NULL) USING (loan)
+            GROUP BY ALL
+        ),
+        disbursed AS (
+            SELECT first_month AS month, first_combo AS combo, count(*) AS disbursed_loans,
+                   sum(first_amount) AS disbursed
+            FROM {loans} GROUP BY ALL
+        )
+        SELECT sums.*, coalesce(d.disbursed_loans, 0) AS disbursed_loans, d.disbursed
+        FROM sums LEFT JOIN disbursed d ON d.month = sums.month AND d.combo = {_hash_sql(summary.dims)}""",
+    )
+
+
+def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int]) -> None:
+    """Loans per origination month and filter values, and by months on book of their first default, 30+, 90+."""
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    parts = " UNION ALL ".join(
+        f"SELECT orig, filter_combo, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
+        for kind in ("default_month", "e30", "e90")
+    )
+    con.execute(
+        f"""{_into(summary, "vintage", part)}
+        SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM (
+            SELECT orig, filter_combo, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}
+        ) JOIN {_filter_values(summary)} USING (filter_combo)
+        GROUP BY ALL"""
+    )
+
+
+_WRITTEN_OFF, _PAID_OFF = (pf.ROLL_STATES.index(s) for s in ("written_off", "paid_off"))
+
+
+def _build_rolls(
+    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+) -> None:
+    """Balance and loans moving from each days-past-due bucket to each state next month, per month and filter
+    values. A window over each loan's months finds next month's state; it sorts every loan-month and spills at
+    tens of millions, so it carries one number per loan-month (month, state and bucket packed together), the
+    balance and the hash of the filter values, and nothing else."""
+    q = pf._Query(source)
+    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    bucket = pf._bucket_sql("dpd", position=True)
+    exits = f"WHEN written_off THEN {_WRITTEN_OFF} WHEN paid_off OR balance <= 0 THEN {_PAID_OFF}"
+    code = f"((year(month) * 12 + month(month)) * 8 + CASE {exits} ELSE {bucket} END) * 8 + {bucket}"
+    gone = "next_code IS NULL OR next_code // 64 > code // 64 + 1"  # no row next month: paid off
+    states = "[" + ", ".join(f"'{s}'" for s in pf.ROLL_STATES) + "]"
+    q.execute(
+        con,
+        f"""{_into(summary, "rolls", part)}
+        WITH {q.rows_cte(pf.Filters(), summary.filter_dims, part=part)},
+        thin AS (
+            SELECT loan, {code} AS code, CASE WHEN balance > 0 AND NOT written_off THEN balance END AS balance,
+                   {_hash_sql(summary.filter_dims)} AS filter_combo
+            FROM rows
+        ),
+        moves AS (
+            SELECT code // 64 AS month_index, code % 8 AS from_code,
+                   CASE WHEN {gone} THEN {_PAID_OFF} ELSE next_code // 8 % 8 END AS to_code, filter_combo,
+                   sum(balance) AS balance, count(balance) AS loans
+            FROM (SELECT *, lead(code) OVER (PARTITION BY loan ORDER BY code) AS next_code FROM thin)
+            WHERE balance IS NOT NULL
+            GROUP BY ALL
+        )
+        SELECT make_date(CAST((month_index - 1) // 12 AS INTEGER), CAST((month_index - 1) % 12 + 1 AS INTEGER), 1)
+                   AS month{dims},
+               {states}[from_code + 1] AS from_state, {states}[to_code + 1] AS to_state, balance, loans
+        FROM moves JOIN {_filter_values(summary)} USING (filter_combo)""",
+    )
+
+
+def where_sql(q: pf._Query, filters: pf.Filters) -> str:
+    """The dimension filters as a condition on summary columns (bound values)."""
+    conditions = ["true"]
+    for key in pf.FILTER_DIMENSIONS:
+        values = filters.values(key)
+        if values and q.source.dim(key):
+            conditions.append(q.one_of(list(values), pf._dim_alias(key)))
+    return " AND ".join(conditions)
+
+
+# --- the figures, read from the summary ---------------------------------------------------------------------------
+
+
+def _sum(column: str) -> str:
+    return f"CAST(sum({column}) AS BIGINT)"
+
+
+def months(con: duckdb.DuckDBPyConnection, summary: Summary) -> list:
+    """The snapshot months, oldest first."""
+    return [r[0] for r in con.execute(f"SELECT DISTINCT month FROM {summary.name('month')} ORDER BY month").fetchall()]
+
+
+def month_range(con: duckdb.DuckDBPyConnection, summary: Summary, month: object) -> tuple:
+    """``(first month, last month, latest snapshot date of ``month``)``."""
+    return con.execute(
+        f"SELECT min(month), max(month), max(snap) FILTER (WHERE month = ?) FROM {summary.name('month')}", [month]
+    ).fetchall()[0]
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, summary: Summary, limit: int = 500) -> dict[str, list[str]]:
+    """The filter choices, most loan-months first."""
+    return {
+        key: [
+            r[0]
+            for r in con.execute(
+                f"SELECT {pf._dim_alias(key)} AS v, sum(loan_months) AS n FROM {summary.name('month')} "
+                "WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?",
+                [limit],
+            ).fetchall()
+        ]
+        for key in pf.FILTER_DIMENSIONS
+        if key in summary.dims
+    }
+
+
+def monthly(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters):
+    """``portfolio.monthly`` from the summary."""
+    q = pf._Query(source)
+    where = where_sql(q, filters)
+    sql = f"""
+    WITH s AS (SELECT * FROM {summary.name("month")} WHERE {where}),
+    book AS (
+        SELECT month, {_sum("loans")} AS loans, sum(outstanding) AS outstanding, sum(par30_balance) AS par30_balance,
+               sum(par90_balance) AS par90_balance, sum(npl_balance) AS npl_balance, sum(write_offs) AS write_offs
+        FROM s GROUP BY month
+    ),
+    new AS (SELECT month, {_sum("disbursed_loans")} AS disbursed_loans, sum(disbursed) AS disbursed FROM s
+            GROUP BY month HAVING sum(disbursed_loans) > 0),
+    cohort AS (SELECT CAST(month + INTERVAL 12 MONTH AS DATE) AS month, {_sum("cohort_loans")} AS cohort_loans,
+                      {_sum("cohort_defaults")} AS cohort_defaults
+               FROM s GROUP BY ALL HAVING sum(cohort_loans) > 0),
+    {pf._monthly_figures_sql(q, filters)}
+    """
+    return pf._monthly_frame(q.run(con, sql))
+
+
+def classification_mix(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters):
+    """``portfolio.classification_mix`` from the summary."""
+    q = pf._Query(source)
+    ranks = {c.key: c.rank for c in datasets.FIVE_CATEGORIES}
+    sums = ", ".join(f"sum(balance_{c}) AS balance_{c}, {_sum(f'loans_{c}')} AS loans_{c}" for c in pf.CATEGORY_KEYS)
+    long = " UNION ALL ".join(
+        f"SELECT month, '{c}' AS category, balance_{c} AS balance, loans_{c} AS loans FROM m WHERE loans_{c} > 0"
+        for c in pf.CATEGORY_KEYS
+    )
+    sql = f"""
+    WITH m AS (SELECT month, {sums} FROM {summary.name("month")} WHERE {where_sql(q, filters)} GROUP BY month),
+    grid AS (SELECT month, category FROM (SELECT month FROM m WHERE {pf._period_sql(q, filters)}),
+             (SELECT unnest(CAST({q.bind(list(pf.CATEGORY_KEYS))} AS VARCHAR[])) AS category)),
+    mix AS ({long})
+    SELECT g.month, g.category, CAST({q.bind(ranks)} AS MAP(VARCHAR, INTEGER))[g.category] AS rank,
+           coalesce(x.balance, 0) AS balance, coalesce(x.loans, 0) AS loans,
+           coalesce(x.balance, 0) / nullif(sum(x.balance) OVER (PARTITION BY g.month), 0) AS share
+    FROM grid g LEFT JOIN mix x USING (month, category)
+    ORDER BY g.month, rank
+    """
+    frame = q.run(con, sql)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def vintages(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, by: str, max_mob: int
+):
+    """``portfolio.vintages`` from the summary (``by`` already checked)."""
+    q = pf._Query(source)
+    where = where_sql(q, filters)
+    span = 3 if by == "quarter" else 1
+    sql = f"""
+    WITH last AS (SELECT max(month) AS last_month FROM {summary.name("month")} WHERE {where}),
+    cohorts AS (
+        SELECT CAST(date_trunc('{by}', orig) AS DATE) AS cohort, kind, mob, sum(loans) AS n
+        FROM {summary.name("vintage")} WHERE {where} GROUP BY ALL
+    ),
+    sizes AS (
+        SELECT cohort, sum(n) AS loans,
+               least(datediff('month', CAST(cohort + INTERVAL {span - 1} MONTH AS DATE), any_value(last_month)),
+                     {q.bind(int(max_mob))}) AS top_mob
+        FROM cohorts, last WHERE kind = 'loans' AND {pf._period_sql(q, filters, "cohort")} GROUP BY cohort
+    ),
+    events AS (
+        SELECT cohort, mob, coalesce(sum(n) FILTER (WHERE kind = 'default_month'), 0) AS d,
+               coalesce(sum(n) FILTER (WHERE kind = 'e30'), 0) AS e30,
+               coalesce(sum(n) FILTER (WHERE kind = 'e90'), 0) AS e90
+        FROM cohorts WHERE kind <> 'loans' GROUP BY ALL
+    ),
+    grid AS (SELECT cohort, loans, top_mob, unnest(range(0, top_mob + 1)) AS mob FROM sizes WHERE top_mob >= 0),
+    curves AS (
+        SELECT g.cohort, g.mob, g.loans,
+               sum(coalesce(e.d, 0)) OVER w AS defaults, sum(coalesce(e.e30, 0)) OVER w AS ever30,
+               sum(coalesce(e.e90, 0)) OVER w AS ever90
+        FROM grid g LEFT JOIN events e USING (cohort, mob)
+        WINDOW w AS (PARTITION BY g.cohort ORDER BY g.mob)
+    )
+    SELECT cohort, mob, CAST(loans AS BIGINT) AS loans, CAST(defaults AS BIGINT) AS defaults,
+           defaults / loans AS default_rate,
+           {"ever30 / loans" if source.has_dpd else "NULL"} AS ever30_rate,
+           {"ever90 / loans" if source.has_dpd else "NULL"} AS ever90_rate
+    FROM curves ORDER BY cohort, mob
+    """
+    return pf._vintage_frame(q.run(con, sql), by)
+
+
+def roll_rates(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, window: int, as_of
+):
+    """``portfolio.roll_rates`` from the summary (``window`` already checked)."""
+    q = pf._Query(source)
+    end = f"(SELECT max(month) FROM {summary.name('month')})"
+    if as_of:
+        end = f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
+    sql = f"""
+    WITH span AS (SELECT {end} AS last_month, CAST({end} - INTERVAL ({q.bind(int(window))}) MONTH AS DATE) AS first)
+    SELECT from_state, to_state, sum(balance) AS balance, {_sum("loans")} AS loans
+    FROM {summary.name("rolls")}, span
+    WHERE {where_sql(q, filters)} AND month < last_month AND month >= first
+    GROUP BY ALL
+    """
+    return pf._roll_frame(q.run(con, sql))
+
+
+def _month_sql(q: pf._Query, summary: Summary, as_of) -> str:
+    if as_of:
+        return f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
+    return f"(SELECT max(month) FROM {summary.name('month')})"
+
+
+def breakdown(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, dimension: str, filters: pf.Filters, as_of
+):
+    """``portfolio.breakdown`` from the summary (``dimension`` already checked)."""
+    q = pf._Query(source)
+    alias = pf._dim_alias(dimension)
+    sql = f"""
+    WITH span AS (SELECT {_month_sql(q, summary, as_of)} AS m),
+    s AS (SELECT * FROM {summary.name("month")} WHERE {where_sql(q, filters)}),
+    now AS (
+        SELECT {alias} AS value, {_sum("loans")} AS loans, sum(outstanding) AS outstanding,
+               sum(par30_balance) AS par30_balance, sum(par90_balance) AS par90_balance,
+               sum(npl_balance) AS npl_balance
+        FROM s, span WHERE month = span.m GROUP BY ALL HAVING sum(loans) > 0
+    ),
+    cohort AS (
+        SELECT {alias} AS value, {_sum("cohort_loans")} AS cohort_loans, {_sum("cohort_defaults")} AS cohort_defaults
+        FROM s, span WHERE month = CAST(span.m - INTERVAL 12 MONTH AS DATE) GROUP BY ALL HAVING sum(cohort_loans) > 0
+    )
+    {pf.BREAKDOWN_SELECT}
+    """
+    return pf._breakdown_frame(q.run(con, sql))
+
+
+def dimension_trend(
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, dimension: str, filters: pf.Filters
+):
+    """``portfolio.dimension_trend`` from the summary (``dimension`` already checked)."""
+    q = pf._Query(source)
+    alias = pf._dim_alias(dimension)
+    sql = f"""
+    SELECT month, coalesce({alias}, '-') AS value, {_sum("loans")} AS loans, sum(outstanding) AS outstanding,
+           {pf._ratio("sum(par30_balance)", "sum(outstanding)")} AS par30,
+           {pf._ratio("sum(npl_balance)", "sum(outstanding)")} AS npl_ratio
+    FROM {summary.name("month")} WHERE {where_sql(q, filters)} AND {pf._period_sql(q, filters)}
+    GROUP BY ALL HAVING sum(loans) > 0 ORDER BY month, value
+    """
+    frame = q.run(con, sql)
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def hhi(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, as_of):
+    """The Herfindahl index of outstanding per dimension at the month (``concentration``'s second table)."""
+    q = pf._Query(source)
+    if not summary.dims:
+        return pd.DataFrame({"dimension": [], "hhi": [], "groups": []})
+    parts = " UNION ALL ".join(
+        f"SELECT '{k}' AS dimension, sum(s * s) AS hhi, count(*) AS groups FROM "
+        f"(SELECT sum(outstanding) / any_value(total) AS s FROM now, totals GROUP BY {pf._dim_alias(k)} "
+        "HAVING sum(loans) > 0)"
+        for k in summary.dims
+    )
+    sql = f"""
+    WITH now AS (SELECT * FROM {summary.name("month")}
+                 WHERE {where_sql(q, filters)} AND month = {_month_sql(q, summary, as_of)} AND loans > 0),
+    totals AS (SELECT sum(outstanding) AS total FROM now)
+    {parts}
+    """
+    return q.run(con, sql)

@@ -1,0 +1,396 @@
+"""The working store: one sandboxed DuckDB connection factory and the Risk Lab catalog.
+
+User loan tables live in the ``main`` schema; the catalog (imports, column roles,
+default definitions, audit) lives in the ``risklab_catalog`` schema of the same file, so
+everything a user saves survives a restart and travels with the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics.core import RiskLabError
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_DB = PROJECT_DIR / "data" / "risklab.duckdb"
+CATALOG_SCHEMA = "risklab_catalog"
+# DuckDB's buffer pool; with Python and Streamlit on top the app process stays under 2 GB.
+MEMORY_LIMIT = os.environ.get("RISKLAB_MEMORY_LIMIT", "1GB")
+
+CATALOG_DDL = """
+CREATE SCHEMA IF NOT EXISTS risklab_catalog;
+CREATE SEQUENCE IF NOT EXISTS risklab_catalog.import_id;
+CREATE SEQUENCE IF NOT EXISTS risklab_catalog.audit_id;
+CREATE TABLE IF NOT EXISTS risklab_catalog.imports (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.import_id'),
+    table_name VARCHAR NOT NULL,
+    source_file VARCHAR,
+    checksum VARCHAR,
+    rows BIGINT,
+    columns INTEGER,
+    encoding VARCHAR,
+    delimiter VARCHAR,
+    warnings JSON,
+    imported_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.column_roles (
+    table_name VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    PRIMARY KEY (table_name, column_name)
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.default_definitions (
+    table_name VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    params JSON NOT NULL,
+    saved_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE SEQUENCE IF NOT EXISTS risklab_catalog.binning_id;
+CREATE TABLE IF NOT EXISTS risklab_catalog.binnings (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.binning_id'),
+    table_name VARCHAR NOT NULL,
+    factor VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    method VARCHAR NOT NULL,
+    spec JSON NOT NULL,
+    saved_at TIMESTAMP DEFAULT current_timestamp
+);
+ALTER TABLE risklab_catalog.binnings ADD COLUMN IF NOT EXISTS version INTEGER DEFAULT 1;
+CREATE UNIQUE INDEX IF NOT EXISTS binning_versions ON risklab_catalog.binnings (table_name, factor, name, version);
+CREATE TABLE IF NOT EXISTS risklab_catalog.rule_sets (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    table_name VARCHAR,
+    kind VARCHAR NOT NULL,
+    spec JSON NOT NULL,
+    saved_at TIMESTAMP DEFAULT current_timestamp,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.models (
+    name VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    table_name VARCHAR NOT NULL,
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    spec JSON NOT NULL,
+    params JSON NOT NULL,
+    cov JSON,
+    metrics JSON,
+    scaling JSON,
+    fingerprint VARCHAR,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.table_facts (
+    key VARCHAR PRIMARY KEY,
+    table_name VARCHAR NOT NULL,
+    fact VARCHAR NOT NULL,
+    value JSON
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.audit (
+    id BIGINT PRIMARY KEY DEFAULT nextval('risklab_catalog.audit_id'),
+    saved_at TIMESTAMP DEFAULT current_timestamp,
+    action VARCHAR NOT NULL,
+    table_name VARCHAR,
+    detail JSON
+);
+"""
+
+_TABLE_NAME = re.compile(r"^[A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]{0,59}$")
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def database_path(path: str | os.PathLike | None = None) -> Path | str:
+    """The database to use: ``path``, else ``$RISKLAB_DB``, else ``data/risklab.duckdb``."""
+    chosen = path or os.environ.get("RISKLAB_DB") or DEFAULT_DB
+    return ":memory:" if str(chosen) == ":memory:" else Path(chosen)
+
+
+STAGING_NAME = ".staging"
+
+
+def _staging_for(path: Path | str) -> Path:
+    if path == ":memory:":
+        return Path(tempfile.mkdtemp(prefix="risklab-")) / STAGING_NAME
+    return Path(path).resolve().parent / STAGING_NAME
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database sandboxed: only the staging folder is readable, settings are locked.
+
+    Files reach DuckDB only through ``staging_dir(con)``, where the importer writes a
+    checked copy; user SQL can therefore never read or write the file system.
+    """
+    path = database_path(path)
+    staging = _staging_for(path)
+    staging.mkdir(parents=True, exist_ok=True)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = _LOCK_PID.search(text)
+            raise RiskLabError("error.db_locked", path=str(path), pid=f" (PID {pid.group(1)})" if pid else "") from None
+        raise RiskLabError("error.db_unreadable", path=str(path), detail=text.splitlines()[0]) from None
+    except duckdb.Error as exc:
+        raise RiskLabError("error.db_unreadable", path=str(path), detail=str(exc).splitlines()[0]) from None
+    con.execute(f"SET allowed_directories = [{_sql_string(str(staging) + os.sep)}]")
+    con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    if not read_only:
+        con.execute(CATALOG_DDL)
+        _clear_staging(staging)
+    return con
+
+
+def _clear_staging(staging: Path) -> None:
+    """Remove copies left by an import that was killed (this process now holds the only write lock)."""
+    for leftover in staging.iterdir():
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def staging_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """The one folder this connection may read files from."""
+    allowed = con.execute("SELECT current_setting('allowed_directories')").fetchall()[0][0]
+    # DuckDB may add its own temp directory to the list; ours is the one named .staging
+    return next(Path(a) for a in allowed if Path(a).name == STAGING_NAME)
+
+
+def quote_ident(name: str) -> str:
+    """A table or column name as a quoted SQL identifier (the only way names enter SQL)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def check_table_name(name: str) -> str:
+    """Return ``name`` if it is a valid new table name, else raise a clear error."""
+    if not _TABLE_NAME.match(name or ""):
+        raise RiskLabError("error.bad_table_name", name=name)
+    if name.lower() == CATALOG_SCHEMA:
+        raise RiskLabError("error.reserved_table", name=name)
+    return name
+
+
+def suggest_table_name(filename: str) -> str:
+    """A valid table name derived from a file name (``贷款 2023.csv`` -> ``贷款_2023``)."""
+    stem = Path(filename).stem
+    name = re.sub(r"[^A-Za-z0-9_\u4e00-\u9fff]+", "_", stem).strip("_")[:60] or "loans"
+    return name if _TABLE_NAME.match(name) else f"t_{name}"[:60]
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK on any error: all or nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def retry_conflicts(save: Callable[[], int], attempts: int = 8) -> int:
+    """Run ``save`` (one transaction) again when another user's save took the same key at the same moment (two
+    users saving version n of one name); after ``attempts`` a clear refusal. Nothing is ever overwritten."""
+    for attempt in range(attempts):
+        try:
+            return save()
+        except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+            if "Duplicate key" not in str(exc) and not isinstance(exc, duckdb.TransactionException):
+                raise
+            if attempt == attempts - 1:
+                raise RiskLabError("error.save_conflict") from None
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def user_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The users' loan tables, alphabetically."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def require_table(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Return ``table`` if it exists, else raise ``error.no_table``."""
+    if table not in user_tables(con):
+        raise RiskLabError("error.no_table", table=table)
+    return table
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """``[(column, duckdb_type), ...]`` in table order."""
+    require_table(con, table)
+    return con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall()
+
+
+def require_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
+    """Return ``column`` if ``table`` has it, else raise ``error.no_column``."""
+    if column not in {name for name, _ in table_columns(con, table)}:
+        raise RiskLabError("error.no_column", table=table, column=column)
+    return column
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Number of rows of a user table."""
+    require_table(con, table)
+    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0]
+
+
+def table_version(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """A number that changes whenever ``table`` is (re)imported: the key for UI caches."""
+    row = con.execute("SELECT max(id) FROM risklab_catalog.imports WHERE table_name = ?", [table]).fetchall()[0]
+    return int(row[0] or 0)
+
+
+def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int, int]:
+    """(import version, DuckDB table id, estimated rows): changes whenever ``table`` is imported, replaced or
+    grows or shrinks, so facts computed from it can be kept under this key."""
+    oid, size = con.execute(
+        "SELECT table_oid, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [table]
+    ).fetchall()[0]
+    return table_version(con, table), int(oid), int(size)
+
+
+def is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database was opened read-only (nothing can be saved)."""
+    sql = "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+    return bool(con.execute(sql).fetchall()[0][0])
+
+
+def remembered(con: duckdb.DuckDBPyConnection, table: str, fact: str, compute: Callable[[], object]) -> object:
+    """``compute()``, kept in the catalog for this state of ``table`` (one scan per import, not per process).
+
+    A read-only database, or another session storing the same fact at the same time, only costs the stored copy.
+    """
+    key = hashlib.sha1(repr((table, fact, table_state(con, table))).encode()).hexdigest()
+    if not (read_only := is_read_only(con)):
+        rows = con.execute("SELECT value FROM risklab_catalog.table_facts WHERE key = ?", [key]).fetchall()
+        if rows:
+            return json.loads(rows[0][0])
+    value = compute()
+    if not read_only:
+        try:
+            with transaction(con):
+                con.execute("DELETE FROM risklab_catalog.table_facts WHERE table_name = ? AND fact = ?", [table, fact])
+                con.execute(
+                    "INSERT INTO risklab_catalog.table_facts (key, table_name, fact, value) VALUES (?, ?, ?, ?)",
+                    [key, table, fact, json.dumps(value)],
+                )
+        except (duckdb.TransactionException, duckdb.ConstraintException):
+            pass  # stored by another session meanwhile
+    return value
+
+
+def record_import(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str,
+    source_file: str,
+    checksum: str,
+    rows: int,
+    columns: int,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    warnings: list[str] | None = None,
+) -> None:
+    """Add the catalog row of an import (call inside the import's transaction)."""
+    con.execute(
+        "INSERT INTO risklab_catalog.imports"
+        " (table_name, source_file, checksum, rows, columns, encoding, delimiter, warnings)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [table, source_file, checksum, rows, columns, encoding, delimiter, json.dumps(warnings or [])],
+    )
+
+
+def forget_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop a table's saved roles and default definition (call inside a transaction)."""
+    con.execute("DELETE FROM risklab_catalog.column_roles WHERE table_name = ?", [table])
+    con.execute("DELETE FROM risklab_catalog.default_definitions WHERE table_name = ?", [table])
+
+
+def audit(con: duckdb.DuckDBPyConnection, action: str, table: str | None = None, **detail: object) -> None:
+    """Record that a user saved something."""
+    con.execute(
+        "INSERT INTO risklab_catalog.audit (action, table_name, detail) VALUES (?, ?, ?)",
+        [action, table, json.dumps(detail, default=str, ensure_ascii=False)],
+    )
+
+
+def catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per user table: rows, columns, source file, checksum, imported at."""
+    return con.execute(
+        """
+        WITH latest AS (
+            SELECT * FROM risklab_catalog.imports
+            QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY id DESC) = 1
+        )
+        SELECT t.table_name AS "table", coalesce(l.rows, t.estimated_size) AS rows, t.column_count AS columns,
+               l.source_file, l.checksum, l.imported_at
+        FROM duckdb_tables() t LEFT JOIN latest l ON l.table_name = t.table_name
+        WHERE t.schema_name = 'main' AND NOT t.temporary
+        ORDER BY t.table_name
+        """
+    ).df()
+
+
+def distinct_values(con: duckdb.DuckDBPyConnection, table: str, column: str, limit: int = 50) -> list[str]:
+    """The most frequent non-null values of a column, as text (for pick lists)."""
+    require_column(con, table, column)
+    rows = con.execute(
+        f"SELECT CAST({quote_ident(column)} AS VARCHAR) AS v, count(*) AS n FROM {quote_ident(table)} "
+        "WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+COLUMNS_PER_SCAN = 20  # DuckDB plans many DISTINCT aggregates in one SELECT in quadratic time
+
+
+def scan_columns(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list,
+    expressions: Callable[[object], list[str]],
+    source: str | None = None,
+) -> tuple[int, list[tuple]]:
+    """Row count of ``table`` and, per column, the values of its SQL ``expressions(column)``.
+
+    Runs one aggregate query per ``COLUMNS_PER_SCAN`` columns, so a table with thousands of
+    columns is profiled in linear time. ``source`` (SQL, e.g. a sampled subquery) replaces the table.
+    """
+    source = source or quote_ident(table)
+    rows, values = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0], []
+    for start in range(0, len(columns), COLUMNS_PER_SCAN):
+        chunk = [(column, expressions(column)) for column in columns[start : start + COLUMNS_PER_SCAN]]
+        parts = [part for _, exprs in chunk for part in exprs]
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {source}").fetchall()[0]
+        at = 0
+        for _, exprs in chunk:
+            values.append(tuple(row[at : at + len(exprs)]))
+            at += len(exprs)
+    return rows, values
