@@ -1,5 +1,13 @@
-"""core"""
+"""The core every package uses: user errors, translations, formats and the column registry, statistics."""
 
+from analytics.core._columns import (
+    KINDS,
+    REGISTRY,
+    Column,
+    column,
+    excel_format,
+    format_value,
+)
 from analytics.core._errors import (
     Notice,
     RiskLabError,
@@ -38,10 +46,13 @@ __all__ = [
     "DATETIME_COLUMN_FORMATS",
     "DATE_FORMATS",
     "IV_BANDS",
+    "KINDS",
     "LANGUAGES",
     "PSI_BANDS",
+    "REGISTRY",
     "TEXT",
     "Band",
+    "Column",
     "HosmerLemeshow",
     "Notice",
     "RiskLabError",
@@ -49,9 +60,12 @@ __all__ = [
     "auc_from_counts",
     "band",
     "brier",
+    "column",
+    "excel_format",
     "format_date",
     "format_number",
     "format_percent",
+    "format_value",
     "gini",
     "hosmer_lemeshow",
     "hosmer_lemeshow_from_counts",
