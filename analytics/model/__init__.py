@@ -22,16 +22,18 @@ from analytics.model._scorecard import (
     SavedModel,
     Scaling,
     bin_codes,
-    compare_models,
     contribution,
-    delete_model,
     grade,
-    list_models,
     literal,
-    load_model,
     log_odds_sql,
-    models_version,
     predict_log_odds,
+)
+from analytics.model._versions import (
+    compare_models,
+    delete_model,
+    list_models,
+    load_model,
+    models_version,
     save_model,
     score_file,
 )
