@@ -1,50 +1,61 @@
-"""Microcredit Risk Lab: page routing and the shared sidebar (active table, language)."""
+"""Microcredit Risk Lab: page routing and the shared sidebar (language, active table)."""
 
 import streamlit as st
 
-import ui
-from analytics import store
-from analytics.core import LANGUAGES
+from analytics import core, store
+from ui import database, session, text
 
 st.set_page_config(page_title="Microcredit Risk Lab", page_icon=":material/account_balance:", layout="wide")
+database.framed()
+session.keep_widgets()
+con = database.connect()
 
-st.session_state[ui.FRAMED] = True
-con = ui.db()
+
+def choose_language() -> None:
+    session.put("lang", st.session_state[session.widget_key("lang_choice")])
+
+
+def choose_table() -> None:
+    session.put("table", st.session_state[session.widget_key("table_choice")])
+
+
 with st.sidebar:
-    st.session_state["lang_choice"] = ui.lang()
+    language_key = session.widget("lang_choice")
+    st.session_state[language_key] = text.lang()
     st.radio(
-        ui.t("app.language"),
-        list(LANGUAGES),
-        format_func=LANGUAGES.get,
+        text.t("app.language"),
+        list(core.LANGUAGES),
+        format_func=core.LANGUAGES.get,
         horizontal=True,
-        key="lang_choice",
-        on_change=lambda: st.session_state.update(lang=st.session_state["lang_choice"]),
+        key=language_key,
+        on_change=choose_language,
     )
     tables = store.user_tables(con)
-    table = ui.active_table(con)
     if tables:
-        st.session_state["table_choice"] = table
-        st.selectbox(
-            ui.t("app.dataset"),
-            tables,
-            key="table_choice",
-            on_change=lambda: st.session_state.update(table=st.session_state["table_choice"]),
-        )
+        table_key = session.widget("table_choice")
+        st.session_state[table_key] = database.active_table(con)
+        st.selectbox(text.t("app.dataset"), tables, key=table_key, on_change=choose_table)
     else:
-        st.info(ui.t("app.no_tables"))
-    st.caption(ui.t("app.database", path=store.database_path()))
+        st.info(text.t("app.no_tables"))
+    st.caption(text.t("app.database", path=store.database_path()))
 
 pages = [
-    st.Page("pages/home.py", title=ui.t("nav.home"), icon=":material/home:", default=True),
-    st.Page("pages/data.py", title=ui.t("nav.data"), icon=":material/table_view:", url_path="data"),
+    st.Page("pages/home.py", title=text.t("nav.home"), icon=":material/home:", default=True),
+    st.Page("pages/data.py", title=text.t("nav.data"), icon=":material/table_view:", url_path="data"),
     st.Page(
-        "pages/risk_factors.py", title=ui.t("nav.risk_factors"), icon=":material/query_stats:", url_path="risk_factors"
+        "pages/risk_factors.py",
+        title=text.t("nav.risk_factors"),
+        icon=":material/query_stats:",
+        url_path="risk_factors",
     ),
-    st.Page("pages/portfolio.py", title=ui.t("nav.portfolio"), icon=":material/monitoring:", url_path="portfolio"),
-    st.Page("pages/model.py", title=ui.t("nav.model"), icon=":material/functions:", url_path="model"),
+    st.Page("pages/portfolio.py", title=text.t("nav.portfolio"), icon=":material/monitoring:", url_path="portfolio"),
+    st.Page("pages/model.py", title=text.t("nav.model"), icon=":material/functions:", url_path="model"),
     st.Page(
-        "pages/expert_vs_model.py", title=ui.t("decisions.title"), icon=":material/balance:", url_path="expert_vs_model"
+        "pages/expert_vs_model.py",
+        title=text.t("decisions.title"),
+        icon=":material/balance:",
+        url_path="expert_vs_model",
     ),
-    st.Page("pages/what_if.py", title=ui.t("whatif.title"), icon=":material/tune:", url_path="what_if"),
+    st.Page("pages/what_if.py", title=text.t("whatif.title"), icon=":material/tune:", url_path="what_if"),
 ]
 st.navigation(pages).run()

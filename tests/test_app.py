@@ -24,9 +24,9 @@ def app(demo_db, monkeypatch):
 
 def _db(demo_db):
     """Read what the app saved (the app's connection lives in this process, so use a cursor of it)."""
-    import ui
+    from ui import database
 
-    return ui._database(str(demo_db)).cursor()
+    return database._database(str(demo_db)).cursor()
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

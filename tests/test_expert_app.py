@@ -49,9 +49,9 @@ def open_page(db, monkeypatch, page: str, lang: str = "en") -> AppTest:
 
 def _db(db):
     """The app's own connection (it lives in this process), to read what the page saved."""
-    import ui
+    from ui import database
 
-    return ui._database(str(db)).cursor()
+    return database._database(str(db)).cursor()
 
 
 def ok(at: AppTest) -> None:

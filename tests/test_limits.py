@@ -79,9 +79,9 @@ def test_data_page_says_the_profile_is_sampled(long_db, monkeypatch, lang):
     at.switch_page("pages/data.py").run()
     print(f"Data page on {ROWS:,} rows ({lang}): {time.perf_counter() - start:.2f} s")
     assert not at.exception
-    import ui
+    from ui import database
 
-    sample = datasets.profile_summary(ui._database(str(long_db)).cursor(), "long_loans")["sampled_rows"]
+    sample = datasets.profile_summary(database._database(str(long_db)).cursor(), "long_loans")["sampled_rows"]
     assert t("data.profile_sampled", lang, rows=ROWS, sample=sample) in [i.value for i in at.info]
     at.text_area(key="sql_text").set_value("SELECT * FROM long_loans ORDER BY amount DESC").run()
     at.button(key="run_sql").click().run()

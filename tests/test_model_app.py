@@ -31,9 +31,9 @@ def app(demo_db, monkeypatch, lang):
 
 def _db(demo_db):
     """The app's own connection (it lives in this process), to read what the page saved."""
-    import ui
+    from ui import database
 
-    return ui._database(str(demo_db)).cursor()
+    return database._database(str(demo_db)).cursor()
 
 
 def fit(app) -> None:

@@ -58,10 +58,10 @@ def test_page_runs_in_both_languages(app, lang, title, npl):
 
 
 def test_kpi_tiles_show_the_analytics_figures(app, portfolio_db):
-    import ui
     from analytics import portfolio
+    from ui import database
 
-    con = ui._database(str(portfolio_db)).cursor()  # the app's own connection (same process)
+    con = database._database(str(portfolio_db)).cursor()  # the app's own connection (same process)
     kpis = portfolio.kpis(con, portfolio.resolve(con, "sample_performance"))
     assert _metric(app, "Loans outstanding").value == f"{kpis.get('loans').value:,.0f}"
     par30 = _metric(app, "PAR30")
@@ -115,9 +115,9 @@ def test_table_without_classification_says_the_floor_is_used(app):
 
 
 def test_loan_level_table_explains_and_offers_the_performance_table(app, portfolio_db):
-    import ui
+    from ui import database
 
-    booked = ui._database(str(portfolio_db)).cursor().execute("SELECT count(*) FROM sample_loans WHERE booked")
+    booked = database._database(str(portfolio_db)).cursor().execute("SELECT count(*) FROM sample_loans WHERE booked")
     app.session_state["table"] = "sample_loans"
     app.run()
     assert not app.exception and not app.error
@@ -137,8 +137,9 @@ def test_loan_level_table_explains_and_offers_the_performance_table(app, portfol
 def test_first_visit_prepares_the_monthly_summary_once(app, portfolio_db):
     import ui
     from analytics import portfolio
+    from ui import database
 
-    con = ui._database(str(portfolio_db)).cursor()
+    con = database._database(str(portfolio_db)).cursor()
     source = ui.portfolio_source(con, "sample_performance")
     assert portfolio.summary_ready(con, source) and portfolio.find(con, source)
     built = con.execute(f"SELECT count(*) FROM {_summary.REGISTRY} WHERE table_name = 'sample_performance'")

@@ -25,9 +25,9 @@ def app(demo_db, monkeypatch):
 
 def _db(demo_db):
     """The app's own connection (it lives in this process), to read what the page saved."""
-    import ui
+    from ui import database
 
-    return ui._database(str(demo_db)).cursor()
+    return database._database(str(demo_db)).cursor()
 
 
 def _binning_table(app):

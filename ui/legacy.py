@@ -1,0 +1,606 @@
+"""The Streamlit edge: the cached database, the language, the active table, error display.
+
+Pages import this module; ``analytics`` never does. Caches live here and are keyed by a
+table's version, so a new import invalidates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analytics import core, datasets, factors, portfolio, sample, store
+from analytics.core import TEXT, RiskLabError
+from analytics.core import t as translate
+
+
+def lang() -> str:
+    """The chosen language code ("en" or "zh"), kept in a non-widget session key."""
+    return st.session_state.setdefault("lang", "en")
+
+
+def t(key: str, /, **params: object) -> str:
+    """Translate ``key`` into the session's language."""
+    return translate(key, lang(), **params)
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """A count or amount written for the session's language (``i18n.format_number``)."""
+    return core.format_number(value, lang(), decimals)
+
+
+def percent(value: float | None, decimals: int = 1) -> str:
+    """A share as a percentage for the session's language."""
+    return core.format_percent(value, lang(), decimals)
+
+
+def date(value: object) -> str:
+    """A date as the session's language writes it (2026-11-22 / 2026年11月22日)."""
+    return core.format_date(value, lang())
+
+
+PERCENT_FORMAT = "%.2f%%"  # shares as percentages with two decimals (Streamlit's "percent" drops trailing zeros)
+
+
+def as_percentages(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """``frame`` with its numeric share ``columns`` times 100, to show with ``PERCENT_FORMAT`` (downloads keep
+    shares; text columns, such as already formatted figures, are left alone)."""
+    return frame.assign(**{c: frame[c] * 100 for c in columns if c in frame.columns and frame[c].dtype.kind in "fiu"})
+
+
+def column_formats(frame: pd.DataFrame) -> dict:
+    """``column_config`` for ``st.dataframe``: dates and times as the language writes them, whole numbers with
+    thousands separators."""
+    config = {}
+    for column in frame.columns:
+        kind = frame[column].dtype.kind
+        if kind == "M":
+            config[column] = st.column_config.DatetimeColumn(format=core.DATETIME_COLUMN_FORMATS[lang()])
+        elif kind in "iu":
+            config[column] = st.column_config.NumberColumn(format="localized")
+    return config
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> duckdb.DuckDBPyConnection:
+    con = store.connect(path)
+    sample.ensure_demo(con)
+    return con
+
+
+FRAMED = "_framed_by_app"  # set by app.py: this session has run through st.navigation
+
+
+def _leave_pages_directory_mode() -> None:
+    """Make the very first run of a fresh server go through app.py's st.navigation.
+
+    Because a ``pages/`` folder exists, Streamlit serves the first request of a new server
+    process in its old folder-based mode until some run has called ``st.navigation``: a
+    bookmarked URL then shows file-named pages without the sidebar, or "Page not found".
+    Switching the flag off and rerunning routes that first request through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not st.session_state.get(FRAMED):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def db() -> duckdb.DuckDBPyConnection:
+    """A cursor on the app's connection (``ui.database.connect``)."""
+    from ui import database
+
+    return database.connect()
+
+
+def active_table(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The table chosen in the sidebar (``ui.database.active_table``)."""
+    from ui import database
+
+    return database.active_table(con)
+
+
+def show_flash(key: str) -> None:
+    """Show, once, the confirmation a page stored before its ``st.rerun()``.
+
+    The slot always exists, so the widgets after it keep their identity: otherwise tabs
+    below a message that comes and goes jump back to the first tab on the next rerun.
+    """
+    slot = st.empty()
+    if message := st.session_state.pop(key, None):
+        slot.success(message)
+
+
+def attempt(action: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call ``action(*args, **kwargs)``; show a user error in the page's language and return None instead."""
+    try:
+        return action(*args, **kwargs)
+    except RiskLabError as exc:
+        st.error(exc.message(lang()))
+        return None
+
+
+def save(action: Callable[[], Any], done: str) -> bool:
+    """Run a saving ``action``; confirm with ``done`` or show the user error. True when saved."""
+    try:
+        action()
+    except RiskLabError as exc:
+        st.error(exc.message(lang()))
+        return False
+    st.success(done)
+    return True
+
+
+def table_version(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """The cache key of a table's contents: its database file and import version (test databases never mix)."""
+    return _database_file(con), store.table_version(con, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _profile(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: dict, defn: object):
+    return datasets.profile_table(_con, table, roles=table_roles, defn=defn)
+
+
+def table_profile(con: duckdb.DuckDBPyConnection, table: str):
+    """The data-quality profile of ``table``, cached per table version, roles and default definition."""
+    table_roles = datasets.table_roles(con, table)
+    defn = datasets.load_definition(con, table)
+    return _profile(con, table, table_version(con, table), table_roles, defn)
+
+
+def column_frame(columns) -> pd.DataFrame:
+    """``[(name, type), ...]`` as a two-column table with translated headers."""
+    return pd.DataFrame(list(columns), columns=[t("data.column"), t("data.type")])
+
+
+def role_label(key: str) -> str:
+    """A column role in the user's words."""
+    return t(f"role.{key}")
+
+
+def download_csv(frame: pd.DataFrame, filename: str) -> None:
+    """A download button for what the page shows (UTF-8 with BOM, so Excel opens Chinese text correctly)."""
+    st.download_button(
+        t("data.download_csv"),
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        filename,
+        "text/csv",
+        key=f"dl_{filename}",
+    )
+
+
+# --- Portfolio page: caches keyed by the table's version, roles and default definition ---------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _portfolio_source(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: tuple, defn: object):
+    return portfolio.resolve(_con, table)
+
+
+def portfolio_source(con: duckdb.DuckDBPyConnection, table: str) -> portfolio.Source:
+    """The performance-table view of ``table`` (raises ``portfolio.missing_role`` for a loan-level table)."""
+    table_roles = tuple(datasets.table_roles(con, table).items())
+    defn = datasets.load_definition(con, table)
+    return _portfolio_source(con, table, table_version(con, table), table_roles, defn)
+
+
+def portfolio_missing(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The roles ``table`` lacks for the portfolio figures (empty for a performance table)."""
+    return _portfolio_missing(con, table, table_version(con, table), tuple(datasets.table_roles(con, table).items()))
+
+
+def portfolio_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables that can feed the portfolio figures (they have loan id, snapshot date, balance and DPD/class)."""
+    return [t for t in store.user_tables(con) if not portfolio_missing(con, t)]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _portfolio_missing(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: tuple) -> list[str]:
+    return portfolio.missing_roles(_con, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _portfolio_figure(_con: duckdb.DuckDBPyConnection, name: str, source, version: tuple, options: tuple):
+    return portfolio.FIGURES[name](_con, source, **dict(options))
+
+
+def portfolio_figure(con: duckdb.DuckDBPyConnection, name: str, source: portfolio.Source, **options: object):
+    """A portfolio figure (``portfolio.FIGURES[name]``), cached per table version, source and options."""
+    return _portfolio_figure(con, name, source, table_version(con, source.table), tuple(sorted(options.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _portfolio_loan_level(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, roles_: tuple, defn, filters):
+    return portfolio.loan_level(_con, table, filters)
+
+
+def portfolio_loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: portfolio.Filters):
+    """What a loan-level table allows (default rates by cohort and dimension), cached like the figures."""
+    table_roles = tuple(datasets.table_roles(con, table).items())
+    defn = datasets.load_definition(con, table)
+    return _portfolio_loan_level(con, table, table_version(con, table), table_roles, defn, filters)
+
+
+# --- Risk factors page ---------------------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _factor_ranking(_con: duckdb.DuckDBPyConnection, pop, version: tuple, saved: tuple, table_roles: tuple):
+    return factors.rank_factors(_con, pop)
+
+
+def factor_ranking(
+    con: duckdb.DuckDBPyConnection, pop: factors.Population, table_roles: dict[str, str] | None = None
+) -> factors.Ranking:
+    """The ranking of the candidate factors, cached per table version, roles (``table_roles``: the table's, when
+    the page has them already) and saved binnings."""
+    table_roles = tuple((datasets.table_roles(con, pop.table) if table_roles is None else table_roles).items())
+    version, saved = table_version(con, pop.table), factors.saved_version(con, pop.table)
+    return _factor_ranking(con, pop, version, saved, table_roles)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _factor_stability(_con: duckdb.DuckDBPyConnection, pop, split, specs: tuple, version: tuple):
+    return factors.stability(_con, pop, split, list(specs))
+
+
+def factor_stability(con: duckdb.DuckDBPyConnection, pop: factors.Population, split: factors.Split, specs: list):
+    """CSI of each binning between the two samples of ``split``, cached per table version."""
+    return _factor_stability(con, pop, split, tuple(specs), table_version(con, pop.table))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _factor_binning(_con: duckdb.DuckDBPyConnection, pop, factor: str, kind: str, method: str, options, version):
+    return factors.build_binning(_con, pop, factor, kind, method, **dict(options))
+
+
+def factor_binning(
+    con: duckdb.DuckDBPyConnection, pop: factors.Population, factor: str, kind: str, method: str, **options
+):
+    """One factor's binning (``binning.build_binning``), cached per table version and options."""
+    version = table_version(con, pop.table)
+    return _factor_binning(con, pop, factor, kind, method, tuple(sorted(options.items())), version)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _factor_correlation(_con: duckdb.DuckDBPyConnection, pop, _binnings: list, specs: tuple, version: int):
+    return factors.correlation(_con, pop, _binnings)
+
+
+def factor_correlation(con: duckdb.DuckDBPyConnection, pop: factors.Population, binnings: list):
+    """Correlation and VIF of the binnings' WOE values (``factors.correlation``), cached per table version and
+    binning specs (a binning's WOE follows from its spec and the table)."""
+    specs = tuple(b.spec for b in binnings)
+    return _factor_correlation(con, pop, list(binnings), specs, table_version(con, pop.table))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _correlation_chart(matrix: pd.DataFrame, language: str):
+    from analytics import charts
+
+    return charts.correlation_heatmap(matrix, lambda key, **params: translate(key, language, **params))
+
+
+def correlation_chart(matrix: pd.DataFrame):
+    """The correlation heat map (``charts.correlation_heatmap``), built once per matrix and language."""
+    return _correlation_chart(matrix, lang())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _binning_chart(table: pd.DataFrame, language: str):
+    from analytics import charts
+
+    return charts.binning_chart(table, lambda key, **params: translate(key, language, **params))
+
+
+def binning_chart(table: pd.DataFrame):
+    """A binning table's bars and bad-rate line (``charts.binning_chart``), built once per table and language."""
+    return _binning_chart(table, lang())
+
+
+def headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its column names in the user's words (keys ``col.<name>`` where they exist)."""
+    return frame.rename(columns={c: t(f"col.{c}") for c in frame.columns if f"col.{c}" in TEXT})
+
+
+# --- Expert vs model and what-if pages -----------------------------------------------------------------------------
+
+
+def _decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """What the comparisons depend on besides their arguments: the database file, the table's version, roles and
+    default definition."""
+    table_roles = tuple(datasets.table_roles(con, table).items())
+    return table_version(con, table), table_roles, datasets.load_definition(con, table)
+
+
+def decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """The cache key of the Expert vs model and What-if results for ``table``: a page computes it once per run and
+    passes it as ``key=`` (it costs a few catalog queries)."""
+    return _decision_key(con, table)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _decision_options(_con: duckdb.DuckDBPyConnection, table: str, key: tuple) -> tuple[dict, float | None]:
+    from analytics import decisions
+
+    return decisions.filter_options(_con, table), decisions.average_amount(_con, table)
+
+
+def decision_options(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None) -> tuple[dict, float | None]:
+    """The filters' pick lists and the average loan amount of ``table``, cached per table version."""
+    return _decision_options(con, table, key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _column_values(_con: duckdb.DuckDBPyConnection, table: str, column: str, key: tuple) -> tuple[list, object, bool]:
+    from analytics import decisions
+
+    numeric = datasets.is_numeric(dict(store.table_columns(_con, table))[column])
+    median = decisions.median_score(_con, table, column) if numeric else None
+    return ([] if numeric else store.distinct_values(_con, table, column)), median, numeric
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The connection's database file (caches of different databases in one process never mix)."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return rows[0][0]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _saved_model(_con: duckdb.DuckDBPyConnection, name: str, saved_key: tuple):
+    from analytics import model
+
+    return model.load_model(_con, name)
+
+
+def saved_model(con: duckdb.DuckDBPyConnection, name: str):
+    """The latest version of a saved model, cached until a model is saved or deleted."""
+    from analytics import model
+
+    return _saved_model(con, name, (model.models_version(con), _database_file(con)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)  # up to ~180 MB each for 10M loans with numeric factors
+def _scored(_con: duckdb.DuckDBPyConnection, setup, key: tuple):
+    from analytics import decisions
+
+    return decisions.score(_con, setup)  # read-only arrays: shared, never copied
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _decision(_con: duckdb.DuckDBPyConnection, what: str, setup, args: tuple, key: tuple):
+    from analytics import decisions
+
+    if what == "compare":
+        return decisions.compare(_con, setup, *args, scored=_scored(_con, setup, key))
+    if what == "equal":
+        return decisions.at_expert_rate(_con, setup, *args)
+    if what == "curve":
+        return decisions.strategy_curve(_con, setup, *args, scored=_scored(_con, setup, key))
+    if what == "cutoff":
+        return decisions.pd_cutoff(_con, setup, *args, scored=_scored(_con, setup, key))
+    if what == "officers":
+        return decisions.officer_consistency(_con, setup, *args)
+    return decisions.disagreements(_con, setup, *args)
+
+
+def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object, key: tuple | None = None):
+    """A cached ``analytics.decisions`` result: ``compare``, ``equal`` (at the expert's rate), ``curve``,
+    ``cutoff``, ``officers`` or ``disagreements``, keyed by the table's version, roles and default definition
+    (``key``: ``decision_key`` of the table when the page has it). Compare, curve and cutoff share the setup's
+    scored applications (``decisions.score``, one scan per setup and table version)."""
+    return _decision(con, what, setup, args, key or _decision_key(con, setup.table))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _loan_applicant(_con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple) -> dict:
+    from analytics import decisions
+
+    return decisions.loan_applicant(_con, table, loan_id)
+
+
+def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple | None = None) -> dict:
+    """One loan's whole row (``whatif.loan_applicant``), cached per table version."""
+    return _loan_applicant(con, table, loan_id, key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _expert_default(_con: duckdb.DuckDBPyConnection, table: str, key: tuple):
+    from analytics import decisions
+
+    return decisions.default_source(_con, table)
+
+
+def expert_default(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None):
+    """The table's default expert source (``expert.default_source``), cached per table version."""
+    return _expert_default(con, table, key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _expert_check(_con: duckdb.DuckDBPyConnection, table: str, source, key: tuple) -> tuple:
+    from analytics import decisions
+
+    return decisions.reject_sql(_con, table, source)
+
+
+def expert_check(con: duckdb.DuckDBPyConnection, table: str, source, key: tuple | None = None) -> tuple:
+    """``expert.reject_sql`` of a source on ``table`` (raises the user error when it does not fit), cached."""
+    return _expert_check(con, table, source, key or _decision_key(con, table))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _chart_spec(name: str, args: tuple, options: tuple, language: str) -> dict:
+    from analytics import charts
+
+    def tr(key: str, /, **params: object) -> str:
+        return translate(key, language, **params)
+
+    from streamlit import dataframe_util
+
+    spec = getattr(charts, name)(*args, tr, **dict(options)).to_dict()
+    for dataset, values in spec.get("datasets", {}).items():  # as Arrow bytes, the form st.altair_chart sends
+        spec["datasets"][dataset] = dataframe_util.convert_anything_to_arrow_bytes(values)
+    return spec
+
+
+def chart_spec(name: str, *args: object, **options: object) -> dict:
+    """The Vega-Lite spec of ``charts.<name>(*args, t, **options)`` in the session's language, its data already
+    Arrow bytes, cached per data: building, validating and converting an Altair chart costs tens of milliseconds,
+    drawing a cached spec almost nothing."""
+    return _chart_spec(name, args, tuple(sorted(options.items())), lang())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _whatif_base(_con: duckdb.DuckDBPyConnection, table: str, _model, key: tuple):
+    from analytics import decisions
+
+    ranges = decisions.factor_ranges(_con, table, _model)
+    return ranges, decisions.typical_applicant(_con, table, ranges)
+
+
+def whatif_base(con: duckdb.DuckDBPyConnection, table: str, saved, key: tuple | None = None) -> tuple[dict, dict]:
+    """The model's factor ranges in ``table`` and the typical (reference) applicant, cached per model and version."""
+    key = key or _decision_key(con, table)
+    return _whatif_base(con, table, saved, (saved.name, saved.version, saved.fingerprint, key))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _quiz_items(_con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str, key: tuple):
+    from analytics import decisions
+
+    return decisions.quiz_items(_con, table, n, seed, outcome_kind)
+
+
+def quiz_items(
+    con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str, key: tuple | None = None
+) -> list[str]:
+    """The quiz's loan ids for a seed, cached per table version and default definition."""
+    return _quiz_items(con, table, n, seed, outcome_kind, key or _decision_key(con, table))
+
+
+def _recorded_source(con: duckdb.DuckDBPyConnection, table: str, recorded: list[str]):
+    """The officers' recorded decision (values meaning approval) or score (with a threshold)."""
+    from analytics import decisions
+
+    column = st.selectbox(t("expert.column"), recorded, key="ev_rec_column")
+    values, median, numeric = _column_values(con, table, column, table_version(con, table))
+    if numeric:
+        minimum = st.number_input(t("expert.min_score"), value=median or 0.0, key=f"ev_min_{column}")
+        return decisions.ScoreThreshold(column, minimum)
+    default = [v for v in values if datasets.text_key(v) in decisions.APPROVE_WORDS]
+    approve = st.multiselect(t("expert.approve_values"), values, default=default, key=f"ev_approve_{column}")
+    return decisions.RecordedDecision(column, tuple(approve))
+
+
+def _rule_editor(con: duckdb.DuckDBPyConnection, table: str):
+    """Knock-out rules, scorecard points, grades and the approval threshold, edited in tables and saved."""
+    import dataclasses
+
+    from analytics import decisions
+
+    types = dict(store.table_columns(con, table))
+    if pending := st.session_state.pop("ev_rules_pending", None):
+        st.session_state["ev_rules_choice"] = pending
+    choices = ["", *dict.fromkeys(decisions.list_rule_sets(con, table)["name"])]
+    choice = st.selectbox(
+        t("expert.rule_set"), choices, key="ev_rules_choice", format_func=lambda c: c or t("expert.starter")
+    )
+    if st.session_state.get("ev_draft_of") != choice:
+        draft = decisions.load_rule_set(con, choice).source if choice else decisions.starter_rules(con, table)
+        st.session_state.update(ev_draft=draft, ev_draft_of=choice, ev_ver=st.session_state.get("ev_ver", 0) + 1)
+    draft, ver = st.session_state["ev_draft"], st.session_state["ev_ver"]
+    knock, points, grades = decisions.rules_to_frames(draft)
+    pick = st.column_config.SelectboxColumn
+    labels = {
+        c: t(f"expert.col.{c}")
+        for c in (*decisions.KNOCKOUT_COLUMNS, *decisions.POINTS_COLUMNS, *decisions.GRADE_COLUMNS)
+    }
+    config = {
+        **labels,
+        "join": pick(labels["join"], options=list(decisions.JOINS)),
+        "column": pick(labels["column"], options=list(types)),
+        "operator": pick(labels["operator"], options=list(decisions.OPERATOR_KEYS)),
+    }
+    editor = {"num_rows": "dynamic", "hide_index": True, "column_config": config}
+    st.markdown(t("expert.knockouts"))
+    knock = st.data_editor(knock, key=f"ev_knock_{ver}", **editor)
+    add = st.columns([1, 2, 1, 2, 1], vertical_alignment="bottom")
+    join = add[0].selectbox(labels["join"], decisions.JOINS, key="ev_add_join")
+    column = add[1].selectbox(labels["column"], list(types), key="ev_add_column")
+    op = add[2].selectbox(labels["operator"], decisions.OPERATOR_KEYS, key="ev_add_op")
+    value = add[3].text_input(labels["value"], key="ev_add_value", help=t("expert.value_help"))
+    left, right = st.columns([3, 2])
+    left.markdown(t("expert.points"))
+    points = left.data_editor(points, key=f"ev_points_{ver}", **editor)
+    right.markdown(t("expert.grades"))
+    grades = right.data_editor(grades, key=f"ev_grades_{ver}", **editor)
+    threshold = right.number_input(t("expert.threshold"), value=draft.threshold, key=f"ev_threshold_{ver}")
+    rules = attempt(decisions.rules_from_frames, knock, points, grades, threshold)
+    if rules is not None and add[4].button(t("expert.add"), key="ev_add"):
+        added = (*rules.knockouts, decisions.Condition(column, op, value, join))
+        st.session_state.update(ev_draft=dataclasses.replace(rules, knockouts=added), ev_ver=ver + 1)
+        st.rerun()
+    name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
+    label = name_col.text_input(t("expert.name"), choice or t("expert.starter"), key="ev_rules_name").strip()
+    if rules is not None and button_col.button(t("expert.save"), key="ev_save", type="primary"):
+        version = attempt(decisions.save_rule_set, con, label, rules, table)
+        if version:
+            flash = t("expert.saved", name=label, version=version)
+            st.session_state.update(ev_rules_pending=label, ev_draft=rules, ev_draft_of=label, ev_flash=flash)
+            st.rerun()
+    return rules
+
+
+def expert_source_editor(con: duckdb.DuckDBPyConnection, table: str, kind: str, recorded: list[str]):
+    """The expert side, chosen and edited by the user: the officers' recorded decision or score column
+    (``kind`` "recorded", from the ``recorded`` columns) or an expert rule set (``kind`` "rules": knock-out
+    rules, scorecard points, grades and threshold, loaded from and saved to named versions). None while the
+    edited rules are invalid (the error is shown)."""
+    return _recorded_source(con, table, recorded) if kind == "recorded" else _rule_editor(con, table)
+
+
+# --- Model page ---------------------------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _model_levels(_con: duckdb.DuckDBPyConnection, table: str, column: str, version: tuple) -> list[str]:
+    from analytics import model
+
+    return model.sorted_levels(store.distinct_values(_con, table, column, limit=model.MAX_LEVELS))
+
+
+def model_levels(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    """A column's levels in the model's order (its reference level by default first), cached per table version."""
+    return _model_levels(con, table, column, table_version(con, table))
+
+
+def model_names(con: duckdb.DuckDBPyConnection, table: str | None, widget_key: str) -> list[str]:
+    """The table's saved model names for a page's model picker, whose choice is shared across pages; without a
+    saved model the page stops with a pointer to the Model page."""
+    from analytics import model
+
+    models = model.list_models(con, table) if table else None
+    if models is None or models.empty:
+        st.info(t("decisions.no_models", table=table) if table else t("app.no_tables"))
+        st.stop()
+    names = list(dict.fromkeys(models["name"]))
+    if st.session_state.get("model_name") not in names:
+        st.session_state["model_name"] = names[0]
+    st.session_state[widget_key] = st.session_state["model_name"]
+    return names
+
+
+def pick_model(con: duckdb.DuckDBPyConnection, table: str | None, widget_key: str, where) -> Any:
+    """The saved model chosen in ``where`` (a column); the choice is shared by the pages that score loans."""
+    names = model_names(con, table, widget_key)
+    name = where.selectbox(
+        t("decisions.model"),
+        names,
+        key=widget_key,
+        on_change=lambda: st.session_state.update(model_name=st.session_state[widget_key]),
+    )
+    return saved_model(con, name)

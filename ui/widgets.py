@@ -1,0 +1,69 @@
+"""Widgets and messages the pages share: the confirmation after a save, user errors, the saved-model picker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from analytics import core, model
+from ui import cache, session, text
+
+
+def flash() -> None:
+    """Show, once, the confirmation a page stored (``session.put("flash", ...)``) before its ``st.rerun()``.
+
+    The slot always exists, so the widgets after it keep their identity: otherwise tabs below a message that
+    comes and goes jump back to the first tab on the next rerun.
+    """
+    slot = st.empty()
+    message = session.pop("flash")
+    if message:
+        slot.success(message)
+
+
+def attempt(action: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``action(*args, **kwargs)``; a user error is shown in the page's language and gives None instead."""
+    try:
+        return action(*args, **kwargs)
+    except core.RiskLabError as exc:
+        st.error(text.message(exc))
+        return None
+
+
+def save(action: Callable[[], Any], done: str) -> bool:
+    """Run a saving ``action``; confirm with ``done`` or show the user error. True when saved."""
+    try:
+        action()
+    except core.RiskLabError as exc:
+        st.error(text.message(exc))
+        return False
+    st.success(done)
+    return True
+
+
+def saved_model(con: duckdb.DuckDBPyConnection, name: str) -> model.SavedModel:
+    """The latest version of a saved model, cached until a model is saved or deleted."""
+    return cache.data(model.load_model, con, name, depends_on=model.models_version(con))
+
+
+def model_picker(con: duckdb.DuckDBPyConnection, table: str | None, name: str, where=st) -> model.SavedModel:
+    """The saved model chosen in ``where`` with the widget ``name``; the choice is shared by the pages that score
+    loans (``chosen_model``). Without a saved model the page stops with a pointer to the Model page."""
+    models = model.list_models(con, table) if table else None
+    if models is None or models.empty:
+        st.info(text.t("decisions.no_models", table=table) if table else text.t("app.no_tables"))
+        st.stop()
+    names = list(dict.fromkeys(models["name"]))
+    if session.get("chosen_model") not in names:
+        session.put("chosen_model", names[0])
+    key = session.widget(name)
+    st.session_state[key] = session.get("chosen_model")  # the same model on every page that scores loans
+
+    def choose() -> None:
+        session.put("chosen_model", st.session_state[key])
+
+    picked = where.selectbox(text.t("decisions.model"), names, key=key, on_change=choose)
+    return saved_model(con, picked)
