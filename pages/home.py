@@ -2,23 +2,24 @@
 
 import streamlit as st
 
-import ui
 from analytics import datasets, store
+from ui import database, tables, text, widgets
 
-con = ui.db()
-st.title(ui.t("app.title"))
-st.write(ui.t("home.intro"))
+con = database.connect()
+table = database.active_table(con)
 
-table = ui.active_table(con)
+st.title(text.t("app.title"))
+st.write(text.t("home.intro"))
+
 if table:
     rows = store.row_count(con, table)
-    defn = datasets.load_definition(con, table)
-    summary = ui.attempt(lambda: datasets.default_summary(con, table, defn)) if defn else None
+    definition = datasets.load_definition(con, table)
+    summary = widgets.attempt(datasets.default_summary, con, table, definition) if definition else None
     if summary and summary["rate"] is not None:
-        st.markdown(ui.t("home.active", table=table, rows=rows, rate=ui.percent(summary["rate"])))
+        rate = text.figure(summary["rate"], "share")
+        st.markdown(text.t("home.active", table=table, rows=rows, rate=rate))
     else:
-        st.markdown(ui.t("home.no_default", table=table, rows=rows))
+        st.markdown(text.t("home.no_default", table=table, rows=rows))
 
-st.subheader(ui.t("home.tables"))
-tables = ui.headers(store.catalog(con))
-st.dataframe(tables, hide_index=True, width="stretch", column_config=ui.column_formats(tables))
+st.subheader(text.t("home.tables"))
+tables.show(store.catalog(con), width="stretch")
