@@ -11,7 +11,7 @@ import pytest
 
 from analytics import datasets, portfolio, sample, store
 from analytics.core import RiskLabError
-from analytics.portfolio import _figures, _summary
+from analytics.portfolio import _query, _summary
 from tests.test_cli import cli
 
 D = dt.date
@@ -215,8 +215,8 @@ def test_several_snapshots_a_month_use_the_last(con):
 
 def test_one_row_per_month_is_checked_once_per_state_of_the_table(con, monkeypatch, tmp_path):
     scans = []
-    execute = _figures._Query.execute
-    monkeypatch.setattr(_figures._Query, "execute", lambda q, c, sql: (scans.append(sql), execute(q, c, sql))[1])
+    execute = _query.Query.execute
+    monkeypatch.setattr(_query.Query, "execute", lambda q, c, sql: (scans.append(sql), execute(q, c, sql))[1])
     checks = lambda: sum("count(DISTINCT hash(" in sql for sql in scans)  # noqa: E731
 
     assert portfolio.resolve(con, _tiny(con)).one_row_per_month and checks() == 1

@@ -37,6 +37,32 @@ import pandas as pd
 
 from analytics import datasets, store
 from analytics.core import RiskLabError
+from analytics.portfolio import _summary as summary_mod
+from analytics.portfolio._query import (
+    BREAKDOWN_SELECT,
+    CATEGORY_KEYS,
+    DPD_BUCKETS,
+    FILTER_DIMENSIONS,
+    NO_FILTERS,
+    ROLL_STATES,
+    Filters,
+    Query,
+    Source,
+    breakdown_frame,
+    bucket_sql,
+    cohort_label,
+    date_sql,
+    dim_alias,
+    mob_sql,
+    monthly_figures_sql,
+    monthly_frame,
+    npl_sum,
+    par_sum,
+    period_sql,
+    ratio_sql,
+    roll_frame,
+    vintage_frame,
+)
 
 # --- registries ---------------------------------------------------------------------------------------------------
 
@@ -91,45 +117,9 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("guarantee_method", None, ("guarantee_method", "guarantee", "担保方式")),
     Dimension("repayment_method", None, ("repayment_method", "repayment", "还款方式")),
 )
-FILTER_DIMENSIONS = ("segment", "branch", "officer", "product")
 
 
-@dataclasses.dataclass(frozen=True)
-class DpdBucket:
-    """Days past due from ``low`` to ``high`` (inclusive; None = open)."""
-
-    key: str
-    low: int | None
-    high: int | None
-
-
-DPD_BUCKETS: tuple[DpdBucket, ...] = (
-    DpdBucket("current", None, 0),
-    DpdBucket("dpd_1_30", 1, 30),
-    DpdBucket("dpd_31_60", 31, 60),
-    DpdBucket("dpd_61_90", 61, 90),
-    DpdBucket("dpd_91_180", 91, 180),
-    DpdBucket("dpd_180_plus", 181, None),
-)
-EXIT_STATES: tuple[str, ...] = ("written_off", "paid_off")
-ROLL_STATES: tuple[str, ...] = (*(b.key for b in DPD_BUCKETS), *EXIT_STATES)
-
-# Status values (compared as ``outcome.text_key``) that mean a loan was written off / paid off.
-WRITTEN_OFF_WORDS = (
-    "written_off",
-    "write_off",
-    "writeoff",
-    "charged_off",
-    "charge_off",
-    "chargeoff",
-    "chgoff",
-    "核销",
-    "已核销",
-)
-PAID_OFF_WORDS = ("paid_off", "paidoff", "paid", "closed", "settled", "repaid", "fully_paid", "结清", "已结清")
 WRITE_OFF_COLUMNS = ("write_off_amount", "writeoff_amount", "write_off", "charge_off_amount", "核销金额")
-NPL_KEYS = datasets.NON_PERFORMING
-CATEGORY_KEYS = tuple(c.key for c in datasets.FIVE_CATEGORIES)
 CLI_ROLES = (
     "loan_id",
     "snapshot_date",
@@ -150,66 +140,6 @@ DEFAULT_WINDOW = 6
 MAX_MOB = 36
 
 # --- the table: which columns play which part ----------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Source:
-    """A performance table and the columns the portfolio figures use (hashable, for caches).
-
-    ``columns`` pairs a role key (``loan_id``, ``snapshot_date``, ``balance``, ``days_past_due``,
-    ``classification``, ``status``, ``origination_date``, ``borrower_id``, ``amount``, ``write_off``) with a
-    column; ``dimensions`` pairs a dimension key with a column; ``default`` is the saved default definition.
-    """
-
-    table: str
-    columns: tuple[tuple[str, str], ...]
-    dimensions: tuple[tuple[str, str], ...]
-    types: tuple[tuple[str, str], ...]
-    default: datasets.DefaultDefinition | None = None
-    one_row_per_month: bool = True
-
-    def col(self, key: str) -> str | None:
-        """The column with role ``key``, or None."""
-        return dict(self.columns).get(key)
-
-    def dim(self, key: str) -> str | None:
-        """The column of dimension ``key``, or None."""
-        return dict(self.dimensions).get(key)
-
-    @property
-    def dimension_keys(self) -> tuple[str, ...]:
-        """The dimensions this table has, in registry order."""
-        return tuple(key for key, _ in self.dimensions)
-
-    @property
-    def classification_derived(self) -> bool:
-        """True when the five categories come from the days-past-due floor (no classification column)."""
-        return self.col("classification") is None
-
-    @property
-    def has_dpd(self) -> bool:
-        """True when the table has days past due (PAR, roll rates and ever-30+/90+ need it)."""
-        return self.col("days_past_due") is not None
-
-
-@dataclasses.dataclass(frozen=True)
-class Filters:
-    """What the page looks at: dimension values (empty = all) and a period of months (None = open)."""
-
-    segment: tuple[str, ...] = ()
-    branch: tuple[str, ...] = ()
-    officer: tuple[str, ...] = ()
-    product: tuple[str, ...] = ()
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    def values(self, key: str) -> tuple[str, ...]:
-        """The chosen values of dimension ``key``."""
-        return tuple(getattr(self, key, ()) or ())
-
-    def without_period(self) -> Filters:
-        """The same filters over all months."""
-        return dataclasses.replace(self, start=None, end=None)
 
 
 def _find_column(names: list[str], wanted: tuple[str, ...]) -> str | None:
@@ -307,7 +237,7 @@ def resolve(
     )
     if not check_rows:
         return source
-    q = _Query(source)
+    q = Query(source)
     loan, month = q.loan_sql(), q.month_sql()
 
     def one_row() -> bool:  # distinct hashes: equal counts prove it; a (rare) collision only costs a dedupe
@@ -318,225 +248,6 @@ def resolve(
     return dataclasses.replace(source, one_row_per_month=bool(one))
 
 
-# --- SQL building ---------------------------------------------------------------------------------------------------
-
-_DATE_FORMATS = [
-    "%Y-%m-%d",
-    "%Y/%m/%d",
-    "%Y.%m.%d",
-    "%Y%m%d",
-    "%Y-%m",
-    "%Y/%m",
-    "%Y%m",
-    "%Y年%m月%d日",
-    "%Y年%m月",
-    "%Y-%m-%d %H:%M:%S",
-]
-
-
-def _date_sql(column: str, duckdb_type: str, bind: Callable[[object], str], *, end_of_month: bool = False) -> str:
-    """A column of any date-like type as a DATE (text: common formats; integers: YYYYMM or YYYYMMDD)."""
-    col, cls = store.quote_ident(column), datasets.type_class(duckdb_type)
-    if cls == "date":
-        return f"CAST({col} AS DATE)"
-    if cls == "integer":
-        first = f"make_date(CAST({col} // 100 AS INTEGER), CAST({col} % 100 AS INTEGER), 1)"
-        return (
-            f"(CASE WHEN {col} BETWEEN 100001 AND 999912 AND {col} % 100 BETWEEN 1 AND 12 "
-            f"THEN {f'last_day({first})' if end_of_month else first} "
-            f"WHEN {col} BETWEEN 10000101 AND 99991231 "
-            f"THEN CAST(try_strptime(CAST({col} AS VARCHAR), '%Y%m%d') AS DATE) END)"
-        )
-    return f"CAST(try_strptime(trim(CAST({col} AS VARCHAR)), {bind(_DATE_FORMATS)}) AS DATE)"
-
-
-class _Query:
-    """Named parameters and column expressions for one query over a ``Source``."""
-
-    def __init__(self, source: Source) -> None:
-        self.source = source
-        self.types = dict(source.types)
-        self.params: dict[str, object] = {}
-
-    def bind(self, value: object) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
-        return f"${name}"
-
-    def one_of(self, values: list, text_sql: str) -> str:
-        """``text_sql`` is one of ``values`` (bound as one list parameter)."""
-        return f"list_contains(CAST({self.bind(values)} AS VARCHAR[]), {text_sql})"
-
-    def ident(self, key: str) -> str | None:
-        column = self.source.col(key)
-        return store.quote_ident(column) if column else None
-
-    def date_sql(self, column: str, *, end_of_month: bool = False) -> str:
-        return _date_sql(column, self.types.get(column, "DATE"), self.bind, end_of_month=end_of_month)
-
-    def month_of(self, column: str) -> str:
-        return f"CAST(date_trunc('month', {self.date_sql(column)}) AS DATE)"
-
-    def month_sql(self) -> str:
-        return self.month_of(self.source.col("snapshot_date"))
-
-    def loan_sql(self) -> str:
-        return f"CAST({self.ident('loan_id')} AS VARCHAR)"
-
-    def category_sql(self, dpd: str) -> str:
-        """The category key of each row: the classification label, else the days-past-due floor."""
-        floor = datasets.classification_floor_sql(dpd) if self.source.has_dpd else "NULL"
-        column = self.source.col("classification")
-        if column is None:
-            return floor
-        spellings = {s: c.key for c in datasets.FIVE_CATEGORIES for s in c.spellings}
-        label = datasets.text_key_sql(store.quote_ident(column))
-        return f"coalesce(CAST({self.bind(spellings)} AS MAP(VARCHAR, VARCHAR))[{label}], {floor})"
-
-    def status_in(self, words: tuple[str, ...]) -> str:
-        status = self.ident("status")
-        if status is None:
-            return "false"
-        return f"coalesce({self.one_of(list(words), datasets.text_key_sql(status))}, false)"
-
-    def default_sql(self, dpd: str, category: str) -> str:
-        """1/0 default event per row: the saved definition, else 90+ days past due or a non-performing class."""
-        defn = self.source.default
-        npl = f"({category}) IN ({', '.join(repr(k) for k in NPL_KEYS)})"
-        if defn is None:
-            return f"({dpd}) >= {datasets.DEFAULT_DPD_THRESHOLD}" if self.source.has_dpd else npl
-        col = store.quote_ident(defn.column)
-        if defn.kind == "dpd":
-            return f"CAST({col} AS DOUBLE) >= {self.bind(float(defn.threshold or datasets.DEFAULT_DPD_THRESHOLD))}"
-        if defn.kind == "classification":
-            spellings = [s for c in datasets.FIVE_CATEGORIES if c.key in defn.labels for s in c.spellings]
-            return self.one_of(spellings, datasets.text_key_sql(col))
-        spellings = {datasets.text_key(v) for v in defn.values}
-        for pair in ({"1", "true"}, {"0", "false"}):
-            if spellings & pair:
-                spellings |= pair
-        return self.one_of(sorted(spellings), datasets.text_key_sql(col))
-
-    def where_sql(self, filters: Filters) -> str:
-        """Dimension filters as a condition with bound values."""
-        conditions = [f"{self.month_sql()} IS NOT NULL"]
-        for key in FILTER_DIMENSIONS:
-            values = filters.values(key)
-            column = self.source.dim(key)
-            if values and column:
-                conditions.append(self.one_of(list(values), f"CAST({store.quote_ident(column)} AS VARCHAR)"))
-        return " AND ".join(conditions)
-
-    def last_month_sql(self, as_of: dt.date | None) -> str:
-        """The month of ``as_of``, or the table's latest month (a cheap one-column scan)."""
-        if as_of:
-            return f"CAST(date_trunc('month', CAST({self.bind(as_of)} AS DATE)) AS DATE)"
-        return f"(SELECT max({self.month_sql()}) FROM {store.quote_ident(self.source.table)})"
-
-    def rows_cte(
-        self,
-        filters: Filters,
-        dims: tuple[str, ...] = (),
-        months: tuple[str, str] | None = None,
-        part: tuple[int, int] | None = None,
-    ) -> str:
-        """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags and dimensions.
-
-        ``months`` (two SQL expressions) keeps only the months between them, before any per-loan window work;
-        ``part`` ``(i, n)`` keeps the loans whose id hashes to ``i`` of ``n`` parts (whole loans, every month).
-        """
-        s = self.source
-        dpd = f"CAST({self.ident('days_past_due')} AS DOUBLE)" if s.has_dpd else "CAST(NULL AS DOUBLE)"
-        category = self.category_sql(dpd)
-        written_off = self.status_in(WRITTEN_OFF_WORDS)
-        write_off_col = self.ident("write_off")
-        if write_off_col:
-            written_off = f"({written_off} OR coalesce(CAST({write_off_col} AS DOUBLE), 0) > 0)"
-        orig = self.month_of(s.col("origination_date")) if s.col("origination_date") else "CAST(NULL AS DATE)"
-        amount = f"CAST({self.ident('amount')} AS DOUBLE)" if s.col("amount") else "CAST(NULL AS DOUBLE)"
-        borrower = f"CAST({self.ident('borrower_id')} AS VARCHAR)" if s.col("borrower_id") else self.loan_sql()
-        dim_sql = "".join(f", CAST({store.quote_ident(s.dim(k))} AS VARCHAR) AS {_dim_alias(k)}" for k in dims)
-        in_months = f" AND {self.month_sql()} BETWEEN {months[0]} AND {months[1]}" if months else ""
-        snapshot = s.col("snapshot_date")
-        if months and self.types.get(snapshot, "").upper() in ("DATE", "TIMESTAMP"):  # lets DuckDB skip row groups
-            column = store.quote_ident(snapshot)
-            in_months += f" AND {column} >= {months[0]} AND {column} < CAST({months[1]} + INTERVAL 1 MONTH AS DATE)"
-        if part:
-            in_months += f" AND hash({self.loan_sql()}) % {int(part[1])} = {int(part[0])}"
-        dedupe = (
-            "" if s.one_row_per_month else "QUALIFY row_number() OVER (PARTITION BY loan, month ORDER BY snap DESC) = 1"
-        )
-        raw = f"""
-        raw AS (
-            SELECT {self.loan_sql()} AS loan, {self.month_sql()} AS month,
-                   {self.date_sql(s.col("snapshot_date"), end_of_month=True)} AS snap,
-                   coalesce(CAST({self.ident("balance")} AS DOUBLE), 0) AS balance, {dpd} AS dpd,
-                   {category} AS category, {written_off} AS written_off, {self.status_in(PAID_OFF_WORDS)} AS paid_off,
-                   {f"coalesce(CAST({write_off_col} AS DOUBLE), 0)" if write_off_col else "CAST(NULL AS DOUBLE)"}
-                       AS write_off_amount,
-                   {orig} AS orig_month, {amount} AS amount, {borrower} AS borrower{dim_sql},
-                   coalesce({self.default_sql(dpd, category)}, false) AS event_raw
-            FROM {store.quote_ident(s.table)}
-            WHERE {self.where_sql(filters)}{in_months}
-            {dedupe}
-        )"""
-        if write_off_col:
-            write_off = "write_off_amount"
-        else:
-            write_off = (
-                "CASE WHEN written_off AND NOT coalesce(lag(written_off) OVER w, false) "
-                "THEN coalesce(lag(balance) OVER w, 0) ELSE 0 END"
-            )
-        return f"""{raw},
-        rows AS (
-            SELECT * EXCLUDE (event_raw, write_off_amount), event_raw OR written_off AS event,
-                   {write_off} AS write_off
-            FROM raw
-            WINDOW w AS (PARTITION BY loan ORDER BY month)
-        )"""
-
-    def execute(self, con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
-        """Run ``sql`` with the parameters it uses (DuckDB refuses unused ones)."""
-        used = set(re.findall(r"\$(p\d+)\b", sql))
-        return con.execute(sql, {k: v for k, v in self.params.items() if k in used})
-
-    def run(self, con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-        return self.execute(con, sql).df()
-
-
-def _dim_alias(key: str) -> str:
-    return f"dim_{key}"
-
-
-def _npl_list() -> str:
-    return ", ".join(f"'{k}'" for k in NPL_KEYS)
-
-
-def _par_sum(source: Source, days: int, condition: str = "") -> str:
-    """Balance more than ``days`` past due (NULL when the table has no days past due)."""
-    if not source.has_dpd:
-        return "CAST(NULL AS DOUBLE)"
-    return f"coalesce(sum(balance) FILTER (WHERE {condition}dpd > {int(days)}), 0)"
-
-
-def _npl_sum(condition: str = "") -> str:
-    """Balance classified substandard, doubtful or loss."""
-    return f"coalesce(sum(balance) FILTER (WHERE {condition}category IN ({_npl_list()})), 0)"
-
-
-def _period_sql(q: _Query, filters: Filters, column: str = "month") -> str:
-    conditions = []
-    if filters.start:
-        conditions.append(f"{column} >= CAST(date_trunc('month', CAST({q.bind(filters.start)} AS DATE)) AS DATE)")
-    if filters.end:
-        conditions.append(f"{column} <= CAST(date_trunc('month', CAST({q.bind(filters.end)} AS DATE)) AS DATE)")
-    return " AND ".join(conditions) or "true"
-
-
-def _ratio(numerator: str, denominator: str) -> str:
-    return f"CAST({numerator} AS DOUBLE) / nullif({denominator}, 0)"
-
-
 # --- monthly figures and KPIs --------------------------------------------------------------------------------------
 
 
@@ -544,7 +255,7 @@ def months(con: duckdb.DuckDBPyConnection, source: Source, *, summary: bool = Tr
     """The snapshot months of the table, oldest first."""
     if summary and (found := _summary(con, source)):
         return summary_mod.months(con, found)
-    q = _Query(source)
+    q = Query(source)
     month = q.month_sql()
     rows = q.execute(
         con, f"SELECT DISTINCT {month} AS m FROM {store.quote_ident(source.table)} WHERE m IS NOT NULL ORDER BY m"
@@ -562,7 +273,7 @@ def filter_options(con: duckdb.DuckDBPyConnection, table: str, dimensions: dict[
 
 
 def monthly(
-    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters(), *, summary: bool = True
+    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = NO_FILTERS, *, summary: bool = True
 ) -> pd.DataFrame:
     """One row per snapshot month (within the period): loans, outstanding, disbursed, PAR30/90, NPL, write-offs,
     write-off ratio (trailing 12 months) and 12-month default rate, with the balances behind the ratios.
@@ -570,7 +281,7 @@ def monthly(
     ``summary`` reads the table's monthly summary (built on first use); False computes over loan-months."""
     if summary and (found := _summary(con, source)):
         return summary_mod.monthly(con, found, source, filters)
-    q = _Query(source)
+    q = Query(source)
     sql = f"""
     WITH {q.rows_cte(filters)},
     loans AS (
@@ -582,9 +293,9 @@ def monthly(
         SELECT month,
                count(*) FILTER (WHERE balance > 0) AS loans,
                coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
-               {_par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
-               {_par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
-               {_npl_sum("balance > 0 AND ")} AS npl_balance,
+               {par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
+               {par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
+               {npl_sum("balance > 0 AND ")} AS npl_balance,
                sum(write_off) AS write_offs
         FROM rows GROUP BY month
     ),
@@ -597,37 +308,9 @@ def monthly(
         WHERE r.balance > 0 AND (l.default_month IS NULL OR l.default_month > r.month)
         GROUP BY ALL
     ),
-    {_monthly_figures_sql(q, filters)}
+    {monthly_figures_sql(q, filters)}
     """
-    return _monthly_frame(q.run(con, sql))
-
-
-def _monthly_figures_sql(q: _Query, filters: Filters) -> str:
-    """The end of ``monthly``'s query, over CTEs ``book`` (month sums), ``new`` (disbursed) and ``cohort``
-    (the 12-month default cohort ending in each month)."""
-    return f"""figures AS (
-        SELECT b.*, coalesce(n.disbursed_loans, 0) AS disbursed_loans, coalesce(n.disbursed, 0) AS disbursed,
-               c.cohort_loans, c.cohort_defaults,
-               sum(b.write_offs) OVER w12 AS write_offs_12m, avg(b.outstanding) OVER w12 AS average_outstanding_12m,
-               count(*) OVER w12 AS months_12m
-        FROM book b LEFT JOIN new n USING (month) LEFT JOIN cohort c USING (month)
-        WINDOW w12 AS (ORDER BY b.month RANGE BETWEEN INTERVAL 11 MONTH PRECEDING AND CURRENT ROW)
-    )
-    SELECT month, loans, outstanding, disbursed_loans, disbursed,
-           {_ratio("par30_balance", "outstanding")} AS par30, {_ratio("par90_balance", "outstanding")} AS par90,
-           {_ratio("npl_balance", "outstanding")} AS npl_ratio,
-           {_ratio("write_offs_12m * 12 / months_12m", "average_outstanding_12m")} AS write_off_ratio,
-           {_ratio("cohort_defaults", "cohort_loans")} AS default_rate_12m,
-           par30_balance, par90_balance, npl_balance, write_offs, write_offs_12m, cohort_loans, cohort_defaults
-    FROM figures WHERE {_period_sql(q, filters)}
-    ORDER BY month"""
-
-
-def _monthly_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    for column in ("loans", "disbursed_loans"):
-        frame[column] = frame[column].astype("int64")
-    return frame
+    return monthly_frame(q.run(con, sql))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -727,7 +410,7 @@ def as_of_month(
         if date is None and last is not None:
             found = summary_mod.month_range(con, built, last)[2]
     else:
-        q = _Query(source)
+        q = Query(source)
         snap, month = q.date_sql(source.col("snapshot_date"), end_of_month=True), q.month_sql()
         first, last = q.execute(
             con, f"SELECT min({month}), max({month}) FROM {store.quote_ident(source.table)}"
@@ -754,7 +437,7 @@ def as_of_month(
 def kpis(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     as_of: str | dt.date | None = None,
     *,
     summary: bool = True,
@@ -767,55 +450,20 @@ def kpis(
     return dataclasses.replace(result, classification_derived=source.classification_derived, history=history)
 
 
-def snapshot_summary(
-    con: duckdb.DuckDBPyConnection, table: str, as_of: str | None = None, overrides: dict[str, str] | None = None
-) -> dict:
-    """The CLI's JSON object: as_of, loans, outstanding, par30, par90, npl_ratio (fractions) and more."""
-    source = resolve(con, table, overrides)
-    result = kpis(con, source, Filters(), as_of)
-    out: dict[str, object] = {"table": table, "as_of": result.as_of.isoformat()}
-    for value in result.values:
-        number = value.value
-        out[value.key] = int(number) if value.key == "loans" and number is not None else number
-    out["loans"] = out["loans"] or 0
-    out["outstanding"] = out["outstanding"] or 0.0
-    out["classification_source"] = "days_past_due_floor" if source.classification_derived else "classification"
-    out["changes"] = {v.key: {"month": v.change_month, "year": v.change_year} for v in result.values}
-    return out
-
-
-def parse_role_args(values: list[str] | None) -> dict[str, str]:
-    """``["balance=outstanding", ...]`` (the CLI's ``--role``) as ``{role: column}``."""
-    overrides = {}
-    for value in values or []:
-        role, sep, column = str(value).partition("=")
-        if not sep or not role.strip() or not column.strip():
-            raise RiskLabError("portfolio.bad_role_arg", value=value)
-        overrides[role.strip()] = column.strip()
-    return overrides
-
-
-def cli_summary(
-    con: duckdb.DuckDBPyConnection, table: str, as_of: str | None = None, role_args: list[str] | None = None
-) -> dict:
-    """``python -m analytics portfolio``: the as-of month's KPIs of ``table`` as one JSON-ready object."""
-    return snapshot_summary(con, table, as_of, parse_role_args(role_args))
-
-
 # --- classification mix, vintages, roll rates ----------------------------------------------------------------------
 
 
 def classification_mix(
-    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = Filters(), *, summary: bool = True
+    con: duckdb.DuckDBPyConnection, source: Source, filters: Filters = NO_FILTERS, *, summary: bool = True
 ) -> pd.DataFrame:
     """Balance by month and five-category class (``category`` key, rank 1-5), with its share of the month."""
     if summary and (found := _summary(con, source)):
         return summary_mod.classification_mix(con, found, source, filters)
-    q = _Query(source)
+    q = Query(source)
     ranks = {c.key: c.rank for c in datasets.FIVE_CATEGORIES}
     sql = f"""
     WITH {q.rows_cte(filters)},
-    grid AS (SELECT month, category FROM (SELECT DISTINCT month FROM rows WHERE {_period_sql(q, filters)}),
+    grid AS (SELECT month, category FROM (SELECT DISTINCT month FROM rows WHERE {period_sql(q, filters)}),
              (SELECT unnest(CAST({q.bind(list(CATEGORY_KEYS))} AS VARCHAR[])) AS category)),
     mix AS (SELECT month, category, sum(balance) AS balance, count(*) AS loans FROM rows
             WHERE balance > 0 AND category IS NOT NULL GROUP BY ALL)
@@ -833,7 +481,7 @@ def classification_mix(
 def vintages(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     by: str = "quarter",
     max_mob: int = MAX_MOB,
     *,
@@ -848,7 +496,7 @@ def vintages(
         raise RiskLabError("portfolio.bad_cohort", by=by)
     if summary and (found := _summary(con, source)):
         return summary_mod.vintages(con, found, source, filters, by, max_mob)
-    q = _Query(source)
+    q = Query(source)
     ever30 = "dpd >= 30" if source.has_dpd else "false"
     ever90 = "dpd >= 90" if source.has_dpd else "false"
     span = 3 if by == "quarter" else 1
@@ -863,14 +511,14 @@ def vintages(
     ),
     cohorts AS (
         SELECT CAST(date_trunc('{by}', orig) AS DATE) AS cohort, loan,
-               {_mob("d")} AS d_mob, {_mob("e30")} AS e30_mob, {_mob("e90")} AS e90_mob
+               {mob_sql("d")} AS d_mob, {mob_sql("e30")} AS e30_mob, {mob_sql("e90")} AS e90_mob
         FROM loans
     ),
     sizes AS (
         SELECT cohort, count(*) AS loans,
                least(datediff('month', CAST(cohort + INTERVAL {span - 1} MONTH AS DATE), any_value(last_month)),
                      {q.bind(int(max_mob))}) AS top_mob
-        FROM cohorts, last WHERE {_period_sql(q, filters, "cohort")} GROUP BY cohort
+        FROM cohorts, last WHERE {period_sql(q, filters, "cohort")} GROUP BY cohort
     ),
     events AS (
         SELECT cohort, mob, sum(d) AS d, sum(e30) AS e30, sum(e90) AS e90 FROM (
@@ -892,30 +540,7 @@ def vintages(
            {"ever90 / loans" if source.has_dpd else "NULL"} AS ever90_rate
     FROM curves ORDER BY cohort, mob
     """
-    return _vintage_frame(q.run(con, sql), by)
-
-
-def _vintage_frame(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    frame["cohort_start"] = pd.to_datetime(frame["cohort"]).dt.date
-    frame["cohort"] = [_cohort_label(d, by) for d in frame["cohort_start"]]
-    frame["mob"] = frame["mob"].astype("int64")
-    return frame[["cohort", "cohort_start", "mob", "loans", "defaults", "default_rate", "ever30_rate", "ever90_rate"]]
-
-
-def _mob(column: str) -> str:
-    """Months on book of an event month (NULL stays NULL; events before origination count at 0)."""
-    return f"CASE WHEN {column} IS NOT NULL THEN greatest(datediff('month', orig, {column}), 0) END"
-
-
-def _cohort_label(start: dt.date, by: str) -> str:
-    return f"{start.year}Q{(start.month - 1) // 3 + 1}" if by == "quarter" else start.strftime("%Y-%m")
-
-
-def _bucket_sql(dpd: str, *, position: bool = False) -> str:
-    """The days-past-due bucket of ``dpd`` (NULL counts as current): its key, or its position in ``ROLL_STATES``."""
-    name = str if position else (lambda i: f"'{DPD_BUCKETS[i].key}'")
-    whens = " ".join(f"WHEN {dpd} <= {b.high} THEN {name(i)}" for i, b in enumerate(DPD_BUCKETS) if b.high is not None)
-    return f"(CASE WHEN {dpd} IS NULL THEN {name(0)} {whens} ELSE {name(len(DPD_BUCKETS) - 1)} END)"
+    return vintage_frame(q.run(con, sql), by)
 
 
 # The state a loan moves to the next month (from ``lead`` columns over the loan's months).
@@ -928,7 +553,7 @@ TO_STATE_SQL = """CASE WHEN next_month IS NULL OR next_month > CAST(month + INTE
 def roll_rates(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     window: int = DEFAULT_WINDOW,
     as_of: dt.date | None = None,
     *,
@@ -946,16 +571,16 @@ def roll_rates(
         raise RiskLabError("portfolio.bad_window", window=window)
     if summary and (found := _summary(con, source)):
         return summary_mod.roll_rates(con, found, source, filters, window, as_of)
-    q = _Query(source)
+    q = Query(source)
     end = q.last_month_sql(as_of)
     start = f"CAST({end} - INTERVAL ({q.bind(int(window))}) MONTH AS DATE)"
     sql = f"""
     WITH {q.rows_cte(filters, months=(start, end))},
     moves AS (
-        SELECT month, balance, written_off, {_bucket_sql("dpd")} AS from_state,
+        SELECT month, balance, written_off, {bucket_sql("dpd")} AS from_state,
                lead(month) OVER w AS next_month, lead(balance) OVER w AS next_balance,
                lead(written_off) OVER w AS next_written_off, lead(paid_off) OVER w AS next_paid_off,
-               {_bucket_sql("lead(dpd) OVER w")} AS next_bucket
+               {bucket_sql("lead(dpd) OVER w")} AS next_bucket
         FROM rows WINDOW w AS (PARTITION BY loan ORDER BY month)
     ),
     span AS (SELECT {end} AS last_month)
@@ -965,14 +590,7 @@ def roll_rates(
       AND month < last_month AND month >= {start}
     GROUP BY ALL
     """
-    return _roll_frame(q.run(con, sql))
-
-
-def _roll_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    order = {state: i for i, state in enumerate(ROLL_STATES)}
-    frame["share"] = frame["balance"] / frame.groupby("from_state")["balance"].transform("sum")
-    frame = frame.sort_values(["from_state", "to_state"], key=lambda s: s.map(order)).reset_index(drop=True)
-    return frame[["from_state", "to_state", "balance", "loans", "share"]]
+    return roll_frame(q.run(con, sql))
 
 
 def roll_rate_matrix(rates: pd.DataFrame, label: Callable[[str], str] | None = None) -> pd.DataFrame:
@@ -999,7 +617,7 @@ def breakdown(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     dimension: str,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     as_of: dt.date | None = None,
     *,
     summary: bool = True,
@@ -1009,8 +627,8 @@ def breakdown(
     _require_dimension(source, dimension)
     if summary and (found := _summary(con, source)):
         return summary_mod.breakdown(con, found, source, dimension, filters, as_of)
-    q = _Query(source)
-    alias = _dim_alias(dimension)
+    q = Query(source)
+    alias = dim_alias(dimension)
     end = q.last_month_sql(as_of)
     sql = f"""
     WITH {q.rows_cte(filters, (dimension,))},
@@ -1018,8 +636,8 @@ def breakdown(
     first_default AS (SELECT loan, min(month) AS default_month FROM rows WHERE event GROUP BY loan),
     now AS (
         SELECT {alias} AS value, count(*) AS loans, sum(balance) AS outstanding,
-               {_par_sum(source, 30)} AS par30_balance, {_par_sum(source, 90)} AS par90_balance,
-               {_npl_sum()} AS npl_balance
+               {par_sum(source, 30)} AS par30_balance, {par_sum(source, 90)} AS par90_balance,
+               {npl_sum()} AS npl_balance
         FROM rows, span WHERE month = span.m AND balance > 0 GROUP BY ALL
     ),
     cohort AS (
@@ -1032,29 +650,14 @@ def breakdown(
     )
     {BREAKDOWN_SELECT}
     """
-    return _breakdown_frame(q.run(con, sql))
-
-
-# The end of ``breakdown``'s query, over CTEs ``now`` (the month's sums by value) and ``cohort``.
-BREAKDOWN_SELECT = f"""SELECT coalesce(value, '-') AS value, coalesce(loans, 0) AS loans,
-           coalesce(outstanding, 0) AS outstanding, outstanding / nullif(sum(outstanding) OVER (), 0) AS share,
-           {_ratio("par30_balance", "outstanding")} AS par30, {_ratio("par90_balance", "outstanding")} AS par90,
-           {_ratio("npl_balance", "outstanding")} AS npl_ratio,
-           {_ratio("cohort_defaults", "cohort_loans")} AS default_rate_12m, cohort_loans
-    FROM now FULL JOIN cohort USING (value)
-    ORDER BY outstanding DESC NULLS LAST, value"""
-
-
-def _breakdown_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["loans"] = frame["loans"].astype("int64")
-    return frame
+    return breakdown_frame(q.run(con, sql))
 
 
 def dimension_trend(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     dimension: str,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     *,
     summary: bool = True,
 ) -> pd.DataFrame:
@@ -1062,14 +665,14 @@ def dimension_trend(
     _require_dimension(source, dimension)
     if summary and (found := _summary(con, source)):
         return summary_mod.dimension_trend(con, found, source, dimension, filters)
-    q = _Query(source)
-    alias = _dim_alias(dimension)
+    q = Query(source)
+    alias = dim_alias(dimension)
     sql = f"""
     WITH {q.rows_cte(filters, (dimension,))}
     SELECT month, coalesce({alias}, '-') AS value, count(*) AS loans, sum(balance) AS outstanding,
-           {_ratio(_par_sum(source, 30), "sum(balance)")} AS par30,
-           {_ratio(_npl_sum(), "sum(balance)")} AS npl_ratio
-    FROM rows WHERE balance > 0 AND {_period_sql(q, filters)}
+           {ratio_sql(par_sum(source, 30), "sum(balance)")} AS par30,
+           {ratio_sql(npl_sum(), "sum(balance)")} AS npl_ratio
+    FROM rows WHERE balance > 0 AND {period_sql(q, filters)}
     GROUP BY ALL ORDER BY month, value
     """
     frame = q.run(con, sql)
@@ -1090,7 +693,7 @@ class Concentration:
 def concentration(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    filters: Filters = Filters(),
+    filters: Filters = NO_FILTERS,
     as_of: dt.date | None = None,
     top: int = 10,
     *,
@@ -1099,11 +702,11 @@ def concentration(
     """The top ``top`` borrowers' share of outstanding and HHI (sum of squared shares, 0-1) per dimension."""
     found = summary and _summary(con, source)
     dims = () if found else source.dimension_keys  # the summary gives the HHI; the month's loans give the top
-    q = _Query(source)
+    q = Query(source)
     end = q.last_month_sql(as_of)
     hhi_parts = " UNION ALL ".join(
         f"SELECT '{k}' AS dimension, sum(s * s) AS hhi, count(*) AS groups FROM "
-        f"(SELECT sum(balance) / any_value(total) AS s FROM now, totals GROUP BY {_dim_alias(k)})"
+        f"(SELECT sum(balance) / any_value(total) AS s FROM now, totals GROUP BY {dim_alias(k)})"
         for k in dims
     )
     if source.col("borrower_id") is None and source.one_row_per_month:  # one row per loan: no grouping
@@ -1148,7 +751,7 @@ class LoanLevel:
     by_dimension: dict[str, pd.DataFrame]
 
 
-def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = Filters()) -> LoanLevel:
+def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = NO_FILTERS) -> LoanLevel:
     """Counts and default rates (count-based, the table's default definition) by origination quarter and by
     segment, branch, officer, product, guarantee and repayment method; booked loans only when flagged."""
     table_roles = datasets.table_roles(con, table)
@@ -1178,8 +781,8 @@ def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = Fi
 
     cohort = "CAST(NULL AS DATE)"
     if origination:
-        cohort = f"CAST(date_trunc('quarter', {_date_sql(origination[0], types[origination[0]], bind)}) AS DATE)"
-    dim_sql = "".join(f", CAST({store.quote_ident(c)} AS VARCHAR) AS {_dim_alias(k)}" for k, c in dims.items())
+        cohort = f"CAST(date_trunc('quarter', {date_sql(origination[0], types[origination[0]], bind)}) AS DATE)"
+    dim_sql = "".join(f", CAST({store.quote_ident(c)} AS VARCHAR) AS {dim_alias(k)}" for k, c in dims.items())
     base = f"SELECT {expr} AS d, {cohort} AS cohort{dim_sql} FROM {store.quote_ident(table)} WHERE {where}"
     base_params = [*expr_params, *date_params, *params]
 
@@ -1194,9 +797,9 @@ def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = Fi
     by_cohort = grouped("cohort") if origination else empty
     if origination:
         by_cohort = by_cohort.dropna(subset=["value"])
-        by_cohort["value"] = [_cohort_label(pd.Timestamp(v).date(), "quarter") for v in by_cohort["value"]]
+        by_cohort["value"] = [cohort_label(pd.Timestamp(v).date(), "quarter") for v in by_cohort["value"]]
     by_dimension = {
-        k: grouped(f"coalesce({_dim_alias(k)}, '-')").sort_values("loans", ascending=False).reset_index(drop=True)
+        k: grouped(f"coalesce({dim_alias(k)}, '-')").sort_values("loans", ascending=False).reset_index(drop=True)
         for k in dims
     }
     row = total.iloc[0] if len(total) else None
@@ -1376,6 +979,3 @@ FIGURES: dict[str, Callable[..., object]] = {
     "dimension_trend": dimension_trend,
     "concentration": concentration,
 }
-
-# the summary module reads this one's SQL builders, so it is imported once they exist
-from analytics.portfolio import _summary as summary_mod  # noqa: E402

@@ -32,7 +32,27 @@ import duckdb
 import pandas as pd
 
 from analytics import datasets, store
-from analytics.portfolio import _figures as pf
+from analytics.portfolio._query import (
+    BREAKDOWN_SELECT,
+    CATEGORY_KEYS,
+    FILTER_DIMENSIONS,
+    ROLL_STATES,
+    Filters,
+    Query,
+    Source,
+    breakdown_frame,
+    bucket_sql,
+    dim_alias,
+    mob_sql,
+    monthly_figures_sql,
+    monthly_frame,
+    npl_sum,
+    par_sum,
+    period_sql,
+    ratio_sql,
+    roll_frame,
+    vintage_frame,
+)
 
 _SCHEMA = store.quote_ident(store.CATALOG_SCHEMA)
 REGISTRY = f"{_SCHEMA}.portfolio_summaries"
@@ -57,14 +77,14 @@ class Summary:
     @property
     def filter_dims(self) -> tuple[str, ...]:
         """The dimensions the page filters on (vintages and roll rates are kept by these only)."""
-        return tuple(k for k in self.dims if k in pf.FILTER_DIMENSIONS)
+        return tuple(k for k in self.dims if k in FILTER_DIMENSIONS)
 
     def name(self, part: str) -> str:
         """The quoted table name of ``part`` (``month``, ``vintage`` or ``rolls``)."""
         return f"{_SCHEMA}.{store.quote_ident(f'portfolio_{self.key}_{part}')}"
 
 
-def summary_key(con: duckdb.DuckDBPyConnection, source: pf.Source) -> str:
+def summary_key(con: duckdb.DuckDBPyConnection, source: Source) -> str:
     """A short key that changes with the table's import version, identity, row count and the source."""
     text = repr((source, store.table_state(con, source.table)))
     return hashlib.sha1(text.encode()).hexdigest()[:16]
@@ -82,7 +102,7 @@ def _registered(con: duckdb.DuckDBPyConnection, key: str) -> bool | None:
     return bool(rows[0][0]) if rows else None
 
 
-def find(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | bool | None:
+def find(con: duckdb.DuckDBPyConnection, source: Source) -> Summary | bool | None:
     """The summary when built and usable, False when built but unusable or the database is read-only,
     None when it still has to be built."""
     if store.is_read_only(con):
@@ -94,12 +114,12 @@ def find(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | bool | 
     return Summary(key, source.dimension_keys) if state else False
 
 
-def ready(con: duckdb.DuckDBPyConnection, source: pf.Source) -> bool:
+def ready(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     """True when the figures need no build first (built, unusable, or read-only)."""
     return find(con, source) is not None
 
 
-def ensure(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
+def ensure(con: duckdb.DuckDBPyConnection, source: Source) -> Summary | None:
     """The summary of ``source``, built when missing; None when the figures must be computed directly."""
     found = find(con, source)
     if found is None:
@@ -107,7 +127,7 @@ def ensure(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
     return found or None
 
 
-def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
+def build(con: duckdb.DuckDBPyConnection, source: Source) -> Summary | None:
     """Build (or rebuild) the summary tables, drop those of older versions of the table; None when a loan
     changes filter values (the figures are then computed directly)."""
     began = time.perf_counter()
@@ -142,20 +162,20 @@ def build(con: duckdb.DuckDBPyConnection, source: pf.Source) -> Summary | None:
 
 def _hash_sql(keys: tuple[str, ...]) -> str:
     """One number per combination of dimension values (NULL hashes apart from any value)."""
-    return f"hash({', '.join(map(pf._dim_alias, keys))})" if keys else "CAST(0 AS UBIGINT)"
+    return f"hash({', '.join(map(dim_alias, keys))})" if keys else "CAST(0 AS UBIGINT)"
 
 
 def _build_part(
-    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, loans: str, part: tuple[int, int]
 ) -> bool:
     """Add one part of the loans to the summary tables (the first part creates them); False when a loan
     changes filter values. The loans' facts are numbers only (dimension values travel as hashes)."""
-    q = pf._Query(source)
+    q = Query(source)
     filter_combo = _hash_sql(summary.filter_dims)  # a loan must keep one of each (checked): two numbers per loan
     q.execute(
         con,
         f"""CREATE OR REPLACE TEMP TABLE {loans} AS
-        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)}
+        WITH {q.rows_cte(Filters(), summary.dims, part=part)}
         SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
                min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
                coalesce(min(orig_month), min(month)) AS orig,
@@ -185,7 +205,7 @@ def _combos_apart(con: duckdb.DuckDBPyConnection, summary: Summary) -> bool:
     practice; if it did, the figures would be computed directly."""
     month = summary.name("month")
     checks = [
-        f"(SELECT count(DISTINCT {_hash_sql(keys)}) = count(DISTINCT row({', '.join(map(pf._dim_alias, keys))})) "
+        f"(SELECT count(DISTINCT {_hash_sql(keys)}) = count(DISTINCT row({', '.join(map(dim_alias, keys))})) "
         f"FROM {month})"
         for keys in (summary.dims, summary.filter_dims)
         if keys
@@ -195,7 +215,7 @@ def _combos_apart(con: duckdb.DuckDBPyConnection, summary: Summary) -> bool:
 
 def _filter_values(summary: Summary) -> str:
     """The combinations of filter values by their hash (from the month table)."""
-    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
     return f"(SELECT DISTINCT {_hash_sql(summary.filter_dims)} AS filter_combo{dims} FROM {summary.name('month')})"
 
 
@@ -214,29 +234,29 @@ def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = No
 
 
 def _build_month(
-    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, loans: str, part: tuple[int, int]
 ) -> None:
     """Sums per month and combination of dimension values: one scan, joined only to the loans that default
     (for the 12-month cohorts); loans disbursed come from the loans' facts."""
-    q = pf._Query(source)
-    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.dims)
+    q = Query(source)
+    dims = "".join(f", {dim_alias(k)}" for k in summary.dims)
     categories = "".join(
         f", coalesce(sum(balance) FILTER (WHERE balance > 0 AND category = '{c}'), 0) AS balance_{c}"
         f", count(*) FILTER (WHERE balance > 0 AND category = '{c}') AS loans_{c}"
-        for c in pf.CATEGORY_KEYS
+        for c in CATEGORY_KEYS
     )
     cohort_end = "CAST(month + INTERVAL 12 MONTH AS DATE)"
     q.execute(
         con,
         f"""{_into(summary, "month", part)}
-        WITH {q.rows_cte(pf.Filters(), summary.dims, part=part)},
+        WITH {q.rows_cte(Filters(), summary.dims, part=part)},
         sums AS (
             SELECT month{dims}, count(*) AS loan_months, max(snap) AS snap,
                    count(*) FILTER (WHERE balance > 0) AS loans,
                    coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
-                   {pf._par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
-                   {pf._par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
-                   {pf._npl_sum("balance > 0 AND ")} AS npl_balance,
+                   {par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
+                   {par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
+                   {npl_sum("balance > 0 AND ")} AS npl_balance,
                    sum(write_off) AS write_offs{categories},
                    count(*) FILTER (WHERE balance > 0 AND (default_month IS NULL OR default_month > month))
                        AS cohort_loans,
@@ -257,9 +277,9 @@ def _build_month(
 
 def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int]) -> None:
     """Loans per origination month and filter values, and by months on book of their first default, 30+, 90+."""
-    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
+    dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
     parts = " UNION ALL ".join(
-        f"SELECT orig, filter_combo, '{kind}' AS kind, {pf._mob(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
+        f"SELECT orig, filter_combo, '{kind}' AS kind, {mob_sql(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
         for kind in ("default_month", "e30", "e90")
     )
     con.execute(
@@ -271,27 +291,27 @@ def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str,
     )
 
 
-_WRITTEN_OFF, _PAID_OFF = (pf.ROLL_STATES.index(s) for s in ("written_off", "paid_off"))
+_WRITTEN_OFF, _PAID_OFF = (ROLL_STATES.index(s) for s in ("written_off", "paid_off"))
 
 
 def _build_rolls(
-    con: duckdb.DuckDBPyConnection, source: pf.Source, summary: Summary, loans: str, part: tuple[int, int]
+    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, loans: str, part: tuple[int, int]
 ) -> None:
     """Balance and loans moving from each days-past-due bucket to each state next month, per month and filter
     values. A window over each loan's months finds next month's state; it sorts every loan-month and spills at
     tens of millions, so it carries one number per loan-month (month, state and bucket packed together), the
     balance and the hash of the filter values, and nothing else."""
-    q = pf._Query(source)
-    dims = "".join(f", {pf._dim_alias(k)}" for k in summary.filter_dims)
-    bucket = pf._bucket_sql("dpd", position=True)
+    q = Query(source)
+    dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
+    bucket = bucket_sql("dpd", position=True)
     exits = f"WHEN written_off THEN {_WRITTEN_OFF} WHEN paid_off OR balance <= 0 THEN {_PAID_OFF}"
     code = f"((year(month) * 12 + month(month)) * 8 + CASE {exits} ELSE {bucket} END) * 8 + {bucket}"
     gone = "next_code IS NULL OR next_code // 64 > code // 64 + 1"  # no row next month: paid off
-    states = "[" + ", ".join(f"'{s}'" for s in pf.ROLL_STATES) + "]"
+    states = "[" + ", ".join(f"'{s}'" for s in ROLL_STATES) + "]"
     q.execute(
         con,
         f"""{_into(summary, "rolls", part)}
-        WITH {q.rows_cte(pf.Filters(), summary.filter_dims, part=part)},
+        WITH {q.rows_cte(Filters(), summary.filter_dims, part=part)},
         thin AS (
             SELECT loan, {code} AS code, CASE WHEN balance > 0 AND NOT written_off THEN balance END AS balance,
                    {_hash_sql(summary.filter_dims)} AS filter_combo
@@ -312,13 +332,13 @@ def _build_rolls(
     )
 
 
-def where_sql(q: pf._Query, filters: pf.Filters) -> str:
+def where_sql(q: Query, filters: Filters) -> str:
     """The dimension filters as a condition on summary columns (bound values)."""
     conditions = ["true"]
-    for key in pf.FILTER_DIMENSIONS:
+    for key in FILTER_DIMENSIONS:
         values = filters.values(key)
         if values and q.source.dim(key):
-            conditions.append(q.one_of(list(values), pf._dim_alias(key)))
+            conditions.append(q.one_of(list(values), dim_alias(key)))
     return " AND ".join(conditions)
 
 
@@ -347,19 +367,19 @@ def filter_options(con: duckdb.DuckDBPyConnection, summary: Summary, limit: int 
         key: [
             r[0]
             for r in con.execute(
-                f"SELECT {pf._dim_alias(key)} AS v, sum(loan_months) AS n FROM {summary.name('month')} "
+                f"SELECT {dim_alias(key)} AS v, sum(loan_months) AS n FROM {summary.name('month')} "
                 "WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ?",
                 [limit],
             ).fetchall()
         ]
-        for key in pf.FILTER_DIMENSIONS
+        for key in FILTER_DIMENSIONS
         if key in summary.dims
     }
 
 
-def monthly(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters):
+def monthly(con: duckdb.DuckDBPyConnection, summary: Summary, source: Source, filters: Filters):
     """``portfolio.monthly`` from the summary."""
-    q = pf._Query(source)
+    q = Query(source)
     where = where_sql(q, filters)
     sql = f"""
     WITH s AS (SELECT * FROM {summary.name("month")} WHERE {where}),
@@ -373,24 +393,24 @@ def monthly(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source,
     cohort AS (SELECT CAST(month + INTERVAL 12 MONTH AS DATE) AS month, {_sum("cohort_loans")} AS cohort_loans,
                       {_sum("cohort_defaults")} AS cohort_defaults
                FROM s GROUP BY ALL HAVING sum(cohort_loans) > 0),
-    {pf._monthly_figures_sql(q, filters)}
+    {monthly_figures_sql(q, filters)}
     """
-    return pf._monthly_frame(q.run(con, sql))
+    return monthly_frame(q.run(con, sql))
 
 
-def classification_mix(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters):
+def classification_mix(con: duckdb.DuckDBPyConnection, summary: Summary, source: Source, filters: Filters):
     """``portfolio.classification_mix`` from the summary."""
-    q = pf._Query(source)
+    q = Query(source)
     ranks = {c.key: c.rank for c in datasets.FIVE_CATEGORIES}
-    sums = ", ".join(f"sum(balance_{c}) AS balance_{c}, {_sum(f'loans_{c}')} AS loans_{c}" for c in pf.CATEGORY_KEYS)
+    sums = ", ".join(f"sum(balance_{c}) AS balance_{c}, {_sum(f'loans_{c}')} AS loans_{c}" for c in CATEGORY_KEYS)
     long = " UNION ALL ".join(
         f"SELECT month, '{c}' AS category, balance_{c} AS balance, loans_{c} AS loans FROM m WHERE loans_{c} > 0"
-        for c in pf.CATEGORY_KEYS
+        for c in CATEGORY_KEYS
     )
     sql = f"""
     WITH m AS (SELECT month, {sums} FROM {summary.name("month")} WHERE {where_sql(q, filters)} GROUP BY month),
-    grid AS (SELECT month, category FROM (SELECT month FROM m WHERE {pf._period_sql(q, filters)}),
-             (SELECT unnest(CAST({q.bind(list(pf.CATEGORY_KEYS))} AS VARCHAR[])) AS category)),
+    grid AS (SELECT month, category FROM (SELECT month FROM m WHERE {period_sql(q, filters)}),
+             (SELECT unnest(CAST({q.bind(list(CATEGORY_KEYS))} AS VARCHAR[])) AS category)),
     mix AS ({long})
     SELECT g.month, g.category, CAST({q.bind(ranks)} AS MAP(VARCHAR, INTEGER))[g.category] AS rank,
            coalesce(x.balance, 0) AS balance, coalesce(x.loans, 0) AS loans,
@@ -403,11 +423,9 @@ def classification_mix(con: duckdb.DuckDBPyConnection, summary: Summary, source:
     return frame
 
 
-def vintages(
-    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, by: str, max_mob: int
-):
+def vintages(con: duckdb.DuckDBPyConnection, summary: Summary, source: Source, filters: Filters, by: str, max_mob: int):
     """``portfolio.vintages`` from the summary (``by`` already checked)."""
-    q = pf._Query(source)
+    q = Query(source)
     where = where_sql(q, filters)
     span = 3 if by == "quarter" else 1
     sql = f"""
@@ -420,7 +438,7 @@ def vintages(
         SELECT cohort, sum(n) AS loans,
                least(datediff('month', CAST(cohort + INTERVAL {span - 1} MONTH AS DATE), any_value(last_month)),
                      {q.bind(int(max_mob))}) AS top_mob
-        FROM cohorts, last WHERE kind = 'loans' AND {pf._period_sql(q, filters, "cohort")} GROUP BY cohort
+        FROM cohorts, last WHERE kind = 'loans' AND {period_sql(q, filters, "cohort")} GROUP BY cohort
     ),
     events AS (
         SELECT cohort, mob, coalesce(sum(n) FILTER (WHERE kind = 'default_month'), 0) AS d,
@@ -442,14 +460,12 @@ def vintages(
            {"ever90 / loans" if source.has_dpd else "NULL"} AS ever90_rate
     FROM curves ORDER BY cohort, mob
     """
-    return pf._vintage_frame(q.run(con, sql), by)
+    return vintage_frame(q.run(con, sql), by)
 
 
-def roll_rates(
-    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, window: int, as_of
-):
+def roll_rates(con: duckdb.DuckDBPyConnection, summary: Summary, source: Source, filters: Filters, window: int, as_of):
     """``portfolio.roll_rates`` from the summary (``window`` already checked)."""
-    q = pf._Query(source)
+    q = Query(source)
     end = f"(SELECT max(month) FROM {summary.name('month')})"
     if as_of:
         end = f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
@@ -460,21 +476,21 @@ def roll_rates(
     WHERE {where_sql(q, filters)} AND month < last_month AND month >= first
     GROUP BY ALL
     """
-    return pf._roll_frame(q.run(con, sql))
+    return roll_frame(q.run(con, sql))
 
 
-def _month_sql(q: pf._Query, summary: Summary, as_of) -> str:
+def _month_sql(q: Query, summary: Summary, as_of) -> str:
     if as_of:
         return f"CAST(date_trunc('month', CAST({q.bind(as_of)} AS DATE)) AS DATE)"
     return f"(SELECT max(month) FROM {summary.name('month')})"
 
 
 def breakdown(
-    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, dimension: str, filters: pf.Filters, as_of
+    con: duckdb.DuckDBPyConnection, summary: Summary, source: Source, dimension: str, filters: Filters, as_of
 ):
     """``portfolio.breakdown`` from the summary (``dimension`` already checked)."""
-    q = pf._Query(source)
-    alias = pf._dim_alias(dimension)
+    q = Query(source)
+    alias = dim_alias(dimension)
     sql = f"""
     WITH span AS (SELECT {_month_sql(q, summary, as_of)} AS m),
     s AS (SELECT * FROM {summary.name("month")} WHERE {where_sql(q, filters)}),
@@ -488,22 +504,20 @@ def breakdown(
         SELECT {alias} AS value, {_sum("cohort_loans")} AS cohort_loans, {_sum("cohort_defaults")} AS cohort_defaults
         FROM s, span WHERE month = CAST(span.m - INTERVAL 12 MONTH AS DATE) GROUP BY ALL HAVING sum(cohort_loans) > 0
     )
-    {pf.BREAKDOWN_SELECT}
+    {BREAKDOWN_SELECT}
     """
-    return pf._breakdown_frame(q.run(con, sql))
+    return breakdown_frame(q.run(con, sql))
 
 
-def dimension_trend(
-    con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, dimension: str, filters: pf.Filters
-):
+def dimension_trend(con: duckdb.DuckDBPyConnection, summary: Summary, source: Source, dimension: str, filters: Filters):
     """``portfolio.dimension_trend`` from the summary (``dimension`` already checked)."""
-    q = pf._Query(source)
-    alias = pf._dim_alias(dimension)
+    q = Query(source)
+    alias = dim_alias(dimension)
     sql = f"""
     SELECT month, coalesce({alias}, '-') AS value, {_sum("loans")} AS loans, sum(outstanding) AS outstanding,
-           {pf._ratio("sum(par30_balance)", "sum(outstanding)")} AS par30,
-           {pf._ratio("sum(npl_balance)", "sum(outstanding)")} AS npl_ratio
-    FROM {summary.name("month")} WHERE {where_sql(q, filters)} AND {pf._period_sql(q, filters)}
+           {ratio_sql("sum(par30_balance)", "sum(outstanding)")} AS par30,
+           {ratio_sql("sum(npl_balance)", "sum(outstanding)")} AS npl_ratio
+    FROM {summary.name("month")} WHERE {where_sql(q, filters)} AND {period_sql(q, filters)}
     GROUP BY ALL HAVING sum(loans) > 0 ORDER BY month, value
     """
     frame = q.run(con, sql)
@@ -511,14 +525,14 @@ def dimension_trend(
     return frame
 
 
-def hhi(con: duckdb.DuckDBPyConnection, summary: Summary, source: pf.Source, filters: pf.Filters, as_of):
+def hhi(con: duckdb.DuckDBPyConnection, summary: Summary, source: Source, filters: Filters, as_of):
     """The Herfindahl index of outstanding per dimension at the month (``concentration``'s second table)."""
-    q = pf._Query(source)
+    q = Query(source)
     if not summary.dims:
         return pd.DataFrame({"dimension": [], "hhi": [], "groups": []})
     parts = " UNION ALL ".join(
         f"SELECT '{k}' AS dimension, sum(s * s) AS hhi, count(*) AS groups FROM "
-        f"(SELECT sum(outstanding) / any_value(total) AS s FROM now, totals GROUP BY {pf._dim_alias(k)} "
+        f"(SELECT sum(outstanding) / any_value(total) AS s FROM now, totals GROUP BY {dim_alias(k)} "
         "HAVING sum(loans) > 0)"
         for k in summary.dims
     )
