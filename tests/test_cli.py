@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import ast
 import json
+import re
 import subprocess
 import sys
 import time
@@ -110,3 +113,36 @@ def test_not_a_database_is_not_overwritten(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: the file {db} is not a Risk Lab (DuckDB) database")
     assert db.read_bytes() == before
+
+
+def _readme_commands() -> list[str]:
+    """The first word of every row of the README's "Command line" table."""
+    section = (PROJECT / "README.md").read_text(encoding="utf-8").split("## Command line", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `(\w+)", section, flags=re.MULTILINE)
+
+
+def test_each_command_is_one_documented_function():
+    """Every sub-command is registered with ``set_defaults(func=...)``: one function with a docstring, and one row
+    of the README's command table."""
+    from analytics.cli import _commands
+
+    parser = _commands._parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(commands.choices) == _readme_commands()
+    functions = {name: sub.get_default("func") for name, sub in commands.choices.items()}
+    assert all(callable(f) and f.__module__ == _commands.__name__ and f.__doc__ for f in functions.values())
+    assert len(set(functions.values())) == len(functions)
+
+
+def test_domain_packages_hold_no_command_line_code():
+    """Option parsing and the commands' adapters live in analytics/cli (the benchmark keeps its own options)."""
+    offenders = []
+    for path in sorted((PROJECT / "analytics").glob("*/*.py")):
+        if path.parent.name in ("cli", "bench"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("cli_"):
+                offenders.append(f"{path.parent.name}/{path.name}: def {node.name}")
+            if isinstance(node, ast.Import) and any(alias.name == "argparse" for alias in node.names):
+                offenders.append(f"{path.parent.name}/{path.name}: import argparse")
+    assert offenders == []

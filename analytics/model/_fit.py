@@ -30,7 +30,6 @@ from threadpoolctl import threadpool_limits
 
 from analytics import core, datasets, factors, store
 from analytics.core import Notice, RiskLabError
-from analytics.datasets import DefaultDefinition
 from analytics.factors import Population
 from analytics.model import _cells as cells
 from analytics.model import _irls as irls
@@ -1136,107 +1135,6 @@ def _best_move(moves: list, aic: Callable, current_aic: float, criterion: str, e
         return max(removals, key=lambda m: (m[3], -m[1]))
     additions = [m for m in moves if m[0] == "add" and m[3] < enter]
     return min(additions, key=lambda m: (m[3], m[1])) if additions else None
-
-
-# --- the command line's fit ---------------------------------------------------------------------------------------
-
-
-def target_definition(
-    con: duckdb.DuckDBPyConnection, table: str, target: str, positive: Sequence[str] = ()
-) -> DefaultDefinition:
-    """A flag definition for a target column: 0/1 or boolean, or ``positive`` values meaning default."""
-    store.require_column(con, table, target)
-    if positive:
-        return DefaultDefinition("flag", target, values=tuple(positive))
-    values = con.execute(
-        f"SELECT DISTINCT CAST({store.quote_ident(target)} AS VARCHAR) AS v FROM {store.quote_ident(table)} "
-        "WHERE v IS NOT NULL ORDER BY v LIMIT 20"
-    ).fetchall()
-    found = [v for (v,) in values]
-    if not {datasets.text_key(v) for v in found} <= {"0", "1", "true", "false"}:
-        raise RiskLabError("model.target_not_binary", column=target, values=", ".join(found[:5]))
-    return DefaultDefinition("flag", target, values=(1,))
-
-
-def cli_result(fitted: FittedModel) -> dict:
-    """The JSON object the ``fit`` command prints."""
-    checks = fitted.validation()
-    train, test = checks.get("train"), checks.get("test")
-    s = fitted.fit_stats()
-    result = {
-        "table": fitted.spec.table,
-        "target": fitted.spec.outcome.column,
-        "n_obs": s["n_obs"],
-        "n_events": s["n_events"],
-        "params": fitted.params,
-        "bse": fitted.bse,
-        "pvalues": fitted.pvalues,
-        "llf": s["llf"],
-        "llnull": s["llnull"],
-        "aic": s["aic"],
-        "bic": s["bic"],
-        "pseudo_r2": s["pseudo_r2"],
-        "auc": train.auc if train else None,
-        "gini": train.gini if train else None,
-        "ks": train.ks if train else None,
-        "converged": s["converged"],
-        "iterations": s["iterations"],
-        "method": s["method"],
-        "warnings": [str(w) for w in fitted.warnings],
-    }
-    if test is not None:
-        result["test"] = test.summary()
-    cv = checks.get("cv")
-    if cv is not None:
-        result["cv_auc"] = cv.mean
-    return _finite(result)
-
-
-def _finite(value: object) -> object:
-    """JSON-safe: NaN and infinities become None."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def cli_spec(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    target: str,
-    factors: str,
-    *,
-    positive: Sequence[str] = (),
-    categorical: str = "",
-    references: Sequence[str] = (),
-    holdout: float | None = None,
-    seed: int = 1,
-) -> ModelSpec:
-    """The spec of ``python -m analytics fit``: comma-separated factors, numeric unless ``categorical``; a
-    categorical factor's reference is its first level in sorted order unless ``references`` (``COL=LEVEL``) say."""
-    store.require_table(con, table)
-    names = [c.strip() for c in factors.split(",") if c.strip()]
-    chosen = {c.strip() for c in categorical.split(",") if c.strip()}
-    for column in sorted(chosen - set(names)):
-        raise RiskLabError("model.categorical_not_factor", column=column)
-    levels: dict[str, str] = {}
-    for item in references:
-        column, sep, level = item.partition("=")
-        if not sep or column.strip() not in chosen:
-            raise RiskLabError("model.bad_reference", item=item)
-        levels[column.strip()] = level
-    specs = tuple(
-        FactorSpec(c, "categorical", reference=levels.get(c)) if c in chosen else FactorSpec(c) for c in names
-    )
-    return ModelSpec(
-        table,
-        specs,
-        holdout="none" if holdout is None else "random",
-        fraction=0.3 if holdout is None else holdout,
-        seed=seed,
-        outcome=target_definition(con, table, target, positive),
-    )
 
 
 # --- what the Model page offers -----------------------------------------------------------------------------------

@@ -1,0 +1,205 @@
+"""What the commands need between their options and the domain packages: option text turned into specs, and
+results turned into the JSON objects the commands print. Only the packages' facades are used here."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import duckdb
+
+from analytics import datasets, decisions, model, portfolio, store
+from analytics.core import RiskLabError
+
+# --- fit ----------------------------------------------------------------------------------------------------------
+
+
+def target_definition(
+    con: duckdb.DuckDBPyConnection, table: str, target: str, positive: Sequence[str] = ()
+) -> datasets.DefaultDefinition:
+    """A flag definition for a target column: 0/1 or boolean, or ``positive`` values meaning default."""
+    store.require_column(con, table, target)
+    if positive:
+        return datasets.DefaultDefinition("flag", target, values=tuple(positive))
+    values = con.execute(
+        f"SELECT DISTINCT CAST({store.quote_ident(target)} AS VARCHAR) AS v FROM {store.quote_ident(table)} "
+        "WHERE v IS NOT NULL ORDER BY v LIMIT 20"
+    ).fetchall()
+    found = [v for (v,) in values]
+    if not {datasets.text_key(v) for v in found} <= {"0", "1", "true", "false"}:
+        raise RiskLabError("model.target_not_binary", column=target, values=", ".join(found[:5]))
+    return datasets.DefaultDefinition("flag", target, values=(1,))
+
+
+def fit_spec(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    target: str,
+    factors: str,
+    *,
+    positive: Sequence[str] = (),
+    categorical: str = "",
+    references: Sequence[str] = (),
+    holdout: float | None = None,
+    seed: int = 1,
+) -> model.ModelSpec:
+    """The spec of ``fit``: comma-separated factors, numeric unless ``categorical``; a categorical factor's
+    reference is its first level in sorted order unless ``references`` (``COL=LEVEL``) say."""
+    store.require_table(con, table)
+    names = [c.strip() for c in factors.split(",") if c.strip()]
+    chosen = {c.strip() for c in categorical.split(",") if c.strip()}
+    for column in sorted(chosen - set(names)):
+        raise RiskLabError("model.categorical_not_factor", column=column)
+    levels: dict[str, str] = {}
+    for item in references:
+        column, sep, level = item.partition("=")
+        if not sep or column.strip() not in chosen:
+            raise RiskLabError("model.bad_reference", item=item)
+        levels[column.strip()] = level
+    specs = []
+    for name in names:
+        if name in chosen:
+            specs.append(model.FactorSpec(name, "categorical", reference=levels.get(name)))
+        else:
+            specs.append(model.FactorSpec(name))
+    return model.ModelSpec(
+        table,
+        tuple(specs),
+        holdout="none" if holdout is None else "random",
+        fraction=0.3 if holdout is None else holdout,
+        seed=seed,
+        outcome=target_definition(con, table, target, positive),
+    )
+
+
+def fit_report(fitted: model.FittedModel) -> dict:
+    """The JSON object ``fit`` prints: coefficients, fit statistics and the training (and test) metrics."""
+    checks = fitted.validation()
+    train, test = checks.get("train"), checks.get("test")
+    s = fitted.fit_stats()
+    result = {
+        "table": fitted.spec.table,
+        "target": fitted.spec.outcome.column,
+        "n_obs": s["n_obs"],
+        "n_events": s["n_events"],
+        "params": fitted.params,
+        "bse": fitted.bse,
+        "pvalues": fitted.pvalues,
+        "llf": s["llf"],
+        "llnull": s["llnull"],
+        "aic": s["aic"],
+        "bic": s["bic"],
+        "pseudo_r2": s["pseudo_r2"],
+        "auc": train.auc if train else None,
+        "gini": train.gini if train else None,
+        "ks": train.ks if train else None,
+        "converged": s["converged"],
+        "iterations": s["iterations"],
+        "method": s["method"],
+        "warnings": [str(w) for w in fitted.warnings],
+    }
+    if test is not None:
+        result["test"] = test.summary()
+    cv = checks.get("cv")
+    if cv is not None:
+        result["cv_auc"] = cv.mean
+    return _finite(result)
+
+
+def _finite(value: object) -> object:
+    """JSON-safe: NaN and infinities become None."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --- compare ------------------------------------------------------------------------------------------------------
+
+
+def compare_report(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str,
+    model_name: str,
+    expert_column: str | None = None,
+    approve: list[str] | None = None,
+    rules: str | None = None,
+    cutoff: float | None = None,
+    approval_rate: float | None = None,
+    outcome_kind: str = "actual",
+) -> dict:
+    """What ``compare`` prints: the three matrices, kappa and both sides' metrics.
+
+    Without ``--cutoff`` or ``--approval-rate`` the model approves as many applications as the expert.
+    """
+    if (expert_column is None) == (rules is None) or (approve and rules is not None):
+        raise RiskLabError("decisions.cli_expert")
+    if cutoff is not None and approval_rate is not None:
+        raise RiskLabError("decisions.cli_cutoff")
+    store.require_table(con, table)
+    saved = model.load_model(con, model_name)
+    for factor in saved.spec.factors:
+        store.require_column(con, table, factor.column)
+    if rules is not None:
+        source = decisions.load_rule_set(con, rules).source
+    else:
+        source = decisions.RecordedDecision(expert_column, tuple(approve or ()))
+    setup = decisions.Setup.from_model(table, saved, source, outcome=outcome_kind)
+    pd_cut = None
+    if cutoff is not None:
+        pd_cut = decisions.pd_cutoff(con, setup, decisions.Cutoff("pd", cutoff))  # checked before the scan
+    scored = decisions.score(con, setup)  # one scan for every cutoff below
+    if pd_cut is None and approval_rate is not None:
+        pd_cut = decisions.pd_cutoff(con, setup, decisions.Cutoff("approval_rate", approval_rate), scored=scored)
+    elif pd_cut is None:
+        at_all = decisions.compare(con, setup, 1.0, scored=scored)
+        expert_rate = at_all.metrics.loc["approval_rate_applications", "expert"]
+        if not 0 < expert_rate < 1:
+            raise RiskLabError("decisions.cli_no_rate", rate=expert_rate)
+        same_rate = decisions.Cutoff("approval_rate", float(expert_rate))
+        pd_cut = decisions.pd_cutoff(con, setup, same_rate, scored=scored)
+    result = decisions.compare(con, setup, pd_cut, scored=scored)
+    equal = decisions.at_expert_rate(con, setup)
+    return {
+        "table": table,
+        "model_name": saved.name,
+        "model_version": saved.version,
+        "expert_source": decisions.source_to_dict(source) | ({"rule_set": rules} if rules else {}),
+        **result.to_json(),
+        "at_expert_rate": dataclasses.asdict(equal),
+    }
+
+
+# --- portfolio ----------------------------------------------------------------------------------------------------
+
+
+def role_overrides(values: Sequence[str] | None) -> dict[str, str]:
+    """``["balance=outstanding", ...]`` (the ``--role`` options) as ``{role: column}``."""
+    overrides = {}
+    for value in values or []:
+        role, sep, column = str(value).partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise RiskLabError("portfolio.bad_role_arg", value=value)
+        overrides[role.strip()] = column.strip()
+    return overrides
+
+
+def portfolio_report(
+    con: duckdb.DuckDBPyConnection, table: str, as_of: str | None = None, role_args: Sequence[str] | None = None
+) -> dict:
+    """What ``portfolio`` prints: as_of, loans, outstanding, par30, par90, npl_ratio (fractions) and more, with
+    their changes against the previous month and a year earlier."""
+    source = portfolio.resolve(con, table, role_overrides(role_args))
+    result = portfolio.kpis(con, source, portfolio.Filters(), as_of)
+    out: dict[str, object] = {"table": table, "as_of": result.as_of.isoformat()}
+    for value in result.values:
+        number = value.value
+        out[value.key] = int(number) if value.key == "loans" and number is not None else number
+    out["loans"] = out["loans"] or 0
+    out["outstanding"] = out["outstanding"] or 0.0
+    out["classification_source"] = "days_past_due_floor" if source.classification_derived else "classification"
+    out["changes"] = {v.key: {"month": v.change_month, "year": v.change_year} for v in result.values}
+    return out
