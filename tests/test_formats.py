@@ -1,4 +1,5 @@
-"""Numbers and dates written for the chosen language: one helper (analytics.i18n) used by every page."""
+"""Numbers and dates written for the chosen language through Babel: one helper (analytics.core.format_value, by
+the column registry's kind) used by every table, chart axis, metric tile and export."""
 
 from __future__ import annotations
 
@@ -20,6 +21,75 @@ def test_format_helpers():
     assert core.format_number(36000, "zh") == "36,000" and core.format_number(1234.5, "en", 2) == "1,234.50"
     assert core.format_percent(0.08333, "zh") == "8.3%" and core.format_percent(float("nan")) == "-"
     assert set(core.DATE_FORMATS) == set(core.DATETIME_COLUMN_FORMATS) == set(core.LANGUAGES)
+
+
+FORMATS = [  # value, kind, options, English, Chinese
+    (0.0907, "share", {}, "9.07%", "9.07%"),
+    (0.31174, "pd", {}, "31.17%", "31.17%"),
+    (0.0017853, "share", {"signed": True}, "+0.18%", "+0.18%"),
+    (36_700.0, "amount", {}, "36,700", "36,700"),
+    (2_731_618_851.26, "amount", {"compact": True}, "2.73 B", "27.32 亿"),
+    (186_588_763, "amount", {"compact": True}, "186.59 M", "1.87 亿"),
+    (45_000, "amount", {"compact": True}, "45.00 K", "4.50 万"),
+    (999_999.999, "amount", {"compact": True}, "1.00 M", "100.00 万"),
+    (950, "amount", {"compact": True}, "950", "950"),
+    (-39_060_572.7, "amount", {"compact": True, "signed": True}, "-39.06 M", "-3,906.06 万"),
+    (36_000, "count", {}, "36,000", "36,000"),
+    (1312, "count", {"signed": True}, "+1,312", "+1,312"),
+    (0.0362, "p_value", {}, "0.0362", "0.0362"),
+    (3.2e-7, "p_value", {}, "<0.0001", "<0.0001"),
+    (0.28341, "statistic", {}, "0.2834", "0.2834"),
+    (1.8512, "ratio", {}, "1.85", "1.85"),
+    (-0.02786, "coef", {}, "-0.0279", "-0.0279"),
+    (612.4, "score", {}, "612", "612"),
+    (12.5, "number", {}, "12.50", "12.50"),
+    (dt.date(2026, 11, 22), "date", {}, "2026-11-22", "2026年11月22日"),
+    ("2026-11-02", "date", {}, "2026-11-02", "2026年11月2日"),
+    (dt.date(2026, 11, 1), "month", {}, "2026-11", "2026年11月"),
+    ("2024Q1", "month", {}, "2024Q1", "2024Q1"),  # a quarter label stays as it is
+    (dt.datetime(2026, 11, 22, 14, 30), "datetime", {}, "2026-11-22 14:30", "2026年11月22日 14:30"),
+    ("approve", "text", {}, "approve", "approve"),
+    (None, "share", {}, "-", "-"),
+    (float("nan"), "amount", {"compact": True}, "-", "-"),
+]
+
+
+@pytest.mark.parametrize(("value", "kind", "options", "english", "chinese"), FORMATS)
+def test_every_kind_is_written_for_the_language(value, kind, options, english, chinese):
+    assert core.format_value(value, kind, "en", **options) == english
+    assert core.format_value(value, kind, "zh", **options) == chinese
+
+
+def test_missing_values_of_every_sort_are_a_dash():
+    import pandas as pd
+
+    assert [core.format_value(v, "date", "zh") for v in (None, pd.NaT, pd.NA, float("nan"))] == ["-"] * 4
+
+
+def test_compact_units_come_from_the_locale_data():
+    assert [unit for _, unit in core.compact_units("en")] == ["T", "B", "M", "K"]
+    assert core.compact_units("zh") == ((10**12, "万亿"), (10**8, "亿"), (10**4, "万"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_chart_axes_write_as_the_tables(lang):
+    assert core.vega_format("share", lang) == {"format": ".2~%"}
+    assert core.vega_format("text", lang) == {}
+    expr = core.vega_format("amount", lang)["labelExpr"]
+    for size, unit in core.compact_units(lang):  # the same units at the same sizes as format_value(compact=True)
+        assert f"abs(datum.value) >= {size} ? format(datum.value / {size}, ',.2~f') + ' {unit}'" in expr
+    assert "G" not in expr and ("亿" in expr) == (lang == "zh")
+    date = core.vega_format("date", lang)
+    assert date["formatType"] == "time" and date["format"] == {"en": "%Y-%m-%d", "zh": "%Y年%-m月%-d日"}[lang]
+
+
+def test_excel_formats_follow_the_kind():
+    assert [core.excel_format(k) for k in ("share", "amount", "p_value", "date")] == [
+        "0.00%",
+        "#,##0",
+        "0.0000",
+        "yyyy-mm-dd",
+    ]
 
 
 def test_shares_are_shown_as_percentages_with_two_decimals():

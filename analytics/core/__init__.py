@@ -5,21 +5,29 @@ from analytics.core._columns import (
     REGISTRY,
     Column,
     column,
-    excel_format,
-    format_value,
+    column_label,
 )
 from analytics.core._errors import (
     Notice,
     RiskLabError,
 )
-from analytics.core._i18n import (
+from analytics.core._formats import (
+    DATE_COLUMN_FORMATS,
     DATE_FORMATS,
     DATETIME_COLUMN_FORMATS,
-    LANGUAGES,
-    TEXT,
+    LOCALES,
+    compact_units,
+    excel_format,
     format_date,
     format_number,
     format_percent,
+    format_value,
+    vega_format,
+)
+from analytics.core._i18n import (
+    LANGUAGES,
+    TEXT,
+    has_text,
     t,
 )
 from analytics.core._metrics import (
@@ -44,10 +52,12 @@ from analytics.core._metrics import (
 
 __all__ = [
     "DATETIME_COLUMN_FORMATS",
+    "DATE_COLUMN_FORMATS",
     "DATE_FORMATS",
     "IV_BANDS",
     "KINDS",
     "LANGUAGES",
+    "LOCALES",
     "PSI_BANDS",
     "REGISTRY",
     "TEXT",
@@ -61,12 +71,15 @@ __all__ = [
     "band",
     "brier",
     "column",
+    "column_label",
+    "compact_units",
     "excel_format",
     "format_date",
     "format_number",
     "format_percent",
     "format_value",
     "gini",
+    "has_text",
     "hosmer_lemeshow",
     "hosmer_lemeshow_from_counts",
     "information_value",
@@ -75,5 +88,6 @@ __all__ = [
     "psi",
     "t",
     "variance_inflation",
+    "vega_format",
     "woe_iv",
 ]

@@ -1,14 +1,25 @@
 """The column registry: what each figure is (a share, an amount, a p-value ...) and so how every table, chart
-axis, metric tile and Excel export writes it.
+axis, metric tile and Excel export writes it, and what it is called.
 
 A column is known by the name analytics gives it in a result frame (``bad_rate``, ``balance``, ``p_value``).
-Its label comes from the translations (``column.<key>``); its kind decides the format.
+Its label is the text ``column.<label>`` of the language files (``label`` is the key itself unless the
+column shares another's label: ``n_obs`` reads "Loans" like ``loans``); its kind decides the format
+(``format_value``, ``vega_format``, ``excel_format``); its width in pixels shows the header and the values
+whole (Streamlit's ``column_config`` takes it as it is).
+
+Not registered, on purpose: columns named after the data (factor names, model names, roll-rate states,
+pivoted months) and the expert-vs-model metric table, whose rows have different kinds
+(``analytics.decisions.METRIC_KINDS``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
+import datetime as dt
+import unicodedata
+
+from analytics.core._formats import format_value
+from analytics.core._i18n import LANGUAGES, has_text, t
 
 KINDS = (
     "share",  # a fraction shown as a percentage with two decimals: 0.0907 -> 9.07%
@@ -20,24 +31,74 @@ KINDS = (
     "ratio",  # odds ratio, VIF, lift: 1.85
     "coef",  # model coefficients and standard errors: 0.0279
     "score",  # score points: 612
-    "number",  # anything else numeric: 12.5
+    "number",  # anything else numeric: 12.50
     "date",  # 2026-11-22 / 2026年11月22日
     "month",  # 2026-11 / 2026年11月
+    "datetime",  # 2026-11-22 14:30 / 2026年11月22日 14:30
     "text",
 )
+
+# A table column is as wide as its header (in either language) or its widest usual value, whichever is wider:
+# pixels at about 8 per character (a Chinese character counts two) plus room for the sort and menu icons.
+_PX_PER_CELL = 8
+_PADDING_PX = 32
+_WIDEST_VALUES = {
+    "share": -0.9999,
+    "pd": 0.9999,
+    "amount": 2_731_618_851,
+    "count": 12_345_678,
+    "p_value": 0.0362,
+    "statistic": -0.2834,
+    "coef": -12.3456,
+    "ratio": 1_234.56,
+    "score": 1_000,
+    "number": -12_345.67,
+    "date": dt.date(2026, 11, 22),
+    "month": dt.date(2026, 11, 1),
+    "datetime": dt.datetime(2026, 11, 22, 14, 30),
+    "text": "x" * 12,
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class Column:
-    """One figure: its key (the frame's column name), its kind and its width in a table."""
+    """One figure: its key (the frame's column name), its kind, the key of its label in the ``column`` group
+    (its own key unless it shares another column's label) and its width in a table, in pixels (derived from
+    the labels and the kind unless given)."""
 
     key: str
     kind: str
-    width: str = "small"  # Streamlit's "small" / "medium" / "large"
+    label: str = ""
+    width: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.key)
+        if not self.width:
+            object.__setattr__(self, "width", _width(self.label, self.kind))
+
+    @property
+    def label_key(self) -> str:
+        """The translation key of the column's label."""
+        return f"column.{self.label}"
 
 
-def _columns(kind: str, *keys: str, width: str = "small") -> list[Column]:
-    return [Column(key, kind, width) for key in keys]
+def _cells(text: str) -> int:
+    """How many Latin-letter widths ``text`` takes: a Chinese (wide) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _width(label: str, kind: str) -> int:
+    """Pixels that show the label (in every language) and the kind's usual values whole."""
+    key = f"column.{label}"
+    texts = [t(key, lang) for lang in LANGUAGES] if has_text(key) else [label]
+    sample = _WIDEST_VALUES.get(kind, _WIDEST_VALUES["number"])
+    texts += [format_value(sample, kind, lang) for lang in LANGUAGES]
+    return max(map(_cells, texts)) * _PX_PER_CELL + _PADDING_PX
+
+
+def _columns(kind: str, *keys: str, label: str = "") -> list[Column]:
+    return [Column(key, kind, label) for key in keys]
 
 
 REGISTRY: dict[str, Column] = {
@@ -45,87 +106,204 @@ REGISTRY: dict[str, Column] = {
     for c in (
         *_columns(
             "share",
+            "share",
             "bad_rate",
             "default_rate",
             "default_rate_12m",
-            "share",
             "par30",
             "par90",
             "npl_ratio",
             "write_off_ratio",
+            "ever30_rate",
+            "ever90_rate",
+            "missing_share",
+            "capture",
+            "observed_rate",
+            "fpr",
+            "tpr",
+            "population",
+            "gap",
             "approval_rate",
             "model_approval_rate",
-            "override_rate",
-            "capture",
-            "event_rate",
-            "observed_rate",
             "bad_rate_approved",
+            "bad_rate_overridden",
+            "agreement",
+            "override_rate",
+            "low_side_override_rate",
+            "high_side_override_rate",
+            "leniency",
+            "row_rate",
+            "column_rate",
+            "defaults_rejected",
+            "accuracy",
+            "share_0",
+            "share_1",
+            "bad_rate_0",
+            "bad_rate_1",
         ),
-        *_columns("pd", "pd", "mean_pd", "new_pd"),
-        *_columns("amount", "balance", "amount", "outstanding", "disbursed", "write_offs", "expected_loss", "profit"),
-        *_columns("count", "loans", "count", "bads", "goods", "defaults", "rows", "n_obs", "n_events"),
+        *_columns("share", "event_rate", label="default_rate"),
+        *_columns("pd", "pd", "mean_pd", "new_pd", "cutoff"),
+        *_columns(
+            "amount",
+            "amount",
+            "balance",
+            "outstanding",
+            "disbursed",
+            "write_offs",
+            "write_offs_12m",
+            "par30_balance",
+            "par90_balance",
+            "npl_balance",
+            "expected_loss",
+            "profit",
+        ),
+        *_columns(
+            "count",
+            "loans",
+            "rows",
+            "columns",
+            "distinct",
+            "bads",
+            "goods",
+            "defaults",
+            "cohort_loans",
+            "cohort_defaults",
+            "disbursed_loans",
+            "known",
+            "groups",
+            "mob",
+            "rank",
+            "decile",
+            "bins",
+            "bin",
+            "cum_defaults",
+            "step",
+            "terms",
+            "version",
+            "applications",
+            "approved",
+            "rejected",
+            "bads_rejected",
+            "defaults_approved",
+            "goods_rejected",
+            "answered",
+            "correct",
+            "count_0",
+            "count_1",
+        ),
+        *_columns("count", "count", "n", "n_obs", label="loans"),
+        *_columns("count", "events", "n_events", label="defaults"),
+        *_columns("count", "bads_approved", label="defaults_approved"),
         *_columns("p_value", "p_value", "hosmer_lemeshow_p"),
-        *_columns("statistic", "iv", "ks", "auc", "gini", "psi", "csi", "woe", "brier", "pseudo_r2"),
-        *_columns("ratio", "odds_ratio", "vif", "lift"),
-        *_columns("coef", "coef", "std_err", "z", "ci_low", "ci_high"),
-        *_columns("score", "score", "points"),
-        *_columns("date", "imported_at", "date"),
-        *_columns("month", "month"),
+        *_columns(
+            "statistic",
+            "iv",
+            "ks",
+            "auc",
+            "test_auc",
+            "gini",
+            "csi",
+            "woe",
+            "woe_0",
+            "woe_1",
+            "brier",
+            "pseudo_r2",
+            "hhi",
+            "correlation",
+        ),
+        *_columns("ratio", "odds_ratio", "or_low", "or_high", "vif", "lift", "cum_lift"),
+        *_columns("coef", "coef", "se", "z", "contribution"),
+        *_columns("score", "score", "points_rounded", "min_points", "score_low", "score_high"),
+        *_columns(
+            "number",
+            "points",
+            "hosmer_lemeshow",
+            "aic",
+            "expected",
+            "missing_pct",
+            "min",
+            "max",
+            "mean",
+            "low",
+            "high",
+            "value",
+            "current",
+            "new_value",
+            "distance",
+            "reference",
+            "previous_month",
+            "year_ago",
+            "change_month",
+            "change_year",
+        ),
+        *_columns("month", "month", "cohort"),
+        *_columns("date", "cohort_start"),
+        *_columns("datetime", "imported_at", "created_at"),
+        *_columns("datetime", "saved_at", label="created_at"),
+        *_columns(
+            "text",
+            "table",
+            "source_file",
+            "checksum",
+            "column",
+            "type",
+            "top_values",
+            "warnings",
+            "factor",
+            "binning",
+            "strength",
+            "label",
+            "level",
+            "verdict",
+            "band",
+            "group",
+            "category",
+            "from_state",
+            "to_state",
+            "borrower",
+            "dimension",
+            "kpi",
+            "term",
+            "sig",
+            "sample",
+            "action",
+            "treatment",
+            "attribute",
+            "name",
+            "factors",
+            "fingerprint",
+            "metric",
+            "join",
+            "operator",
+            "grade",
+            "expert",
+            "model",
+            "loan_id",
+            "officer",
+            "branch",
+            "outcome",
+            "reasons",
+            "leniency_rank",
+            "flag",
+            "direction",
+            "decision",
+            "who",
+            "id",
+            "knocked_out",
+            "reject",
+        ),
+        *_columns("text", "kind", label="type"),
     )
 }
 
 
 def column(key: str, kind: str | None = None) -> Column:
-    """The registered column ``key``; an unregistered one gets ``kind`` (default "number")."""
+    """The registered column ``key``; an unregistered one gets ``kind`` (default "number") and its key as label."""
     return REGISTRY.get(key) or Column(key, kind or "number")
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def format_value(value: object, kind: str, lang: str = "en", *, signed: bool = False, compact: bool = False) -> str:
-    """``value`` written as its kind asks, in ``lang``; "-" when missing."""
-    if _missing(value):
-        return "-"
-    sign = "+" if signed else ""
-    if kind in ("share", "pd"):
-        return f"{value:{sign}.2%}"
-    if kind == "p_value":
-        return "<0.0001" if value < 0.0001 else f"{value:.4f}"
-    if kind in ("statistic", "coef"):
-        return f"{value:{sign}.4f}"
-    if kind == "ratio":
-        return f"{value:{sign},.2f}"
-    if kind == "amount" and compact:
-        units = ((1e8, " 亿"), (1e4, " 万")) if lang == "zh" else ((1e9, " B"), (1e6, " M"), (1e3, " K"))
-        for size, unit in units:
-            if abs(value) >= size:
-                return f"{value / size:{sign},.2f}{unit}"
-    if kind in ("amount", "count", "score"):
-        return f"{value:{sign},.0f}"
-    if kind in ("date", "month", "text"):
-        return str(value)
-    return f"{value:{sign},.2f}"
-
-
-EXCEL_FORMATS = {
-    "share": "0.00%",
-    "pd": "0.00%",
-    "amount": "#,##0",
-    "count": "#,##0",
-    "p_value": "0.0000",
-    "statistic": "0.0000",
-    "coef": "0.0000",
-    "ratio": "#,##0.00",
-    "score": "#,##0",
-    "number": "#,##0.00",
-    "date": "yyyy-mm-dd",
-    "month": "yyyy-mm",
-    "text": "@",
-}
-
-
-def excel_format(kind: str) -> str:
-    """The Excel number format of a kind."""
-    return EXCEL_FORMATS.get(kind, "General")
+def column_label(key: str, lang: str = "en", /, **params: object) -> str:
+    """The column's label in ``lang`` (``params`` fill placeholders: ``count_0`` reads "Loans ({first})");
+    the key itself for a column without a label."""
+    label_key = column(key).label_key
+    return t(label_key, lang, **params) if has_text(label_key) else key

@@ -115,7 +115,7 @@ def _item(build: Callable[[Literal], str], alias: str) -> tuple[str, list]:
 def _check_spec(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> dict[str, str]:
     store.require_table(con, spec.table)
     if not spec.factors:
-        raise RiskLabError("model.no_factors")
+        raise RiskLabError("factors.none_chosen")
     types = dict(store.table_columns(con, spec.table))
     seen = set()
     for f in spec.factors:

@@ -35,7 +35,7 @@ from collections.abc import Callable
 import duckdb
 import pandas as pd
 
-from analytics import datasets, store
+from analytics import core, datasets, store
 from analytics.core import RiskLabError
 from analytics.portfolio import _summary as summary_mod
 from analytics.portfolio._query import (
@@ -846,26 +846,15 @@ def save_thresholds(con: duckdb.DuckDBPyConnection, thresholds: dict[str, float]
         store.audit(con, "save_portfolio_thresholds", None, **{k: float(v) for k, v in thresholds.items()})
 
 
-# Units for compact amounts on KPI tiles, largest first, per language (Chinese counts in 万 and 亿).
-AMOUNT_UNITS: dict[str, tuple[tuple[float, str], ...]] = {
-    "en": ((1e9, " B"), (1e6, " M"), (1e3, " K")),
-    "zh": ((1e8, " 亿"), (1e4, " 万")),
-}
+# A KPI's kind as the column registry says it (analytics.core.KINDS): a portfolio "ratio" is a share.
+_CORE_KINDS = {"ratio": "share"}
 
 
 def format_value(value: float | None, kind: str, lang: str = "en", *, signed: bool = False) -> str:
     """A KPI for a tile: ratios as percentages, counts with thousands separators, amounts compact
-    (``2.73 B`` / ``27.32 亿``), "-" when missing; ``signed`` adds the sign (for changes)."""
-    if value is None:
-        return "-"
-    sign = "+" if signed else ""
-    if kind == "ratio":
-        return f"{value:{sign}.2%}"
-    if kind == "amount":
-        for size, unit in AMOUNT_UNITS.get(lang, AMOUNT_UNITS["en"]):
-            if abs(value) >= size:
-                return f"{value / size:{sign},.2f}{unit}"
-    return f"{value:{sign},.0f}"
+    (``2.73 B`` / ``27.32 亿``), "-" when missing; ``signed`` adds the sign (for changes). Written by
+    ``analytics.core.format_value``, as every table and chart axis."""
+    return core.format_value(value, _CORE_KINDS.get(kind, kind), lang, signed=signed, compact=True)
 
 
 def format_change(
@@ -877,7 +866,7 @@ def format_change(
         return None
     if kind != "ratio":
         return format_value(value, kind, lang, signed=True)
-    return points(value * 100) if points else f"{value * 100:+.2f} pp"
+    return points(value * 100) if points else f"{core.format_value(value * 100, 'number', lang, signed=True)} pp"
 
 
 def classification_table(mix: pd.DataFrame) -> pd.DataFrame:
