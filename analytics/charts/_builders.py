@@ -1,7 +1,8 @@
 """Pure chart builders: an aggregated DataFrame in, an ``alt.Chart`` out (no Streamlit, no data access).
 
-Titles come in as arguments, already translated by the page. Frames are small (one row per month, cohort x
-months on book, or bucket pair); ``MAX_ROWS`` guards against passing loan-level data by mistake.
+Each builder is called as ``builder(data..., t, lang=...)``: ``t(key, **params)`` translates the texts, ``lang``
+writes the axes (``_style.axis``: shares as percentages, amounts as 2.5 B / 25 亿). Frames are small (one row per
+month, cohort x months on book, or bucket pair); ``MAX_ROWS`` guards against passing loan-level data by mistake.
 """
 
 from __future__ import annotations
@@ -11,12 +12,32 @@ from collections.abc import Callable
 import altair as alt
 import pandas as pd
 
+from analytics import core
+from analytics.charts._style import (
+    BAD,
+    COHORT_SCHEME,
+    DASHES,
+    GOOD,
+    NEUTRAL,
+    OKABE_ITO,
+    ORDERED_COLOURS,
+    ROW_STEP,
+    SERIES_COLOURS,
+    SHAPES,
+    axis,
+    column_kind,
+    legend,
+    titled,
+    tooltip_format,
+)
 from analytics.datasets import FIVE_CATEGORIES
 
 MAX_ROWS = 5_000
-MONTH_FORMAT = "%Y-%m"  # numeric months read the same in English and Chinese
-# Five categories, best to worst: green, yellow, orange, red, dark red.
-CATEGORY_COLOURS = ("#2e7d32", "#f9a825", "#ef6c00", "#c62828", "#6a1b1a")
+# The registry's share columns, for pages that still ask which columns are percentages (the charts ask
+# ``column_kind``); goes once no page uses it.
+RATIO_COLUMNS = frozenset(key for key, column in core.REGISTRY.items() if column.kind == "share")
+
+Translate = Callable[..., str]
 
 
 def _check(frame: pd.DataFrame) -> pd.DataFrame:
@@ -25,8 +46,9 @@ def _check(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _axis_format(percent: bool) -> str:
-    return ".1%" if percent else ",.0f"
+def _cell_format(value_kind: str) -> str:
+    """The format of a value printed inside a heat-map cell: shares with one decimal, to fit the cell."""
+    return ".1%" if value_kind in ("share", "pd") else tooltip_format(value_kind)
 
 
 def lines(
@@ -37,45 +59,57 @@ def lines(
     x_title: str,
     y_title: str,
     legend_title: str,
-    percent: bool = True,
+    value_kind: str = "share",
+    lang: str = "en",
 ) -> alt.Chart:
     """One line per column of ``series`` (column -> legend label) over ``x`` (e.g. PAR30, PAR90, NPL by month)."""
     long = _check(frame)[[x, *series]].melt(id_vars=x, var_name="series", value_name="value")
     long["series"] = long["series"].map(series)
-    long[x] = pd.to_datetime(long[x]) if x == "month" else long[x]
+    temporal = x == "month"
+    if temporal:
+        long[x] = pd.to_datetime(long[x])
+    x_field = f"{x}:{'T' if temporal else 'Q'}"
+    names = list(series.values())
+    series_legend = legend(legend_title)
     return (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X(
-                f"{x}:{'T' if x == 'month' else 'Q'}",
-                title=x_title,
-                axis=alt.Axis(format=MONTH_FORMAT) if x == "month" else alt.Undefined,
+            x=alt.X(x_field, title=x_title, axis=axis("month" if temporal else column_kind(x), lang)),
+            y=alt.Y("value:Q", title=y_title, axis=axis(value_kind, lang)),
+            color=alt.Color(
+                "series:N",
+                sort=names,
+                scale=alt.Scale(domain=names, range=list(SERIES_COLOURS[: len(names)])),
+                legend=series_legend,
             ),
-            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=_axis_format(percent))),
-            color=alt.Color("series:N", title=legend_title, sort=list(series.values())),
-            strokeDash=alt.StrokeDash("series:N", title=legend_title, sort=list(series.values())),
+            strokeDash=alt.StrokeDash("series:N", sort=names, legend=series_legend),
             tooltip=[
-                alt.Tooltip(f"{x}:{'T' if x == 'month' else 'Q'}", title=x_title),
+                alt.Tooltip(
+                    x_field, title=x_title, format=tooltip_format("month" if temporal else column_kind(x), lang)
+                ),
                 alt.Tooltip("series:N", title=legend_title),
-                alt.Tooltip("value:Q", title=y_title, format=".2%" if percent else ",.0f"),
+                alt.Tooltip("value:Q", title=y_title, format=tooltip_format(value_kind)),
             ],
         )
     )
 
 
-def monthly_bars(frame: pd.DataFrame, y: str, *, x_title: str, y_title: str, colour: str = "#1f77b4") -> alt.Chart:
+def monthly_bars(
+    frame: pd.DataFrame, y: str, *, x_title: str, y_title: str, colour: str = GOOD, lang: str = "en"
+) -> alt.Chart:
     """Bars of one amount by month (e.g. disbursed, or gross outstanding)."""
     data = _check(frame)[["month", y]].assign(month=lambda f: pd.to_datetime(f["month"]))
+    y_kind = column_kind(y, "amount")
     return (
         alt.Chart(data)
         .mark_bar(color=colour)
         .encode(
-            x=alt.X("yearmonth(month):T", title=x_title, axis=alt.Axis(format=MONTH_FORMAT)),
-            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format="~s")),
+            x=alt.X("yearmonth(month):T", title=x_title, axis=axis("month", lang)),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=axis(y_kind, lang)),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title=x_title),
-                alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f"),
+                alt.Tooltip("yearmonth(month):T", title=x_title, format=tooltip_format("month", lang)),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=tooltip_format(y_kind)),
             ],
         )
     )
@@ -91,47 +125,78 @@ def stacked_area(
     x_title: str,
     y_title: str,
     legend_title: str,
-    colours: tuple[str, ...] = CATEGORY_COLOURS,
+    colours: tuple[str, ...] = ORDERED_COLOURS,
+    lang: str = "en",
 ) -> alt.Chart:
     """Stacked areas of ``y`` by ``x`` and ``colour`` in ``order`` (the five-category mix of balances)."""
     data = _check(frame)[[x, colour, y]].copy()
     data[x] = pd.to_datetime(data[x])
     data["stack"] = data[colour].map({label: i for i, label in enumerate(order)})
+    y_kind = column_kind(y, "amount")
     return (
         alt.Chart(data)
         .mark_area()
         .encode(
-            x=alt.X(f"{x}:T", title=x_title, axis=alt.Axis(format=MONTH_FORMAT)),
-            y=alt.Y(f"{y}:Q", title=y_title, stack="zero", axis=alt.Axis(format="~s")),
+            x=alt.X(f"{x}:T", title=x_title, axis=axis("month", lang)),
+            y=alt.Y(f"{y}:Q", title=y_title, stack="zero", axis=axis(y_kind, lang)),
             color=alt.Color(
-                f"{colour}:N", title=legend_title, sort=order, scale=alt.Scale(domain=order, range=list(colours))
+                f"{colour}:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=list(colours)),
+                legend=legend(legend_title),
             ),
             order=alt.Order("stack:Q"),
             tooltip=[
-                alt.Tooltip(f"{x}:T", title=x_title, format="%Y-%m"),
+                alt.Tooltip(f"{x}:T", title=x_title, format=tooltip_format("month", lang)),
                 alt.Tooltip(f"{colour}:N", title=legend_title),
-                alt.Tooltip(f"{y}:Q", title=y_title, format=",.0f"),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=tooltip_format(y_kind)),
             ],
         )
     )
 
 
 def cohort_lines(
-    frame: pd.DataFrame, *, x: str, y: str, cohort: str, x_title: str, y_title: str, legend_title: str
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    cohort: str,
+    x_title: str,
+    y_title: str,
+    legend_title: str,
+    lang: str = "en",
 ) -> alt.Chart:
-    """One line per cohort of a rate by months on book (vintage curves)."""
-    data = _check(frame)[[x, y, cohort]]
+    """One line per cohort of a rate by months on book (vintage curves).
+
+    Cohorts are coloured from oldest (dark) to newest (light) and each has its own pair of line pattern and point
+    shape, so neighbours with close colours still differ; the legend lists them in rows below the chart.
+    """
+    data = _check(frame)[[x, y, cohort]].astype({cohort: str})
+    cohorts = sorted(data[cohort].unique())
+    cohort_legend = legend(legend_title, columns=min(len(cohorts), 8), symbolLimit=len(cohorts), symbolSize=80)
+    field = f"{cohort}:O"
+    y_kind = column_kind(y, "share")
     return (
         alt.Chart(data)
-        .mark_line()
+        .mark_line(point=alt.OverlayMarkDef(size=36, filled=True), strokeWidth=1.8)
         .encode(
-            x=alt.X(f"{x}:Q", title=x_title),
-            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=".0%")),
-            color=alt.Color(f"{cohort}:N", title=legend_title, scale=alt.Scale(scheme="viridis")),
+            x=alt.X(f"{x}:Q", title=x_title, axis=axis(column_kind(x, "count"), lang)),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=axis(y_kind, lang)),
+            color=alt.Color(field, scale=alt.Scale(domain=cohorts, scheme=COHORT_SCHEME), legend=cohort_legend),
+            strokeDash=alt.StrokeDash(
+                field,
+                scale=alt.Scale(domain=cohorts, range=[DASHES[i % len(DASHES)] for i in range(len(cohorts))]),
+                legend=cohort_legend,
+            ),
+            shape=alt.Shape(
+                field,
+                scale=alt.Scale(domain=cohorts, range=[SHAPES[i % len(SHAPES)] for i in range(len(cohorts))]),
+                legend=cohort_legend,
+            ),
             tooltip=[
-                alt.Tooltip(f"{cohort}:N", title=legend_title),
+                alt.Tooltip(field, title=legend_title),
                 alt.Tooltip(f"{x}:Q", title=x_title),
-                alt.Tooltip(f"{y}:Q", title=y_title, format=".2%"),
+                alt.Tooltip(f"{y}:Q", title=y_title, format=tooltip_format(y_kind)),
             ],
         )
     )
@@ -148,90 +213,96 @@ def heatmap(
     value_title: str,
     x_order: list[str] | None = None,
     y_order: list[str] | None = None,
-    percent: bool = True,
+    value_kind: str = "share",
     labels: bool = True,
     temporal_x: bool = False,
+    row_step: int = ROW_STEP,
+    lang: str = "en",
 ) -> alt.Chart:
-    """Cells coloured by ``value`` (roll-rate matrix, or a dimension x month heat map), with the value printed."""
+    """Cells coloured by ``value`` (roll-rate matrix, or a dimension x month heat map), with the value printed;
+    each row ``row_step`` pixels tall."""
     data = _check(frame)[[x, y, value]].copy()
     if temporal_x:
         data[x] = pd.to_datetime(data[x])
-    fmt = ".1%" if percent else ",.0f"
+    x_field = f"yearmonth({x}):O" if temporal_x else f"{x}:N"
     x_enc = (
-        alt.X(f"yearmonth({x}):O", title=x_title, axis=alt.Axis(format=MONTH_FORMAT))
+        alt.X(x_field, title=x_title, axis=axis("month", lang))
         if temporal_x
-        else alt.X(f"{x}:N", title=x_title, sort=x_order, axis=alt.Axis(labelAngle=-30, labelOverlap=False))
+        else alt.X(x_field, title=x_title, sort=x_order, axis=alt.Axis(labelAngle=-30, labelOverlap=False))
     )
     base = alt.Chart(data).encode(x=x_enc, y=alt.Y(f"{y}:N", title=y_title, sort=y_order))
     cells = base.mark_rect().encode(
         color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme="orangered"), legend=None),
         tooltip=[
             alt.Tooltip(f"{y}:N", title=y_title),
-            alt.Tooltip(f"yearmonth({x}):O" if temporal_x else f"{x}:N", title=x_title),
-            alt.Tooltip(f"{value}:Q", title=value_title, format=".2%" if percent else ",.0f"),
+            alt.Tooltip(x_field, title=x_title, **({"format": tooltip_format("month", lang)} if temporal_x else {})),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=tooltip_format(value_kind)),
         ],
     )
+    step = alt.Step(row_step)
     if not labels:
-        return cells
+        return cells.properties(height=step)
     text = base.mark_text(fontSize=11).encode(
-        text=alt.Text(f"{value}:Q", format=fmt),
+        text=alt.Text(f"{value}:Q", format=_cell_format(value_kind)),
         color=alt.condition(f"datum['{value}'] > 0.5", alt.value("white"), alt.value("black")),
     )
-    return cells + text
+    return (cells + text).properties(height=step)
 
 
 def sorted_bars(
-    frame: pd.DataFrame, *, category: str, value: str, category_title: str, value_title: str, percent: bool = True
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    category_title: str,
+    value_title: str,
+    value_kind: str | None = None,
+    lang: str = "en",
 ) -> alt.Chart:
-    """Horizontal bars sorted from the largest value down (breakdowns by branch, officer ...)."""
+    """Horizontal bars sorted from the largest value down (breakdowns by branch, officer ...); ``value_kind``
+    defaults to the registry's kind of ``value``."""
     data = _check(frame)[[category, value]]
+    value_kind = value_kind or column_kind(value)
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y(f"{category}:N", title=category_title, sort="-x"),
-            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=_axis_format(percent) if percent else "~s")),
+            x=alt.X(f"{value}:Q", title=value_title, axis=axis(value_kind, lang)),
             color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="orangered"), legend=None),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),
-                alt.Tooltip(f"{value}:Q", title=value_title, format=".2%" if percent else ",.0f"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=tooltip_format(value_kind)),
             ],
         )
     )
 
 
-# --- the portfolio page's charts: ``t`` translates a key (the page passes ``ui.t``) ----------------------------------
-
-Translate = Callable[[str], str]
-RATIO_COLUMNS = frozenset(
-    {
-        "par30",
-        "par90",
-        "npl_ratio",
-        "write_off_ratio",
-        "default_rate_12m",
-        "default_rate",
-        "share",
-        "ever30_rate",
-        "ever90_rate",
-    }
-)
+# --- the portfolio page's charts ----------------------------------------------------------------------------------
 
 
-def ratio_trend(monthly: pd.DataFrame, t: Translate) -> alt.Chart:
+def ratio_trend(monthly: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """PAR30, PAR90 and NPL ratio by month."""
     names = {key: t(f"portfolio.kpi.{key}") for key in ("par30", "par90", "npl_ratio")}
     return lines(
-        monthly, "month", names, x_title=t("chart.month"), y_title=t("chart.ratio"), legend_title=t("chart.series")
+        monthly,
+        "month",
+        names,
+        x_title=t("chart.month"),
+        y_title=t("chart.ratio"),
+        legend_title=t("chart.series"),
+        lang=lang,
     )
 
 
-def amount_bars(monthly: pd.DataFrame, column: str, t: Translate, colour: str = "#1f77b4") -> alt.Chart:
+def amount_bars(monthly: pd.DataFrame, column: str, t: Translate, colour: str = GOOD, *, lang: str = "en") -> alt.Chart:
     """Disbursed (or outstanding) by month."""
-    return monthly_bars(monthly, column, x_title=t("chart.month"), y_title=t(f"portfolio.kpi.{column}"), colour=colour)
+    return monthly_bars(
+        monthly, column, x_title=t("chart.month"), y_title=t(f"portfolio.kpi.{column}"), colour=colour, lang=lang
+    )
 
 
-def class_mix(mix: pd.DataFrame, t: Translate) -> alt.Chart:
+def class_mix(mix: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Stacked balances of the five categories by month, normal at the bottom, loss on top."""
     order = [t(c.label_key) for c in FIVE_CATEGORIES]
     data = mix.assign(cls=[t(f"outcome.category.{k}") for k in mix["category"]])
@@ -244,10 +315,11 @@ def class_mix(mix: pd.DataFrame, t: Translate) -> alt.Chart:
         x_title=t("chart.month"),
         y_title=t("chart.balance"),
         legend_title=t("chart.class"),
+        lang=lang,
     )
 
 
-def vintage_curves(curves: pd.DataFrame, metric: str, t: Translate) -> alt.Chart:
+def vintage_curves(curves: pd.DataFrame, metric: str, t: Translate, *, lang: str = "en") -> alt.Chart:
     """One line per origination cohort of ``metric`` (default_rate, ever30_rate, ever90_rate) by months on book."""
     return cohort_lines(
         curves,
@@ -257,10 +329,11 @@ def vintage_curves(curves: pd.DataFrame, metric: str, t: Translate) -> alt.Chart
         x_title=t("chart.mob"),
         y_title=t(f"portfolio.col.{metric}"),
         legend_title=t("chart.cohort"),
+        lang=lang,
     )
 
 
-def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate) -> alt.Chart:
+def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
     """The roll-rate matrix (share of each from-bucket's balance by next-month state) as a heat map."""
     names = {s: t(f"portfolio.state.{s}") for s in states}
     cells = rates.assign(frm=rates["from_state"].map(names), to=rates["to_state"].map(names))
@@ -275,10 +348,13 @@ def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate
         value_title=t("chart.share"),
         x_order=order,
         y_order=order,
+        value_kind=column_kind("share"),
+        row_step=30,
+        lang=lang,
     )
 
 
-def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Translate) -> alt.Chart:
+def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Translate, *, lang: str = "en") -> alt.Chart:
     """One bar per dimension value, sorted by ``measure``."""
     return sorted_bars(
         frame,
@@ -286,11 +362,13 @@ def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Transla
         value=measure,
         category_title=t(f"portfolio.dim.{dimension}"),
         value_title=t(f"portfolio.col.{measure}"),
-        percent=measure in RATIO_COLUMNS,
+        lang=lang,
     )
 
 
-def dimension_heatmap(trend: pd.DataFrame, dimension: str, measure: str, t: Translate) -> alt.Chart:
+def dimension_heatmap(
+    trend: pd.DataFrame, dimension: str, measure: str, t: Translate, *, lang: str = "en"
+) -> alt.Chart:
     """Dimension value x month, coloured by ``measure`` (PAR30 or NPL ratio)."""
     return heatmap(
         trend,
@@ -302,19 +380,26 @@ def dimension_heatmap(trend: pd.DataFrame, dimension: str, measure: str, t: Tran
         temporal_x=True,
         y_title=t(f"portfolio.dim.{dimension}"),
         value_title=t(f"portfolio.col.{measure}"),
+        value_kind=column_kind(measure, "share"),
+        lang=lang,
     )
 
 
-def cohort_default_bars(by_cohort: pd.DataFrame, t: Translate) -> alt.Chart:
+def cohort_default_bars(by_cohort: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Default rate by origination quarter (loan-level tables)."""
     data = _check(by_cohort)[["value", "default_rate"]]
+    x_title, y_title = t("portfolio.cohort.quarter"), t("portfolio.col.default_rate")
+    rate = column_kind("default_rate")
     return (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(color=GOOD)
         .encode(
-            x=alt.X("value:O", title=t("portfolio.cohort.quarter")),
-            y=alt.Y("default_rate:Q", title=t("portfolio.col.default_rate"), axis=alt.Axis(format=".0%")),
-            tooltip=[alt.Tooltip("value:O"), alt.Tooltip("default_rate:Q", format=".2%")],
+            x=alt.X("value:O", title=x_title),
+            y=alt.Y("default_rate:Q", title=y_title, axis=axis(rate, lang)),
+            tooltip=[
+                alt.Tooltip("value:O", title=x_title),
+                alt.Tooltip("default_rate:Q", title=y_title, format=tooltip_format(rate)),
+            ],
         )
     )
 
@@ -322,27 +407,30 @@ def cohort_default_bars(by_cohort: pd.DataFrame, t: Translate) -> alt.Chart:
 # --- the risk factors page's charts -------------------------------------------------------------------------------
 
 
-def binning_chart(table: pd.DataFrame, t: Translate) -> alt.Chart:
+def binning_chart(table: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Loans per bin (bars, left axis) with the bad rate (line, right axis), bins in the table's order."""
     data = _check(table)[["label", "count", "bad_rate"]]
     bin_title, count_title, rate_title = t("factors.col.label"), t("factors.col.count"), t("factors.col.bad_rate")
+    count, rate = column_kind("count"), column_kind("bad_rate")
     base = alt.Chart(data).encode(
         x=alt.X("label:N", title=bin_title, sort=list(data["label"]), axis=alt.Axis(labelAngle=-30)),
         tooltip=[
             alt.Tooltip("label:N", title=bin_title),
-            alt.Tooltip("count:Q", title=count_title, format=",.0f"),
-            alt.Tooltip("bad_rate:Q", title=rate_title, format=".2%"),
+            alt.Tooltip("count:Q", title=count_title, format=tooltip_format(count)),
+            alt.Tooltip("bad_rate:Q", title=rate_title, format=tooltip_format(rate)),
         ],
     )
-    bars = base.mark_bar(color="#9ecae1").encode(y=alt.Y("count:Q", title=count_title))
-    line = base.mark_line(point=alt.OverlayMarkDef(color="#c62828"), color="#c62828").encode(
-        y=alt.Y("bad_rate:Q", title=rate_title, axis=alt.Axis(format=".0%"))
+    bars = base.mark_bar(color=OKABE_ITO["sky_blue"]).encode(
+        y=alt.Y("count:Q", title=count_title, axis=axis(count, lang))
+    )
+    line = base.mark_line(point=alt.OverlayMarkDef(color=BAD), color=BAD).encode(
+        y=alt.Y("bad_rate:Q", title=rate_title, axis=axis(rate, lang, titleColor=BAD))
     )
     return alt.layer(bars, line).resolve_scale(y="independent")
 
 
-def correlation_heatmap(matrix: pd.DataFrame, t: Translate) -> alt.Chart:
-    """The correlation matrix as a red-blue heat map from -1 to 1, each cell labelled."""
+def correlation_heatmap(matrix: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """The correlation matrix as a blue-red heat map from -1 to 1, each cell labelled."""
     order = list(matrix.columns)
     data = _check(matrix.rename_axis("row").reset_index().melt(id_vars="row", var_name="column", value_name="r"))
     title = t("factors.col.correlation")
@@ -363,48 +451,55 @@ def correlation_heatmap(matrix: pd.DataFrame, t: Translate) -> alt.Chart:
 
 # --- the expert vs model and what-if pages' charts ----------------------------------------------------------------
 
-DECISION_COLOURS = {"expert": "#c62828", "current": "#1f77b4"}
+DECISION_COLOURS = {"expert": OKABE_ITO["orange"], "current": OKABE_ITO["blue"]}
 
 
 def strategy_chart(
-    curve: pd.DataFrame, expert_point: tuple[float, float] | None, current: tuple[float, float] | None, t: Translate
+    curve: pd.DataFrame,
+    expert_point: tuple[float, float] | None,
+    current: tuple[float, float] | None,
+    t: Translate,
+    *,
+    lang: str = "en",
 ) -> alt.Chart:
     """Approval rate vs bad rate of approved as the model's cutoff moves, with the expert's point and the current
     cutoff marked; clicking a point selects its cutoff (selection parameter ``pick``)."""
     data = _check(curve)[["cutoff", "approval_rate", "bad_rate_approved"]].dropna()
     x_title, y_title = t("decisions.metric.approval_rate"), t("decisions.metric.bad_rate_approved")
-    x = alt.X("approval_rate:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1]))
-    y = alt.Y("bad_rate_approved:Q", title=y_title, axis=alt.Axis(format=".1%"))
+    x_kind, y_kind = column_kind("approval_rate"), column_kind("bad_rate_approved")
+    x = alt.X("approval_rate:Q", title=x_title, axis=axis(x_kind, lang), scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("bad_rate_approved:Q", title=y_title, axis=axis(y_kind, lang))
     pick = alt.selection_point(name="pick", fields=["cutoff"], on="click", nearest=True, empty=False)
     tooltip = [
-        alt.Tooltip("cutoff:Q", title=t("decisions.cutoff_pd"), format=".3f"),
-        alt.Tooltip("approval_rate:Q", title=x_title, format=".1%"),
-        alt.Tooltip("bad_rate_approved:Q", title=y_title, format=".2%"),
+        alt.Tooltip("cutoff:Q", title=t("decisions.cutoff_pd"), format=tooltip_format("pd")),
+        alt.Tooltip("approval_rate:Q", title=x_title, format=tooltip_format(x_kind)),
+        alt.Tooltip("bad_rate_approved:Q", title=y_title, format=tooltip_format(y_kind)),
     ]
-    line = alt.Chart(data).mark_line(color="#555").encode(x=x, y=y)
+    line = alt.Chart(data).mark_line(color=NEUTRAL).encode(x=x, y=y)
     points = alt.Chart(data).mark_circle(size=40, opacity=0.15).encode(x=x, y=y, tooltip=tooltip).add_params(pick)
     marks = [
         {"who": t(f"decisions.point.{who}"), "approval_rate": xy[0], "bad_rate_approved": xy[1], "key": who}
         for who, xy in (("expert", expert_point), ("current", current))
         if xy is not None
     ]
-    legend = alt.Color(
+    colour = alt.Color(
         "who:N",
-        title=None,
         scale=alt.Scale(
-            domain=[m["who"] for m in marks], range=[DECISION_COLOURS[m["key"]] for m in marks] or ["#000"]
+            domain=[m["who"] for m in marks], range=[DECISION_COLOURS[m["key"]] for m in marks] or [NEUTRAL]
         ),
+        legend=legend(),
     )
     marker = (
         alt.Chart(pd.DataFrame(marks, columns=["who", "approval_rate", "bad_rate_approved", "key"]))
         .mark_point(size=220, filled=True, shape="diamond")
-        .encode(x=x, y=y, color=legend, tooltip=[alt.Tooltip("who:N", title=" "), *tooltip[1:]])
+        .encode(x=x, y=y, color=colour, tooltip=[alt.Tooltip("who:N", title=" "), *tooltip[1:]])
     )
     return alt.layer(line, points, marker)
 
 
-def confusion_chart(table: pd.DataFrame, kind: str, t: Translate) -> alt.Chart:
-    """A 2x2 matrix (``decisions.confusion_table``) as a heat map: counts with the row rate, coloured by row rate."""
+def confusion_chart(table: pd.DataFrame, kind: str, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """A 2x2 matrix (``decisions.confusion_table``) as a heat map: counts with the row rate, coloured by row rate.
+    ``kind`` is "agreement" (expert vs model) or "outcome" (decision vs actual)."""
     data = _check(table).copy()
     data["actual_label"] = [t(f"decisions.label.{v}") for v in data["actual"]]
     data["predicted_label"] = [t(f"decisions.label.{v}") for v in data["predicted"]]
@@ -419,14 +514,15 @@ def confusion_chart(table: pd.DataFrame, kind: str, t: Translate) -> alt.Chart:
         x=alt.X("predicted_label:N", title=x_title, sort=cols, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("actual_label:N", title=y_title, sort=rows),
     )
+    rate = tooltip_format("share")
     cells = base.mark_rect().encode(
         color=alt.Color("row_rate:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=None),
         tooltip=[
             alt.Tooltip("actual_label:N", title=y_title),
             alt.Tooltip("predicted_label:N", title=x_title),
-            alt.Tooltip("n:Q", title=t("decisions.col.loans"), format=",.0f"),
-            alt.Tooltip("row_rate:Q", title=t("decisions.col.row_rate"), format=".1%"),
-            alt.Tooltip("column_rate:Q", title=t("decisions.col.column_rate"), format=".1%"),
+            alt.Tooltip("n:Q", title=t("decisions.col.loans"), format=tooltip_format("count")),
+            alt.Tooltip("row_rate:Q", title=t("decisions.col.row_rate"), format=rate),
+            alt.Tooltip("column_rate:Q", title=t("decisions.col.column_rate"), format=rate),
         ],
     )
     text = base.mark_text(fontSize=13).encode(
@@ -435,37 +531,41 @@ def confusion_chart(table: pd.DataFrame, kind: str, t: Translate) -> alt.Chart:
     return (cells + text).properties(height=150)
 
 
-def officer_chart(frame: pd.DataFrame, t: Translate) -> alt.Chart:
+def officer_chart(frame: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Leniency per officer or branch (approval rate minus the model's on the same applications), most lenient on
-    top; red where overrides exceed the examiners' flag rate."""
+    top; vermillion where overrides exceed the examiners' flag rate."""
     data = _check(frame)[["name", "leniency", "approval_rate", "model_approval_rate", "override_rate", "flag"]].copy()
     data["flagged"] = [t(f"decisions.flag.{bool(f)}") for f in data["flag"]]
-    name_title = t("decisions.col.name")
+    name_title, leniency_title = t("decisions.col.name"), t("decisions.col.leniency")
+    leniency = column_kind("leniency")
+    rate = tooltip_format("share")
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             y=alt.Y("name:N", title=name_title, sort=list(data["name"])),
-            x=alt.X("leniency:Q", title=t("decisions.col.leniency"), axis=alt.Axis(format="+.0%")),
+            x=alt.X("leniency:Q", title=leniency_title, axis=axis(leniency, lang, format="+.0~%")),
             color=alt.Color(
                 "flagged:N",
-                title=t("decisions.col.flag"),
                 scale=alt.Scale(
-                    domain=[t("decisions.flag.True"), t("decisions.flag.False")], range=["#c62828", "#9ecae1"]
+                    domain=[t("decisions.flag.True"), t("decisions.flag.False")], range=[BAD, OKABE_ITO["sky_blue"]]
                 ),
+                legend=legend(t("decisions.col.flag")),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=name_title),
-                alt.Tooltip("approval_rate:Q", title=t("decisions.col.approval_rate"), format=".1%"),
-                alt.Tooltip("model_approval_rate:Q", title=t("decisions.col.model_approval_rate"), format=".1%"),
-                alt.Tooltip("override_rate:Q", title=t("decisions.col.override_rate"), format=".1%"),
-                alt.Tooltip("leniency:Q", title=t("decisions.col.leniency"), format="+.1%"),
+                alt.Tooltip("approval_rate:Q", title=t("decisions.col.approval_rate"), format=rate),
+                alt.Tooltip("model_approval_rate:Q", title=t("decisions.col.model_approval_rate"), format=rate),
+                alt.Tooltip("override_rate:Q", title=t("decisions.col.override_rate"), format=rate),
+                alt.Tooltip("leniency:Q", title=leniency_title, format="+.2%"),
             ],
         )
     )
 
 
-def waterfall_chart(contributions: pd.DataFrame, start: float, t: Translate, value: str = "points") -> alt.Chart:
+def waterfall_chart(
+    contributions: pd.DataFrame, start: float, t: Translate, value: str = "points", *, lang: str = "en"
+) -> alt.Chart:
     """From the reference applicant's score (or log-odds) through each factor's contribution to the applicant's."""
     steps = _check(contributions)[["factor", value]].reset_index(drop=True)
     ends = start + steps[value].cumsum()
@@ -484,15 +584,20 @@ def waterfall_chart(contributions: pd.DataFrame, start: float, t: Translate, val
     floor, ceiling = float(values.min()) - pad, float(values.max()) + pad
     data["low"] = data["low"].fillna(floor)
     title = t(f"whatif.col.{value}")
-    colours = alt.Scale(domain=["total", "up", "down"], range=["#9e9e9e", "#2e7d32", "#c62828"])
-    if value == "contribution":  # log-odds of default: up is riskier
-        colours = alt.Scale(domain=["total", "up", "down"], range=["#9e9e9e", "#c62828", "#2e7d32"])
+    # More points is safer (blue); a higher log-odds contribution is riskier (vermillion).
+    up, down = (GOOD, BAD) if value == "points" else (BAD, GOOD)
+    colours = alt.Scale(domain=["total", "up", "down"], range=[NEUTRAL, up, down])
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("label:N", title=None, sort=list(data["label"]), axis=alt.Axis(labelAngle=-30, labelLimit=160)),
-            y=alt.Y("low:Q", title=title, scale=alt.Scale(domain=[floor, ceiling], nice=False)),
+            y=alt.Y(
+                "low:Q",
+                title=title,
+                axis=axis(column_kind(value), lang),
+                scale=alt.Scale(domain=[floor, ceiling], nice=False),
+            ),
             y2="high:Q",
             color=alt.Color("kind:N", scale=colours, legend=None),
             tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("delta:Q", title=title, format="+,.2f")],
@@ -500,9 +605,9 @@ def waterfall_chart(contributions: pd.DataFrame, start: float, t: Translate, val
     )
 
 
-# --- the Model page's charts --------------------------------------------------------------------------------------
+# --- the Model page's charts: each with its title -----------------------------------------------------------------
 
-SAMPLE_COLOURS = alt.Scale(range=["#1f77b4", "#ef6c00"])
+SAMPLE_COLOURS = alt.Scale(range=[OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["green"]])
 
 
 def _by_sample(frames: dict[str, pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -511,82 +616,88 @@ def _by_sample(frames: dict[str, pd.DataFrame], columns: list[str]) -> pd.DataFr
     return pd.concat(parts, ignore_index=True)
 
 
-def roc_chart(curves: dict[str, pd.DataFrame], t: Translate) -> alt.Chart:
+def roc_chart(curves: dict[str, pd.DataFrame], t: Translate, *, lang: str = "en") -> alt.Chart:
     """ROC curves (``fpr``, ``tpr``) per sample with the diagonal of a random model."""
     data = _by_sample(curves, ["fpr", "tpr"])
     x_title, y_title, sample = t("model.chart.fpr"), t("model.chart.tpr"), t("model.chart.sample")
-    x = alt.X("fpr:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1]))
-    y = alt.Y("tpr:Q", title=y_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1]))
-    lines = (
+    x_kind, y_kind = column_kind("fpr"), column_kind("tpr")
+    x = alt.X("fpr:Q", title=x_title, axis=axis(x_kind, lang), scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("tpr:Q", title=y_title, axis=axis(y_kind, lang), scale=alt.Scale(domain=[0, 1]))
+    curves_ = (
         alt.Chart(data)
         .mark_line()
         .encode(
             x=x,
             y=y,
-            color=alt.Color("sample:N", title=sample, scale=SAMPLE_COLOURS),
+            color=alt.Color("sample:N", scale=SAMPLE_COLOURS, legend=legend(sample)),
             tooltip=[
                 alt.Tooltip("sample:N", title=sample),
-                alt.Tooltip("fpr:Q", title=x_title, format=".1%"),
-                alt.Tooltip("tpr:Q", title=y_title, format=".1%"),
+                alt.Tooltip("fpr:Q", title=x_title, format=tooltip_format(x_kind)),
+                alt.Tooltip("tpr:Q", title=y_title, format=tooltip_format(y_kind)),
             ],
         )
     )
-    diagonal = alt.Chart(pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]})).mark_line(color="#9e9e9e")
-    return alt.layer(diagonal.encode(x=x, y=y, strokeDash=alt.value([4, 4])), lines)
+    diagonal = alt.Chart(pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]})).mark_line(color=NEUTRAL)
+    chart = alt.layer(diagonal.encode(x=x, y=y, strokeDash=alt.value([4, 4])), curves_)
+    return titled(chart, t("model.chart.roc_title"))
 
 
-def ks_chart(curve: pd.DataFrame, t: Translate) -> alt.Chart:
+def ks_chart(curve: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Cumulative shares of bads and goods by population share (riskiest first); KS is the widest gap."""
     names = {"bads": t("model.chart.cum_bads"), "goods": t("model.chart.cum_goods")}
     data = _check(curve)[["population", "bads", "goods"]].melt("population", var_name="series", value_name="share")
     data["series"] = data["series"].map(names)
     x_title, y_title = t("model.chart.population"), t("model.chart.cum_share")
-    return (
+    x_kind = column_kind("population")
+    chart = (
         alt.Chart(data)
         .mark_line()
         .encode(
-            x=alt.X("population:Q", title=x_title, axis=alt.Axis(format=".0%")),
-            y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format=".0%")),
+            x=alt.X("population:Q", title=x_title, axis=axis(x_kind, lang)),
+            y=alt.Y("share:Q", title=y_title, axis=axis("share", lang)),
             color=alt.Color(
-                "series:N", title=None, scale=alt.Scale(domain=list(names.values()), range=["#c62828", "#2e7d32"])
+                "series:N", scale=alt.Scale(domain=list(names.values()), range=[BAD, GOOD]), legend=legend()
             ),
             tooltip=[
                 alt.Tooltip("series:N", title=" "),
-                alt.Tooltip("population:Q", title=x_title, format=".1%"),
-                alt.Tooltip("share:Q", title=y_title, format=".1%"),
+                alt.Tooltip("population:Q", title=x_title, format=tooltip_format(x_kind)),
+                alt.Tooltip("share:Q", title=y_title, format=tooltip_format("share")),
             ],
         )
     )
+    return titled(chart, t("model.chart.ks_title"))
 
 
-def calibration_chart(deciles: dict[str, pd.DataFrame], t: Translate) -> alt.Chart:
+def calibration_chart(deciles: dict[str, pd.DataFrame], t: Translate, *, lang: str = "en") -> alt.Chart:
     """Observed default rate against mean predicted PD per decile and sample, with the line of perfect calibration."""
     data = _by_sample(deciles, ["decile", "mean_pd", "observed_rate", "loans"])
     x_title, y_title, sample = t("model.chart.mean_pd"), t("model.chart.observed_rate"), t("model.chart.sample")
+    x_kind, y_kind = column_kind("mean_pd"), column_kind("observed_rate")
     top = float(max(data["mean_pd"].max(), data["observed_rate"].max(), 0.01))
-    x = alt.X("mean_pd:Q", title=x_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, top]))
-    y = alt.Y("observed_rate:Q", title=y_title, axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, top]))
+    x = alt.X("mean_pd:Q", title=x_title, axis=axis(x_kind, lang), scale=alt.Scale(domain=[0, top]))
+    y = alt.Y("observed_rate:Q", title=y_title, axis=axis(y_kind, lang), scale=alt.Scale(domain=[0, top]))
     points = (
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
             x=x,
             y=y,
-            color=alt.Color("sample:N", title=sample, scale=SAMPLE_COLOURS),
+            color=alt.Color("sample:N", scale=SAMPLE_COLOURS, legend=legend(sample)),
             tooltip=[
                 alt.Tooltip("sample:N", title=sample),
                 alt.Tooltip("decile:O", title=t("model.col.decile")),
-                alt.Tooltip("mean_pd:Q", title=x_title, format=".2%"),
-                alt.Tooltip("observed_rate:Q", title=y_title, format=".2%"),
-                alt.Tooltip("loans:Q", title=t("model.col.loans"), format=",.0f"),
+                alt.Tooltip("mean_pd:Q", title=x_title, format=tooltip_format(x_kind)),
+                alt.Tooltip("observed_rate:Q", title=y_title, format=tooltip_format(y_kind)),
+                alt.Tooltip("loans:Q", title=t("model.col.loans"), format=tooltip_format(column_kind("loans"))),
             ],
         )
     )
-    ideal = alt.Chart(pd.DataFrame({"mean_pd": [0.0, top], "observed_rate": [0.0, top]})).mark_line(color="#9e9e9e")
-    return alt.layer(ideal.encode(x=x, y=y, strokeDash=alt.value([4, 4])), points)
+    ideal = alt.Chart(pd.DataFrame({"mean_pd": [0.0, top], "observed_rate": [0.0, top]})).mark_line(color=NEUTRAL)
+    chart = alt.layer(ideal.encode(x=x, y=y, strokeDash=alt.value([4, 4])), points)
+    return titled(chart, t("model.chart.calibration_title"))
 
 
-def score_distribution_chart(histogram: pd.DataFrame, t: Translate) -> alt.Chart:
+def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Goods and bads per score band (``score_low``, ``score_high``, ``goods``, ``bads``), each as a share of its
     class, so the two distributions compare at any default rate."""
     data = _check(histogram).copy()
@@ -597,20 +708,22 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate) -> alt.Chart
     long["share"] = long["loans"] / totals.where(totals > 0, 1)
     long["series"] = long["series"].map(names)
     x_title, y_title = t("model.chart.score"), t("model.chart.share_of_class")
-    return (
+    score = column_kind("score")
+    chart = (
         alt.Chart(long)
-        .mark_area(opacity=0.45, interpolate="step")
+        .mark_area(opacity=0.45, interpolate="step", line=True)
         .encode(
-            x=alt.X("mid:Q", title=x_title, scale=alt.Scale(zero=False)),
-            y=alt.Y("share:Q", title=y_title, axis=alt.Axis(format=".0%"), stack=None),
+            x=alt.X("mid:Q", title=x_title, scale=alt.Scale(zero=False), axis=axis(score, lang)),
+            y=alt.Y("share:Q", title=y_title, axis=axis("share", lang), stack=None),
             color=alt.Color(
-                "series:N", title=None, scale=alt.Scale(domain=list(names.values()), range=["#2e7d32", "#c62828"])
+                "series:N", scale=alt.Scale(domain=list(names.values()), range=[GOOD, BAD]), legend=legend()
             ),
             tooltip=[
                 alt.Tooltip("series:N", title=" "),
-                alt.Tooltip("score_low:Q", title=x_title, format=",.0f"),
-                alt.Tooltip("loans:Q", title=t("model.col.loans"), format=",.0f"),
-                alt.Tooltip("share:Q", title=y_title, format=".1%"),
+                alt.Tooltip("score_low:Q", title=x_title, format=tooltip_format(score)),
+                alt.Tooltip("loans:Q", title=t("model.col.loans"), format=tooltip_format(column_kind("loans"))),
+                alt.Tooltip("share:Q", title=y_title, format=tooltip_format("share")),
             ],
         )
     )
+    return titled(chart, t("model.chart.score_distribution_title"))
