@@ -8,8 +8,8 @@ column shares another's label: ``n_obs`` reads "Loans" like ``loans``); its kind
 whole (Streamlit's ``column_config`` takes it as it is).
 
 Not registered, on purpose: columns named after the data (factor names, model names, roll-rate states,
-pivoted months) and the expert-vs-model metric table, whose rows have different kinds
-(``analytics.decisions.METRIC_KINDS``).
+pivoted months). The expert-vs-model metric table's ``expert`` and ``model`` columns are registered as text
+(for their labels): their rows have different kinds (``analytics.decisions.METRIC_KINDS``).
 """
 
 from __future__ import annotations
