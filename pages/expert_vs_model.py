@@ -1,165 +1,254 @@
 """Expert vs model: where the officers' judgement and the model agree, and what each costs."""
 
+import pandas as pd
 import streamlit as st
 
-import ui
-from analytics import datasets, decisions, store
-from analytics.core import TEXT
+from analytics import core, datasets, decisions
+from analytics.charts import confusion_chart, officer_chart, strategy_chart
+from ui import cache, charts, database, rule_editor, session, tables, text, widgets
 
-con = ui.db()
-table = ui.active_table(con)
-key = ui.decision_key(con, table) if table else None  # the cache key of every result below, once per run
-st.title(ui.t("decisions.title"))
-ui.show_flash("ev_flash")
-types = dict(store.table_columns(con, table))
-table_roles = dict(key[1]) if key else {}  # the key holds the table's roles (``ui.decision_key``)
-recorded = [c for k in ("expert_decision", "expert_score") for c in datasets.columns_with_role(table_roles, k)]
-PERCENT = ("rate", "agreement", "leniency", "pd")
+CUTOFF_KINDS = ("pd", "score", "approval_rate")
+PD_RANGE = (0.005, 0.8)  # the PD cutoff slider's range
+SCORE_RANGE = (300, 900)
+MATRICES = {"expert": "outcome", "model": "outcome", "agreement": "agreement"}  # side: kind of matrix
+METRIC_FORMATS = {"rate": "share", "count": "count", "money": "amount"}  # decisions.METRIC_KINDS as registry kinds
+ASSUMED = decisions.Economics()  # the loss and profit assumptions a new session starts from
 
+con = database.connect()
+table = database.active_table(con)
+st.title(text.t("decisions.title"))
+widgets.flash()
+if table is None:
+    st.info(text.t("app.no_tables"))
+    st.stop()
+ctx = datasets.table_context(con, table)
+recorded = [*ctx.with_role("expert_decision"), *ctx.with_role("expert_score")]
+kinds = ["recorded", "rules"] if recorded else ["rules"]
+outcomes = list(decisions.OUTCOMES) if decisions.has_simulated_outcome(ctx) else ["actual"]
+groups = [group for group in ("officer", "branch") if ctx.column_with_role(group)]
+options = cache.data(decisions.filter_options, con, ctx)
+average = cache.data(decisions.average_amount, con, ctx)
 
-def show(frame, **kwargs) -> None:
-    """A table with headers in the user's words and shares as percentages."""
-    labels = {c: ui.t(f"decisions.col.{c}") if f"decisions.col.{c}" in TEXT else c for c in frame.columns}
-    shares = [c for c in frame if c.endswith(PERCENT)]
-    percent = {labels[c]: st.column_config.NumberColumn(format=ui.PERCENT_FORMAT) for c in shares}
-    shown = ui.as_percentages(frame, shares).rename(columns=labels)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=percent, **kwargs)
-
+# --- the model, the expert side, filters and money -----------------------------------------------------------------
 
 top = st.columns(3)
-saved = ui.pick_model(con, table, "ev_model", top[0])
+saved = widgets.model_picker(con, table, "ev_model", top[0])
 kind = top[1].radio(
-    ui.t("expert.source"),
-    ["recorded", "rules"] if recorded else ["rules"],
-    key="ev_kind",
+    text.t("expert.source"),
+    kinds,
+    key=session.widget("ev_kind", options=kinds),
     horizontal=True,
-    format_func=lambda k: ui.t(f"expert.kind.{k}"),
+    format_func=text.labels("expert.kind"),
 )
-outcomes = list(decisions.OUTCOMES) if decisions.SIMULATED_OUTCOME in types else ["actual"]
-outcome_kind = top[2].radio(
-    ui.t("decisions.outcome"),
+outcome = top[2].radio(
+    text.t("decisions.outcome"),
     outcomes,
-    key="ev_outcome",
+    key=session.widget("ev_outcome", options=outcomes),
     horizontal=True,
-    format_func=lambda k: ui.t(f"decisions.outcome.{k}"),
+    format_func=text.labels("decisions.outcome"),
 )
-
-
-with st.expander(ui.t(f"expert.kind.{kind}"), expanded=kind == "rules"):
-    source = ui.expert_source_editor(con, table, kind, recorded)
-options, average = ui.decision_options(con, table, key)
-with st.expander(ui.t("decisions.filters_and_money")):
-    cols = st.columns(4)
-    chosen = {
-        k: cols[i].multiselect(ui.t(f"decisions.filter.{k}"), options[k], key=f"ev_filter_{k}")
-        for i, k in enumerate(decisions.FILTER_ROLES)
-        if options[k]
-    }
-    period = (
-        cols[3].date_input(ui.t("decisions.period"), options["period"], key="ev_period") if options["period"] else ()
-    )
-    start, end = (*period, None, None)[:2]
+with st.expander(text.t(f"expert.kind.{kind}"), expanded=kind == "rules"):
+    source = rule_editor.expert_source(con, ctx, kind, recorded)
+with st.expander(text.t("decisions.filters_and_money")):
+    filter_columns = st.columns(4)
+    chosen = {}
+    for where, role in zip(filter_columns, decisions.FILTER_ROLES, strict=False):
+        if options[role]:
+            key = session.widget("ev_filter", role, options=options[role])
+            chosen[role] = where.multiselect(text.t(f"decisions.filter.{role}"), options[role], key=key)
+    period = options["period"]
+    if period and period[0] < period[1]:
+        period = filter_columns[3].slider(
+            text.t("decisions.period"),
+            min_value=period[0],
+            max_value=period[1],
+            key=session.widget("ev_period", table, default=period),  # a pair of dates: a range slider
+            format=core.DATE_COLUMN_FORMATS[text.lang()],
+        )
     money = st.columns(3)
-    exposure = round(average or 10_000.0, -2)
-    econ = ui.attempt(
-        decisions.Economics,
-        lgd=money[0].number_input(ui.t("decisions.lgd"), 0.0, 1.0, 0.45, 0.05),
-        margin=money[1].number_input(ui.t("decisions.margin"), -1.0, 1.0, 0.08, 0.01),
-        exposure=money[2].number_input(ui.t("decisions.exposure"), 0.0, None, exposure, 1000.0),
+    lgd = money[0].number_input(
+        text.t("decisions.lgd"),
+        min_value=0.0,
+        max_value=1.0,
+        step=0.05,
+        key=session.widget("ev_lgd", default=ASSUMED.lgd),
     )
+    margin = money[1].number_input(
+        text.t("decisions.margin"),
+        min_value=-1.0,
+        max_value=1.0,
+        step=0.01,
+        key=session.widget("ev_margin", default=ASSUMED.margin),
+    )
+    exposure = money[2].number_input(
+        text.t("decisions.exposure"),
+        min_value=0.0,
+        step=1000.0,
+        key=session.widget("ev_exposure", table, default=round(average or 10_000.0, -2)),
+    )
+econ = widgets.attempt(decisions.Economics, lgd=lgd, margin=margin, exposure=exposure)
 if source is None or econ is None:
     st.stop()
+session.put("expert_source", source)
+start, end = period or (None, None)
 filters = decisions.Filters(**chosen, start=start, end=end)
-setup = decisions.Setup.from_model(table, saved, source, outcome=outcome_kind, filters=filters)
-st.session_state["expert_source"] = source
+setup = decisions.Setup.from_model(ctx, saved, source, outcome=outcome, filters=filters)
+
+# --- what does not depend on the cutoff ----------------------------------------------------------------------------
+
+scored = widgets.attempt(cache.shared, decisions.score, con, setup)  # the applications scored once per setup
+if scored is None:
+    st.stop()
+equal = widgets.attempt(cache.data, decisions.at_expert_rate, con, setup, econ)
+curve = widgets.attempt(cache.data, decisions.strategy_curve, con, setup, econ, unhashed={"scored": scored})
+model_version = (saved.name, saved.version, saved.fingerprint)
+ranges = cache.data(decisions.factor_ranges, con, ctx, depends_on=model_version, unhashed={"model": saved})
+typical = cache.data(decisions.typical_applicant, con, ctx, depends_on=model_version, unhashed={"ranges": ranges})
 
 
 def pick_cutoff() -> None:
-    """A click on the strategy curve sets the PD cutoff."""
-    picked = st.session_state["ev_curve"].selection.get("pick") or []
+    """A click on the strategy curve sets the PD cutoff (the sliders take it when they are drawn again)."""
+    picked = st.session_state[session.widget_key("ev_curve")].selection.get("pick") or []
     if picked:
-        st.session_state.update(ev_cut_kind="pd", ev_cut_pd=min(max(round(picked[0]["cutoff"], 3), 0.005), 0.8))
+        session.set_widget("ev_cut_kind", value="pd")
+        session.set_widget("ev_cut_pd", value=min(max(round(picked[0]["cutoff"], 3), PD_RANGE[0]), PD_RANGE[1]))
+
+
+def metric_table(result) -> pd.DataFrame:
+    """Both sides' metrics of a ``decisions.compare`` result, one per row, each written as its kind asks."""
+    metrics = result.metrics.rename_axis("metric").reset_index()
+    formats = [METRIC_FORMATS[decisions.METRIC_KINDS[m]] for m in metrics["metric"]]
+    written = {
+        side: [text.figure(value, kind) for value, kind in zip(metrics[side], formats, strict=True)]
+        for side in ("expert", "model")
+    }
+    return pd.DataFrame({"metric": [text.t(f"decisions.metric.{m}") for m in metrics["metric"]], **written})
 
 
 @st.fragment
 def comparison() -> None:
     """The cutoff and everything that depends on it (only this part reruns when the cutoff moves)."""
+    start_pd = min(max(session.get("cutoff_pd"), PD_RANGE[0]), PD_RANGE[1])
+    start_score = min(max(round(decisions.pd_to_score(start_pd, saved.scaling)), SCORE_RANGE[0]), SCORE_RANGE[1])
     left, right = st.columns([1, 3])
     cut_kind = left.radio(
-        ui.t("decisions.cutoff_kind"),
-        ["pd", "score", "approval_rate"],
-        key="ev_cut_kind",
-        format_func=lambda k: ui.t(f"decisions.cutoff.{k}"),
+        text.t("decisions.cutoff_kind"),
+        CUTOFF_KINDS,
+        key=session.widget("ev_cut_kind", options=CUTOFF_KINDS),
+        format_func=text.labels("decisions.cutoff"),
     )
-    start_pd = st.session_state.get("cutoff_pd", 0.15)
     if cut_kind == "pd":
-        value = right.slider(ui.t("decisions.cutoff_pd"), 0.005, 0.8, start_pd, 0.001, key="ev_cut_pd")
+        value = right.slider(
+            text.t("decisions.cutoff_pd"),
+            min_value=PD_RANGE[0],
+            max_value=PD_RANGE[1],
+            step=0.001,
+            format="percent",
+            key=session.widget("ev_cut_pd", default=start_pd),
+        )
     elif cut_kind == "score":
-        score = round(decisions.pd_to_score(start_pd, saved.scaling))
-        value = right.slider(ui.t("decisions.cutoff_score"), 300, 900, score, key="ev_cut_score")
+        value = right.slider(
+            text.t("decisions.cutoff_score"),
+            min_value=SCORE_RANGE[0],
+            max_value=SCORE_RANGE[1],
+            key=session.widget("ev_cut_score", default=start_score),
+        )
     else:
-        value = right.slider(ui.t("decisions.cutoff_rate"), 0.05, 0.99, 0.75, 0.01, key="ev_cut_rate")
-    cutoff = ui.attempt(ui.decision, con, "cutoff", setup, decisions.Cutoff(cut_kind, value), saved.scaling, key=key)
-    result = cutoff and ui.attempt(ui.decision, con, "compare", setup, cutoff, econ, key=key)
+        value = right.slider(
+            text.t("decisions.cutoff_rate"),
+            min_value=0.05,
+            max_value=0.99,
+            step=0.01,
+            format="percent",
+            key=session.widget("ev_cut_rate", default=0.75),
+        )
+
+    cutoff = widgets.attempt(
+        cache.data,
+        decisions.pd_cutoff,
+        con,
+        setup,
+        decisions.Cutoff(cut_kind, value),
+        saved.scaling,
+        unhashed={"scored": scored},
+    )
+    result = cutoff and widgets.attempt(
+        cache.data, decisions.compare, con, setup, cutoff, econ, unhashed={"scored": scored}
+    )
     if not result:
         return
-    st.session_state["cutoff_pd"] = cutoff
+    session.put("cutoff_pd", cutoff)
     score = decisions.pd_to_score(cutoff, saved.scaling)
-    st.caption(ui.t("decisions.cutoff_caption", pd=cutoff, score=score, **result.counts))
-    if outcome_kind == "actual" and result.counts["no_outcome"] and not result.expert[:, 1].sum():
-        st.info(ui.t("decisions.no_rejected_outcomes"))
-    sides = {"expert": "outcome", "model": "outcome", "agreement": "agreement"}
-    for col, (side, kind_) in zip(st.columns(3), sides.items(), strict=True):
-        col.markdown(f"**{ui.t(f'decisions.matrix.{side}')}**")
-        matrix = decisions.confusion_table(getattr(result, side), kind_)
-        col.vega_lite_chart(ui.chart_spec("confusion_chart", matrix, kind_), width="stretch")
-    col.caption(ui.t("decisions.kappa", kappa=result.kappa))
-    equal = ui.decision(con, "equal", setup, econ, key=key)
-    if equal.approved < result.counts["evaluated"]:  # the expert rejected some of the evaluated loans
+    expert_point = tuple(result.metrics.loc[["approval_rate", "bad_rate_approved"], "expert"])
+    model_point = tuple(result.metrics.loc[["approval_rate", "bad_rate_approved"], "model"])
+
+    st.caption(text.t("decisions.cutoff_caption", pd=cutoff, score=score, **result.counts))
+    if outcome == "actual" and result.counts["no_outcome"] and not result.expert[:, 1].sum():
+        st.info(text.t("decisions.no_rejected_outcomes"))
+    matrix_columns = st.columns(3)
+    for where, (side, matrix_kind) in zip(matrix_columns, MATRICES.items(), strict=True):
+        where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
+        matrix = decisions.confusion_table(getattr(result, side), matrix_kind)
+        charts.show(confusion_chart, matrix, matrix_kind, where=where)
+    matrix_columns[2].caption(text.t("decisions.kappa", kappa=result.kappa))
+    if equal and equal.approved < result.counts["evaluated"]:  # the expert rejected some of the evaluated loans
         sentence = "decisions.equal_more" if equal.fewer_defaults < 0 else "decisions.equal_fewer"
-        st.markdown(ui.t(sentence, n=abs(equal.fewer_defaults), loss=abs(equal.less_loss), approved=equal.approved))
-    metrics = decisions.formatted_metrics(result)
-    show(metrics.assign(metric=[ui.t(f"decisions.metric.{m}") for m in metrics["metric"]]))
-    points = [tuple(result.metrics.loc[["approval_rate", "bad_rate_approved"], s]) for s in ("expert", "model")]
-    chart = ui.chart_spec("strategy_chart", ui.decision(con, "curve", setup, econ, key=key), *points)
-    st.vega_lite_chart(chart, key="ev_curve", on_select=pick_cutoff, selection_mode="pick", width="stretch")
-    st.caption(ui.t("decisions.curve_help"))
-    disagree, officers = st.tabs([ui.t("decisions.tab_disagreements"), ui.t("decisions.tab_officers")])
-    with disagree:
-        factors = tuple(f.column for f in saved.spec.factors)
-        counts, rows = ui.decision(con, "disagreements", setup, cutoff, factors, 50, key=key)
-        n = dict(zip(counts["cell"], counts["loans"], strict=True))
+        st.markdown(text.t(sentence, n=abs(equal.fewer_defaults), loss=abs(equal.less_loss), approved=equal.approved))
+    tables.show(metric_table(result), width="stretch")
+    if curve is not None:
+        charts.show(
+            strategy_chart,
+            curve,
+            expert_point,
+            model_point,
+            key=session.widget("ev_curve"),
+            on_select=pick_cutoff,
+            selection_mode="pick",
+        )
+        st.caption(text.t("decisions.curve_help"))
+    disagreements_tab, officers_tab = st.tabs([text.t("decisions.tab_disagreements"), text.t("decisions.tab_officers")])
+
+    with disagreements_tab:
+        model_factors = tuple(factor.column for factor in saved.spec.factors)
+        counts, rows = cache.data(decisions.disagreements, con, setup, cutoff, model_factors, 50)
+        loans = dict(zip(counts["cell"], counts["loans"], strict=True))
+        lang = text.lang()
         cell = st.selectbox(
-            ui.t("decisions.cell"),
+            text.t("decisions.cell"),
             decisions.CELLS,
-            key="ev_cell",
-            format_func=lambda c: ui.t(f"decisions.cell.{c}", n=n[c]),
+            key=session.widget("ev_cell"),
+            format_func=lambda c: core.t(f"decisions.cell.{c}", lang, n=loans[c]),
         )
         shown = rows[rows["cell"] == cell].drop(columns="cell")
-        shown = shown.assign(reasons=decisions.top_reasons(saved, shown, ui.whatif_base(con, table, saved, key)[1]))
-        show(shown)
-        ui.download_csv(shown, f"disagreements_{cell}.csv")
+        shown = shown.assign(reasons=decisions.top_reasons(saved, shown, typical))
+        tables.show(shown, kinds={"outcome": "count"}, download=f"disagreements_{cell}.csv")
         if len(shown):
             pick, go = st.columns([3, 1], vertical_alignment="bottom")
-            loan = pick.selectbox(ui.t("decisions.pick_loan"), shown["loan_id"], key="ev_pick_loan")
-            if go.button(ui.t("decisions.to_whatif"), key="ev_to_whatif"):
-                st.session_state["whatif_loan"] = loan
+            picks = list(shown["loan_id"])
+            loan = pick.selectbox(
+                text.t("decisions.pick_loan"), picks, key=session.widget("ev_pick_loan", options=picks)
+            )
+            to_whatif = go.button(text.t("decisions.to_whatif"), key=session.widget("ev_to_whatif"))
+            if to_whatif:
+                session.put("whatif_loan", loan)
                 st.switch_page("pages/what_if.py")
-    with officers:
-        groups = [g for g in ("officer", "branch") if datasets.columns_with_role(table_roles, g)]
-        by = groups and st.radio(
-            ui.t("decisions.by"),
-            groups,
-            horizontal=True,
-            key="ev_by",
-            format_func=lambda g: ui.t(f"decisions.filter.{g}"),
-        )
-        frame = ui.attempt(ui.decision, con, "officers", setup, cutoff, by, key=key) if by else None
-        if frame is not None and len(frame):
-            st.vega_lite_chart(ui.chart_spec("officer_chart", frame), width="stretch")
-            show(frame)
-            st.caption(ui.t("decisions.officer_help", flag=decisions.OVERRIDE_FLAG_RATE))
-            ui.download_csv(frame, f"consistency_by_{by}.csv")
+
+    with officers_tab:
+        if groups:
+            by = st.radio(
+                text.t("decisions.by"),
+                groups,
+                horizontal=True,
+                key=session.widget("ev_by", options=groups),
+                format_func=text.labels("decisions.filter"),
+            )
+            frame = widgets.attempt(cache.data, decisions.officer_consistency, con, setup, cutoff, by)
+            if frame is not None and len(frame):
+                charts.show(officer_chart, frame)
+                flagged = [text.t(f"decisions.flag.{bool(flag)}") for flag in frame["flag"]]
+                shown = frame.rename(columns={"rank": "leniency_rank"}).assign(flag=flagged)
+                tables.show(shown, download=f"consistency_by_{by}.csv")
+                st.caption(text.t("decisions.officer_help", flag=decisions.OVERRIDE_FLAG_RATE))
 
 
 comparison()

@@ -1,102 +1,104 @@
 """Risk factors: rank the candidate factors, bin them, check their stability and correlation."""
 
-import dataclasses
-
 import pandas as pd
 import streamlit as st
 
-import ui
 from analytics import core, datasets, factors
+from analytics.charts import binning_chart, correlation_heatmap
+from ui import cache, charts, database, session, tables, text, widgets
 
-con = ui.db()
-table = ui.active_table(con)
-st.title(ui.t("nav.risk_factors"))
-ui.show_flash("factors_flash")
-st.session_state.update(st.session_state.pop("factors_show_saved", {}))  # after saving, show the saved binning
-PERCENT = {"share", "share_0", "share_1", "bad_rate", "bad_rate_0", "bad_rate_1", "missing_share"}
-DIGITS = {"p_value": "%.2e", "vif": "%.2f", "iv": "%.4f", "csi": "%.4f"}
+TABS = ("ranking", "binning", "stability", "correlation")
+METHODS = {method.key for method in factors.METHODS}
 
-
-def show(frame: pd.DataFrame, **params: object) -> None:
-    """A table with translated headers: shares and rates as percentages, statistics with a few decimals."""
-    config = {}
-    for column in frame.columns:
-        label = ui.t(f"factors.col.{column}", **params)
-        if column in PERCENT:
-            config[column] = st.column_config.NumberColumn(label, format=ui.PERCENT_FORMAT)
-        elif frame[column].dtype.kind == "f":
-            config[column] = st.column_config.NumberColumn(label, format=DIGITS.get(column, "%.3f"))
-        else:
-            config[column] = st.column_config.Column(label)
-    st.dataframe(ui.as_percentages(frame, PERCENT), hide_index=True, column_config=config)
+con = database.connect()
+table = database.active_table(con)
+st.title(text.t("nav.risk_factors"))
+widgets.flash()
 
 
 def bins(frame: pd.DataFrame) -> pd.DataFrame:
     """A binning table with the missing and unseen-level bins named in the user's language, without bin codes."""
-    names = {factors.MISSING: ui.t("binning.missing"), factors.OTHER: ui.t("binning.other")}
-    labels = [names.get(code, label) for code, label in zip(frame["bin"], frame["label"], strict=True)]
+    names = {factors.MISSING: text.t("binning.missing"), factors.OTHER: text.t("binning.other")}
+    labels = [names.get(code, name) for code, name in zip(frame["bin"], frame["label"], strict=True)]
     return frame.assign(label=labels).drop(columns="bin")
 
 
 def translated(frame: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
-    return frame.assign(**{column: [ui.t(f"{prefix}.{v}") if v else "" for v in frame[column]]})
+    """``frame`` with the codes of ``column`` written as the texts ``prefix.<code>``."""
+    return frame.assign(**{column: [text.t(f"{prefix}.{code}") if code else "" for code in frame[column]]})
+
+
+def carry() -> None:
+    """The correlation tab follows the factors picked to carry to the Model page."""
+    picked = st.session_state[session.widget_key("factors_pick")]
+    session.set_widget("corr_factors", value=picked or names[:6])
 
 
 def to_data_page() -> None:
-    st.page_link("pages/data.py", label=ui.t("factors.to_data"), icon="🗂️")
+    st.page_link("pages/data.py", label=text.t("factors.to_data"), icon="🗂️")
     st.stop()
 
 
 if table is None:
-    st.info(ui.t("app.no_tables"))
+    st.info(text.t("app.no_tables"))
     st.stop()
-pop = ui.attempt(factors.population, con, table)
+ctx = datasets.table_context(con, table)
+pop = widgets.attempt(factors.population, ctx)
 if pop is None:
     to_data_page()
-if pop.booked_column and not st.toggle(
-    ui.t("factors.booked_only", column=pop.booked_column), True, key="factors_booked"
-):
-    pop = dataclasses.replace(pop, booked_column=None, booked_type=None)
-table_roles = datasets.table_roles(con, table)
-with st.spinner(ui.t("factors.ranking")):
-    ranking = ui.attempt(ui.factor_ranking, con, pop, table_roles)
+if pop.booked_column:
+    booked_label = text.t("factors.booked_only", column=pop.booked_column)
+    booked_only = st.toggle(booked_label, key=session.widget("factors_booked", default=True))
+    pop = factors.population(ctx, booked_only=booked_only)
+with st.spinner(text.t("factors.ranking")):
+    ranking = widgets.attempt(cache.data, factors.rank_factors, con, pop, depends_on=factors.saved_version(con, table))
 if ranking is None:
     to_data_page()
 for notice in ranking.notices:
-    st.warning(notice.message(ui.lang()))
+    st.warning(text.message(notice))
 summary = ranking.summary
-st.caption(ui.t("factors.summary", loans=summary["known"], defaults=summary["defaults"], rate=summary["rate"]))
+st.caption(text.t("factors.summary", loans=summary["known"], defaults=summary["defaults"], rate=summary["rate"]))
 if ranking.sample_every > 1:
-    st.caption(ui.t("factors.sampled", every=ranking.sample_every))
+    st.caption(text.t("factors.sampled", every=ranking.sample_every))
 kinds = dict(zip(ranking.table["factor"], ranking.table["kind"], strict=True))
 names = list(kinds)
-tabs = st.tabs([ui.t(f"factors.tab_{name}") for name in ("ranking", "binning", "stability", "correlation")])
+carried = [name for name in session.get("model_factors") if name in names]  # picked here or on the Model page
+
+tabs = st.tabs([text.t(f"factors.tab_{tab}") for tab in TABS])
 
 with tabs[0]:
-    frame = translated(translated(ranking.table, "kind", "factors.kind"), "strength", "factors.band")
-    methods = {m.key for m in factors.METHODS}
-    frame["binning"] = [ui.t(f"binning.method.{b}") if b in methods else b for b in frame["binning"]]
-    show(frame)
-    st.caption(ui.t("factors.ranking_help", seconds=ranking.seconds))
-    wanted = [f for f in st.session_state.get("model_factors", []) if f in names]
-    picked = st.multiselect(ui.t("factors.pick"), names, default=wanted, key="factors_pick")
-    st.session_state["model_factors"] = picked
+    ranked = translated(translated(ranking.table, "kind", "factors.kind"), "strength", "factors.band")
+    ranked["binning"] = [text.t(f"binning.method.{b}") if b in METHODS else b for b in ranked["binning"]]
+    tables.show(ranked)
+    st.caption(text.t("factors.ranking_help", seconds=ranking.seconds))
+    pick_key = session.widget("factors_pick", default=carried, options=names)
+    picked = st.multiselect(text.t("factors.pick"), names, key=pick_key, on_change=carry)
+    session.put("model_factors", picked)
 
 with tabs[1]:
     left, right = st.columns([1, 2])
-    factor = left.selectbox(ui.t("factors.col.factor"), names, key="bin_factor")
-    kind, current = kinds[factor], ranking.binnings[factor].spec
-    saved = factors.list_binnings(con, table, factor)
-    options = factors.methods_for(kind) + (["saved"] if len(saved) else [])
-    method = left.radio(
-        ui.t("binning.method"), options, key=f"bin_method_{factor}", format_func=lambda m: ui.t(f"binning.method.{m}")
+    factor = left.selectbox(
+        core.column_label("factor", text.lang()), names, key=session.widget("bin_factor", options=names)
     )
-    result = None
+    kind = kinds[factor]
+    current = ranking.binnings[factor].spec
+    saved = factors.list_binnings(con, table, factor)
+    versions = {f"{n} v{v}": (n, int(v)) for n, v in zip(saved["name"], saved["version"], strict=True)}
+    methods = factors.methods_for(kind) + (["saved"] if versions else [])
+    method = left.radio(
+        text.t("binning.method"),
+        methods,
+        key=session.widget("bin_method", factor, options=methods),
+        format_func=text.labels("binning.method"),
+    )
     if method == "saved":
-        versions = {f"{n} v{v}": (n, int(v)) for n, v in zip(saved["name"], saved["version"], strict=True)}
-        label = left.selectbox(ui.t("binning.saved_name"), list(versions), key=f"bin_saved_{factor}")
-        spec = ui.attempt(factors.load_binning, con, table, factor, *versions[label])
-        result = spec and ui.attempt(factors.compute_binning, con, pop, spec)
+        saved_label = left.selectbox(
+            text.t("binning.saved_name"),
+            list(versions),
+            key=session.widget("bin_saved", factor, options=list(versions)),
+        )
+        spec = widgets.attempt(factors.load_binning, con, table, factor, *versions[saved_label])
+        result = spec and widgets.attempt(cache.data, factors.compute_binning, con, pop, spec)
     elif method == "manual" and kind == "categorical":
         levels = pd.DataFrame(
             [(level, i + 1) for i, group in enumerate(current.groups) for level in group], columns=["level", "bin"]
@@ -105,74 +107,101 @@ with tabs[1]:
             levels,
             disabled=["level"],
             hide_index=True,
-            key=f"bin_groups_{factor}",
+            key=session.widget("bin_groups", factor),
             column_config={
-                "level": ui.t("factors.col.level"),
-                "bin": st.column_config.NumberColumn(ui.t("binning.bin_number"), min_value=1, step=1),
+                "level": core.column_label("level", text.lang()),
+                "bin": st.column_config.NumberColumn(text.t("binning.bin_number"), min_value=1, step=1),
             },
         )
         assignment = dict(zip(edited["level"], edited["bin"], strict=True))
-        result = ui.attempt(ui.factor_binning, con, pop, factor, kind, method, assignment=assignment)
+        result = widgets.attempt(
+            cache.data, factors.build_binning, con, pop, factor, kind, method, assignment=assignment
+        )
+    elif method == "manual":
+        start = factors.cuts_text(current) if current.kind == "numeric" else ""
+        cuts = left.text_input(
+            text.t("binning.cuts"),
+            key=session.widget("bin_cuts", factor, default=start),
+            help=text.t("binning.cuts_help"),
+        )
+        result = widgets.attempt(cache.data, factors.build_binning, con, pop, factor, kind, method, cuts_text=cuts)
+    elif method == "quantile":
+        n = left.number_input(
+            text.t("binning.n"),
+            min_value=2,
+            max_value=factors.MAX_QUANTILE_BINS,
+            key=session.widget("bin_n", default=10),
+        )
+        result = widgets.attempt(cache.data, factors.build_binning, con, pop, factor, kind, method, n=int(n))
     else:
-        n, text = 10, None
-        if method == "quantile":
-            n = left.number_input(ui.t("binning.n"), 2, factors.MAX_QUANTILE_BINS, 10, key="bin_n")
-        if method == "manual":
-            start = factors.cuts_text(current) if current.kind == "numeric" else ""
-            text = left.text_input(
-                ui.t("binning.cuts"), start, key=f"bin_cuts_{factor}", help=ui.t("binning.cuts_help")
-            )
-        result = ui.attempt(ui.factor_binning, con, pop, factor, kind, method, n=int(n), cuts_text=text)
+        result = widgets.attempt(cache.data, factors.build_binning, con, pop, factor, kind, method)
     if result:
-        spec = result.spec
-        iv_band = ui.t(f"factors.band.{core.band(result.iv, core.IV_BANDS)}")
-        left.metric(ui.t("factors.col.iv"), f"{result.iv:.4f}")
-        left.caption(iv_band)
-        table_view = bins(result.table)
-        right.altair_chart(ui.binning_chart(table_view), width="stretch")
-        show(table_view)
-        name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-        save_as = name_col.text_input(ui.t("binning.name"), spec.name or f"{factor} {method}", key=f"bin_name_{factor}")
-        if button_col.button(ui.t("binning.save"), key="bin_save", type="primary") and (
-            version := ui.attempt(factors.save_binning, con, table, spec, save_as)
-        ):
-            st.session_state["factors_flash"] = ui.t(
-                "binning.saved", name=save_as.strip(), factor=factor, version=version
-            )
-            st.session_state["factors_show_saved"] = {
-                f"bin_method_{factor}": "saved",
-                f"bin_saved_{factor}": f"{save_as.strip()} v{version}",
-            }
-            st.rerun()
+        binned = bins(result.table)
+        left.metric(core.column_label("iv", text.lang()), text.figure(result.iv, "statistic"))
+        left.caption(text.t(f"factors.band.{core.band(result.iv, core.IV_BANDS)}"))
+        charts.show(binning_chart, binned, where=right)
+        tables.show(binned)
+        name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+        name_key = session.widget("bin_name", factor, default=result.spec.name or f"{factor} {method}")
+        name = name_column.text_input(text.t("binning.name"), key=name_key).strip()
+        save = button_column.button(text.t("binning.save"), key=session.widget("bin_save"), type="primary")
+        if save:
+            version = widgets.attempt(factors.save_binning, con, table, result.spec, name)
+            if version:
+                session.put("flash", text.t("binning.saved", name=name, factor=factor, version=version))
+                session.set_widget("bin_method", factor, value="saved")  # after saving, show the saved binning
+                session.set_widget("bin_saved", factor, value=f"{name} v{version}")
+                st.rerun()
 
 with tabs[2]:
-    origin = datasets.columns_with_role(table_roles, "origination_date")
+    origin = ctx.with_role("origination_date")
+    splits = ["random", "time"] if origin else ["random"]
     first, second = st.columns(2)
     split_kind = first.radio(
-        ui.t("factors.split"),
-        ["random", "time"] if origin else ["random"],
+        text.t("factors.split"),
+        splits,
         horizontal=True,
-        key="stab_kind",
-        format_func=lambda k: ui.t(f"factors.split_{k}"),
+        key=session.widget("stab_kind", options=splits),
+        format_func=lambda split: text.t(f"factors.split_{split}"),
     )
-    fraction = second.slider(ui.t(f"factors.fraction_{split_kind}"), 0.1, 0.5, 0.3, 0.05, key="stab_fraction")
+    fraction = second.slider(
+        text.t(f"factors.fraction_{split_kind}"),
+        min_value=0.1,
+        max_value=0.5,
+        step=0.05,
+        format="percent",
+        key=session.widget("stab_fraction", default=0.3),
+    )
     split = factors.Split(split_kind, fraction, column=origin[0] if origin else None)
-    specs = [b.spec for b in ranking.binnings.values()]
-    stability = ui.attempt(ui.factor_stability, con, pop, split, specs)
+    specs = tuple(binning.spec for binning in ranking.binnings.values())
+    stability = widgets.attempt(cache.data, factors.stability, con, pop, split, specs)
     if stability:
-        samples = {"first": ui.t(f"factors.sample_{split_kind}_0"), "second": ui.t(f"factors.sample_{split_kind}_1")}
+        samples = {
+            "first": text.t(f"factors.sample_{split_kind}_0"),
+            "second": text.t(f"factors.sample_{split_kind}_1"),
+        }
         n0, n1 = stability.counts
-        st.caption(ui.t(f"factors.samples_{split_kind}", n0=n0, n1=n1, cutoff=stability.cutoff, **samples))
-        show(translated(stability.summary, "verdict", "factors.psi"))
-        shown = st.selectbox(ui.t("factors.col.factor"), list(stability.summary["factor"]), key="stab_factor")
-        show(bins(stability.tables[shown]), **samples)
-        st.caption(ui.t("factors.psi_help"))
+        st.caption(text.t(f"factors.samples_{split_kind}", n0=n0, n1=n1, cutoff=stability.cutoff, **samples))
+        tables.show(translated(stability.summary, "verdict", "factors.psi"))
+        factor_names = list(stability.summary["factor"])
+        shown = st.selectbox(
+            core.column_label("factor", text.lang()),
+            factor_names,
+            key=session.widget("stab_factor", options=factor_names),
+        )
+        sides = bins(stability.tables[shown])
+        tables.show(sides, labels={column: core.column_label(column, text.lang(), **samples) for column in sides})
+        st.caption(text.t("factors.psi_help"))
 
 with tabs[3]:
-    default = [f for f in st.session_state.get("model_factors", []) if f in names] or names[:6]
-    chosen = st.multiselect(ui.t("factors.corr_pick"), names, default=default, key="corr_factors")
-    correlation = ui.attempt(ui.factor_correlation, con, pop, [ranking.binnings[f] for f in chosen])
+    corr_key = session.widget("corr_factors", default=carried or names[:6], options=names)
+    chosen = st.multiselect(text.t("factors.corr_pick"), names, key=corr_key)
+    binnings = [ranking.binnings[name] for name in chosen]
+    specs = tuple(binning.spec for binning in binnings)
+    correlation = widgets.attempt(
+        cache.data, factors.correlation, con, pop, depends_on=specs, unhashed={"binnings": binnings}
+    )
     if correlation:
-        st.altair_chart(ui.correlation_chart(correlation.matrix), width="stretch")
-        show(translated(correlation.vif, "band", "factors.vif"))
-        st.caption(ui.t("factors.corr_help"))
+        charts.show(correlation_heatmap, correlation.matrix)
+        tables.show(translated(correlation.vif, "band", "factors.vif"))
+        st.caption(text.t("factors.corr_help"))

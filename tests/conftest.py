@@ -54,3 +54,20 @@ def demo_db(demo_db_template, tmp_path) -> Path:
     path = tmp_path / "risklab.duckdb"
     shutil.copy(demo_db_template, path)
     return path
+
+
+@pytest.fixture
+def widget_warnings(monkeypatch):
+    """What Streamlit logs about a widget given its value both by an argument and through the Session State API
+    ("The widget with key ... was created with a default value but also had its value set ...")."""
+    import logging
+
+    from streamlit.elements.lib import policies
+
+    logged: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: logged.append(record.getMessage())
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # Streamlit says it once per process
+    policies._LOGGER.addHandler(handler)
+    yield logged
+    policies._LOGGER.removeHandler(handler)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import decisions, model, store
+from analytics import datasets, decisions, model, store
 from tests.conftest import PROJECT
 
 EXPERT_PAGE = "pages/expert_vs_model.py"
@@ -59,6 +62,32 @@ def ok(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def labelled(table) -> pd.DataFrame:
+    """A table element's frame under the headers the user reads (``st.dataframe`` keeps the frame's column names
+    and labels them in ``column_config``)."""
+    config = json.loads(table.proto.columns)
+    return table.value.rename(
+        columns={c: config[c]["label"] for c in table.value.columns if "label" in config.get(c, {})}
+    )
+
+
+def formats(table) -> dict[str, str | None]:
+    """Each column's number format in a table element (None for text)."""
+    config = json.loads(table.proto.columns)
+    return {c: config[c]["type_config"].get("format") for c in table.value.columns}
+
+
+def click_curve(at: AppTest, cutoff: float) -> AppTest:
+    """What the browser sends when a point of the strategy curve is clicked: the chart's selection ``pick``.
+    (AppTest has no API for chart selections: the run gets the chart's widget state along with the others.)"""
+    chart = next(e for e in at.get("vega_lite_chart") if e.key == "ev_curve")
+    states = at._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = chart.proto.id
+    state.string_value = json.dumps({"selection": {"pick": [{"cutoff": cutoff}]}})
+    return at._run(states)
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_expert_page_runs_in_both_languages(model_db, monkeypatch, lang):
     at = open_page(model_db, monkeypatch, EXPERT_PAGE, lang)
@@ -69,7 +98,7 @@ def test_expert_page_runs_in_both_languages(model_db, monkeypatch, lang):
         "zh": ["**专家决策 vs 实际结果**", "**模型决策 vs 实际结果**", "**专家 vs 模型**"],
     }[lang]
     assert at.info  # rejected applicants have no real outcome: the page says so
-    metrics = at.dataframe[0].value
+    metrics = labelled(at.dataframe[0])
     assert (
         len(metrics) == 13
         and list(metrics.columns)
@@ -83,17 +112,39 @@ def test_expert_page_runs_in_both_languages(model_db, monkeypatch, lang):
 
 def test_changing_the_cutoff_updates_matrices_and_metrics(model_db, monkeypatch):
     at = open_page(model_db, monkeypatch, EXPERT_PAGE)
-    before = at.dataframe[0].value.set_index("Metric")["Model"]["Approval rate"]
+    before = labelled(at.dataframe[0]).set_index("Metric")["Model"]["Approval rate"]
     at.slider(key="ev_cut_pd").set_value(0.3).run()
     ok(at)
-    after = at.dataframe[0].value.set_index("Metric")["Model"]["Approval rate"]
+    after = labelled(at.dataframe[0]).set_index("Metric")["Model"]["Approval rate"]
     assert at.session_state["cutoff_pd"] == 0.3 and float(after[:-1]) > float(before[:-1])
     assert at.caption[0].value.startswith("Cutoff PD 0.300")
     at.radio(key="ev_cut_kind").set_value("approval_rate").run()
     at.slider(key="ev_cut_rate").set_value(0.6).run()
     ok(at)
-    rate = at.dataframe[0].value.set_index("Metric")["Model"]["Approval rate of all applications"]
+    rate = labelled(at.dataframe[0]).set_index("Metric")["Model"]["Approval rate of all applications"]
     assert abs(float(rate[:-1]) - 60) < 0.2
+
+
+def test_a_click_on_the_strategy_curve_moves_the_cutoff(model_db, monkeypatch, widget_warnings):
+    """The curve's selection sets the PD cutoff slider through session.set_widget: the slider has no value= of
+    its own, so Streamlit logs no "created with a default value but also had its value set" warning."""
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    at.radio(key="ev_cut_kind").set_value("approval_rate").run()
+    click_curve(at, 0.2504)
+    ok(at)
+    assert at.radio(key="ev_cut_kind").value == "pd"  # a picked point is a PD cutoff
+    assert at.slider(key="ev_cut_pd").value == 0.25 and at.session_state["cutoff_pd"] == 0.25
+    assert at.caption[0].value.startswith("Cutoff PD 0.250")
+    at.slider(key="ev_cut_pd").set_value(0.3).run()  # the slider still moves by hand
+    assert at.session_state["cutoff_pd"] == 0.3
+    at.switch_page("pages/home.py").run()
+    for key in ("ev_cut_pd", "ev_cut_kind", "ev_kind", "ev_outcome"):
+        if key in at.session_state:
+            del at.session_state[key]  # what the browser does with the widgets of a page it left
+    at.switch_page(EXPERT_PAGE).run()  # coming back: the surviving widgets are restored, the cutoff kept
+    ok(at)
+    assert at.slider(key="ev_cut_pd").value == 0.3
+    assert [w for w in widget_warnings if "Session State API" in w] == []
 
 
 def test_simulated_outcome_judges_the_expert_too(model_db, monkeypatch):
@@ -102,7 +153,7 @@ def test_simulated_outcome_judges_the_expert_too(model_db, monkeypatch):
     ok(at)
     assert not at.info
     assert any("fewer defaults" in m.value or "more defaults" in m.value for m in at.markdown)
-    metrics = at.dataframe[0].value.set_index("Metric")
+    metrics = labelled(at.dataframe[0]).set_index("Metric")
     assert metrics["Expert"]["Loans with a known outcome"] == "36,000"
 
 
@@ -150,18 +201,41 @@ def test_a_bad_rule_shows_the_message_and_nothing_is_saved(model_db, monkeypatch
 
 def test_officer_consistency_and_disagreements_lead_to_what_if(model_db, monkeypatch):
     at = open_page(model_db, monkeypatch, EXPERT_PAGE)
-    officers = at.dataframe[2].value
+    officers = labelled(at.dataframe[2])
     assert len(officers) == 18 and "Leniency" in officers.columns
     at.radio(key="ev_by").set_value("branch").run()
     ok(at)
     assert len(at.dataframe[2].value) == 5
-    disagreements = at.dataframe[1].value
+    disagreements = labelled(at.dataframe[1])
     assert {"Loan", "PD", "Top reasons (vs typical applicant)", "debt_ratio"} <= set(disagreements.columns)
     loan = at.selectbox(key="ev_pick_loan").value
     at.button(key="ev_to_whatif").click().run()
     ok(at)
     assert at.title[0].value == "What-if and training"
     assert at.text_input(key="wi_loan").value == loan
+
+
+def test_the_officer_table_writes_every_rate_alike(model_db, monkeypatch):
+    """Bad rates, override rates, agreement and leniency are all shares: percentages with two decimals (the bad
+    rate of overridden loans was 0.0747 next to 76.10%), and no header is cut."""
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    table = at.dataframe[2]
+    shares = ["approval_rate", "model_approval_rate", "bad_rate_approved", "agreement", "low_side_override_rate"]
+    shares += ["high_side_override_rate", "bad_rate_overridden", "override_rate", "leniency"]
+    assert {c: formats(table)[c] for c in shares} == dict.fromkeys(shares, "%.2f%%")
+    con = _db(model_db)
+    shown = table.value.set_index("name")
+    setup = decisions.Setup.from_model(
+        datasets.table_context(con, "sample_loans"),
+        model.load_model(con, "Sample logit"),
+        at.session_state["expert_source"],
+    )
+    frame = decisions.officer_consistency(con, setup, at.session_state["cutoff_pd"]).set_index("name")
+    for column in shares:  # the same numbers, shown times 100
+        assert (shown[column] - frame[column] * 100).abs().max() < 1e-9
+    config = json.loads(table.proto.columns)
+    assert config["high_side_override_rate"]["label"] == "High-side overrides"
+    assert all(config[c]["width"] >= 8 * len(config[c]["label"]) + 16 for c in table.value.columns)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -213,7 +287,7 @@ def test_quiz_tally(model_db, monkeypatch):
 
 def test_every_translated_name_exists_in_both_languages():
     """Keys the pages build from registries (metrics, cells, columns, directions) exist in English and Chinese."""
-    from analytics import decisions
+    from analytics import core, decisions
     from analytics.core import TEXT
 
     keys = [f"decisions.metric.{m}" for m in decisions.METRIC_KINDS]
@@ -222,13 +296,13 @@ def test_every_translated_name_exists_in_both_languages():
     keys += [f"decisions.filter.{r}" for r in decisions.FILTER_ROLES]
     keys += [f"decisions.cutoff.{k}" for k in ("pd", "score", "approval_rate")]
     keys += [f"decisions.label.{v}" for v in ("good", "default", "approve", "reject")]
-    officer_columns = ["rank", "name", "applications", "approval_rate", "model_approval_rate", "bad_rate_approved"]
-    officer_columns += ["agreement", "low_side_override_rate", "high_side_override_rate", "bad_rate_overridden"]
-    keys += [f"decisions.col.{c}" for c in [*officer_columns, "override_rate", "leniency", "flag", "metric"]]
-    keys += [f"decisions.col.{c}" for c in ("expert", "model", "loan_id", "officer", "branch", "pd", "outcome")]
-    keys += [
-        f"expert.col.{c}" for c in (*decisions.KNOCKOUT_COLUMNS, *decisions.POINTS_COLUMNS, *decisions.GRADE_COLUMNS)
-    ]
+    # table and rule-editor headers: the column registry's labels (the officers' "rank" is shown as leniency_rank)
+    officer_columns = ["leniency_rank", "name", "applications", "approval_rate", "model_approval_rate"]
+    officer_columns += ["bad_rate_approved", "agreement", "low_side_override_rate", "high_side_override_rate"]
+    officer_columns += ["bad_rate_overridden", "override_rate", "leniency", "flag", "metric"]
+    headers = [*officer_columns, "expert", "model", "loan_id", "officer", "branch", "pd", "outcome", "reasons"]
+    headers += [*decisions.KNOCKOUT_COLUMNS, *decisions.POINTS_COLUMNS, *decisions.GRADE_COLUMNS]
+    keys += [core.column(c).label_key for c in headers]
     keys += [f"expert.kind.{k}" for k in ("recorded", "rules")]
     keys += [f"whatif.expert_is.{k}" for k in ("recorded", "score", "rules", "none")]
     keys += [f"whatif.flip.{d}" for d in ("at_most", "at_least", "level")]

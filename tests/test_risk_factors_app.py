@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -46,6 +47,11 @@ def test_page_runs_in_both_languages(app, lang):
     assert ranking["factor"].iloc[0] == "credit_rating"
     assert {"en": "Binning", "zh": "分箱"}[lang] in [tab.label for tab in app.tabs]
     assert app.toggle(key="factors_booked").value is True
+    config = json.loads(app.dataframe[0].proto.columns)
+    assert all(re.fullmatch(r"<0\.0001|\d\.\d{4}", p) for p in ranking["p_value"])  # 0.0362, not 3.62e-2
+    assert config["missing_share"]["type_config"]["format"] == "%.2f%%"
+    assert config["strength"]["label"] == {"en": "Strength", "zh": "区分能力"}[lang]
+    assert all(config[c]["width"] >= 8 * len(config[c]["label"]) + 16 for c in ranking.columns)  # no header cut
 
 
 def test_picked_factors_are_carried_to_the_model_page(app):
@@ -85,7 +91,7 @@ def test_changing_the_factor_and_the_method(app):
     assert not app.exception and not app.error
 
 
-def test_saving_a_binning(app, demo_db):
+def test_saving_a_binning(app, demo_db, widget_warnings):
     app.selectbox(key="bin_factor").set_value("annual_income").run()
     app.radio(key="bin_method_annual_income").set_value("quantile").run()
     app.number_input(key="bin_n").set_value(4).run()
@@ -114,6 +120,7 @@ def test_saving_a_binning(app, demo_db):
     app.text_input(key="bin_name_annual_income").set_value("  ").run()
     app.button(key="bin_save").click().run()
     assert app.error[0].value == "give the binning a name of 1 to 60 characters"
+    assert [w for w in widget_warnings if "Session State API" in w] == []  # shown through session.set_widget
 
 
 def test_stability_and_correlation(app):

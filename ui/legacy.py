@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import core, datasets, factors, portfolio, sample, store
+from analytics import core, datasets, portfolio, sample, store
 from analytics.core import TEXT, RiskLabError
 from analytics.core import t as translate
 
@@ -225,83 +225,6 @@ def portfolio_loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: po
     return _portfolio_loan_level(con, table, table_version(con, table), table_roles, defn, filters)
 
 
-# --- Risk factors page ---------------------------------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _factor_ranking(_con: duckdb.DuckDBPyConnection, pop, version: tuple, saved: tuple, table_roles: tuple):
-    return factors.rank_factors(_con, pop)
-
-
-def factor_ranking(
-    con: duckdb.DuckDBPyConnection, pop: factors.Population, table_roles: dict[str, str] | None = None
-) -> factors.Ranking:
-    """The ranking of the candidate factors, cached per table version, roles (``table_roles``: the table's, when
-    the page has them already) and saved binnings."""
-    table_roles = tuple((datasets.table_roles(con, pop.table) if table_roles is None else table_roles).items())
-    version, saved = table_version(con, pop.table), factors.saved_version(con, pop.table)
-    return _factor_ranking(con, pop, version, saved, table_roles)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _factor_stability(_con: duckdb.DuckDBPyConnection, pop, split, specs: tuple, version: tuple):
-    return factors.stability(_con, pop, split, list(specs))
-
-
-def factor_stability(con: duckdb.DuckDBPyConnection, pop: factors.Population, split: factors.Split, specs: list):
-    """CSI of each binning between the two samples of ``split``, cached per table version."""
-    return _factor_stability(con, pop, split, tuple(specs), table_version(con, pop.table))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _factor_binning(_con: duckdb.DuckDBPyConnection, pop, factor: str, kind: str, method: str, options, version):
-    return factors.build_binning(_con, pop, factor, kind, method, **dict(options))
-
-
-def factor_binning(
-    con: duckdb.DuckDBPyConnection, pop: factors.Population, factor: str, kind: str, method: str, **options
-):
-    """One factor's binning (``binning.build_binning``), cached per table version and options."""
-    version = table_version(con, pop.table)
-    return _factor_binning(con, pop, factor, kind, method, tuple(sorted(options.items())), version)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _factor_correlation(_con: duckdb.DuckDBPyConnection, pop, _binnings: list, specs: tuple, version: int):
-    return factors.correlation(_con, pop, _binnings)
-
-
-def factor_correlation(con: duckdb.DuckDBPyConnection, pop: factors.Population, binnings: list):
-    """Correlation and VIF of the binnings' WOE values (``factors.correlation``), cached per table version and
-    binning specs (a binning's WOE follows from its spec and the table)."""
-    specs = tuple(b.spec for b in binnings)
-    return _factor_correlation(con, pop, list(binnings), specs, table_version(con, pop.table))
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _correlation_chart(matrix: pd.DataFrame, language: str):
-    from analytics import charts
-
-    return charts.correlation_heatmap(matrix, lambda key, **params: translate(key, language, **params))
-
-
-def correlation_chart(matrix: pd.DataFrame):
-    """The correlation heat map (``charts.correlation_heatmap``), built once per matrix and language."""
-    return _correlation_chart(matrix, lang())
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _binning_chart(table: pd.DataFrame, language: str):
-    from analytics import charts
-
-    return charts.binning_chart(table, lambda key, **params: translate(key, language, **params))
-
-
-def binning_chart(table: pd.DataFrame):
-    """A binning table's bars and bad-rate line (``charts.binning_chart``), built once per table and language."""
-    return _binning_chart(table, lang())
-
-
 def headers(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its column names in the user's words (keys ``col.<name>`` where they exist)."""
     return frame.rename(columns={c: t(f"col.{c}") for c in frame.columns if f"col.{c}" in TEXT})
@@ -321,27 +244,6 @@ def decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     """The cache key of the Expert vs model and What-if results for ``table``: a page computes it once per run and
     passes it as ``key=`` (it costs a few catalog queries)."""
     return _decision_key(con, table)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _decision_options(_con: duckdb.DuckDBPyConnection, table: str, key: tuple) -> tuple[dict, float | None]:
-    from analytics import decisions
-
-    return decisions.filter_options(_con, table), decisions.average_amount(_con, table)
-
-
-def decision_options(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None) -> tuple[dict, float | None]:
-    """The filters' pick lists and the average loan amount of ``table``, cached per table version."""
-    return _decision_options(con, table, key or _decision_key(con, table))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _column_values(_con: duckdb.DuckDBPyConnection, table: str, column: str, key: tuple) -> tuple[list, object, bool]:
-    from analytics import decisions
-
-    numeric = datasets.is_numeric(dict(store.table_columns(_con, table))[column])
-    median = decisions.median_score(_con, table, column) if numeric else None
-    return ([] if numeric else store.distinct_values(_con, table, column)), median, numeric
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -480,87 +382,6 @@ def quiz_items(
 ) -> list[str]:
     """The quiz's loan ids for a seed, cached per table version and default definition."""
     return _quiz_items(con, table, n, seed, outcome_kind, key or _decision_key(con, table))
-
-
-def _recorded_source(con: duckdb.DuckDBPyConnection, table: str, recorded: list[str]):
-    """The officers' recorded decision (values meaning approval) or score (with a threshold)."""
-    from analytics import decisions
-
-    column = st.selectbox(t("expert.column"), recorded, key="ev_rec_column")
-    values, median, numeric = _column_values(con, table, column, table_version(con, table))
-    if numeric:
-        minimum = st.number_input(t("expert.min_score"), value=median or 0.0, key=f"ev_min_{column}")
-        return decisions.ScoreThreshold(column, minimum)
-    default = [v for v in values if datasets.text_key(v) in decisions.APPROVE_WORDS]
-    approve = st.multiselect(t("expert.approve_values"), values, default=default, key=f"ev_approve_{column}")
-    return decisions.RecordedDecision(column, tuple(approve))
-
-
-def _rule_editor(con: duckdb.DuckDBPyConnection, table: str):
-    """Knock-out rules, scorecard points, grades and the approval threshold, edited in tables and saved."""
-    import dataclasses
-
-    from analytics import decisions
-
-    types = dict(store.table_columns(con, table))
-    if pending := st.session_state.pop("ev_rules_pending", None):
-        st.session_state["ev_rules_choice"] = pending
-    choices = ["", *dict.fromkeys(decisions.list_rule_sets(con, table)["name"])]
-    choice = st.selectbox(
-        t("expert.rule_set"), choices, key="ev_rules_choice", format_func=lambda c: c or t("expert.starter")
-    )
-    if st.session_state.get("ev_draft_of") != choice:
-        draft = decisions.load_rule_set(con, choice).source if choice else decisions.starter_rules(con, table)
-        st.session_state.update(ev_draft=draft, ev_draft_of=choice, ev_ver=st.session_state.get("ev_ver", 0) + 1)
-    draft, ver = st.session_state["ev_draft"], st.session_state["ev_ver"]
-    knock, points, grades = decisions.rules_to_frames(draft)
-    pick = st.column_config.SelectboxColumn
-    labels = {
-        c: t(f"expert.col.{c}")
-        for c in (*decisions.KNOCKOUT_COLUMNS, *decisions.POINTS_COLUMNS, *decisions.GRADE_COLUMNS)
-    }
-    config = {
-        **labels,
-        "join": pick(labels["join"], options=list(decisions.JOINS)),
-        "column": pick(labels["column"], options=list(types)),
-        "operator": pick(labels["operator"], options=list(decisions.OPERATOR_KEYS)),
-    }
-    editor = {"num_rows": "dynamic", "hide_index": True, "column_config": config}
-    st.markdown(t("expert.knockouts"))
-    knock = st.data_editor(knock, key=f"ev_knock_{ver}", **editor)
-    add = st.columns([1, 2, 1, 2, 1], vertical_alignment="bottom")
-    join = add[0].selectbox(labels["join"], decisions.JOINS, key="ev_add_join")
-    column = add[1].selectbox(labels["column"], list(types), key="ev_add_column")
-    op = add[2].selectbox(labels["operator"], decisions.OPERATOR_KEYS, key="ev_add_op")
-    value = add[3].text_input(labels["value"], key="ev_add_value", help=t("expert.value_help"))
-    left, right = st.columns([3, 2])
-    left.markdown(t("expert.points"))
-    points = left.data_editor(points, key=f"ev_points_{ver}", **editor)
-    right.markdown(t("expert.grades"))
-    grades = right.data_editor(grades, key=f"ev_grades_{ver}", **editor)
-    threshold = right.number_input(t("expert.threshold"), value=draft.threshold, key=f"ev_threshold_{ver}")
-    rules = attempt(decisions.rules_from_frames, knock, points, grades, threshold)
-    if rules is not None and add[4].button(t("expert.add"), key="ev_add"):
-        added = (*rules.knockouts, decisions.Condition(column, op, value, join))
-        st.session_state.update(ev_draft=dataclasses.replace(rules, knockouts=added), ev_ver=ver + 1)
-        st.rerun()
-    name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-    label = name_col.text_input(t("expert.name"), choice or t("expert.starter"), key="ev_rules_name").strip()
-    if rules is not None and button_col.button(t("expert.save"), key="ev_save", type="primary"):
-        version = attempt(decisions.save_rule_set, con, label, rules, table)
-        if version:
-            flash = t("expert.saved", name=label, version=version)
-            st.session_state.update(ev_rules_pending=label, ev_draft=rules, ev_draft_of=label, ev_flash=flash)
-            st.rerun()
-    return rules
-
-
-def expert_source_editor(con: duckdb.DuckDBPyConnection, table: str, kind: str, recorded: list[str]):
-    """The expert side, chosen and edited by the user: the officers' recorded decision or score column
-    (``kind`` "recorded", from the ``recorded`` columns) or an expert rule set (``kind`` "rules": knock-out
-    rules, scorecard points, grades and threshold, loaded from and saved to named versions). None while the
-    edited rules are invalid (the error is shown)."""
-    return _recorded_source(con, table, recorded) if kind == "recorded" else _rule_editor(con, table)
 
 
 # --- Model page ---------------------------------------------------------------------------------------------------
