@@ -1,168 +1,206 @@
 """Data: import loan files, browse the catalog and data quality, set roles and the default definition, query."""
 
+import pandas as pd
 import streamlit as st
 
-import ui
 from analytics import datasets, sample, store
+from ui import cache, database, session, tables, text, widgets
 
-con = ui.db()
-table = ui.active_table(con)
-st.title(ui.t("nav.data"))
-ui.show_flash("flash")
-tabs = st.tabs([ui.t(f"data.tab_{name}") for name in ("import", "tables", "roles", "default", "sql")])
+con = database.connect()
+table = database.active_table(con)
+context = datasets.table_context(con, table) if table else None
 
+st.title(text.t("nav.data"))
+widgets.flash()
+import_tab, tables_tab, roles_tab, default_tab, sql_tab = st.tabs(
+    [text.t(f"data.tab_{name}") for name in ("import", "tables", "roles", "default", "sql")]
+)
 
-def finish_import(name: str, rows: int) -> None:
-    """Make the new table active and confirm after the rerun (the sidebar must list it)."""
-    st.session_state.update(table=name, flash=ui.t("data.imported", table=name, rows=rows))
-    st.rerun()
-
-
-def import_card(upload) -> None:
-    """Options, preview and the import button for one uploaded file."""
-    key, data = upload.file_id, upload.getvalue()
-    st.markdown(f"**{upload.name}**")
-    left, middle, right = st.columns(3)
-    options = {
-        "encoding": left.selectbox(
-            ui.t("data.encoding"),
-            datasets.ENCODING_CHOICES,
-            key=f"enc_{key}",
-            format_func=lambda e: e or ui.t("data.auto"),
-        ),
-        "delimiter": middle.selectbox(
-            ui.t("data.delimiter"),
-            datasets.DELIMITER_CHOICES,
-            key=f"delim_{key}",
-            format_func=lambda d: ui.t("data.auto") if d is None else repr(d),
-        ),
-        "sheet": st.session_state.get(f"sheet_{key}"),
-    }
-    preview = ui.attempt(datasets.preview_file, con, data, upload.name, **options)
-    if preview is None:
-        return
-    if preview.sheets:
-        right.selectbox(ui.t("data.sheet"), preview.sheets, key=f"sheet_{key}")
-    delimiter = repr(preview.delimiter) if preview.delimiter else "-"
-    st.caption(ui.t("data.detected", kind=preview.kind, encoding=preview.encoding or "-", delimiter=delimiter))
-    for notice in preview.warnings:
-        st.warning(notice.message(ui.lang()))
-    types, rows = st.columns([1, 3])
-    types.dataframe(ui.column_frame(preview.columns), hide_index=True)
-    rows.dataframe(preview.rows, hide_index=True)
-    name = st.text_input(ui.t("data.table_name"), store.suggest_table_name(upload.name), key=f"name_{key}")
-    replace = st.checkbox(ui.t("data.replace"), key=f"replace_{key}")
-    if st.button(ui.t("data.import"), key=f"import_{key}", type="primary"):
-        with st.spinner(ui.t("data.importing")):
-            result = ui.attempt(datasets.import_file, con, data, upload.name, table=name, replace=replace, **options)
-        if result:
-            finish_import(result.table, result.rows)
-
-
-with tabs[0]:
-    uploads = st.file_uploader(ui.t("data.upload"), type=list(datasets.EXTENSIONS), accept_multiple_files=True)
+with import_tab:
+    imported = None  # (table, rows) of a finished import: it becomes the active table
+    uploads = st.file_uploader(text.t("data.upload"), type=list(datasets.EXTENSIONS), accept_multiple_files=True)
     for upload in uploads or []:
         with st.container(border=True):
-            import_card(upload)
-    st.subheader(ui.t("data.shipped"))
-    shipped = st.selectbox(ui.t("data.shipped_pick"), datasets.SHIPPED, format_func=lambda d: d.title)
+            st.markdown(f"**{upload.name}**")
+            left, middle, right = st.columns(3)
+            encoding = left.selectbox(
+                text.t("data.encoding"),
+                datasets.ENCODING_CHOICES,
+                format_func=lambda choice: choice or text.t("data.auto"),
+                key=session.widget("enc", upload.file_id),
+            )
+            delimiter = middle.selectbox(
+                text.t("data.delimiter"),
+                datasets.DELIMITER_CHOICES,
+                format_func=lambda choice: text.t("data.auto") if choice is None else repr(choice),
+                key=session.widget("delim", upload.file_id),
+            )
+            sheet_key = session.widget("sheet", upload.file_id)  # drawn below once the preview lists the sheets
+            options = {"encoding": encoding, "delimiter": delimiter, "sheet": st.session_state.get(sheet_key)}
+            data = upload.getvalue()
+            preview = widgets.attempt(datasets.preview_file, con, data, upload.name, **options)
+            if preview is None:
+                continue
+            if preview.sheets:
+                right.selectbox(text.t("data.sheet"), preview.sheets, key=sheet_key)
+            shown_delimiter = repr(preview.delimiter) if preview.delimiter else "-"
+            detected = text.t(
+                "data.detected", kind=preview.kind, encoding=preview.encoding or "-", delimiter=shown_delimiter
+            )
+            st.caption(detected)
+            for notice in preview.warnings:
+                st.warning(text.message(notice))
+            types, rows = st.columns([1, 3])
+            tables.show(pd.DataFrame(preview.columns, columns=["column", "type"]), where=types)
+            rows.dataframe(preview.rows, hide_index=True)  # the file as it is: its own column names, unformatted
+            name = st.text_input(
+                text.t("data.table_name"),
+                key=session.widget("name", upload.file_id, default=store.suggest_table_name(upload.name)),
+            )
+            replace = st.checkbox(text.t("data.replace"), key=session.widget("replace", upload.file_id))
+            if st.button(text.t("data.import"), key=session.widget("import", upload.file_id), type="primary"):
+                with st.spinner(text.t("data.importing")):
+                    result = widgets.attempt(
+                        datasets.import_file, con, data, upload.name, table=name, replace=replace, **options
+                    )
+                if result:
+                    imported = (result.table, result.rows)
+
+    st.subheader(text.t("data.shipped"))
+    shipped = st.selectbox(
+        text.t("data.shipped_pick"),
+        datasets.SHIPPED,
+        format_func=lambda dataset: dataset.title,
+        key=session.widget("shipped_pick"),
+    )
     st.caption(shipped.licence)
-    if st.button(ui.t("data.shipped_import"), key="import_shipped") and (
-        installed := ui.attempt(sample.install_shipped, con, shipped)
-    ):
-        finish_import(installed["table"], installed["rows"])
+    if st.button(text.t("data.shipped_import"), key=session.widget("import_shipped")):
+        installed = widgets.attempt(sample.install_shipped, con, shipped)
+        if installed:
+            imported = (installed["table"], installed["rows"])
 
-with tabs[1]:
-    tables = ui.headers(store.catalog(con))
-    st.dataframe(tables, hide_index=True, column_config=ui.column_formats(tables))
-    if table:
-        st.subheader(ui.t("data.profile", table=table))
-        summary = datasets.profile_summary(con, table)
-        cols = st.columns(3)
-        cols[0].metric(ui.t("data.rows"), ui.number(summary["rows"]))
-        cols[1].metric(ui.t("data.columns"), ui.number(summary["columns"]))
-        cols[2].metric(ui.t("data.duplicate_keys"), ui.number(summary.get("duplicate_keys") or 0))
+    if imported:  # make the new table active and confirm after the rerun (the sidebar must list it)
+        session.put("table", imported[0])
+        session.put("flash", text.t("data.imported", table=imported[0], rows=imported[1]))
+        st.rerun()
+
+with tables_tab:
+    tables.show(store.catalog(con), width="stretch")
+    if context:
+        st.subheader(text.t("data.profile", table=table))
+        summary = cache.data(datasets.profile_summary, con, context)
+        profile = cache.data(datasets.profile_table, con, context)
+        profile["warnings"] = ["; ".join(map(text.message, notices)) for notices in profile["warnings"]]
+        rows_tile, columns_tile, duplicates_tile = st.columns(3)
+        rows_tile.metric(text.t("data.rows"), text.figure(summary["rows"], "count"))
+        columns_tile.metric(text.t("data.columns"), text.figure(summary["columns"], "count"))
+        duplicates_tile.metric(text.t("data.duplicate_keys"), text.figure(summary.get("duplicate_keys") or 0, "count"))
         if summary["sampled_rows"]:
-            st.info(ui.t("data.profile_sampled", rows=summary["rows"], sample=summary["sampled_rows"]))
-        frame = ui.table_profile(con, table).copy()
-        frame["warnings"] = frame["warnings"].map(lambda ws: "; ".join(w.message(ui.lang()) for w in ws))
-        st.dataframe(ui.headers(frame), hide_index=True)
-        ui.download_csv(ui.headers(frame), f"{table}_profile.csv")
+            st.info(text.t("data.profile_sampled", rows=summary["rows"], sample=summary["sampled_rows"]))
+        tables.show(profile, download=f"{table}_profile.csv")
 
-with tabs[2]:
-    if table:
-        current = datasets.table_roles(con, table)
-        frame = ui.column_frame(store.table_columns(con, table))
-        frame["role"] = [current.get(column) for column in frame.iloc[:, 0]]
-        role_column = st.column_config.SelectboxColumn(
-            ui.t("data.role"), options=[r.key for r in datasets.ROLES], required=True, format_func=ui.role_label
+with roles_tab:
+    if context:
+        frame = pd.DataFrame(context.columns, columns=["column", "type"])
+        frame["role"] = [context.role_map[column] for column in frame["column"]]
+        _, config = tables.view(frame[["column", "type"]])
+        config["role"] = st.column_config.SelectboxColumn(
+            text.t("data.role"), options=list(datasets.ROLE_KEYS), required=True, format_func=text.labels("role")
         )
         edited = st.data_editor(
             frame,
-            column_config={"role": role_column},
-            disabled=list(frame.columns[:2]),
+            column_config=config,
+            disabled=["column", "type"],
             hide_index=True,
-            key=f"roles_{table}",
+            key=session.widget_key("roles", table),
         )
-        if st.button(ui.t("data.save_roles"), key="save_roles", type="primary"):
-            chosen = dict(zip(edited.iloc[:, 0], edited["role"], strict=True))
-            ui.save(lambda: datasets.save_roles(con, table, chosen), ui.t("data.roles_saved", table=table))
+        if st.button(text.t("data.save_roles"), key=session.widget("save_roles"), type="primary"):
+            chosen = dict(zip(edited["column"], edited["role"], strict=True))
+            widgets.save(lambda: datasets.save_roles(con, table, chosen), text.t("data.roles_saved", table=table))
 
-with tabs[3]:
-    if table:
-        saved = datasets.load_definition(con, table)
-        start = saved or datasets.suggest_definition(con, table, datasets.table_roles(con, table))
-        kinds = [k.key for k in datasets.DEFINITION_KINDS]
+with default_tab:
+    if context:
+        start = context.definition or cache.data(
+            datasets.suggest_definition, con, table, context.role_map, types=context.types, depends_on=context.version
+        )
+        kinds = [kind.key for kind in datasets.DEFINITION_KINDS]
         kind = st.radio(
-            ui.t("data.default_kind"),
+            text.t("data.default_kind"),
             kinds,
-            index=kinds.index(start.kind) if start else 0,
             horizontal=True,
-            key=f"kind_{table}",
-            format_func={k: ui.t(f"outcome.{k}") for k in kinds}.get,  # labels fixed now
+            format_func=text.labels("outcome"),
+            key=session.widget("kind", table, default=start.kind if start else kinds[0], options=kinds),
         )
-        columns = [c for c, _ in store.table_columns(con, table)]
-        at = columns.index(start.column) if start and start.column in columns else 0
-        column = st.selectbox(ui.t("data.default_column"), columns, index=at, key=f"defcol_{table}_{kind}")
+        columns = list(context.types)
+        column = st.selectbox(
+            text.t("data.default_column"),
+            columns,
+            key=session.widget(
+                "defcol",
+                table,
+                kind,
+                default=start.column if start and start.column in columns else columns[0],
+                options=columns,
+            ),
+        )
         if kind == "flag":
-            options = store.distinct_values(con, table, column)
-            chosen = [v for v in map(str, start.values if start and start.kind == "flag" else ()) if v in options]
-            values = st.multiselect(ui.t("data.default_values"), options, chosen, key=f"defval_{table}_{column}")
-            defn = datasets.DefaultDefinition(kind="flag", column=column, values=tuple(values))
-        elif kind == "dpd":
-            days = int(start.threshold) if start and start.kind == "dpd" else 90
-            threshold = st.number_input(ui.t("data.default_threshold"), 1, 3650, days, step=30, key=f"defdpd_{table}")
-            defn = datasets.DefaultDefinition(kind="dpd", column=column, threshold=int(threshold))
-        else:
-            categories = [c.key for c in datasets.FIVE_CATEGORIES]
-            bad = [c.key for c in datasets.FIVE_CATEGORIES if c.non_performing]
-            labels = st.multiselect(
-                ui.t("data.default_labels"),
-                categories,
-                bad,
-                key=f"deflab_{table}",
-                format_func={k: ui.t(f"outcome.category.{k}") for k in categories}.get,
+            values = cache.data(store.distinct_values, con, table, column, depends_on=context.version)
+            saved_values = start.values if start and start.kind == "flag" else ()
+            chosen = st.multiselect(
+                text.t("data.default_values"),
+                values,
+                key=session.widget(
+                    "defval", table, column, default=[v for v in map(str, saved_values) if v in values], options=values
+                ),
             )
-            defn = datasets.DefaultDefinition(kind="classification", column=column, labels=tuple(labels))
-        if summary := ui.attempt(datasets.default_summary, con, table, defn):
-            cols = st.columns(4)
-            cols[0].metric(ui.t("data.rows"), ui.number(summary["n"]))
-            cols[1].metric(ui.t("data.known"), ui.number(summary["known"]))
-            cols[2].metric(ui.t("data.defaults"), ui.number(summary["defaults"]))
-            cols[3].metric(ui.t("data.default_rate"), ui.percent(summary["rate"], 2) if summary["known"] else "-")
-            if summary.get("warning"):
-                st.warning(summary["warning"].message(ui.lang()))
-        if st.button(ui.t("data.save_default"), key="save_default", type="primary"):
-            ui.save(lambda: datasets.save_definition(con, table, defn), ui.t("data.default_saved", table=table))
+            definition = datasets.DefaultDefinition(kind="flag", column=column, values=tuple(chosen))
+        elif kind == "dpd":
+            days = int(start.threshold) if start and start.kind == "dpd" else datasets.DEFAULT_DPD_THRESHOLD
+            threshold = st.number_input(
+                text.t("data.default_threshold"), 1, 3650, step=30, key=session.widget("defdpd", table, default=days)
+            )
+            definition = datasets.DefaultDefinition(kind="dpd", column=column, threshold=int(threshold))
+        else:
+            categories = [category.key for category in datasets.FIVE_CATEGORIES]
+            bad = [category.key for category in datasets.FIVE_CATEGORIES if category.non_performing]
+            labels = st.multiselect(
+                text.t("data.default_labels"),
+                categories,
+                format_func=text.labels("outcome.category"),
+                key=session.widget("deflab", table, default=bad, options=categories),
+            )
+            definition = datasets.DefaultDefinition(kind="classification", column=column, labels=tuple(labels))
+        summary = widgets.attempt(
+            cache.data,
+            datasets.default_summary,
+            con,
+            table,
+            definition,
+            types=context.types,
+            depends_on=context.version,
+        )
+        if summary:
+            rows_tile, known_tile, defaults_tile, rate_tile = st.columns(4)
+            rows_tile.metric(text.t("data.rows"), text.figure(summary["n"], "count"))
+            known_tile.metric(text.t("data.known"), text.figure(summary["known"], "count"))
+            defaults_tile.metric(text.t("data.defaults"), text.figure(summary["defaults"], "count"))
+            rate_tile.metric(text.t("data.default_rate"), text.figure(summary["rate"], "share"))
+            if summary["warning"]:
+                st.warning(text.message(summary["warning"]))
+        if st.button(text.t("data.save_default"), key=session.widget("save_default"), type="primary"):
+            widgets.save(
+                lambda: datasets.save_definition(con, table, definition), text.t("data.default_saved", table=table)
+            )
 
-with tabs[4]:
+with sql_tab:
     example = f"SELECT * FROM {store.quote_ident(table or 'sample_loans')} LIMIT 100"
-    query = st.text_area(ui.t("data.sql"), example, height=120, key="sql_text")
-    if st.button(ui.t("data.run"), key="run_sql"):
-        st.session_state["sql_result"] = ui.attempt(store.run_query, con, query)
-    if result := st.session_state.get("sql_result"):
-        st.caption(ui.t("data.sql_rows", rows=len(result.frame), seconds=result.seconds))
+    query = st.text_area(text.t("data.sql"), height=120, key=session.widget("sql_text", default=example))
+    if st.button(text.t("data.run"), key=session.widget("run_sql")):
+        session.put("sql_result", widgets.attempt(store.run_query, con, query))
+    result = session.get("sql_result")
+    if result:
+        st.caption(text.t("data.sql_rows", rows=len(result.frame), seconds=result.seconds))
         if result.truncated:
-            st.warning(ui.t("console.truncated", rows=store.MAX_ROWS))
-        st.dataframe(result.frame, hide_index=True)
-        ui.download_csv(result.frame, "query.csv")
+            st.warning(text.t("console.truncated", rows=store.MAX_ROWS))
+        st.dataframe(result.frame, hide_index=True)  # the query's own column names, unformatted
+        tables.download_csv(result.frame, "query.csv")

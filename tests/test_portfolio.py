@@ -792,12 +792,63 @@ def test_exports(con):
     }
     book = openpyxl.load_workbook(io.BytesIO(portfolio.excel_workbook(frames)))
     assert book.sheetnames == ["kpis", "by branch_officer"]
-    assert book["kpis"]["A2"].value == "loans" and book["kpis"]["B2"].value == 4
+    assert book["kpis"]["A2"].value == "Loans outstanding" and book["kpis"]["B2"].value == 4  # the KPI by its name
     page = portfolio.report_html(
         "Report <tiny>", "as of 2024-03-31", {"KPIs": frames["kpis"]}, {"Trend": '{"mark": "line"}'}
     )
     assert "<h1>Report &lt;tiny&gt;</h1>" in page and 'vegaEmbed("#chart0", {"mark": "line"}' in page
     assert "<table" in page and "npl_ratio" in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "month", "loans", "par30"),
+    [("en", "Month", "Loans outstanding", "PAR30"), ("zh", "月份", "在贷笔数", "PAR30（逾期30天以上）")],
+)
+def test_excel_workbook_writes_the_registry_formats(con, lang, month, loans, par30):
+    """Headers in the user's words, numbers in their kind's Excel format, widths that fit, a frozen header."""
+    import io
+    import unicodedata
+
+    import openpyxl
+
+    from analytics import core
+
+    source = portfolio.resolve(con, _tiny(con))
+    kpis = portfolio.kpis(con, source)
+    trend = portfolio.monthly(con, source)
+    pivot = pd.DataFrame({"cohort": ["2024Q1"], "0": [0.25], "1": [0.5]})
+    sheets = {"kpis": kpis.frame(), "monthly": trend, "vintage": pivot}
+    kinds = {"vintage": {"cohort": "text", "0": "share", "1": "share"}}
+    book = openpyxl.load_workbook(io.BytesIO(portfolio.excel_workbook(sheets, lang, kinds)))
+
+    monthly = book["monthly"]
+    headers = [cell.value for cell in monthly[1]]
+    assert headers == [core.column_label(c, lang) for c in trend.columns] and headers[0] == month
+    assert monthly.freeze_panes == "A2" and monthly["A1"].font.b
+    columns = {key: index + 1 for index, key in enumerate(trend.columns)}
+    last = len(trend) + 1
+    assert monthly.cell(row=last, column=columns["par30"]).number_format == "0.00%"
+    assert monthly.cell(row=last, column=columns["par30"]).value == pytest.approx(trend["par30"].iloc[-1])
+    assert monthly.cell(row=last, column=columns["outstanding"]).number_format == "#,##0"
+    assert monthly.cell(row=last, column=columns["loans"]).number_format == "#,##0"
+    assert monthly.cell(row=2, column=columns["month"]).number_format == "yyyy-mm"
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    for index, header in enumerate(headers, start=1):  # no header is cut
+        letter = openpyxl.utils.get_column_letter(index)
+        assert monthly.column_dimensions[letter].width >= width(header)
+
+    sheet = book["kpis"]  # one KPI a row, by its name, in its own format
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert rows[loans][1].value == kpis.get("loans").value and rows[loans][1].number_format == "#,##0"
+    assert rows[par30][1].value == pytest.approx(kpis.get("par30").value) and rows[par30][1].number_format == "0.00%"
+    assert sheet.column_dimensions["A"].width >= max(width(name) for name in rows)
+
+    vintage = book["vintage"]  # kinds given for pivoted columns the registry does not know
+    assert [cell.number_format for cell in vintage[2]] == ["@", "0.00%", "0.00%"]
+    assert [cell.value for cell in vintage[2]] == ["2024Q1", 0.25, 0.5]
 
 
 def test_chart_builders_get_aggregates_only(sample_con, source):

@@ -62,7 +62,7 @@ def test_kpi_tiles_show_the_analytics_figures(app, portfolio_db):
     from ui import database
 
     con = database._database(str(portfolio_db)).cursor()  # the app's own connection (same process)
-    kpis = portfolio.kpis(con, portfolio.resolve(con, "sample_performance"))
+    kpis = portfolio.kpis(con, portfolio.resolve(con, datasets.table_context(con, "sample_performance")))
     assert _metric(app, "Loans outstanding").value == f"{kpis.get('loans').value:,.0f}"
     par30 = _metric(app, "PAR30")
     assert par30.value in (f"{kpis.get('par30').value:.2%}", f":red[{kpis.get('par30').value:.2%}]")
@@ -73,14 +73,14 @@ def test_kpi_tiles_show_the_analytics_figures(app, portfolio_db):
 
 def test_branch_filter_changes_the_figures_and_survives_a_page_switch(app):
     before = _metric(app, "Gross outstanding").value
-    app.multiselect(key="pf_branch").set_value(["Hexi"]).run()
+    app.multiselect(key="pf_filter_branch").set_value(["Hexi"]).run()
     assert not app.exception
     after = _metric(app, "Gross outstanding").value
     assert after != before
-    assert app.session_state["portfolio_filters"]["branch"] == ["Hexi"]
+    assert app.session_state["kept"]["pf_filter_branch"] == ["Hexi"]  # kept aside for the next page switch
     app.switch_page("pages/home.py").run()
     app.switch_page(PAGE).run()
-    assert app.multiselect(key="pf_branch").value == ["Hexi"]
+    assert app.multiselect(key="pf_filter_branch").value == ["Hexi"]
     assert _metric(app, "Gross outstanding").value == after
 
 
@@ -124,10 +124,13 @@ def test_loan_level_table_explains_and_offers_the_performance_table(app, portfol
     assert app.info[0].value.startswith("sample_loans has no monthly performance history (missing: Snapshot date")
     assert app.subheader[0].value.startswith(f"{booked.fetchall()[0][0]:,} loans")
     shown = app.dataframe[0]  # default rates by quarter: percentages with two decimals (9.10%, not 9.1%)
-    assert json.loads(shown.proto.columns)["Default rate"]["type_config"]["format"] == "%.2f%%"
-    rates = shown.value["Default rate"]
+    columns = json.loads(shown.proto.columns)  # keyed by the frame's column keys, headers in the user's words
+    assert columns["default_rate"]["label"] == "Default rate"
+    assert columns["default_rate"]["type_config"]["format"] == "%.2f%%"
+    assert (columns["defaults"]["label"], columns["known"]["label"]) == ("Defaults", "Known outcome")
+    rates = shown.value["default_rate"]
     assert rates.between(1, 100).all()
-    np.testing.assert_allclose(rates, 100 * shown.value["Defaults"] / shown.value["Known outcome"], rtol=1e-12)
+    np.testing.assert_allclose(rates, 100 * shown.value["defaults"] / shown.value["known"], rtol=1e-12)
     app.button(key="pf_switch").click().run()
     assert not app.exception
     assert app.session_state["table"] in ("perf_no_class", "sample_performance")
@@ -135,14 +138,127 @@ def test_loan_level_table_explains_and_offers_the_performance_table(app, portfol
 
 
 def test_first_visit_prepares_the_monthly_summary_once(app, portfolio_db):
-    import ui
     from analytics import portfolio
     from ui import database
 
     con = database._database(str(portfolio_db)).cursor()
-    source = ui.portfolio_source(con, "sample_performance")
+    source = portfolio.resolve(con, datasets.table_context(con, "sample_performance"))
     assert portfolio.summary_ready(con, source) and portfolio.find(con, source)
     built = con.execute(f"SELECT count(*) FROM {_summary.REGISTRY} WHERE table_name = 'sample_performance'")
     assert built.fetchall() == [(1,)]
     trend = portfolio.monthly(con, source, summary=False)
     assert _metric(app, "Loans outstanding").value == f"{trend['loans'].iloc[-1]:,.0f}"
+
+
+PAGE_WIDGETS = ("pf_as_of", "pf_period", "pf_filter_branch", "pf_filter_segment", "pf_window", "pf_dimension")
+
+
+def test_filters_are_restored_after_a_page_switch_when_the_browser_forgot_them(app):
+    """The browser drops the state of a page's widgets when another page is shown; the portfolio filters come
+    back from the values kept aside (ui.session), not from the widgets' own state."""
+    months = app.selectbox(key="pf_as_of").options  # newest first, as the picker shows them
+    app.selectbox(key="pf_as_of").set_value(dt.date(2022, 6, 1)).run()
+    app.select_slider(key="pf_period").set_value((dt.date(2022, 1, 1), dt.date(2022, 12, 1))).run()
+    app.multiselect(key="pf_filter_branch").set_value(["Hexi"]).run()
+    app.slider(key="pf_window").set_value(3).run()
+    assert not app.exception
+    filtered = _metric(app, "Gross outstanding").value
+    trend = app.dataframe[0].value  # the monthly table: the period's months only
+    assert len(trend) == 12
+    app.switch_page("pages/home.py").run()
+    for key in PAGE_WIDGETS:  # what the browser does with the widgets of a page it left
+        if key in app.session_state:
+            del app.session_state[key]
+    assert "pf_filter_branch" not in app.session_state
+    app.switch_page(PAGE).run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="pf_as_of").value == dt.date(2022, 6, 1)
+    assert app.selectbox(key="pf_as_of").options == months
+    assert app.select_slider(key="pf_period").value == (dt.date(2022, 1, 1), dt.date(2022, 12, 1))
+    assert app.multiselect(key="pf_filter_branch").value == ["Hexi"]
+    assert app.slider(key="pf_window").value == 3
+    assert "2022-06-30" in app.caption[0].value
+    assert _metric(app, "Gross outstanding").value == filtered
+    assert app.dataframe[0].value.equals(trend)
+
+
+def test_a_fresh_visit_starts_from_the_defaults(app):
+    months = app.selectbox(key="pf_as_of").options  # newest first, written as months: 2022-12
+    assert f"{app.selectbox(key='pf_as_of').value:%Y-%m}" == months[0] == "2022-12"
+    start, end = app.select_slider(key="pf_period").value  # every month
+    assert (f"{start:%Y-%m}", f"{end:%Y-%m}") == (months[-1], months[0])
+    assert app.multiselect(key="pf_filter_branch").value == []
+    assert app.slider(key="pf_window").value == 6
+
+
+def test_no_widget_gets_its_value_twice(portfolio_db, monkeypatch):
+    """No "created with a default value but also had its value set via the Session State API" warning: the
+    restored widgets take no value of their own (the period, a range slider, takes only its value)."""
+    from streamlit.elements.lib import policies
+
+    warned = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda message, *args, **kwargs: warned.append(message % args))
+    monkeypatch.setenv("RISKLAB_DB", str(portfolio_db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.session_state["table"] = "sample_performance"
+    at.run()
+    at.switch_page(PAGE).run()
+    at.multiselect(key="pf_filter_branch").set_value(["Hexi"]).run()
+    at.switch_page("pages/home.py").run()
+    for key in PAGE_WIDGETS:
+        if key in at.session_state:
+            del at.session_state[key]
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.multiselect(key="pf_filter_branch").value == ["Hexi"]
+    assert warned == []
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """The callables behind the page's download buttons, by file name (Streamlit calls them on a click only)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    found = {}
+    add_deferred = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    return found
+
+
+def test_excel_and_html_exports_are_built_on_download_only(downloads, app, monkeypatch):
+    import io
+
+    import openpyxl
+
+    from ui import charts
+
+    built = []
+    json = charts.Report.json
+    monkeypatch.setattr(charts.Report, "json", lambda self: built.append(1) or json(self))
+    app.run()
+    stamp = f"sample_performance_portfolio_{app.selectbox(key='pf_as_of').value:%Y-%m}"
+    assert {f"{stamp}.xlsx", f"{stamp}.html"} <= set(downloads)
+    assert built == []  # the reruns drew the charts but built no report JSON
+
+    report = downloads[f"{stamp}.html"]()
+    assert built == [1]
+    assert report.count("vegaEmbed(") == 7 and report.count('"datasets"') == 7  # the data inline, not Arrow bytes
+    assert "<h2>Key figures</h2>" in report and "PAR30" in report and "Loans outstanding" in report
+
+    book = openpyxl.load_workbook(io.BytesIO(downloads[f"{stamp}.xlsx"]()))
+    assert {"kpis", "monthly", "classification_mix", "roll_rates", "top_borrowers", "hhi"} <= set(book.sheetnames)
+    monthly = book["monthly"]
+    headers = [cell.value for cell in monthly[1]]
+    assert headers[:3] == ["Month", "Loans", "Outstanding"] and "PAR30" in headers
+    par30 = headers.index("PAR30") + 1
+    assert monthly.cell(row=2, column=par30).number_format == "0.00%"
+    assert monthly.cell(row=2, column=3).number_format == "#,##0"
+    assert monthly.freeze_panes == "A2"
+    rolls = book["roll_rates"]
+    assert rolls.cell(row=2, column=2).number_format == "0.00%"  # pivoted states: shares, as the page says

@@ -53,10 +53,11 @@ def shared(func: Callable, con: duckdb.DuckDBPyConnection, *args: Any, depends_o
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _pure(name: str, _func: Callable, args: tuple, kwargs: tuple):
-    return _func(*args, **dict(kwargs))
+def _pure(name: str, _func: Callable, args: tuple, kwargs: tuple, _unhashed: dict):
+    return _func(*args, **dict(kwargs), **_unhashed)
 
 
-def pure(func: Callable, *args: Any, **kwargs: Any) -> Any:
-    """``func(*args, **kwargs)`` of a function that reads no database, cached per its arguments."""
-    return _pure(_name(func), func, args, tuple(sorted(kwargs.items())))
+def pure(func: Callable, *args: Any, unhashed: dict | None = None, **kwargs: Any) -> Any:
+    """``func(*args, **kwargs)`` of a function that reads no database, cached per its arguments; ``unhashed``
+    passes arguments that are not part of the key (a function, whose name the caller puts in the key)."""
+    return _pure(_name(func), func, args, tuple(sorted(kwargs.items())), unhashed or {})

@@ -15,7 +15,9 @@ from analytics import core
 from ui import cache, text
 
 
-def _spec(builder: Callable, args: tuple, options: tuple, lang: str) -> dict:
+def _spec(args: tuple, options: tuple, lang: str, *, name: str, builder: Callable) -> dict:
+    """The spec of ``builder`` (passed unhashed; its ``name`` is the cache key's part)."""
+
     def translate(key: str, /, **params: object) -> str:
         return core.t(key, lang, **params)
 
@@ -27,13 +29,42 @@ def _spec(builder: Callable, args: tuple, options: tuple, lang: str) -> dict:
 
 def spec(builder: Callable, *args: object, **options: object) -> dict:
     """The Vega-Lite spec of ``builder(*args, t, lang=..., **options)`` in the session's language, cached."""
-    return cache.pure(_spec, builder, args, tuple(sorted(options.items())), text.lang())
+    name = f"{builder.__module__}.{builder.__qualname__}"  # the key (Streamlit cannot hash a function)
+    return cache.pure(
+        _spec, args, tuple(sorted(options.items())), text.lang(), name=name, unhashed={"builder": builder}
+    )
 
 
 def show(builder: Callable, *args: object, where=st, key: str | None = None, **options: object) -> dict:
-    """Draw ``builder(*args, ...)`` in ``where`` across its width; returns the spec (the reports embed it).
+    """Draw ``builder(*args, ...)`` in ``where`` across its width; returns the spec (its data as Arrow bytes).
     ``key``, ``on_select`` and ``selection_mode`` go to ``st.vega_lite_chart`` for charts users click."""
     chart_options = {k: options.pop(k) for k in ("on_select", "selection_mode") if k in options}
     drawn = spec(builder, *args, **options)
     where.vega_lite_chart(drawn, width="stretch", key=key, **chart_options)
     return drawn
+
+
+class Report:
+    """The charts a page draws and keeps for its HTML report. ``show`` draws a chart as ``charts.show`` does and
+    notes how it was built; ``json`` builds the charts' Vega-Lite JSON (data inline) only when called, from a
+    download button's callable, so a rerun does not pay for it. The language is the session's when created."""
+
+    def __init__(self) -> None:
+        self.lang = text.lang()
+        self.charts: list[tuple[str, Callable, tuple, dict]] = []
+
+    def show(self, heading: str, builder: Callable, *args: object, where=st, **options: object) -> dict:
+        """Draw ``builder(*args, ...)`` in ``where`` and keep it for the report under ``heading``."""
+        self.charts.append((heading, builder, args, options))
+        return show(builder, *args, where=where, **options)
+
+    def json(self) -> dict[str, str]:
+        """``{heading: Vega-Lite JSON}`` of the kept charts, in the report's language."""
+
+        def translate(key: str, /, **params: object) -> str:
+            return core.t(key, self.lang, **params)
+
+        return {
+            heading: builder(*args, translate, lang=self.lang, **options).to_json()
+            for heading, builder, args, options in self.charts
+        }

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import core, datasets, portfolio, sample, store
+from analytics import core, datasets, sample, store
 from analytics.core import TEXT, RiskLabError
 from analytics.core import t as translate
 
@@ -171,58 +171,6 @@ def download_csv(frame: pd.DataFrame, filename: str) -> None:
         "text/csv",
         key=f"dl_{filename}",
     )
-
-
-# --- Portfolio page: caches keyed by the table's version, roles and default definition ---------------------------
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _portfolio_source(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: tuple, defn: object):
-    return portfolio.resolve(_con, table)
-
-
-def portfolio_source(con: duckdb.DuckDBPyConnection, table: str) -> portfolio.Source:
-    """The performance-table view of ``table`` (raises ``portfolio.missing_role`` for a loan-level table)."""
-    table_roles = tuple(datasets.table_roles(con, table).items())
-    defn = datasets.load_definition(con, table)
-    return _portfolio_source(con, table, table_version(con, table), table_roles, defn)
-
-
-def portfolio_missing(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """The roles ``table`` lacks for the portfolio figures (empty for a performance table)."""
-    return _portfolio_missing(con, table, table_version(con, table), tuple(datasets.table_roles(con, table).items()))
-
-
-def portfolio_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The tables that can feed the portfolio figures (they have loan id, snapshot date, balance and DPD/class)."""
-    return [t for t in store.user_tables(con) if not portfolio_missing(con, t)]
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _portfolio_missing(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: tuple) -> list[str]:
-    return portfolio.missing_roles(_con, table)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _portfolio_figure(_con: duckdb.DuckDBPyConnection, name: str, source, version: tuple, options: tuple):
-    return portfolio.FIGURES[name](_con, source, **dict(options))
-
-
-def portfolio_figure(con: duckdb.DuckDBPyConnection, name: str, source: portfolio.Source, **options: object):
-    """A portfolio figure (``portfolio.FIGURES[name]``), cached per table version, source and options."""
-    return _portfolio_figure(con, name, source, table_version(con, source.table), tuple(sorted(options.items())))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _portfolio_loan_level(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, roles_: tuple, defn, filters):
-    return portfolio.loan_level(_con, table, filters)
-
-
-def portfolio_loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: portfolio.Filters):
-    """What a loan-level table allows (default rates by cohort and dimension), cached like the figures."""
-    table_roles = tuple(datasets.table_roles(con, table).items())
-    defn = datasets.load_definition(con, table)
-    return _portfolio_loan_level(con, table, table_version(con, table), table_roles, defn, filters)
 
 
 def headers(frame: pd.DataFrame) -> pd.DataFrame:

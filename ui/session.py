@@ -161,6 +161,23 @@ def widget(name: str, *parts: object, default: Any = None, options: Any = None) 
     return key
 
 
+def range_widget(name: str, *parts: object, default: tuple, options: Any = None) -> dict[str, Any]:
+    """``key`` and ``value`` (pass both) for a range widget (``select_slider``, ``slider``, ``date_input``), which
+    is a range only when its ``value=`` is one, so it cannot take its value from ``widget``. ``value`` is the range
+    it had before a page switch (when ``name`` survives and the range is still among ``options``), else
+    ``default``; while the widget is drawn, Streamlit keeps its own state and ignores ``value``. Only a value
+    asked for by ``set_widget`` goes through the Session State API."""
+    key = widget_key(name, *parts)
+    pending = st.session_state.setdefault("pending", {})
+    kept = st.session_state.setdefault("kept", {})
+    value = default
+    if key in pending:
+        st.session_state[key] = pending.pop(key)
+    elif key not in st.session_state and KEYS[name].survives and key in kept:
+        value = kept[key] if options is None or _offered(kept[key], options) else default
+    return {"key": key, "value": tuple(value)}
+
+
 def _offered(value: Any, options: Any) -> bool:
     """Whether ``value`` (one option, or a list or range of them) is among ``options``."""
     choices = list(options)

@@ -8,6 +8,7 @@ column is as wide as its header (and its values, up to a limit) need.
 
 from __future__ import annotations
 
+import numbers
 import unicodedata
 
 import pandas as pd
@@ -53,6 +54,13 @@ def _kind(frame: pd.DataFrame, column: str, kinds: dict[str, str]) -> str:
     return "number" if dtype.kind == "f" else "text"
 
 
+def _cell(value: object, kind: str) -> object:
+    """A cell of a text column: "-" when missing, a number (not a flag) as ``kind`` writes it, else as it is."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value:
+        return text.figure(value, "number" if kind == "text" else kind)
+    return "-" if core.format_value(value, "text") == "-" else value
+
+
 def _label(column: str, labels: dict[str, str]) -> str:
     return labels[column] if column in labels else core.column_label(str(column), text.lang())
 
@@ -88,8 +96,8 @@ def view(
         elif kind == "month":
             column_config = st.column_config.DatetimeColumn(label, format=MONTH_FORMATS[text.lang()])
             content = 9
-        else:
-            shown[column] = values.astype(object).where(values.notna(), "-")
+        else:  # text; numbers among it (a profile's min/max next to dates) written as their kind says
+            shown[column] = [_cell(value, kind) for value in values]
             column_config = st.column_config.TextColumn(label)
             content = min(int(shown[column].astype(str).map(len).max()) if len(shown) else 0, 40)
         width = max(_text_width(str(label)) + 40, int(7.5 * content) + 24)

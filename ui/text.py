@@ -30,6 +30,30 @@ def figure(value: object, kind: str, *, compact: bool = False, signed: bool = Fa
     return core.format_value(value, kind, lang(), compact=compact, signed=signed)
 
 
+def column_labels() -> Callable[[str], str]:
+    """A ``format_func`` for options that are column keys (``par30`` -> "PAR30"): their labels in the column
+    registry, fixed to the language now."""
+    language = lang()
+    return lambda key: core.column_label(key, language)
+
+
+def formatter(kind: str) -> Callable[[object], str]:
+    """A ``format_func`` writing options as the column registry writes ``kind`` (the months of a picker ...),
+    fixed to the language now."""
+    language = lang()
+    return lambda value: core.format_value(value, kind, language)
+
+
+def change(value: float | None, kind: str) -> str | None:
+    """A metric tile's change: shares in percentage points (``+0.18 pp`` / ``+0.18 个百分点``), amounts compact
+    (``-39.06 M``), others signed (``+1,312``); None when there is nothing to compare with."""
+    if value is None:
+        return None
+    if kind in ("share", "pd"):
+        return t("portfolio.pp", value=value * 100)
+    return figure(value, kind, compact=True, signed=True)
+
+
 def date(value: object) -> str:
     """A date as the session's language writes it."""
     return core.format_value(value, "date", lang())

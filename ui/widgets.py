@@ -44,6 +44,22 @@ def save(action: Callable[[], Any], done: str) -> bool:
     return True
 
 
+def filters(name: str, options: dict[str, list], label: Callable[[str], str], placeholder: str) -> dict[str, tuple]:
+    """One multiselect per dimension, side by side (``options``: ``{dimension: values}``), keyed
+    ``<name>_<dimension>`` (they survive page switches when ``name`` is declared so); nothing chosen means all.
+    Returns ``{dimension: chosen values}``."""
+    chosen = {}
+    for column, (dimension, values) in zip(st.columns(max(len(options), 1)), options.items(), strict=False):
+        picked = column.multiselect(
+            label(dimension),
+            values,
+            placeholder=placeholder,
+            key=session.widget(name, dimension, default=[], options=values),
+        )
+        chosen[dimension] = tuple(picked)
+    return chosen
+
+
 def saved_model(con: duckdb.DuckDBPyConnection, name: str) -> model.SavedModel:
     """The latest version of a saved model, cached until a model is saved or deleted."""
     return cache.data(model.load_model, con, name, depends_on=model.models_version(con))
