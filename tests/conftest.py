@@ -21,6 +21,20 @@ GERMAN_R_GLM = {  # R glm(binomial) on German Credit, ../shared/data/README.md: 
 }
 
 
+def fit(con, spec, **options):
+    """``model.fit_model`` of ``spec`` with its table's context read first, as a page reads it once per run."""
+    from analytics import datasets, model
+
+    return model.fit_model(con, datasets.table_context(con, spec.table), spec, **options)
+
+
+def stepwise(con, spec, **options):
+    """``model.stepwise`` of ``spec`` with its table's context read first."""
+    from analytics import datasets, model
+
+    return model.stepwise(con, datasets.table_context(con, spec.table), spec, **options)
+
+
 def add_table(con, name: str, frame) -> None:
     """Create table ``name`` from a DataFrame (the sandbox allows registered frames, not replacement scans)."""
     con.register("_src", frame)

@@ -92,7 +92,7 @@ def test_generator_is_deterministic_and_has_the_sample_layout():
     )
     ((months,),) = first.execute("SELECT max(months_on_book) FROM bench_performance").fetchall()
     assert months == 6
-    summary = factors.outcome_summary(first, factors.population(first, bench.LOANS_TABLE))
+    summary = factors.outcome_summary(first, factors.population(datasets.table_context(first, bench.LOANS_TABLE)))
     assert summary["defaults"] > 0
 
 

@@ -64,7 +64,9 @@ def loans(con):
     frame = _loans_frame()
     _load(con, frame, nan_column="x_up")
     frame.loc[frame["loan_id"].isin(["L00000", "L00001"]), "x_up"] = np.nan
-    pop = Population("loans", datasets.DefaultDefinition("flag", "bad", values=(1,)), "booked")
+    pop = Population(
+        datasets.table_context(con, "loans"), datasets.DefaultDefinition("flag", "bad", values=(1,)), "booked"
+    )
     analysed = frame[frame["booked"]].reset_index(drop=True)
     return con, pop, analysed
 
@@ -253,7 +255,9 @@ def test_woe_sql_gives_each_loan_its_bin_woe(loans):
 def test_german_credit_checking_status_iv_matches_pandas(con):
     frame = pd.read_csv(PROJECT / "data" / "german_credit.csv")
     _load(con, frame, "german_credit")
-    pop = Population("german_credit", datasets.DefaultDefinition("flag", "default", values=(1,)))
+    pop = Population(
+        datasets.table_context(con, "german_credit"), datasets.DefaultDefinition("flag", "default", values=(1,))
+    )
     result = factors.compute_binning(con, pop, factors.levels_spec(con, pop, "checking_status"))
     counts = pd.crosstab(frame["checking_status"], frame["default"])
     share_good, share_bad = counts[0] / counts[0].sum(), counts[1] / counts[1].sum()
@@ -338,13 +342,13 @@ def test_spec_round_trips_through_json():
 def test_population_uses_saved_definition_and_booked_role(loans):
     con, _, rows = loans
     with pytest.raises(RiskLabError, match=r"^table 'loans' has no default definition yet: set one on the Data page"):
-        factors.population(con, "loans")
+        factors.population(datasets.table_context(con, "loans"))
     datasets.save_roles(con, "loans", {"booked": "booked", "bad": "outcome"})
     datasets.save_definition(con, "loans", datasets.DefaultDefinition("flag", "bad", values=(1,)))
-    pop = factors.population(con, "loans")
+    pop = factors.population(datasets.table_context(con, "loans"))
     assert pop.booked_column == "booked"
     assert factors.outcome_summary(con, pop)["known"] == len(rows)
-    assert factors.population(con, "loans", booked_only=False).booked_column is None
+    assert factors.population(datasets.table_context(con, "loans"), booked_only=False).booked_column is None
 
 
 @pytest.mark.parametrize(
@@ -360,7 +364,9 @@ def test_booked_loans_whatever_the_booked_column_type(loans, sql_type, expressio
     con, _, rows = loans
     con.execute(f"CREATE TABLE typed AS SELECT * REPLACE ({expression} AS booked) FROM loans")
     datasets.save_roles(con, "typed", {"booked": "booked"})
-    pop = factors.population(con, "typed", datasets.DefaultDefinition("flag", "bad", values=(1,)))
+    pop = factors.population(
+        datasets.table_context(con, "typed"), datasets.DefaultDefinition("flag", "bad", values=(1,))
+    )
     assert pop.booked_type == sql_type
     assert factors.compute_binning(con, pop, factors.manual_spec("x_down", "50")).total == len(rows)
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from analytics.core import t
+from tests.conftest import fit
 from tests.test_browser import CHROMIUM, SHOTS, TIMEOUT_MS, serve
 
 pytestmark = pytest.mark.browser
@@ -136,7 +137,7 @@ def test_eight_sessions_at_once(demo_db, tmp_path):
         spec = ModelSpec(
             table, (FactorSpec("debt_ratio", "numeric"), FactorSpec("amount", "numeric")), True, "random", 0.3, 1
         )
-        alone = model.fit_model(con, spec)
+        alone = fit(con, spec)
         assert result["auc"] == f"{alone.validation()['test'].auc:.3f}", number
         saved = model.load_model(con, SHARED_NAME, result["version"])
         assert saved.spec.table == table

@@ -6,6 +6,7 @@ reference numbers come from the same fit evaluated in numpy on the raw rows.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix,
 from analytics import datasets, decisions, store
 from analytics.core import RiskLabError
 from analytics.decisions import Cutoff, Economics, Filters, Setup
+from tests.conftest import fit
 
 
 def fails(message: str):
@@ -65,9 +67,9 @@ def sample(demo_db_template):
 
 
 def setup_for(sample, outcome="actual", source=None, **filters) -> Setup:
-    _, _, params = sample
+    con, _, params = sample
     return Setup(
-        "sample_loans",
+        datasets.table_context(con, "sample_loans"),
         source or decisions.RecordedDecision("expert_decision"),
         PD_SQL,
         params,
@@ -293,19 +295,21 @@ def test_bad_setups_have_clear_messages(sample, con):
     with fails_starting("lgd = 1.5 is out of range"):
         Economics(lgd=1.5)
     con.execute("CREATE TABLE loans AS SELECT 1 AS debt_ratio, 'approve' AS decision")
-    bare = Setup("loans", decisions.RecordedDecision("decision"), "0.1")
+    bare = Setup(datasets.table_context(con, "loans"), decisions.RecordedDecision("decision"), "0.1")
     with fails_starting("loans has no default definition yet: define what default means"):
         decisions.compare(con, bare, 0.1)
     with fails("table 'loans' has no column 'simulated_default'"):
-        decisions.compare(con, Setup("loans", bare.expert, "0.1", outcome="simulated"), 0.1)
+        decisions.compare(con, Setup(bare.context, bare.expert, "0.1", outcome="simulated"), 0.1)
     con.execute("ALTER TABLE loans ADD COLUMN bad INTEGER DEFAULT 1")
     datasets.save_definition(con, "loans", datasets.DefaultDefinition("flag", "bad", values=(1,)))
+    bare = dataclasses.replace(bare, context=datasets.table_context(con, "loans"))  # the next run reads it
     assert decisions.compare(con, bare, 0.1).agreement.tolist() == [[0, 1], [0, 0]]
     with fails("No column of this table has the role 'branch': set it on the Data page."):
-        decisions.compare(con, Setup("loans", bare.expert, "0.1", filters=Filters(branch=("x",))), 0.1)
-    assert not decisions.has_simulated_outcome(con, "loans") and decisions.has_simulated_outcome(demo, "sample_loans")
-    assert decisions.filter_options(con, "loans") == {"segment": [], "branch": [], "officer": [], "period": None}
-    assert decisions.average_amount(con, "loans") is None
+        decisions.compare(con, Setup(bare.context, bare.expert, "0.1", filters=Filters(branch=("x",))), 0.1)
+    simulated = decisions.has_simulated_outcome(datasets.table_context(demo, "sample_loans"))
+    assert not decisions.has_simulated_outcome(bare.context) and simulated
+    assert decisions.filter_options(con, bare.context) == {"segment": [], "branch": [], "officer": [], "period": None}
+    assert decisions.average_amount(con, bare.context) is None
 
 
 # --- the command line: python -m analytics compare ---------------------------------------------------------------
@@ -320,11 +324,11 @@ def cli_db(demo_db_template, tmp_path_factory):
     path.write_bytes(demo_db_template.read_bytes())
     con = store.connect(path)
     factors = (model.FactorSpec("debt_ratio"), model.FactorSpec("credit_rating", "categorical", "AAA"))
-    fitted = model.fit_model(con, model.ModelSpec("sample_loans", factors), validate=False)
+    fitted = fit(con, model.ModelSpec("sample_loans", factors), validate=False)
     model.save_model(con, "logit", fitted)
     saved = model.load_model(con, "logit")
     rules = decisions.RuleSet(knockouts=(decisions.Condition("debt_ratio", ">", "0.6"),))
-    decisions.save_rule_set(con, "debt rule", rules, "sample_loans")
+    decisions.save_rule_set(con, "debt rule", rules, datasets.table_context(con, "sample_loans"))
     frame = con.execute("SELECT * FROM sample_loans ORDER BY rowid").df()
     frame["pd"] = saved.predict(frame[["debt_ratio", "credit_rating"]])
     con.close()

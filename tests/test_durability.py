@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import store
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, fit
 
 
 def _big_csv(path, rows: int = 3_000_000) -> None:
@@ -121,7 +121,7 @@ def test_app_refuses_a_file_that_is_not_a_database(tmp_path, monkeypatch):
 SAVER = r"""
 import sys, time
 sys.path.insert(0, {project!r})
-from analytics import cli, decisions, factors, model, store
+from analytics import cli, datasets, decisions, factors, model, store
 from analytics.decisions import Condition, RuleSet
 from analytics.factors import BinSpec
 
@@ -151,7 +151,7 @@ if what == "model" and cli.main(["--db", db, "fit", "--table", "german_credit", 
 con = store.connect(db)
 if what == "rule_set":
     rules = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.5"),))
-    decisions.save_rule_set(con, "tight rules", rules, "sample_loans")
+    decisions.save_rule_set(con, "tight rules", rules, datasets.table_context(con, "sample_loans"))
 if what == "binning":
     factors.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.2, 0.6)), "committee")
 print("saved", flush=True)
@@ -199,16 +199,16 @@ def _kill_saver(tmp_path, db, what: str, when: str) -> None:
 
 def _earlier_saves(db) -> None:
     """A model, a rule set and a binning saved before the kills (each later save would be its version 2)."""
-    from analytics import decisions, factors, model
+    from analytics import datasets, decisions, factors, model
     from analytics.decisions import Condition, RuleSet
     from analytics.factors import BinSpec
     from analytics.model import FactorSpec, ModelSpec
 
     con = store.connect(db)
-    fitted = model.fit_model(con, ModelSpec("german_credit", (FactorSpec("duration_months", "numeric"),)), folds=0)
+    fitted = fit(con, ModelSpec("german_credit", (FactorSpec("duration_months", "numeric"),)), folds=0)
     model.save_model(con, "kept model", fitted)
     rules = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.7"),))
-    decisions.save_rule_set(con, "tight rules", rules, "sample_loans")
+    decisions.save_rule_set(con, "tight rules", rules, datasets.table_context(con, "sample_loans"))
     factors.save_binning(con, "sample_loans", BinSpec("debt_ratio", "numeric", "manual", (0.3,)), "committee")
     con.close()
 
@@ -247,12 +247,12 @@ def test_sigkill_right_after_a_save_keeps_the_save(demo_db, tmp_path, what):
 def test_two_users_saving_one_name_at_once_get_two_versions(demo_db):
     """Concurrent saves (one cursor per user thread, as in the app) of one model name and one rule-set name:
     each save gets its own version, none is overwritten or lost."""
-    from analytics import decisions, model
+    from analytics import datasets, decisions, model
     from analytics.decisions import Condition, RuleSet
     from analytics.model import FactorSpec, ModelSpec
 
     con = store.connect(demo_db)
-    fitted = model.fit_model(con, ModelSpec("german_credit", (FactorSpec("duration_months", "numeric"),)), folds=0)
+    fitted = fit(con, ModelSpec("german_credit", (FactorSpec("duration_months", "numeric"),)), folds=0)
     users = 6
     barrier = threading.Barrier(users)
 
@@ -260,8 +260,9 @@ def test_two_users_saving_one_name_at_once_get_two_versions(demo_db):
         cursor = con.cursor()
         barrier.wait()
         rules = RuleSet(knockouts=(Condition("debt_ratio", ">", str(0.5 + number / 100)),))
+        loans = datasets.table_context(cursor, "sample_loans")
         return model.save_model(cursor, "team model", fitted), decisions.save_rule_set(
-            cursor, "team rules", rules, "sample_loans"
+            cursor, "team rules", rules, loans
         )
 
     with concurrent.futures.ThreadPoolExecutor(users) as pool:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import decisions
+from analytics import datasets, decisions
 from analytics.core import RiskLabError
 from analytics.decisions import Condition, GradeBand, PointsRow, RecordedDecision, RuleSet, ScoreThreshold
 
@@ -107,7 +107,8 @@ CONDITIONS = [
 
 @pytest.mark.parametrize("cond", CONDITIONS, ids=lambda c: f"{c.column} {c.op} {c.value}")
 def test_each_operator_matches_pandas_including_nulls(loans, cond):
-    got = decisions.decide(loans, "loans", RuleSet(knockouts=(cond,)))
+    ctx = datasets.table_context(loans, "loans")
+    got = decisions.decide(loans, ctx, RuleSet(knockouts=(cond,)))
     want = reference(table(loans), cond)
     assert want.any() and not want.all()  # the case is informative
     assert got["reject"].tolist() == want.astype(int).tolist()
@@ -126,13 +127,15 @@ def test_and_binds_tighter_than_or(loans):
     frame = table(loans)
     a, b, c, d = (reference(frame, cond) for cond in rules.knockouts)
     want = a | b | (c & d)
-    assert decisions.decide(loans, "loans", rules)["reject"].tolist() == want.astype(int).tolist()
+    ctx = datasets.table_context(loans, "loans")
+    assert decisions.decide(loans, ctx, rules)["reject"].tolist() == want.astype(int).tolist()
     assert want.sum() > (a | b).sum()
 
 
 def test_values_are_bound_not_spliced(loans):
     sneaky = "none' OR 1=1 --"
-    got = decisions.decide(loans, "loans", RuleSet(knockouts=(Condition("guarantee_method", "=", sneaky),)))
+    ctx = datasets.table_context(loans, "loans")
+    got = decisions.decide(loans, ctx, RuleSet(knockouts=(Condition("guarantee_method", "=", sneaky),)))
     assert got["reject"].sum() == 0
 
 
@@ -150,7 +153,8 @@ def test_scorecard_points_grades_and_threshold_match_pandas(loans):
     rules = RuleSet(
         knockouts=(Condition("prior_overdue_count", ">=", "3"),), points=points, grades=grades, threshold=20
     )
-    got = decisions.decide(loans, "loans", rules)
+    ctx = datasets.table_context(loans, "loans")
+    got = decisions.decide(loans, ctx, rules)
     f = table(loans)
     dr = f["debt_ratio"]
     total = (
@@ -170,7 +174,8 @@ def test_recorded_decisions_in_chinese_and_score_threshold(loans):
     frame = table(loans)
 
     def rejects(source):
-        return decisions.decide(loans, "loans", source)["reject"].astype("float64").to_numpy()
+        ctx = datasets.table_context(loans, "loans")
+        return decisions.decide(loans, ctx, source)["reject"].astype("float64").to_numpy()
 
     want = frame["decision"].map({"同意": 0.0, "拒绝": 1.0}).astype("float64").to_numpy()
     assert np.isnan(want).sum() > 0
@@ -187,11 +192,12 @@ def test_one_applicant_gets_the_same_decision_as_its_row(loans):
         grades=(GradeBand("A", 10), GradeBand("B", 0)),
         threshold=5,
     )
-    everyone = decisions.decide(loans, "loans", rules).astype("object")
+    ctx = datasets.table_context(loans, "loans")
+    everyone = decisions.decide(loans, ctx, rules).astype("object")
     frame = table(loans)
     for i in (0, 1, 17, 42, 299):
         applicant = {k: (None if pd.isna(v) else v) for k, v in frame.iloc[i].to_dict().items()}
-        one = decisions.decide(loans, "loans", rules, applicant=applicant).astype("object")
+        one = decisions.decide(loans, ctx, rules, applicant=applicant).astype("object")
         assert one.iloc[0].tolist() == everyone.iloc[i].tolist()
 
 
@@ -200,18 +206,20 @@ def test_default_source_and_starter_rules_on_the_sample(demo_db_template):
 
     con = store.connect(demo_db_template, read_only=True)
     try:
-        assert decisions.default_source(con, "sample_loans") == RecordedDecision("expert_decision")
-        recorded = decisions.decide(con, "sample_loans", RecordedDecision("expert_decision"))
+        ctx = datasets.table_context(con, "sample_loans")
+        assert decisions.default_source(con, ctx) == RecordedDecision("expert_decision")
+        recorded = decisions.decide(con, ctx, RecordedDecision("expert_decision"))
         share = con.execute("SELECT avg(CAST(expert_decision = 'reject' AS INT)) FROM sample_loans").fetchall()[0][0]
         assert recorded["reject"].mean() == pytest.approx(share)
-        starter = decisions.starter_rules(con, "sample_loans")
+        starter = decisions.starter_rules(ctx)
         assert starter.threshold == decisions.TRADITIONAL_THRESHOLD and len(starter.points) == len(
             decisions.TRADITIONAL_POINTS
         )
-        decided = decisions.decide(con, "sample_loans", starter)
+        decided = decisions.decide(con, ctx, starter)
         assert 0.1 < decided["reject"].mean() < 0.6
         assert set(decided["grade"].dropna()) <= {g.label for g in decisions.TRADITIONAL_GRADES}
-        assert decisions.default_source(con, "german_credit") is None
+        german = datasets.table_context(con, "german_credit")
+        assert decisions.default_source(con, german) is None
     finally:
         con.close()
 
@@ -219,9 +227,10 @@ def test_default_source_and_starter_rules_on_the_sample(demo_db_template):
 def test_saving_twice_keeps_both_versions(loans):
     first = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.7"),))
     second = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.8"),))
-    assert decisions.save_rule_set(loans, "Tight rules", first, "loans") == 1
-    assert decisions.save_rule_set(loans, "Tight rules", second, "loans") == 2
-    assert decisions.save_rule_set(loans, "Officers", RecordedDecision("decision", ("同意",)), "loans") == 1
+    ctx = datasets.table_context(loans, "loans")
+    assert decisions.save_rule_set(loans, "Tight rules", first, ctx) == 1
+    assert decisions.save_rule_set(loans, "Tight rules", second, ctx) == 2
+    assert decisions.save_rule_set(loans, "Officers", RecordedDecision("decision", ("同意",)), ctx) == 1
     assert decisions.load_rule_set(loans, "Tight rules").source == second
     assert decisions.load_rule_set(loans, "Tight rules", 1).source == first
     assert decisions.load_rule_set(loans, "Officers").source == RecordedDecision("decision", ("同意",))
@@ -300,19 +309,21 @@ def test_editing_tables_round_trip():
     ],
 )
 def test_bad_rules_have_clear_messages(loans, rules, message):
+    ctx = datasets.table_context(loans, "loans")
     with pytest.raises(RiskLabError) as err:
-        decisions.reject_sql(loans, "loans", rules)
+        decisions.reject_sql(loans, ctx, rules)
     assert str(err.value) == message
 
 
 def test_bad_names_and_unknown_rule_sets(loans):
     rules = RuleSet(knockouts=(Condition("debt_ratio", ">", "0.7"),))
+    ctx = datasets.table_context(loans, "loans")
     with fails("Give the rule set a name (up to 80 characters)."):
-        decisions.save_rule_set(loans, "  ", rules, "loans")
+        decisions.save_rule_set(loans, "  ", rules, ctx)
     with fails("There is no saved rule set named 'nope'."):
         decisions.load_rule_set(loans, "nope")
     with fails("The rule 'debt_ratio >' needs a value."):
-        decisions.save_rule_set(loans, "broken", RuleSet(knockouts=(Condition("debt_ratio", ">"),)), "loans")
+        decisions.save_rule_set(loans, "broken", RuleSet(knockouts=(Condition("debt_ratio", ">"),)), ctx)
     assert decisions.list_rule_sets(loans).empty  # nothing half-saved
     with fails("debt_ratio: points must be a number, not ''."):
         decisions.rules_from_frames(points=pd.DataFrame([{"column": "debt_ratio", "points": None}]))

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import datasets, decisions, model, store
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, fit
 
 EXPERT_PAGE = "pages/expert_vs_model.py"
 WHATIF_PAGE = "pages/what_if.py"
@@ -26,9 +26,7 @@ def model_db_template(demo_db_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("expert_app") / "risklab.duckdb"
     path.write_bytes(demo_db_template.read_bytes())
     con = store.connect(path)
-    model.save_model(
-        con, "Sample logit", model.fit_model(con, model.ModelSpec("sample_loans", FACTORS), validate=False)
-    )
+    model.save_model(con, "Sample logit", fit(con, model.ModelSpec("sample_loans", FACTORS), validate=False))
     con.close()
     return path
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -42,7 +44,7 @@ def loans(con):
         },
     )
     datasets.save_definition(con, "loans", datasets.DefaultDefinition("flag", "bad", values=(1,)))
-    return con, factors.population(con, "loans"), frame[frame["booked"]].reset_index(drop=True)
+    return con, factors.population(datasets.table_context(con, "loans")), frame[frame["booked"]].reset_index(drop=True)
 
 
 def _row_codes(rows: pd.DataFrame, b: factors.Binning) -> pd.Series:
@@ -55,9 +57,11 @@ def _row_codes(rows: pd.DataFrame, b: factors.Binning) -> pd.Series:
 
 def test_candidate_factors_follow_the_roles(loans):
     con, _, _ = loans
-    found, notices = factors.candidate_factors(con, "loans")
+    ctx = datasets.table_context(con, "loans")
+    found, notices = factors.candidate_factors(ctx)
     assert found == FACTORS and notices == []
-    found, notices = factors.candidate_factors(con, "loans", {"grade": "factor_numeric", "x_up": "ignore"})
+    marked = (("grade", "factor_numeric"), ("x_up", "ignore"))
+    found, notices = factors.candidate_factors(dataclasses.replace(ctx, roles=marked))
     assert found == [Factor("grade", "categorical")]
     assert [str(n) for n in notices] == [
         "grade: marked as a numeric factor but stored as VARCHAR; analysed as categorical"
@@ -137,6 +141,7 @@ def test_ranking_uses_the_latest_saved_binning(loans):
 def test_ranking_messages_for_bad_setups(loans, con):
     _, pop, _ = loans
     datasets.save_roles(con, "loans", {"x_up": "ignore", "x_down": "ignore", "grade": "ignore", "noise": "ignore"})
+    pop = dataclasses.replace(pop, context=datasets.table_context(con, "loans"))  # the next run reads the new roles
     with pytest.raises(RiskLabError) as caught:
         factors.rank_factors(con, pop)
     assert str(caught.value) == (
@@ -186,7 +191,9 @@ def test_psi_verdict_bands_on_a_shifted_factor(con):
     later = frame["origination"] >= pd.Timestamp("2023-01-01")
     frame.loc[later, "x_down"] = frame.loc[later, "x_down"] / 2  # the later half drifts to lower values
     _load(con, frame)
-    pop = factors.Population("loans", datasets.DefaultDefinition("flag", "bad", values=(1,)), "booked")
+    pop = factors.Population(
+        datasets.table_context(con, "loans"), datasets.DefaultDefinition("flag", "bad", values=(1,)), "booked"
+    )
     spec = factors.manual_spec("x_down", "25, 50, 75")
     result = factors.stability(con, pop, factors.Split("time", fraction=0.5, column="origination"), [spec])
     row = result.summary.iloc[0]
@@ -225,6 +232,7 @@ def test_correlation_and_vif_match_pandas_and_statsmodels(loans):
 def test_vif_flags_a_copied_factor(loans):
     con, pop, _ = loans
     con.execute("ALTER TABLE loans ADD COLUMN x_copy DOUBLE; UPDATE loans SET x_copy = x_up")
+    pop = dataclasses.replace(pop, context=datasets.table_context(con, "loans"))  # the table has a new column
     specs = [factors.optimal_spec(con, pop, f, "numeric") for f in ("x_up", "x_copy", "x_down")]
     result = factors.correlation(con, pop, [factors.compute_binning(con, pop, s) for s in specs])
     vif = result.vif.set_index("factor")
@@ -238,7 +246,7 @@ def test_sample_portfolio_ranking_finds_the_true_drivers(con):
     datasets.save_definition(
         con, sample.LOANS_TABLE, datasets.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[sample.LOANS_TABLE])
     )
-    pop = factors.population(con, sample.LOANS_TABLE)
+    pop = factors.population(datasets.table_context(con, sample.LOANS_TABLE))
     assert pop.booked_column == "booked"
     ranking = factors.rank_factors(con, pop)
     assert len(ranking.table) == 16

@@ -45,8 +45,9 @@ def test_console_caps_the_rows_of_a_long_table(long_db):
 def test_profile_and_roles_of_a_long_table_use_a_bounded_sample(long_db):
     con = store.connect(long_db)
     start = time.perf_counter()
-    summary = datasets.profile_summary(con, "long_loans")
-    frame = datasets.profile_table(con, "long_loans").set_index("column")
+    ctx = datasets.table_context(con, "long_loans")
+    summary = datasets.profile_summary(con, ctx)
+    frame = datasets.profile_table(con, ctx).set_index("column")
     detected = datasets.detect_roles_for_table(con, "long_loans")
     print(f"profile and role detection of {ROWS:,} rows: {time.perf_counter() - start:.2f} s")
     assert summary["rows"] == ROWS and summary["duplicate_keys"] == 0  # every row counted for these
@@ -60,13 +61,13 @@ def test_profile_and_roles_of_a_long_table_use_a_bounded_sample(long_db):
     assert detected["loan_id"] == "loan_id" and detected["default"] == "outcome"
     assert detected["prior_overdue_count"] in datasets.FACTOR_ROLES
     # the same sample every time: the profile does not flicker between reruns
-    assert datasets.profile_summary(con, "long_loans")["sampled_rows"] == sample
+    assert datasets.profile_summary(con, datasets.table_context(con, "long_loans"))["sampled_rows"] == sample
     con.close()
 
 
 def test_short_tables_are_profiled_whole(con):
     con.execute("CREATE TABLE short_loans AS SELECT range AS loan_id FROM range(1000)")
-    assert datasets.profile_summary(con, "short_loans")["sampled_rows"] is None
+    assert datasets.profile_summary(con, datasets.table_context(con, "short_loans"))["sampled_rows"] is None
     assert datasets.bounded_source(con, "short_loans") == ('"short_loans"', 1000, 1)
 
 
@@ -81,7 +82,8 @@ def test_data_page_says_the_profile_is_sampled(long_db, monkeypatch, lang):
     assert not at.exception
     from ui import database
 
-    sample = datasets.profile_summary(database._database(str(long_db)).cursor(), "long_loans")["sampled_rows"]
+    cursor = database._database(str(long_db)).cursor()
+    sample = datasets.profile_summary(cursor, datasets.table_context(cursor, "long_loans"))["sampled_rows"]
     assert t("data.profile_sampled", lang, rows=ROWS, sample=sample) in [i.value for i in at.info]
     at.text_area(key="sql_text").set_value("SELECT * FROM long_loans ORDER BY amount DESC").run()
     at.button(key="run_sql").click().run()

@@ -16,7 +16,7 @@ from analytics import core, datasets, factors, model, store
 from analytics.core import RiskLabError
 from analytics.datasets import GERMAN_CREDIT
 from analytics.model import FactorSpec, ModelSpec, Scaling, _fit, _scorecard
-from tests.conftest import GERMAN_R_GLM
+from tests.conftest import GERMAN_R_GLM, fit, stepwise
 
 F = FactorSpec
 
@@ -52,7 +52,7 @@ NUMERIC += ["existing_credits", "people_liable"]
 @pytest.fixture(scope="module")
 def german(db):
     spec = ModelSpec("german_credit", tuple([F(c, "categorical") for c in CATEGORICAL] + [F(c) for c in NUMERIC]))
-    return model.fit_model(db, spec)
+    return fit(db, spec)
 
 
 # --- pinned against published tables and statsmodels -----------------------------------------------------------
@@ -129,7 +129,7 @@ def test_validation_equals_scikit_learn(db, german):
 def test_sba_replication(db):
     db.execute("CREATE OR REPLACE TABLE sba_selected AS SELECT * FROM sba_loans WHERE Selected = 1")
     datasets.save_definition(db, "sba_selected", datasets.DefaultDefinition("flag", "Default", values=(1,)))
-    fitted = model.fit_model(db, ModelSpec("sba_selected", (F("RealEstate"), F("Portion"), F("Recession"))))
+    fitted = fit(db, ModelSpec("sba_selected", (F("RealEstate"), F("Portion"), F("Recession"))))
     published = {
         "const": (1.393064, 0.321569),
         "RealEstate": (-2.128217, 0.345002),
@@ -147,7 +147,7 @@ def test_sba_replication(db):
 def test_spector(con):
     data = sm.datasets.spector.load_pandas().data
     make_table(con, "spector", data, target="GRADE")
-    fitted = model.fit_model(con, ModelSpec("spector", (F("GPA"), F("TUCE"), F("PSI"))))
+    fitted = fit(con, ModelSpec("spector", (F("GPA"), F("TUCE"), F("PSI"))))
     reference = sm.Logit(data["GRADE"], sm.add_constant(data[["GPA", "TUCE", "PSI"]])).fit(disp=0)
     for term, coef, se in [("const", -13.021, 4.931), ("GPA", 2.826, 1.263), ("TUCE", 0.0952, 0.1416)]:
         assert fitted.params[term] == pytest.approx(coef, abs=1e-3)
@@ -164,7 +164,7 @@ def test_spector(con):
 
 @pytest.fixture(scope="module")
 def saved_binnings(db):
-    pop = factors.population(db, "sample_loans")
+    pop = factors.population(datasets.table_context(db, "sample_loans"))
     factors.save_binning(db, "sample_loans", factors.optimal_spec(db, pop, "debt_ratio", "numeric"), "debt optimal")
     spec = factors.optimal_spec(db, pop, "loan_purpose", "categorical")
     factors.save_binning(db, "sample_loans", spec, "purpose optimal")
@@ -182,8 +182,8 @@ CELL_FACTORS = (
 
 def test_cell_fit_equals_row_fit(db, saved_binnings):
     spec = ModelSpec("sample_loans", CELL_FACTORS, holdout="random", fraction=0.3, seed=7)
-    cells = model.fit_model(db, spec)
-    rows = model.fit_model(db, spec, method="rows")
+    cells = fit(db, spec)
+    rows = fit(db, spec, method="rows")
     assert cells.fit_stats()["method"] == "cells" and rows.fit_stats()["method"] == "rows"
     assert cells.fit_stats()["cells"] < cells.fit_stats()["n_obs"] / 5
     assert cells.names == rows.names and cells.names[:2] == ("const", "credit_rating[T.A]")
@@ -197,7 +197,7 @@ def test_cell_fit_equals_row_fit(db, saved_binnings):
 
 def test_row_fit_equals_statsmodels_on_the_sample(db):
     spec = ModelSpec("sample_loans", (F("annual_income", "log"), F("debt_ratio"), F("segment", "categorical")))
-    fitted = model.fit_model(db, spec)
+    fitted = fit(db, spec)
     frame = db.execute("SELECT annual_income, debt_ratio, segment, default_flag FROM sample_loans WHERE booked").df()
     x = pd.DataFrame(
         {
@@ -216,7 +216,7 @@ def test_row_fit_equals_statsmodels_on_the_sample(db):
 
 def test_sql_scores_equal_python_scores(db, saved_binnings):
     factors = (*CELL_FACTORS[:2], F("annual_income", "log"), F("prior_overdue_count"), CELL_FACTORS[3])
-    fitted = model.fit_model(db, ModelSpec("sample_loans", factors, holdout="random"))
+    fitted = fit(db, ModelSpec("sample_loans", factors, holdout="random"))
     saved = fitted.as_saved("check", scaling=Scaling(500, 20, 40))
     frame = db.execute("SELECT * FROM sample_loans ORDER BY rowid").df()
     pd_sql, params = saved.pd_sql()
@@ -245,7 +245,7 @@ def test_sql_scores_equal_python_scores(db, saved_binnings):
 
 
 def test_unscorable_rows_are_null_and_named(db):
-    fitted = model.fit_model(db, ModelSpec("sample_loans", (F("annual_income", "log"), F("branch", "categorical"))))
+    fitted = fit(db, ModelSpec("sample_loans", (F("annual_income", "log"), F("branch", "categorical"))))
     saved = fitted.as_saved("check")
     odd = pd.DataFrame({"annual_income": [50000.0, None, -5.0, 50000.0], "branch": [None, "A", "A", "Mars"]})
     odd.loc[[1, 2], "branch"] = db.execute("SELECT min(branch) FROM sample_loans").fetchall()[0][0]
@@ -263,7 +263,7 @@ def test_unscorable_rows_are_null_and_named(db):
 
 
 def test_scorecard_points_add_up_to_the_score(db, saved_binnings):
-    fitted = model.fit_model(db, ModelSpec("sample_loans", CELL_FACTORS[:2] + CELL_FACTORS[3:4]))
+    fitted = fit(db, ModelSpec("sample_loans", CELL_FACTORS[:2] + CELL_FACTORS[3:4]))
     scaling = Scaling(600, 50, 20)
     assert scaling.factor == pytest.approx(20 / math.log(2))
     assert scaling.score(-math.log(50)) == pytest.approx(600)  # 50:1 good:bad odds
@@ -290,8 +290,8 @@ def test_scorecard_points_add_up_to_the_score(db, saved_binnings):
 def test_save_versions_list_load_compare_delete(db):
     model.delete_model(db, "sample scorecard")  # the demo database's own model: start from none
     spec = ModelSpec("sample_loans", (F("credit_rating", "categorical"), F("debt_ratio")), holdout="random")
-    fitted = model.fit_model(db, spec)
-    smaller = model.fit_model(db, dataclasses_replace(spec, factors=(F("credit_rating", "categorical"),)))
+    fitted = fit(db, spec)
+    smaller = fit(db, dataclasses_replace(spec, factors=(F("credit_rating", "categorical"),)))
     assert model.save_model(db, " rating model ", fitted) == 1
     assert model.save_model(db, "rating model", smaller, Scaling(500, 20, 40)) == 2
     listed = model.list_models(db, "sample_loans")
@@ -331,7 +331,7 @@ def dataclasses_replace(spec, **changes):
 
 
 def test_saved_json_round_trip(db, saved_binnings):
-    fitted = model.fit_model(db, ModelSpec("sample_loans", CELL_FACTORS[3:], booked_only=True))
+    fitted = fit(db, ModelSpec("sample_loans", CELL_FACTORS[3:], booked_only=True))
     model.save_model(db, "woe only", fitted)
     loaded = model.load_model(db, "woe only")
     data = loaded.to_json()
@@ -356,38 +356,38 @@ def synthetic(n: int = 4000, seed: int = 1) -> pd.DataFrame:
 def test_stepwise_selects_the_true_factors(con):
     make_table(con, "synth", synthetic())
     spec = ModelSpec("synth", (F("noise"), F("x1"), F("group", "categorical"), F("x2")))
-    forward = model.stepwise(con, spec, direction="forward", criterion="aic")
+    forward = stepwise(con, spec, direction="forward", criterion="aic")
     assert [f.column for f in forward.factors] == ["x1", "group", "x2"]
     assert forward.log["action"].tolist() == ["start", "add", "add", "add"]
     assert forward.log["factor"].tolist()[1] == "x1" and forward.log["aic"].is_monotonic_decreasing
-    final = model.fit_model(con, dataclasses_replace(spec, factors=forward.factors))
+    final = fit(con, dataclasses_replace(spec, factors=forward.factors))
     assert forward.log["aic"].iloc[-1] == pytest.approx(final.fit_stats()["aic"], abs=1e-4)
-    backward = model.stepwise(con, spec, direction="backward", criterion="p", stay=0.1)
+    backward = stepwise(con, spec, direction="backward", criterion="p", stay=0.1)
     assert [f.column for f in backward.factors] == ["x1", "group", "x2"]
     assert backward.log["action"].tolist() == ["start", "remove"] and backward.log["factor"].iloc[1] == "noise"
     assert backward.log["p_value"].iloc[1] > 0.1
-    both = model.stepwise(con, spec, direction="both", criterion="p")
+    both = stepwise(con, spec, direction="both", criterion="p")
     assert [f.column for f in both.factors] == ["x1", "group", "x2"]
     with pytest.raises(RiskLabError, match="unknown stepwise direction 'sideways'"):
-        model.stepwise(con, spec, direction="sideways")
+        stepwise(con, spec, direction="sideways")
 
 
 def test_holdouts_random_and_out_of_time(con):
     make_table(con, "synth", synthetic())
     spec = ModelSpec("synth", (F("x1"), F("x2")), holdout="random", fraction=0.25, seed=3)
-    fitted = model.fit_model(con, spec)
+    fitted = fit(con, spec)
     test = fitted.validation()["test"]
     assert fitted.fit_stats()["n_obs"] + test.n == 4000 and 800 < test.n < 1200
     time_spec = dataclasses_replace(spec, holdout="time", split_date="2023-06-01", date_column="day")
-    by_time = model.fit_model(con, time_spec)
+    by_time = fit(con, time_spec)
     ((before,),) = con.execute("SELECT count(*) FROM synth WHERE day < DATE '2023-06-01'").fetchall()
     assert by_time.fit_stats()["n_obs"] == before and by_time.validation()["test"].n == 4000 - before
     with pytest.raises(RiskLabError, match="'June' is not a date: use YYYY-MM-DD"):
-        model.fit_model(con, dataclasses_replace(time_spec, split_date="June"))
+        fit(con, dataclasses_replace(time_spec, split_date="June"))
     with pytest.raises(RiskLabError, match="has no origination date column"):
-        model.fit_model(con, dataclasses_replace(time_spec, date_column=None))
+        fit(con, dataclasses_replace(time_spec, date_column=None))
     with pytest.raises(RiskLabError, match="the test sample is empty"):
-        model.fit_model(con, dataclasses_replace(time_spec, split_date="2030-01-01"))
+        fit(con, dataclasses_replace(time_spec, split_date="2030-01-01"))
 
 
 def test_warnings_in_plain_language(con):
@@ -396,7 +396,7 @@ def test_warnings_in_plain_language(con):
     frame.loc[frame["group"] == "c", "y"] = 0
     frame.loc[:9, "x2"] = np.nan
     make_table(con, "warn", frame)
-    fitted = model.fit_model(con, ModelSpec("warn", (F("x1"), F("twin"), F("x2"), F("group", "categorical"))))
+    fitted = fit(con, ModelSpec("warn", (F("x1"), F("twin"), F("x2"), F("group", "categorical"))))
     messages = [str(w) for w in fitted.warnings]
     assert "10 training loans with a missing value in x1, twin, x2 were left out of the fit" in messages
     assert any(m.startswith("no loan with group = 'c' (") and "merge the level with another" in m for m in messages)
@@ -409,7 +409,7 @@ def test_warnings_in_plain_language(con):
 def test_no_convergence_and_row_limit(con, monkeypatch):
     make_table(con, "synth", synthetic())
     spec = ModelSpec("synth", (F("x1"), F("x2")))
-    sampled = model.fit_model(con, spec, max_rows=1000)
+    sampled = fit(con, spec, max_rows=1000)
     assert sampled.fit_stats()["n_obs"] == 1000 and sampled.fit_stats()["sampled"]
     assert str(sampled.warnings[0]) == (
         "the fit used a seeded random sample of 1,000 of the 4,000 training loans (row limit); "
@@ -417,7 +417,7 @@ def test_no_convergence_and_row_limit(con, monkeypatch):
     )
     assert sampled.validation()["train"].n == 4000
     monkeypatch.setattr(_fit, "MAX_ITERATIONS", 1)
-    slow = model.fit_model(con, spec)
+    slow = fit(con, spec)
     assert not slow.fit_stats()["converged"]
     assert str(slow.warnings[0]).startswith("the fit did not converge in 1 iterations")
 
@@ -457,7 +457,7 @@ def test_bad_input_messages(con, factors, message):
     frame["split"] = np.where(frame["y"] == 1, 1.0, 0.0) + np.random.default_rng(0).random(4000) * 0.5
     make_table(con, "bad", frame)
     with pytest.raises(RiskLabError) as error:
-        model.fit_model(con, ModelSpec("bad", factors))
+        fit(con, ModelSpec("bad", factors))
     assert str(error.value) == message
 
 
@@ -467,9 +467,9 @@ def test_one_class_and_unknown_table(con):
     make_table(con, "rare", frame)
     con.execute("UPDATE rare SET y = 0")
     with pytest.raises(RiskLabError, match="no defaults under this definition"):
-        model.fit_model(con, ModelSpec("rare", (F("x1"),)))
+        fit(con, ModelSpec("rare", (F("x1"),)))
     with pytest.raises(RiskLabError, match="there is no table named 'ghost'"):
-        model.fit_model(con, ModelSpec("ghost", (F("x1"),)))
+        fit(con, ModelSpec("ghost", (F("x1"),)))
 
 
 # --- the command line ---------------------------------------------------------------------------------------------

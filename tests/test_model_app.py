@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import factors, model
+from analytics import datasets, factors, model
 from tests.conftest import PROJECT
 
 PAGE = "pages/model.py"
@@ -85,7 +85,7 @@ def test_choices_survive_a_page_switch_and_changes_mark_the_fit_stale(app):
 
 def test_woe_treatment_and_clear_errors(app, demo_db):
     con = _db(demo_db)
-    pop = factors.population(con, "sample_loans")
+    pop = factors.population(datasets.table_context(con, "sample_loans"))
     factors.save_binning(con, "sample_loans", factors.optimal_spec(con, pop, "debt_ratio", "numeric"), "debt bins")
     app.run()
     assert app.selectbox(key="model_treat_debt_ratio").options[-1] == "WOE of a saved binning"

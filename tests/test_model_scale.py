@@ -13,6 +13,7 @@ import statsmodels.api as sm
 from analytics import datasets, factors, model, store
 from analytics.core import RiskLabError
 from analytics.model import FactorSpec, ModelSpec, _fit, _irls
+from tests.conftest import fit
 
 F = FactorSpec
 
@@ -61,7 +62,7 @@ SPEC = ModelSpec(
 
 
 def test_batched_row_fit_equals_statsmodels_logit(db, batched):
-    fitted = model.fit_model(db, SPEC, validate=False)
+    fitted = fit(db, SPEC, validate=False)
     x, y = sample_design(db)
     reference = sm.Logit(y, x).fit(disp=0, method="newton", tol=1e-12)
     s = fitted.fit_stats()
@@ -78,7 +79,7 @@ def test_batched_row_fit_equals_statsmodels_logit(db, batched):
 
 
 def test_batched_fit_equals_the_in_memory_fit_with_validation(db, batched, monkeypatch):
-    pop = factors.population(db, "sample_loans")
+    pop = factors.population(datasets.table_context(db, "sample_loans"))
     spec_bins = factors.optimal_spec(db, pop, "loan_purpose", "categorical")
     factors.save_binning(db, "sample_loans", spec_bins, "purpose scale")
     spec = ModelSpec(
@@ -88,9 +89,9 @@ def test_batched_fit_equals_the_in_memory_fit_with_validation(db, batched, monke
         fraction=0.3,
         seed=5,
     )
-    big = model.fit_model(db, spec)
+    big = fit(db, spec)
     monkeypatch.setattr(_fit, "MAX_FIT_ROWS", 10**9)
-    small = model.fit_model(db, spec)
+    small = fit(db, spec)
     assert big.result is None and small.result is not None
     assert big.names == small.names
     np.testing.assert_allclose(big.coefs, small.coefs, rtol=0, atol=1e-9)
@@ -116,9 +117,9 @@ def test_batched_fit_reports_separation_and_collinearity(con, batched):
     con.unregister("_frame")
     datasets.save_definition(con, "big_bad", datasets.DefaultDefinition("flag", "y", values=(1,)))
     with pytest.raises(RiskLabError, match=r"collinear .*: const, x1, copy"):
-        model.fit_model(con, ModelSpec("big_bad", (F("x1"), F("copy"), F("g", "categorical"))))
+        fit(con, ModelSpec("big_bad", (F("x1"), F("copy"), F("g", "categorical"))))
     with pytest.raises(RiskLabError, match="perfect separation: every outcome is predicted exactly by split"):
-        model.fit_model(con, ModelSpec("big_bad", (F("split"), F("g", "categorical"))))
+        fit(con, ModelSpec("big_bad", (F("split"), F("g", "categorical"))))
 
 
 def test_cell_fit_equals_statsmodels_logit_on_rows(db):
@@ -136,7 +137,7 @@ def test_cell_fit_equals_statsmodels_logit_on_rows(db):
         seed=9,
         booked_only=False,
     )
-    fitted = model.fit_model(db, spec, validate=False)
+    fitted = fit(db, spec, validate=False)
     assert fitted.fit_stats()["method"] == "cells" and fitted.result is None
     parts = db.execute(
         "SELECT COALESCE(CAST(education AS VARCHAR), '(missing)') AS education, guarantee_method, default_flag, "
@@ -172,8 +173,8 @@ def test_cell_validation_equals_row_validation(db):
         fraction=0.3,
         seed=4,
     )
-    cells = model.fit_model(db, spec)
-    rows = model.fit_model(db, spec, method="rows")
+    cells = fit(db, spec)
+    rows = fit(db, spec, method="rows")
     assert cells.fit_stats()["method"] == "cells" and rows.fit_stats()["method"] == "rows"
     for part in ("train", "test"):
         c, r = cells.validation()[part], rows.validation()[part]
@@ -211,8 +212,8 @@ def test_many_scan_groups_check_the_levels_first(con, monkeypatch):
     datasets.save_definition(con, "many", datasets.DefaultDefinition("flag", "y", values=(1,)))
     monkeypatch.setattr(_fit, "MAX_SCAN_GROUPS", 20)
     with pytest.raises(RiskLabError, match="loan has 3,000 levels"):
-        model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("loan", "categorical"))), validate=False)
-    fitted = model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
+        fit(con, ModelSpec("many", (F("a", "categorical"), F("loan", "categorical"))), validate=False)
+    fitted = fit(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
     monkeypatch.setattr(_fit, "MAX_SCAN_GROUPS", 10**6)
-    again = model.fit_model(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
+    again = fit(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
     np.testing.assert_allclose(fitted.coefs, again.coefs, rtol=0, atol=1e-12)

@@ -35,7 +35,7 @@ def sample_con():
 
 @pytest.fixture(scope="module")
 def source(sample_con):
-    return portfolio.resolve(sample_con, "sample_performance")
+    return _resolve(sample_con, "sample_performance")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +84,11 @@ TINY_COLUMNS = [
 ]
 
 
+def _resolve(con, table: str, overrides: dict | None = None) -> portfolio.Source:
+    """``portfolio.resolve`` with the table's context read first, as a page reads it once per run."""
+    return portfolio.resolve(con, datasets.table_context(con, table), overrides)
+
+
 def _tiny(con, table="tiny", drop=(), snapshot_sql="CAST(snapshot_date AS DATE)"):
     frame = pd.DataFrame(TINY_ROWS, columns=TINY_COLUMNS).drop(columns=list(drop))
     con.register("_tiny_src", frame)
@@ -98,7 +103,7 @@ def _tiny(con, table="tiny", drop=(), snapshot_sql="CAST(snapshot_date AS DATE)"
 
 
 def test_tiny_table_kpis(con):
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     result = portfolio.kpis(con, source)
     assert result.as_of == D(2024, 3, 31) and result.month == D(2024, 3, 1)
     got = {v.key: v.value for v in result.values}
@@ -118,7 +123,7 @@ def test_tiny_table_kpis(con):
 
 
 def test_without_classification_the_dpd_floor_gives_the_categories(con):
-    source = portfolio.resolve(con, _tiny(con, drop=["classification"]))
+    source = _resolve(con, _tiny(con, drop=["classification"]))
     assert source.classification_derived
     assert portfolio.kpis(con, source).get("npl_ratio").value == pytest.approx(0.3)  # only C is over 90 days
     mix = portfolio.classification_mix(con, source)
@@ -127,7 +132,7 @@ def test_without_classification_the_dpd_floor_gives_the_categories(con):
 
 
 def test_mix_reads_english_and_chinese_labels(con):
-    mix = portfolio.classification_mix(con, portfolio.resolve(con, _tiny(con)))
+    mix = portfolio.classification_mix(con, _resolve(con, _tiny(con)))
     march = mix[mix["month"] == D(2024, 3, 1)].set_index("category")
     assert march["balance"].to_dict() == {
         "normal": 100,
@@ -141,7 +146,7 @@ def test_mix_reads_english_and_chinese_labels(con):
 
 
 def test_tiny_roll_rates(con):
-    rates = portfolio.roll_rates(con, portfolio.resolve(con, _tiny(con)), window=2)
+    rates = portfolio.roll_rates(con, _resolve(con, _tiny(con)), window=2)
     moves = {(r.from_state, r.to_state): r.balance for r in rates.itertuples()}
     # Jan -> Feb: A current->current 120, B current->1-30 200, E 91-180->91-180 50
     # Feb -> Mar: A current->current 110, B 1-30->31-60 200, C 31-60->91-180 300, E 91-180->written off 50
@@ -158,12 +163,12 @@ def test_tiny_roll_rates(con):
     assert matrix.loc["dpd_91_180", "written_off"] == pytest.approx(0.5)
     assert list(matrix.columns) == list(portfolio.ROLL_STATES)
     assert np.allclose(matrix.loc[["current", "dpd_1_30", "dpd_31_60", "dpd_91_180"]].sum(axis=1), 1.0)
-    one = portfolio.roll_rates(con, portfolio.resolve(con, "tiny"), window=1)
+    one = portfolio.roll_rates(con, _resolve(con, "tiny"), window=1)
     assert set(one["from_state"]) == {"current", "dpd_1_30", "dpd_31_60", "dpd_91_180"}  # Feb -> Mar only
 
 
 def test_tiny_breakdown_and_concentration(con):
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     by_branch = portfolio.breakdown(con, source, "branch").set_index("value")
     assert list(by_branch.index) == ["South", "North"]  # largest outstanding first
     assert by_branch.loc["South", "outstanding"] == 700 and by_branch.loc["South", "loans"] == 2
@@ -179,7 +184,7 @@ def test_tiny_breakdown_and_concentration(con):
 
 
 def test_filters_and_period(con):
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     north = portfolio.kpis(con, source, portfolio.Filters(branch=("North",)))
     assert north.get("outstanding").value == 300 and north.get("npl_ratio").value == 0
     officers = portfolio.kpis(con, source, portfolio.Filters(officer=("Cy", "Bo")))
@@ -190,11 +195,9 @@ def test_filters_and_period(con):
 
 
 def test_text_and_integer_snapshot_periods(con):
-    as_text = portfolio.resolve(
-        con, _tiny(con, "tiny_text", snapshot_sql="strftime(CAST(snapshot_date AS DATE), '%Y-%m')")
-    )
+    as_text = _resolve(con, _tiny(con, "tiny_text", snapshot_sql="strftime(CAST(snapshot_date AS DATE), '%Y-%m')"))
     assert portfolio.kpis(con, as_text).get("npl_ratio").value == pytest.approx(0.7)
-    as_int = portfolio.resolve(
+    as_int = _resolve(
         con, _tiny(con, "tiny_int", snapshot_sql="CAST(strftime(CAST(snapshot_date AS DATE), '%Y%m') AS INTEGER)")
     )
     result = portfolio.kpis(con, as_int, as_of="2024-02-15")
@@ -208,7 +211,7 @@ def test_several_snapshots_a_month_use_the_last(con):
         "INSERT INTO tiny VALUES ('A', DATE '2024-03-15', 999, 99, 'loss', 'overdue', 0, DATE '2023-12-05', 'North', "
         "'Ann')"
     )
-    source = portfolio.resolve(con, "tiny")
+    source = _resolve(con, "tiny")
     assert not source.one_row_per_month
     assert portfolio.kpis(con, source).get("outstanding").value == 1000
 
@@ -219,12 +222,12 @@ def test_one_row_per_month_is_checked_once_per_state_of_the_table(con, monkeypat
     monkeypatch.setattr(_query.Query, "execute", lambda q, c, sql: (scans.append(sql), execute(q, c, sql))[1])
     checks = lambda: sum("count(DISTINCT hash(" in sql for sql in scans)  # noqa: E731
 
-    assert portfolio.resolve(con, _tiny(con)).one_row_per_month and checks() == 1
-    assert portfolio.resolve(con, "tiny").one_row_per_month and checks() == 1  # remembered in the catalog
+    assert _resolve(con, _tiny(con)).one_row_per_month and checks() == 1
+    assert _resolve(con, "tiny").one_row_per_month and checks() == 1  # remembered in the catalog
     con.execute("INSERT INTO tiny SELECT * REPLACE (DATE '2024-03-15' AS snapshot_date) FROM tiny LIMIT 1")
-    assert not portfolio.resolve(con, "tiny").one_row_per_month and checks() == 2  # the table changed: checked again
-    assert not portfolio.resolve(con, "tiny").one_row_per_month and checks() == 2
-    assert portfolio.resolve(con, _tiny(con)).one_row_per_month and checks() == 3  # replaced
+    assert not _resolve(con, "tiny").one_row_per_month and checks() == 2  # the table changed: checked again
+    assert not _resolve(con, "tiny").one_row_per_month and checks() == 2
+    assert _resolve(con, _tiny(con)).one_row_per_month and checks() == 3  # replaced
     facts = con.execute("SELECT count(*) FROM risklab_catalog.table_facts WHERE table_name = 'tiny'").fetchall()
     assert facts == [(1,)]  # only the latest state is kept
 
@@ -233,20 +236,20 @@ def test_one_row_per_month_is_checked_once_per_state_of_the_table(con, monkeypat
     _tiny(writer)
     writer.close()
     reader = store.connect(path, read_only=True)  # nothing can be stored: checked on every resolve
-    assert portfolio.resolve(reader, "tiny").one_row_per_month and portfolio.resolve(reader, "tiny").one_row_per_month
+    assert _resolve(reader, "tiny").one_row_per_month and _resolve(reader, "tiny").one_row_per_month
     assert checks() == 5
     reader.close()
 
 
 def test_vintages_on_the_tiny_table(con):
-    curves = portfolio.vintages(con, portfolio.resolve(con, _tiny(con)), by="month")
+    curves = portfolio.vintages(con, _resolve(con, _tiny(con)), by="month")
     e = curves[curves["cohort"] == "2023-11"].set_index("mob")
     # E (originated November) is 100 days past due at its first snapshot (January, 2 months on book)
     assert e["default_rate"].to_dict() == {0: 0.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
     assert e["ever30_rate"].to_dict() == {0: 0.0, 1: 0.0, 2: 1.0, 3: 1.0, 4: 1.0}
     december = curves[curves["cohort"] == "2023-12"]
     assert december["loans"].iloc[0] == 2 and december["ever30_rate"].iloc[-1] == 0.5
-    quarters = portfolio.vintages(con, portfolio.resolve(con, "tiny"))
+    quarters = portfolio.vintages(con, _resolve(con, "tiny"))
     assert list(dict.fromkeys(quarters["cohort"])) == ["2023Q4", "2024Q1"]
 
 
@@ -433,7 +436,7 @@ def test_dimension_trend_matches_breakdown(sample_con, source):
 
 
 def test_loan_level_default_rates_match_pandas(sample_con):
-    result = portfolio.loan_level(sample_con, "sample_loans")
+    result = portfolio.loan_level(sample_con, datasets.table_context(sample_con, "sample_loans"))
     loans = sample_con.execute("SELECT * FROM sample_loans WHERE booked").df()
     assert result.summary["loans"] == len(loans)
     assert result.summary["default_rate"] == pytest.approx(loans["default_flag"].mean())
@@ -443,8 +446,9 @@ def test_loan_level_default_rates_match_pandas(sample_con):
     ref = loans.groupby(quarters)["default_flag"].mean()
     assert result.by_cohort.set_index("value")["default_rate"].to_dict() == pytest.approx(ref.to_dict())
     assert "repayment_method" in result.by_dimension
-    assert portfolio.missing_roles(sample_con, "sample_loans") == ["snapshot_date", "balance", "days_past_due"]
-    assert portfolio.missing_roles(sample_con, "sample_performance") == []
+    loans_only = datasets.table_context(sample_con, "sample_loans")
+    assert portfolio.missing_roles(loans_only) == ["snapshot_date", "balance", "days_past_due"]
+    assert portfolio.missing_roles(datasets.table_context(sample_con, "sample_performance")) == []
 
 
 def test_thresholds_are_saved(con):
@@ -532,7 +536,7 @@ def test_concentration_lists_the_largest_loans_or_borrowers_of_the_month(sample_
             "CREATE TABLE perf_borrowers AS SELECT *, 'B' || (hash(loan_id) % 700) AS borrower_id "
             "FROM sample_performance"
         )
-    by_borrower = portfolio.resolve(sample_con, "perf_borrowers")
+    by_borrower = _resolve(sample_con, "perf_borrowers")
     ours = portfolio.concentration(sample_con, by_borrower, filters, as_of)
     frame = sample_con.execute("SELECT loan_id, borrower_id FROM perf_borrowers").df().drop_duplicates()
     grouped = now.merge(frame, on="loan_id").groupby("borrower_id")["balance"].agg(["sum", "count"]).reset_index()
@@ -548,7 +552,7 @@ def test_summary_built_in_parts_gives_the_same_figures(sample_con, monkeypatch):
     monkeypatch.setattr(_summary, "ROWS_PER_PART", 9_000)  # the sample's loan-months in several parts
     if "perf_parts" not in store.user_tables(sample_con):
         sample_con.execute("CREATE TABLE perf_parts AS SELECT * FROM sample_performance")
-    source = portfolio.resolve(sample_con, "perf_parts")
+    source = _resolve(sample_con, "perf_parts")
     built = portfolio.ensure(sample_con, source)
     assert built and sample_con.execute(
         f"SELECT count(*) > count(DISTINCT (month, dim_branch, dim_officer)) FROM {built.name('month')}"
@@ -582,7 +586,7 @@ def test_summary_built_in_parts_gives_the_same_figures(sample_con, monkeypatch):
 def test_summary_with_one_filter_dimension_and_missing_values(con):
     _tiny(con, drop=["officer"])
     con.execute("UPDATE tiny SET branch = NULL WHERE loan_id = 'C'")  # a missing branch is a value of its own
-    source = portfolio.resolve(con, "tiny")
+    source = _resolve(con, "tiny")
     assert portfolio.ensure(con, source)
     for figure in (portfolio.monthly, portfolio.vintages, portfolio.roll_rates, portfolio.classification_mix):
         _same(figure(con, source), figure(con, source, summary=False))
@@ -596,7 +600,7 @@ def test_two_combinations_sharing_a_hash_mean_direct_figures(sample_con, monkeyp
     monkeypatch.setattr(_summary, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
     if "perf_collide" not in store.user_tables(sample_con):
         sample_con.execute("CREATE TABLE perf_collide AS SELECT * FROM sample_performance")
-    source = portfolio.resolve(sample_con, "perf_collide")
+    source = _resolve(sample_con, "perf_collide")
     assert portfolio.ensure(sample_con, source) is None and portfolio.find(sample_con, source) is False
     for chosen in (portfolio.Filters(), portfolio.Filters(branch=("Hexi", "Longquan"), segment=("farm",))):
         _same(
@@ -606,7 +610,7 @@ def test_two_combinations_sharing_a_hash_mean_direct_figures(sample_con, monkeyp
 
 
 def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     assert not portfolio.summary_ready(con, source)
     portfolio.prepare_summary(con, source)
     assert portfolio.summary_ready(con, source)
@@ -615,7 +619,7 @@ def test_summary_is_built_once_per_version_and_dropped_when_stale(con):
     assert con.execute(f"SELECT count(*) FROM {built.name('month')}").fetchall()[0][0] == 3 * 3
     assert portfolio.source_filter_options(con, source) == portfolio.source_filter_options(con, source, summary=False)
     _tiny(con, drop=["officer"])  # a new version of the table
-    changed = portfolio.resolve(con, "tiny")
+    changed = _resolve(con, "tiny")
     assert not portfolio.summary_ready(con, changed)
     assert portfolio.kpis(con, changed).get("npl_ratio").value == pytest.approx(0.7)
     keys = con.execute(f"SELECT key FROM {_summary.REGISTRY} WHERE table_name = 'tiny'").fetchall()
@@ -632,7 +636,7 @@ def test_a_loan_that_changes_branch_is_computed_directly(con):
         "INSERT INTO tiny SELECT 'F', snapshot_date, 1, 0, 'normal', 'current', 0, origination_date, "
         "'North', 'Ann' FROM tiny WHERE loan_id = 'A'"
     )
-    source = portfolio.resolve(con, "tiny")
+    source = _resolve(con, "tiny")
     north = portfolio.Filters(branch=("North",))
     result = portfolio.kpis(con, source, north)
     assert portfolio.find(con, source) is False  # built, found unusable: the figures read loan-months
@@ -646,7 +650,7 @@ def test_read_only_database_computes_directly(tmp_path):
     _tiny(writer)
     writer.close()
     reader = store.connect(path, read_only=True)
-    source = portfolio.resolve(reader, "tiny")
+    source = _resolve(reader, "tiny")
     assert portfolio.summary_ready(reader, source)  # nothing to prepare: nowhere to store it
     assert portfolio.kpis(reader, source).get("npl_ratio").value == pytest.approx(0.7)
     assert portfolio.vintages(reader, source).equals(portfolio.vintages(reader, source, summary=False))
@@ -659,7 +663,7 @@ def test_read_only_database_computes_directly(tmp_path):
 def test_missing_role_is_a_clear_error(con):
     con.execute("CREATE TABLE loans AS SELECT 'A' AS loan_id, 100.0 AS balance, 0 AS days_past_due")
     with pytest.raises(RiskLabError) as err:
-        portfolio.resolve(con, "loans")
+        _resolve(con, "loans")
     assert str(err.value) == (
         "table 'loans' has no snapshot_date column: assign that role on the Data page "
         "(or pass --role snapshot_date=COLUMN on the command line)"
@@ -681,25 +685,25 @@ def test_missing_role_is_a_clear_error(con):
         ),
         (lambda con, s: portfolio.breakdown(con, s, "segment"), "table 'tiny' has no segment column"),
         (
-            lambda con, s: portfolio.resolve(con, "tiny", {"colour": "branch"}),
+            lambda con, s: _resolve(con, "tiny", {"colour": "branch"}),
             "'colour' is not a role the portfolio figures use: choose one of " + ", ".join(portfolio.CLI_ROLES),
         ),
         (
-            lambda con, s: portfolio.resolve(con, "tiny", {"balance": "branch"}),
+            lambda con, s: _resolve(con, "tiny", {"balance": "branch"}),
             "the balance column 'branch' must hold numbers, but its type is VARCHAR",
         ),
-        (lambda con, s: portfolio.resolve(con, "tiny", {"balance": "nope"}), "table 'tiny' has no column 'nope'"),
+        (lambda con, s: _resolve(con, "tiny", {"balance": "nope"}), "table 'tiny' has no column 'nope'"),
     ],
 )
 def test_bad_input_messages(con, call, message):
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     with pytest.raises(RiskLabError) as err:
         call(con, source)
     assert str(err.value) == message
 
 
 def test_roll_rates_need_days_past_due(con):
-    source = portfolio.resolve(con, _tiny(con, drop=["days_past_due"]))
+    source = _resolve(con, _tiny(con, drop=["days_past_due"]))
     assert portfolio.kpis(con, source).get("par30").value is None
     assert portfolio.kpis(con, source).get("npl_ratio").value == pytest.approx(0.7)
     with pytest.raises(RiskLabError) as err:
@@ -785,7 +789,7 @@ def test_exports(con):
 
     import openpyxl
 
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     frames = {
         "kpis": portfolio.kpis(con, source).frame(),
         "by branch/officer": portfolio.breakdown(con, source, "branch"),
@@ -813,7 +817,7 @@ def test_excel_workbook_writes_the_registry_formats(con, lang, month, loans, par
 
     from analytics import core
 
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     kpis = portfolio.kpis(con, source)
     trend = portfolio.monthly(con, source)
     pivot = pd.DataFrame({"cohort": ["2024Q1"], "0": [0.25], "1": [0.5]})
@@ -874,7 +878,7 @@ def test_chart_builders_get_aggregates_only(sample_con, source):
 
 
 def test_as_of_an_earlier_month(con):
-    source = portfolio.resolve(con, _tiny(con))
+    source = _resolve(con, _tiny(con))
     rates = portfolio.roll_rates(con, source, window=1, as_of=D(2024, 2, 29))
     moves = {(r.from_state, r.to_state): r.balance for r in rates.itertuples()}
     assert moves == {("current", "current"): 120, ("current", "dpd_1_30"): 200, ("dpd_91_180", "dpd_91_180"): 50}

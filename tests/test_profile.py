@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -69,6 +70,14 @@ ROLES = {
 }
 
 
+def _context(con, table: str, roles: dict | None = None, defn: DefaultDefinition | None = None):
+    """The table's context with these roles (its own when None; unlisted columns without one) and definition."""
+    ctx = datasets.table_context(con, table)
+    if roles is not None:
+        ctx = dataclasses.replace(ctx, roles=tuple(roles.items()))
+    return dataclasses.replace(ctx, definition=defn)
+
+
 def _auc(values: pd.Series, outcome: pd.Series) -> float:
     """Brute-force AUC over all (default, non-default) pairs, ties counting one half (the reference)."""
     known = values.notna()
@@ -82,7 +91,7 @@ def _auc(values: pd.Series, outcome: pd.Series) -> float:
 def test_statistics_match_pandas(con) -> None:
     df = _frame()
     _table(con, "loans", df)
-    prof = datasets.profile_table(con, "loans", ROLES, DEFN).set_index("column")
+    prof = datasets.profile_table(con, _context(con, "loans", ROLES, DEFN)).set_index("column")
     assert list(prof.reset_index().columns) == list(datasets.PROFILE_COLUMNS)
     assert list(prof.index) == list(df.columns)
     for column in df.columns:
@@ -113,7 +122,7 @@ def test_statistics_match_pandas(con) -> None:
 def test_warnings(con) -> None:
     df = _frame()
     _table(con, "loans", df)
-    prof = datasets.profile_table(con, "loans", ROLES, DEFN).set_index("column")
+    prof = datasets.profile_table(con, _context(con, "loans", ROLES, DEFN)).set_index("column")
     keys = {column: [w.key for w in prof.loc[column, "warnings"]] for column in prof.index}
     assert keys == {
         "loan_id": [],
@@ -174,7 +183,7 @@ def test_warnings(con) -> None:
 
 def test_without_a_definition_only_name_and_shape_warnings(con) -> None:
     _table(con, "loans", _frame())
-    prof = datasets.profile_table(con, "loans", ROLES).set_index("column")
+    prof = datasets.profile_table(con, _context(con, "loans", ROLES)).set_index("column")
     flagged = {c: [w.key for w in ws] for c, ws in prof["warnings"].items() if ws}
     assert flagged == {
         "const": ["profile.constant"],
@@ -196,14 +205,15 @@ def test_id_like_by_data_and_descriptive_roles(con) -> None:
         }
     )
     _table(con, "t", frame)
-    prof = datasets.profile_table(con, "t", {"ref": "ignore", "seq": "factor_numeric"}).set_index("column")
+    marked = _context(con, "t", {"ref": "ignore", "seq": "factor_numeric"})
+    prof = datasets.profile_table(con, marked).set_index("column")
     assert [w.key for w in prof.loc["ref", "warnings"]] == ["profile.id_like"]
     assert [w.key for w in prof.loc["seq", "warnings"]] == ["profile.id_like"]
     assert prof.loc["amount", "warnings"] == ()  # floats are never ID-like by data
-    prof = datasets.profile_table(con, "t", {"ref": "loan_id", "seq": "borrower_id"}).set_index("column")
+    prof = datasets.profile_table(con, _context(con, "t", {"ref": "loan_id", "seq": "borrower_id"})).set_index("column")
     assert prof.loc["ref", "warnings"] == () and prof.loc["seq", "warnings"] == ()
     _table(con, "few", frame.head(19))
-    prof = datasets.profile_table(con, "few", {}).set_index("column")
+    prof = datasets.profile_table(con, _context(con, "few", {})).set_index("column")
     assert prof.loc["ref", "warnings"] == ()  # too few rows to call it an identifier
 
 
@@ -226,34 +236,34 @@ def test_current_state_is_leakage_in_loan_level_tables_only(con) -> None:
         "五级分类": "classification",
         "当前逾期天数": "factor_numeric",
     }
-    prof = datasets.profile_table(con, "t", loan_level).set_index("column")
+    prof = datasets.profile_table(con, _context(con, "t", loan_level)).set_index("column")
     flagged = {c: [w.key for w in ws] for c, ws in prof["warnings"].items() if ws}
     assert flagged == {c: ["profile.leakage_status"] for c in ("dpd", "current_status", "五级分类", "当前逾期天数")}
     assert str(prof.loc["dpd", "warnings"][0]) == (
         "dpd: the loan's current state, known only after the outcome in a loan-level table; not a factor"
     )
     # the definition's own column is the outcome, not a leak
-    prof = datasets.profile_table(con, "t", loan_level, DefaultDefinition("dpd", "dpd", threshold=30))
+    prof = datasets.profile_table(con, _context(con, "t", loan_level, DefaultDefinition("dpd", "dpd", threshold=30)))
     assert prof.set_index("column").loc["dpd", "warnings"] == ()
     performance = {**loan_level, "month": "snapshot_date"}
-    prof = datasets.profile_table(con, "t", performance).set_index("column")
+    prof = datasets.profile_table(con, _context(con, "t", performance)).set_index("column")
     assert not any(prof["warnings"])
 
 
 def test_roles_default_to_the_tables_roles_and_bad_definitions_are_skipped(con) -> None:
     _table(con, "loans", _frame())
-    prof = datasets.profile_table(con, "loans").set_index("column")
+    prof = datasets.profile_table(con, _context(con, "loans")).set_index("column")
     assert prof.loc["const", "warnings"] == (Notice("profile.constant", column="const"),)
     gone = DefaultDefinition("flag", "no_such_column", values=(1,))
     one_class = DefaultDefinition("dpd", "income", threshold=10_000)
     for defn in (gone, one_class):
-        prof = datasets.profile_table(con, "loans", ROLES, defn).set_index("column")
+        prof = datasets.profile_table(con, _context(con, "loans", ROLES, defn)).set_index("column")
         assert prof.loc["leaky_score", "warnings"] == ()
 
 
 def test_empty_table(con) -> None:
     con.execute('CREATE TABLE empty_t (a INTEGER, "b" VARCHAR)')
-    prof = datasets.profile_table(con, "empty_t", {}, DEFN)
+    prof = datasets.profile_table(con, _context(con, "empty_t", {}, DEFN))
     assert list(prof["column"]) == ["a", "b"]
     assert prof["missing_pct"].isna().all()
     assert list(prof["distinct"]) == [0, 0]
@@ -283,7 +293,7 @@ def test_query_count_grows_by_one_scan_per_20_columns(con) -> None:
     counts = []
     for table in ("narrow", "wide"):
         counting = _CountingConnection(con)
-        datasets.profile_table(counting, table, {}, DEFN)
+        datasets.profile_table(counting, _context(con, table, {}, DEFN))
         counts.append(counting.queries)
     scans = [-(-len(frame.columns) // store.COLUMNS_PER_SCAN) for frame in (narrow, wide)]
     assert scans[1] > scans[0]
@@ -292,7 +302,7 @@ def test_query_count_grows_by_one_scan_per_20_columns(con) -> None:
 
 def test_profile_summary(con) -> None:
     _table(con, "loans", pd.DataFrame({"id": ["a", "a", "a", "b", "b", "c", None, None], "x": range(8)}))
-    assert datasets.profile_summary(con, "loans", {"id": "loan_id"}) == {
+    assert datasets.profile_summary(con, _context(con, "loans", {"id": "loan_id"})) == {
         "rows": 8,
         "columns": 2,
         "sampled_rows": None,
@@ -300,7 +310,7 @@ def test_profile_summary(con) -> None:
         "duplicate_keys": 3,
         "missing_keys": 2,
     }
-    assert datasets.profile_summary(con, "loans", {"id": "ignore"}) == {
+    assert datasets.profile_summary(con, _context(con, "loans", {"id": "ignore"})) == {
         "rows": 8,
         "columns": 2,
         "sampled_rows": None,
@@ -308,7 +318,7 @@ def test_profile_summary(con) -> None:
         "duplicate_keys": None,
         "missing_keys": None,
     }
-    assert datasets.profile_summary(con, "loans")["key_columns"] == ["id"]  # detected roles
+    assert datasets.profile_summary(con, _context(con, "loans"))["key_columns"] == ["id"]  # detected roles
     _table(
         con,
         "perf",
@@ -317,7 +327,7 @@ def test_profile_summary(con) -> None:
         ),
     )
     roles = {"loan": "loan_id", "month": "snapshot_date"}
-    assert datasets.profile_summary(con, "perf", roles) == {
+    assert datasets.profile_summary(con, _context(con, "perf", roles)) == {
         "rows": 5,
         "columns": 2,
         "sampled_rows": None,

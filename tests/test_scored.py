@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix
 
-from analytics import decisions, model, store
+from analytics import datasets, decisions, model, store
 from analytics.decisions import Cutoff, Filters, Setup
 from analytics.model import FactorSpec, ModelSpec
 from analytics.sample import SAMPLE_MODEL
+from tests.conftest import fit
 
 CATEGORICAL = (
     FactorSpec("credit_rating", "categorical", "AAA"),
@@ -33,7 +34,7 @@ def db(demo_db_template):
     """The demo database (read-only), its saved sample scorecard (numeric factors: PDs evaluated per loan) and a
     categorical model fitted here (PDs evaluated per cell)."""
     con = store.connect(demo_db_template, read_only=True)
-    fitted = model.fit_model(con, ModelSpec("sample_loans", CATEGORICAL, booked_only=True), validate=False)
+    fitted = fit(con, ModelSpec("sample_loans", CATEGORICAL, booked_only=True), validate=False)
     yield con, model.load_model(con, SAMPLE_MODEL), fitted.as_saved("categorical", 1)
     con.close()
 
@@ -70,7 +71,8 @@ SOURCES = {
 def test_scored_cells_equal_every_loan(db, which, source, outcome):
     con, sample, categorical = db
     saved = sample if which == "sample" else categorical
-    setup = Setup.from_model("sample_loans", saved, SOURCES[source], outcome=outcome)
+    ctx = datasets.table_context(con, "sample_loans")
+    setup = Setup.from_model(ctx, saved, SOURCES[source], outcome=outcome)
     scored = decisions.score(con, setup)
     expected = grouped(per_loan(con, setup))
     assert len(scored.n) == len(expected)
@@ -85,7 +87,8 @@ def test_scored_cells_equal_every_loan(db, which, source, outcome):
 def test_filters_apply_before_the_cells(db):
     con, _, categorical = db
     filters = Filters(branch=("Qingshan", "Hexi"), start="2021-01-01", end="2022-06-30")
-    setup = Setup.from_model("sample_loans", categorical, SOURCES["recorded"], filters=filters)
+    ctx = datasets.table_context(con, "sample_loans")
+    setup = Setup.from_model(ctx, categorical, SOURCES["recorded"], filters=filters)
     scored = decisions.score(con, setup)
     expected = grouped(per_loan(con, setup))
     assert 0 < int(scored.n.sum()) < 36_000 and scored.n.sum() == expected["n"].sum()
@@ -96,7 +99,8 @@ def test_filters_apply_before_the_cells(db):
 @pytest.mark.parametrize("cutoff", [0.05, 0.12, 0.3])
 def test_compare_equals_scikit_learn_on_every_loan(db, cutoff):
     con, _, categorical = db
-    setup = Setup.from_model("sample_loans", categorical, SOURCES["recorded"], outcome="simulated")
+    ctx = datasets.table_context(con, "sample_loans")
+    setup = Setup.from_model(ctx, categorical, SOURCES["recorded"], outcome="simulated")
     result = decisions.compare(con, setup, cutoff)
     rows = per_loan(con, setup)
     decided = rows[rows["pd"].notna() & (rows["expert_reject"] >= 0)]
@@ -115,7 +119,8 @@ def test_compare_equals_scikit_learn_on_every_loan(db, cutoff):
 
 def test_every_curve_point_equals_the_comparison_at_its_cutoff(db):
     con, sample, _ = db
-    setup = Setup.from_model("sample_loans", sample, SOURCES["recorded"], outcome="simulated")
+    ctx = datasets.table_context(con, "sample_loans")
+    setup = Setup.from_model(ctx, sample, SOURCES["recorded"], outcome="simulated")
     scored = decisions.score(con, setup)
     curve = decisions.strategy_curve(con, setup, scored=scored)
     assert 50 < len(curve) <= decisions.CURVE_POINTS
@@ -148,7 +153,8 @@ def test_quantile_equals_duckdb_quantile_disc():
 def test_approval_rate_cutoff_equals_duckdb_on_every_loan(db, rate):
     con, sample, categorical = db
     for saved in (sample, categorical):
-        setup = Setup.from_model("sample_loans", saved, SOURCES["recorded"])
+        ctx = datasets.table_context(con, "sample_loans")
+        setup = Setup.from_model(ctx, saved, SOURCES["recorded"])
         sql, params = decisions.base_sql(con, setup)
         (expected,) = con.execute(
             f"SELECT quantile_disc(pd, ?) FROM ({sql}) WHERE pd IS NOT NULL AND isfinite(pd) "
@@ -170,12 +176,14 @@ def test_recorded_decisions_decode_each_distinct_value_once(con):
         None if w is None else (0 if w.strip().lower() in {"approved", "approve", "yes", "1.0", "1", "通过"} else 1)
         for w in words
     ] * 3
-    got = decisions.decide(con, "t", decisions.RecordedDecision("decision"))["reject"]
+    ctx = datasets.table_context(con, "t")
+    got = decisions.decide(con, ctx, decisions.RecordedDecision("decision"))["reject"]
     assert [None if pd.isna(v) else int(v) for v in got] == expected
     many = pd.DataFrame({"decision": [f"note {i}" for i in range(decisions.MAX_DECISION_VALUES + 5)] + ["approve"]})
     con.register("_many", many)
     con.execute("CREATE TABLE m AS SELECT * FROM _many")
-    sql, _ = decisions.reject_sql(con, "m", decisions.RecordedDecision("decision"))
+    many_values = datasets.table_context(con, "m")
+    sql, _ = decisions.reject_sql(con, many_values, decisions.RecordedDecision("decision"))
     assert "regexp_replace" in sql
-    got = decisions.decide(con, "m", decisions.RecordedDecision("decision"))["reject"].tolist()
+    got = decisions.decide(con, many_values, decisions.RecordedDecision("decision"))["reject"].tolist()
     assert got == [1] * (decisions.MAX_DECISION_VALUES + 5) + [0]

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import decisions, model, store
+from analytics import datasets, decisions, model, store
 from analytics.core import RiskLabError
+from tests.conftest import fit
 
 F = model.FactorSpec
 FACTORS = (
@@ -28,7 +29,7 @@ def demo(demo_db_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("whatif") / "risklab.duckdb"
     path.write_bytes(demo_db_template.read_bytes())
     con = store.connect(path)
-    fitted = model.fit_model(con, model.ModelSpec("sample_loans", FACTORS), validate=False)
+    fitted = fit(con, model.ModelSpec("sample_loans", FACTORS), validate=False)
     model.save_model(con, "what-if logit", fitted)
     saved = model.load_model(con, "what-if logit")
     frame = con.execute("SELECT * FROM sample_loans ORDER BY rowid").df()
@@ -42,7 +43,8 @@ def fails(message: str):
 
 def test_ranges_are_the_datas_percentiles_and_levels(demo):
     con, saved, frame = demo
-    ranges = decisions.factor_ranges(con, "sample_loans", saved)
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
     assert list(ranges) == [f.column for f in FACTORS]
     debt = ranges["debt_ratio"]
     np.testing.assert_allclose(debt.quantiles, np.quantile(frame["debt_ratio"], decisions.PERCENTILES), rtol=1e-12)
@@ -53,18 +55,19 @@ def test_ranges_are_the_datas_percentiles_and_levels(demo):
     assert list(rating.levels) == list(counts.index) and rating.typical == counts.index[0]
     np.testing.assert_allclose(rating.shares, counts / len(frame))
     assert debt.percentile(debt.quantiles[30]) == pytest.approx(0.30)
-    typical = decisions.typical_applicant(con, "sample_loans", ranges)
+    typical = decisions.typical_applicant(con, ctx, ranges)
     assert typical["guarantee_method"] == frame["guarantee_method"].mode()[0]
     assert typical["loan_amount"] == frame["loan_amount"].median()
 
 
 def test_contributions_add_up_to_the_log_odds(demo):
     con, saved, frame = demo
-    ranges = decisions.factor_ranges(con, "sample_loans", saved)
-    reference = decisions.typical_applicant(con, "sample_loans", ranges)
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
+    reference = decisions.typical_applicant(con, ctx, ranges)
     for loan_id in ("L0000001", "L0008556", "L0020000", "L0035999"):
-        applicant = decisions.loan_applicant(con, "sample_loans", loan_id)
-        result = decisions.evaluate(con, "sample_loans", saved, applicant, reference, 0.15)
+        applicant = decisions.loan_applicant(con, ctx, loan_id)
+        result = decisions.evaluate(con, ctx, saved, applicant, reference, 0.15)
         row = frame[frame["loan_id"] == loan_id]
         log_odds = saved.predict_log_odds(row[[f.column for f in FACTORS]])[0]
         assert result.log_odds == pytest.approx(log_odds, abs=1e-9)
@@ -80,20 +83,21 @@ def test_contributions_add_up_to_the_log_odds(demo):
 
 def test_both_decisions_for_an_applicant(demo):
     con, saved, frame = demo
-    ranges = decisions.factor_ranges(con, "sample_loans", saved)
-    reference = decisions.typical_applicant(con, "sample_loans", ranges)
-    rules = decisions.starter_rules(con, "sample_loans")
-    everyone = decisions.decide(con, "sample_loans", rules)
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
+    reference = decisions.typical_applicant(con, ctx, ranges)
+    rules = decisions.starter_rules(ctx)
+    everyone = decisions.decide(con, ctx, rules)
     for i in (0, 5, 12345):
-        applicant = decisions.loan_applicant(con, "sample_loans", frame["loan_id"][i])
-        view = decisions.evaluate(con, "sample_loans", saved, applicant, reference, 0.15, rules).expert
+        applicant = decisions.loan_applicant(con, ctx, frame["loan_id"][i])
+        view = decisions.evaluate(con, ctx, saved, applicant, reference, 0.15, rules).expert
         assert view == {
             "reject": bool(everyone["reject"][i]),
             "points": everyone["points"][i],
             "grade": everyone["grade"][i],
             "knocked_out": bool(everyone["knocked_out"][i]),
         }
-        recorded = decisions.expert_view(con, "sample_loans", decisions.RecordedDecision("expert_decision"), applicant)
+        recorded = decisions.expert_view(con, ctx, decisions.RecordedDecision("expert_decision"), applicant)
         assert recorded == {"reject": frame["expert_decision"][i] == "reject"}
 
 
@@ -101,8 +105,9 @@ def test_both_decisions_for_an_applicant(demo):
 @pytest.mark.parametrize("cutoff", [0.1, 0.2])
 def test_flips_are_verified_by_rescoring_and_minimal(demo, loan_id, cutoff):
     con, saved, _ = demo
-    ranges = decisions.factor_ranges(con, "sample_loans", saved)
-    applicant = decisions.loan_applicant(con, "sample_loans", loan_id)
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
+    applicant = decisions.loan_applicant(con, ctx, loan_id)
     rejected = decisions.predict(saved, [applicant])[0] >= cutoff
     flips = decisions.flips(saved, applicant, cutoff, ranges)
     assert flips["distance"].is_monotonic_increasing
@@ -136,8 +141,9 @@ def test_flips_are_verified_by_rescoring_and_minimal(demo, loan_id, cutoff):
 
 def test_a_rejected_applicant_has_a_way_to_approval(demo):
     con, saved, _ = demo
-    ranges = decisions.factor_ranges(con, "sample_loans", saved)
-    flips = decisions.flips(saved, decisions.loan_applicant(con, "sample_loans", "L0008556"), 0.15, ranges)
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
+    flips = decisions.flips(saved, decisions.loan_applicant(con, ctx, "L0008556"), 0.15, ranges)
     assert set(flips["factor"]) >= {"credit_rating", "annual_income"}
     income = flips.set_index("factor").loc["annual_income"]
     assert income["direction"] == "at_least" and income["new_value"] % 1000 == 0  # tidied to ~1% of the change
@@ -145,8 +151,9 @@ def test_a_rejected_applicant_has_a_way_to_approval(demo):
 
 def test_top_reasons_name_the_riskiest_factors(demo):
     con, saved, frame = demo
-    ranges = decisions.factor_ranges(con, "sample_loans", saved)
-    reference = decisions.typical_applicant(con, "sample_loans", ranges)
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
+    reference = decisions.typical_applicant(con, ctx, ranges)
     rows = frame[frame["loan_id"].isin(["L0008556", "L0000001"])]
     reasons = decisions.top_reasons(saved, rows, reference, n=2)
     first = decisions.contributions(saved, rows.iloc[0].to_dict(), reference)
@@ -156,17 +163,14 @@ def test_top_reasons_name_the_riskiest_factors(demo):
 
 def test_quiz_items_tally_and_sheet(demo):
     con, _, frame = demo
-    items = decisions.quiz_items(con, "sample_loans", 10, seed=3)
-    assert (
-        items
-        == decisions.quiz_items(con, "sample_loans", 10, seed=3)
-        != decisions.quiz_items(con, "sample_loans", 10, 4)
-    )
+    ctx = datasets.table_context(con, "sample_loans")
+    items = decisions.quiz_items(con, ctx, 10, seed=3)
+    assert items == decisions.quiz_items(con, ctx, 10, seed=3) != decisions.quiz_items(con, ctx, 10, 4)
     booked = set(frame.loc[frame["default_flag"].notna(), "loan_id"])
     assert set(items) <= booked and len(set(items)) == 10
-    simulated = decisions.quiz_items(con, "sample_loans", 50, seed=3, outcome="simulated")
+    simulated = decisions.quiz_items(con, ctx, 50, seed=3, outcome="simulated")
     assert not set(simulated) <= booked  # rejected applicants too, with their simulated outcome
-    outcomes = [decisions.loan_outcome(con, "sample_loans", i) for i in items]
+    outcomes = [decisions.loan_outcome(con, ctx, i) for i in items]
     assert outcomes == [int(frame.loc[frame["loan_id"] == i, "default_flag"].iloc[0]) for i in items]
     answers = [
         {"loan_id": "a", "trainee_reject": True, "model_reject": True, "pd": 0.3, "default": 1},
@@ -189,16 +193,25 @@ def test_quiz_items_tally_and_sheet(demo):
 
 def test_bad_input_has_clear_messages(demo, con):
     demo_con, saved, _ = demo
+    ctx = datasets.table_context(demo_con, "sample_loans")
     with fails("No loan with id 'L9999999'."):
-        decisions.loan_applicant(demo_con, "sample_loans", "L9999999")
+        decisions.loan_applicant(demo_con, ctx, "L9999999")
     with fails("No loan with id 'nope'."):
-        decisions.loan_outcome(demo_con, "sample_loans", "nope")
-    ranges = decisions.factor_ranges(demo_con, "sample_loans", saved)
-    reference = decisions.typical_applicant(demo_con, "sample_loans", ranges)
+        decisions.loan_outcome(demo_con, ctx, "nope")
+    ranges = decisions.factor_ranges(demo_con, ctx, saved)
+    reference = decisions.typical_applicant(demo_con, ctx, ranges)
     with fails("The model cannot score this applicant (a factor value is missing or out of range)."):
-        decisions.evaluate(demo_con, "sample_loans", saved, {**reference, "annual_income": None}, reference, 0.1)
+        decisions.evaluate(
+            demo_con,
+            ctx,
+            saved,
+            {**reference, "annual_income": None},
+            reference,
+            0.1,
+        )
     con.execute("CREATE TABLE loans AS SELECT 0.5 AS debt_ratio")
+    ctx = datasets.table_context(con, "loans")
     with fails("loans has no loan id column: set the loan id role on the Data page."):
-        decisions.loan_applicant(con, "loans", "L1")
+        decisions.loan_applicant(con, ctx, "L1")
     with fails("table 'loans' has no column 'annual_income'"):
-        decisions.factor_ranges(con, "loans", saved)
+        decisions.factor_ranges(con, ctx, saved)

@@ -141,15 +141,13 @@ def table_version(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _profile(_con: duckdb.DuckDBPyConnection, table: str, version: tuple, table_roles: dict, defn: object):
-    return datasets.profile_table(_con, table, roles=table_roles, defn=defn)
+def _profile(_con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext):
+    return datasets.profile_table(_con, ctx)
 
 
-def table_profile(con: duckdb.DuckDBPyConnection, table: str):
-    """The data-quality profile of ``table``, cached per table version, roles and default definition."""
-    table_roles = datasets.table_roles(con, table)
-    defn = datasets.load_definition(con, table)
-    return _profile(con, table, table_version(con, table), table_roles, defn)
+def table_profile(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext):
+    """The data-quality profile of a table, cached per context (version, roles and default definition)."""
+    return _profile(con, ctx)
 
 
 def column_frame(columns) -> pd.DataFrame:
@@ -181,17 +179,8 @@ def headers(frame: pd.DataFrame) -> pd.DataFrame:
 # --- Expert vs model and what-if pages -----------------------------------------------------------------------------
 
 
-def _decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
-    """What the comparisons depend on besides their arguments: the database file, the table's version, roles and
-    default definition."""
-    table_roles = tuple(datasets.table_roles(con, table).items())
-    return table_version(con, table), table_roles, datasets.load_definition(con, table)
-
-
-def decision_key(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
-    """The cache key of the Expert vs model and What-if results for ``table``: a page computes it once per run and
-    passes it as ``key=`` (it costs a few catalog queries)."""
-    return _decision_key(con, table)
+# The pages resolve the table's context once per run (``datasets.table_context``) and pass it: it is the cache key
+# of every result below (its version changes with an import, the roles or the default definition).
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -215,71 +204,71 @@ def saved_model(con: duckdb.DuckDBPyConnection, name: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)  # up to ~180 MB each for 10M loans with numeric factors
-def _scored(_con: duckdb.DuckDBPyConnection, setup, key: tuple):
+def _scored(_con: duckdb.DuckDBPyConnection, setup):
     from analytics import decisions
 
     return decisions.score(_con, setup)  # read-only arrays: shared, never copied
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _decision(_con: duckdb.DuckDBPyConnection, what: str, setup, args: tuple, key: tuple):
+def _decision(_con: duckdb.DuckDBPyConnection, what: str, setup, args: tuple):
     from analytics import decisions
 
     if what == "compare":
-        return decisions.compare(_con, setup, *args, scored=_scored(_con, setup, key))
+        return decisions.compare(_con, setup, *args, scored=_scored(_con, setup))
     if what == "equal":
         return decisions.at_expert_rate(_con, setup, *args)
     if what == "curve":
-        return decisions.strategy_curve(_con, setup, *args, scored=_scored(_con, setup, key))
+        return decisions.strategy_curve(_con, setup, *args, scored=_scored(_con, setup))
     if what == "cutoff":
-        return decisions.pd_cutoff(_con, setup, *args, scored=_scored(_con, setup, key))
+        return decisions.pd_cutoff(_con, setup, *args, scored=_scored(_con, setup))
     if what == "officers":
         return decisions.officer_consistency(_con, setup, *args)
     return decisions.disagreements(_con, setup, *args)
 
 
-def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object, key: tuple | None = None):
+def decision(con: duckdb.DuckDBPyConnection, what: str, setup, *args: object):
     """A cached ``analytics.decisions`` result: ``compare``, ``equal`` (at the expert's rate), ``curve``,
-    ``cutoff``, ``officers`` or ``disagreements``, keyed by the table's version, roles and default definition
-    (``key``: ``decision_key`` of the table when the page has it). Compare, curve and cutoff share the setup's
-    scored applications (``decisions.score``, one scan per setup and table version)."""
-    return _decision(con, what, setup, args, key or _decision_key(con, setup.table))
+    ``cutoff``, ``officers`` or ``disagreements``, keyed by the setup (its table's context holds the version, roles
+    and default definition). Compare, curve and cutoff share the setup's scored applications (``decisions.score``,
+    one scan per setup)."""
+    return _decision(con, what, setup, args)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _loan_applicant(_con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple) -> dict:
+def _loan_applicant(_con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, loan_id: str) -> dict:
     from analytics import decisions
 
-    return decisions.loan_applicant(_con, table, loan_id)
+    return decisions.loan_applicant(_con, ctx, loan_id)
 
 
-def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, key: tuple | None = None) -> dict:
-    """One loan's whole row (``whatif.loan_applicant``), cached per table version."""
-    return _loan_applicant(con, table, loan_id, key or _decision_key(con, table))
+def loan_applicant(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, loan_id: str) -> dict:
+    """One loan's whole row (``decisions.loan_applicant``), cached per context."""
+    return _loan_applicant(con, ctx, loan_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _expert_default(_con: duckdb.DuckDBPyConnection, table: str, key: tuple):
+def _expert_default(_con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext):
     from analytics import decisions
 
-    return decisions.default_source(_con, table)
+    return decisions.default_source(_con, ctx)
 
 
-def expert_default(con: duckdb.DuckDBPyConnection, table: str, key: tuple | None = None):
-    """The table's default expert source (``expert.default_source``), cached per table version."""
-    return _expert_default(con, table, key or _decision_key(con, table))
+def expert_default(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext):
+    """The table's default expert source (``decisions.default_source``), cached per context."""
+    return _expert_default(con, ctx)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _expert_check(_con: duckdb.DuckDBPyConnection, table: str, source, key: tuple) -> tuple:
+def _expert_check(_con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, source) -> tuple:
     from analytics import decisions
 
-    return decisions.reject_sql(_con, table, source)
+    return decisions.reject_sql(_con, ctx, source)
 
 
-def expert_check(con: duckdb.DuckDBPyConnection, table: str, source, key: tuple | None = None) -> tuple:
-    """``expert.reject_sql`` of a source on ``table`` (raises the user error when it does not fit), cached."""
-    return _expert_check(con, table, source, key or _decision_key(con, table))
+def expert_check(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, source) -> tuple:
+    """``decisions.reject_sql`` of a source on a table (raises the user error when it does not fit), cached."""
+    return _expert_check(con, ctx, source)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -305,31 +294,29 @@ def chart_spec(name: str, *args: object, **options: object) -> dict:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _whatif_base(_con: duckdb.DuckDBPyConnection, table: str, _model, key: tuple):
+def _whatif_base(_con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, _model, model_key: tuple):
     from analytics import decisions
 
-    ranges = decisions.factor_ranges(_con, table, _model)
-    return ranges, decisions.typical_applicant(_con, table, ranges)
+    ranges = decisions.factor_ranges(_con, ctx, _model)
+    return ranges, decisions.typical_applicant(_con, ctx, ranges)
 
 
-def whatif_base(con: duckdb.DuckDBPyConnection, table: str, saved, key: tuple | None = None) -> tuple[dict, dict]:
-    """The model's factor ranges in ``table`` and the typical (reference) applicant, cached per model and version."""
-    key = key or _decision_key(con, table)
-    return _whatif_base(con, table, saved, (saved.name, saved.version, saved.fingerprint, key))
+def whatif_base(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, saved) -> tuple[dict, dict]:
+    """The model's factor ranges in a table and the typical (reference) applicant, cached per model, version and
+    table context."""
+    return _whatif_base(con, ctx, saved, (saved.name, saved.version, saved.fingerprint))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _quiz_items(_con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str, key: tuple):
+def _quiz_items(_con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, n: int, seed: int, outcome_kind: str):
     from analytics import decisions
 
-    return decisions.quiz_items(_con, table, n, seed, outcome_kind)
+    return decisions.quiz_items(_con, ctx, n, seed, outcome_kind)
 
 
-def quiz_items(
-    con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome_kind: str, key: tuple | None = None
-) -> list[str]:
-    """The quiz's loan ids for a seed, cached per table version and default definition."""
-    return _quiz_items(con, table, n, seed, outcome_kind, key or _decision_key(con, table))
+def quiz_items(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, n: int, seed: int, outcome_kind: str):
+    """The quiz's loan ids for a seed, cached per table context (version and default definition)."""
+    return _quiz_items(con, ctx, n, seed, outcome_kind)
 
 
 # --- Model page ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""bench"""
+"""The benchmark: the product timed against pandas and statsmodels on big generated data."""
 
 from analytics.bench._bigsample import (
     LOANS_TABLE,

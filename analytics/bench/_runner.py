@@ -242,10 +242,19 @@ def _import(ctx: Context, kind: str) -> Callable[[], object]:
     return work
 
 
+def _loans_context(ctx: Context):
+    """The loans table's context, read once (the benchmark never changes the table)."""
+    from analytics import datasets
+
+    if "loans_context" not in ctx.results:
+        ctx.results["loans_context"] = datasets.table_context(ctx.con, ctx.big.loans_table)
+    return ctx.results["loans_context"]
+
+
 def _population(ctx: Context):
     from analytics import factors
 
-    return factors.population(ctx.con, ctx.big.loans_table)
+    return factors.population(_loans_context(ctx))
 
 
 def _rank(ctx: Context) -> Callable[[], object]:
@@ -280,7 +289,7 @@ def _fit(ctx: Context, spec_of: Callable[[Context], object], validate: bool) -> 
     from analytics import model
 
     spec = spec_of(ctx)
-    return lambda: model.fit_model(ctx.con, spec, validate=validate)
+    return lambda: model.fit_model(ctx.con, _loans_context(ctx), spec, validate=validate)
 
 
 def _saved(ctx: Context):
@@ -288,7 +297,9 @@ def _saved(ctx: Context):
     from analytics import model
 
     if "saved" not in ctx.results:
-        fitted = ctx.results.get("fit_binned") or model.fit_model(ctx.con, _binned_spec(ctx), validate=False)
+        fitted = ctx.results.get("fit_binned") or model.fit_model(
+            ctx.con, _loans_context(ctx), _binned_spec(ctx), validate=False
+        )
         version = model.save_model(ctx.con, "bench_binned", fitted)
         ctx.results["saved"] = model.load_model(ctx.con, "bench_binned", version)
     return ctx.results["saved"]
@@ -311,10 +322,11 @@ def _score_sql(ctx: Context) -> Callable[[], object]:
 
 
 def _source(ctx: Context):
-    from analytics import portfolio
+    from analytics import datasets, portfolio
 
     if "source" not in ctx.results:
-        ctx.results["source"] = portfolio.resolve(ctx.con, ctx.big.performance_table)
+        performance = datasets.table_context(ctx.con, ctx.big.performance_table)
+        ctx.results["source"] = portfolio.resolve(ctx.con, performance)
     return ctx.results["source"]
 
 
@@ -346,7 +358,7 @@ def _portfolio_summary(ctx: Context) -> Callable[[], object]:
 def _setup(ctx: Context):
     from analytics import decisions
 
-    return decisions.Setup.from_model(ctx.big.loans_table, _saved(ctx), decisions.RecordedDecision("expert_decision"))
+    return decisions.Setup.from_model(_loans_context(ctx), _saved(ctx), decisions.RecordedDecision("expert_decision"))
 
 
 def _compare(ctx: Context) -> Callable[[], object]:

@@ -139,15 +139,15 @@ def compare_report(
         raise RiskLabError("decisions.cli_expert")
     if cutoff is not None and approval_rate is not None:
         raise RiskLabError("decisions.cli_cutoff")
-    store.require_table(con, table)
+    ctx = datasets.table_context(con, table)
     saved = model.load_model(con, model_name)
     for factor in saved.spec.factors:
-        store.require_column(con, table, factor.column)
+        ctx.require_column(factor.column)
     if rules is not None:
         source = decisions.load_rule_set(con, rules).source
     else:
         source = decisions.RecordedDecision(expert_column, tuple(approve or ()))
-    setup = decisions.Setup.from_model(table, saved, source, outcome=outcome_kind)
+    setup = decisions.Setup.from_model(ctx, saved, source, outcome=outcome_kind)
     pd_cut = None
     if cutoff is not None:
         pd_cut = decisions.pd_cutoff(con, setup, decisions.Cutoff("pd", cutoff))  # checked before the scan
@@ -192,7 +192,8 @@ def portfolio_report(
 ) -> dict:
     """What ``portfolio`` prints: as_of, loans, outstanding, par30, par90, npl_ratio (fractions) and more, with
     their changes against the previous month and a year earlier."""
-    source = portfolio.resolve(con, table, role_overrides(role_args))
+    overrides = role_overrides(role_args)
+    source = portfolio.resolve(con, datasets.table_context(con, table), overrides)
     result = portfolio.kpis(con, source, portfolio.Filters(), as_of)
     out: dict[str, object] = {"table": table, "as_of": result.as_of.isoformat()}
     for value in result.values:

@@ -76,7 +76,7 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
         holdout=args.holdout,
         seed=args.seed,
     )
-    fitted = model.fit_model(con, spec)
+    fitted = model.fit_model(con, datasets.table_context(con, spec.table), spec)
     result = adapters.fit_report(fitted)
     if args.save:
         result["saved"] = {"name": args.save.strip(), "version": model.save_model(con, args.save, fitted)}

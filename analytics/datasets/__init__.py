@@ -1,5 +1,9 @@
-"""datasets"""
+"""Loan tables: import, shipped datasets, column roles, default definitions, profile and the table context."""
 
+from analytics.datasets._context import (
+    TableContext,
+    table_context,
+)
 from analytics.datasets._importer import (
     DELIMITER_CHOICES,
     ENCODING_CHOICES,
@@ -82,6 +86,7 @@ __all__ = [
     "DefaultDefinition",
     "DpdFloor",
     "ShippedDataset",
+    "TableContext",
     "bounded_source",
     "check_two_classes",
     "classification_floor_sql",
@@ -108,6 +113,7 @@ __all__ = [
     "save_roles",
     "saved_roles",
     "suggest_definition",
+    "table_context",
     "table_roles",
     "text_key",
     "text_key_sql",

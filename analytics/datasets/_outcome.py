@@ -316,15 +316,23 @@ def save_definition(con: duckdb.DuckDBPyConnection, table: str, defn: DefaultDef
         store.audit(con, "save_default_definition", table, **defn.to_dict())
 
 
-def load_definition(con: duckdb.DuckDBPyConnection, table: str) -> DefaultDefinition | None:
-    """The saved default definition of ``table``, or None."""
+def saved_definition(con: duckdb.DuckDBPyConnection, table: str) -> DefaultDefinition | None:
+    """The saved default definition of ``table`` as saved (without its column's type), or None."""
     rows = con.execute(
         "SELECT kind, column_name, params FROM risklab_catalog.default_definitions WHERE table_name = ?", [table]
     ).fetchall()
     if not rows:
         return None
     kind, column, params = rows[0]
-    defn = DefaultDefinition.from_dict({"kind": kind, "column": column, **json.loads(params)})
+    return DefaultDefinition.from_dict({"kind": kind, "column": column, **json.loads(params)})
+
+
+def load_definition(con: duckdb.DuckDBPyConnection, table: str) -> DefaultDefinition | None:
+    """The saved default definition of ``table`` with its column's type, or None."""
+    defn = saved_definition(con, table)
+    if defn is None:
+        return None
+    column = defn.column
     try:  # DESCRIBE is 5x cheaper than duckdb_columns(), and this runs on every page rerun
         described = con.execute(f"DESCRIBE SELECT {store.quote_ident(column)} FROM {store.quote_ident(table)}")
         column_type = described.fetchall()[0][1]
@@ -333,10 +341,13 @@ def load_definition(con: duckdb.DuckDBPyConnection, table: str) -> DefaultDefini
     return dataclasses.replace(defn, column_type=column_type)
 
 
-def suggest_definition(con: duckdb.DuckDBPyConnection, table: str, roles: dict[str, str]) -> DefaultDefinition | None:
+def suggest_definition(
+    con: duckdb.DuckDBPyConnection, table: str, roles: dict[str, str], *, types: dict[str, str] | None = None
+) -> DefaultDefinition | None:
     """A first guess from the roles: an outcome flag with its default-like values, else days past due >= 90,
-    else a non-performing classification, else a status flag; None when nothing fits."""
-    types = dict(store.table_columns(con, table))
+    else a non-performing classification, else a status flag; None when nothing fits. ``types`` (column -> DuckDB
+    type) saves reading them when the caller has them."""
+    types = types if types is not None else dict(store.table_columns(con, table))
     flag = _suggest_flag(con, table, types, roles_mod.columns_with_role(roles, "outcome"))
     if flag:
         return flag
@@ -374,13 +385,18 @@ def default_summary(
     params: tuple | list = (),
     *,
     strict: bool = False,
+    types: dict[str, str] | None = None,
 ) -> dict:
     """Counts under ``defn`` in one scan: n, known, unknown, defaults, rate, one_class and a warning Notice.
 
     ``where_sql`` is an optional condition (with ``?`` placeholders bound from ``params``). When the
-    definition leaves one class only, ``warning`` says so; with ``strict=True`` that raises instead.
+    definition leaves one class only, ``warning`` says so; with ``strict=True`` that raises instead. ``types``
+    (column -> DuckDB type) saves reading the table's columns when the caller has them.
     """
-    store.require_column(con, table, defn.column)
+    if types is None:
+        store.require_column(con, table, defn.column)
+    elif defn.column not in types:
+        raise RiskLabError("error.no_column", table=table, column=defn.column)
     expr, expr_params = default_sql(defn)
     where = where_sql.strip()
     if where and not where.lower().startswith("where "):

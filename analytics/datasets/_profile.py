@@ -17,6 +17,7 @@ from analytics import store
 from analytics.core import Notice, RiskLabError
 from analytics.datasets import _outcome as outcome
 from analytics.datasets import _roles as roles_mod
+from analytics.datasets._context import TableContext
 
 HIGH_MISSING_PCT = 50.0
 LEAKAGE_AUC = 0.95  # a factor whose univariate AUC (either direction) is above this separates defaults
@@ -241,22 +242,16 @@ def _name_notices(name: str, role: str | None, loan_level: bool, defn_column: st
     return found
 
 
-def profile_table(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    roles: dict | None = None,
-    defn: outcome.DefaultDefinition | None = None,
-) -> pd.DataFrame:
+def profile_table(con: duckdb.DuckDBPyConnection, ctx: TableContext) -> pd.DataFrame:
     """One row per column: type, missing %, distinct, min/max/mean (numbers; min/max also dates),
     top values (text) and warnings (constant, all or mostly missing, ID-like, likely post-outcome).
 
-    ``roles`` defaults to ``roles.table_roles``; a table without a snapshot-date column is loan-level.
-    With a default definition, factors that separate defaults almost perfectly are flagged too. A table longer
-    than ``roles.SCAN_ROWS`` is profiled on a deterministic sample (``profile_summary`` says so).
+    A table without a snapshot-date column is loan-level. With a default definition, factors that separate
+    defaults almost perfectly are flagged too. A table longer than ``roles.SCAN_ROWS`` is profiled on a
+    deterministic sample (``profile_summary`` says so).
     """
-    columns = store.table_columns(con, table)
-    roles = roles if roles is not None else roles_mod.table_roles(con, table)
-    loan_level = not roles_mod.columns_with_role(roles, "snapshot_date")
+    table, columns, roles, defn = ctx.table, list(ctx.columns), ctx.role_map, ctx.definition
+    loan_level = not ctx.with_role("snapshot_date")
     source, _, _ = roles_mod.bounded_source(con, table)
     n, stats = _stats(con, table, columns, source)
     text_columns = {
@@ -301,14 +296,13 @@ def profile_table(
     return pd.DataFrame.from_records(records, columns=list(PROFILE_COLUMNS))
 
 
-def profile_summary(con: duckdb.DuckDBPyConnection, table: str, roles: dict | None = None) -> dict:
+def profile_summary(con: duckdb.DuckDBPyConnection, ctx: TableContext) -> dict:
     """Rows, columns, ``sampled_rows`` (the sample the profile uses, None for the whole table) and, when a loan-id
     column is set, the duplicate keys (loan id + snapshot date if any).
 
     ``duplicate_keys`` counts the rows beyond the first for each repeated key; ``missing_keys`` rows without one.
     """
-    columns = store.table_columns(con, table)
-    roles = roles if roles is not None else roles_mod.table_roles(con, table)
+    table, columns = ctx.table, ctx.columns
     source, rows, every = roles_mod.bounded_source(con, table)
     sampled = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0] if every > 1 else None
     summary = {
@@ -319,10 +313,10 @@ def profile_summary(con: duckdb.DuckDBPyConnection, table: str, roles: dict | No
         "duplicate_keys": None,
         "missing_keys": None,
     }
-    ids = roles_mod.columns_with_role(roles, "loan_id")
+    ids = ctx.with_role("loan_id")
     if not ids:
         return summary
-    keys = [ids[0], *roles_mod.columns_with_role(roles, "snapshot_date")[:1]]
+    keys = [ids[0], *ctx.with_role("snapshot_date")[:1]]
     quoted = ", ".join(store.quote_ident(k) for k in keys)
     not_null = " AND ".join(f"{store.quote_ident(k)} IS NOT NULL" for k in keys)
     duplicates, missing = con.execute(

@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import math
 import re
+from collections.abc import Sequence
 
 import duckdb
 
@@ -558,14 +559,19 @@ def column_counts(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
 
 
 def detect_roles_for_table(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: list[str] | None = None,
+    *,
+    types: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Detected roles of a table's columns (all, or ``columns``), refined by distinct counts from one SQL scan.
 
     Unmatched columns that are constant, identifier-like (text, or integer with an ID name, with every value
     distinct) or free text (more than ``MAX_CATEGORY_LEVELS`` levels, or mostly distinct) become ``ignore``.
+    ``types`` (column -> DuckDB type) saves reading them when the caller has them.
     """
-    types = dict(store.table_columns(con, table))
+    types = types if types is not None else dict(store.table_columns(con, table))
     wanted = [c for c in (columns if columns is not None else types) if c in types]
     detected = detect_roles([(c, types[c]) for c in wanted])
     factors = [c for c in wanted if detected[c] in FACTOR_ROLES]
@@ -619,11 +625,15 @@ def save_roles(con: duckdb.DuckDBPyConnection, table: str, roles: dict[str, str]
 
 def table_roles(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     """Every column's role in column order: the saved role, else the detected one (new columns are detected)."""
-    names = [name for name, _ in store.table_columns(con, table)]
+    return roles_of(con, table, store.table_columns(con, table))
+
+
+def roles_of(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """``table_roles`` for the table's ``columns`` (name, DuckDB type), already read."""
     saved = saved_roles(con, table)
-    missing = [c for c in names if c not in saved]
-    detected = detect_roles_for_table(con, table, missing) if missing else {}
-    return {c: saved[c] if c in saved else detected[c] for c in names}
+    missing = [c for c, _ in columns if c not in saved]
+    detected = detect_roles_for_table(con, table, missing, types=dict(columns)) if missing else {}
+    return {c: saved[c] if c in saved else detected[c] for c, _ in columns}
 
 
 def columns_with_role(roles: dict[str, str], key: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""decisions"""
+"""Expert versus model: expert rules and recorded decisions, comparisons at a cutoff, what-if and the quiz."""
 
 from analytics.decisions._compare import (
     CELLS,
@@ -7,7 +7,6 @@ from analytics.decisions._compare import (
     METRIC_KINDS,
     OUTCOMES,
     OVERRIDE_FLAG_RATE,
-    SIMULATED_OUTCOME,
     Cutoff,
     Economics,
     Filters,
@@ -19,7 +18,6 @@ from analytics.decisions._compare import (
     confusion_table,
     disagreements,
     filter_options,
-    formatted_metrics,
     has_simulated_outcome,
     officer_consistency,
     pd_cutoff,
@@ -92,7 +90,6 @@ __all__ = [
     "OVERRIDE_FLAG_RATE",
     "PERCENTILES",
     "POINTS_COLUMNS",
-    "SIMULATED_OUTCOME",
     "TRADITIONAL_GRADES",
     "TRADITIONAL_POINTS",
     "TRADITIONAL_THRESHOLD",
@@ -121,7 +118,6 @@ __all__ = [
     "factor_ranges",
     "filter_options",
     "flips",
-    "formatted_metrics",
     "has_simulated_outcome",
     "list_rule_sets",
     "load_rule_set",

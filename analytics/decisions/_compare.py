@@ -26,6 +26,7 @@ import pandas as pd
 
 from analytics import datasets, store
 from analytics.core import RiskLabError
+from analytics.datasets import TableContext
 from analytics.decisions import _expert as expert
 
 SIMULATED_OUTCOME = "simulated_default"  # the sample portfolio's outcome for every application (simulated)
@@ -80,9 +81,10 @@ class Economics:
 
 @dataclasses.dataclass(frozen=True)
 class Setup:
-    """What is compared: a table, the expert source, the model's PD as SQL, the outcome and the filters."""
+    """What is compared: a table (its context), the expert source, the model's PD as SQL, the outcome and the
+    filters. Hashable: a cache key that changes with the table."""
 
-    table: str
+    context: TableContext
     expert: expert.ExpertSource
     pd_sql: str
     pd_params: tuple = ()
@@ -94,12 +96,16 @@ class Setup:
         object.__setattr__(self, "pd_params", tuple(self.pd_params))
         object.__setattr__(self, "pd_columns", tuple(self.pd_columns))
 
+    @property
+    def table(self) -> str:
+        return self.context.table
+
     @classmethod
-    def from_model(cls, table: str, model: object, source: expert.ExpertSource, **kwargs: object) -> Setup:
+    def from_model(cls, ctx: TableContext, model: object, source: expert.ExpertSource, **kwargs: object) -> Setup:
         """A setup whose model side is a saved model (anything with ``pd_sql() -> (sql, params)``)."""
         sql, params = model.pd_sql()
         columns = tuple(dict.fromkeys(e.column for e in getattr(model, "encodings", ())))
-        return cls(table, source, sql, tuple(params), pd_columns=columns, **kwargs)
+        return cls(ctx, source, sql, tuple(params), pd_columns=columns, **kwargs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,38 +119,32 @@ class Cutoff:
 # --- the one relation -------------------------------------------------------------------------------------------
 
 
-def _role_column(table_roles: dict[str, str], key: str) -> str | None:
-    columns = datasets.columns_with_role(table_roles, key)
-    return columns[0] if columns else None
-
-
-def outcome_sql(con: duckdb.DuckDBPyConnection, table: str, kind: str = "actual") -> tuple[str, list]:
+def outcome_sql(ctx: TableContext, kind: str = "actual") -> tuple[str, list]:
     """The outcome as SQL (1 default, 0 good, NULL unknown): the table's default definition ("actual") or the
     sample portfolio's simulated outcome of every application ("simulated")."""
     if kind == "simulated":
-        store.require_column(con, table, SIMULATED_OUTCOME)
+        ctx.require_column(SIMULATED_OUTCOME)
         return f"CAST({store.quote_ident(SIMULATED_OUTCOME)} AS INTEGER)", []
     if kind != "actual":
         raise RiskLabError("decisions.bad_outcome", outcome=kind)
-    defn = datasets.load_definition(con, table)
-    if defn is None:
-        raise RiskLabError("decisions.no_default", table=table)
-    return datasets.default_sql(defn)
+    if ctx.definition is None:
+        raise RiskLabError("decisions.no_default", table=ctx.table)
+    return datasets.default_sql(ctx.definition)
 
 
-def _filter_sql(table_roles: dict[str, str], filters: Filters) -> tuple[list[str], list]:
+def _filter_sql(ctx: TableContext, filters: Filters) -> tuple[list[str], list]:
     where, params = [], []
     for key in FILTER_ROLES:
         values = getattr(filters, key)
         if values:
-            column = _role_column(table_roles, key)
+            column = ctx.column_with_role(key)
             if column is None:
                 raise RiskLabError("decisions.no_role", role=key)
             where.append(f"list_contains(CAST(? AS VARCHAR[]), CAST({store.quote_ident(column)} AS VARCHAR))")
             params.append(list(values))
     for bound, cmp in ((filters.start, ">="), (filters.end, "<=")):
         if bound:
-            column = _role_column(table_roles, "origination_date")
+            column = ctx.column_with_role("origination_date")
             if column is None:
                 raise RiskLabError("decisions.no_role", role="origination_date")
             try:
@@ -158,12 +158,11 @@ def _filter_sql(table_roles: dict[str, str], filters: Filters) -> tuple[list[str
 
 def base_sql(con: duckdb.DuckDBPyConnection, setup: Setup, extra: tuple[str, ...] = ()) -> tuple[str, list]:
     """``SELECT row_id, loan_id, y, expert_reject, pd, officer, branch, segment[, extra columns]`` for the filters."""
-    table = store.require_table(con, setup.table)
-    table_roles = datasets.table_roles(con, table)
-    y_sql, y_params = outcome_sql(con, table, setup.outcome)
-    reject, reject_params = expert.reject_sql(con, table, setup.expert)
-    where, where_params = _filter_sql(table_roles, setup.filters)
-    loan_id = _role_column(table_roles, "loan_id")
+    ctx, table = setup.context, setup.table
+    y_sql, y_params = outcome_sql(ctx, setup.outcome)
+    reject, reject_params = expert.reject_sql(con, ctx, setup.expert)
+    where, where_params = _filter_sql(ctx, setup.filters)
+    loan_id = ctx.column_with_role("loan_id")
     parts = [
         "rowid AS row_id",
         f"CAST({store.quote_ident(loan_id) if loan_id else 'rowid + 1'} AS VARCHAR) AS loan_id",
@@ -172,10 +171,10 @@ def base_sql(con: duckdb.DuckDBPyConnection, setup: Setup, extra: tuple[str, ...
         f"CAST(({setup.pd_sql}) AS DOUBLE) AS pd",
     ]
     for key in FILTER_ROLES:
-        column = _role_column(table_roles, key)
+        column = ctx.column_with_role(key)
         parts.append(f"CAST({store.quote_ident(column) if column else 'NULL'} AS VARCHAR) AS {key}")
     for column in extra:
-        store.require_column(con, table, column)
+        ctx.require_column(column)
         parts.append(f"{store.quote_ident(column)} AS {store.quote_ident('f_' + column)}")
     sql = f"SELECT {', '.join(parts)} FROM {store.quote_ident(table)}"
     if where:
@@ -225,12 +224,12 @@ def scored_sql(con: duckdb.DuckDBPyConnection, setup: Setup) -> tuple[str, list]
     the three expressions then run once per cell, unchanged, so they give exactly the per-loan values of
     ``base_sql``, at the cost of one GROUP BY instead of a CASE and a regexp per loan.
     """
-    table = store.require_table(con, setup.table)
-    types = dict(store.table_columns(con, table))
-    y_sql, y_params = outcome_sql(con, table, setup.outcome)
-    y_columns = (SIMULATED_OUTCOME,) if setup.outcome == "simulated" else (datasets.load_definition(con, table).column,)
-    reject, reject_params = expert.reject_sql(con, table, setup.expert)
-    where, where_params = _filter_sql(datasets.table_roles(con, table), setup.filters)
+    ctx, table = setup.context, setup.table
+    types = ctx.types
+    y_sql, y_params = outcome_sql(ctx, setup.outcome)
+    y_columns = (SIMULATED_OUTCOME,) if setup.outcome == "simulated" else (ctx.definition.column,)
+    reject, reject_params = expert.reject_sql(con, ctx, setup.expert)
+    where, where_params = _filter_sql(ctx, setup.filters)
     parts = (
         ("__pd", f"CAST(({setup.pd_sql}) AS DOUBLE)", list(setup.pd_params), setup.pd_columns),
         ("__y", y_sql, list(y_params), y_columns),
@@ -401,18 +400,6 @@ def compare(
     apps = counts["applications"]
     metrics.loc["approval_rate_applications"] = [_ratio(agree_m[0].sum(), apps), _ratio(agree_m[:, 0].sum(), apps)]
     return Comparison(cutoff, expert_m, model_m, agree_m, kappa(agree_m), metrics, counts, setup.outcome)
-
-
-def formatted_metrics(comparison: Comparison) -> pd.DataFrame:
-    """The metrics of both sides as display text: shares as percentages, counts and money with separators."""
-    formats = {"rate": "{:.1%}", "count": "{:,.0f}", "money": "{:,.0f}"}
-    frame = comparison.metrics.rename_axis("metric").reset_index()
-    for side in ("expert", "model"):
-        frame[side] = [
-            formats[METRIC_KINDS[m]].format(v) if v == v else "–"
-            for m, v in zip(frame["metric"], frame[side], strict=True)
-        ]
-    return frame
 
 
 def confusion_table(matrix: np.ndarray, kind: str) -> pd.DataFrame:
@@ -638,7 +625,7 @@ def officer_consistency(
     """
     if by not in ("officer", "branch"):
         raise RiskLabError("decisions.bad_group", by=by)
-    if _role_column(datasets.table_roles(con, setup.table), by) is None:
+    if setup.context.column_with_role(by) is None:
         raise RiskLabError("decisions.no_role", role=by)
     cutoff = _check_cutoff(cutoff)
     sql, params = base_sql(con, setup)
@@ -672,14 +659,14 @@ def officer_consistency(
 # --- pick lists -------------------------------------------------------------------------------------------------
 
 
-def filter_options(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
+def filter_options(con: duckdb.DuckDBPyConnection, ctx: TableContext) -> dict[str, object]:
     """Pick lists for the filters: values of the segment/branch/officer roles and the origination date range."""
-    table_roles = datasets.table_roles(con, table)
+    table = ctx.table
     options: dict[str, object] = {}
     for key in FILTER_ROLES:
-        column = _role_column(table_roles, key)
+        column = ctx.column_with_role(key)
         options[key] = sorted(store.distinct_values(con, table, column, limit=500)) if column else []
-    column = _role_column(table_roles, "origination_date")
+    column = ctx.column_with_role("origination_date")
     options["period"] = None
     if column:
         low, high = con.execute(
@@ -690,15 +677,16 @@ def filter_options(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, obje
     return options
 
 
-def average_amount(con: duckdb.DuckDBPyConnection, table: str) -> float | None:
+def average_amount(con: duckdb.DuckDBPyConnection, ctx: TableContext) -> float | None:
     """The average of the amount role (a starting value for the average exposure), or None."""
-    column = _role_column(datasets.table_roles(con, table), "amount")
+    column = ctx.column_with_role("amount")
     if column is None:
         return None
-    value = con.execute(f"SELECT avg({store.quote_ident(column)}) FROM {store.quote_ident(table)}").fetchall()[0][0]
+    sql = f"SELECT avg({store.quote_ident(column)}) FROM {store.quote_ident(ctx.table)}"
+    value = con.execute(sql).fetchall()[0][0]
     return None if value is None else float(value)
 
 
-def has_simulated_outcome(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def has_simulated_outcome(ctx: TableContext) -> bool:
     """True when the table carries the sample portfolio's simulated outcome for every application."""
-    return SIMULATED_OUTCOME in {name for name, _ in store.table_columns(con, table)}
+    return SIMULATED_OUTCOME in ctx.types

@@ -27,6 +27,7 @@ import pandas as pd
 
 from analytics import datasets, store
 from analytics.core import RiskLabError
+from analytics.datasets import TableContext
 
 # Values of a recorded decision column that mean approval (compared as ``outcome.text_key``).
 APPROVE_WORDS: frozenset[str] = frozenset(
@@ -172,12 +173,10 @@ ExpertSource = RecordedDecision | ScoreThreshold | RuleSet
 # --- SQL ----------------------------------------------------------------------------------------------------------
 
 
-def _types(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> dict[str, str]:
-    types = dict(store.table_columns(con, table))
+def _types(ctx: TableContext, columns: list[str]) -> dict[str, str]:
     for column in columns:
-        if column not in types:
-            raise RiskLabError("error.no_column", table=table, column=column)
-    return types
+        ctx.require_column(column)
+    return ctx.types
 
 
 def _is_missing(value: Any) -> bool:
@@ -331,10 +330,11 @@ def grade_sql(grades: tuple[GradeBand, ...], total_sql: str) -> tuple[str, list]
 MAX_DECISION_VALUES = 1_000  # a recorded decision column with more distinct values is decoded row by row
 
 
-def _recorded_sql(con: duckdb.DuckDBPyConnection, table: str, source: RecordedDecision) -> tuple[str, list]:
+def _recorded_sql(con: duckdb.DuckDBPyConnection, ctx: TableContext, source: RecordedDecision) -> tuple[str, list]:
     """Approval when the value's ``text_key`` is one of the approving words. The column's distinct values are
     decoded once (one grouped scan), so the expression compares raw text instead of a regexp per row."""
-    _types(con, table, [source.column])
+    table = ctx.table
+    _types(ctx, [source.column])
     approve = sorted({datasets.text_key(v) for v in source.approve} or APPROVE_WORDS)
     col = store.quote_ident(source.column)
     marks = ", ".join("?" * len(approve))
@@ -353,8 +353,8 @@ def _recorded_sql(con: duckdb.DuckDBPyConnection, table: str, source: RecordedDe
     return sql + "THEN 0 ELSE 1 END)", [list(matched)]
 
 
-def _score_sql(con: duckdb.DuckDBPyConnection, table: str, source: ScoreThreshold) -> tuple[str, list]:
-    types = _types(con, table, [source.column])
+def _score_sql(con: duckdb.DuckDBPyConnection, ctx: TableContext, source: ScoreThreshold) -> tuple[str, list]:
+    types = _types(ctx, [source.column])
     if not datasets.is_numeric(types[source.column]):
         raise RiskLabError("expert.score_not_numeric", column=source.column, type=types[source.column])
     try:
@@ -365,12 +365,12 @@ def _score_sql(con: duckdb.DuckDBPyConnection, table: str, source: ScoreThreshol
     return f"(CASE WHEN {col} IS NULL THEN NULL WHEN {col} >= ? THEN 0 ELSE 1 END)", [threshold]
 
 
-def _rules_sql(con: duckdb.DuckDBPyConnection, table: str, source: RuleSet) -> tuple[str, list]:
+def _rules_sql(con: duckdb.DuckDBPyConnection, ctx: TableContext, source: RuleSet) -> tuple[str, list]:
     if not source.knockouts and source.threshold is None:
         raise RiskLabError("expert.empty_rules")
     if source.threshold is not None and not source.points:
         raise RiskLabError("expert.no_points")
-    types = dict(store.table_columns(con, table))
+    types = ctx.types
     knock, knock_params = knockout_sql(source.knockouts, types)
     if source.threshold is None:
         return f"(CASE WHEN {knock} THEN 1 ELSE 0 END)", knock_params
@@ -381,7 +381,7 @@ def _rules_sql(con: duckdb.DuckDBPyConnection, table: str, source: RuleSet) -> t
     )
 
 
-_REJECT_SQL: dict[str, Callable[[duckdb.DuckDBPyConnection, str, Any], tuple[str, list]]] = {
+_REJECT_SQL: dict[str, Callable[[duckdb.DuckDBPyConnection, TableContext, Any], tuple[str, list]]] = {
     "recorded": _recorded_sql,
     "score": _score_sql,
     "rules": _rules_sql,
@@ -395,10 +395,9 @@ def source_columns(source: ExpertSource) -> tuple[str, ...]:
     return (source.column,)
 
 
-def reject_sql(con: duckdb.DuckDBPyConnection, table: str, source: ExpertSource) -> tuple[str, list]:
-    """The expert's decision on each row of ``table`` as SQL: 1 reject, 0 approve, NULL unknown."""
-    store.require_table(con, table)
-    return _REJECT_SQL[source.kind](con, table, source)
+def reject_sql(con: duckdb.DuckDBPyConnection, ctx: TableContext, source: ExpertSource) -> tuple[str, list]:
+    """The expert's decision on each row of the table as SQL: 1 reject, 0 approve, NULL unknown."""
+    return _REJECT_SQL[source.kind](con, ctx, source)
 
 
 def _applicant_sql(types: list[tuple[str, str]], applicant: dict[str, Any]) -> tuple[str, list]:
@@ -415,19 +414,19 @@ def _applicant_sql(types: list[tuple[str, str]], applicant: dict[str, Any]) -> t
 
 
 def decide(
-    con: duckdb.DuckDBPyConnection, table: str, source: ExpertSource, applicant: dict[str, Any] | None = None
+    con: duckdb.DuckDBPyConnection, ctx: TableContext, source: ExpertSource, applicant: dict[str, Any] | None = None
 ) -> pd.DataFrame:
     """Row by row (in table order): ``reject`` and, for a rule set, ``points``, ``grade`` and ``knocked_out``.
 
     With ``applicant`` (column -> value), the same SQL runs on that one applicant instead of the table's rows.
     """
-    sql, params = reject_sql(con, table, source)
-    relation, relation_params = store.quote_ident(table), []
+    sql, params = reject_sql(con, ctx, source)
+    relation, relation_params = store.quote_ident(ctx.table), []
     if applicant is not None:
-        relation, relation_params = _applicant_sql(store.table_columns(con, table), applicant)
+        relation, relation_params = _applicant_sql(ctx.columns, applicant)
     if not isinstance(source, RuleSet):
         return con.execute(f"SELECT {sql} AS reject FROM {relation}", [*params, *relation_params]).df()
-    types = dict(store.table_columns(con, table))
+    types = ctx.types
     total, total_params = points_sql(source.points, types)
     knock, knock_params = knockout_sql(source.knockouts, types)
     grade, grade_params = grade_sql(source.grades, "points")
@@ -438,25 +437,23 @@ def decide(
     ).df()
 
 
-def default_source(con: duckdb.DuckDBPyConnection, table: str) -> ExpertSource | None:
+def default_source(con: duckdb.DuckDBPyConnection, ctx: TableContext) -> ExpertSource | None:
     """The table's recorded expert decision column, else its expert score with the median as threshold."""
-    table_roles = datasets.table_roles(con, table)
-    decision = datasets.columns_with_role(table_roles, "expert_decision")
+    decision = ctx.column_with_role("expert_decision")
     if decision:
-        return RecordedDecision(decision[0])
-    types = dict(store.table_columns(con, table))
-    for column in datasets.columns_with_role(table_roles, "expert_score"):
-        if datasets.is_numeric(types[column]):
-            median = median_score(con, table, column)
+        return RecordedDecision(decision)
+    for column in ctx.with_role("expert_score"):
+        if datasets.is_numeric(ctx.types[column]):
+            median = median_score(con, ctx, column)
             if median is not None:
                 return ScoreThreshold(column, median)
     return None
 
 
-def median_score(con: duckdb.DuckDBPyConnection, table: str, column: str) -> float | None:
+def median_score(con: duckdb.DuckDBPyConnection, ctx: TableContext, column: str) -> float | None:
     """The median of a numeric expert-score column (a starting approval threshold)."""
-    store.require_column(con, table, column)
-    value = con.execute(f"SELECT median({store.quote_ident(column)}) FROM {store.quote_ident(table)}").fetchall()[0][0]
+    sql = f"SELECT median({store.quote_ident(ctx.require_column(column))}) FROM {store.quote_ident(ctx.table)}"
+    value = con.execute(sql).fetchall()[0][0]
     return None if value is None else float(value)
 
 
@@ -567,9 +564,9 @@ TRADITIONAL_KNOCKOUTS: tuple[Condition, ...] = (
 )
 
 
-def starter_rules(con: duckdb.DuckDBPyConnection, table: str) -> RuleSet:
-    """The traditional rating sheet and knock-outs, keeping only the rows whose columns ``table`` has."""
-    columns = {name for name, _ in store.table_columns(con, table)}
+def starter_rules(ctx: TableContext) -> RuleSet:
+    """The traditional rating sheet and knock-outs, keeping only the rows whose columns the table has."""
+    columns = ctx.types
     points = tuple(r for r in TRADITIONAL_POINTS if r.column in columns)
     knock: list[Condition] = []
     for cond in TRADITIONAL_KNOCKOUTS:
@@ -619,12 +616,13 @@ class SavedRuleSet:
     saved_at: object = None
 
 
-def save_rule_set(con: duckdb.DuckDBPyConnection, name: str, source: ExpertSource, table: str) -> int:
-    """Check ``source`` against ``table`` and save it as the next version of ``name``; returns the version."""
+def save_rule_set(con: duckdb.DuckDBPyConnection, name: str, source: ExpertSource, ctx: TableContext) -> int:
+    """Check ``source`` against the table and save it as the next version of ``name``; returns the version."""
     name = str(name or "").strip()
     if not name or len(name) > 80:
         raise RiskLabError("expert.bad_name", name=name)
-    reject_sql(con, table, source)  # every column, operator and value is checked before saving
+    reject_sql(con, ctx, source)  # every column, operator and value is checked before saving
+    table = ctx.table
 
     def insert() -> int:
         with store.transaction(con):

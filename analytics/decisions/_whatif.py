@@ -21,6 +21,7 @@ import pandas as pd
 
 from analytics import datasets, store
 from analytics.core import RiskLabError
+from analytics.datasets import TableContext
 from analytics.decisions import _compare as decisions
 from analytics.decisions import _expert as expert
 from analytics.model import CONST, grade
@@ -78,15 +79,14 @@ def factor_columns(model: object) -> list[tuple[str, str]]:
     return [(f.column, f.treatment) for f in model.spec.factors]
 
 
-def factor_ranges(con: duckdb.DuckDBPyConnection, table: str, model: object) -> dict[str, FactorRange]:
-    """Each model factor's distribution in ``table``: percentile grids of numeric factors (one scan) and the
+def factor_ranges(con: duckdb.DuckDBPyConnection, ctx: TableContext, model: object) -> dict[str, FactorRange]:
+    """Each model factor's distribution in the table: percentile grids of numeric factors (one scan) and the
     levels of categorical ones with their shares."""
-    types = dict(store.table_columns(con, table))
+    table, types = ctx.table, ctx.types
     ranges: dict[str, FactorRange] = {}
     numeric = []
     for column, treatment in factor_columns(model):
-        if column not in types:
-            raise RiskLabError("error.no_column", table=table, column=column)
+        ctx.require_column(column)
         if treatment != "categorical" and datasets.is_numeric(types[column]):
             numeric.append(column)
         else:
@@ -124,18 +124,18 @@ def _tidy(value: float, integer: bool) -> float:
 # --- applicants -------------------------------------------------------------------------------------------------
 
 
-def _loan_id_column(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    columns = datasets.columns_with_role(datasets.table_roles(con, table), "loan_id")
-    if not columns:
-        raise RiskLabError("whatif.no_loan_id", table=table)
-    return columns[0]
+def _loan_id_column(ctx: TableContext) -> str:
+    column = ctx.column_with_role("loan_id")
+    if column is None:
+        raise RiskLabError("whatif.no_loan_id", table=ctx.table)
+    return column
 
 
-def loan_applicant(con: duckdb.DuckDBPyConnection, table: str, loan_id: str) -> dict[str, Any]:
+def loan_applicant(con: duckdb.DuckDBPyConnection, ctx: TableContext, loan_id: str) -> dict[str, Any]:
     """The whole row of one loan, found by its loan id."""
-    column = _loan_id_column(con, table)
+    column = _loan_id_column(ctx)
     frame = con.execute(
-        f"SELECT * FROM {store.quote_ident(table)} WHERE CAST({store.quote_ident(column)} AS VARCHAR) = ? LIMIT 1",
+        f"SELECT * FROM {store.quote_ident(ctx.table)} WHERE CAST({store.quote_ident(column)} AS VARCHAR) = ? LIMIT 1",
         [str(loan_id).strip()],
     ).df()
     if frame.empty:
@@ -150,15 +150,17 @@ def _missing(value: Any) -> bool:
         return False
 
 
-def typical_applicant(con: duckdb.DuckDBPyConnection, table: str, ranges: dict[str, FactorRange]) -> dict[str, Any]:
+def typical_applicant(
+    con: duckdb.DuckDBPyConnection, ctx: TableContext, ranges: dict[str, FactorRange]
+) -> dict[str, Any]:
     """A typical applicant: the median of every numeric column and the most common value of the others,
     with the model's factors at their typical values (the reference applicant)."""
-    types = store.table_columns(con, table)
+    types = ctx.columns
     parts = [
         f"median({store.quote_ident(c)})" if datasets.is_numeric(t) else f"mode({store.quote_ident(c)})"
         for c, t in types
     ]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {store.quote_ident(table)}").fetchall()[0]
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {store.quote_ident(ctx.table)}").fetchall()[0]
     applicant = {c: v for (c, _), v in zip(types, row, strict=True)}
     for column, r in ranges.items():
         applicant[column] = r.typical
@@ -218,10 +220,10 @@ def contributions(model: object, applicant: dict[str, Any], reference: dict[str,
 
 
 def expert_view(
-    con: duckdb.DuckDBPyConnection, table: str, source: expert.ExpertSource, applicant: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, ctx: TableContext, source: expert.ExpertSource, applicant: dict[str, Any]
 ) -> dict[str, Any]:
     """The expert's decision on an applicant (and, for a rule set, points, grade and whether a rule knocked out)."""
-    frame = expert.decide(con, table, source, applicant=applicant)
+    frame = expert.decide(con, ctx, source, applicant=applicant)
     row = frame.iloc[0].to_dict()
     out = {"reject": None if _missing(row["reject"]) else bool(row["reject"])}
     if isinstance(source, expert.RuleSet):
@@ -235,7 +237,7 @@ def expert_view(
 
 def evaluate(
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    ctx: TableContext,
     model: object,
     applicant: dict[str, Any],
     reference: dict[str, Any],
@@ -255,7 +257,7 @@ def evaluate(
         model_reject=bool(pd_app >= cutoff),
         contributions=contributions(model, applicant, reference),
         reference_log_odds=float(_logit(pd_ref)),
-        expert=expert_view(con, table, source, applicant) if source is not None else None,
+        expert=expert_view(con, ctx, source, applicant) if source is not None else None,
     )
 
 
@@ -389,12 +391,14 @@ def _flip(column: str, current: Any, value: Any, p: float, distance: float, reje
 # --- quiz -------------------------------------------------------------------------------------------------------
 
 
-def quiz_items(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, outcome: str = "actual") -> list[str]:
+def quiz_items(
+    con: duckdb.DuckDBPyConnection, ctx: TableContext, n: int, seed: int, outcome: str = "actual"
+) -> list[str]:
     """``n`` loan ids with a known outcome, drawn at random with ``seed`` (same seed, same items)."""
-    column = _loan_id_column(con, table)
-    y_sql, params = decisions.outcome_sql(con, table, outcome)
+    column = _loan_id_column(ctx)
+    y_sql, params = decisions.outcome_sql(ctx, outcome)
     rows = con.execute(
-        f"SELECT CAST({store.quote_ident(column)} AS VARCHAR) FROM {store.quote_ident(table)} "
+        f"SELECT CAST({store.quote_ident(column)} AS VARCHAR) FROM {store.quote_ident(ctx.table)} "
         f"WHERE {y_sql} IS NOT NULL ORDER BY rowid",
         params,
     ).fetchall()
@@ -405,12 +409,14 @@ def quiz_items(con: duckdb.DuckDBPyConnection, table: str, n: int, seed: int, ou
     return [rows[int(i)][0] for i in picks]
 
 
-def loan_outcome(con: duckdb.DuckDBPyConnection, table: str, loan_id: str, outcome: str = "actual") -> int | None:
+def loan_outcome(
+    con: duckdb.DuckDBPyConnection, ctx: TableContext, loan_id: str, outcome: str = "actual"
+) -> int | None:
     """The outcome of one loan (1 default, 0 good, None unknown), actual or simulated."""
-    column = _loan_id_column(con, table)
-    y_sql, params = decisions.outcome_sql(con, table, outcome)
+    column = _loan_id_column(ctx)
+    y_sql, params = decisions.outcome_sql(ctx, outcome)
     rows = con.execute(
-        f"SELECT {y_sql} FROM {store.quote_ident(table)} WHERE CAST({store.quote_ident(column)} AS VARCHAR) = ?",
+        f"SELECT {y_sql} FROM {store.quote_ident(ctx.table)} WHERE CAST({store.quote_ident(column)} AS VARCHAR) = ?",
         [*params, str(loan_id)],
     ).fetchall()
     if not rows:

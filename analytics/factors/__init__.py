@@ -1,4 +1,4 @@
-"""factors"""
+"""Risk factors: binning with WOE and IV, and the ranking, stability and correlation of candidate factors."""
 
 from analytics.factors._binning import (
     MAX_QUANTILE_BINS,

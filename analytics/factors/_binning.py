@@ -33,7 +33,7 @@ import pandas as pd
 
 from analytics import core, datasets, store
 from analytics.core import RiskLabError
-from analytics.datasets import DefaultDefinition
+from analytics.datasets import DefaultDefinition, TableContext
 
 MISSING = -1  # bin code of missing values
 OTHER = -2  # bin code of categorical levels a saved binning has not seen
@@ -78,28 +78,32 @@ def methods_for(kind: str) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Population:
-    """The loans a factor analysis looks at: a table's rows with a known outcome, optionally booked loans only."""
+    """The loans a factor analysis looks at: a table's rows with a known outcome, optionally booked loans only.
 
-    table: str
+    ``context`` is the table as the request read it (columns, roles, version): hashable, so a population is a
+    cache key that changes with the table."""
+
+    context: TableContext
     defn: DefaultDefinition
     booked_column: str | None = None
     booked_type: str | None = None  # the booked column's DuckDB type (BOOLEAN and numbers skip text matching)
     sample_every: int = 1  # above 1: a deterministic 1-in-k sample of the loans (by a hash of the row id)
 
+    @property
+    def table(self) -> str:
+        return self.context.table
 
-def population(
-    con: duckdb.DuckDBPyConnection, table: str, defn: DefaultDefinition | None = None, *, booked_only: bool = True
-) -> Population:
-    """The analysis population of ``table``: its saved default definition and, when the table has a ``booked``
-    column and ``booked_only``, booked loans only."""
-    store.require_table(con, table)
-    defn = defn or datasets.load_definition(con, table)
+
+def population(ctx: TableContext, defn: DefaultDefinition | None = None, *, booked_only: bool = True) -> Population:
+    """The analysis population of a table: ``defn``, else its saved default definition, and, when the table has a
+    ``booked`` column and ``booked_only``, booked loans only."""
+    defn = defn or ctx.definition
     if defn is None:
-        raise RiskLabError("factors.no_definition", table=table)
-    booked = datasets.columns_with_role(datasets.table_roles(con, table), "booked")
-    if not booked or not booked_only:
-        return Population(table, defn)
-    return Population(table, defn, booked[0], dict(store.table_columns(con, table))[booked[0]])
+        raise RiskLabError("factors.no_definition", table=ctx.table)
+    booked = ctx.column_with_role("booked")
+    if booked is None or not booked_only:
+        return Population(ctx, defn)
+    return Population(ctx, defn, booked, ctx.types[booked])
 
 
 def population_where(pop: Population) -> tuple[str, list]:
@@ -143,7 +147,8 @@ def scan_sql(pop: Population, items: Sequence[tuple[str, list]]) -> tuple[str, l
 def outcome_summary(con: duckdb.DuckDBPyConnection, pop: Population) -> dict:
     """Loans, known outcomes and defaults of the population; raises when it has one class only."""
     where, params = population_where(pop)
-    return datasets.default_summary(con, pop.table, pop.defn, where.removeprefix("WHERE "), params, strict=True)
+    where = where.removeprefix("WHERE ")
+    return datasets.default_summary(con, pop.table, pop.defn, where, params, strict=True, types=pop.context.types)
 
 
 # --- bin specifications -------------------------------------------------------------------------------------------
@@ -317,21 +322,17 @@ def level_counts(con: duckdb.DuckDBPyConnection, pop: Population, factor: str) -
 # --- building specs -----------------------------------------------------------------------------------------------
 
 
-def _check_factor(con: duckdb.DuckDBPyConnection, pop: Population, factor: str) -> None:
-    store.require_column(con, pop.table, factor)
-
-
 def quantile_spec(con: duckdb.DuckDBPyConnection, pop: Population, factor: str, n: int = 10) -> BinSpec:
     """Equal-frequency bins: cut points at the quantiles (fewer bins when values repeat)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= MAX_QUANTILE_BINS:
         raise RiskLabError("binning.bad_n", n=n, max=MAX_QUANTILE_BINS)
-    _check_factor(con, pop, factor)
+    pop.context.require_column(factor)
     return BinSpec(factor, "numeric", "quantile", cuts=quantile_cuts(con, pop, [factor], n)[factor], n=n)
 
 
 def levels_spec(con: duckdb.DuckDBPyConnection, pop: Population, factor: str) -> BinSpec:
     """One bin per level of a categorical factor, levels in text order."""
-    _check_factor(con, pop, factor)
+    pop.context.require_column(factor)
     return spec_from_levels(factor, level_counts(con, pop, factor), "levels")
 
 
@@ -346,7 +347,7 @@ def optimal_binning(
     con: duckdb.DuckDBPyConnection, pop: Population, factor: str, kind: str, min_share: float = MIN_SHARE
 ) -> Binning:
     """The optimal monotonic binning with its table, from one scan of the fine bins (coarse counts are sums)."""
-    _check_factor(con, pop, factor)
+    pop.context.require_column(factor)
     if kind == "categorical":
         counts = level_counts(con, pop, factor)
         spec = spec_from_levels(factor, counts, "optimal", min_share)
@@ -596,7 +597,7 @@ def binning_table(spec: BinSpec, counts: pd.DataFrame) -> Binning:
 
 def compute_binning(con: duckdb.DuckDBPyConnection, pop: Population, spec: BinSpec) -> Binning:
     """Apply ``spec`` to the population (one scan) and build its binning table."""
-    _check_factor(con, pop, spec.factor)
+    pop.context.require_column(spec.factor)
     (counts,) = bin_counts(con, pop, [spec])
     return binning_table(spec, counts)
 

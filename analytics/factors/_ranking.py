@@ -24,6 +24,7 @@ from scipy import stats
 
 from analytics import core, datasets, store
 from analytics.core import Notice, RiskLabError
+from analytics.datasets import TableContext
 from analytics.factors import _binning as binning
 from analytics.factors._binning import Binning, BinSpec, Population
 
@@ -38,15 +39,12 @@ class Factor:
     kind: str
 
 
-def candidate_factors(
-    con: duckdb.DuckDBPyConnection, table: str, table_roles: Mapping[str, str] | None = None
-) -> tuple[list[Factor], list[Notice]]:
+def candidate_factors(ctx: TableContext) -> tuple[list[Factor], list[Notice]]:
     """The table's candidate factors in column order, with notices for numeric-role columns that hold text
     (analysed as categorical)."""
-    table_roles = table_roles if table_roles is not None else datasets.table_roles(con, table)
-    types = dict(store.table_columns(con, table))
+    types = ctx.types
     factors, notices = [], []
-    for column, role in table_roles.items():
+    for column, role in ctx.roles:
         if role not in datasets.FACTOR_ROLES or column not in types:
             continue
         numeric = datasets.is_numeric(types[column])
@@ -170,7 +168,7 @@ def rank_factors(
     began = time.perf_counter()
     notices: list[Notice] = []
     if factors is None:
-        factors, notices = candidate_factors(con, pop.table)
+        factors, notices = candidate_factors(pop.context)
     factors = [f for f in factors if f.name not in (pop.defn.column, pop.booked_column)]
     if not factors:
         raise RiskLabError("factors.no_candidates", table=pop.table)
@@ -240,7 +238,7 @@ def split_sql(con: duckdb.DuckDBPyConnection, pop: Population, split: Split) -> 
         )
     if not split.column:
         raise RiskLabError("factors.no_date", table=pop.table)
-    col = store.quote_ident(store.require_column(con, pop.table, split.column))
+    col = store.quote_ident(pop.context.require_column(split.column))
     source, params = binning.scan_sql(pop, [(f"{col} AS d", [])])
     ((cutoff,),) = con.execute(f"SELECT quantile_disc(d, ?) FROM {source}", [1 - split.fraction, *params]).fetchall()
     if cutoff is None:

@@ -1,4 +1,4 @@
-"""model"""
+"""The logit scorecard: fit, validation, stepwise selection, points, saved versions and scoring."""
 
 from analytics.model._fit import (
     CRITERIA,

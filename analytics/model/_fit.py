@@ -30,6 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from analytics import core, datasets, factors, store
 from analytics.core import Notice, RiskLabError
+from analytics.datasets import TableContext
 from analytics.factors import Population
 from analytics.model import _cells as cells
 from analytics.model import _irls as irls
@@ -112,15 +113,15 @@ def _item(build: Callable[[Literal], str], alias: str) -> tuple[str, list]:
     return f"{build(scorecard.binder(params))} AS {alias}", params
 
 
-def _check_spec(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> dict[str, str]:
-    store.require_table(con, spec.table)
+def _check_spec(ctx: TableContext, spec: ModelSpec) -> None:
+    if ctx.table != spec.table:
+        raise ValueError(f"the context of table {ctx.table!r} does not fit a model of table {spec.table!r}")
     if not spec.factors:
         raise RiskLabError("factors.none_chosen")
-    types = dict(store.table_columns(con, spec.table))
+    types = ctx.types
     seen = set()
     for f in spec.factors:
-        if f.column not in types:  # as store.require_column says it, without a catalog query per factor
-            raise RiskLabError("error.no_column", table=spec.table, column=f.column)
+        ctx.require_column(f.column)
         if f.column in seen:
             raise RiskLabError("model.duplicate_factor", column=f.column)
         seen.add(f.column)
@@ -135,22 +136,19 @@ def _check_spec(con: duckdb.DuckDBPyConnection, spec: ModelSpec) -> dict[str, st
         raise RiskLabError("model.unknown_holdout", holdout=spec.holdout)
     if spec.holdout == "random" and not 0.05 <= spec.fraction <= 0.95:
         raise RiskLabError("model.bad_fraction", fraction=spec.fraction)
-    return types
 
 
-def _part_sql(con: duckdb.DuckDBPyConnection, spec: ModelSpec, lit: Literal) -> str:
+def _part_sql(ctx: TableContext, spec: ModelSpec, lit: Literal) -> str:
     """SQL giving 0 (train) or 1 (test) per loan (NULL: in neither, e.g. no date under a time split)."""
     if spec.holdout == "none":
         return "0"
     if spec.holdout == "random":
         seed, cut = lit(int(spec.seed)), lit(round(spec.fraction * 1e6))
         return f"(CASE WHEN hash(rowid, {seed}) % 1000000 < {cut} THEN 1 ELSE 0 END)"
-    column = spec.date_column or next(
-        iter(datasets.columns_with_role(datasets.table_roles(con, spec.table), "origination_date")), None
-    )
+    column = spec.date_column or ctx.column_with_role("origination_date")
     if not column:
         raise RiskLabError("model.no_date_column", table=spec.table)
-    store.require_column(con, spec.table, column)
+    ctx.require_column(column)
     try:
         day = dt.date.fromisoformat(str(spec.split_date))
     except ValueError:
@@ -207,7 +205,7 @@ def _scan(
     expr, expr_params = datasets.default_sql(pop.defn)
     by_value = pop.defn.kind in ("flag", "classification")  # few distinct values, costly text matching
     raw = store.quote_ident(pop.defn.column)
-    items = [_item(lambda lit: _part_sql(con, spec, lit), "__part")]
+    items = [_item(lambda lit: _part_sql(pop.context, spec, lit), "__part")]
     if folds > 1:
         items.append(_item(lambda lit: f"hash(rowid, {lit(int(spec.seed))}, 'fold') % {int(folds)}", "__fold"))
     items += [_item(k, f"__k{i}") for i, k in keys.items()]
@@ -273,6 +271,7 @@ def _check_level_counts(con: duckdb.DuckDBPyConnection, spec: ModelSpec, source:
 
 def _prepare(
     con: duckdb.DuckDBPyConnection,
+    ctx: TableContext,
     spec: ModelSpec,
     *,
     method: str = "auto",
@@ -285,10 +284,10 @@ def _prepare(
     themselves. Rows: all training loans (statsmodels up to ``MAX_FIT_ROWS``, beyond that the exact batched
     Newton of ``analytics.irls``), or a seeded sample of ``max_rows`` when the caller asks for one.
     """
-    _check_spec(con, spec)
+    _check_spec(ctx, spec)
     if method not in FIT_METHODS:
         raise RiskLabError("model.unknown_method", method=method)
-    pop = factors.population(con, spec.table, spec.outcome, booked_only=spec.booked_only)
+    pop = factors.population(ctx, spec.outcome, booked_only=spec.booked_only)
     columns = {pop.defn.column, pop.booked_column}
     for f in spec.factors:
         if f.column in columns:
@@ -324,11 +323,11 @@ def _prepare(
     if use_cells:
         data = _cell_data(train.rename(columns={"kept": "n", "bads": "d"}), encodings, folds)
     elif max_rows is None and kept > MAX_FIT_ROWS:
-        bad = _bad_sql(con, spec, pop, outcome_values)
+        bad = _bad_sql(pop, outcome_values)
         data = _batched_rows(con, spec, pop, bins, encodings, folds, kept, bad)
     else:
         sampled = max_rows is not None and kept > max_rows
-        bad = _bad_sql(con, spec, pop, outcome_values)
+        bad = _bad_sql(pop, outcome_values)
         data = _fetch_rows(con, spec, pop, bins, encodings, folds, max_rows if sampled else None, bad)
         if sampled:
             notices.append(Notice("model.sampled", rows=max_rows, total=kept))
@@ -361,15 +360,13 @@ def _outcome_summary(pop: Population, known: int, defaults: int) -> dict:
     return {"known": known, "defaults": defaults, "warning": warning}
 
 
-def _bad_sql(
-    con: duckdb.DuckDBPyConnection, spec: ModelSpec, pop: Population, values: tuple[list, list] | None
-) -> tuple[str, list]:
+def _bad_sql(pop: Population, values: tuple[list, list] | None) -> tuple[str, list]:
     """The outcome per loan (1, 0 or NULL): the definition's SQL, or for a flag or classification the raw values
     the scan found to mean default / no default (no text matching per loan)."""
     if values is None:
         expr, params = datasets.default_sql(pop.defn)
         return expr, list(params)
-    kind = dict(store.table_columns(con, spec.table))[pop.defn.column]
+    kind = pop.context.types[pop.defn.column]
     raw = store.quote_ident(pop.defn.column)
     listed = f"CAST(? AS {kind}[])"
     sql = f"(CASE WHEN list_contains({listed}, {raw}) THEN 1 WHEN list_contains({listed}, {raw}) THEN 0 END)"
@@ -377,7 +374,6 @@ def _bad_sql(
 
 
 def _train_rows_sql(
-    con: duckdb.DuckDBPyConnection,
     spec: ModelSpec,
     pop: Population,
     bins: dict,
@@ -388,7 +384,7 @@ def _train_rows_sql(
     """The training loans complete in their numbers: fold, outcome, categorical level codes (integers travel faster
     than text), WOE bin codes and numbers (``__row`` for a seeded order)."""
     items = [
-        _item(lambda lit: _part_sql(con, spec, lit), "__part"),
+        _item(lambda lit: _part_sql(pop.context, spec, lit), "__part"),
         _item(lambda lit: f"hash(rowid, {lit(int(spec.seed))}, 'fold') % {int(folds)}" if folds > 1 else "0", "__fold"),
         ("rowid AS __row", []),
         *(_item(_raw_sql(f, bins.get(f.column)), f"f{i}") for i, f in enumerate(spec.factors)),
@@ -425,7 +421,7 @@ def _fetch_rows(
     bad: tuple[str, list],
 ) -> _Data:
     """Row data for statsmodels: every training loan, or a seeded sample of ``sample`` loans."""
-    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds, bad)
+    sql, params = _train_rows_sql(spec, pop, bins, encodings, folds, bad)
     if sample is not None:
         sql += f" ORDER BY hash(__row, {int(spec.seed)}, 'sample') LIMIT {int(sample)}"
     return _row_data(con.execute(sql, params).fetchnumpy(), encodings)
@@ -443,7 +439,7 @@ def _batched_rows(
 ) -> irls.Rows:
     """All ``loans`` training loans as compact arrays for the exact batched Newton (no dense design, no frame):
     fetched in Arrow record batches into preallocated numpy arrays."""
-    sql, params = _train_rows_sql(con, spec, pop, bins, encodings, folds, bad)
+    sql, params = _train_rows_sql(spec, pop, bins, encodings, folds, bad)
     keyed = [i for i, e in enumerate(encodings) if e.treatment in ("categorical", "woe")]
     numeric = [i for i, e in enumerate(encodings) if e.treatment in ("numeric", "log")]
     sizes = [
@@ -825,6 +821,7 @@ def model_metrics(fitted: FittedModel) -> dict:
 
 def fit_model(
     con: duckdb.DuckDBPyConnection,
+    ctx: TableContext,
     spec: ModelSpec,
     *,
     method: str = "auto",
@@ -832,9 +829,10 @@ def fit_model(
     folds: int = CV_FOLDS,
     validate: bool = True,
 ) -> FittedModel:
-    """Fit the logit of default (the table's saved definition unless ``spec.outcome``) on the training loans."""
+    """Fit the logit of default (the table's saved definition unless ``spec.outcome``) on the training loans of
+    ``spec.table``, whose context ``ctx`` the caller has read (``datasets.table_context``)."""
     began = time.perf_counter()
-    prep = _prepare(con, spec, method=method, max_rows=max_rows, folds=folds if validate else 1)
+    prep = _prepare(con, ctx, spec, method=method, max_rows=max_rows, folds=folds if validate else 1)
     small = prep.method == "cells"  # a few thousand cells: BLAS threads would only contend
     with threadpool_limits(1, "blas") if small else contextlib.nullcontext():
         return _fit_prepared(con, prep, validate, began)
@@ -943,7 +941,7 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, model: FittedMode
         )
         return {"train": results.get(0), "test": results.get(1) if prep.spec.holdout != "none" else None, "cv": None}
     items = [
-        _item(lambda lit: _part_sql(con, prep.spec, lit), "__part"),
+        _item(lambda lit: _part_sql(prep.pop.context, prep.spec, lit), "__part"),
         ("rowid AS __row", []),
         _item(lambda lit: scorecard.log_odds_sql(model.encodings, model.params, lit), "__lo"),
     ]
@@ -1041,6 +1039,7 @@ class Stepwise:
 
 def stepwise(
     con: duckdb.DuckDBPyConnection,
+    ctx: TableContext,
     spec: ModelSpec,
     *,
     direction: str = "both",
@@ -1061,7 +1060,7 @@ def stepwise(
         raise RiskLabError("model.unknown_criterion", criterion=criterion)
     if not 0 < enter <= stay < 1:
         raise RiskLabError("model.bad_thresholds", enter=enter, stay=stay)
-    prep = _prepare(con, spec, max_rows=max_rows, folds=1)
+    prep = _prepare(con, ctx, spec, max_rows=max_rows, folds=1)
     data = prep.data
     sizes = [len(e.terms()) for e in prep.encodings]
     full = data.design(range(len(sizes)))
@@ -1142,15 +1141,14 @@ def _best_move(moves: list, aic: Callable, current_aic: float, criterion: str, e
 ATTRIBUTE_ROLES = ("amount", "term", "interest_rate", "segment", "product", "branch")  # usable as factors too
 
 
-def factor_treatments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, tuple[str, ...]]:
+def factor_treatments(ctx: TableContext) -> dict[str, tuple[str, ...]]:
     """``{column: treatments it allows, the default first}`` for the columns a model can use: the candidate factors,
     then loan attributes (amount, term, rate, segment, product, branch), each in table order. Number columns allow
     every treatment (categorical first when their role says so); text columns categorical or WOE."""
-    types = dict(store.table_columns(con, table))
-    table_roles = datasets.table_roles(con, table)
+    types = ctx.types
     out = {}
     for wanted in (datasets.FACTOR_ROLES, ATTRIBUTE_ROLES):
-        for column, role in table_roles.items():
+        for column, role in ctx.roles:
             if role not in wanted or column not in types:
                 continue
             if datasets.type_class(types[column]) not in ("integer", "float", "boolean"):
@@ -1162,13 +1160,13 @@ def factor_treatments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, t
     return out
 
 
-def suggest_split_date(con: duckdb.DuckDBPyConnection, table: str, later: float = 0.3) -> dt.date | None:
+def suggest_split_date(con: duckdb.DuckDBPyConnection, ctx: TableContext, later: float = 0.3) -> dt.date | None:
     """A date that leaves the latest ``later`` share of loans (by origination date) for an out-of-time test."""
-    column = next(iter(datasets.columns_with_role(datasets.table_roles(con, table), "origination_date")), None)
-    if column is None or column not in dict(store.table_columns(con, table)):
+    column = ctx.column_with_role("origination_date")
+    if column is None:
         return None
     ((day,),) = con.execute(
-        f"SELECT quantile_disc(TRY_CAST({store.quote_ident(column)} AS DATE), ?) FROM {store.quote_ident(table)}",
+        f"SELECT quantile_disc(TRY_CAST({store.quote_ident(column)} AS DATE), ?) FROM {store.quote_ident(ctx.table)}",
         [1 - later],
     ).fetchall()
     return day

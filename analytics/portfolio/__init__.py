@@ -1,4 +1,4 @@
-"""portfolio"""
+"""Portfolio quality of a performance table: KPIs, trends, mix, vintages, roll rates and breakdowns."""
 
 from analytics.portfolio._figures import (
     CLI_ROLES,

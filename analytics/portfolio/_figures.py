@@ -31,7 +31,7 @@ import html
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import duckdb
 import pandas as pd
@@ -40,6 +40,7 @@ from openpyxl.utils import get_column_letter
 
 from analytics import core, datasets, store
 from analytics.core import RiskLabError
+from analytics.datasets import TableContext
 from analytics.portfolio import _summary as summary_mod
 from analytics.portfolio._query import (
     BREAKDOWN_SELECT,
@@ -151,22 +152,24 @@ def _find_column(names: list[str], wanted: tuple[str, ...]) -> str | None:
     return next((c for c in names if datasets.normalise_name(c) in targets), None)
 
 
-def resolve_dimensions(con: duckdb.DuckDBPyConnection, table: str, table_roles: dict[str, str]) -> dict[str, str]:
-    """``{dimension key: column}`` for the dimensions a table has: by role, else by a column of that name."""
-    names = [c for c, _ in store.table_columns(con, table)]
+def resolve_dimensions(ctx: TableContext, roles: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``{dimension key: column}`` for the dimensions a table has: by role (the table's, or ``roles``), else by a
+    column of that name."""
+    names = list(ctx.types)
+    roles = ctx.role_map if roles is None else roles
     found = {}
     for d in DIMENSIONS:
-        by_role = datasets.columns_with_role(table_roles, d.role) if d.role else []
+        by_role = datasets.columns_with_role(roles, d.role) if d.role else []
         column = by_role[0] if by_role else _find_column(names, d.names)
         if column and column not in found.values():
             found[d.key] = column
     return found
 
 
-def missing_roles(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+def missing_roles(ctx: TableContext) -> list[str]:
     """The roles a table lacks to be a performance table (empty when it can feed the portfolio figures)."""
     try:
-        resolve(con, table, check_rows=False)
+        _source(ctx)
     except RiskLabError as exc:
         if exc.key == "portfolio.missing_role":
             return list(exc.params.get("missing", [exc.params.get("role")]))
@@ -176,23 +179,40 @@ def missing_roles(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 def resolve(
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    ctx: TableContext,
     overrides: dict[str, str] | None = None,
     *,
     check_rows: bool = True,
 ) -> Source:
-    """The portfolio view of ``table``: columns by saved or detected roles, ``overrides`` (role -> column) first.
+    """The portfolio view of a table: columns by saved or detected roles, ``overrides`` (role -> column) first.
 
     Raises ``portfolio.missing_role`` when loan id, snapshot date, balance, or both days past due and
     classification are missing. ``check_rows`` also checks (one scan) whether loans have several rows a month.
     """
-    store.require_table(con, table)
+    source = _source(ctx, overrides)
+    if not check_rows:
+        return source
+    table = ctx.table
+    q = Query(source)
+    loan, month = q.loan_sql(), q.month_sql()
+
+    def one_row() -> bool:  # distinct hashes: equal counts prove it; a (rare) collision only costs a dedupe
+        sql = f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
+        return bool(q.execute(con, sql + f"WHERE {month} IS NOT NULL").fetchall()[0][0])
+
+    one = store.remembered(con, table, f"one row per loan and month: {loan}, {month}", one_row)
+    return dataclasses.replace(source, one_row_per_month=bool(one))
+
+
+def _source(ctx: TableContext, overrides: dict[str, str] | None = None) -> Source:
+    """``resolve`` without the check of rows per month (no query)."""
+    table = ctx.table
     overrides = dict(overrides or {})
     for role, column in overrides.items():
         if role not in CLI_ROLES:
             raise RiskLabError("portfolio.bad_role", role=role, roles=", ".join(CLI_ROLES))
-        store.require_column(con, table, column)
-    table_roles = datasets.table_roles(con, table)
+        ctx.require_column(column)
+    table_roles = ctx.role_map
     names = list(table_roles)
     columns: dict[str, str] = {}
     for role in (
@@ -218,37 +238,26 @@ def resolve(
         missing.append("days_past_due")
     if missing:
         raise RiskLabError("portfolio.missing_role", table=table, role=missing[0], missing=missing)
-    types = dict(store.table_columns(con, table))
+    types = ctx.types
     for role in ("balance", "days_past_due"):
         if role in columns and not datasets.is_numeric(types[columns[role]]):
             raise RiskLabError("portfolio.not_numeric", role=role, column=columns[role], type=types[columns[role]])
-    dims = resolve_dimensions(con, table, {**table_roles, **{c: r for r, c in overrides.items()}})
+    dims = resolve_dimensions(ctx, {**table_roles, **{c: r for r, c in overrides.items()}})
     for role in ("branch", "officer", "segment", "product"):
         if role in overrides:
             dims[role] = overrides[role]
     dims = {k: dims[k] for k in (d.key for d in DIMENSIONS) if k in dims}
-    defn = datasets.load_definition(con, table)
+    defn = ctx.definition
     if defn is not None and defn.column not in types:
         defn = None
     used = set(columns.values()) | set(dims.values())
-    source = Source(
+    return Source(
         table=table,
         columns=tuple(columns.items()),
         dimensions=tuple(dims.items()),
         types=tuple((c, t) for c, t in types.items() if c in used or (defn and c == defn.column)),
         default=defn,
     )
-    if not check_rows:
-        return source
-    q = Query(source)
-    loan, month = q.loan_sql(), q.month_sql()
-
-    def one_row() -> bool:  # distinct hashes: equal counts prove it; a (rare) collision only costs a dedupe
-        sql = f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
-        return bool(q.execute(con, sql + f"WHERE {month} IS NOT NULL").fetchall()[0][0])
-
-    one = store.remembered(con, table, f"one row per loan and month: {loan}, {month}", one_row)
-    return dataclasses.replace(source, one_row_per_month=bool(one))
 
 
 # --- monthly figures and KPIs --------------------------------------------------------------------------------------
@@ -754,13 +763,12 @@ class LoanLevel:
     by_dimension: dict[str, pd.DataFrame]
 
 
-def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = NO_FILTERS) -> LoanLevel:
+def loan_level(con: duckdb.DuckDBPyConnection, ctx: TableContext, filters: Filters = NO_FILTERS) -> LoanLevel:
     """Counts and default rates (count-based, the table's default definition) by origination quarter and by
     segment, branch, officer, product, guarantee and repayment method; booked loans only when flagged."""
-    table_roles = datasets.table_roles(con, table)
-    dims = resolve_dimensions(con, table, table_roles)
-    defn = datasets.load_definition(con, table) or datasets.suggest_definition(con, table, table_roles)
-    types = dict(store.table_columns(con, table))
+    table, types = ctx.table, ctx.types
+    dims = resolve_dimensions(ctx)
+    defn = ctx.definition or datasets.suggest_definition(con, table, ctx.role_map, types=types)
     empty = pd.DataFrame(columns=["value", "loans", "known", "defaults", "default_rate"])
     params: list = []
     conditions = ["true"]
@@ -768,14 +776,14 @@ def loan_level(con: duckdb.DuckDBPyConnection, table: str, filters: Filters = NO
         if filters.values(key) and key in dims:
             conditions.append(f"list_contains(CAST(? AS VARCHAR[]), CAST({store.quote_ident(dims[key])} AS VARCHAR))")
             params.append(list(filters.values(key)))
-    for column in datasets.columns_with_role(table_roles, "booked")[:1]:
+    for column in ctx.with_role("booked")[:1]:
         conditions.append(f"coalesce(CAST({store.quote_ident(column)} AS BOOLEAN), false)")
     where = " AND ".join(conditions)
     if defn is None:
         n = con.execute(f"SELECT count(*) FROM {store.quote_ident(table)} WHERE {where}", params).fetchall()[0][0]
         return LoanLevel(table, None, {"loans": int(n)}, empty, {})
     expr, expr_params = datasets.default_sql(defn)
-    origination = datasets.columns_with_role(table_roles, "origination_date")
+    origination = ctx.with_role("origination_date")
     date_params: list = []
 
     def bind(value: object) -> str:

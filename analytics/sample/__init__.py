@@ -1,4 +1,4 @@
-"""sample"""
+"""The simulated sample portfolio and the demo database built on first start."""
 
 from analytics.sample._demo import (
     SAMPLE_MODEL,

@@ -51,7 +51,7 @@ SAMPLE_MODEL_FACTORS = (
 def save_sample_model(con: duckdb.DuckDBPyConnection, table: str) -> dict:
     """A first model on the sample portfolio, so the Expert vs model and What-if pages work on first start."""
     spec = ModelSpec(table, SAMPLE_MODEL_FACTORS, booked_only=True, holdout="random", fraction=0.3, seed=1)
-    fitted = model.fit_model(con, spec, folds=0)
+    fitted = model.fit_model(con, datasets.table_context(con, table), spec, folds=0)
     return {"name": SAMPLE_MODEL, "version": model.save_model(con, SAMPLE_MODEL, fitted)}
 
 

@@ -1,4 +1,4 @@
-"""store"""
+"""The DuckDB store: the sandboxed connection, the Risk Lab catalog and the read-only SQL console."""
 
 from analytics.store._console import (
     MAX_ROWS,
@@ -12,6 +12,7 @@ from analytics.store._database import (
     catalog,
     check_table_name,
     connect,
+    database_file,
     database_path,
     distinct_values,
     forget_table,
@@ -42,6 +43,7 @@ __all__ = [
     "catalog",
     "check_table_name",
     "connect",
+    "database_file",
     "database_path",
     "distinct_values",
     "forget_table",

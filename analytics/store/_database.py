@@ -266,6 +266,12 @@ def table_version(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(row[0] or 0)
 
 
+def database_file(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The connection's database file (None in memory): what tells caches of two databases apart."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    return rows[0][0]
+
+
 def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int, int]:
     """(import version, DuckDB table id, estimated rows): changes whenever ``table`` is imported, replaced or
     grows or shrinks, so facts computed from it can be kept under this key."""
