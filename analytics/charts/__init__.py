@@ -1,4 +1,4 @@
-"""charts"""
+"""Vega-Lite charts (Altair) of the analytics results, labelled in the page's language."""
 
 from analytics.charts._builders import (
     MAX_ROWS,
