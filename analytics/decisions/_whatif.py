@@ -3,7 +3,7 @@ model's decision, and a quiz on past applicants.
 
 The model is a saved model (``analytics.model.SavedModel``): anything with ``spec.factors`` (column and
 treatment), ``predict(frame) -> PD``, ``contributions(row) -> {factor: log-odds}``, ``pd_sql()`` and
-``scaling`` (``analytics.scorecard.Scaling``); grades are the model's (``scorecard.GRADES``). An applicant
+``scaling`` (``model.Scaling``); grades are the model's (``model.grade``). An applicant
 is a dict of column values (a whole loan row, so the expert's rules can read columns the model does not use).
 The model rejects when ``PD >= cutoff``.
 """

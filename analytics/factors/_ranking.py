@@ -1,7 +1,7 @@
 """Which candidate factors separate good loans from bad: ranking, stability and correlation.
 
 The ranking bins every candidate factor (its latest saved binning, else the optimal monotonic binning of
-``analytics.binning``) from one scan of the table and reports, per factor, the information value with its
+``_binning``) from one scan of the table and reports, per factor, the information value with its
 strength band, the KS and Gini of the univariate model, the missing share and the univariate logit p-value.
 The univariate model is a logit on the factor's bins: statsmodels ``GLM(Binomial)`` fitted on one row per bin
 (bads, goods), which is exactly the row-level logit on bin dummies; its fitted PD of a bin is the bin's bad

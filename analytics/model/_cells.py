@@ -1,7 +1,7 @@
 """Validation of a model fitted on cells, from the cells themselves: no second pass over the loans.
 
 Every loan of a cell (one combination of factor levels/bins) has the same log-odds, so AUC, KS, Brier, the score
-distribution and the unscored count are exactly those of the row-level validation (``analytics.validation``).
+distribution and the unscored count are exactly those of the row-level validation (``_validation``).
 The ROC/KS curve groups and the deciles cut the loans ranked by log-odds into equal parts; when a cut falls inside
 a cell, the row-level version splits the cell by row id, and here its defaults are split in proportion to the loans
 on each side (rounded to whole loans in the calibration and gains tables): the expected split of tied loans.

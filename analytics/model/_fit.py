@@ -4,10 +4,10 @@ The design matrix is built from DuckDB query results, never from a formula over 
 the loans gives the outcome and train/test counts, the levels and bins and, when every factor is categorical or
 WOE-binned, the aggregated cells themselves (one row per factor combination with its loans and defaults): Newton's
 method on the binomial counts gives exactly the row-level estimates at a cost that grows with the number of
-cells, not loans, and the validation comes from the same cells (``analytics.cells``). Otherwise the fit is
+cells, not loans, and the validation comes from the same cells (``_cells``). Otherwise the fit is
 row-level on every training loan: statsmodels ``Logit`` up to ``MAX_FIT_ROWS`` loans, beyond that the exact
-batched Newton of ``analytics.irls`` (compact arrays, no dense design), validated by scoring every loan with the
-model's own SQL expression (``analytics.validation``). A seeded sample is used only when a caller asks for one
+batched Newton of ``_irls`` (compact arrays, no dense design), validated by scoring every loan with the
+model's own SQL expression (``_validation``). A seeded sample is used only when a caller asks for one
 (``max_rows``; stepwise selection), and then said in a warning.
 """
 
@@ -48,7 +48,7 @@ from analytics.model._scorecard import (
     Scaling,
 )
 
-MAX_FIT_ROWS = 200_000  # above this many training loans, row fits use the exact batched Newton (analytics.irls)
+MAX_FIT_ROWS = 200_000  # above this many training loans, row fits use the exact batched Newton (_irls)
 STEPWISE_ROWS = 200_000  # stepwise selection fits many models: on a seeded sample beyond this, the final fit on all
 MAX_LEVELS = 100
 MAX_ITERATIONS = 100
@@ -282,7 +282,7 @@ def _prepare(
 
     One grouped scan gives the outcome counts, the train/test counts, the levels and, on the cell path, the cells
     themselves. Rows: all training loans (statsmodels up to ``MAX_FIT_ROWS``, beyond that the exact batched
-    Newton of ``analytics.irls``), or a seeded sample of ``max_rows`` when the caller asks for one.
+    Newton of ``_irls``), or a seeded sample of ``max_rows`` when the caller asks for one.
     """
     _check_spec(ctx, spec)
     if method not in FIT_METHODS:
@@ -926,7 +926,7 @@ def _owner(encodings: Sequence[Encoding], term: str) -> str:
 
 
 def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, model: FittedModel) -> dict:
-    """Validate on both samples: from the cells on the cell path (``analytics.cells``), else by scoring every loan
+    """Validate on both samples: from the cells on the cell path (``_cells``), else by scoring every loan
     with the model's SQL in DuckDB."""
     if prep.scan is not None:
         keys = [f"f{i}" for i in range(len(model.encodings))]

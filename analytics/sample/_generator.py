@@ -78,7 +78,7 @@ DEFAULT_RATE_RANGE = (0.08, 0.12)  # documented 12-month default rate of booked 
 
 
 # The five categories in the data, best first, in English ("normal" ... "loss"); their days-overdue floors come
-# from the one registry in ``analytics.outcome`` (any overdue -> special mention, > 90 substandard ...).
+# from the one registry, ``datasets.DPD_FLOORS`` (any overdue -> special mention, > 90 substandard ...).
 CLASSIFICATION_LABELS: tuple[str, ...] = tuple(c.en.lower() for c in datasets.FIVE_CATEGORIES)
 
 
