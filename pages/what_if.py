@@ -3,197 +3,253 @@
 import pandas as pd
 import streamlit as st
 
-import ui
-from analytics import decisions
+from analytics import charts as charts_
+from analytics import datasets, decisions
+from ui import cache, charts, database, session, tables, text, widgets
 
-con = ui.db()
-table = ui.active_table(con)
-key = ui.decision_key(con, table) if table else None  # the cache key of the results below, once per run
-st.title(ui.t("whatif.title"))
-top = st.columns([2, 1])
-saved = ui.pick_model(con, table, "wi_model", top[0])
-ranges, reference = ui.whatif_base(con, table, saved, key)
-source = st.session_state.get("expert_source") or ui.expert_default(con, table, key)
-if source is not None and ui.attempt(ui.expert_check, con, table, source, key) is None:
-    source = None
-top[1].caption(ui.t(f"whatif.expert_is.{source.kind}" if source else "whatif.expert_is.none"))
-cutoff_pd = st.session_state.get("cutoff_pd", 0.15)
+# How the comparison's metrics read (``decisions.METRIC_KINDS``) in the column registry's kinds.
+REGISTRY_KINDS = {"rate": "share", "count": "count", "money": "amount"}
 
 
 def decision_text(reject: bool | None) -> str:
-    return ui.t("whatif.unknown") if reject is None else ui.t(f"decisions.label.{'reject' if reject else 'approve'}")
+    """A decision in words (unknown when there is none)."""
+    if reject is None:
+        return text.t("whatif.unknown")
+    return text.t("decisions.label.reject" if reject else "decisions.label.approve")
+
+
+def setting(r: decisions.FactorRange, value: object) -> object:
+    """A factor's value as its widget holds it: a level as text, a number as a whole number or a float."""
+    if value is None:
+        value = r.typical
+    if r.kind == "categorical":
+        return str(value)
+    return int(value) if r.integer else float(value)
 
 
 def factor_widget(column: str, r: decisions.FactorRange, where) -> object:
-    """A slider (numeric factors: the data's 1st-99th percentiles) or a select (levels by frequency)."""
-    key = f"wi_f_{column}"
+    """A slider (numeric factors: the data's 1st-99th percentiles, widened to the value set) or a select (levels
+    by frequency, with the value set)."""
+    key = session.widget("wi_f", column, default=setting(r, r.typical))
+    current = st.session_state[key]
     if r.kind == "categorical":
-        levels = list(dict.fromkeys([*r.levels, str(st.session_state.get(key, r.typical))]))
+        levels = list(dict.fromkeys([*r.levels, current]))
         return where.selectbox(column, levels, key=key)
-    value = st.session_state.get(key, r.typical)
-    low, high = min(r.low, value), max(r.high, value)
     cast = int if r.integer else float
-    return where.slider(column, cast(low), cast(high), step=cast(r.step), key=key)
+    low = cast(min(r.low, current))
+    high = cast(max(r.high, current))
+    return where.slider(column, low, high, step=cast(r.step), format="localized", key=key)
+
+
+def values_as_text(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``frame`` with the factor values in ``columns`` written as the sliders write them."""
+    return frame.assign(**{c: [text.value(v) for v in frame[c]] for c in columns})
 
 
 def applicant_view(applicant: dict, modified: bool) -> None:
     """The applicant through the model and the expert at the cutoff, contributions and the flip, and both
     confusion matrices for the whole table (only this part reruns when the cutoff moves)."""
-    cutoff = st.slider(ui.t("decisions.cutoff_pd"), 0.005, 0.8, cutoff_pd, 0.001, key="wi_cutoff")
-    st.session_state["cutoff_pd"] = cutoff
-    show_expert = isinstance(source, decisions.RuleSet) or not modified
-    result = ui.attempt(
-        decisions.evaluate, con, table, saved, applicant, reference, cutoff, source if show_expert else None
+    cutoff_column, unit_column = st.columns([2, 1])
+    cutoff = cutoff_column.slider(
+        text.t("decisions.cutoff_pd"),
+        0.005,
+        0.8,
+        step=0.001,
+        format="percent",
+        **session.bound("wi_cutoff", value="cutoff_pd"),
     )
+    unit = unit_column.radio(
+        text.t("whatif.unit"),
+        ["points", "contribution"],
+        horizontal=True,
+        format_func=text.column_labels(),
+        key=session.widget("wi_unit"),
+    )
+
+    show_expert = isinstance(source, decisions.RuleSet) or not modified
+    expert_source = source if show_expert else None
+    result = widgets.attempt(decisions.evaluate, con, ctx, saved, applicant, reference, cutoff, expert_source)
     if result is None:
         return
-    tiles = st.columns(5)
-    tiles[0].metric(ui.t("whatif.pd"), ui.percent(result.pd))
-    tiles[1].metric(ui.t("whatif.score"), ui.number(result.score))
-    tiles[2].metric(ui.t("whatif.grade"), result.grade)
-    tiles[3].metric(ui.t("whatif.model_decision"), decision_text(result.model_reject))
-    view = result.expert or {}
-    tiles[4].metric(ui.t("whatif.expert_decision"), decision_text(view.get("reject")) if show_expert else "–")
-    if "points" in view:
-        st.caption(
-            ui.t(
-                "whatif.expert_points",
-                points=view["points"],
-                grade=view["grade"] or "–",
-                knocked=ui.t(f"whatif.knocked.{view['knocked_out']}"),
+    flips = decisions.flips(saved, applicant, cutoff, ranges)
+    comparison = None
+    if source is not None:
+        setup = decisions.Setup.from_model(ctx, saved, source)
+        scored = widgets.attempt(cache.shared, decisions.score, con, setup)
+        economics = decisions.Economics()
+        unhashed = {"scored": scored}
+        if scored is not None:
+            comparison = widgets.attempt(
+                cache.data, decisions.compare, con, setup, cutoff, economics, unhashed=unhashed
             )
+
+    tiles = st.columns(5)
+    tiles[0].metric(text.column("pd"), text.figure(result.pd, "pd"))
+    tiles[1].metric(text.column("score"), text.figure(result.score, "score"))
+    tiles[2].metric(text.column("grade"), result.grade)
+    tiles[3].metric(text.column("model"), decision_text(result.model_reject))
+    expert = result.expert or {}
+    tiles[4].metric(text.column("expert"), decision_text(expert.get("reject")) if show_expert else "–")
+    if "points" in expert:
+        knocked = text.t(f"whatif.knocked.{expert['knocked_out']}")
+        st.caption(
+            text.t("whatif.expert_points", points=expert["points"], grade=expert["grade"] or "–", knocked=knocked)
         )
     elif not show_expert:
-        st.caption(ui.t("whatif.expert_changed"))
-    flips = decisions.flips(saved, applicant, cutoff, ranges)
+        st.caption(text.t("whatif.expert_changed"))
     if len(flips):
         first = flips.iloc[0]
         st.markdown(
-            ui.t(
+            text.t(
                 f"whatif.flip.{first['direction']}",
                 factor=first["factor"],
-                value=first["new_value"],
-                decision=ui.t(f"decisions.label.{first['decision']}"),
-                pd=first["new_pd"],
+                value=text.value(first["new_value"]),
+                decision=text.t(f"decisions.label.{first['decision']}"),
+                pd=text.figure(first["new_pd"], "pd"),
             )
         )
     else:
-        st.markdown(ui.t("whatif.no_flip"))
-    unit = st.radio(
-        ui.t("whatif.unit"),
-        ["points", "contribution"],
-        horizontal=True,
-        key="wi_unit",
-        format_func=lambda u: ui.t(f"whatif.col.{u}"),
-    )
+        st.markdown(text.t("whatif.no_flip"))
     start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
-    st.vega_lite_chart(ui.chart_spec("waterfall_chart", result.contributions, start, value=unit), width="stretch")
-    with st.expander(ui.t("whatif.details")):
-        labels = {c: ui.t(f"whatif.col.{c}") for c in [*result.contributions.columns, *flips.columns]}
-        st.dataframe(
-            result.contributions.astype({"value": str, "reference": str}).rename(columns=labels), hide_index=True
-        )
+    charts.show(charts_.waterfall_chart, result.contributions, start, value=unit)
+    with st.expander(text.t("whatif.details")):
+        tables.show(values_as_text(result.contributions, "value", "reference"))
         flips = flips.assign(
-            direction=[ui.t(f"whatif.direction.{d}") for d in flips["direction"]],
-            decision=[ui.t(f"decisions.label.{d}") for d in flips["decision"]],
+            direction=[text.t(f"whatif.direction.{d}") for d in flips["direction"]],
+            decision=[text.t(f"decisions.label.{d}") for d in flips["decision"]],
         )
-        st.dataframe(flips.astype({"current": str, "new_value": str}).rename(columns=labels), hide_index=True)
-    if source is not None:
-        setup = decisions.Setup.from_model(table, saved, source)
-        comparison = ui.attempt(ui.decision, con, "compare", setup, cutoff, decisions.Economics(), key=key)
-        if comparison:
-            for col, side in zip(st.columns(2), ("expert", "model"), strict=True):
-                col.markdown(f"**{ui.t(f'decisions.matrix.{side}')}**")
-                matrix = decisions.confusion_table(getattr(comparison, side), "outcome")
-                col.vega_lite_chart(ui.chart_spec("confusion_chart", matrix, "outcome"), width="stretch")
-            metrics = decisions.formatted_metrics(comparison)
-            metrics["metric"] = [ui.t(f"decisions.metric.{m}") for m in metrics["metric"]]
-            st.dataframe(metrics.rename(columns=lambda c: ui.t(f"decisions.col.{c}")), hide_index=True)
+        tables.show(values_as_text(flips, "current", "new_value"), kinds={"distance": "share"})
+    if comparison is not None:
+        for where, side in zip(st.columns(2), ("expert", "model"), strict=True):
+            where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
+            matrix = decisions.confusion_table(getattr(comparison, side), "outcome")
+            charts.show(charts_.confusion_chart, matrix, "outcome", where=where)
+        metrics = comparison.metrics.rename_axis("metric").reset_index()
+        kinds = [REGISTRY_KINDS[decisions.METRIC_KINDS[m]] for m in metrics["metric"]]
+        metrics = metrics.assign(
+            metric=[text.t(f"decisions.metric.{m}") for m in metrics["metric"]],
+            expert=[text.figure(v, kind) for v, kind in zip(metrics["expert"], kinds, strict=True)],
+            model=[text.figure(v, kind) for v, kind in zip(metrics["model"], kinds, strict=True)],
+        )
+        tables.show(metrics)
 
 
-play, quiz = st.tabs([ui.t("whatif.tab_whatif"), ui.t("whatif.tab_quiz")])
-with play:
-    if pending := st.session_state.pop("whatif_loan", None):
-        st.session_state.update(wi_start="loan", wi_loan=pending)
+con = database.connect()
+table = database.active_table(con)
+st.title(text.t("whatif.title"))
+model_column, expert_column = st.columns([2, 1])
+saved = widgets.model_picker(con, table, "wi_model", model_column)
+ctx = datasets.table_context(con, table)
+model_version = (saved.name, saved.version, saved.fingerprint)
+ranges = widgets.attempt(
+    cache.data, decisions.factor_ranges, con, ctx, depends_on=model_version, unhashed={"model": saved}
+)
+if ranges is None:
+    st.stop()
+reference = cache.data(decisions.typical_applicant, con, ctx, depends_on=model_version, unhashed={"ranges": ranges})
+source = session.get("expert_source") or cache.data(decisions.default_source, con, ctx)
+if source is not None and widgets.attempt(cache.data, decisions.reject_sql, con, ctx, source) is None:
+    source = None
+expert_column.caption(text.t(f"whatif.expert_is.{source.kind}" if source else "whatif.expert_is.none"))
+
+
+what_if_tab, quiz_tab = st.tabs([text.t("whatif.tab_whatif"), text.t("whatif.tab_quiz")])
+
+with what_if_tab:
+    asked_loan = session.pop("whatif_loan")
+    if asked_loan:  # a loan sent here from the Expert vs model page
+        session.set_widget("wi_start", value="loan")
+        session.set_widget("wi_loan", value=asked_loan)
     start = st.radio(
-        ui.t("whatif.start"),
+        text.t("whatif.start"),
         ["loan", "typical"],
         horizontal=True,
-        key="wi_start",
-        format_func=lambda s: ui.t(f"whatif.start.{s}"),
+        format_func=text.labels("whatif.start"),
+        key=session.widget("wi_start", default="loan", options=["loan", "typical"]),
     )
-    found = None
+    loan_id = ""
     if start == "loan":
-        loan_id = st.text_input(ui.t("whatif.loan_id"), key="wi_loan", placeholder=ui.t("whatif.loan_placeholder"))
-        found = ui.attempt(ui.loan_applicant, con, table, loan_id, key) if loan_id.strip() else None
+        loan_id = st.text_input(
+            text.t("whatif.loan_id"),
+            placeholder=text.t("whatif.loan_placeholder"),
+            key=session.widget("wi_loan"),
+        )
+    found = None
+    if loan_id.strip():
+        found = widgets.attempt(cache.data, decisions.loan_applicant, con, ctx, loan_id.strip())
     base = found or reference
     base_key = (saved.name, start, *(str(base.get(c)) for c in ranges))
-    if st.session_state.get("wi_base") != base_key:  # a new applicant: the widgets start from its values
+    if session.get("wi_base") != base_key:  # a new applicant: the factors start from its values
         for column, r in ranges.items():
-            value = base.get(column) if base.get(column) is not None else r.typical
-            st.session_state[f"wi_f_{column}"] = (
-                str(value) if r.kind == "categorical" else (int if r.integer else float)(value)
-            )
-        st.session_state["wi_base"] = base_key
-    cols = st.columns(3)
-    values = {c: factor_widget(c, r, cols[i % 3]) for i, (c, r) in enumerate(ranges.items())}
+            session.set_widget("wi_f", column, value=setting(r, base.get(column)))
+        session.put("wi_base", base_key)
+    factor_columns = st.columns(3)
+    values = {}
+    for number, (column, r) in enumerate(ranges.items()):
+        values[column] = factor_widget(column, r, factor_columns[number % 3])
     applicant = {**base, **values}
     modified = found is None or any(str(values[c]) != str(base.get(c)) for c in ranges)
     st.fragment(applicant_view)(applicant, modified)
 
-with quiz:
-    seed = st.number_input(ui.t("whatif.seed"), 1, 10_000, 1, key="quiz_seed")
-    outcome_kind = "simulated" if decisions.has_simulated_outcome(con, table) else "actual"
-    items = ui.quiz_items(con, table, 200, int(seed), outcome_kind, key)
-    answers = st.session_state.setdefault("quiz_answers", [])
-    position = len(answers) - (1 if st.session_state.get("quiz_revealed") else 0)
+with quiz_tab:
+    seed = st.number_input(text.t("whatif.seed"), 1, 10_000, step=1, key=session.widget("quiz_seed", default=1))
+    outcome_kind = "simulated" if decisions.has_simulated_outcome(ctx) else "actual"
+    items = widgets.attempt(cache.data, decisions.quiz_items, con, ctx, 200, int(seed), outcome_kind)
+    if items is None:
+        st.stop()
+    cutoff_pd = session.get("cutoff_pd")
+    answers = session.get("quiz_answers")
+    revealed = session.get("quiz_revealed")
+    position = len(answers) - (1 if revealed else 0)
     loan = items[position % len(items)]
-    st.caption(ui.t(f"whatif.quiz_help.{outcome_kind}", n=position + 1, cutoff=cutoff_pd))
-    applicant = ui.loan_applicant(con, table, loan, key)
-    facts = pd.DataFrame({"factor": list(ranges), "value": [str(applicant.get(c)) for c in ranges]})
-    st.dataframe(facts.rename(columns=lambda c: ui.t(f"whatif.col.{c}")), hide_index=True)
-    if not st.session_state.get("quiz_revealed"):
-        approve, reject = st.columns(2)
-        choice = "approve" if approve.button(ui.t("whatif.approve"), key="quiz_approve", width="stretch") else None
-        choice = "reject" if reject.button(ui.t("whatif.reject"), key="quiz_reject", width="stretch") else choice
-        if choice:
-            pd_ = float(decisions.predict(saved, [applicant])[0])
-            default = decisions.loan_outcome(con, table, loan, outcome_kind)
-            answers.append(
-                {
-                    "loan_id": loan,
-                    "trainee_reject": choice == "reject",
-                    "model_reject": pd_ >= cutoff_pd,
-                    "pd": pd_,
-                    "default": default,
-                }
-            )
-            st.session_state["quiz_revealed"] = True
+    trainee_applicant = cache.data(decisions.loan_applicant, con, ctx, loan)
+    facts = pd.DataFrame({"factor": list(ranges), "value": [trainee_applicant.get(c) for c in ranges]})
+
+    st.caption(text.t(f"whatif.quiz_help.{outcome_kind}", n=position + 1, cutoff=text.figure(cutoff_pd, "pd")))
+    tables.show(values_as_text(facts, "value"))
+    if not revealed:
+        approve_column, reject_column = st.columns(2)
+        approve = approve_column.button(
+            text.t("decisions.label.approve"), width="stretch", key=session.widget("quiz_approve")
+        )
+        reject = reject_column.button(
+            text.t("decisions.label.reject"), width="stretch", key=session.widget("quiz_reject")
+        )
+        if approve or reject:
+            model_pd = float(decisions.predict(saved, [trainee_applicant])[0])
+            answer = {
+                "loan_id": loan,
+                "trainee_reject": reject,
+                "model_reject": model_pd >= cutoff_pd,
+                "pd": model_pd,
+                "default": decisions.loan_outcome(con, ctx, loan, outcome_kind),
+            }
+            session.put("quiz_answers", [*answers, answer])
+            session.put("quiz_revealed", True)
             st.rerun()
     else:
         last = answers[-1]
         right = last["trainee_reject"] == bool(last["default"])
         st.markdown(
-            ui.t(
+            text.t(
                 "whatif.reveal",
-                pd=last["pd"],
+                pd=text.figure(last["pd"], "pd"),
                 model=decision_text(last["model_reject"]),
-                outcome=ui.t(f"decisions.label.{'default' if last['default'] else 'good'}"),
-                verdict=ui.t(f"whatif.verdict.{right}"),
+                outcome=text.t("decisions.label.default" if last["default"] else "decisions.label.good"),
+                verdict=text.t(f"whatif.verdict.{right}"),
             )
         )
-        if st.button(ui.t("whatif.next"), key="quiz_next", type="primary"):
-            st.session_state["quiz_revealed"] = False
+        if st.button(text.t("whatif.next"), type="primary", key=session.widget("quiz_next")):
+            session.put("quiz_revealed", False)
             st.rerun()
     if answers:
         tally = decisions.quiz_tally(answers)
-        tally["who"] = [ui.t(f"whatif.who.{w}") for w in tally["who"]]
-        percent = {ui.t("whatif.col.accuracy"): st.column_config.NumberColumn(format=ui.PERCENT_FORMAT)}
-        shown = ui.as_percentages(tally, ["accuracy"]).rename(columns=lambda c: ui.t(f"whatif.col.{c}"))
-        st.dataframe(shown, hide_index=True, column_config=percent)
+        tables.show(tally.assign(who=[text.t(f"whatif.who.{w}") for w in tally["who"]]))
+        sheet = decisions.quiz_sheet(answers)
         st.download_button(
-            ui.t("whatif.download_sheet"), decisions.quiz_sheet(answers), "quiz_results.xlsx", key="quiz_download"
+            text.t("whatif.download_sheet"), sheet, "quiz_results.xlsx", key=session.widget("quiz_download")
         )
-        if st.button(ui.t("whatif.restart"), key="quiz_restart"):
-            st.session_state.update(quiz_answers=[], quiz_revealed=False)
+        if st.button(text.t("whatif.restart"), key=session.widget("quiz_restart")):
+            session.put("quiz_answers", [])
+            session.put("quiz_revealed", False)
             st.rerun()

@@ -236,53 +236,6 @@ def test_the_officer_table_writes_every_rate_alike(model_db, monkeypatch):
     assert all(config[c]["width"] >= 8 * len(config[c]["label"]) + 16 for c in table.value.columns)
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_what_if_page_runs_in_both_languages(model_db, monkeypatch, lang):
-    at = open_page(model_db, monkeypatch, WHATIF_PAGE, lang)
-    ok(at)
-    assert at.title[0].value == {"en": "What-if and training", "zh": "情景分析与培训"}[lang]
-    assert len(at.metric) == 5
-    assert [t.label for t in at.tabs] == {"en": ["What-if", "Quiz"], "zh": ["情景分析", "测验"]}[lang]
-
-
-def test_moving_a_factor_and_the_cutoff(model_db, monkeypatch):
-    at = open_page(model_db, monkeypatch, WHATIF_PAGE)
-    at.text_input(key="wi_loan").input("L0008556").run()
-    ok(at)
-    assert at.slider(key="wi_f_debt_ratio").value == pytest.approx(0.409)
-    assert at.selectbox(key="wi_f_credit_rating").value == "C"
-    pd_before = float(at.metric[0].value[:-1])
-    assert at.metric[4].value == "Approve"  # the officer's recorded decision on this unchanged loan
-    at.selectbox(key="wi_f_credit_rating").set_value("AAA").run()
-    ok(at)
-    assert float(at.metric[0].value[:-1]) < pd_before
-    assert at.metric[4].value == "–"  # a changed applicant was never seen by the officer
-    assert any(c.value.startswith("The officer decided on the recorded application") for c in at.caption)
-    at.slider(key="wi_cutoff").set_value(0.5).run()
-    ok(at)
-    assert at.metric[3].value == "Approve" and at.session_state["cutoff_pd"] == 0.5
-    assert any(m.value.startswith("Smallest change: ") for m in at.markdown)
-
-
-def test_quiz_tally(model_db, monkeypatch):
-    at = open_page(model_db, monkeypatch, WHATIF_PAGE)
-    at.button(key="quiz_approve").click().run()
-    ok(at)
-    assert at.session_state["quiz_revealed"] and len(at.session_state["quiz_answers"]) == 1
-    assert any(m.value.startswith("Model: PD ") for m in at.markdown)
-    at.button(key="quiz_next").click().run()
-    at.button(key="quiz_reject").click().run()
-    ok(at)
-    answers = at.session_state["quiz_answers"]
-    assert [a["trainee_reject"] for a in answers] == [False, True] and answers[0]["loan_id"] != answers[1]["loan_id"]
-    tally = at.dataframe[-1].value
-    assert tally["Answered"].tolist() == [2, 2]
-    assert tally["Accuracy"].tolist() == [50 * c for c in tally["Correct"]]  # percent of the two answered
-    assert at.get("download_button")
-    at.button(key="quiz_restart").click().run()
-    assert at.session_state["quiz_answers"] == []
-
-
 def test_every_translated_name_exists_in_both_languages():
     """Keys the pages build from registries (metrics, cells, columns, directions) exist in English and Chinese."""
     from analytics import core, decisions

@@ -149,3 +149,23 @@ def test_save_compare_and_delete(app, demo_db, lang):
         app.error[0].value
         == {"en": "give the model a name of 1 to 60 characters", "zh": "请为模型取一个 1 到 60 个字符的名称"}[lang]
     )
+
+
+def test_the_save_as_box_is_not_the_model_picker(app, demo_db, widget_warnings):
+    """Issue 12: the "save as" box and the model picker of the pages that score loans shared a session key. After
+    a visit to Expert vs model the box held the other model's name, and Save added a version to that model."""
+    fit(app)
+    app.text_input(key="model_name").set_value("rating model").run()
+    app.switch_page("pages/expert_vs_model.py").run()
+    assert not app.exception
+    assert app.selectbox(key="ev_model").value == "sample scorecard"  # the demo's model, picked there
+    assert "model_name" not in app.session_state  # Streamlit forgot the box, as a browser does
+    app.switch_page(PAGE).run()
+    assert not app.exception
+    assert app.text_input(key="model_name").value == "rating model"
+    app.button(key="model_save").click().run()
+    assert app.success[0].value == "Model 'rating model' saved as version 1."
+    listed = model.list_models(_db(demo_db))
+    assert listed.loc[listed["name"] == "rating model", "version"].tolist() == [1]
+    assert listed.loc[listed["name"] == "sample scorecard", "version"].tolist() == [1]  # untouched
+    assert [w for w in widget_warnings if "Session State API" in w] == []  # no widget gets two values

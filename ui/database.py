@@ -28,12 +28,17 @@ def _leave_pages_directory_mode() -> None:
     folder-based mode until some run has called ``st.navigation``: a bookmarked URL then runs the page file alone,
     without the sidebar, or shows "Page not found". Switching the flag off and rerunning routes that first
     request through app.py.
+
+    A page that still runs alone in that mode after app.py has framed the session (AppTest runs every page it
+    switches to so) keeps the surviving widgets itself, as app.py would have before drawing it.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory and not session.get("framed"):
         PagesManager.uses_pages_directory = False
         st.rerun()
+    if PagesManager.uses_pages_directory:
+        session.keep_widgets()
 
 
 def connect() -> duckdb.DuckDBPyConnection:

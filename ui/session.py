@@ -11,7 +11,8 @@ Two sorts of keys live in ``st.session_state``:
   ``value=``/``index=``/``default=`` of its own (Streamlit warns when both set it).
 
 ``set_widget`` is the one way to change a widget from code: the value is applied the next time ``widget`` makes
-that key, before the widget is drawn.
+that key, before the widget is drawn. A widget that shows a shared value (the PD cutoff, the factors chosen for
+a model) takes its key and ``on_change`` from ``bound`` instead: it starts every run from the value and writes it.
 """
 
 from __future__ import annotations
@@ -190,6 +191,24 @@ def set_widget(name: str, *parts: object, value: Any) -> None:
     key = widget_key(name, *parts)
     st.session_state.setdefault("pending", {})[key] = value
     st.session_state.setdefault("kept", {}).pop(key, None)
+
+
+def bound(name: str, *parts: object, value: str, options: Any = None) -> dict[str, Any]:
+    """``key`` and ``on_change`` (pass both to the widget) for widget ``name`` that shows and sets the shared
+    value ``value``: the PD cutoff on every page that has one, the factors chosen for a model. The widget starts
+    every run from the value (however another page changed it), and the user's change writes the value. A list
+    value keeps only what ``options`` offers."""
+    key = widget_key(name, *parts)
+    _declared(value, widget=False)
+    current = get(value)
+    if options is not None and isinstance(current, list | tuple):
+        current = [v for v in current if v in list(options)]
+    st.session_state[key] = current
+
+    def changed() -> None:
+        put(value, st.session_state[key])
+
+    return {"key": key, "on_change": changed}
 
 
 SURVIVING = tuple(key.name for key in KEYS.values() if key.widget and key.survives)

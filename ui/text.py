@@ -54,6 +54,21 @@ def change(value: float | None, kind: str) -> str | None:
     return figure(value, kind, compact=True, signed=True)
 
 
+def column(key: str) -> str:
+    """The label of the registry's column ``key`` in the session's language (a metric tile's, a heading's)."""
+    return core.column_label(key, lang())
+
+
+def value(data: object) -> str:
+    """A value of the data that is no registered figure (a factor's setting on a what-if slider, a level): a
+    number with thousands separators and up to three decimals, as the sliders write it (``45,000``, ``0.409``),
+    text as it is, "-" when missing."""
+    if isinstance(data, str) or data is None or data != data:
+        return core.format_value(data, "text", lang())
+    decimals = next((d for d in range(3) if round(float(data), d) == round(float(data), 3)), 3)
+    return core.format_number(float(data), lang(), decimals)
+
+
 def date(value: object) -> str:
     """A date as the session's language writes it."""
     return core.format_value(value, "date", lang())
