@@ -93,16 +93,18 @@ def test_excel_formats_follow_the_kind():
 
 
 def test_shares_are_shown_as_percentages_with_two_decimals():
+    """ui.tables shows a share column times 100 with two decimals; the frame (and its download) keeps shares."""
     import pandas as pd
 
-    import ui
+    from ui import tables
 
-    frame = pd.DataFrame({"bad_rate": [0.091, 0.0979], "n": [10, 20], "approval_rate": ["62.3%", "-"]})
-    shown = ui.as_percentages(frame, ["bad_rate", "not_there", "approval_rate"])
-    assert shown["approval_rate"].tolist() == ["62.3%", "-"]  # already text: left alone
-    assert shown["bad_rate"].tolist() == pytest.approx([9.1, 9.79], abs=1e-12) and shown["n"].tolist() == [10, 20]
-    assert frame["bad_rate"].tolist() == [0.091, 0.0979]  # the data itself (and its download) keeps shares
-    assert [ui.PERCENT_FORMAT % v for v in shown["bad_rate"]] == ["9.10%", "9.79%"]
+    frame = pd.DataFrame({"bad_rate": [0.091, 0.0979], "loans": [10, 20], "approval_rate": [0.623, 0.7]})
+    shown, config = tables.view(frame)
+    assert shown["bad_rate"].tolist() == pytest.approx([9.1, 9.79], abs=1e-12)
+    assert shown["loans"].tolist() == [10, 20]
+    assert frame["bad_rate"].tolist() == [0.091, 0.0979]
+    assert config["bad_rate"]["type_config"]["format"] == "%.2f%%"
+    assert [f"{v:.2f}%" for v in shown["bad_rate"]] == ["9.10%", "9.79%"]
 
 
 def _column_formats(element) -> dict:

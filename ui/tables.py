@@ -29,8 +29,7 @@ FORMATS = {
     "score": "localized",
     "number": "localized",
 }
-DATE_FORMATS = {"en": "YYYY-MM-DD", "zh": "YYYY年M月D日"}  # Streamlit's (moment.js) patterns
-MONTH_FORMATS = {"en": "YYYY-MM", "zh": "YYYY年M月"}
+MONTH_FORMATS = {"en": "YYYY-MM", "zh": "YYYY年M月"}  # Streamlit's (moment.js) patterns
 MAX_WIDTH = 360
 
 
@@ -44,11 +43,10 @@ def _kind(frame: pd.DataFrame, column: str, kinds: dict[str, str]) -> str:
     if column in kinds:
         return kinds[column]
     dtype = frame[column].dtype
+    if column in core.REGISTRY:
+        return core.column(column).kind
     if dtype.kind == "M":
         return "date"
-    known = core.column(column).kind if column in core.REGISTRY else None
-    if known:
-        return known
     if dtype.kind in "iu":
         return "count"
     return "number" if dtype.kind == "f" else "text"
@@ -91,8 +89,11 @@ def view(
             column_config = st.column_config.NumberColumn(label, format=FORMATS.get(kind, "localized"))
             content = 10
         elif kind == "date":
-            column_config = st.column_config.DatetimeColumn(label, format=DATE_FORMATS[text.lang()])
+            column_config = st.column_config.DatetimeColumn(label, format=core.DATE_COLUMN_FORMATS[text.lang()])
             content = 12
+        elif kind == "datetime":
+            column_config = st.column_config.DatetimeColumn(label, format=core.DATETIME_COLUMN_FORMATS[text.lang()])
+            content = 18
         elif kind == "month":
             column_config = st.column_config.DatetimeColumn(label, format=MONTH_FORMATS[text.lang()])
             content = 9
@@ -100,7 +101,8 @@ def view(
             shown[column] = [_cell(value, kind) for value in values]
             column_config = st.column_config.TextColumn(label)
             content = min(int(shown[column].astype(str).map(len).max()) if len(shown) else 0, 40)
-        width = max(_text_width(str(label)) + 40, int(7.5 * content) + 24)
+        registered = core.column(column).width if column in core.REGISTRY else 0
+        width = max(registered, _text_width(str(label)) + 40, int(7.5 * content) + 24)
         column_config["width"] = min(width, MAX_WIDTH)
         config[column] = column_config
     return shown, config
