@@ -11,30 +11,18 @@ session.keep_widgets()
 con = database.connect()
 
 
-def choose_language() -> None:
-    session.put("lang", st.session_state[session.widget_key("lang_choice")])
-
-
-def choose_table() -> None:
-    session.put("table", st.session_state[session.widget_key("table_choice")])
-
-
 with st.sidebar:
-    language_key = session.widget("lang_choice")
-    st.session_state[language_key] = text.lang()
     st.radio(
         text.t("app.language"),
         list(core.LANGUAGES),
         format_func=core.LANGUAGES.get,
         horizontal=True,
-        key=language_key,
-        on_change=choose_language,
+        **session.bound("lang_choice", value="lang"),
     )
     tables = store.user_tables(con)
     if tables:
-        table_key = session.widget("table_choice")
-        st.session_state[table_key] = database.active_table(con)
-        st.selectbox(text.t("app.dataset"), tables, key=table_key, on_change=choose_table)
+        database.active_table(con)  # a table that exists, before the picker shows it
+        st.selectbox(text.t("app.dataset"), tables, **session.bound("table_choice", value="table"))
     else:
         st.info(text.t("app.no_tables"))
     st.caption(text.t("app.database", path=store.database_path()))

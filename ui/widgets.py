@@ -75,11 +75,5 @@ def model_picker(con: duckdb.DuckDBPyConnection, table: str | None, name: str, w
     names = list(dict.fromkeys(models["name"]))
     if session.get("chosen_model") not in names:
         session.put("chosen_model", names[0])
-    key = session.widget(name)
-    st.session_state[key] = session.get("chosen_model")  # the same model on every page that scores loans
-
-    def choose() -> None:
-        session.put("chosen_model", st.session_state[key])
-
-    picked = where.selectbox(text.t("decisions.model"), names, key=key, on_change=choose)
+    picked = where.selectbox(text.t("decisions.model"), names, **session.bound(name, value="chosen_model"))
     return saved_model(con, picked)
