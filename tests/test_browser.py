@@ -17,14 +17,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
+
 SHOTS = PROJECT / "test-output" / "screenshots"
-TIMEOUT_MS = 30_000
 
 
 def _free_port() -> int:
@@ -87,35 +86,6 @@ def app_url(demo_db_template, tmp_path_factory):
     db.write_bytes(demo_db_template.read_bytes())
     with serve(db) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian chromium is required (the README's test command installs it)"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-    tab = context.new_page()
-    tab.set_default_timeout(TIMEOUT_MS)
-    yield tab
-    context.close()
 
 
 def shot(page, name: str) -> None:

@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from analytics import datasets, store
 from analytics.core import RiskLabError
-from tests.test_browser import TIMEOUT_MS, browser, serve, shot, wait_idle  # noqa: F401  (browser is a fixture)
+from tests.conftest import TIMEOUT_MS
+from tests.test_browser import serve, shot, wait_idle
 
 pytestmark = pytest.mark.browser
 SQL_NAMES = ('x"; DROP TABLE sample_loans; --', "amount", "'); DELETE FROM risklab_catalog.imports; --")
@@ -72,7 +73,7 @@ def _state(db) -> dict:
         con.close()
 
 
-def test_hostile_uploads_get_one_clear_message_each(browser, demo_db, tmp_path):  # noqa: F811
+def test_hostile_uploads_get_one_clear_message_each(browser, demo_db, tmp_path):
     paths = []
     for name, data in HOSTILE.items():
         (tmp_path / name).write_bytes(data)

@@ -8,63 +8,13 @@ Model page's "save as" box must hold their values when the user comes back. Same
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.conftest import PROJECT
+from tests.conftest import TIMEOUT_MS
+from tests.test_browser import serve, shot, wait_idle
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = PROJECT / "test-output" / "screenshots"
-TIMEOUT_MS = 30_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.status == 200
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def serve(db: Path):
-    """`streamlit run app.py` on ``db`` at a free port (server log in test-output/); yields the URL."""
-    port = _free_port()
-    log_path = PROJECT / "test-output" / f"server-{port}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command, cwd=PROJECT, env={**os.environ, "RISKLAB_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.time() + 60
-            while not _healthy(url):
-                if time.time() > deadline or server.poll() is not None:
-                    pytest.fail("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
-                time.sleep(0.3)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -74,48 +24,6 @@ def app_url(demo_db_template, tmp_path_factory):
     db.write_bytes(demo_db_template.read_bytes())
     with serve(db) as url:
         yield url, db
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian chromium is required (the README's test command installs it)"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-US")
-    tab = context.new_page()
-    tab.set_default_timeout(TIMEOUT_MS)
-    yield tab
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(400)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def wait_idle(page) -> None:
-    """Wait until Streamlit has finished the current rerun."""
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=TIMEOUT_MS * 2)
-    page.wait_for_timeout(300)
 
 
 def open_page(page, label: str) -> None:
