@@ -40,7 +40,11 @@ FORMATS = [  # value, kind, options, English, Chinese
     (3.2e-7, "p_value", {}, "<0.0001", "<0.0001"),
     (0.28341, "statistic", {}, "0.2834", "0.2834"),
     (1.8512, "ratio", {}, "1.85", "1.85"),
-    (-0.02786, "coef", {}, "-0.0279", "-0.0279"),
+    (-0.02786, "coef", {}, "-0.02786", "-0.02786"),  # four significant digits, as the tables' "%.4g"
+    (1.28345e-4, "coef", {}, "0.0001283", "0.0001283"),  # a raw income's coefficient, no "0.0000"
+    (-1.4567, "coef", {}, "-1.457", "-1.457"),
+    (0.5, "coef", {}, "0.5", "0.5"),
+    (2.5e-8, "coef", {}, "2.5e-8", "2.5e-8"),  # below 1e-6 in exponent form, as "%.4g" in a table
     (612.4, "score", {}, "612", "612"),
     (12.5, "number", {}, "12.50", "12.50"),
     (dt.date(2026, 11, 22), "date", {}, "2026-11-22", "2026年11月22日"),
@@ -124,20 +128,22 @@ def test_pages_write_numbers_and_dates_for_the_language(app, lang):
     app.session_state["lang"] = lang
     app.run()
     assert not app.exception
-    imported = core.t("col.imported_at", lang)
+    imported = core.column_label("imported_at", lang)
     assert _column_formats(app.dataframe[0])[imported] == core.DATETIME_COLUMN_FORMATS[lang]
     assert "36,000" in app.markdown[1].value  # the active table's rows
     app.switch_page("pages/data.py").run()
     assert _column_formats(app.dataframe[0])[imported] == core.DATETIME_COLUMN_FORMATS[lang]
     rows = {m.label: m.value for m in app.metric}
-    assert rows[core.t("data.rows", lang)] == "36,000"
+    assert rows[core.column_label("rows", lang)] == "36,000"
     app.switch_page("pages/model.py").run()
     app.multiselect(key="model_pick").set_value(["debt_ratio", "prior_overdue_count"]).run()
     app.button(key="model_fit").click().run()
     assert not app.exception
     tiles = {m.label: m.value for m in app.metric}
-    n_obs = tiles[core.t("model.col.n_obs", lang)]
+    n_obs = tiles[core.column_label("n_obs", lang)]
     assert "," in n_obs and int(n_obs.replace(",", "")) > 10_000  # thousands separated
+    coefficients = next(d for d in app.dataframe if "coef" in d.value.columns)  # 4 significant digits, not 0.0000
+    assert _column_formats(coefficients)[core.column_label("coef", lang)] == "%.4g"
     shares = [d for d in app.dataframe if "%.2f%%" in _column_formats(d).values()]  # e.g. the deciles' bad rate
     assert shares and all(
         d.value[c].max() > 1 for d in shares for c, f in _column_formats(d).items() if f == "%.2f%%" and c in d.value

@@ -2,8 +2,8 @@
 
 A column's key is its name in the frame analytics returns; ``core.column(key).kind`` decides the format
 (shares and PDs as percentages with two decimals, amounts and counts with thousands separators, p-values to
-four decimals ...) and ``core.column_label`` its header in the user's language. Headers never get cut: each
-column is as wide as its header (and its values, up to a limit) need.
+four decimals, coefficients to four significant digits ...) and ``core.column_label`` its header in the user's
+language. Headers never get cut: each column is as wide as its header (and its values, up to a limit) need.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ FORMATS = {
     "share": "%.2f%%",
     "pd": "%.2f%%",
     "statistic": "%.4f",
-    "coef": "%.4f",
+    "coef": "%.4g",  # sprintf-js: toPrecision(4), zeros dropped; core.format_value writes the same
     "ratio": "%.2f",
     "amount": "localized",
     "count": "localized",

@@ -44,7 +44,7 @@ TOOLTIP_FORMATS = {  # the tables' precision (axes drop trailing zeros, tooltips
     "score": ",.0f",
     "p_value": ".4f",
     "statistic": ".4f",
-    "coef": ".4f",
+    "coef": ".4~r",  # 4 significant digits, as the tables write coefficients
     "ratio": ",.2f",
     "number": ",.2f",
 }

@@ -8,6 +8,7 @@ so 0.0907 is 9.07% everywhere and 2,731,618,851 is "2.73 B" / "27.32 亿" on til
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 
 from babel import Locale, dates, numbers
@@ -24,12 +25,15 @@ NUMBER_PATTERNS = {
     "score": "#,##0",
     "p_value": "0.0000",  # 0.0362
     "statistic": "0.0000",  # IV, KS, AUC: 0.2834
-    "coef": "0.0000",
     "ratio": "#,##0.00",  # odds ratio 1.85
     "number": "#,##0.00",
 }
 COMPACT_PATTERN = "#,##0.00"  # the number before a compact unit: 2.73 B, 27.32 亿
 P_VALUE_FLOOR = 0.0001  # smaller p-values are written "<0.0001"
+# Coefficients keep this many significant digits (a raw income's 0.0001283 is no "0.0000"), written the way
+# Streamlit's table format "%.4g" writes them (JavaScript's toPrecision, trailing zeros dropped): 0.0279,
+# -1.457, 0.0001283, 12350; in exponent form only below 1e-6: 1.283e-7.
+SIGNIFICANT_DIGITS = 4
 
 # Date patterns (CLDR syntax): ISO in English, 2026年11月22日 in Chinese.
 DATE_FORMATS = {"en": "yyyy-MM-dd", "zh": "y年M月d日"}
@@ -52,7 +56,7 @@ _VEGA_NUMBER_FORMATS = {
     "score": {"format": ",d"},
     "p_value": {"format": ".4~f"},
     "statistic": {"format": ".4~f"},
-    "coef": {"format": ".4~f"},
+    "coef": {"format": f".{SIGNIFICANT_DIGITS}~r"},
     "ratio": {"format": ",.2~f"},
     "number": {"format": ",.2~f"},
 }
@@ -80,6 +84,22 @@ def missing(value: object) -> bool:
 def _signed(pattern: str) -> str:
     """The pattern with an explicit sign on both sides: ``+9.07%`` / ``-9.07%``."""
     return f"+{pattern};-{pattern}"
+
+
+def format_significant(value: float, digits: int = SIGNIFICANT_DIGITS, *, signed: bool = False) -> str:
+    """``value`` to ``digits`` significant digits without trailing zeros, as a table's "%.4g" column shows it
+    (JavaScript: ``String(Number(value.toPrecision(4)))``): ``0.0279``, ``0.0001283``, ``-1.457``, ``12350``;
+    ``1.283e-7`` below 1e-6. The same in every language (digits and a decimal point)."""
+    rounded = float(f"{value:.{digits}g}")
+    if rounded == 0:
+        text = "0"
+    elif abs(rounded) < 1e-6 or abs(rounded) >= 1e21:
+        mantissa, exponent = f"{rounded:.{digits - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        text = f"{mantissa}e{int(exponent):+d}"
+    else:
+        text = format(decimal.Decimal(repr(rounded)).normalize(), "f")
+    return f"+{text}" if signed and rounded > 0 else text
 
 
 def format_pattern(value: float, pattern: str, lang: str = "en", *, signed: bool = False) -> str:
@@ -150,6 +170,8 @@ def format_value(value: object, kind: str, lang: str = "en", *, signed: bool = F
         return "<" + format_pattern(P_VALUE_FLOOR, NUMBER_PATTERNS["p_value"], lang)
     if kind == "amount" and compact:
         return format_compact(value, lang, signed=signed)
+    if kind == "coef":
+        return format_significant(value, signed=signed)
     return format_pattern(value, NUMBER_PATTERNS.get(kind, NUMBER_PATTERNS["number"]), lang, signed=signed)
 
 
@@ -196,7 +218,7 @@ EXCEL_FORMATS = {
     "count": "#,##0",
     "p_value": "0.0000",
     "statistic": "0.0000",
-    "coef": "0.0000",
+    "coef": "General",  # Excel has no significant-digit format: the whole number, never "0.0000"
     "ratio": "#,##0.00",
     "score": "#,##0",
     "number": "#,##0.00",
