@@ -137,7 +137,7 @@ def test_heat_map_rows_are_taller_than_20_px():
     t = tr("en")
     states = ("current", "dpd_1_30", "written_off")
     rates = pd.DataFrame([{"from_state": a, "to_state": b, "share": 1 / 3} for a in states[:2] for b in states])
-    trend = pd.DataFrame([{"month": m, "value": v, "par30": 0.1} for m in MONTHS for v in ("North", "South")])
+    trend = pd.DataFrame([{"month": m, "group": g, "par30": 0.1} for m in MONTHS for g in ("North", "South")])
     matrix = pd.DataFrame(np.eye(3), columns=list("abc"), index=list("abc"))
     for chart in (
         charts.roll_rate_heatmap(rates, states, t),
@@ -226,7 +226,7 @@ def test_amount_axes_are_compact_in_the_pages_language(lang, value, label):
 
 def test_zh_amount_axes_use_yi_and_wan_not_si_prefixes():
     mix = pd.DataFrame([{"month": m, "category": "normal", "balance": 3e9} for m in MONTHS])
-    frame = pd.DataFrame({"value": ["North", "South"], "outstanding": [3e9, 1e8]})
+    frame = pd.DataFrame({"group": ["North", "South"], "outstanding": [3e9, 1e8]})
     axes = [
         charts.class_mix(mix, tr("zh"), lang="zh").to_dict()["encoding"]["y"]["axis"],
         charts.breakdown_bars(frame, "branch", "outstanding", tr("zh"), lang="zh").to_dict()["encoding"]["x"]["axis"],
@@ -250,7 +250,7 @@ def test_share_axes_are_percentages_and_month_axes_follow_the_language():
     [("npl_ratio", "format"), ("default_rate_12m", "format"), ("outstanding", "labelExpr")],
 )
 def test_breakdown_axis_follows_the_column_registry(measure, expected):
-    frame = pd.DataFrame({"value": ["North", "South"], measure: [0.1, 0.2]})
+    frame = pd.DataFrame({"group": ["North", "South"], measure: [0.1, 0.2]})
     axis = charts.breakdown_bars(frame, "branch", measure, tr("en")).to_dict()["encoding"]["x"]["axis"]
     assert expected in axis
     if expected == "format":

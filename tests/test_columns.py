@@ -99,7 +99,8 @@ RESULT_COLUMNS = {
         "high_side_override_rate",
         "bad_rate_overridden",
         "leniency",
-        "rank",
+        "leniency_rank",
+        "outcome",
         "flag",
         "n",
         "row_rate",
@@ -209,6 +210,20 @@ def test_labels_are_shared_not_copied():
     assert core.column_label("n_obs", "zh") == core.column_label("loans", "zh") == "贷款笔数"
     assert core.column_label("n_events") == "Defaults" and core.column_label("kind") == "Type"
     assert core.column_label("count_0", "zh", first="训练集") == "贷款笔数（训练集）"
+
+
+def test_the_comparison_metrics_are_registered_columns():
+    """Expert vs model's metrics read and are named as the registry says (no words of their own)."""
+    from analytics import decisions
+
+    assert all(metric in core.REGISTRY for metric in decisions.METRIC_KINDS)
+    assert decisions.METRIC_KINDS["approval_rate"] == "share" and decisions.METRIC_KINDS["profit"] == "amount"
+    assert set(decisions.METRIC_KINDS.values()) == {"share", "count", "amount"}
+
+
+def test_columns_named_after_a_role_read_as_the_role():
+    assert core.column("officer").label_key == "role.officer"
+    assert core.column_label("branch", "zh") == core.t("role.branch", "zh") == "网点"
 
 
 def test_an_unknown_column_reads_as_its_key_and_as_a_number():

@@ -213,7 +213,7 @@ def test_officer_consistency_equals_pandas(sample):
     )
     got = table.set_index("name").loc[want.index]
     pd.testing.assert_frame_equal(got[want.columns], want, check_names=False, check_dtype=False)
-    assert len(table) == 18 and table["rank"].tolist() == list(range(1, 19))
+    assert len(table) == 18 and table["leniency_rank"].tolist() == list(range(1, 19))
     assert table["leniency"].is_monotonic_decreasing
     assert (table["flag"] == (table["override_rate"] > decisions.OVERRIDE_FLAG_RATE)).all()
     branches = decisions.officer_consistency(con, setup_for(sample), 0.15, by="branch")

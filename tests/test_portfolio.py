@@ -169,7 +169,7 @@ def test_tiny_roll_rates(con):
 
 def test_tiny_breakdown_and_concentration(con):
     source = _resolve(con, _tiny(con))
-    by_branch = portfolio.breakdown(con, source, "branch").set_index("value")
+    by_branch = portfolio.breakdown(con, source, "branch").set_index("group")
     assert list(by_branch.index) == ["South", "North"]  # largest outstanding first
     assert by_branch.loc["South", "outstanding"] == 700 and by_branch.loc["South", "loans"] == 2
     assert by_branch.loc["South", "npl_ratio"] == pytest.approx(1.0)
@@ -400,7 +400,7 @@ def test_roll_rates_match_pandas(sample_con, source, perf):
 
 
 def test_breakdown_by_officer_matches_pandas(sample_con, source, perf):
-    ours = portfolio.breakdown(sample_con, source, "officer").set_index("value")
+    ours = portfolio.breakdown(sample_con, source, "officer").set_index("group")
     last = perf[(perf["month"] == perf["month"].max()) & (perf["balance"] > 0)]
     grouped = last.groupby("officer")
     assert list(ours.index) == list(grouped["balance"].sum().sort_values(ascending=False).index)
@@ -430,8 +430,8 @@ def test_concentration_matches_pandas(sample_con, source, perf):
 
 def test_dimension_trend_matches_breakdown(sample_con, source):
     trend = portfolio.dimension_trend(sample_con, source, "branch")
-    last = trend[trend["month"] == trend["month"].max()].set_index("value")
-    by_branch = portfolio.breakdown(sample_con, source, "branch").set_index("value")
+    last = trend[trend["month"] == trend["month"].max()].set_index("group")
+    by_branch = portfolio.breakdown(sample_con, source, "branch").set_index("group")
     assert last["par30"].to_dict() == pytest.approx(by_branch["par30"].to_dict())
 
 
@@ -440,11 +440,11 @@ def test_loan_level_default_rates_match_pandas(sample_con):
     loans = sample_con.execute("SELECT * FROM sample_loans WHERE booked").df()
     assert result.summary["loans"] == len(loans)
     assert result.summary["default_rate"] == pytest.approx(loans["default_flag"].mean())
-    by_segment = result.by_dimension["segment"].set_index("value")["default_rate"]
+    by_segment = result.by_dimension["segment"].set_index("group")["default_rate"]
     assert by_segment.to_dict() == pytest.approx(loans.groupby("segment")["default_flag"].mean().to_dict())
     quarters = pd.to_datetime(loans["application_date"]).dt.to_period("Q").astype(str)
     ref = loans.groupby(quarters)["default_flag"].mean()
-    assert result.by_cohort.set_index("value")["default_rate"].to_dict() == pytest.approx(ref.to_dict())
+    assert result.by_cohort.set_index("cohort")["default_rate"].to_dict() == pytest.approx(ref.to_dict())
     assert "repayment_method" in result.by_dimension
     loans_only = datasets.table_context(sample_con, "sample_loans")
     assert portfolio.missing_roles(loans_only) == ["snapshot_date", "balance", "days_past_due"]
@@ -884,7 +884,7 @@ def test_as_of_an_earlier_month(con):
     assert moves == {("current", "current"): 120, ("current", "dpd_1_30"): 200, ("dpd_91_180", "dpd_91_180"): 50}
     conc = portfolio.concentration(con, source, as_of=D(2024, 2, 1))
     assert list(conc.top["borrower"]) == ["C", "B", "A", "E"] and conc.top_share == pytest.approx(1.0)
-    by_branch = portfolio.breakdown(con, source, "branch", as_of=D(2024, 2, 1)).set_index("value")
+    by_branch = portfolio.breakdown(con, source, "branch", as_of=D(2024, 2, 1)).set_index("group")
     assert by_branch.loc["South", "outstanding"] == 350 and by_branch.loc["South", "npl_ratio"] == pytest.approx(
         50 / 350
     )

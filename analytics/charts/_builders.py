@@ -31,6 +31,7 @@ from analytics.charts._style import (
     tooltip_format,
 )
 from analytics.datasets import FIVE_CATEGORIES
+from analytics.portfolio import DIMENSION_LABELS, KPI_LABELS
 
 MAX_ROWS = 5_000
 # The registry's share columns, for pages that still ask which columns are percentages (the charts ask
@@ -38,6 +39,11 @@ MAX_ROWS = 5_000
 RATIO_COLUMNS = frozenset(key for key, column in core.REGISTRY.items() if column.kind == "share")
 
 Translate = Callable[..., str]
+
+
+def _label(t: Translate, key: str) -> str:
+    """The column registry's label of column ``key`` (``core.column(key).label_key``) through ``t``."""
+    return t(core.column(key).label_key)
 
 
 def _check(frame: pd.DataFrame) -> pd.DataFrame:
@@ -283,12 +289,12 @@ def sorted_bars(
 
 def ratio_trend(monthly: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """PAR30, PAR90 and NPL ratio by month."""
-    names = {key: t(f"portfolio.kpi.{key}") for key in ("par30", "par90", "npl_ratio")}
+    names = {key: t(KPI_LABELS[key]) for key in ("par30", "par90", "npl_ratio")}
     return lines(
         monthly,
         "month",
         names,
-        x_title=t("chart.month"),
+        x_title=t("column.month"),
         y_title=t("chart.ratio"),
         legend_title=t("chart.series"),
         lang=lang,
@@ -298,7 +304,7 @@ def ratio_trend(monthly: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt
 def amount_bars(monthly: pd.DataFrame, column: str, t: Translate, colour: str = GOOD, *, lang: str = "en") -> alt.Chart:
     """Disbursed (or outstanding) by month."""
     return monthly_bars(
-        monthly, column, x_title=t("chart.month"), y_title=t(f"portfolio.kpi.{column}"), colour=colour, lang=lang
+        monthly, column, x_title=t("column.month"), y_title=t(KPI_LABELS[column]), colour=colour, lang=lang
     )
 
 
@@ -312,9 +318,9 @@ def class_mix(mix: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart
         y="balance",
         colour="cls",
         order=order,
-        x_title=t("chart.month"),
-        y_title=t("chart.balance"),
-        legend_title=t("chart.class"),
+        x_title=t("column.month"),
+        y_title=t("column.balance"),
+        legend_title=t("column.category"),
         lang=lang,
     )
 
@@ -326,9 +332,9 @@ def vintage_curves(curves: pd.DataFrame, metric: str, t: Translate, *, lang: str
         x="mob",
         y=metric,
         cohort="cohort",
-        x_title=t("chart.mob"),
-        y_title=t(f"portfolio.col.{metric}"),
-        legend_title=t("chart.cohort"),
+        x_title=t("column.mob"),
+        y_title=_label(t, metric),
+        legend_title=t("column.cohort"),
         lang=lang,
     )
 
@@ -343,9 +349,9 @@ def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate
         x="to",
         y="frm",
         value="share",
-        x_title=t("chart.to"),
-        y_title=t("chart.from"),
-        value_title=t("chart.share"),
+        x_title=t("column.to_state"),
+        y_title=t("column.from_state"),
+        value_title=t("column.share"),
         x_order=order,
         y_order=order,
         value_kind=column_kind("share"),
@@ -355,13 +361,13 @@ def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate
 
 
 def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Translate, *, lang: str = "en") -> alt.Chart:
-    """One bar per dimension value, sorted by ``measure``."""
+    """One bar per group of ``dimension`` (a ``portfolio.breakdown`` frame), sorted by ``measure``."""
     return sorted_bars(
         frame,
-        category="value",
+        category="group",
         value=measure,
-        category_title=t(f"portfolio.dim.{dimension}"),
-        value_title=t(f"portfolio.col.{measure}"),
+        category_title=t(DIMENSION_LABELS[dimension]),
+        value_title=_label(t, measure),
         lang=lang,
     )
 
@@ -369,17 +375,17 @@ def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Transla
 def dimension_heatmap(
     trend: pd.DataFrame, dimension: str, measure: str, t: Translate, *, lang: str = "en"
 ) -> alt.Chart:
-    """Dimension value x month, coloured by ``measure`` (PAR30 or NPL ratio)."""
+    """Group of ``dimension`` x month, coloured by ``measure`` (PAR30 or NPL ratio)."""
     return heatmap(
         trend,
         x="month",
-        y="value",
+        y="group",
         value=measure,
-        x_title=t("chart.month"),
+        x_title=t("column.month"),
         labels=False,
         temporal_x=True,
-        y_title=t(f"portfolio.dim.{dimension}"),
-        value_title=t(f"portfolio.col.{measure}"),
+        y_title=t(DIMENSION_LABELS[dimension]),
+        value_title=_label(t, measure),
         value_kind=column_kind(measure, "share"),
         lang=lang,
     )
@@ -387,17 +393,17 @@ def dimension_heatmap(
 
 def cohort_default_bars(by_cohort: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Default rate by origination quarter (loan-level tables)."""
-    data = _check(by_cohort)[["value", "default_rate"]]
-    x_title, y_title = t("portfolio.cohort.quarter"), t("portfolio.col.default_rate")
+    data = _check(by_cohort)[["cohort", "default_rate"]]
+    x_title, y_title = t("portfolio.cohort.quarter"), t("column.default_rate")
     rate = column_kind("default_rate")
     return (
         alt.Chart(data)
         .mark_bar(color=GOOD)
         .encode(
-            x=alt.X("value:O", title=x_title),
+            x=alt.X("cohort:O", title=x_title),
             y=alt.Y("default_rate:Q", title=y_title, axis=axis(rate, lang)),
             tooltip=[
-                alt.Tooltip("value:O", title=x_title),
+                alt.Tooltip("cohort:O", title=x_title),
                 alt.Tooltip("default_rate:Q", title=y_title, format=tooltip_format(rate)),
             ],
         )
@@ -410,7 +416,7 @@ def cohort_default_bars(by_cohort: pd.DataFrame, t: Translate, *, lang: str = "e
 def binning_chart(table: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """Loans per bin (bars, left axis) with the bad rate (line, right axis), bins in the table's order."""
     data = _check(table)[["label", "count", "bad_rate"]]
-    bin_title, count_title, rate_title = t("factors.col.label"), t("factors.col.count"), t("factors.col.bad_rate")
+    bin_title, count_title, rate_title = _label(t, "label"), _label(t, "count"), _label(t, "bad_rate")
     count, rate = column_kind("count"), column_kind("bad_rate")
     base = alt.Chart(data).encode(
         x=alt.X("label:N", title=bin_title, sort=list(data["label"]), axis=alt.Axis(labelAngle=-30)),
@@ -433,7 +439,7 @@ def correlation_heatmap(matrix: pd.DataFrame, t: Translate, *, lang: str = "en")
     """The correlation matrix as a blue-red heat map from -1 to 1, each cell labelled."""
     order = list(matrix.columns)
     data = _check(matrix.rename_axis("row").reset_index().melt(id_vars="row", var_name="column", value_name="r"))
-    title = t("factors.col.correlation")
+    title = t("column.correlation")
     base = alt.Chart(data).encode(
         x=alt.X("column:N", title=None, sort=order, axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False)),
         y=alt.Y("row:N", title=None, sort=order, axis=alt.Axis(labelLimit=200)),
@@ -465,7 +471,7 @@ def strategy_chart(
     """Approval rate vs bad rate of approved as the model's cutoff moves, with the expert's point and the current
     cutoff marked; clicking a point selects its cutoff (selection parameter ``pick``)."""
     data = _check(curve)[["cutoff", "approval_rate", "bad_rate_approved"]].dropna()
-    x_title, y_title = t("decisions.metric.approval_rate"), t("decisions.metric.bad_rate_approved")
+    x_title, y_title = t("column.approval_rate"), t("column.bad_rate_approved")
     x_kind, y_kind = column_kind("approval_rate"), column_kind("bad_rate_approved")
     x = alt.X("approval_rate:Q", title=x_title, axis=axis(x_kind, lang), scale=alt.Scale(domain=[0, 1]))
     y = alt.Y("bad_rate_approved:Q", title=y_title, axis=axis(y_kind, lang))
@@ -477,8 +483,9 @@ def strategy_chart(
     ]
     line = alt.Chart(data).mark_line(color=NEUTRAL).encode(x=x, y=y)
     points = alt.Chart(data).mark_circle(size=40, opacity=0.15).encode(x=x, y=y, tooltip=tooltip).add_params(pick)
+    names = {"expert": t("column.expert"), "current": t("decisions.point.current")}
     marks = [
-        {"who": t(f"decisions.point.{who}"), "approval_rate": xy[0], "bad_rate_approved": xy[1], "key": who}
+        {"who": names[who], "approval_rate": xy[0], "bad_rate_approved": xy[1], "key": who}
         for who, xy in (("expert", expert_point), ("current", current))
         if xy is not None
     ]
@@ -508,8 +515,8 @@ def confusion_chart(table: pd.DataFrame, kind: str, t: Translate, *, lang: str =
     ]
     rows = [t(f"decisions.label.{v}") for v in dict.fromkeys(data["actual"])]
     cols = [t(f"decisions.label.{v}") for v in ("approve", "reject")]
-    y_title = t("decisions.axis.expert") if kind == "agreement" else t("decisions.axis.actual")
-    x_title = t("decisions.axis.model") if kind == "agreement" else t("decisions.axis.decision")
+    y_title = t("column.expert") if kind == "agreement" else t("decisions.axis.actual")
+    x_title = _label(t, "model") if kind == "agreement" else t("decisions.axis.decision")
     base = alt.Chart(data).encode(
         x=alt.X("predicted_label:N", title=x_title, sort=cols, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("actual_label:N", title=y_title, sort=rows),
@@ -520,9 +527,9 @@ def confusion_chart(table: pd.DataFrame, kind: str, t: Translate, *, lang: str =
         tooltip=[
             alt.Tooltip("actual_label:N", title=y_title),
             alt.Tooltip("predicted_label:N", title=x_title),
-            alt.Tooltip("n:Q", title=t("decisions.col.loans"), format=tooltip_format("count")),
-            alt.Tooltip("row_rate:Q", title=t("decisions.col.row_rate"), format=rate),
-            alt.Tooltip("column_rate:Q", title=t("decisions.col.column_rate"), format=rate),
+            alt.Tooltip("n:Q", title=_label(t, "n"), format=tooltip_format("count")),
+            alt.Tooltip("row_rate:Q", title=t("column.row_rate"), format=rate),
+            alt.Tooltip("column_rate:Q", title=t("column.column_rate"), format=rate),
         ],
     )
     text = base.mark_text(fontSize=13).encode(
@@ -536,7 +543,7 @@ def officer_chart(frame: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt
     top; vermillion where overrides exceed the examiners' flag rate."""
     data = _check(frame)[["name", "leniency", "approval_rate", "model_approval_rate", "override_rate", "flag"]].copy()
     data["flagged"] = [t(f"decisions.flag.{bool(f)}") for f in data["flag"]]
-    name_title, leniency_title = t("decisions.col.name"), t("decisions.col.leniency")
+    name_title, leniency_title = t("column.name"), t("column.leniency")
     leniency = column_kind("leniency")
     rate = tooltip_format("share")
     return (
@@ -550,13 +557,13 @@ def officer_chart(frame: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt
                 scale=alt.Scale(
                     domain=[t("decisions.flag.True"), t("decisions.flag.False")], range=[BAD, OKABE_ITO["sky_blue"]]
                 ),
-                legend=legend(t("decisions.col.flag")),
+                legend=legend(t("column.flag")),
             ),
             tooltip=[
                 alt.Tooltip("name:N", title=name_title),
-                alt.Tooltip("approval_rate:Q", title=t("decisions.col.approval_rate"), format=rate),
-                alt.Tooltip("model_approval_rate:Q", title=t("decisions.col.model_approval_rate"), format=rate),
-                alt.Tooltip("override_rate:Q", title=t("decisions.col.override_rate"), format=rate),
+                alt.Tooltip("approval_rate:Q", title=t("column.approval_rate"), format=rate),
+                alt.Tooltip("model_approval_rate:Q", title=t("column.model_approval_rate"), format=rate),
+                alt.Tooltip("override_rate:Q", title=t("column.override_rate"), format=rate),
                 alt.Tooltip("leniency:Q", title=leniency_title, format="+.2%"),
             ],
         )
@@ -570,7 +577,7 @@ def waterfall_chart(
     steps = _check(contributions)[["factor", value]].reset_index(drop=True)
     ends = start + steps[value].cumsum()
     begins = ends - steps[value]
-    ref_label, app_label = t("whatif.reference"), t("whatif.applicant")
+    ref_label, app_label = t("column.reference"), t("whatif.applicant")
     rows = [{"label": ref_label, "low": None, "high": start, "delta": start, "kind": "total"}]
     rows += [
         {"label": f, "low": b, "high": e, "delta": d, "kind": "up" if d >= 0 else "down"}
@@ -583,7 +590,7 @@ def waterfall_chart(
     pad = max(0.1 * float(values.max() - values.min()), 2.0 if value == "points" else 0.1)
     floor, ceiling = float(values.min()) - pad, float(values.max()) + pad
     data["low"] = data["low"].fillna(floor)
-    title = t(f"whatif.col.{value}")
+    title = _label(t, value)
     # More points is safer (blue); a higher log-odds contribution is riskier (vermillion).
     up, down = (GOOD, BAD) if value == "points" else (BAD, GOOD)
     colours = alt.Scale(domain=["total", "up", "down"], range=[NEUTRAL, up, down])
@@ -619,7 +626,7 @@ def _by_sample(frames: dict[str, pd.DataFrame], columns: list[str]) -> pd.DataFr
 def roc_chart(curves: dict[str, pd.DataFrame], t: Translate, *, lang: str = "en") -> alt.Chart:
     """ROC curves (``fpr``, ``tpr``) per sample with the diagonal of a random model."""
     data = _by_sample(curves, ["fpr", "tpr"])
-    x_title, y_title, sample = t("model.chart.fpr"), t("model.chart.tpr"), t("model.chart.sample")
+    x_title, y_title, sample = t("column.fpr"), t("column.tpr"), t("column.sample")
     x_kind, y_kind = column_kind("fpr"), column_kind("tpr")
     x = alt.X("fpr:Q", title=x_title, axis=axis(x_kind, lang), scale=alt.Scale(domain=[0, 1]))
     y = alt.Y("tpr:Q", title=y_title, axis=axis(y_kind, lang), scale=alt.Scale(domain=[0, 1]))
@@ -647,7 +654,7 @@ def ks_chart(curve: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Char
     names = {"bads": t("model.chart.cum_bads"), "goods": t("model.chart.cum_goods")}
     data = _check(curve)[["population", "bads", "goods"]].melt("population", var_name="series", value_name="share")
     data["series"] = data["series"].map(names)
-    x_title, y_title = t("model.chart.population"), t("model.chart.cum_share")
+    x_title, y_title = t("column.population"), t("model.chart.cum_share")
     x_kind = column_kind("population")
     chart = (
         alt.Chart(data)
@@ -671,7 +678,7 @@ def ks_chart(curve: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Char
 def calibration_chart(deciles: dict[str, pd.DataFrame], t: Translate, *, lang: str = "en") -> alt.Chart:
     """Observed default rate against mean predicted PD per decile and sample, with the line of perfect calibration."""
     data = _by_sample(deciles, ["decile", "mean_pd", "observed_rate", "loans"])
-    x_title, y_title, sample = t("model.chart.mean_pd"), t("model.chart.observed_rate"), t("model.chart.sample")
+    x_title, y_title, sample = t("column.mean_pd"), t("column.observed_rate"), t("column.sample")
     x_kind, y_kind = column_kind("mean_pd"), column_kind("observed_rate")
     top = float(max(data["mean_pd"].max(), data["observed_rate"].max(), 0.01))
     x = alt.X("mean_pd:Q", title=x_title, axis=axis(x_kind, lang), scale=alt.Scale(domain=[0, top]))
@@ -685,10 +692,10 @@ def calibration_chart(deciles: dict[str, pd.DataFrame], t: Translate, *, lang: s
             color=alt.Color("sample:N", scale=SAMPLE_COLOURS, legend=legend(sample)),
             tooltip=[
                 alt.Tooltip("sample:N", title=sample),
-                alt.Tooltip("decile:O", title=t("model.col.decile")),
+                alt.Tooltip("decile:O", title=t("column.decile")),
                 alt.Tooltip("mean_pd:Q", title=x_title, format=tooltip_format(x_kind)),
                 alt.Tooltip("observed_rate:Q", title=y_title, format=tooltip_format(y_kind)),
-                alt.Tooltip("loans:Q", title=t("model.col.loans"), format=tooltip_format(column_kind("loans"))),
+                alt.Tooltip("loans:Q", title=t("column.loans"), format=tooltip_format(column_kind("loans"))),
             ],
         )
     )
@@ -707,7 +714,7 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str
     totals = long.groupby("series")["loans"].transform("sum")
     long["share"] = long["loans"] / totals.where(totals > 0, 1)
     long["series"] = long["series"].map(names)
-    x_title, y_title = t("model.chart.score"), t("model.chart.share_of_class")
+    x_title, y_title = t("column.score"), t("model.chart.share_of_class")
     score = column_kind("score")
     chart = (
         alt.Chart(long)
@@ -721,7 +728,7 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str
             tooltip=[
                 alt.Tooltip("series:N", title=" "),
                 alt.Tooltip("score_low:Q", title=x_title, format=tooltip_format(score)),
-                alt.Tooltip("loans:Q", title=t("model.col.loans"), format=tooltip_format(column_kind("loans"))),
+                alt.Tooltip("loans:Q", title=t("column.loans"), format=tooltip_format(column_kind("loans"))),
                 alt.Tooltip("share:Q", title=y_title, format=tooltip_format("share")),
             ],
         )

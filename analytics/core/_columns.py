@@ -3,13 +3,15 @@ axis, metric tile and Excel export writes it, and what it is called.
 
 A column is known by the name analytics gives it in a result frame (``bad_rate``, ``balance``, ``p_value``).
 Its label is the text ``column.<label>`` of the language files (``label`` is the key itself unless the
-column shares another's label: ``n_obs`` reads "Loans" like ``loans``); its kind decides the format
+column shares another's label: ``n_obs`` reads "Loans" like ``loans``; a ``label`` with a dot is a whole key,
+for a column named after a column role: ``branch`` reads ``role.branch``); its kind decides the format
 (``format_value``, ``vega_format``, ``excel_format``); its width in pixels shows the header and the values
 whole (Streamlit's ``column_config`` takes it as it is).
 
 Not registered, on purpose: columns named after the data (factor names, model names, roll-rate states,
 pivoted months). The expert-vs-model metric table's ``expert`` and ``model`` columns are registered as text
-(for their labels): their rows have different kinds (``analytics.decisions.METRIC_KINDS``).
+(for their labels): their rows are the comparison's metrics, each a registered column of its own kind
+(``analytics.decisions.METRIC_KINDS``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ KINDS = (
     "p_value",  # 0.0362; below 0.0001: <0.0001
     "statistic",  # IV, KS, AUC, Gini, PSI, WOE: 0.2834
     "ratio",  # odds ratio, VIF, lift: 1.85
-    "coef",  # model coefficients and standard errors: 0.0279
+    "coef",  # model coefficients and standard errors, 4 significant digits: 0.0279, -1.457, 0.0001283
     "score",  # score points: 612
     "number",  # anything else numeric: 12.50
     "date",  # 2026-11-22 / 2026年11月22日
@@ -49,7 +51,7 @@ _WIDEST_VALUES = {
     "count": 12_345_678,
     "p_value": 0.0362,
     "statistic": -0.2834,
-    "coef": -12.3456,
+    "coef": -0.0001283,
     "ratio": 1_234.56,
     "score": 1_000,
     "number": -12_345.67,
@@ -80,7 +82,12 @@ class Column:
     @property
     def label_key(self) -> str:
         """The translation key of the column's label."""
-        return f"column.{self.label}"
+        return _label_key(self.label)
+
+
+def _label_key(label: str) -> str:
+    """``column.<label>``, or ``label`` itself when it is a whole key (``role.branch``)."""
+    return label if "." in label else f"column.{label}"
 
 
 def _cells(text: str) -> int:
@@ -90,7 +97,7 @@ def _cells(text: str) -> int:
 
 def _width(label: str, kind: str) -> int:
     """Pixels that show the label (in every language) and the kind's usual values whole."""
-    key = f"column.{label}"
+    key = _label_key(label)
     texts = [t(key, lang) for lang in LANGUAGES] if has_text(key) else [label]
     sample = _WIDEST_VALUES.get(kind, _WIDEST_VALUES["number"])
     texts += [format_value(sample, kind, lang) for lang in LANGUAGES]
@@ -136,6 +143,11 @@ REGISTRY: dict[str, Column] = {
             "column_rate",
             "defaults_rejected",
             "accuracy",
+            "sensitivity",
+            "specificity",
+            "precision",
+            "approval_rate_applications",
+            "distance",
             "share_0",
             "share_1",
             "bad_rate_0",
@@ -190,6 +202,8 @@ REGISTRY: dict[str, Column] = {
             "correct",
             "count_0",
             "count_1",
+            "leniency_rank",
+            "outcome",  # a 0/1 default flag (the disagreements' outcome): written 0 or 1, "-" when unknown
         ),
         *_columns("count", "count", "n", "n_obs", label="loans"),
         *_columns("count", "events", "n_events", label="defaults"),
@@ -226,17 +240,15 @@ REGISTRY: dict[str, Column] = {
             "mean",
             "low",
             "high",
-            "value",
             "current",
             "new_value",
-            "distance",
             "reference",
             "previous_month",
             "year_ago",
             "change_month",
             "change_year",
         ),
-        *_columns("month", "month", "cohort"),
+        *_columns("month", "month"),
         *_columns("date", "cohort_start"),
         *_columns("datetime", "imported_at", "created_at"),
         *_columns("datetime", "saved_at", label="created_at"),
@@ -257,6 +269,8 @@ REGISTRY: dict[str, Column] = {
             "verdict",
             "band",
             "group",
+            "cohort",  # an origination quarter or month by name: 2021Q1, 2021-03
+            "value",  # a value as the data holds it: a factor's setting, a rule's value, a tile's figure
             "category",
             "from_state",
             "to_state",
@@ -277,13 +291,8 @@ REGISTRY: dict[str, Column] = {
             "operator",
             "grade",
             "expert",
-            "model",
             "loan_id",
-            "officer",
-            "branch",
-            "outcome",
             "reasons",
-            "leniency_rank",
             "flag",
             "direction",
             "decision",
@@ -293,6 +302,8 @@ REGISTRY: dict[str, Column] = {
             "reject",
         ),
         *_columns("text", "kind", label="type"),
+        *(Column(role, "text", f"role.{role}") for role in ("branch", "officer")),  # as the roles read
+        Column("model", "text", "nav.model"),  # the model's side of a comparison, named like the Model page
     )
 }
 

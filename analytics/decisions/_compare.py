@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import datasets, store
+from analytics import core, datasets, store
 from analytics.core import RiskLabError
 from analytics.datasets import TableContext
 from analytics.decisions import _expert as expert
@@ -296,7 +296,7 @@ def side_metrics(matrix: np.ndarray, econ: Economics) -> dict[str, float]:
     n = tn + fp + fn + tp
     loss = fn * econ.exposure * econ.lgd
     return {
-        "loans": n,
+        "known": n,
         "approval_rate": _ratio(tn + fn, n),
         "bad_rate_approved": _ratio(fn, tn + fn),
         "defaults_rejected": _ratio(tp, tp + fn),
@@ -312,16 +312,9 @@ def side_metrics(matrix: np.ndarray, econ: Economics) -> dict[str, float]:
 
 
 METRICS = tuple(side_metrics(np.ones((2, 2)), Economics()))
-# How each metric reads: a share, a count of loans or an amount of money.
-METRIC_KINDS: dict[str, str] = {
-    **dict.fromkeys(METRICS, "rate"),
-    "loans": "count",
-    "defaults_approved": "count",
-    "goods_rejected": "count",
-    "expected_loss": "money",
-    "profit": "money",
-    "approval_rate_applications": "rate",
-}
+# How each metric of a comparison reads, as the column registry says (each metric is a registered column, its
+# label ``column.<metric>``): a share, a count of loans or an amount of money.
+METRIC_KINDS: dict[str, str] = {metric: core.column(metric).kind for metric in (*METRICS, "approval_rate_applications")}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -651,7 +644,7 @@ def officer_consistency(
     frame["override_rate"] = frame["low_side_override_rate"] + frame["high_side_override_rate"]
     frame["leniency"] = frame["approval_rate"] - frame["model_approval_rate"]
     frame = frame.sort_values(["leniency", "name"], ascending=[False, True]).reset_index(drop=True)
-    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    frame.insert(0, "leniency_rank", np.arange(1, len(frame) + 1))
     frame["flag"] = frame["override_rate"] > OVERRIDE_FLAG_RATE
     return frame
 

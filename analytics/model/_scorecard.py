@@ -342,8 +342,9 @@ def predict_log_odds(encodings: Sequence[Encoding], params: Mapping[str, float],
 
 
 # Words of the scorecard table that the page translates (keys ``model.word.<word>``): the base points row, points
-# per unit of a number (or of its log), the treatments and the missing / unseen bins of a binning.
-WORDS = ("base_points", "per_unit", "per_log_unit", *TREATMENTS, "missing", "other")
+# per unit of a number (or of its log) and the treatments. Its "missing" and "other" attributes are a binning's
+# special bins and read as the binning's (``binning.missing``, ``binning.other``).
+WORDS = ("base_points", "per_unit", "per_log_unit", *TREATMENTS)
 
 
 def scorecard_table(encodings: Sequence[Encoding], params: Mapping[str, float], scaling: Scaling) -> pd.DataFrame:

@@ -3,7 +3,9 @@
 from analytics.portfolio._figures import (
     CLI_ROLES,
     DEFAULT_WINDOW,
+    DIMENSION_LABELS,
     DPD_BUCKETS,
+    KPI_LABELS,
     KPIS,
     MAX_MOB,
     ROLL_STATES,
@@ -47,8 +49,10 @@ from analytics.portfolio._summary import (
 __all__ = [
     "CLI_ROLES",
     "DEFAULT_WINDOW",
+    "DIMENSION_LABELS",
     "DPD_BUCKETS",
     "KPIS",
+    "KPI_LABELS",
     "MAX_MOB",
     "ROLL_STATES",
     "Filters",

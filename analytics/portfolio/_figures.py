@@ -73,17 +73,19 @@ from analytics.portfolio._query import (
 
 @dataclasses.dataclass(frozen=True)
 class Kpi:
-    """A headline figure: key, kind (count, amount or ratio), whether higher is worse, default red threshold."""
+    """A headline figure: key, kind (count, amount or ratio), whether higher is worse, default red threshold and
+    whether its name is its column's label (``column.<key>``) rather than a tile's own (``portfolio.kpi.<key>``)."""
 
     key: str
     kind: str
     higher_is_worse: bool | None = None
     red_above: float | None = None
+    column_label: bool = False
 
     @property
     def label_key(self) -> str:
         """The i18n key of the figure's name."""
-        return f"portfolio.kpi.{self.key}"
+        return core.column(self.key).label_key if self.column_label else f"portfolio.kpi.{self.key}"
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -94,14 +96,16 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("par90", "ratio", True, 0.03),
     Kpi("npl_ratio", "ratio", True, 0.05),
     Kpi("write_off_ratio", "ratio", True, 0.02),
-    Kpi("default_rate_12m", "ratio", True, 0.10),
+    Kpi("default_rate_12m", "ratio", True, 0.10, column_label=True),
 )
 KPI_KEYS = tuple(k.key for k in KPIS)
+KPI_LABELS: dict[str, str] = {k.key: k.label_key for k in KPIS}  # key: the i18n key of its name
 
 
 @dataclasses.dataclass(frozen=True)
 class Dimension:
-    """A breakdown dimension: key, the column role that marks it (if any) and column names that mean it."""
+    """A breakdown dimension: key, the column role that marks it (if any; it then reads as the role's name) and
+    column names that mean it."""
 
     key: str
     role: str | None
@@ -109,8 +113,8 @@ class Dimension:
 
     @property
     def label_key(self) -> str:
-        """The i18n key of the dimension's name."""
-        return f"portfolio.dim.{self.key}"
+        """The i18n key of the dimension's name: its role's (``role.branch``), else ``portfolio.dim.<key>``."""
+        return f"role.{self.role}" if self.role else f"portfolio.dim.{self.key}"
 
 
 DIMENSIONS: tuple[Dimension, ...] = (
@@ -121,6 +125,7 @@ DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("guarantee_method", None, ("guarantee_method", "guarantee", "担保方式")),
     Dimension("repayment_method", None, ("repayment_method", "repayment", "还款方式")),
 )
+DIMENSION_LABELS: dict[str, str] = {d.key: d.label_key for d in DIMENSIONS}  # key: the i18n key of its name
 
 
 WRITE_OFF_COLUMNS = ("write_off_amount", "writeoff_amount", "write_off", "charge_off_amount", "核销金额")
@@ -681,11 +686,11 @@ def dimension_trend(
     alias = dim_alias(dimension)
     sql = f"""
     WITH {q.rows_cte(filters, (dimension,))}
-    SELECT month, coalesce({alias}, '-') AS value, count(*) AS loans, sum(balance) AS outstanding,
+    SELECT month, coalesce({alias}, '-') AS "group", count(*) AS loans, sum(balance) AS outstanding,
            {ratio_sql(par_sum(source, 30), "sum(balance)")} AS par30,
            {ratio_sql(npl_sum(), "sum(balance)")} AS npl_ratio
     FROM rows WHERE balance > 0 AND {period_sql(q, filters)}
-    GROUP BY ALL ORDER BY month, value
+    GROUP BY ALL ORDER BY month, "group"
     """
     frame = q.run(con, sql)
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
@@ -769,7 +774,7 @@ def loan_level(con: duckdb.DuckDBPyConnection, ctx: TableContext, filters: Filte
     table, types = ctx.table, ctx.types
     dims = resolve_dimensions(ctx)
     defn = ctx.definition or datasets.suggest_definition(con, table, ctx.role_map, types=types)
-    empty = pd.DataFrame(columns=["value", "loans", "known", "defaults", "default_rate"])
+    empty = pd.DataFrame(columns=["cohort", "loans", "known", "defaults", "default_rate"])
     params: list = []
     conditions = ["true"]
     for key in FILTER_DIMENSIONS:
@@ -797,20 +802,22 @@ def loan_level(con: duckdb.DuckDBPyConnection, ctx: TableContext, filters: Filte
     base = f"SELECT {expr} AS d, {cohort} AS cohort{dim_sql} FROM {store.quote_ident(table)} WHERE {where}"
     base_params = [*expr_params, *date_params, *params]
 
-    def grouped(key_sql: str) -> pd.DataFrame:
+    def grouped(key_sql: str, name: str) -> pd.DataFrame:
         return con.execute(
-            f"SELECT {key_sql} AS value, count(*) AS loans, count(d) AS known, coalesce(sum(d), 0) AS defaults, "
-            f"sum(d) / nullif(count(d), 0) AS default_rate FROM ({base}) GROUP BY ALL ORDER BY value",
+            f'SELECT {key_sql} AS "{name}", count(*) AS loans, count(d) AS known, coalesce(sum(d), 0) AS defaults, '
+            f'sum(d) / nullif(count(d), 0) AS default_rate FROM ({base}) GROUP BY ALL ORDER BY "{name}"',
             base_params,
         ).df()
 
-    total = grouped("'all'")
-    by_cohort = grouped("cohort") if origination else empty
+    total = grouped("'all'", "group")
+    by_cohort = grouped("cohort", "cohort") if origination else empty
     if origination:
-        by_cohort = by_cohort.dropna(subset=["value"])
-        by_cohort["value"] = [cohort_label(pd.Timestamp(v).date(), "quarter") for v in by_cohort["value"]]
+        by_cohort = by_cohort.dropna(subset=["cohort"])
+        by_cohort["cohort"] = [cohort_label(pd.Timestamp(v).date(), "quarter") for v in by_cohort["cohort"]]
     by_dimension = {
-        k: grouped(f"coalesce({dim_alias(k)}, '-')").sort_values("loans", ascending=False).reset_index(drop=True)
+        k: grouped(f"coalesce({dim_alias(k)}, '-')", "group")
+        .sort_values("loans", ascending=False)
+        .reset_index(drop=True)
         for k in dims
     }
     row = total.iloc[0] if len(total) else None
@@ -926,7 +933,7 @@ def excel_workbook(
             row_kinds = None
             if "kpi" in frame.columns:  # one KPI a row: its kind for the row's figures, its name for its key
                 row_kinds = [core.column(str(key)).kind if key in KPI_KEYS else None for key in frame["kpi"]]
-                names = [core.t(f"portfolio.kpi.{key}", lang) if key in KPI_KEYS else key for key in frame["kpi"]]
+                names = [core.t(KPI_LABELS[key], lang) if key in KPI_KEYS else key for key in frame["kpi"]]
                 frame = frame.assign(kpi=names)
             headers = [core.column_label(str(column), lang) for column in frame.columns]
             frame.to_excel(writer, sheet_name=sheet, index=False, header=headers)

@@ -402,13 +402,14 @@ def roll_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # The end of ``breakdown``'s query, over CTEs ``now`` (the month's sums by value) and ``cohort``.
-BREAKDOWN_SELECT = f"""SELECT coalesce(value, '-') AS value, coalesce(loans, 0) AS loans,
+BREAKDOWN_SELECT = f"""SELECT coalesce(value, '-') AS "group", coalesce(loans, 0) AS loans,
            coalesce(outstanding, 0) AS outstanding, outstanding / nullif(sum(outstanding) OVER (), 0) AS share,
            {ratio_sql("par30_balance", "outstanding")} AS par30, {ratio_sql("par90_balance", "outstanding")} AS par90,
            {ratio_sql("npl_balance", "outstanding")} AS npl_ratio,
            {ratio_sql("cohort_defaults", "cohort_loans")} AS default_rate_12m, cohort_loans
     FROM now FULL JOIN cohort USING (value)
-    ORDER BY outstanding DESC NULLS LAST, value"""
+    ORDER BY outstanding DESC NULLS LAST, "group"
+"""
 
 
 def breakdown_frame(frame: pd.DataFrame) -> pd.DataFrame:

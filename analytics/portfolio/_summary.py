@@ -514,11 +514,11 @@ def dimension_trend(con: duckdb.DuckDBPyConnection, summary: Summary, source: So
     q = Query(source)
     alias = dim_alias(dimension)
     sql = f"""
-    SELECT month, coalesce({alias}, '-') AS value, {_sum("loans")} AS loans, sum(outstanding) AS outstanding,
+    SELECT month, coalesce({alias}, '-') AS "group", {_sum("loans")} AS loans, sum(outstanding) AS outstanding,
            {ratio_sql("sum(par30_balance)", "sum(outstanding)")} AS par30,
            {ratio_sql("sum(npl_balance)", "sum(outstanding)")} AS npl_ratio
     FROM {summary.name("month")} WHERE {where_sql(q, filters)} AND {period_sql(q, filters)}
-    GROUP BY ALL HAVING sum(loans) > 0 ORDER BY month, value
+    GROUP BY ALL HAVING sum(loans) > 0 ORDER BY month, "group"
     """
     frame = q.run(con, sql)
     frame["month"] = pd.to_datetime(frame["month"]).dt.date
