@@ -92,8 +92,8 @@ with tables_tab:
         profile = cache.data(datasets.profile_table, con, context)
         profile["warnings"] = ["; ".join(map(text.message, notices)) for notices in profile["warnings"]]
         rows_tile, columns_tile, duplicates_tile = st.columns(3)
-        rows_tile.metric(text.t("data.rows"), text.figure(summary["rows"], "count"))
-        columns_tile.metric(text.t("data.columns"), text.figure(summary["columns"], "count"))
+        rows_tile.metric(text.column("rows"), text.figure(summary["rows"], "count"))
+        columns_tile.metric(text.column("columns"), text.figure(summary["columns"], "count"))
         duplicates_tile.metric(text.t("data.duplicate_keys"), text.figure(summary.get("duplicate_keys") or 0, "count"))
         if summary["sampled_rows"]:
             st.info(text.t("data.profile_sampled", rows=summary["rows"], sample=summary["sampled_rows"]))
@@ -133,7 +133,7 @@ with default_tab:
         )
         columns = list(context.types)
         column = st.selectbox(
-            text.t("data.default_column"),
+            text.column("column"),
             columns,
             key=session.widget(
                 "defcol",
@@ -181,10 +181,10 @@ with default_tab:
         )
         if summary:
             rows_tile, known_tile, defaults_tile, rate_tile = st.columns(4)
-            rows_tile.metric(text.t("data.rows"), text.figure(summary["n"], "count"))
+            rows_tile.metric(text.column("rows"), text.figure(summary["n"], "count"))
             known_tile.metric(text.t("data.known"), text.figure(summary["known"], "count"))
             defaults_tile.metric(text.t("data.defaults"), text.figure(summary["defaults"], "count"))
-            rate_tile.metric(text.t("data.default_rate"), text.figure(summary["rate"], "share"))
+            rate_tile.metric(text.column("default_rate"), text.figure(summary["rate"], "share"))
             if summary["warning"]:
                 st.warning(text.message(summary["warning"]))
         if st.button(text.t("data.save_default"), key=session.widget("save_default"), type="primary"):

@@ -11,7 +11,6 @@ CUTOFF_KINDS = ("pd", "score", "approval_rate")
 PD_RANGE = (0.005, 0.8)  # the PD cutoff slider's range
 SCORE_RANGE = (300, 900)
 MATRICES = {"expert": "outcome", "model": "outcome", "agreement": "agreement"}  # side: kind of matrix
-METRIC_FORMATS = {"rate": "share", "count": "count", "money": "amount"}  # decisions.METRIC_KINDS as registry kinds
 ASSUMED = decisions.Economics()  # the loss and profit assumptions a new session starts from
 
 con = database.connect()
@@ -55,7 +54,7 @@ with st.expander(text.t("decisions.filters_and_money")):
     for where, role in zip(filter_columns, decisions.FILTER_ROLES, strict=False):
         if options[role]:
             key = session.widget("ev_filter", role, options=options[role])
-            chosen[role] = where.multiselect(text.t(f"decisions.filter.{role}"), options[role], key=key)
+            chosen[role] = where.multiselect(text.t(f"role.{role}"), options[role], key=key)
     period = options["period"]
     if period and period[0] < period[1]:
         period = filter_columns[3].slider(
@@ -115,14 +114,15 @@ def pick_cutoff() -> None:
 
 
 def metric_table(result) -> pd.DataFrame:
-    """Both sides' metrics of a ``decisions.compare`` result, one per row, each written as its kind asks."""
+    """Both sides' metrics of a ``decisions.compare`` result, one per row, named and written as the column
+    registry says (``decisions.METRIC_KINDS``)."""
     metrics = result.metrics.rename_axis("metric").reset_index()
-    formats = [METRIC_FORMATS[decisions.METRIC_KINDS[m]] for m in metrics["metric"]]
+    kinds = [decisions.METRIC_KINDS[m] for m in metrics["metric"]]
     written = {
-        side: [text.figure(value, kind) for value, kind in zip(metrics[side], formats, strict=True)]
+        side: [text.figure(value, kind) for value, kind in zip(metrics[side], kinds, strict=True)]
         for side in ("expert", "model")
     }
-    return pd.DataFrame({"metric": [text.t(f"decisions.metric.{m}") for m in metrics["metric"]], **written})
+    return pd.DataFrame({"metric": [text.column(m) for m in metrics["metric"]], **written})
 
 
 @st.fragment
@@ -135,7 +135,7 @@ def comparison() -> None:
         text.t("decisions.cutoff_kind"),
         CUTOFF_KINDS,
         key=session.widget("ev_cut_kind", options=CUTOFF_KINDS),
-        format_func=text.labels("decisions.cutoff"),
+        format_func=text.column_labels(),
     )
     if cut_kind == "pd":
         value = right.slider(
@@ -182,7 +182,8 @@ def comparison() -> None:
     expert_point = tuple(result.metrics.loc[["approval_rate", "bad_rate_approved"], "expert"])
     model_point = tuple(result.metrics.loc[["approval_rate", "bad_rate_approved"], "model"])
 
-    st.caption(text.t("decisions.cutoff_caption", pd=cutoff, score=score, **result.counts))
+    figures = {"pd": text.figure(cutoff, "pd"), "score": text.figure(score, "score")}
+    st.caption(text.t("decisions.cutoff_caption", **figures, **result.counts))
     if outcome == "actual" and result.counts["no_outcome"] and not result.expert[:, 1].sum():
         st.info(text.t("decisions.no_rejected_outcomes"))
     matrix_columns = st.columns(3)
@@ -190,10 +191,11 @@ def comparison() -> None:
         where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
         matrix = decisions.confusion_table(getattr(result, side), matrix_kind)
         charts.show(confusion_chart, matrix, matrix_kind, where=where)
-    matrix_columns[2].caption(text.t("decisions.kappa", kappa=result.kappa))
+    matrix_columns[2].caption(text.t("decisions.kappa", kappa=text.figure(result.kappa, "statistic")))
     if equal and equal.approved < result.counts["evaluated"]:  # the expert rejected some of the evaluated loans
         sentence = "decisions.equal_more" if equal.fewer_defaults < 0 else "decisions.equal_fewer"
-        st.markdown(text.t(sentence, n=abs(equal.fewer_defaults), loss=abs(equal.less_loss), approved=equal.approved))
+        loss = text.figure(abs(equal.less_loss), "amount")
+        st.markdown(text.t(sentence, n=abs(equal.fewer_defaults), loss=loss, approved=equal.approved))
     tables.show(metric_table(result), width="stretch")
     if curve is not None:
         charts.show(
@@ -221,7 +223,7 @@ def comparison() -> None:
         )
         shown = rows[rows["cell"] == cell].drop(columns="cell")
         shown = shown.assign(reasons=decisions.top_reasons(saved, shown, typical))
-        tables.show(shown, kinds={"outcome": "count"}, download=f"disagreements_{cell}.csv")
+        tables.show(shown, download=f"disagreements_{cell}.csv")
         if len(shown):
             pick, go = st.columns([3, 1], vertical_alignment="bottom")
             picks = list(shown["loan_id"])
@@ -240,15 +242,15 @@ def comparison() -> None:
                 groups,
                 horizontal=True,
                 key=session.widget("ev_by", options=groups),
-                format_func=text.labels("decisions.filter"),
+                format_func=text.labels("role"),
             )
             frame = widgets.attempt(cache.data, decisions.officer_consistency, con, setup, cutoff, by)
             if frame is not None and len(frame):
                 charts.show(officer_chart, frame)
                 flagged = [text.t(f"decisions.flag.{bool(flag)}") for flag in frame["flag"]]
-                shown = frame.rename(columns={"rank": "leniency_rank"}).assign(flag=flagged)
-                tables.show(shown, download=f"consistency_by_{by}.csv")
-                st.caption(text.t("decisions.officer_help", flag=decisions.OVERRIDE_FLAG_RATE))
+                tables.show(frame.assign(flag=flagged), download=f"consistency_by_{by}.csv")
+                flag_rate = text.figure(decisions.OVERRIDE_FLAG_RATE, "share")
+                st.caption(text.t("decisions.officer_help", flag=flag_rate))
 
 
 comparison()

@@ -14,6 +14,13 @@ from ui import cache, charts, database, session, tables, text, widgets
 # The compared metric that is no registry column by its name: a model's cross-validated AUC, saved as cv.mean.
 CV_METRICS = {"cv.mean": "auc"}
 
+
+def metric_label(metric: str) -> str:
+    """A compared metric's name: its own (``model.metric.train.auc`` "AUC (train)"), else its column's (AIC)."""
+    key = f"model.metric.{metric}"
+    return text.t(key) if core.has_text(key) else text.column(metric.split(".")[-1])
+
+
 con = database.connect()
 table = database.active_table(con)
 st.title(text.t("nav.model"))
@@ -41,7 +48,7 @@ st.caption(
 
 treatments = model.factor_treatments(ctx)
 picked = st.multiselect(
-    text.t("model.factors"),
+    text.column("factors"),
     list(treatments),
     placeholder=text.t("model.pick"),
     **session.bound("model_pick", value="model_factors", options=treatments),
@@ -54,7 +61,7 @@ for column in picked:
     name_cell, treatment_cell, detail_cell = st.columns([2, 2, 3], vertical_alignment="center")
     name_cell.markdown(f"**{column}**")
     treatment = treatment_cell.selectbox(
-        text.t("model.treatment"),
+        text.column("treatment"),
         options,
         format_func=text.labels("model.treatment"),
         key=session.widget("model_treat", column, default=options[0], options=options),
@@ -72,7 +79,7 @@ for column in picked:
             )
     elif treatment == "woe":
         binning = detail_cell.selectbox(
-            text.t("model.binning"),
+            text.t("binning.saved_name"),
             saved_binnings,
             key=session.widget("model_bin", column, default=saved_binnings[0], options=saved_binnings),
         )
@@ -82,7 +89,7 @@ split_day = cache.data(model.suggest_split_date, con, ctx)
 holdouts = ["none", "random", "time"] if split_day else ["none", "random"]
 sample_cell, share_cell, seed_cell = st.columns(3)
 holdout = sample_cell.radio(
-    text.t("model.sample"),
+    text.column("sample"),
     holdouts,
     format_func=text.labels("model.holdout"),
     key=session.widget("model_holdout", default="random", options=holdouts),
@@ -124,11 +131,17 @@ if fitted is None or fitted.spec.table != table:
 
 fit_area = st.container()
 validation_tab, stepwise_tab, scorecard_tab, versions_tab, export_tab = st.tabs(
-    [text.t(f"model.tab.{k}") for k in ("validation", "stepwise", "scorecard", "versions", "export")]
+    [
+        text.t("model.tab.validation"),
+        text.t("model.tab.stepwise"),
+        text.t("model.tab.scorecard"),
+        text.t("model.tab.versions"),
+        text.t("tab.export"),
+    ]
 )
 direction_cell, criterion_cell = stepwise_tab.columns(2)
 direction = direction_cell.radio(
-    text.t("model.direction"),
+    text.column("direction"),
     model.DIRECTIONS,
     horizontal=True,
     format_func=text.labels("model.direction"),
@@ -169,10 +182,11 @@ if save_clicked:
 saved = fitted.as_saved(text.t("model.unsaved"), 0, scaling)
 stats = fitted.fit_stats()
 checks = fitted.validation()
-samples = {text.t(f"model.{k}"): checks[k] for k in ("train", "test") if checks[k] is not None}
+samples = {text.t(f"split.{k}"): checks[k] for k in ("train", "test") if checks[k] is not None}
 shown = checks["test"] or checks["train"]
 cv = checks["cv"]
 words = {w: text.t(f"model.word.{w}") for w in model.WORDS}  # the card in the user's language
+words |= {"missing": text.t("binning.missing"), "other": text.t("binning.other")}  # a binning's special bins
 card = saved.scorecard().rename(columns={"value": "woe"})
 card = card.replace({"factor": words, "attribute": words, "treatment": words})
 versions = model.list_models(con, table)
@@ -208,7 +222,7 @@ with validation_tab:
     charts.show(charts_.calibration_chart, {k: v.calibration for k, v in samples.items()}, where=right)
     charts.show(charts_.ks_chart, shown.ks_curve, where=left)
     charts.show(charts_.score_distribution_chart, shown.score_distribution(saved.scaling), where=right)
-    st.caption(text.t("model.gains_help", sample=text.t(f"model.{'test' if checks['test'] else 'train'}")))
+    st.caption(text.t("model.gains_help", sample=text.t(f"split.{'test' if checks['test'] else 'train'}")))
     tables.show(shown.gains)
     if cv:
         st.caption(
@@ -260,7 +274,7 @@ with versions_tab:
         if comparison:
             metrics = comparison.metrics
             kinds = [core.column(CV_METRICS.get(m, m.split(".")[-1])).kind for m in metrics["metric"]]
-            shown_metrics = metrics.assign(metric=[text.t(f"model.metric.{m}") for m in metrics["metric"]])
+            shown_metrics = metrics.assign(metric=[metric_label(m) for m in metrics["metric"]])
             for label in compared:
                 shown_metrics[label] = [text.figure(v, kind) for v, kind in zip(metrics[label], kinds, strict=True)]
             tables.show(shown_metrics)

@@ -37,7 +37,7 @@ if missing:
 
     dimensions = portfolio.resolve_dimensions(context)
     options = cache.data(portfolio.filter_options, con, table, dimensions, depends_on=context.version)
-    chosen = widgets.filters("pf_filter", options, text.labels("portfolio.dim"), text.t("portfolio.all"))
+    chosen = widgets.filters("pf_filter", options, text.named(portfolio.DIMENSION_LABELS), text.t("portfolio.all"))
     result = cache.data(portfolio.loan_level, con, context, portfolio.Filters(**chosen))
     if result.definition is None:
         st.warning(text.t("portfolio.no_definition", table=table))
@@ -46,18 +46,17 @@ if missing:
     st.subheader(text.t("portfolio.summary", **result.summary, rate=rate))
     if not result.by_cohort.empty:
         charts.show(builders.cohort_default_bars, result.by_cohort)
-        by_quarter = result.by_cohort.rename(columns={"value": "cohort"})
-        tables.show(by_quarter, kinds={"cohort": "text"}, download=f"{table}_default_rate_by_quarter.csv")
+        tables.show(result.by_cohort, download=f"{table}_default_rate_by_quarter.csv")
     if result.by_dimension:
         dimension = st.selectbox(
             text.t("portfolio.dimension"),
             list(result.by_dimension),
-            format_func=text.labels("portfolio.dim"),
+            format_func=text.named(portfolio.DIMENSION_LABELS),
             key=session.widget("pf_ll_dimension", options=list(result.by_dimension)),
         )
         by_dimension = result.by_dimension[dimension]
         charts.show(builders.breakdown_bars, by_dimension, dimension, "default_rate")
-        groups = by_dimension.rename(columns={"value": text.t(f"portfolio.dim.{dimension}")})
+        groups = by_dimension.rename(columns={"group": text.t(portfolio.DIMENSION_LABELS[dimension])})
         tables.show(groups, download=f"{table}_default_rate_by_{dimension}.csv")
     st.stop()
 
@@ -85,7 +84,7 @@ with st.container(border=True):
         format_func=text.formatter("month"),
         **session.range_widget("pf_period", default=(months[0], months[-1]), options=months),
     )
-    chosen = widgets.filters("pf_filter", options, text.labels("portfolio.dim"), text.t("portfolio.all"))
+    chosen = widgets.filters("pf_filter", options, text.named(portfolio.DIMENSION_LABELS), text.t("portfolio.all"))
 filters = portfolio.Filters(**chosen, start=period[0], end=period[1])
 now = filters.without_period()  # KPIs, roll rates, breakdowns: the as-of month and its comparisons
 
@@ -146,10 +145,16 @@ for kpi, tile in zip(portfolio.KPIS, tiles, strict=False):
 report = charts.Report()  # the charts of the HTML report, built only when it is downloaded
 sheets = {"kpis": kpis.frame()}  # the tables of the Excel workbook
 sheet_kinds = {}  # per sheet, the kinds of pivoted columns the column registry does not know
-names = ("trends", "classes", "vintages", "rolls", "breakdowns", "concentration", "export")
-trends_tab, classes_tab, vintages_tab, rolls_tab, breakdowns_tab, concentration_tab, export_tab = st.tabs(
-    [text.t(f"portfolio.tab_{name}") for name in names]
-)
+tab_names = [
+    text.t("portfolio.tab_trends"),
+    text.t("portfolio.tab_classes"),
+    text.t("portfolio.tab_vintages"),
+    text.t("portfolio.tab_rolls"),
+    text.t("portfolio.tab_breakdowns"),
+    text.t("portfolio.tab_concentration"),
+    text.t("tab.export"),
+]
+trends_tab, classes_tab, vintages_tab, rolls_tab, breakdowns_tab, concentration_tab, export_tab = st.tabs(tab_names)
 
 with trends_tab:
     trend = cache.data(portfolio.monthly, con, source, filters=filters, depends_on=context.version)
@@ -173,7 +178,7 @@ with classes_tab:
 with vintages_tab:
     left, right = st.columns(2)
     by = left.radio(
-        text.t("portfolio.cohort_by"),
+        text.column("cohort"),
         ["quarter", "month"],
         horizontal=True,
         format_func=text.labels("portfolio.cohort"),
@@ -190,7 +195,7 @@ with vintages_tab:
     st.caption(text.t("portfolio.vintage_note"))
     report.show(text.t("portfolio.tab_vintages"), builders.vintage_curves, curves, curve)
     vintage = portfolio.vintage_table(curves, curve)
-    vintage_kinds = {"cohort": "text", **dict.fromkeys(vintage.columns.drop("cohort"), "share")}
+    vintage_kinds = dict.fromkeys(vintage.columns.drop("cohort"), "share")  # the months on book
     tables.show(vintage, kinds=vintage_kinds, download=f"{table}_vintage_{curve}.csv")
     sheets[f"vintage_{curve}"] = vintage
     sheet_kinds[f"vintage_{curve}"] = vintage_kinds
@@ -223,7 +228,7 @@ with breakdowns_tab:
     dimension = left.selectbox(
         text.t("portfolio.dimension"),
         source.dimension_keys,
-        format_func=text.labels("portfolio.dim"),
+        format_func=text.named(portfolio.DIMENSION_LABELS),
         key=session.widget("pf_dimension", options=source.dimension_keys),
     )
     measure = right.selectbox(
@@ -239,9 +244,9 @@ with breakdowns_tab:
     heat = cache.data(
         portfolio.dimension_trend, con, source, dimension=dimension, filters=filters, depends_on=context.version
     )
-    dimension_name = text.t(f"portfolio.dim.{dimension}")
+    dimension_name = text.t(portfolio.DIMENSION_LABELS[dimension])
     report.show(dimension_name, builders.breakdown_bars, by_dimension, dimension, measure)
-    groups = by_dimension.rename(columns={"value": dimension_name})  # the groups, headed by the dimension
+    groups = by_dimension.rename(columns={"group": dimension_name})  # headed by the dimension, not "Group"
     tables.show(groups, download=f"{table}_by_{dimension}.csv")
     sheets[f"by_{dimension}"] = groups
     st.caption(text.t("portfolio.heatmap", measure=text.column(heat_measure), dimension=dimension_name))
@@ -256,7 +261,7 @@ with concentration_tab:
     tables.show(concentration.top, download=f"{table}_top_borrowers.csv")
     sheets["top_borrowers"] = concentration.top
     st.caption(text.t("portfolio.hhi_note"))
-    hhi = concentration.hhi.assign(dimension=concentration.hhi["dimension"].map(text.labels("portfolio.dim")))
+    hhi = concentration.hhi.assign(dimension=concentration.hhi["dimension"].map(text.named(portfolio.DIMENSION_LABELS)))
     tables.show(hhi, download=f"{table}_hhi.csv")
     sheets["hhi"] = hhi
 

@@ -8,6 +8,7 @@ from analytics.charts import binning_chart, correlation_heatmap
 from ui import cache, charts, database, session, tables, text, widgets
 
 TABS = ("ranking", "binning", "stability", "correlation")
+SAMPLES = {"random": ("train", "test"), "time": ("earlier", "later")}  # a split's two samples (keys split.<name>)
 METHODS = {method.key for method in factors.METHODS}
 
 con = database.connect()
@@ -57,7 +58,8 @@ if ranking is None:
 for notice in ranking.notices:
     st.warning(text.message(notice))
 summary = ranking.summary
-st.caption(text.t("factors.summary", loans=summary["known"], defaults=summary["defaults"], rate=summary["rate"]))
+rate = text.figure(summary["rate"], "share")
+st.caption(text.t("factors.summary", loans=summary["known"], defaults=summary["defaults"], rate=rate))
 if ranking.sample_every > 1:
     st.caption(text.t("factors.sampled", every=ranking.sample_every))
 kinds = dict(zip(ranking.table["factor"], ranking.table["kind"], strict=True))
@@ -176,10 +178,8 @@ with tabs[2]:
     specs = tuple(binning.spec for binning in ranking.binnings.values())
     stability = widgets.attempt(cache.data, factors.stability, con, pop, split, specs)
     if stability:
-        samples = {
-            "first": text.t(f"factors.sample_{split_kind}_0"),
-            "second": text.t(f"factors.sample_{split_kind}_1"),
-        }
+        first_name, second_name = SAMPLES[split_kind]
+        samples = {"first": text.t(f"split.{first_name}"), "second": text.t(f"split.{second_name}")}
         n0, n1 = stability.counts
         st.caption(text.t(f"factors.samples_{split_kind}", n0=n0, n1=n1, cutoff=stability.cutoff, **samples))
         tables.show(translated(stability.summary, "verdict", "factors.psi"))

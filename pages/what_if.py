@@ -7,9 +7,6 @@ from analytics import charts as charts_
 from analytics import datasets, decisions
 from ui import cache, charts, database, session, tables, text, widgets
 
-# How the comparison's metrics read (``decisions.METRIC_KINDS``) in the column registry's kinds.
-REGISTRY_KINDS = {"rate": "share", "count": "count", "money": "amount"}
-
 
 def decision_text(reject: bool | None) -> str:
     """A decision in words (unknown when there is none)."""
@@ -92,9 +89,8 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     tiles[4].metric(text.column("expert"), decision_text(expert.get("reject")) if show_expert else "–")
     if "points" in expert:
         knocked = text.t(f"whatif.knocked.{expert['knocked_out']}")
-        st.caption(
-            text.t("whatif.expert_points", points=expert["points"], grade=expert["grade"] or "–", knocked=knocked)
-        )
+        points = text.figure(expert["points"], "score")
+        st.caption(text.t("whatif.expert_points", points=points, grade=expert["grade"] or "–", knocked=knocked))
     elif not show_expert:
         st.caption(text.t("whatif.expert_changed"))
     if len(flips):
@@ -118,16 +114,16 @@ def applicant_view(applicant: dict, modified: bool) -> None:
             direction=[text.t(f"whatif.direction.{d}") for d in flips["direction"]],
             decision=[text.t(f"decisions.label.{d}") for d in flips["decision"]],
         )
-        tables.show(values_as_text(flips, "current", "new_value"), kinds={"distance": "share"})
+        tables.show(values_as_text(flips, "current", "new_value"))
     if comparison is not None:
         for where, side in zip(st.columns(2), ("expert", "model"), strict=True):
             where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
             matrix = decisions.confusion_table(getattr(comparison, side), "outcome")
             charts.show(charts_.confusion_chart, matrix, "outcome", where=where)
         metrics = comparison.metrics.rename_axis("metric").reset_index()
-        kinds = [REGISTRY_KINDS[decisions.METRIC_KINDS[m]] for m in metrics["metric"]]
+        kinds = [decisions.METRIC_KINDS[m] for m in metrics["metric"]]
         metrics = metrics.assign(
-            metric=[text.t(f"decisions.metric.{m}") for m in metrics["metric"]],
+            metric=[text.column(m) for m in metrics["metric"]],
             expert=[text.figure(v, kind) for v, kind in zip(metrics["expert"], kinds, strict=True)],
             model=[text.figure(v, kind) for v, kind in zip(metrics["model"], kinds, strict=True)],
         )
@@ -244,7 +240,8 @@ with quiz_tab:
             st.rerun()
     if answers:
         tally = decisions.quiz_tally(answers)
-        tables.show(tally.assign(who=[text.t(f"whatif.who.{w}") for w in tally["who"]]))
+        who = {"trainee": text.t("whatif.you"), "model": text.column("model")}
+        tables.show(tally.assign(who=tally["who"].map(who)))
         sheet = decisions.quiz_sheet(answers)
         st.download_button(
             text.t("whatif.download_sheet"), sheet, "quiz_results.xlsx", key=session.widget("quiz_download")

@@ -11,9 +11,9 @@ import time
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from analytics.core import t
-from tests.conftest import fit
-from tests.test_browser import CHROMIUM, SHOTS, TIMEOUT_MS, serve
+from analytics.core import column_label, t
+from tests.conftest import CHROMIUM, fit
+from tests.test_browser import SHOTS, TIMEOUT_MS, serve
 
 pytestmark = pytest.mark.browser
 SESSIONS = 8
@@ -66,7 +66,7 @@ async def _session(browser, url: str, number: int, folder) -> dict:
     await nav.get_by_role("link", name=t("nav.model", lang), exact=True).click()
     main = page.get_by_test_id("stMainBlockContainer")
     await main.get_by_role("heading", name=t("nav.model", lang)).wait_for()
-    await main.get_by_text(t("model.factors", lang), exact=True).first.wait_for()
+    await main.get_by_text(column_label("factors", lang), exact=True).first.wait_for()
     picker = page.get_by_test_id("stMultiSelect").first
     for factor in ("debt_ratio", "amount"):
         await picker.click()
@@ -75,7 +75,7 @@ async def _session(browser, url: str, number: int, folder) -> dict:
         await main.get_by_text(factor, exact=True).last.wait_for()
     await page.keyboard.press("Escape")
     await page.get_by_role("button", name=t("model.fit", lang)).click()
-    auc_tile = page.get_by_test_id("stMetric").filter(has_text=t("model.col.auc", lang)).first
+    auc_tile = page.get_by_test_id("stMetric").filter(has_text=column_label("auc", lang)).first
     auc = await auc_tile.get_by_test_id("stMetricValue").inner_text(timeout=WAIT_MS)
     fitted_seconds = time.perf_counter() - start
     await page.get_by_role("tab", name=t("model.tab.versions", lang)).click()

@@ -115,7 +115,7 @@ def test_changing_the_cutoff_updates_matrices_and_metrics(model_db, monkeypatch)
     ok(at)
     after = labelled(at.dataframe[0]).set_index("Metric")["Model"]["Approval rate"]
     assert at.session_state["cutoff_pd"] == 0.3 and float(after[:-1]) > float(before[:-1])
-    assert at.caption[0].value.startswith("Cutoff PD 0.300")
+    assert at.caption[0].value.startswith("Cutoff PD 30.00%")  # a PD as the registry writes it
     at.radio(key="ev_cut_kind").set_value("approval_rate").run()
     at.slider(key="ev_cut_rate").set_value(0.6).run()
     ok(at)
@@ -132,7 +132,7 @@ def test_a_click_on_the_strategy_curve_moves_the_cutoff(model_db, monkeypatch, w
     ok(at)
     assert at.radio(key="ev_cut_kind").value == "pd"  # a picked point is a PD cutoff
     assert at.slider(key="ev_cut_pd").value == 0.25 and at.session_state["cutoff_pd"] == 0.25
-    assert at.caption[0].value.startswith("Cutoff PD 0.250")
+    assert at.caption[0].value.startswith("Cutoff PD 25.00%")
     at.slider(key="ev_cut_pd").set_value(0.3).run()  # the slider still moves by hand
     assert at.session_state["cutoff_pd"] == 0.3
     at.switch_page("pages/home.py").run()
@@ -241,13 +241,13 @@ def test_every_translated_name_exists_in_both_languages():
     from analytics import core, decisions
     from analytics.core import TEXT
 
-    keys = [f"decisions.metric.{m}" for m in decisions.METRIC_KINDS]
+    keys = [core.column(m).label_key for m in decisions.METRIC_KINDS]  # the metrics: registry columns
     keys += [f"decisions.cell.{c}" for c in decisions.CELLS]
     keys += [f"decisions.outcome.{o}" for o in decisions.OUTCOMES]
-    keys += [f"decisions.filter.{r}" for r in decisions.FILTER_ROLES]
-    keys += [f"decisions.cutoff.{k}" for k in ("pd", "score", "approval_rate")]
+    keys += [f"role.{r}" for r in decisions.FILTER_ROLES]
+    keys += [core.column(k).label_key for k in ("pd", "score", "approval_rate")]  # the cutoff kinds
     keys += [f"decisions.label.{v}" for v in ("good", "default", "approve", "reject")]
-    # table and rule-editor headers: the column registry's labels (the officers' "rank" is shown as leniency_rank)
+    # table and rule-editor headers: the column registry's labels
     officer_columns = ["leniency_rank", "name", "applications", "approval_rate", "model_approval_rate"]
     officer_columns += ["bad_rate_approved", "agreement", "low_side_override_rate", "high_side_override_rate"]
     officer_columns += ["bad_rate_overridden", "override_rate", "leniency", "flag", "metric"]
@@ -261,7 +261,7 @@ def test_every_translated_name_exists_in_both_languages():
     contribution_columns = ["factor", "value", "reference", "contribution", "points"]
     flip_columns = ["current", "new_value", "direction", "new_pd", "distance", "decision"]
     tally_columns = list(decisions.quiz_tally([]).columns)
-    keys += [f"whatif.col.{c}" for c in [*contribution_columns, *flip_columns, *tally_columns]]
-    keys += [f"whatif.who.{w}" for w in ("trainee", "model")] + [f"whatif.quiz_help.{o}" for o in decisions.OUTCOMES]
+    keys += [core.column(c).label_key for c in [*contribution_columns, *flip_columns, *tally_columns]]
+    keys += ["whatif.you", core.column("model").label_key] + [f"whatif.quiz_help.{o}" for o in decisions.OUTCOMES]
     missing = [k for k in keys if not (TEXT.get(k, {}).get("en") and TEXT.get(k, {}).get("zh"))]
     assert missing == []

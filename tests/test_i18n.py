@@ -38,7 +38,7 @@ def test_one_language_file_per_language_shipped_with_the_package():
     assert sorted(p.name for p in files.iterdir() if p.name.endswith(".toml")) == sorted(
         f"{lang}.toml" for lang in core.LANGUAGES
     )
-    assert set(CATALOGS) == set(core.LANGUAGES) and all(len(c) > 800 for c in CATALOGS.values())
+    assert set(CATALOGS) == set(core.LANGUAGES) and all(len(c) > 700 for c in CATALOGS.values())  # none lost
 
 
 def test_both_languages_have_the_same_keys():
@@ -139,8 +139,9 @@ ENUMERATIONS = {
     "stepwise criteria": [f"model.criterion.{c}" for c in model.CRITERIA],
     "disagreement cells": [f"decisions.cell.{c}" for c in decisions.CELLS],
     "outcome sources": [f"decisions.outcome.{o}" for o in decisions.OUTCOMES],
-    "decision filters": [f"decisions.filter.{r}" for r in decisions.FILTER_ROLES],
-    "decision metrics": [f"decisions.metric.{m}" for m in decisions.METRIC_KINDS],
+    "decision filters": [f"role.{r}" for r in decisions.FILTER_ROLES],
+    "decision metrics": [core.column(m).label_key for m in decisions.METRIC_KINDS],
+    "breakdown dimensions": list(portfolio.DIMENSION_LABELS.values()),
     "column registry": [c.label_key for c in core.REGISTRY.values()],
 }
 
@@ -155,19 +156,33 @@ def test_the_model_treatments_are_the_enumerated_ones():
     assert treatments == set(TREATMENTS) and treatments <= set(model.WORDS)  # the scorecard words them too
 
 
+# The same words under two keys on purpose: each in a grammatical role where one key would be wrong.
+WRITTEN_TWICE_ON_PURPOSE = {
+    # a tab's name (the noun: the import tab) and a button's (the verb: import this file)
+    ("Import", "导入"): ["data.tab_import", "data.import"],
+    # a stepwise criterion (choose factors by AIC) and the statistic's column (a model's AIC)
+    ("AIC", "AIC"): ["model.criterion.aic", "column.aic"],
+    # a treatment in the scorecard (the factor taken as its WOE) and the statistic's column (a bin's WOE)
+    ("WOE", "WOE"): ["model.word.woe", "column.woe"],
+}
+
+
 def written_twice() -> dict[tuple[str, str], list[str]]:
-    """``{(English, Chinese): keys}`` of the labels that more than one key holds."""
+    """``{(English, Chinese): keys}`` of the labels that more than one key holds (but those held on purpose)."""
     keys = collections.defaultdict(list)
     for key, entry in core.TEXT.items():
         keys[(entry["en"], entry["zh"])].append(key)
-    return {pair: found for pair, found in keys.items() if len(found) > 1}
+    return {
+        pair: found for pair, found in keys.items() if len(found) > 1 and WRITTEN_TWICE_ON_PURPOSE.get(pair) != found
+    }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pages still use the page-specific *.col.* keys and a few shared words; remove this mark when the "
-    "pages are on column.* and the old keys are gone",
-)
+def test_the_labels_written_twice_on_purpose_still_are():
+    """An allowed pair whose keys changed (one deleted, the words edited) leaves the allow-list."""
+    for (english, chinese), keys in WRITTEN_TWICE_ON_PURPOSE.items():
+        assert [(core.t(key, "en"), core.t(key, "zh")) for key in keys] == [(english, chinese)] * len(keys)
+
+
 def test_no_label_written_twice():
     duplicates = written_twice()
     report = "\n".join(f"{en!r} / {zh!r}: {', '.join(keys)}" for (en, zh), keys in duplicates.items())

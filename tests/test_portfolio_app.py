@@ -127,7 +127,7 @@ def test_loan_level_table_explains_and_offers_the_performance_table(app, portfol
     columns = json.loads(shown.proto.columns)  # keyed by the frame's column keys, headers in the user's words
     assert columns["default_rate"]["label"] == "Default rate"
     assert columns["default_rate"]["type_config"]["format"] == "%.2f%%"
-    assert (columns["defaults"]["label"], columns["known"]["label"]) == ("Defaults", "Known outcome")
+    assert (columns["defaults"]["label"], columns["known"]["label"]) == ("Defaults", "Loans with a known outcome")
     rates = shown.value["default_rate"]
     assert rates.between(1, 100).all()
     np.testing.assert_allclose(rates, 100 * shown.value["defaults"] / shown.value["known"], rtol=1e-12)

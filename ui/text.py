@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from analytics import core
 from ui import session
@@ -23,6 +23,13 @@ def labels(prefix: str) -> Callable[[object], str]:
     (Streamlit may call it outside the script run)."""
     language = lang()
     return lambda option: core.t(f"{prefix}.{option}", language)
+
+
+def named(label_keys: Mapping[str, str]) -> Callable[[str], str]:
+    """A ``format_func`` for options whose labels are the keys ``label_keys[option]`` (a breakdown dimension's
+    name: ``portfolio.DIMENSION_LABELS``), fixed to the language now."""
+    language = lang()
+    return lambda option: core.t(label_keys[option], language)
 
 
 def figure(value: object, kind: str, *, compact: bool = False, signed: bool = False) -> str:
@@ -50,7 +57,7 @@ def change(value: float | None, kind: str) -> str | None:
     if value is None:
         return None
     if kind in ("share", "pd"):
-        return t("portfolio.pp", value=value * 100)
+        return t("format.pp", value=figure(value * 100, "number", signed=True))
     return figure(value, kind, compact=True, signed=True)
 
 

@@ -75,5 +75,5 @@ def model_picker(con: duckdb.DuckDBPyConnection, table: str | None, name: str, w
     names = list(dict.fromkeys(models["name"]))
     if session.get("chosen_model") not in names:
         session.put("chosen_model", names[0])
-    picked = where.selectbox(text.t("decisions.model"), names, **session.bound(name, value="chosen_model"))
+    picked = where.selectbox(text.column("model"), names, **session.bound(name, value="chosen_model"))
     return saved_model(con, picked)
