@@ -17,7 +17,7 @@ FALLBACK = "en"
 
 
 def _flatten(table: Mapping[str, object], prefix: str = "") -> Iterator[tuple[str, str]]:
-    """``("model.col.coef", text)`` pairs of a parsed TOML file: tables and dotted names join with dots."""
+    """``("column.coef", text)`` pairs of a parsed TOML file: tables and dotted names join with dots."""
     for name, value in table.items():
         if isinstance(value, Mapping):
             yield from _flatten(value, f"{prefix}{name}.")
