@@ -207,7 +207,7 @@ with fit_area:
     tiles[5].metric(text.column("pseudo_r2"), text.figure(stats["pseudo_r2"], "statistic"))
     fit_line = {
         **stats,
-        "lr_p": text.figure(stats["lr_p"], "p_value"),
+        "lr_p": text.p_value(stats["lr_p"]),
         "converged": text.t(f"model.converged.{stats['converged']}"),
         "how": text.t(f"model.method.{stats['method']}", cells=stats["cells"] or 0),
         "cv": text.figure(cv.mean if cv else None, "statistic"),

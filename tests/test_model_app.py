@@ -64,6 +64,8 @@ def test_fit_in_both_languages(app, lang):
     assert [m.label for m in app.metric][:2] == {"en": ["Loans", "Defaults"], "zh": ["贷款笔数", "违约笔数"]}[lang]
     assert 0.65 < float(app.metric[2].value) < 0.85  # test AUC
     assert not app.warning
+    fit_line = next(c.value for c in app.caption if "AIC" in c.value)
+    assert "p < 0.0001" in fit_line and "p = <" not in fit_line  # the LR test's p-value read as a clause
     summary = app.dataframe[1].value
     assert summary["sample"].tolist() == {"en": ["train", "test"], "zh": ["训练集", "测试集"]}[lang]
     assert {"en": "Scorecard", "zh": "评分卡"}[lang] in [tab.label for tab in app.tabs]

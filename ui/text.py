@@ -76,6 +76,12 @@ def value(data: object) -> str:
     return core.format_number(float(data), lang(), decimals)
 
 
+def p_value(value: float | None) -> str:
+    """A test's p-value as a clause: "p = 0.0362", or "p < 0.0001" for a tiny one."""
+    written = figure(value, "p_value")
+    return f"p {written[0]} {written[1:]}" if written.startswith("<") else f"p = {written}"
+
+
 def date(value: object) -> str:
     """A date as the session's language writes it."""
     return core.format_value(value, "date", lang())
