@@ -149,9 +149,8 @@ with default_tab:
             chosen = st.multiselect(
                 text.t("data.default_values"),
                 values,
-                key=session.widget(
-                    "defval", table, column, default=[v for v in map(str, saved_values) if v in values], options=values
-                ),
+                default=[v for v in map(str, saved_values) if v in values],  # its own default: see ui.session
+                key=session.widget("defval", table, column),
             )
             definition = datasets.DefaultDefinition(kind="flag", column=column, values=tuple(chosen))
         elif kind == "dpd":
@@ -167,7 +166,8 @@ with default_tab:
                 text.t("data.default_labels"),
                 categories,
                 format_func=text.labels("outcome.category"),
-                key=session.widget("deflab", table, default=bad, options=categories),
+                default=bad,
+                key=session.widget("deflab", table),
             )
             definition = datasets.DefaultDefinition(kind="classification", column=column, labels=tuple(labels))
         summary = widgets.attempt(

@@ -11,7 +11,7 @@ import time
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from analytics.core import column_label, t
+from analytics.core import column_label, format_value, t
 from tests.conftest import CHROMIUM, fit
 from tests.test_browser import SHOTS, TIMEOUT_MS, serve
 
@@ -31,53 +31,86 @@ def branch_csv(number: int, rows: int = 400) -> str:
     return "\n".join(lines) + "\n"
 
 
+async def _idle(page) -> None:
+    """Wait, as a user does, until the page has finished its rerun (Streamlit's running indicator is gone)."""
+    await page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=WAIT_MS)
+
+
 async def _session(browser, url: str, number: int, folder) -> dict:
-    """One user: own language, file, table, query, default definition and model; returns what it read."""
-    start = time.perf_counter()
+    """One user (see ``_steps``); on a failure, a screenshot of where the session stood."""
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(WAIT_MS)
+    try:
+        return await _steps(page, url, number, folder)
+    except Exception:
+        await page.screenshot(path=str(SHOTS / f"concurrent_{number}_failed.png"))
+        raise
+    finally:
+        await context.close()
+
+
+async def _steps(page, url: str, number: int, folder) -> dict:
+    """One user: own language, file, table, query, default definition and model; returns what it read."""
+    start = time.perf_counter()
     lang = "zh" if number % 2 else "en"
     table = f"branch_{number}"
     upload = folder / f"{table}.csv"
     upload.write_text(branch_csv(number))
     await page.goto(url)
+    await _idle(page)
     if lang == "zh":
         await page.get_by_test_id("stSidebar").get_by_text("简体中文").click()
+        await _idle(page)
         await page.get_by_text("小微信贷风险实验室").first.wait_for()
     nav = page.get_by_test_id("stSidebarNav")
     await nav.get_by_role("link", name=t("nav.data", lang), exact=True).click()
+    await _idle(page)
     await page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
+    await _idle(page)
     name_box = page.get_by_role("textbox", name=t("data.table_name", lang))
     await expect(name_box).to_have_value(table, timeout=WAIT_MS)
     await page.get_by_role("button", name=t("data.import", lang), exact=True).click()
+    await _idle(page)
     await page.get_by_text(t("data.imported", lang, table=table, rows=400)).wait_for()
     await page.get_by_role("tab", name=t("data.tab_sql", lang)).click()
+    await _idle(page)
     editor = page.get_by_test_id("stTextArea").locator("textarea")
     await editor.fill(f"SELECT sum(amount) AS total FROM {table}")
     await editor.press("Control+Enter")
+    await _idle(page)
     await page.get_by_role("button", name=t("data.run", lang), exact=True).click()
+    await _idle(page)
     await page.get_by_text(t("data.sql_rows", lang, rows=1, seconds=0)[:4]).filter(visible=True).first.wait_for()
     # the suggested default definition (default = 1) saved for the own table
     await page.get_by_role("tab", name=t("data.tab_default", lang)).click()
+    await _idle(page)
     await page.get_by_role("button", name=t("data.save_default", lang)).click()
+    await _idle(page)
     await page.get_by_text(t("data.default_saved", lang, table=table)).wait_for()
     # the Model page: pick two factors, fit, read the AUC tile, save under the shared name
     await nav.get_by_role("link", name=t("nav.model", lang), exact=True).click()
+    await _idle(page)
     main = page.get_by_test_id("stMainBlockContainer")
     await main.get_by_role("heading", name=t("nav.model", lang)).wait_for()
     await main.get_by_text(column_label("factors", lang), exact=True).first.wait_for()
     picker = page.get_by_test_id("stMultiSelect").first
     for factor in ("debt_ratio", "amount"):
         await picker.click()
+        await _idle(page)
         await page.keyboard.type(factor)
         await page.keyboard.press("Enter")
+        await _idle(page)
         await main.get_by_text(factor, exact=True).last.wait_for()
     await page.keyboard.press("Escape")
+    await _idle(page)
     await page.get_by_role("button", name=t("model.fit", lang)).click()
+    await _idle(page)
     auc_tile = page.get_by_test_id("stMetric").filter(has_text=column_label("auc", lang)).first
     auc = await auc_tile.get_by_test_id("stMetricValue").inner_text(timeout=WAIT_MS)
     fitted_seconds = time.perf_counter() - start
+    fit_line = await main.get_by_text("AIC").first.inner_text(timeout=WAIT_MS)
+    terms = await page.get_by_test_id("stDataFrame").first.inner_text(timeout=WAIT_MS)
     await page.get_by_role("tab", name=t("model.tab.versions", lang)).click()
     await page.get_by_role("textbox", name=t("model.name", lang)).fill(SHARED_NAME)
     await page.get_by_role("textbox", name=t("model.name", lang)).press("Enter")
@@ -88,11 +121,12 @@ async def _session(browser, url: str, number: int, folder) -> dict:
     await expect(page.get_by_role("combobox", name=t("app.dataset", lang))).to_have_value(table, timeout=WAIT_MS)
     assert await page.get_by_test_id("stException").count() == 0
     await page.screenshot(path=str(SHOTS / f"concurrent_{number}.png"))
-    await context.close()
     version = int(re.findall(r"\d+", message.split(SHARED_NAME)[-1])[0])
     return {
         "table": table,
         "auc": auc,
+        "fit_line": fit_line,
+        "terms": terms,
         "version": version,
         "seconds": time.perf_counter() - start,
         "fitted_seconds": fitted_seconds,
@@ -138,7 +172,7 @@ def test_eight_sessions_at_once(demo_db, tmp_path):
             table, (FactorSpec("debt_ratio", "numeric"), FactorSpec("amount", "numeric")), True, "random", 0.3, 1
         )
         alone = fit(con, spec)
-        assert result["auc"] == f"{alone.validation()['test'].auc:.3f}", number
+        assert result["auc"] == format_value(alone.validation()["test"].auc, "statistic"), (number, result)
         saved = model.load_model(con, SHARED_NAME, result["version"])
         assert saved.spec.table == table
         assert saved.params == pytest.approx(alone.as_saved().params, rel=1e-9, abs=1e-12)

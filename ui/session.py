@@ -203,7 +203,8 @@ def bound(name: str, *parts: object, value: str, options: Any = None) -> dict[st
     current = get(value)
     if options is not None and isinstance(current, list | tuple):
         current = [v for v in current if v in list(options)]
-    st.session_state[key] = current
+    if key not in st.session_state or st.session_state[key] != current:
+        st.session_state[key] = current  # only when another page changed it: a write races the user's next click
 
     def changed() -> None:
         put(value, st.session_state[key])
