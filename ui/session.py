@@ -203,8 +203,7 @@ def bound(name: str, *parts: object, value: str, options: Any = None) -> dict[st
     current = get(value)
     if options is not None and isinstance(current, list | tuple):
         current = [v for v in current if v in list(options)]
-    if key not in st.session_state or st.session_state[key] != current:
-        st.session_state[key] = current  # only when another page changed it: a write races the user's next click
+    st.session_state[key] = current  # every run: the browser shows the shared value, set from any page
 
     def changed() -> None:
         put(value, st.session_state[key])
