@@ -122,3 +122,34 @@ def page(browser):
     tab.set_default_timeout(TIMEOUT_MS)
     yield tab
     context.close()
+
+
+# --- a demo database with one saved model (Expert vs model and What-if pages) -------------------------------------
+
+SAMPLE_LOGIT = "Sample logit"
+
+
+@pytest.fixture(scope="session")
+def model_db_template(demo_db_template, tmp_path_factory):
+    """The demo database with the saved model "Sample logit" on three factors (fitted once per run)."""
+    from analytics import model
+
+    factors = (
+        model.FactorSpec("debt_ratio"),
+        model.FactorSpec("annual_income", "log"),
+        model.FactorSpec("credit_rating", "categorical", "AAA"),
+    )
+    path = tmp_path_factory.mktemp("model_db") / "risklab.duckdb"
+    path.write_bytes(demo_db_template.read_bytes())
+    con = store.connect(path)
+    model.save_model(con, SAMPLE_LOGIT, fit(con, model.ModelSpec("sample_loans", factors), validate=False))
+    con.close()
+    return path
+
+
+@pytest.fixture
+def model_db(model_db_template, tmp_path):
+    """A private copy of ``model_db_template`` that a test may change."""
+    path = tmp_path / "risklab.duckdb"
+    path.write_bytes(model_db_template.read_bytes())
+    return path

@@ -8,34 +8,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import datasets, decisions, model, store
-from tests.conftest import PROJECT, fit
+from analytics import datasets, decisions, model
+from tests.conftest import PROJECT
 
 EXPERT_PAGE = "pages/expert_vs_model.py"
 WHATIF_PAGE = "pages/what_if.py"
-FACTORS = (
-    model.FactorSpec("debt_ratio"),
-    model.FactorSpec("annual_income", "log"),
-    model.FactorSpec("credit_rating", "categorical", "AAA"),
-)
-
-
-@pytest.fixture(scope="module")
-def model_db_template(demo_db_template, tmp_path_factory):
-    """The demo database with one saved model (fitted once for this module)."""
-    path = tmp_path_factory.mktemp("expert_app") / "risklab.duckdb"
-    path.write_bytes(demo_db_template.read_bytes())
-    con = store.connect(path)
-    model.save_model(con, "Sample logit", fit(con, model.ModelSpec("sample_loans", FACTORS), validate=False))
-    con.close()
-    return path
-
-
-@pytest.fixture
-def model_db(model_db_template, tmp_path):
-    path = tmp_path / "risklab.duckdb"
-    path.write_bytes(model_db_template.read_bytes())
-    return path
 
 
 def open_page(db, monkeypatch, page: str, lang: str = "en") -> AppTest:

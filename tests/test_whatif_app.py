@@ -8,36 +8,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import datasets, model, store
 from tests.conftest import PROJECT
 
 WHATIF_PAGE = "pages/what_if.py"
-FACTORS = (
-    model.FactorSpec("debt_ratio"),
-    model.FactorSpec("annual_income", "log"),
-    model.FactorSpec("credit_rating", "categorical", "AAA"),
-)
-
-
-@pytest.fixture(scope="module")
-def model_db_template(demo_db_template, tmp_path_factory):
-    """The demo database with one saved model (fitted once for this module)."""
-    path = tmp_path_factory.mktemp("whatif_app") / "risklab.duckdb"
-    path.write_bytes(demo_db_template.read_bytes())
-    con = store.connect(path)
-    ctx = datasets.table_context(con, "sample_loans")
-    model.save_model(
-        con, "Sample logit", model.fit_model(con, ctx, model.ModelSpec("sample_loans", FACTORS), validate=False)
-    )
-    con.close()
-    return path
-
-
-@pytest.fixture
-def model_db(model_db_template, tmp_path):
-    path = tmp_path / "risklab.duckdb"
-    path.write_bytes(model_db_template.read_bytes())
-    return path
 
 
 def open_page(db, monkeypatch, page: str = WHATIF_PAGE, lang: str = "en") -> AppTest:
