@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from ui import database
+from analytics import store
 
 
 def _name(func: Callable) -> str:
@@ -43,13 +43,13 @@ def data(
 ) -> Any:
     """``func(con, *args, **kwargs)``, cached per its arguments (a copy of the result each time)."""
     key = tuple(sorted(kwargs.items()))
-    return _data(_name(func), func, con, database.file_of(con), args, key, depends_on, unhashed or {})
+    return _data(_name(func), func, con, store.database_file(con), args, key, depends_on, unhashed or {})
 
 
 def shared(func: Callable, con: duckdb.DuckDBPyConnection, *args: Any, depends_on: Any = None, **kwargs: Any) -> Any:
     """``func(con, *args, **kwargs)``, cached per its arguments; the result itself is shared (never change it)."""
     key = tuple(sorted(kwargs.items()))
-    return _shared(_name(func), func, con, database.file_of(con), args, key, depends_on)
+    return _shared(_name(func), func, con, store.database_file(con), args, key, depends_on)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -62,9 +62,3 @@ def active_table(con: duckdb.DuckDBPyConnection) -> str | None:
         current = "sample_loans" if "sample_loans" in tables else (tables[0] if tables else None)
         session.put("table", current)
     return current
-
-
-def file_of(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The connection's database file (caches of different databases in one process never mix)."""
-    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
-    return rows[0][0]
