@@ -89,3 +89,20 @@ def test_a_surviving_widget_is_restored_after_a_page_switch(demo_db, monkeypatch
     at.switch_page("pages/risk_factors.py").run()
     assert not at.exception
     assert at.selectbox(key="bin_factor").value == "debt_ratio"
+
+
+def test_the_browser_is_told_every_widget_value_on_every_run(demo_db, monkeypatch):
+    """A browser that lost a widget's state (a click while a rerun was on its way) shows the widget's own default:
+    the holdout radio's is "none". Every run therefore sends the value, not only the run that set it."""
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/model.py").run()
+    for _ in range(2):
+        holdout = at.radio(key="model_holdout")
+        assert holdout.value == "random"
+        assert holdout.proto.default == 0  # "none": what a browser without the state would show
+        assert holdout.proto.set_value
+        assert holdout.proto.raw_value == holdout.options[1]  # "Random holdout"
+        at.number_input(key="model_seed").set_value(7).run()
+    assert at.number_input(key="model_seed").proto.set_value
+    assert at.number_input(key="model_seed").value == 7

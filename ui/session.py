@@ -143,7 +143,8 @@ def widget_key(name: str, *parts: object) -> str:
 def widget(name: str, *parts: object, default: Any = None, options: Any = None) -> str:
     """The key for a widget, with its value set before the widget is drawn: a value asked for by
     ``set_widget``, else (for a widget that survives page switches) the value it had, else ``default``.
-    A value no longer among ``options`` falls back to ``default``."""
+    A value no longer among ``options`` falls back to ``default``. A widget with a default or one that survives
+    is sent its value on every run, as ``bound`` does."""
     key = widget_key(name, *parts)
     pending = st.session_state.setdefault("pending", {})
     kept = st.session_state.setdefault("kept", {})
@@ -159,6 +160,10 @@ def widget(name: str, *parts: object, default: Any = None, options: Any = None) 
             del st.session_state[key]
         else:
             st.session_state[key] = default
+    if key in st.session_state and (default is not None or KEYS[name].survives):
+        # every run: the browser is told the value. A browser that lost the widget's state (a click while a rerun
+        # was on its way) would otherwise show the widget's own default ("none" for the holdout) and send it back.
+        st.session_state[key] = st.session_state[key]
     return key
 
 
