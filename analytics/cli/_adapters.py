@@ -12,6 +12,28 @@ import duckdb
 from analytics import datasets, decisions, model, portfolio, store
 from analytics.core import RiskLabError
 
+# --- options -----------------------------------------------------------------------------------------------------
+
+
+def whole_number(text: object, option: str) -> int:
+    """An option's whole number, or a user error naming the option."""
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise RiskLabError("error.bad_number", option=option, value=text) from None
+
+
+def number(text: object, option: str) -> float:
+    """An option's number, or a user error naming the option."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise RiskLabError("error.bad_number", option=option, value=text) from None
+    if not math.isfinite(value):
+        raise RiskLabError("error.bad_number", option=option, value=text)
+    return value
+
+
 # --- fit ----------------------------------------------------------------------------------------------------------
 
 

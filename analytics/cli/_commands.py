@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from analytics import bench, datasets, model, sample, store
+from analytics import bench, datasets, model, monitoring, sample, store
 from analytics.cli import _adapters as adapters
 from analytics.core import RiskLabError
 
@@ -108,6 +108,20 @@ def compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     _print_json(report)
 
 
+def monitor(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Monitor a saved model on a table by month or quarter: PSI, AUC, mean PD, realised default rate, traffic
+    lights and alerts as one JSON object."""
+    settings = monitoring.Settings(
+        period=args.period,
+        as_of=monitoring.parse_date(args.as_of) if args.as_of else None,
+        window_months=adapters.whole_number(args.window, "window"),
+        cutoff=adapters.number(args.cutoff, "cutoff"),
+    )
+    version = adapters.whole_number(args.version, "version") if args.version is not None else None
+    context = datasets.table_context(con, args.table)
+    _print_json(monitoring.monitor(con, context, args.model, version, settings).to_json())
+
+
 def run_bench(args: argparse.Namespace) -> None:
     """Time the product against pandas/statsmodels; it keeps its own databases under the bench folder (not --db)."""
     bench.main_args(args)
@@ -180,6 +194,16 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--approval-rate", dest="approval_rate", type=float, metavar="R", help="the model's approval rate")
     cmp.add_argument("--outcome", choices=["actual", "simulated"], default="actual")
     cmp.set_defaults(func=compare)
+
+    watch = commands.add_parser("monitor", help="a saved model by month or quarter: PSI, AUC, back-tests, alerts")
+    watch.add_argument("--table", required=True)
+    watch.add_argument("--model", required=True)
+    watch.add_argument("--version", help="a saved version (default: the latest)")
+    watch.add_argument("--period", default="month", help="month or quarter")
+    watch.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the end of the latest origination month)")
+    watch.add_argument("--window", default="12", help="outcome window in months after a period ends")
+    watch.add_argument("--cutoff", default="0.15", metavar="PD", help="approval below this PD")
+    watch.set_defaults(func=monitor)
 
     timing = commands.add_parser("bench", help="time the product against pandas/statsmodels on big data")
     bench.add_arguments(timing)

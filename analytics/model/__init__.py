@@ -10,6 +10,7 @@ from analytics.model._fit import (
     sorted_levels,
     stepwise,
     suggest_split_date,
+    training_sql,
 )
 from analytics.model._scorecard import (
     CONST,
@@ -21,11 +22,14 @@ from analytics.model._scorecard import (
     SavedModel,
     Scaling,
     bin_codes,
+    binder,
     contribution,
+    contribution_sql,
     grade,
     literal,
     log_odds_sql,
     predict_log_odds,
+    split_params,
 )
 from analytics.model._versions import (
     compare_models,
@@ -51,8 +55,10 @@ __all__ = [
     "SavedModel",
     "Scaling",
     "bin_codes",
+    "binder",
     "compare_models",
     "contribution",
+    "contribution_sql",
     "delete_model",
     "factor_treatments",
     "fit_model",
@@ -66,6 +72,8 @@ __all__ = [
     "save_model",
     "score_file",
     "sorted_levels",
+    "split_params",
     "stepwise",
     "suggest_split_date",
+    "training_sql",
 ]

@@ -157,6 +157,12 @@ def _part_sql(ctx: TableContext, spec: ModelSpec, lit: Literal) -> str:
     return f"(CASE WHEN {d} IS NULL THEN NULL WHEN {d} < CAST({lit(day.isoformat())} AS DATE) THEN 0 ELSE 1 END)"
 
 
+def training_sql(ctx: TableContext, spec: ModelSpec, lit: Literal) -> str:
+    """SQL that is true for the loans of a model's training part (its development sample, before the outcome
+    and the population's conditions)."""
+    return f"({_part_sql(ctx, spec, lit)} = 0)"
+
+
 def _raw_sql(f: FactorSpec, bins: factors.BinSpec | None) -> Callable[[Literal], str]:
     """What the fit reads per factor: the number, the level text or the bin code."""
     if f.treatment in ("numeric", "log"):

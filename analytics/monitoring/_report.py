@@ -1,0 +1,557 @@
+"""Monitoring a saved model period by period: population stability of the score (PSI, score bands, approval rate),
+characteristic analysis (CSI, points shift per factor), back-testing (mean PD against the realised default rate
+per period and grade, binomial and Jeffreys tests, traffic lights, AUC with a DeLong interval, Hosmer-Lemeshow)
+and alerts in plain words.
+
+Every per-period figure comes from ``_scan``'s one grouped scan of the monitored table; the development figures
+from the same scan of the model's training loans. A period's outcome counts only when its outcome window has
+closed by the as-of date (the period's last day plus ``window_months``): until then its default rate, tests and
+AUC are missing, never zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import math
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import core, datasets, model, store
+from analytics.core import Notice, RiskLabError
+from analytics.monitoring import _scan as scanning
+from analytics.monitoring import _statistics as statistics
+
+PSI_FLOOR = 1e-4  # an empty share counts as this much in PSI and CSI (core.psi)
+PSI_WATCH, PSI_ACT = 0.10, 0.25
+AUC_DROP = 0.05  # an AUC this far below development raises an alert
+MAX_LEVEL_BANDS = 20  # a factor with at most this many distinct points values: one CSI band per value
+DEVELOPMENT = "development"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """How to monitor: by ``period`` ("month" or "quarter") up to ``as_of`` (None: the end of the month of the
+    latest origination), outcomes observed ``window_months`` after a period ends, the PD ``cutoff`` of approval,
+    traffic lights red below ``red_p`` and yellow below ``yellow_p``, ``bands`` score bands for PSI."""
+
+    period: str = "month"
+    as_of: dt.date | None = None
+    window_months: int = 12
+    cutoff: float = 0.15
+    yellow_p: float = 0.05
+    red_p: float = 0.01
+    bands: int = 10
+
+    def __post_init__(self) -> None:
+        if self.period not in scanning.PERIODS:
+            raise RiskLabError("monitoring.bad_period", period=self.period)
+        if not isinstance(self.window_months, int) or not 0 <= self.window_months <= 120:
+            raise RiskLabError("monitoring.bad_window", months=self.window_months)
+        if not 0 < self.cutoff < 1:
+            raise RiskLabError("monitoring.bad_cutoff", cutoff=self.cutoff)
+        if not 0 < self.red_p < self.yellow_p < 1:
+            raise RiskLabError("monitoring.bad_p_values", red=self.red_p, yellow=self.yellow_p)
+        if not 2 <= self.bands <= 20:
+            raise RiskLabError("monitoring.bad_bands", bands=self.bands)
+
+
+def parse_date(text: object) -> dt.date:
+    """A date from ISO text (``YYYY-MM-DD``), or a user error."""
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        raise RiskLabError("monitoring.bad_date", date=text) from None
+
+
+# --- bands --------------------------------------------------------------------------------------------------------
+
+
+def weighted_edges(values: np.ndarray, weights: np.ndarray, bands: int) -> tuple[float, ...]:
+    """Inner cut points that split ``values`` (weighted) into about ``bands`` equal shares, rounded to whole units:
+    a value belongs to band ``searchsorted(edges, value, "right")``."""
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    share = np.cumsum(w) / w.sum()
+    edges = []
+    for q in np.arange(1, bands) / bands:
+        edge = float(np.round(v[min(np.searchsorted(share, q, side="right"), len(v) - 1)]))
+        if v[0] < edge <= v[-1] and (not edges or edge > edges[-1]):
+            edges.append(edge)
+    return tuple(edges)
+
+
+def band_labels(edges: tuple[float, ...]) -> list[str]:
+    """``< e0``, ``e0-e1`` ... ``>= en`` for the bands between the edges."""
+    shown = [f"{e:g}" for e in edges]
+    if not shown:
+        return ["all"]
+    middle = [f"{low}-{high}" for low, high in itertools.pairwise(shown)]
+    return [f"< {shown[0]}", *middle, f">= {shown[-1]}"]
+
+
+@dataclasses.dataclass(frozen=True)
+class FactorBands:
+    """How a factor's points are banded for CSI: one band per distinct points value (``levels``) or ranges
+    between ``edges``; missing (unscorable) values and values unseen in development have bands of their own.
+    ``loans``: the development loans per band, ``mean_points`` their average points on the factor."""
+
+    column: str
+    levels: tuple[int, ...]
+    edges: tuple[float, ...]
+    loans: tuple[float, ...]
+    mean_points: float
+
+    def band(self, attribute: pd.Series) -> np.ndarray:
+        """The band of each points attribute (cells of ``SCORE_STEP`` points; NA: the missing band)."""
+        missing = attribute.isna().to_numpy()
+        values = attribute.fillna(0).to_numpy(dtype=float)
+        if self.levels:
+            where = {level: i for i, level in enumerate(self.levels)}
+            out = np.array([where.get(int(v), len(self.levels)) for v in values])
+            extra = len(self.levels) + 1
+        else:
+            out = np.searchsorted(np.array(self.edges), values * scanning.SCORE_STEP, side="right")
+            extra = len(self.edges) + 1
+        return np.where(missing, extra, out)
+
+    @property
+    def size(self) -> int:
+        return len(self.loans)
+
+
+def _factor_bands(column: str, attributes: pd.DataFrame, factor: float, bands: int) -> FactorBands:
+    present = attributes[attributes["attribute"].notna()]
+    distinct = np.sort(present["attribute"].astype(np.int64).unique())
+    if len(distinct) <= MAX_LEVEL_BANDS:
+        levels, edges = tuple(int(v) for v in distinct), ()
+        size = len(levels) + 2
+    else:
+        points = present["attribute"].to_numpy(dtype=float) * scanning.SCORE_STEP
+        levels, edges = (), weighted_edges(points, present["loans"].to_numpy(dtype=float), bands)
+        size = len(edges) + 2
+    partial = FactorBands(column, levels, edges, (), 0.0)
+    loans = np.bincount(partial.band(attributes["attribute"]), attributes["loans"].to_numpy(float), minlength=size)
+    contributed = attributes["contributed"].sum()
+    mean = -factor * attributes["contribution_sum"].sum() / contributed if contributed else math.nan
+    return dataclasses.replace(partial, loans=tuple(float(x) for x in loans), mean_points=float(mean))
+
+
+# --- the development sample ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Development:
+    """The model's development sample as monitoring compares with it: the score band edges and loans per band,
+    its loans, mean PD, default rate and AUC, and each factor's CSI bands."""
+
+    model: str
+    version: int
+    loans: int
+    edges: tuple[float, ...]
+    band_loans: tuple[float, ...]
+    mean_pd: float
+    default_rate: float
+    auc: float | None
+    factors: tuple[FactorBands, ...]
+
+    @property
+    def band_shares(self) -> np.ndarray:
+        loans = np.array(self.band_loans)
+        return loans / loans.sum()
+
+
+def _cell_scores(cells: pd.DataFrame) -> np.ndarray:
+    return cells["cell"].to_numpy(dtype=float) * scanning.SCORE_STEP
+
+
+def development(con: duckdb.DuckDBPyConnection, name: str, version: int | None = None, bands: int = 10) -> Development:
+    """Score band edges (deciles of the development score, whole points) and the development figures of a saved
+    model version."""
+    saved = model.load_model(con, name, version)
+    found = scanning.development_scan(con, saved)
+    cells = found.cells[found.cells["cell"].notna()]
+    if cells.empty:
+        raise RiskLabError("monitoring.no_development", name=name, version=saved.version)
+    loans = cells["loans"].to_numpy(dtype=float)
+    edges = weighted_edges(_cell_scores(cells), loans, bands)
+    band = np.searchsorted(np.array(edges), _cell_scores(cells), side="right")
+    band_loans = np.bincount(band, loans, minlength=len(edges) + 1)
+    auc = _auc(cells)
+    factor = saved.scaling.factor
+    per_factor = tuple(_factor_bands(c, found.attributes[c], factor, bands) for c in found.attributes)
+    return Development(
+        model=saved.name,
+        version=saved.version,
+        loans=int(loans.sum()),
+        edges=edges,
+        band_loans=tuple(float(x) for x in band_loans),
+        mean_pd=float(cells["pd_sum"].sum() / loans.sum()),
+        default_rate=float(cells.loc[cells["bad"] == 1, "loans"].sum() / loans.sum()),
+        auc=auc.auc if auc else None,
+        factors=per_factor,
+    )
+
+
+def _auc(cells: pd.DataFrame) -> statistics.AucInterval | None:
+    """AUC with its DeLong interval from cells with known outcomes (None with fewer than two of each class)."""
+    known = cells[cells["bad"].notna() & cells["cell"].notna()]
+    by_cell = known.pivot_table(index="cell", columns="bad", values="loans", aggfunc="sum", fill_value=0)
+    by_cell = by_cell.sort_index(ascending=False)  # increasing risk: decreasing score
+    goods = by_cell[0].to_numpy(dtype=float) if 0 in by_cell.columns else np.zeros(len(by_cell))
+    bads = by_cell[1].to_numpy(dtype=float) if 1 in by_cell.columns else np.zeros(len(by_cell))
+    if goods.sum() < 2 or bads.sum() < 2:
+        return None
+    return statistics.delong_from_counts(goods, bads)
+
+
+# --- the report ---------------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Monitoring:
+    """A saved model monitored on a table: per period (``periods``), score band shares (``bands``, development
+    first), per period and grade (``grades``), per factor and period (``characteristics``), and ``alerts``."""
+
+    model: str
+    version: int
+    table: str
+    settings: Settings
+    as_of: dt.date
+    development: Development
+    periods: pd.DataFrame
+    bands: pd.DataFrame
+    grades: pd.DataFrame
+    characteristics: pd.DataFrame
+    alerts: tuple[Notice, ...]
+
+    def to_json(self) -> dict:
+        """The object the ``monitor`` command prints."""
+        rows = []
+        for r in self.periods.itertuples(index=False):
+            rows.append(
+                {
+                    "period": r.period,
+                    "n": int(r.loans),
+                    "psi": _number(r.psi),
+                    "auc": _number(r.auc),
+                    "mean_pd": _number(r.mean_pd),
+                    "default_rate": _number(r.default_rate),
+                    "complete": bool(r.complete),
+                    "traffic_light": r.traffic_light,
+                }
+            )
+        return {
+            "model": self.model,
+            "version": self.version,
+            "bins": list(self.development.edges),
+            "periods": rows,
+            "alerts": [str(a) for a in self.alerts],
+        }
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months (the day of month kept, or the month's last day when it has fewer)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    following = dt.date(year + (month == 11), (month + 1) % 12 + 1, 1)
+    return dt.date(year, month + 1, min(day.day, (following - dt.timedelta(days=1)).day))
+
+
+def period_label(start: dt.date, period: str) -> str:
+    """``YYYY-MM`` or ``YYYY-Qn``."""
+    return f"{start.year}-{start.month:02d}" if period == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, date_column: str) -> dt.date:
+    """The data cut-off: the last day of the month of the latest origination."""
+    day = scanning.date_sql(date_column)
+    sql = f"SELECT last_day(max({day})) FROM {store.quote_ident(ctx.table)}"
+    ((latest,),) = con.execute(sql).fetchall()
+    if latest is None:
+        raise RiskLabError("monitoring.no_dates", table=ctx.table, column=date_column)
+    return latest
+
+
+def _date_column(ctx: datasets.TableContext) -> str:
+    column = ctx.column_with_role("origination_date")
+    if column is None:
+        raise RiskLabError("monitoring.no_date_column", table=ctx.table)
+    return column
+
+
+def monitor(
+    con: duckdb.DuckDBPyConnection,
+    ctx: datasets.TableContext,
+    name: str,
+    version: int | None = None,
+    settings: Settings | None = None,
+    dev: Development | None = None,
+) -> Monitoring:
+    """Monitor saved model ``name`` (its latest version unless ``version``) on the loans of ``ctx``'s table."""
+    settings = settings or Settings()
+    saved = model.load_model(con, name, version)
+    missing = [e.column for e in saved.encodings if e.column not in ctx.types]
+    if missing:
+        raise RiskLabError("monitoring.missing_factors", table=ctx.table, columns=", ".join(missing))
+    date_column = _date_column(ctx)
+    as_of = settings.as_of or default_as_of(con, ctx, date_column)
+    if dev is None or (dev.model, dev.version) != (saved.name, saved.version):
+        dev = development(con, saved.name, saved.version, settings.bands)
+    found = scanning.monitored_scan(con, saved, ctx, date_column, settings.period, as_of)
+    cells = found.cells[found.cells["period"].notna()].copy()
+    if cells.empty:
+        raise RiskLabError("monitoring.no_loans", table=ctx.table, as_of=as_of.isoformat())
+    cells["period"] = pd.to_datetime(cells["period"]).dt.date
+    scored = cells["cell"].notna()
+    cells["band"] = -1
+    cells.loc[scored, "band"] = np.searchsorted(np.array(dev.edges), _cell_scores(cells[scored]), side="right")
+    cells["pd"] = cells["pd_sum"] / cells["loans"]
+    cells["grade"] = None
+    cells.loc[scored, "grade"] = model.grade(cells.loc[scored, "pd"].to_numpy(dtype=float))
+    starts = sorted(cells["period"].unique())
+    periods, bands, grades = [], [], []
+    for start in starts:
+        part = cells[cells["period"] == start]
+        row, shares = _period_row(part, start, dev, settings, as_of)
+        periods.append(row)
+        bands += [(row["period"], b, s) for b, s in enumerate(shares)]
+        grades += _grade_rows(part, row, settings)
+    periods_frame = pd.DataFrame(periods)
+    labels = band_labels(dev.edges)
+    band_rows = [(DEVELOPMENT, b, s) for b, s in enumerate(dev.band_shares)] + bands
+    bands_frame = pd.DataFrame(band_rows, columns=["period", "band", "share"])
+    bands_frame["band"] = bands_frame["band"].map(dict(enumerate(labels)))
+    characteristics = _characteristics(found, dev, saved.scaling.factor, settings.period, as_of)
+    grade_frame = pd.DataFrame(grades, columns=GRADE_COLUMNS)
+    alerts = _alerts(periods_frame, grade_frame, characteristics, dev)
+    return Monitoring(
+        model=saved.name,
+        version=saved.version,
+        table=ctx.table,
+        settings=settings,
+        as_of=as_of,
+        development=dev,
+        periods=periods_frame,
+        bands=bands_frame,
+        grades=grade_frame,
+        characteristics=characteristics,
+        alerts=alerts,
+    )
+
+
+def _back_test(defaults: int, known: int, mean_pd: float, settings: Settings) -> tuple[float, float, str | None]:
+    """Binomial and Jeffreys p-values and the Jeffreys traffic light (NaN and None without loans or a PD)."""
+    if known <= 0 or not 0 < mean_pd < 1:
+        return math.nan, math.nan, None
+    jeffreys = statistics.jeffreys_p(defaults, known, mean_pd)
+    light = statistics.traffic_light(jeffreys, settings.yellow_p, settings.red_p)
+    return statistics.binomial_p(defaults, known, mean_pd), jeffreys, light
+
+
+def _period_row(
+    part: pd.DataFrame, start: dt.date, dev: Development, settings: Settings, as_of: dt.date
+) -> tuple[dict, np.ndarray]:
+    """One period's figures, and its shares of loans per development score band."""
+    length = 1 if settings.period == "month" else 3
+    end = add_months(start, length) - dt.timedelta(days=1)
+    outcome_until = add_months(end, settings.window_months)
+    complete = outcome_until <= as_of
+    scored = part[part["cell"].notna()]
+    n_scored = float(scored["loans"].sum())
+    band_loans = np.bincount(scored["band"].to_numpy(dtype=int), scored["loans"].to_numpy(float), len(dev.band_loans))
+    shares = band_loans / n_scored if n_scored else np.full(len(band_loans), np.nan)
+    psi = core.psi(dev.band_loans, band_loans, PSI_FLOOR) if n_scored else math.nan
+    known = scored[scored["bad"].notna()]
+    n_known = int(known["loans"].sum())
+    defaults = int(known.loc[known["bad"] == 1, "loans"].sum())
+    known_pd = float(known["pd_sum"].sum() / n_known) if n_known else math.nan
+    row = {
+        "period": period_label(start, settings.period),
+        "start": start,
+        "loans": int(part["loans"].sum()),
+        "scored": int(n_scored),
+        "psi": psi,
+        "psi_band": core.band(psi, core.PSI_BANDS) if n_scored else None,
+        "approval_rate": float(scored.loc[scored["pd"] < settings.cutoff, "loans"].sum() / n_scored)
+        if n_scored
+        else math.nan,
+        "mean_pd": float(scored["pd_sum"].sum() / n_scored) if n_scored else math.nan,
+        "complete": complete,
+        "outcome_until": outcome_until,
+        "known": n_known if complete else None,
+        "defaults": defaults if complete else None,
+        "default_rate": defaults / n_known if complete and n_known else math.nan,
+        "auc": math.nan,
+        "auc_low": math.nan,
+        "auc_high": math.nan,
+        "gini": math.nan,
+        "hosmer_lemeshow": math.nan,
+        "hosmer_lemeshow_p": math.nan,
+        "binomial_p": math.nan,
+        "jeffreys_p": math.nan,
+        "traffic_light": None,
+    }
+    if not complete or not n_known:
+        return row, shares
+    auc = _auc(known)
+    if auc is not None:
+        row.update(auc=auc.auc, auc_low=auc.low, auc_high=auc.high, gini=auc.gini)
+    by_band = known.assign(bads=known["loans"] * (known["bad"] == 1)).groupby("band")[["loans", "bads", "pd_sum"]].sum()
+    if len(by_band) >= 3:
+        hl = core.hosmer_lemeshow_from_counts(by_band["bads"], by_band["pd_sum"], by_band["loans"])
+        row.update(hosmer_lemeshow=hl.statistic, hosmer_lemeshow_p=hl.p_value)
+    binomial, jeffreys, light = _back_test(defaults, n_known, known_pd, settings)
+    row.update(mean_pd=known_pd, binomial_p=binomial, jeffreys_p=jeffreys, traffic_light=light)
+    return row, shares
+
+
+GRADE_COLUMNS = [
+    "period",
+    "grade",
+    "loans",
+    "mean_pd",
+    "complete",
+    "defaults",
+    "default_rate",
+    "binomial_p",
+    "jeffreys_p",
+    "traffic_light",
+]
+
+
+def _grade_rows(part: pd.DataFrame, period: dict, settings: Settings) -> list[tuple]:
+    """Per grade of the period: loans, mean PD, and when the outcome window is closed the defaults and tests."""
+    rows = []
+    scored = part[part["cell"].notna()]
+    complete = period["complete"]
+    for grade in sorted(scored["grade"].unique()):
+        cells = scored[scored["grade"] == grade]
+        known = cells[cells["bad"].notna()] if complete else cells
+        loans = int(known["loans"].sum())
+        mean_pd = float(known["pd_sum"].sum() / loans) if loans else math.nan
+        if not complete or not loans:
+            rows.append((period["period"], grade, loans, mean_pd, complete, None, math.nan, math.nan, math.nan, None))
+            continue
+        defaults = int(known.loc[known["bad"] == 1, "loans"].sum())
+        binomial, jeffreys, light = _back_test(defaults, loans, mean_pd, settings)
+        rate = defaults / loans
+        rows.append((period["period"], grade, loans, mean_pd, True, defaults, rate, binomial, jeffreys, light))
+    return rows
+
+
+def _characteristics(
+    found: scanning.Scan, dev: Development, factor: float, period: str, as_of: dt.date
+) -> pd.DataFrame:
+    """Per factor and period: CSI against development and the points shift (average points on the factor minus
+    development's)."""
+    rows = []
+    for bands in dev.factors:
+        attributes = found.attributes[bands.column]
+        attributes = attributes[attributes["period"].notna()]
+        for start, part in attributes.groupby(pd.to_datetime(attributes["period"]).dt.date, sort=True):
+            loans = np.bincount(bands.band(part["attribute"]), part["loans"].to_numpy(float), minlength=bands.size)
+            contributed = part["contributed"].sum()
+            mean = -factor * part["contribution_sum"].sum() / contributed if contributed else math.nan
+            rows.append(
+                {
+                    "factor": bands.column,
+                    "period": period_label(start, period),
+                    "csi": core.psi(bands.loans, loans, PSI_FLOOR),
+                    "mean_points": mean,
+                    "points_shift": mean - bands.mean_points,
+                }
+            )
+    return pd.DataFrame(rows, columns=["factor", "period", "csi", "mean_points", "points_shift"])
+
+
+# --- alerts -------------------------------------------------------------------------------------------------------
+
+
+def _latest(frame: pd.DataFrame) -> dict:
+    return frame.iloc[-1].to_dict()
+
+
+def _alerts(periods: pd.DataFrame, grades: pd.DataFrame, csi: pd.DataFrame, dev: Development) -> tuple[Notice, ...]:
+    """What crossed a threshold, in plain words with the suggested action: score PSI above 0.25 (refit) or above
+    0.10 (watch), AUC more than 0.05 below development with its interval below development too, so that a small
+    period's noise is no alert (refit), red periods (recalibrate the intercept), red
+    grades (recalibrate intercept and slope), yellow periods (watch)."""
+    alerts = []
+    major = periods[periods["psi"] > PSI_ACT]
+    minor = periods[(periods["psi"] > PSI_WATCH) & (periods["psi"] <= PSI_ACT)]
+    if len(major):
+        latest = _latest(major)
+        driver = _driver(csi, latest["period"])
+        alerts.append(
+            Notice(
+                "monitoring.alert.psi_major",
+                count=len(major),
+                period=latest["period"],
+                psi=latest["psi"],
+                factor=driver,
+            )
+        )
+    elif len(minor):
+        latest = _latest(minor)
+        alerts.append(
+            Notice("monitoring.alert.psi_minor", count=len(minor), period=latest["period"], psi=latest["psi"])
+        )
+    if dev.auc is not None:
+        dropped = periods[(periods["auc"] < dev.auc - AUC_DROP) & (periods["auc_high"] < dev.auc)]
+        if len(dropped):
+            latest = _latest(dropped)
+            alerts.append(
+                Notice(
+                    "monitoring.alert.auc_drop",
+                    count=len(dropped),
+                    period=latest["period"],
+                    auc=latest["auc"],
+                    development=dev.auc,
+                )
+            )
+    red = periods[periods["traffic_light"] == "red"]
+    if len(red):
+        latest = _latest(red)
+        alerts.append(
+            Notice(
+                "monitoring.alert.red_period",
+                count=len(red),
+                period=latest["period"],
+                rate=latest["default_rate"],
+                pd=latest["mean_pd"],
+            )
+        )
+    red_grades = grades[grades["traffic_light"] == "red"]
+    if len(red_grades):
+        latest = _latest(red_grades)
+        alerts.append(
+            Notice(
+                "monitoring.alert.red_grade",
+                count=len(red_grades),
+                grade=latest["grade"],
+                period=latest["period"],
+                rate=latest["default_rate"],
+                pd=latest["mean_pd"],
+            )
+        )
+    yellow = periods[periods["traffic_light"] == "yellow"]
+    if len(yellow):
+        latest = _latest(yellow)
+        alerts.append(Notice("monitoring.alert.yellow", count=len(yellow), period=latest["period"]))
+    return tuple(alerts)
+
+
+def _driver(csi: pd.DataFrame, period: str) -> str:
+    """The factor with the largest CSI in ``period``."""
+    part = csi[csi["period"] == period]
+    return str(part.loc[part["csi"].idxmax(), "factor"]) if len(part) else "-"
