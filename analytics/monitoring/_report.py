@@ -243,7 +243,7 @@ class Monitoring:
                     "mean_pd": _number(r.mean_pd),
                     "default_rate": _number(r.default_rate),
                     "complete": bool(r.complete),
-                    "traffic_light": r.traffic_light,
+                    "traffic_light": r.traffic_light if isinstance(r.traffic_light, str) else None,
                 }
             )
         return {
