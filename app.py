@@ -45,5 +45,11 @@ pages = [
         url_path="expert_vs_model",
     ),
     st.Page("pages/what_if.py", title=text.t("whatif.title"), icon=":material/tune:", url_path="what_if"),
+    st.Page(
+        "pages/monitoring.py",
+        title=text.t("nav.monitoring"),
+        icon=":material/troubleshoot:",
+        url_path="monitoring",
+    ),
 ]
 st.navigation(pages).run()

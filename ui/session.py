@@ -64,6 +64,7 @@ KEYS: dict[str, Key] = {
         Key("wi_base", "what_if", None, survives=True, widget=False),
         Key("quiz_answers", "what_if", (), survives=True, widget=False),
         Key("quiz_revealed", "what_if", False, survives=True, widget=False),
+        Key("mon_challenger", "monitoring", None, survives=True, widget=False),
         # widgets of the shell
         *_keys("app", "lang_choice", "table_choice"),
         # Data
@@ -94,6 +95,11 @@ KEYS: dict[str, Key] = {
         *_keys("expert_vs_model", "ev_knock", "ev_points", "ev_grades", "ev_threshold", "ev_add_join"),
         *_keys("expert_vs_model", "ev_add_column", "ev_add_op", "ev_add_value", "ev_add", "ev_rules_name"),
         *_keys("expert_vs_model", "ev_save", "ev_curve", "ev_pick_loan", "ev_to_whatif"),
+        # Monitoring
+        *_keys("monitoring", "mon_model", "mon_period", "mon_as_of", "mon_window", "mon_cutoff", survives=True),
+        *_keys("monitoring", "mon_yellow", "mon_red", "mon_grade_period", survives=True),
+        *_keys("monitoring", "mon_ch_kind", "mon_ch_from", "mon_ch_reason", survives=True),
+        *_keys("monitoring", "mon_ch_run", "mon_ch_save"),
         # What-if and training
         *_keys("what_if", "wi_model", "wi_start", "wi_loan", "wi_f", "wi_unit", "quiz_seed", survives=True),
         *_keys("what_if", "wi_cutoff", "quiz_approve", "quiz_reject", "quiz_next", "quiz_restart", "quiz_download"),

@@ -734,3 +734,186 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str
         )
     )
     return titled(chart, t("model.chart.score_distribution_title"))
+
+
+# --- monitoring ---------------------------------------------------------------------------------------------------
+
+LIGHT_COLOURS = {"green": OKABE_ITO["green"], "yellow": OKABE_ITO["yellow"], "red": OKABE_ITO["vermillion"]}
+PSI_COLOURS = {"stable": OKABE_ITO["blue"], "minor_shift": OKABE_ITO["orange"], "major_shift": OKABE_ITO["vermillion"]}
+
+
+def _period_x(t: Translate) -> alt.X:
+    return alt.X("period:O", title=t("column.period"), axis=alt.Axis(labelAngle=-45, labelOverlap=True))
+
+
+def psi_chart(periods: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """Score PSI per period, bars coloured by stability band, with the 0.10 and 0.25 thresholds as rules."""
+    data = _check(periods)[["period", "psi", "psi_band", "loans"]].dropna(subset=["psi"]).copy()
+    data["band_label"] = data["psi_band"].map(lambda b: t(f"factors.psi.{b}"))
+    domain = [t(f"factors.psi.{b}") for b in PSI_COLOURS]
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=_period_x(t),
+            y=alt.Y("psi:Q", title=t("column.psi"), axis=axis("statistic", lang)),
+            color=alt.Color(
+                "band_label:N",
+                scale=alt.Scale(domain=domain, range=list(PSI_COLOURS.values())),
+                legend=legend(t("column.psi_band")),
+            ),
+            tooltip=[
+                alt.Tooltip("period:O", title=t("column.period")),
+                alt.Tooltip("psi:Q", title=t("column.psi"), format=tooltip_format("statistic")),
+                alt.Tooltip("band_label:N", title=t("column.psi_band")),
+                alt.Tooltip("loans:Q", title=t("column.loans"), format=tooltip_format("count")),
+            ],
+        )
+    )
+    rules = alt.Chart(pd.DataFrame({"psi": [0.10, 0.25]})).mark_rule(color=NEUTRAL, strokeDash=[4, 4]).encode(y="psi:Q")
+    return titled(alt.layer(bars, rules), t("monitoring.chart_psi"))
+
+
+def band_share_heatmap(bands: pd.DataFrame, order: list[str], t: Translate, *, lang: str = "en") -> alt.Chart:
+    """Each period's share of loans per score band (``order``: the bands from the riskiest), development first."""
+    chart = heatmap(
+        bands,
+        x="period",
+        y="band",
+        value="share",
+        x_title=t("column.period"),
+        y_title=t("column.score"),
+        value_title=t("column.share"),
+        x_order=list(dict.fromkeys(bands["period"])),
+        y_order=order[::-1],
+        labels=False,
+        lang=lang,
+    )
+    return titled(chart, t("monitoring.chart_bands"))
+
+
+def period_line(periods: pd.DataFrame, column: str, title: str, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """One figure (the approval rate ...) per period as a line with points."""
+    data = _check(periods)[["period", column]].dropna()
+    kind = column_kind(column)
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True, color=GOOD)
+        .encode(
+            x=_period_x(t),
+            y=alt.Y(f"{column}:Q", title=t(core.column(column).label_key), axis=axis(kind, lang)),
+            tooltip=[
+                alt.Tooltip("period:O", title=t("column.period")),
+                alt.Tooltip(f"{column}:Q", title=t(core.column(column).label_key), format=tooltip_format(kind)),
+            ],
+        )
+    )
+    return titled(chart, title)
+
+
+def backtest_chart(periods: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """Mean predicted PD (line) and realised default rate (points in the traffic light's colour) per period;
+    periods whose outcome window is open have no realised point."""
+    data = _check(periods)[["period", "mean_pd", "default_rate", "traffic_light", "loans"]].copy()
+    predicted = (
+        alt.Chart(data)
+        .mark_line(color=NEUTRAL, strokeDash=[6, 3])
+        .encode(x=_period_x(t), y=alt.Y("mean_pd:Q", title=t("column.pd"), axis=axis("pd", lang)))
+    )
+    realised_data = data.dropna(subset=["default_rate"]).copy()
+    realised_data["light"] = realised_data["traffic_light"].map(lambda v: t(f"monitoring.light.{v}"))
+    domain = [t(f"monitoring.light.{k}") for k in LIGHT_COLOURS]
+    realised = (
+        alt.Chart(realised_data)
+        .mark_point(filled=True, size=70, stroke="black", strokeWidth=0.5)
+        .encode(
+            x=_period_x(t),
+            y=alt.Y("default_rate:Q"),
+            color=alt.Color(
+                "light:N",
+                scale=alt.Scale(domain=domain, range=list(LIGHT_COLOURS.values())),
+                legend=legend(t("column.traffic_light")),
+            ),
+            tooltip=[
+                alt.Tooltip("period:O", title=t("column.period")),
+                alt.Tooltip("default_rate:Q", title=t("monitoring.realised"), format=tooltip_format("share")),
+                alt.Tooltip("mean_pd:Q", title=t("monitoring.predicted"), format=tooltip_format("pd")),
+                alt.Tooltip("light:N", title=t("column.traffic_light")),
+                alt.Tooltip("loans:Q", title=t("column.loans"), format=tooltip_format("count")),
+            ],
+        )
+    )
+    return titled(alt.layer(predicted, realised), t("monitoring.chart_backtest"))
+
+
+def auc_chart(periods: pd.DataFrame, development_auc: float | None, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """AUC per period with its DeLong interval as a band, and the development AUC as a rule."""
+    data = _check(periods)[["period", "auc", "auc_low", "auc_high"]].dropna()
+    x = _period_x(t)
+    band = alt.Chart(data).mark_area(opacity=0.25, color=GOOD).encode(x=x, y="auc_low:Q", y2="auc_high:Q")
+    line = (
+        alt.Chart(data)
+        .mark_line(point=True, color=GOOD)
+        .encode(
+            x=x,
+            y=alt.Y("auc:Q", title=t("column.auc"), axis=axis("statistic", lang), scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("period:O", title=t("column.period")),
+                alt.Tooltip("auc:Q", title=t("column.auc"), format=tooltip_format("statistic")),
+                alt.Tooltip("auc_low:Q", title=t("column.auc_low"), format=tooltip_format("statistic")),
+                alt.Tooltip("auc_high:Q", title=t("column.auc_high"), format=tooltip_format("statistic")),
+            ],
+        )
+    )
+    layers = [band, line]
+    if development_auc is not None:
+        rule = pd.DataFrame({"auc": [development_auc]})
+        layers.append(alt.Chart(rule).mark_rule(color=BAD, strokeDash=[4, 4]).encode(y="auc:Q"))
+    return titled(alt.layer(*layers), t("monitoring.chart_auc"))
+
+
+def csi_heatmap(characteristics: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """CSI per factor (rows) and period (columns)."""
+    chart = heatmap(
+        characteristics,
+        x="period",
+        y="factor",
+        value="csi",
+        x_title=t("column.period"),
+        y_title=t("column.factor"),
+        value_title=t("column.csi"),
+        value_kind="statistic",
+        labels=False,
+        lang=lang,
+    )
+    return titled(chart, t("monitoring.chart_csi"))
+
+
+def points_shift_lines(characteristics: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """The points shift of each factor per period, one line per factor, with zero (development) as a rule."""
+    data = _check(characteristics)[["factor", "period", "points_shift"]].dropna()
+    factors = list(dict.fromkeys(data["factor"]))
+    lines_ = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=_period_x(t),
+            y=alt.Y("points_shift:Q", title=t("column.points_shift"), axis=axis("number", lang)),
+            color=alt.Color(
+                "factor:N",
+                sort=factors,
+                scale=alt.Scale(
+                    domain=factors, range=[SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(factors))]
+                ),
+                legend=legend(t("column.factor")),
+            ),
+            strokeDash=alt.StrokeDash("factor:N", sort=factors, legend=legend(t("column.factor"))),
+            tooltip=[
+                alt.Tooltip("factor:N", title=t("column.factor")),
+                alt.Tooltip("period:O", title=t("column.period")),
+                alt.Tooltip("points_shift:Q", title=t("column.points_shift"), format=tooltip_format("number")),
+            ],
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"points_shift": [0.0]})).mark_rule(color=NEUTRAL).encode(y="points_shift:Q")
+    return titled(alt.layer(zero, lines_), t("monitoring.chart_shift"))

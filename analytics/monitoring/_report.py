@@ -282,6 +282,11 @@ def default_as_of(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, da
     return latest
 
 
+def data_cut_off(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext) -> dt.date:
+    """The default as-of date of a table: the last day of the month of its latest origination."""
+    return default_as_of(con, ctx, _date_column(ctx))
+
+
 def _date_column(ctx: datasets.TableContext) -> str:
     column = ctx.column_with_role("origination_date")
     if column is None:
