@@ -18,6 +18,7 @@ from analytics.charts._style import (
     COHORT_SCHEME,
     DASHES,
     GOOD,
+    LABEL_LIMIT,
     NEUTRAL,
     OKABE_ITO,
     ORDERED_COLOURS,
@@ -837,7 +838,7 @@ def backtest_chart(periods: pd.DataFrame, t: Translate, *, lang: str = "en") -> 
             tooltip=[
                 alt.Tooltip("period:O", title=t("column.period")),
                 alt.Tooltip("default_rate:Q", title=t("monitoring.realised"), format=tooltip_format("share")),
-                alt.Tooltip("mean_pd:Q", title=t("monitoring.predicted"), format=tooltip_format("pd")),
+                alt.Tooltip("mean_pd:Q", title=t("column.mean_pd"), format=tooltip_format("pd")),
                 alt.Tooltip("light:N", title=t("column.traffic_light")),
                 alt.Tooltip("loans:Q", title=t("column.loans"), format=tooltip_format("count")),
             ],
@@ -886,7 +887,7 @@ def csi_heatmap(characteristics: pd.DataFrame, t: Translate, *, lang: str = "en"
         labels=False,
         lang=lang,
     )
-    return titled(chart, t("monitoring.chart_csi"))
+    return titled(chart, t("monitoring.chart_csi")).configure_axisY(labelLimit=LABEL_LIMIT)
 
 
 def points_shift_lines(characteristics: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
