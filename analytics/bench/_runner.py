@@ -391,6 +391,25 @@ def _cutoff_moves(ctx: Context) -> Callable[[], object]:
     return work
 
 
+def _development(ctx: Context) -> Callable[[], object]:
+    """The saved binned model's development sample (score bands, factor bands): the page caches it per version."""
+    from analytics import monitoring
+
+    saved = _saved(ctx)
+    return lambda: monitoring.development(ctx.con, saved.name, saved.version)
+
+
+def _monitor(ctx: Context) -> Callable[[], object]:
+    """Monitoring by month: the one grouped scan of every loan (period x score cell x outcome, and each factor's
+    points) and the figures, tests and alerts from it; the development sample computed once before."""
+    from analytics import monitoring
+
+    saved = _saved(ctx)
+    context = _loans_context(ctx)
+    dev = ctx.results.get("monitor_development") or monitoring.development(ctx.con, saved.name, saved.version)
+    return lambda: monitoring.monitor(ctx.con, context, saved.name, saved.version, monitoring.Settings(), dev)
+
+
 @dataclasses.dataclass(frozen=True)
 class Step:
     """A benchmark row: how to prepare the product's work (returns the timed callable), the naive counterpart
@@ -421,6 +440,8 @@ STEPS: tuple[Step, ...] = (
     Step("compare_cutoff", _compare, "compare_cutoff", ("model", "decisions")),
     Step("strategy_curve", _curve, "strategy_curve", ("model", "decisions")),
     Step("cutoff_moves", _cutoff_moves, None, ("model", "decisions")),
+    Step("monitor_development", _development, None, ("model", "monitoring")),
+    Step("monitor", _monitor, None, ("model", "monitoring")),
 )
 
 
@@ -818,6 +839,9 @@ def _note(ctx: Context, name: str, result: object) -> str:
         if stats.get("sampled"):
             text += f" (seeded sample of {stats['rows_total']:,} loans)"
         return text
+    if name == "monitor":
+        light = result.periods["traffic_light"]
+        return f"{len(result.periods)} months, {int(light.notna().sum())} with closed outcome windows"
     return ""
 
 

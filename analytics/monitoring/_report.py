@@ -109,11 +109,13 @@ class FactorBands:
 
     def band(self, attribute: pd.Series) -> np.ndarray:
         """The band of each points attribute (cells of ``SCORE_STEP`` points; NA: the missing band)."""
-        missing = attribute.isna().to_numpy()
-        values = attribute.fillna(0).to_numpy(dtype=float)
+        values = pd.to_numeric(attribute).to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(values)
+        values = np.nan_to_num(values)
         if self.levels:
-            where = {level: i for i, level in enumerate(self.levels)}
-            out = np.array([where.get(int(v), len(self.levels)) for v in values])
+            levels = np.array(self.levels, dtype=float)
+            position = np.minimum(np.searchsorted(levels, values), len(levels) - 1)
+            out = np.where(levels[position] == values, position, len(levels))  # unseen: the band after the levels
             extra = len(self.levels) + 1
         else:
             out = np.searchsorted(np.array(self.edges), values * scanning.SCORE_STEP, side="right")
@@ -166,8 +168,46 @@ class Development:
         return loans / loans.sum()
 
 
-def _cell_scores(cells: pd.DataFrame) -> np.ndarray:
-    return cells["cell"].to_numpy(dtype=float) * scanning.SCORE_STEP
+@dataclasses.dataclass(frozen=True)
+class _Cells:
+    """The scan's score cell x outcome groups (of one period or all) as arrays: the score cell (NaN: the model
+    cannot score the loans), the outcome (NaN: unknown), loans, their sum of PD, the development score band (-1:
+    unscored) and the grade."""
+
+    cell: np.ndarray
+    bad: np.ndarray
+    loans: np.ndarray
+    pd_sum: np.ndarray
+    band: np.ndarray
+    grade: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, edges: tuple[float, ...]) -> _Cells:
+        def numbers(column: str) -> np.ndarray:
+            return pd.to_numeric(frame[column]).to_numpy(dtype=float, na_value=np.nan)
+
+        cell, loans, pd_sum = numbers("cell"), numbers("loans"), np.nan_to_num(numbers("pd_sum"))
+        scored = ~np.isnan(cell)
+        score = np.nan_to_num(cell) * scanning.SCORE_STEP
+        band = np.where(scored, np.searchsorted(np.array(edges), score, side="right"), -1)
+        grade = np.full(len(cell), None, dtype=object)
+        grade[scored] = model.grade(pd_sum[scored] / loans[scored])
+        return cls(cell, numbers("bad"), loans, pd_sum, band, grade)
+
+    def where(self, mask: np.ndarray) -> _Cells:
+        return _Cells(*(getattr(self, f.name)[mask] for f in dataclasses.fields(self)))
+
+    @property
+    def scored(self) -> np.ndarray:
+        return ~np.isnan(self.cell)
+
+    @property
+    def known(self) -> np.ndarray:
+        return self.scored & ~np.isnan(self.bad)
+
+    @property
+    def defaults(self) -> float:
+        return float(self.loans[self.bad == 1].sum())
 
 
 def development(con: duckdb.DuckDBPyConnection, name: str, version: int | None = None, bands: int = 10) -> Development:
@@ -175,36 +215,36 @@ def development(con: duckdb.DuckDBPyConnection, name: str, version: int | None =
     model version."""
     saved = model.load_model(con, name, version)
     found = scanning.development_scan(con, saved)
-    cells = found.cells[found.cells["cell"].notna()]
-    if cells.empty:
+    frame = found.cells[found.cells["cell"].notna()]
+    if frame.empty:
         raise RiskLabError("monitoring.no_development", name=name, version=saved.version)
-    loans = cells["loans"].to_numpy(dtype=float)
-    edges = weighted_edges(_cell_scores(cells), loans, bands)
-    band = np.searchsorted(np.array(edges), _cell_scores(cells), side="right")
-    band_loans = np.bincount(band, loans, minlength=len(edges) + 1)
+    scores = frame["cell"].to_numpy(dtype=float) * scanning.SCORE_STEP
+    edges = weighted_edges(scores, frame["loans"].to_numpy(dtype=float), bands)
+    cells = _Cells.of(frame, edges)
+    band_loans = np.bincount(cells.band, cells.loans, minlength=len(edges) + 1)
     auc = _auc(cells)
     factor = saved.scaling.factor
     per_factor = tuple(_factor_bands(c, found.attributes[c], factor, bands) for c in found.attributes)
+    loans = cells.loans.sum()
     return Development(
         model=saved.name,
         version=saved.version,
-        loans=int(loans.sum()),
+        loans=int(loans),
         edges=edges,
         band_loans=tuple(float(x) for x in band_loans),
-        mean_pd=float(cells["pd_sum"].sum() / loans.sum()),
-        default_rate=float(cells.loc[cells["bad"] == 1, "loans"].sum() / loans.sum()),
+        mean_pd=float(cells.pd_sum.sum() / loans),
+        default_rate=float(cells.defaults / loans),
         auc=auc.auc if auc else None,
         factors=per_factor,
     )
 
 
-def _auc(cells: pd.DataFrame) -> statistics.AucInterval | None:
-    """AUC with its DeLong interval from cells with known outcomes (None with fewer than two of each class)."""
-    known = cells[cells["bad"].notna() & cells["cell"].notna()]
-    by_cell = known.pivot_table(index="cell", columns="bad", values="loans", aggfunc="sum", fill_value=0)
-    by_cell = by_cell.sort_index(ascending=False)  # increasing risk: decreasing score
-    goods = by_cell[0].to_numpy(dtype=float) if 0 in by_cell.columns else np.zeros(len(by_cell))
-    bads = by_cell[1].to_numpy(dtype=float) if 1 in by_cell.columns else np.zeros(len(by_cell))
+def _auc(cells: _Cells) -> statistics.AucInterval | None:
+    """AUC with its DeLong interval from the cells with known outcomes (None with fewer than two of each class)."""
+    known = cells.where(cells.known)
+    levels, inverse = np.unique(-known.cell, return_inverse=True)  # increasing risk: decreasing score
+    goods = np.bincount(inverse, known.loans * (known.bad == 0), len(levels))
+    bads = np.bincount(inverse, known.loans * (known.bad == 1), len(levels))
     if goods.sum() < 2 or bads.sum() < 2:
         return None
     return statistics.delong_from_counts(goods, bads)
@@ -313,20 +353,14 @@ def monitor(
     if dev is None or (dev.model, dev.version) != (saved.name, saved.version):
         dev = development(con, saved.name, saved.version, settings.bands)
     found = scanning.monitored_scan(con, saved, ctx, date_column, settings.period, as_of)
-    cells = found.cells[found.cells["period"].notna()].copy()
-    if cells.empty:
+    frame = found.cells[found.cells["period"].notna()]
+    if frame.empty:
         raise RiskLabError("monitoring.no_loans", table=ctx.table, as_of=as_of.isoformat())
-    cells["period"] = pd.to_datetime(cells["period"]).dt.date
-    scored = cells["cell"].notna()
-    cells["band"] = -1
-    cells.loc[scored, "band"] = np.searchsorted(np.array(dev.edges), _cell_scores(cells[scored]), side="right")
-    cells["pd"] = cells["pd_sum"] / cells["loans"]
-    cells["grade"] = None
-    cells.loc[scored, "grade"] = model.grade(cells.loc[scored, "pd"].to_numpy(dtype=float))
-    starts = sorted(cells["period"].unique())
+    starts, period_of = np.unique(pd.to_datetime(frame["period"]).dt.date.to_numpy(), return_inverse=True)
+    cells = _Cells.of(frame, dev.edges)
     periods, bands, grades = [], [], []
-    for start in starts:
-        part = cells[cells["period"] == start]
+    for i, start in enumerate(starts):
+        part = cells.where(period_of == i)
         row, shares = _period_row(part, start, dev, settings, as_of)
         periods.append(row)
         bands += [(row["period"], b, s) for b, s in enumerate(shares)]
@@ -336,7 +370,7 @@ def monitor(
     band_rows = [(DEVELOPMENT, b, s) for b, s in enumerate(dev.band_shares)] + bands
     bands_frame = pd.DataFrame(band_rows, columns=["period", "band", "share"])
     bands_frame["band"] = bands_frame["band"].map(dict(enumerate(labels)))
-    characteristics = _characteristics(found, dev, saved.scaling.factor, settings.period, as_of)
+    characteristics = _characteristics(found, dev, saved.scaling.factor, settings.period)
     grade_frame = pd.DataFrame(grades, columns=GRADE_COLUMNS)
     alerts = _alerts(periods_frame, grade_frame, characteristics, dev)
     return Monitoring(
@@ -364,44 +398,37 @@ def _back_test(defaults: int, known: int, mean_pd: float, settings: Settings) ->
 
 
 def _period_row(
-    part: pd.DataFrame, start: dt.date, dev: Development, settings: Settings, as_of: dt.date
+    part: _Cells, start: dt.date, dev: Development, settings: Settings, as_of: dt.date
 ) -> tuple[dict, np.ndarray]:
     """One period's figures, and its shares of loans per development score band."""
     length = 1 if settings.period == "month" else 3
     end = add_months(start, length) - dt.timedelta(days=1)
     outcome_until = add_months(end, settings.window_months)
     complete = outcome_until <= as_of
-    scored = part[part["cell"].notna()]
-    n_scored = float(scored["loans"].sum())
-    band_loans = np.bincount(scored["band"].to_numpy(dtype=int), scored["loans"].to_numpy(float), len(dev.band_loans))
+    scored = part.where(part.scored)
+    n_scored = float(scored.loans.sum())
+    band_loans = np.bincount(scored.band, scored.loans, len(dev.band_loans))
     shares = band_loans / n_scored if n_scored else np.full(len(band_loans), np.nan)
     psi = core.psi(dev.band_loans, band_loans, PSI_FLOOR) if n_scored else math.nan
-    known = scored[scored["bad"].notna()]
-    n_known = int(known["loans"].sum())
-    defaults = int(known.loc[known["bad"] == 1, "loans"].sum())
-    known_pd = float(known["pd_sum"].sum() / n_known) if n_known else math.nan
+    approved = scored.loans[scored.pd_sum < settings.cutoff * scored.loans].sum()  # the cell's PD below the cutoff
+    known = part.where(part.known)
+    n_known = int(known.loans.sum())
+    defaults = int(known.defaults)
     row = {
         "period": period_label(start, settings.period),
         "start": start,
-        "loans": int(part["loans"].sum()),
+        "loans": int(part.loans.sum()),
         "scored": int(n_scored),
         "psi": psi,
         "psi_band": core.band(psi, core.PSI_BANDS) if n_scored else None,
-        "approval_rate": float(scored.loc[scored["pd"] < settings.cutoff, "loans"].sum() / n_scored)
-        if n_scored
-        else math.nan,
-        "mean_pd": float(scored["pd_sum"].sum() / n_scored) if n_scored else math.nan,
+        "approval_rate": float(approved / n_scored) if n_scored else math.nan,
+        "mean_pd": float(scored.pd_sum.sum() / n_scored) if n_scored else math.nan,
         "complete": complete,
         "outcome_until": outcome_until,
         "known": n_known if complete else None,
         "defaults": defaults if complete else None,
         "default_rate": defaults / n_known if complete and n_known else math.nan,
-        "auc": math.nan,
-        "auc_low": math.nan,
-        "auc_high": math.nan,
-        "gini": math.nan,
-        "hosmer_lemeshow": math.nan,
-        "hosmer_lemeshow_p": math.nan,
+        **dict.fromkeys(("auc", "auc_low", "auc_high", "gini", "hosmer_lemeshow", "hosmer_lemeshow_p"), math.nan),
         "binomial_p": math.nan,
         "jeffreys_p": math.nan,
         "traffic_light": None,
@@ -411,10 +438,14 @@ def _period_row(
     auc = _auc(known)
     if auc is not None:
         row.update(auc=auc.auc, auc_low=auc.low, auc_high=auc.high, gini=auc.gini)
-    by_band = known.assign(bads=known["loans"] * (known["bad"] == 1)).groupby("band")[["loans", "bads", "pd_sum"]].sum()
-    if len(by_band) >= 3:
-        hl = core.hosmer_lemeshow_from_counts(by_band["bads"], by_band["pd_sum"], by_band["loans"])
+    present = np.unique(known.band)
+    if len(present) >= 3:  # Hosmer-Lemeshow over the development score bands
+        index = np.searchsorted(present, known.band)
+        loans = np.bincount(index, known.loans, len(present))
+        bads = np.bincount(index, known.loans * (known.bad == 1), len(present))
+        hl = core.hosmer_lemeshow_from_counts(bads, np.bincount(index, known.pd_sum, len(present)), loans)
         row.update(hosmer_lemeshow=hl.statistic, hosmer_lemeshow_p=hl.p_value)
+    known_pd = float(known.pd_sum.sum() / n_known)
     binomial, jeffreys, light = _back_test(defaults, n_known, known_pd, settings)
     row.update(mean_pd=known_pd, binomial_p=binomial, jeffreys_p=jeffreys, traffic_light=light)
     return row, shares
@@ -434,44 +465,45 @@ GRADE_COLUMNS = [
 ]
 
 
-def _grade_rows(part: pd.DataFrame, period: dict, settings: Settings) -> list[tuple]:
+def _grade_rows(part: _Cells, period: dict, settings: Settings) -> list[tuple]:
     """Per grade of the period: loans, mean PD, and when the outcome window is closed the defaults and tests."""
     rows = []
-    scored = part[part["cell"].notna()]
     complete = period["complete"]
-    for grade in sorted(scored["grade"].unique()):
-        cells = scored[scored["grade"] == grade]
-        known = cells[cells["bad"].notna()] if complete else cells
-        loans = int(known["loans"].sum())
-        mean_pd = float(known["pd_sum"].sum() / loans) if loans else math.nan
-        if not complete or not loans:
-            rows.append((period["period"], grade, loans, mean_pd, complete, None, math.nan, math.nan, math.nan, None))
+    chosen = part.where(part.known if complete else part.scored)
+    for grade in sorted(set(chosen.grade)):
+        cells = chosen.where(chosen.grade == grade)
+        loans = int(cells.loans.sum())
+        mean_pd = float(cells.pd_sum.sum() / loans)
+        if not complete:
+            rows.append((period["period"], grade, loans, mean_pd, False, None, math.nan, math.nan, math.nan, None))
             continue
-        defaults = int(known.loc[known["bad"] == 1, "loans"].sum())
+        defaults = int(cells.defaults)
         binomial, jeffreys, light = _back_test(defaults, loans, mean_pd, settings)
         rate = defaults / loans
         rows.append((period["period"], grade, loans, mean_pd, True, defaults, rate, binomial, jeffreys, light))
     return rows
 
 
-def _characteristics(
-    found: scanning.Scan, dev: Development, factor: float, period: str, as_of: dt.date
-) -> pd.DataFrame:
+def _characteristics(found: scanning.Scan, dev: Development, factor: float, period: str) -> pd.DataFrame:
     """Per factor and period: CSI against development and the points shift (average points on the factor minus
     development's)."""
     rows = []
     for bands in dev.factors:
         attributes = found.attributes[bands.column]
         attributes = attributes[attributes["period"].notna()]
-        for start, part in attributes.groupby(pd.to_datetime(attributes["period"]).dt.date, sort=True):
-            loans = np.bincount(bands.band(part["attribute"]), part["loans"].to_numpy(float), minlength=bands.size)
-            contributed = part["contributed"].sum()
-            mean = -factor * part["contribution_sum"].sum() / contributed if contributed else math.nan
+        starts, period_of = np.unique(pd.to_datetime(attributes["period"]).dt.date.to_numpy(), return_inverse=True)
+        cell = period_of * bands.size + bands.band(attributes["attribute"])
+        weights = attributes["loans"].to_numpy(dtype=float)
+        loans = np.bincount(cell, weights, len(starts) * bands.size).reshape(len(starts), bands.size)
+        sums = np.bincount(period_of, attributes["contribution_sum"].to_numpy(dtype=float, na_value=0.0), len(starts))
+        counts = np.bincount(period_of, attributes["contributed"].to_numpy(dtype=float), len(starts))
+        for i, start in enumerate(starts):
+            mean = -factor * sums[i] / counts[i] if counts[i] else math.nan
             rows.append(
                 {
                     "factor": bands.column,
                     "period": period_label(start, period),
-                    "csi": core.psi(bands.loans, loans, PSI_FLOOR),
+                    "csi": core.psi(bands.loans, loans[i], PSI_FLOOR),
                     "mean_points": mean,
                     "points_shift": mean - bands.mean_points,
                 }
