@@ -1,9 +1,11 @@
 """Monitoring: is the saved model still right, period by period? Score stability, factors, back-testing, alerts."""
 
+import datetime as dt
+
 import streamlit as st
 
 from analytics import charts as builders
-from analytics import datasets, model, monitoring
+from analytics import core, datasets, model, monitoring
 from ui import cache, charts, database, session, tables, text, widgets
 
 con = database.connect()
@@ -106,9 +108,8 @@ periods = result.periods.assign(
         for done, until in zip(result.periods["complete"], result.periods["outcome_until"], strict=True)
     ],
 )
-stability_tab, factors_tab, backtest_tab = st.tabs(
-    [text.t("monitoring.tab_stability"), text.t("monitoring.tab_factors"), text.t("monitoring.tab_backtest")]
-)
+tab_names = [text.t(f"monitoring.tab_{name}") for name in ("stability", "factors", "backtest", "challenger")]
+stability_tab, factors_tab, backtest_tab, challenger_tab = st.tabs(tab_names)
 
 with stability_tab:
     edges = ", ".join(text.figure(e, "score") for e in dev.edges)
@@ -148,3 +149,55 @@ with backtest_tab:
         traffic_light=[text.t(f"monitoring.light.{v}") if isinstance(v, str) else "-" for v in grades["traffic_light"]]
     )
     tables.show(grades, download=f"{table}_{saved.name}_grades.csv")
+
+with challenger_tab:
+    kind_cell, since_cell = st.columns([2, 1])
+    kind = kind_cell.radio(
+        text.t("monitoring.challenge_kind"),
+        list(monitoring.CHALLENGES),
+        format_func=text.labels("monitoring.challenge"),
+        horizontal=True,
+        key=session.widget("mon_ch_kind", default="intercept"),
+    )
+    start = monitoring.add_months(result.as_of, -(settings.window_months + monitoring.EVALUATION_MONTHS + 12))
+    since = since_cell.date_input(
+        text.t("monitoring.since"), key=session.widget("mon_ch_from", default=dt.date(start.year, start.month, 1))
+    )
+    if st.button(text.t("monitoring.run_challenge"), key=session.widget("mon_ch_run"), type="primary"):
+        with st.spinner(text.t("monitoring.run_challenge")):
+            made = widgets.attempt(monitoring.challenge, con, ctx, saved.name, saved.version, kind, since, settings)
+        session.put("mon_challenger", made)
+        if made is not None:
+            session.set_widget("mon_ch_reason", value=made.reason(text.lang()))
+    found = session.get("mon_challenger")
+    if found is not None and (found.champion.name, found.champion.version) == (saved.name, saved.version):
+        dates = {key: text.figure(getattr(found, key), "date") for key in ("fit_end", "evaluation_start")}
+        end = text.figure(found.evaluation_end, "date")
+        months = monitoring.EVALUATION_MONTHS
+        st.caption(
+            text.t(
+                "monitoring.challenger_note",
+                fit_end=dates["fit_end"],
+                months=months,
+                start=dates["evaluation_start"],
+                end=end,
+            )
+        )
+        kinds = [core.column(m).kind for m in found.comparison["metric"]]
+        shown = found.comparison.assign(
+            metric=[text.column(m) for m in found.comparison["metric"]],
+            champion=[text.figure(v, k) for v, k in zip(found.comparison["champion"], kinds, strict=True)],
+            challenger=[text.figure(v, k) for v, k in zip(found.comparison["challenger"], kinds, strict=True)],
+        )
+        tables.show(shown)
+        reason = st.text_input(
+            text.t("monitoring.reason_label"), key=session.widget("mon_ch_reason", default=found.reason(text.lang()))
+        )
+        if st.button(text.t("monitoring.save_challenger"), key=session.widget("mon_ch_save")):
+            version = widgets.attempt(monitoring.save_challenger, con, found, reason)
+            if version is not None:
+                session.put("mon_challenger", None)
+                session.put(
+                    "flash", text.t("monitoring.saved_challenger", name=saved.name, version=version, reason=reason)
+                )
+                st.rerun()

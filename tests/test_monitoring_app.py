@@ -58,3 +58,27 @@ def test_quarters_window_and_lights_are_settings(app):
     assert (backtest["status"] == "closed").all()
     app.number_input(key="mon_red").set_value(0.2).run()  # red above yellow: refused in words
     assert app.error and "red p-value" in app.error[0].value
+
+
+def test_a_challenger_is_made_compared_and_saved_as_the_next_version(app, demo_db):
+    from analytics import model
+
+    app.radio(key="mon_ch_kind").set_value("intercept").run()
+    app.button(key="mon_ch_run").click().run()
+    assert not app.exception and not app.error
+    comparison = _table(app, "challenger")
+    assert len(comparison) == 11 and comparison["champion"].iloc[0] == "4,196"  # loans of Jan-Jun 2023
+    assert app.text_input(key="mon_ch_reason").value.startswith("sample scorecard v1 with its intercept")
+    app.text_input(key="mon_ch_reason").set_value("yearly recalibration").run()
+    app.button(key="mon_ch_save").click().run()
+    assert not app.exception
+    assert app.success[0].value.startswith("Saved sample scorecard version 2: yearly recalibration")
+    versions = model.list_models(_db(demo_db), "sample_loans")
+    assert versions["version"].max() == 2
+
+
+def _db(demo_db):
+    """The app's own connection (it lives in this process), as a cursor."""
+    from ui import database
+
+    return database._database(str(demo_db)).cursor()

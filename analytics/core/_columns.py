@@ -310,6 +310,8 @@ REGISTRY: dict[str, Column] = {
             "psi_band",
             "status",
             "traffic_light",
+            "champion",
+            "challenger",
         ),
         *_columns("text", "kind", label="type"),
         *(Column(role, "text", f"role.{role}") for role in ("branch", "officer")),  # as the roles read

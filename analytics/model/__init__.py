@@ -38,6 +38,7 @@ from analytics.model._versions import (
     load_model,
     models_version,
     save_model,
+    save_version,
     score_file,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "models_version",
     "predict_log_odds",
     "save_model",
+    "save_version",
     "score_file",
     "sorted_levels",
     "split_params",

@@ -154,7 +154,15 @@ def _part_sql(ctx: TableContext, spec: ModelSpec, lit: Literal) -> str:
     except ValueError:
         raise RiskLabError("model.bad_split_date", date=spec.split_date) from None
     d = f"TRY_CAST({store.quote_ident(column)} AS DATE)"
-    return f"(CASE WHEN {d} IS NULL THEN NULL WHEN {d} < CAST({lit(day.isoformat())} AS DATE) THEN 0 ELSE 1 END)"
+    before = ""
+    if spec.start_date is not None:  # a recent window: loans before it are in neither part
+        try:
+            start = dt.date.fromisoformat(str(spec.start_date))
+        except ValueError:
+            raise RiskLabError("model.bad_split_date", date=spec.start_date) from None
+        before = f"WHEN {d} < CAST({lit(start.isoformat())} AS DATE) THEN NULL "
+    split = f"CAST({lit(day.isoformat())} AS DATE)"
+    return f"(CASE WHEN {d} IS NULL THEN NULL {before}WHEN {d} < {split} THEN 0 ELSE 1 END)"
 
 
 def training_sql(ctx: TableContext, spec: ModelSpec, lit: Literal) -> str:

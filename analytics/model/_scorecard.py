@@ -395,7 +395,8 @@ class ModelSpec:
     """What to fit: the table, the factors, the loans (booked only) and the holdout.
 
     ``holdout``: "none", "random" (``fraction`` of loans by a hash of the row and ``seed``) or "time" (train
-    before ``split_date``, test from it, by ``date_column`` or the table's origination-date column).
+    before ``split_date``, test from it, by ``date_column`` or the table's origination-date column; with
+    ``start_date``, loans before it are left out: a refit on a recent window).
     ``outcome``: the default definition (None: the table's saved one).
     """
 
@@ -407,6 +408,7 @@ class ModelSpec:
     seed: int = 1
     split_date: str | None = None
     date_column: str | None = None
+    start_date: str | None = None
     outcome: DefaultDefinition | None = None
 
     def __post_init__(self) -> None:

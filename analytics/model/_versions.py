@@ -85,6 +85,38 @@ def save_model(con: duckdb.DuckDBPyConnection, name: str, fitted: FittedModel, s
     return store.retry_conflicts(insert)  # two users saving one name at once get two versions
 
 
+def save_version(con: duckdb.DuckDBPyConnection, saved: SavedModel, reason: str) -> int:
+    """Save ``saved`` (a recalibrated or refitted model built from a saved one) as the next version of its name,
+    with ``reason`` in its metrics and the audit row; returns the version."""
+    reason = (reason or "").strip()
+    metrics = {**saved.metrics, "reason": reason}
+
+    def insert() -> int:
+        with store.transaction(con):
+            ((version,),) = con.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM risklab_catalog.models WHERE name = ?", [saved.name]
+            ).fetchall()
+            con.execute(
+                "INSERT INTO risklab_catalog.models (name, version, table_name, spec, params, cov, metrics, scaling, "
+                "fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    saved.name,
+                    version,
+                    saved.spec.table,
+                    _json({"model": saved.spec.to_dict(), "encodings": [e.to_dict() for e in saved.encodings]}),
+                    _json(saved.params),
+                    _json(saved.cov),
+                    _json(metrics),
+                    _json(saved.scaling.to_dict()),
+                    saved.fingerprint,
+                ],
+            )
+            store.audit(con, "save_model", saved.spec.table, name=saved.name, version=int(version), reason=reason)
+        return int(version)
+
+    return store.retry_conflicts(insert)
+
+
 def list_models(con: duckdb.DuckDBPyConnection, table: str | None = None) -> pd.DataFrame:
     """Saved versions (of one table's models, when given): name, version, table, created_at, factors, n_obs,
     auc, test_auc, fingerprint; newest first within a name."""

@@ -1,5 +1,13 @@
 """Monitoring a saved model over time: score stability, characteristic analysis, back-testing and alerts."""
 
+from analytics.monitoring._challenger import (
+    CHALLENGES,
+    EVALUATION_MONTHS,
+    Challenge,
+    challenge,
+    save_challenger,
+    windows,
+)
 from analytics.monitoring._report import (
     AUC_DROP,
     DEVELOPMENT,
@@ -31,18 +39,22 @@ from analytics.monitoring._statistics import (
 
 __all__ = [
     "AUC_DROP",
+    "CHALLENGES",
     "DEVELOPMENT",
+    "EVALUATION_MONTHS",
     "LIGHTS",
     "PERIODS",
     "PSI_FLOOR",
     "SCORE_STEP",
     "AucInterval",
+    "Challenge",
     "Development",
     "Monitoring",
     "Settings",
     "add_months",
     "band_labels",
     "binomial_p",
+    "challenge",
     "data_cut_off",
     "delong_from_counts",
     "development",
@@ -50,6 +62,8 @@ __all__ = [
     "monitor",
     "parse_date",
     "period_label",
+    "save_challenger",
     "traffic_light",
     "weighted_edges",
+    "windows",
 ]

@@ -324,14 +324,25 @@ def default_as_of(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, da
 
 def data_cut_off(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext) -> dt.date:
     """The default as-of date of a table: the last day of the month of its latest origination."""
-    return default_as_of(con, ctx, _date_column(ctx))
+    return default_as_of(con, ctx, date_column(ctx))
 
 
-def _date_column(ctx: datasets.TableContext) -> str:
+def date_column(ctx: datasets.TableContext) -> str:
+    """The table's origination-date column, or a user error."""
     column = ctx.column_with_role("origination_date")
     if column is None:
         raise RiskLabError("monitoring.no_date_column", table=ctx.table)
     return column
+
+
+def cell_arrays(frame: pd.DataFrame, edges: tuple[float, ...] = ()) -> _Cells:
+    """The scan's score cells as arrays (for the challenger's judgement)."""
+    return _Cells.of(frame, edges)
+
+
+def cell_auc(cells: _Cells) -> statistics.AucInterval | None:
+    """AUC with its DeLong interval of some cells (for the challenger's judgement)."""
+    return _auc(cells)
 
 
 def monitor(
@@ -348,11 +359,11 @@ def monitor(
     missing = [e.column for e in saved.encodings if e.column not in ctx.types]
     if missing:
         raise RiskLabError("monitoring.missing_factors", table=ctx.table, columns=", ".join(missing))
-    date_column = _date_column(ctx)
-    as_of = settings.as_of or default_as_of(con, ctx, date_column)
+    dates = date_column(ctx)
+    as_of = settings.as_of or default_as_of(con, ctx, dates)
     if dev is None or (dev.model, dev.version) != (saved.name, saved.version):
         dev = development(con, saved.name, saved.version, settings.bands)
-    found = scanning.monitored_scan(con, saved, ctx, date_column, settings.period, as_of)
+    found = scanning.monitored_scan(con, saved, ctx, dates, settings.period, as_of)
     frame = found.cells[found.cells["period"].notna()]
     if frame.empty:
         raise RiskLabError("monitoring.no_loans", table=ctx.table, as_of=as_of.isoformat())

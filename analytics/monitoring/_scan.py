@@ -142,3 +142,33 @@ def development_scan(con: duckdb.DuckDBPyConnection, saved: model.SavedModel) ->
         where=where,
         where_params=[*where_params, *params, *outcome[1]],
     )
+
+
+def window_scan(
+    con: duckdb.DuckDBPyConnection,
+    saved: model.SavedModel,
+    ctx: datasets.TableContext,
+    date_column: str,
+    start: dt.date,
+    end: dt.date,
+) -> Scan:
+    """The loans of ``ctx``'s table (booked ones when the model was fitted on booked loans) originated from
+    ``start`` up to ``end`` with a known outcome, as one period."""
+    if ctx.definition is None:
+        raise RiskLabError("factors.no_definition", table=ctx.table)
+    booked = ctx.column_with_role("booked") if saved.spec.booked_only else None
+    pop = factors.Population(ctx, ctx.definition, booked, ctx.types.get(booked) if booked else None)
+    where, where_params = factors.population_where(pop)
+    day = date_sql(date_column)
+    outcome = datasets.default_sql(ctx.definition)
+    condition = f"{day} >= CAST(? AS DATE) AND {day} <= CAST(? AS DATE) AND {outcome[0]} IS NOT NULL"
+    where = f"{where} AND {condition}" if where else f"WHERE {condition}"
+    return scan(
+        con,
+        saved,
+        ctx.table,
+        period="CAST(NULL AS DATE)",
+        outcome=outcome,
+        where=where,
+        where_params=[*where_params, start.isoformat(), end.isoformat(), *outcome[1]],
+    )
