@@ -229,6 +229,12 @@ def test_psi_csi_points_shift_and_hosmer_lemeshow_by_hand(con, steady):
         csi = found.characteristics.set_index(["factor", "period"]).loc[("region", quarter)]
         region = part["region"].value_counts().reindex(["north", "south", "west"], fill_value=0).to_numpy()
         assert csi["csi"] == pytest.approx(_psi(dev_region, region), abs=1e-12)
+        debt_edges = next(b.edges for b in found.development.factors if b.column == "debt_ratio")
+        assert len(debt_edges) == 9  # a number: deciles of its points, in whole points
+        dev_debt = np.bincount(np.searchsorted(debt_edges, development["points_debt_ratio"].round(), "right"), None, 11)
+        debt_bands = np.bincount(np.searchsorted(debt_edges, part["points_debt_ratio"].round(), "right"), None, 11)
+        debt_csi = found.characteristics.set_index(["factor", "period"]).loc[("debt_ratio", quarter), "csi"]
+        assert debt_csi == pytest.approx(_psi(dev_debt, debt_bands), abs=1e-12)
         shift = part["points_debt_ratio"].mean() - development["points_debt_ratio"].mean()
         debt = found.characteristics.set_index(["factor", "period"]).loc[("debt_ratio", quarter)]
         assert debt["points_shift"] == pytest.approx(shift, abs=1e-9)

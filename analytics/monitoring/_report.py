@@ -108,7 +108,7 @@ class FactorBands:
     mean_points: float
 
     def band(self, attribute: pd.Series) -> np.ndarray:
-        """The band of each points attribute (cells of ``SCORE_STEP`` points; NA: the missing band)."""
+        """The band of each points attribute (cells of ``ATTRIBUTE_STEP`` points; NA: the missing band)."""
         values = pd.to_numeric(attribute).to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(values)
         values = np.nan_to_num(values)
@@ -118,13 +118,26 @@ class FactorBands:
             out = np.where(levels[position] == values, position, len(levels))  # unseen: the band after the levels
             extra = len(self.levels) + 1
         else:
-            out = np.searchsorted(np.array(self.edges), values * scanning.SCORE_STEP, side="right")
+            out = np.searchsorted(np.array(self.edges), values * scanning.ATTRIBUTE_STEP, side="right")
             extra = len(self.edges) + 1
         return np.where(missing, extra, out)
 
     @property
     def size(self) -> int:
         return len(self.loans)
+
+    def banding(self) -> scanning.Banding:
+        """How the monitored scan writes this factor: its band (ranges) or its points cell (levels)."""
+        if self.levels:
+            return scanning.Banding(None, len(self.levels) + 2)
+        return scanning.Banding(self.edges, len(self.edges) + 2)
+
+    def bands_of(self, attribute: pd.Series, banded: bool) -> np.ndarray:
+        """The band of each attribute the scan wrote: already a band (``banded``; NA: missing) or a points cell."""
+        if not banded:
+            return self.band(attribute)
+        values = pd.to_numeric(attribute).to_numpy(dtype=float, na_value=np.nan)
+        return np.where(np.isnan(values), self.size - 1, np.nan_to_num(values)).astype(np.int64)
 
 
 def _factor_bands(column: str, attributes: pd.DataFrame, factor: float, bands: int) -> FactorBands:
@@ -134,7 +147,7 @@ def _factor_bands(column: str, attributes: pd.DataFrame, factor: float, bands: i
         levels, edges = tuple(int(v) for v in distinct), ()
         size = len(levels) + 2
     else:
-        points = present["attribute"].to_numpy(dtype=float) * scanning.SCORE_STEP
+        points = present["attribute"].to_numpy(dtype=float) * scanning.ATTRIBUTE_STEP
         levels, edges = (), weighted_edges(points, present["loans"].to_numpy(dtype=float), bands)
         size = len(edges) + 2
     partial = FactorBands(column, levels, edges, (), 0.0)
@@ -363,7 +376,8 @@ def monitor(
     as_of = settings.as_of or default_as_of(con, ctx, dates)
     if dev is None or (dev.model, dev.version) != (saved.name, saved.version):
         dev = development(con, saved.name, saved.version, settings.bands)
-    found = scanning.monitored_scan(con, saved, ctx, dates, settings.period, as_of)
+    banding = {bands.column: bands.banding() for bands in dev.factors}
+    found = scanning.monitored_scan(con, saved, ctx, dates, settings.period, as_of, banding)
     frame = found.cells[found.cells["period"].notna()]
     if frame.empty:
         raise RiskLabError("monitoring.no_loans", table=ctx.table, as_of=as_of.isoformat())
@@ -503,7 +517,7 @@ def _characteristics(found: scanning.Scan, dev: Development, factor: float, peri
         attributes = found.attributes[bands.column]
         attributes = attributes[attributes["period"].notna()]
         starts, period_of = np.unique(pd.to_datetime(attributes["period"]).dt.date.to_numpy(), return_inverse=True)
-        cell = period_of * bands.size + bands.band(attributes["attribute"])
+        cell = period_of * bands.size + bands.bands_of(attributes["attribute"], bands.column in found.banded)
         weights = attributes["loans"].to_numpy(dtype=float)
         loans = np.bincount(cell, weights, len(starts) * bands.size).reshape(len(starts), bands.size)
         sums = np.bincount(period_of, attributes["contribution_sum"].to_numpy(dtype=float, na_value=0.0), len(starts))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 
 import duckdb
 import pandas as pd
@@ -20,6 +21,8 @@ from analytics import datasets, factors, model, store
 from analytics.core import RiskLabError
 
 SCORE_STEP = 0.1  # score points per cell: AUC ties from rounding change it by far less than its standard error
+ATTRIBUTE_STEP = 1.0  # points per attribute cell of a factor: CSI bands are cut at whole points
+MAX_SET_VALUES = 4000  # factors share a grouping set while the product of their attribute counts stays below this
 PERIODS = {"month": "month", "quarter": "quarter"}
 
 
@@ -27,10 +30,21 @@ PERIODS = {"month": "month", "quarter": "quarter"}
 class Scan:
     """What the scan returned: ``cells`` (period, cell, bad, loans, pd_sum; cell NULL for loans the model cannot
     score, bad NULL for an unknown outcome) and per factor ``attributes[column]`` (period, attribute, loans,
-    contribution_sum, contributed)."""
+    contribution_sum, contributed). A factor in ``banded`` has its development band as attribute, the others
+    their points cell of ``ATTRIBUTE_STEP`` points."""
 
     cells: pd.DataFrame
     attributes: dict[str, pd.DataFrame]
+    banded: frozenset[str] = frozenset()
+
+
+@dataclasses.dataclass(frozen=True)
+class Banding:
+    """How the monitored scan writes a factor's attribute: its development band by the ``edges`` in points (None:
+    the points cell itself), and how many values it takes, so that factors with few can share a grouping set."""
+
+    edges: tuple[float, ...] | None
+    values: int
 
 
 def date_sql(column: str) -> str:
@@ -45,6 +59,33 @@ def period_sql(column: str, period: str) -> str:
     return f"CAST(date_trunc('{PERIODS[period]}', {date_sql(column)}) AS DATE)"
 
 
+def _attribute_sql(k: int, factor: float, banding: Banding | None) -> str:
+    """A factor's attribute: its development band (edges in points) or its points cell."""
+    cell = f"CAST(round({model.literal(-factor / ATTRIBUTE_STEP)} * c{k}) AS BIGINT)"
+    if banding is None or banding.edges is None:
+        return cell
+    if not banding.edges:
+        return f"(CASE WHEN c{k} IS NOT NULL THEN 0 END)"
+    step = model.literal(ATTRIBUTE_STEP)  # the band of the points cell, as the development sample's cells have it
+    return "(" + " + ".join(f"CAST({cell} * {step} >= {model.literal(e)} AS INTEGER)" for e in banding.edges) + ")"
+
+
+def _sets(count: int, values: list[int] | None) -> list[list[int]]:
+    """Factors grouped into grouping sets: one each, or (knowing how many values each takes) as many together as
+    keep the product of their values below ``MAX_SET_VALUES``."""
+    if values is None:
+        return [[k] for k in range(count)]
+    sets: list[list[int]] = []
+    product = math.inf
+    for k in sorted(range(count), key=lambda k: values[k]):
+        if product * values[k] > MAX_SET_VALUES:
+            sets.append([])
+            product = 1
+        sets[-1].append(k)
+        product *= values[k]
+    return sets
+
+
 def scan(
     con: duckdb.DuckDBPyConnection,
     saved: model.SavedModel,
@@ -54,9 +95,11 @@ def scan(
     outcome: tuple[str, list] | None,
     where: str,
     where_params: list,
+    banding: dict[str, Banding] | None = None,
 ) -> Scan:
     """Group the loans of ``table`` that satisfy ``where`` by ``period`` (SQL giving a DATE), score cell and
-    ``outcome`` (SQL giving 1, 0 or NULL; None: unknown), and by each factor's points attribute."""
+    ``outcome`` (SQL giving 1, 0 or NULL; None: unknown), and by each factor's attribute (``banding``: the
+    development bands of the factors, which lets factors share grouping sets)."""
     params: list = []
     lit = model.binder(params)
     const, coefs = model.split_params(saved.encodings, saved.params)
@@ -70,16 +113,20 @@ def scan(
         columns.append(f"{model.contribution_sql(enc, coef, lit)} AS c{k}")
     params += list(where_params)
     inner = f"SELECT {', '.join(columns)} FROM {store.quote_ident(table)} {where}"
-    k_all = range(len(saved.encodings))
+    names = [enc.column for enc in saved.encodings]
+    k_all = range(len(names))
     factor, offset, step = saved.scaling.factor, saved.scaling.offset, SCORE_STEP
     log_odds = " + ".join([model.literal(const), *(f"c{k}" for k in k_all)])
-    points = ", ".join(f"CAST(round({model.literal(-factor / step)} * c{k}) AS BIGINT) AS a{k}" for k in k_all)
+    chosen = [banding.get(name) if banding else None for name in names]
+    attributes = ", ".join(f"{_attribute_sql(k, factor, chosen[k])} AS a{k}" for k in k_all)
+    cell = f"CAST(round(({model.literal(offset)} - {model.literal(factor)} * lo) / {model.literal(step)}) AS BIGINT)"
     scored = (
-        f"SELECT *, CAST(round(({model.literal(offset)} - {model.literal(factor)} * lo) / {model.literal(step)}) "
-        f"AS BIGINT) AS cell, 1.0 / (1.0 + exp(-lo)) AS p, {points} FROM (SELECT *, {log_odds} AS lo FROM ({inner}))"
+        f"SELECT *, {cell} AS cell, 1.0 / (1.0 + exp(-lo)) AS p, {attributes} "
+        f"FROM (SELECT *, {log_odds} AS lo FROM ({inner}))"
     )
-    sets = ", ".join(["(period, cell, bad)", *(f"(period, a{k})" for k in k_all)])
-    flags = ", ".join(["grouping(cell) AS g", *(f"grouping(a{k}) AS g{k}" for k in k_all)])
+    groups = _sets(len(names), [b.values for b in chosen] if banding and all(chosen) else None)
+    sets = ", ".join(["(period, cell, bad)", *(f"(period, {', '.join(f'a{k}' for k in g)})" for g in groups)])
+    flags = ", ".join(["grouping(cell) AS g", *(f"grouping(a{g[0]}) AS g{j}" for j, g in enumerate(groups))])
     sums = ", ".join(f"sum(c{k}) AS s{k}, count(c{k}) AS m{k}" for k in k_all)
     sql = (
         f"SELECT {flags}, period, cell, bad, {', '.join(f'a{k}' for k in k_all)}, count(*) AS loans, "
@@ -87,12 +134,16 @@ def scan(
     )
     frame = con.execute(sql, params).df()
     cells = frame.loc[frame["g"] == 0, ["period", "cell", "bad", "loans", "pd_sum"]].reset_index(drop=True)
-    attributes = {}
-    for k, enc in enumerate(saved.encodings):
-        part = frame.loc[frame[f"g{k}"] == 0, ["period", f"a{k}", "loans", f"s{k}", f"m{k}"]]
-        names = {f"a{k}": "attribute", f"s{k}": "contribution_sum", f"m{k}": "contributed"}
-        attributes[enc.column] = part.rename(columns=names).reset_index(drop=True)
-    return Scan(cells, attributes)
+    found = {}
+    for j, group in enumerate(groups):
+        part = frame[frame[f"g{j}"] == 0]
+        for k in group:
+            renamed = {f"a{k}": "attribute", f"s{k}": "contribution_sum", f"m{k}": "contributed"}
+            keys = ["period", f"a{k}"]
+            merged = part.groupby(keys, dropna=False, sort=False)[["loans", f"s{k}", f"m{k}"]].sum().reset_index()
+            found[names[k]] = merged.rename(columns=renamed)
+    banded = frozenset(n for n, b in zip(names, chosen, strict=True) if b is not None and b.edges is not None)
+    return Scan(cells, found, banded)
 
 
 def monitored_scan(
@@ -102,6 +153,7 @@ def monitored_scan(
     date_column: str,
     period: str,
     as_of: dt.date,
+    banding: dict[str, Banding] | None = None,
 ) -> Scan:
     """The monitored table's loans (booked ones when the model was fitted on booked loans) originated up to
     ``as_of``, by origination period."""
@@ -120,6 +172,7 @@ def monitored_scan(
         outcome=outcome,
         where=where,
         where_params=[*where_params, as_of.isoformat()],
+        banding=banding,
     )
 
 
