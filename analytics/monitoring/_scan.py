@@ -30,7 +30,8 @@ PERIODS = {"month": "month", "quarter": "quarter"}
 class Scan:
     """What the scan returned: ``cells`` (period, cell, bad, loans, pd_sum; cell NULL for loans the model cannot
     score, bad NULL for an unknown outcome) and per factor ``attributes[column]`` (period, attribute, loans,
-    contribution_sum, contributed). A factor in ``banded`` has its development band as attribute, the others
+    contributed: the loans whose factor has points, contribution_sum: the period's sum of the factor's log-odds
+    contribution, on the period's first row). A factor in ``banded`` has its development band as attribute, the others
     their points cell of ``ATTRIBUTE_STEP`` points."""
 
     cells: pd.DataFrame
@@ -127,21 +128,27 @@ def scan(
     groups = _sets(len(names), [b.values for b in chosen] if banding and all(chosen) else None)
     sets = ", ".join(["(period, cell, bad)", *(f"(period, {', '.join(f'a{k}' for k in g)})" for g in groups)])
     flags = ", ".join(["grouping(cell) AS g", *(f"grouping(a{g[0]}) AS g{j}" for j, g in enumerate(groups))])
-    sums = ", ".join(f"sum(c{k}) AS s{k}, count(c{k}) AS m{k}" for k in k_all)
+    sums = ", ".join(f"sum(c{k}) AS s{k}" for k in k_all)  # per period from the first set, where all loans are
     sql = (
         f"SELECT {flags}, period, cell, bad, {', '.join(f'a{k}' for k in k_all)}, count(*) AS loans, "
         f"sum(p) AS pd_sum, {sums} FROM ({scored}) GROUP BY GROUPING SETS ({sets})"
     )
     frame = con.execute(sql, params).df()
-    cells = frame.loc[frame["g"] == 0, ["period", "cell", "bad", "loans", "pd_sum"]].reset_index(drop=True)
+    main = frame[frame["g"] == 0]
+    cells = main[["period", "cell", "bad", "loans", "pd_sum"]].reset_index(drop=True)
+    sums = main.groupby("period", dropna=False, sort=False)[[f"s{k}" for k in k_all]].sum()
     found = {}
     for j, group in enumerate(groups):
         part = frame[frame[f"g{j}"] == 0]
         for k in group:
-            renamed = {f"a{k}": "attribute", f"s{k}": "contribution_sum", f"m{k}": "contributed"}
             keys = ["period", f"a{k}"]
-            merged = part.groupby(keys, dropna=False, sort=False)[["loans", f"s{k}", f"m{k}"]].sum().reset_index()
-            found[names[k]] = merged.rename(columns=renamed)
+            merged = part.groupby(keys, dropna=False, sort=False)["loans"].sum().reset_index()
+            merged = merged.rename(columns={f"a{k}": "attribute"})
+            merged["contributed"] = merged["loans"].where(merged["attribute"].notna(), 0)
+            merged["contribution_sum"] = 0.0  # the period's sum on the period's first row
+            first = ~merged["period"].duplicated()
+            merged.loc[first, "contribution_sum"] = merged.loc[first, "period"].map(sums[f"s{k}"]).fillna(0.0)
+            found[names[k]] = merged
     banded = frozenset(n for n, b in zip(names, chosen, strict=True) if b is not None and b.edges is not None)
     return Scan(cells, found, banded)
 
