@@ -40,7 +40,7 @@ def test_json_shape(bench_json):
     assert set(bench_json) == {"loans", "results", "max_coef_diff"}
     assert bench_json["loans"] == 5000
     names = [r["name"] for r in bench_json["results"]]
-    assert {"import_csv", "import_parquet", "rank_factors", "binning_table", "portfolio_kpis"} <= set(names)
+    assert {"import_csv", "import_parquet", "rank_factors", "binning_table", "portfolio_kpis", "monitor"} <= set(names)
     for row in bench_json["results"]:
         assert set(row) == {"name", "product_s", "naive_s", "ratio", "peak_mb"}
         assert isinstance(row["name"], str)

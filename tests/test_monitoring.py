@@ -238,6 +238,8 @@ def test_psi_csi_points_shift_and_hosmer_lemeshow_by_hand(con, steady):
         shift = part["points_debt_ratio"].mean() - development["points_debt_ratio"].mean()
         debt = found.characteristics.set_index(["factor", "period"]).loc[("debt_ratio", quarter)]
         assert debt["points_shift"] == pytest.approx(shift, abs=1e-9)
+        region_shift = part["points_region"].mean() - development["points_region"].mean()
+        assert csi["points_shift"] == pytest.approx(region_shift, abs=1e-3)  # a level's points to 0.0005
         if not row["complete"]:
             continue
         assert row["default_rate"] == pytest.approx(part["bad"].mean())

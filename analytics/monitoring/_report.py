@@ -28,7 +28,6 @@ from analytics.monitoring import _statistics as statistics
 PSI_FLOOR = 1e-4  # an empty share counts as this much in PSI and CSI (core.psi)
 PSI_WATCH, PSI_ACT = 0.10, 0.25
 AUC_DROP = 0.05  # an AUC this far below development raises an alert
-MAX_LEVEL_BANDS = 20  # a factor with at most this many distinct points values: one CSI band per value
 DEVELOPMENT = "development"
 
 
@@ -108,7 +107,8 @@ class FactorBands:
     mean_points: float
 
     def band(self, attribute: pd.Series) -> np.ndarray:
-        """The band of each points attribute (cells of ``ATTRIBUTE_STEP`` points; NA: the missing band)."""
+        """The band of each points attribute (a level's cell, or a number's cell of ``ATTRIBUTE_STEP`` points; NA:
+        the missing band)."""
         values = pd.to_numeric(attribute).to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(values)
         values = np.nan_to_num(values)
@@ -140,11 +140,12 @@ class FactorBands:
         return np.where(np.isnan(values), self.size - 1, np.nan_to_num(values)).astype(np.int64)
 
 
-def _factor_bands(column: str, attributes: pd.DataFrame, factor: float, bands: int) -> FactorBands:
+def _factor_bands(column: str, attributes: pd.DataFrame, bands: int, by_level: bool) -> FactorBands:
+    """A factor's CSI bands from its development attributes: one per level or bin, or deciles of a number's
+    points."""
     present = attributes[attributes["attribute"].notna()]
-    distinct = np.sort(present["attribute"].astype(np.int64).unique())
-    if len(distinct) <= MAX_LEVEL_BANDS:
-        levels, edges = tuple(int(v) for v in distinct), ()
+    if by_level:
+        levels, edges = tuple(int(v) for v in np.sort(present["attribute"].astype(np.int64).unique())), ()
         size = len(levels) + 2
     else:
         points = present["attribute"].to_numpy(dtype=float) * scanning.ATTRIBUTE_STEP
@@ -153,7 +154,7 @@ def _factor_bands(column: str, attributes: pd.DataFrame, factor: float, bands: i
     partial = FactorBands(column, levels, edges, (), 0.0)
     loans = np.bincount(partial.band(attributes["attribute"]), attributes["loans"].to_numpy(float), minlength=size)
     contributed = attributes["contributed"].sum()
-    mean = -factor * attributes["contribution_sum"].sum() / contributed if contributed else math.nan
+    mean = attributes["points_sum"].sum() / contributed if contributed else math.nan
     return dataclasses.replace(partial, loans=tuple(float(x) for x in loans), mean_points=float(mean))
 
 
@@ -236,8 +237,7 @@ def development(con: duckdb.DuckDBPyConnection, name: str, version: int | None =
     cells = _Cells.of(frame, edges)
     band_loans = np.bincount(cells.band, cells.loans, minlength=len(edges) + 1)
     auc = _auc(cells)
-    factor = saved.scaling.factor
-    per_factor = tuple(_factor_bands(c, found.attributes[c], factor, bands) for c in found.attributes)
+    per_factor = tuple(_factor_bands(c, found.attributes[c], bands, c in found.levelled) for c in found.attributes)
     loans = cells.loans.sum()
     return Development(
         model=saved.name,
@@ -395,7 +395,7 @@ def monitor(
     band_rows = [(DEVELOPMENT, b, s) for b, s in enumerate(dev.band_shares)] + bands
     bands_frame = pd.DataFrame(band_rows, columns=["period", "band", "share"])
     bands_frame["band"] = bands_frame["band"].map(dict(enumerate(labels)))
-    characteristics = _characteristics(found, dev, saved.scaling.factor, settings.period)
+    characteristics = _characteristics(found, dev, settings.period)
     grade_frame = pd.DataFrame(grades, columns=GRADE_COLUMNS)
     alerts = _alerts(periods_frame, grade_frame, characteristics, dev)
     return Monitoring(
@@ -509,7 +509,7 @@ def _grade_rows(part: _Cells, period: dict, settings: Settings) -> list[tuple]:
     return rows
 
 
-def _characteristics(found: scanning.Scan, dev: Development, factor: float, period: str) -> pd.DataFrame:
+def _characteristics(found: scanning.Scan, dev: Development, period: str) -> pd.DataFrame:
     """Per factor and period: CSI against development and the points shift (average points on the factor minus
     development's)."""
     rows = []
@@ -520,10 +520,10 @@ def _characteristics(found: scanning.Scan, dev: Development, factor: float, peri
         cell = period_of * bands.size + bands.bands_of(attributes["attribute"], bands.column in found.banded)
         weights = attributes["loans"].to_numpy(dtype=float)
         loans = np.bincount(cell, weights, len(starts) * bands.size).reshape(len(starts), bands.size)
-        sums = np.bincount(period_of, attributes["contribution_sum"].to_numpy(dtype=float, na_value=0.0), len(starts))
+        sums = np.bincount(period_of, attributes["points_sum"].to_numpy(dtype=float, na_value=0.0), len(starts))
         counts = np.bincount(period_of, attributes["contributed"].to_numpy(dtype=float), len(starts))
         for i, start in enumerate(starts):
-            mean = -factor * sums[i] / counts[i] if counts[i] else math.nan
+            mean = sums[i] / counts[i] if counts[i] else math.nan
             rows.append(
                 {
                     "factor": bands.column,

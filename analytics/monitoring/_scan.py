@@ -21,7 +21,8 @@ from analytics import datasets, factors, model, store
 from analytics.core import RiskLabError
 
 SCORE_STEP = 0.1  # score points per cell: AUC ties from rounding change it by far less than its standard error
-ATTRIBUTE_STEP = 1.0  # points per attribute cell of a factor: CSI bands are cut at whole points
+ATTRIBUTE_STEP = 1.0  # points per attribute cell of a number: its CSI bands are cut at whole points
+LEVEL_STEP = 0.001  # points per attribute cell of a level or bin: each keeps its own points (to 0.0005)
 MAX_SET_VALUES = 4000  # factors share a grouping set while the product of their attribute counts stays below this
 PERIODS = {"month": "month", "quarter": "quarter"}
 
@@ -30,13 +31,14 @@ PERIODS = {"month": "month", "quarter": "quarter"}
 class Scan:
     """What the scan returned: ``cells`` (period, cell, bad, loans, pd_sum; cell NULL for loans the model cannot
     score, bad NULL for an unknown outcome) and per factor ``attributes[column]`` (period, attribute, loans,
-    contributed: the loans whose factor has points, contribution_sum: the period's sum of the factor's log-odds
-    contribution, on the period's first row). A factor in ``banded`` has its development band as attribute, the others
-    their points cell of ``ATTRIBUTE_STEP`` points."""
+    contributed: the loans whose factor has points, points_sum: their points on the factor). A categorical or
+    WOE factor (in ``levelled``) has its points cell of ``LEVEL_STEP`` points as attribute; a number its
+    development band when in ``banded``, else its points cell of ``ATTRIBUTE_STEP`` points."""
 
     cells: pd.DataFrame
     attributes: dict[str, pd.DataFrame]
     banded: frozenset[str] = frozenset()
+    levelled: frozenset[str] = frozenset()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,15 +62,22 @@ def period_sql(column: str, period: str) -> str:
     return f"CAST(date_trunc('{PERIODS[period]}', {date_sql(column)}) AS DATE)"
 
 
-def _attribute_sql(k: int, factor: float, banding: Banding | None) -> str:
-    """A factor's attribute: its development band (edges in points) or its points cell."""
-    cell = f"CAST(round({model.literal(-factor / ATTRIBUTE_STEP)} * c{k}) AS BIGINT)"
-    if banding is None or banding.edges is None:
+def levelled(encoding: model.Encoding) -> bool:
+    """Whether a factor enters by levels or bins (a few points values) rather than as a number."""
+    return encoding.treatment in ("categorical", "woe")
+
+
+def _attribute_sql(k: int, factor: float, banding: Banding | None, by_level: bool) -> str:
+    """A factor's attribute: its points cell (of ``LEVEL_STEP`` points for levels and bins, ``ATTRIBUTE_STEP``
+    for a number), or a number's development band (edges in whole points)."""
+    step = LEVEL_STEP if by_level else ATTRIBUTE_STEP
+    cell = f"CAST(round({model.literal(-factor / step)} * c{k}) AS BIGINT)"
+    if by_level or banding is None or banding.edges is None:
         return cell
     if not banding.edges:
         return f"(CASE WHEN c{k} IS NOT NULL THEN 0 END)"
-    step = model.literal(ATTRIBUTE_STEP)  # the band of the points cell, as the development sample's cells have it
-    return "(" + " + ".join(f"CAST({cell} * {step} >= {model.literal(e)} AS INTEGER)" for e in banding.edges) + ")"
+    step_sql = model.literal(ATTRIBUTE_STEP)  # the band of the points cell, as the development sample's cells have it
+    return "(" + " + ".join(f"CAST({cell} * {step_sql} >= {model.literal(e)} AS INTEGER)" for e in banding.edges) + ")"
 
 
 def _sets(count: int, values: list[int] | None) -> list[list[int]]:
@@ -119,7 +128,8 @@ def scan(
     factor, offset, step = saved.scaling.factor, saved.scaling.offset, SCORE_STEP
     log_odds = " + ".join([model.literal(const), *(f"c{k}" for k in k_all)])
     chosen = [banding.get(name) if banding else None for name in names]
-    attributes = ", ".join(f"{_attribute_sql(k, factor, chosen[k])} AS a{k}" for k in k_all)
+    by_level = [levelled(enc) for enc in saved.encodings]
+    attributes = ", ".join(f"{_attribute_sql(k, factor, chosen[k], by_level[k])} AS a{k}" for k in k_all)
     cell = f"CAST(round(({model.literal(offset)} - {model.literal(factor)} * lo) / {model.literal(step)}) AS BIGINT)"
     scored = (
         f"SELECT *, {cell} AS cell, 1.0 / (1.0 + exp(-lo)) AS p, {attributes} "
@@ -128,15 +138,16 @@ def scan(
     groups = _sets(len(names), [b.values for b in chosen] if banding and all(chosen) else None)
     sets = ", ".join(["(period, cell, bad)", *(f"(period, {', '.join(f'a{k}' for k in g)})" for g in groups)])
     flags = ", ".join(["grouping(cell) AS g", *(f"grouping(a{g[0]}) AS g{j}" for j, g in enumerate(groups))])
-    sums = ", ".join(f"sum(c{k}) AS s{k}" for k in k_all)  # per period from the first set, where all loans are
+    numbers = [k for k in k_all if not by_level[k]]  # a level's points are its attribute: only numbers need sums
+    sums = "".join(f", sum(c{k}) AS s{k}" for k in numbers)  # per period from the first set, where all loans are
     sql = (
         f"SELECT {flags}, period, cell, bad, {', '.join(f'a{k}' for k in k_all)}, count(*) AS loans, "
-        f"sum(p) AS pd_sum, {sums} FROM ({scored}) GROUP BY GROUPING SETS ({sets})"
+        f"sum(p) AS pd_sum{sums} FROM ({scored}) GROUP BY GROUPING SETS ({sets})"
     )
     frame = con.execute(sql, params).df()
     main = frame[frame["g"] == 0]
     cells = main[["period", "cell", "bad", "loans", "pd_sum"]].reset_index(drop=True)
-    sums = main.groupby("period", dropna=False, sort=False)[[f"s{k}" for k in k_all]].sum()
+    period_sums = main.groupby("period", dropna=False, sort=False)[[f"s{k}" for k in numbers]].sum()
     found = {}
     for j, group in enumerate(groups):
         part = frame[frame[f"g{j}"] == 0]
@@ -145,12 +156,18 @@ def scan(
             merged = part.groupby(keys, dropna=False, sort=False)["loans"].sum().reset_index()
             merged = merged.rename(columns={f"a{k}": "attribute"})
             merged["contributed"] = merged["loans"].where(merged["attribute"].notna(), 0)
-            merged["contribution_sum"] = 0.0  # the period's sum on the period's first row
-            first = ~merged["period"].duplicated()
-            merged.loc[first, "contribution_sum"] = merged.loc[first, "period"].map(sums[f"s{k}"]).fillna(0.0)
+            if by_level[k]:
+                merged["points_sum"] = (merged["loans"] * merged["attribute"] * LEVEL_STEP).fillna(0.0)
+            else:  # the period's points on its first row
+                merged["points_sum"] = 0.0
+                first = ~merged["period"].duplicated()
+                total = merged.loc[first, "period"].map(period_sums[f"s{k}"]).fillna(0.0)
+                merged.loc[first, "points_sum"] = -factor * total
             found[names[k]] = merged
-    banded = frozenset(n for n, b in zip(names, chosen, strict=True) if b is not None and b.edges is not None)
-    return Scan(cells, found, banded)
+    banded = frozenset(
+        n for n, b, lv in zip(names, chosen, by_level, strict=True) if b and b.edges is not None and not lv
+    )
+    return Scan(cells, found, banded, frozenset(n for n, lv in zip(names, by_level, strict=True) if lv))
 
 
 def monitored_scan(
