@@ -539,77 +539,41 @@ def _characteristics(found: scanning.Scan, dev: Development, period: str) -> pd.
 # --- alerts -------------------------------------------------------------------------------------------------------
 
 
-def _latest(frame: pd.DataFrame) -> dict:
-    return frame.iloc[-1].to_dict()
+def _alert(key: str, rows: pd.DataFrame, fields: dict[str, str] | None = None, **values: object) -> Notice:
+    """An alert on ``rows`` (the periods or grades that crossed a threshold): how many, the latest one's period
+    and figures (``fields``: the alert's placeholder -> the row's column) and other ``values``."""
+    latest = rows.iloc[-1]
+    figures = {name: latest[column] for name, column in (fields or {}).items()}
+    return Notice(key, count=len(rows), period=latest["period"], **figures, **values)
 
 
 def _alerts(periods: pd.DataFrame, grades: pd.DataFrame, csi: pd.DataFrame, dev: Development) -> tuple[Notice, ...]:
     """What crossed a threshold, in plain words with the suggested action: score PSI above 0.25 (refit) or above
-    0.10 (watch), AUC more than 0.05 below development with its interval below development too, so that a small
-    period's noise is no alert (refit), red periods (recalibrate the intercept), red
-    grades (recalibrate intercept and slope), yellow periods (watch)."""
+    0.10 (watch); AUC more than 0.05 below development with its interval below development too, so that a small
+    period's noise is no alert (refit); red periods (recalibrate the intercept); red grades (recalibrate intercept
+    and slope); yellow periods (watch)."""
     alerts = []
     major = periods[periods["psi"] > PSI_ACT]
     minor = periods[(periods["psi"] > PSI_WATCH) & (periods["psi"] <= PSI_ACT)]
     if len(major):
-        latest = _latest(major)
-        driver = _driver(csi, latest["period"])
-        alerts.append(
-            Notice(
-                "monitoring.alert.psi_major",
-                count=len(major),
-                period=latest["period"],
-                psi=latest["psi"],
-                factor=driver,
-            )
-        )
+        driver = _driver(csi, major["period"].iloc[-1])
+        alerts.append(_alert("monitoring.alert.psi_major", major, {"psi": "psi"}, factor=driver))
     elif len(minor):
-        latest = _latest(minor)
-        alerts.append(
-            Notice("monitoring.alert.psi_minor", count=len(minor), period=latest["period"], psi=latest["psi"])
-        )
+        alerts.append(_alert("monitoring.alert.psi_minor", minor, {"psi": "psi"}))
     if dev.auc is not None:
         dropped = periods[(periods["auc"] < dev.auc - AUC_DROP) & (periods["auc_high"] < dev.auc)]
         if len(dropped):
-            latest = _latest(dropped)
-            alerts.append(
-                Notice(
-                    "monitoring.alert.auc_drop",
-                    count=len(dropped),
-                    period=latest["period"],
-                    auc=latest["auc"],
-                    development=dev.auc,
-                )
-            )
+            alerts.append(_alert("monitoring.alert.auc_drop", dropped, {"auc": "auc"}, development=dev.auc))
     red = periods[periods["traffic_light"] == "red"]
     if len(red):
-        latest = _latest(red)
-        alerts.append(
-            Notice(
-                "monitoring.alert.red_period",
-                count=len(red),
-                period=latest["period"],
-                rate=latest["default_rate"],
-                pd=latest["mean_pd"],
-            )
-        )
+        alerts.append(_alert("monitoring.alert.red_period", red, {"rate": "default_rate", "pd": "mean_pd"}))
     red_grades = grades[grades["traffic_light"] == "red"]
     if len(red_grades):
-        latest = _latest(red_grades)
-        alerts.append(
-            Notice(
-                "monitoring.alert.red_grade",
-                count=len(red_grades),
-                grade=latest["grade"],
-                period=latest["period"],
-                rate=latest["default_rate"],
-                pd=latest["mean_pd"],
-            )
-        )
+        figures = {"grade": "grade", "rate": "default_rate", "pd": "mean_pd"}
+        alerts.append(_alert("monitoring.alert.red_grade", red_grades, figures))
     yellow = periods[periods["traffic_light"] == "yellow"]
     if len(yellow):
-        latest = _latest(yellow)
-        alerts.append(Notice("monitoring.alert.yellow", count=len(yellow), period=latest["period"]))
+        alerts.append(_alert("monitoring.alert.yellow", yellow))
     return tuple(alerts)
 
 

@@ -170,6 +170,18 @@ def scan(
     return Scan(cells, found, banded, frozenset(n for n, lv in zip(names, by_level, strict=True) if lv))
 
 
+def _loans_where(pop: factors.Population, condition: str, params: list) -> tuple[str, list]:
+    """The population's WHERE (booked loans) and ``condition``, with their parameters in order."""
+    where, where_params = factors.population_where(pop)
+    return (f"{where} AND {condition}" if where else f"WHERE {condition}"), [*where_params, *params]
+
+
+def _monitored(ctx: datasets.TableContext, saved: model.SavedModel) -> factors.Population:
+    """The monitored table's loans: booked ones when the model was fitted on booked loans."""
+    booked = ctx.column_with_role("booked") if saved.spec.booked_only else None
+    return factors.Population(ctx, ctx.definition, booked, ctx.types.get(booked) if booked else None)
+
+
 def monitored_scan(
     con: duckdb.DuckDBPyConnection,
     saved: model.SavedModel,
@@ -179,24 +191,14 @@ def monitored_scan(
     as_of: dt.date,
     banding: dict[str, Banding] | None = None,
 ) -> Scan:
-    """The monitored table's loans (booked ones when the model was fitted on booked loans) originated up to
-    ``as_of``, by origination period."""
-    booked = ctx.column_with_role("booked") if saved.spec.booked_only else None
-    pop = factors.Population(ctx, ctx.definition, booked, ctx.types.get(booked) if booked else None)
-    where, where_params = factors.population_where(pop)
+    """The monitored table's loans originated up to ``as_of``, by origination period."""
     day = date_sql(date_column)
     condition = f"{day} IS NOT NULL AND {day} <= CAST(? AS DATE)"
-    where = f"{where} AND {condition}" if where else f"WHERE {condition}"
+    where, params = _loans_where(_monitored(ctx, saved), condition, [as_of.isoformat()])
     outcome = datasets.default_sql(ctx.definition) if ctx.definition else None
+    period_of = period_sql(date_column, period)
     return scan(
-        con,
-        saved,
-        ctx.table,
-        period=period_sql(date_column, period),
-        outcome=outcome,
-        where=where,
-        where_params=[*where_params, as_of.isoformat()],
-        banding=banding,
+        con, saved, ctx.table, period=period_of, outcome=outcome, where=where, where_params=params, banding=banding
     )
 
 
@@ -204,21 +206,12 @@ def development_scan(con: duckdb.DuckDBPyConnection, saved: model.SavedModel) ->
     """The model's development sample: its training loans with a known outcome, as the fit saw them."""
     ctx = datasets.table_context(con, saved.spec.table)
     pop = factors.population(ctx, saved.spec.outcome, booked_only=saved.spec.booked_only)
-    where, where_params = factors.population_where(pop)
     params: list = []
     training = model.training_sql(ctx, saved.spec, model.binder(params))
     outcome = datasets.default_sql(pop.defn)
-    condition = f"{training} AND {outcome[0]} IS NOT NULL"
-    where = f"{where} AND {condition}" if where else f"WHERE {condition}"
-    return scan(
-        con,
-        saved,
-        ctx.table,
-        period="CAST(NULL AS DATE)",
-        outcome=outcome,
-        where=where,
-        where_params=[*where_params, *params, *outcome[1]],
-    )
+    where, params = _loans_where(pop, f"{training} AND {outcome[0]} IS NOT NULL", [*params, *outcome[1]])
+    no_period = "CAST(NULL AS DATE)"
+    return scan(con, saved, ctx.table, period=no_period, outcome=outcome, where=where, where_params=params)
 
 
 def window_scan(
@@ -229,23 +222,12 @@ def window_scan(
     start: dt.date,
     end: dt.date,
 ) -> Scan:
-    """The loans of ``ctx``'s table (booked ones when the model was fitted on booked loans) originated from
-    ``start`` up to ``end`` with a known outcome, as one period."""
+    """The monitored table's loans originated from ``start`` up to ``end`` with a known outcome, as one period."""
     if ctx.definition is None:
         raise RiskLabError("factors.no_definition", table=ctx.table)
-    booked = ctx.column_with_role("booked") if saved.spec.booked_only else None
-    pop = factors.Population(ctx, ctx.definition, booked, ctx.types.get(booked) if booked else None)
-    where, where_params = factors.population_where(pop)
     day = date_sql(date_column)
     outcome = datasets.default_sql(ctx.definition)
     condition = f"{day} >= CAST(? AS DATE) AND {day} <= CAST(? AS DATE) AND {outcome[0]} IS NOT NULL"
-    where = f"{where} AND {condition}" if where else f"WHERE {condition}"
-    return scan(
-        con,
-        saved,
-        ctx.table,
-        period="CAST(NULL AS DATE)",
-        outcome=outcome,
-        where=where,
-        where_params=[*where_params, start.isoformat(), end.isoformat(), *outcome[1]],
-    )
+    where, params = _loans_where(_monitored(ctx, saved), condition, [start.isoformat(), end.isoformat(), *outcome[1]])
+    no_period = "CAST(NULL AS DATE)"
+    return scan(con, saved, ctx.table, period=no_period, outcome=outcome, where=where, where_params=params)
