@@ -12,6 +12,10 @@ NAMES = {
     "en": ("Monitoring", ("Score stability", "Factor shifts", "Back-testing"), "Score PSI by period"),
     "zh": ("模型监控", ("评分稳定性", "因子偏移", "回溯检验"), "各期间评分 PSI"),
 }
+CHALLENGER = {
+    "en": ("Champion and challenger", "Make the challenger"),
+    "zh": ("冠军与挑战者", "生成挑战者"),
+}
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -35,4 +39,12 @@ def test_monitoring_page_in_both_languages(page, app_url, lang):  # noqa: F811
         wait_idle(page)
         page.locator('[data-testid="stVegaLiteChart"]:visible').first.wait_for()
         shot(page, f"monitoring_{lang}_{number}_{'factors' if number == 2 else 'backtest'}")
+    tab, button = CHALLENGER[lang]
+    page.get_by_role("tab", name=tab).click()
+    wait_idle(page)
+    page.get_by_role("button", name=button).click()
+    wait_idle(page)
+    page.locator('[data-testid="stDataFrame"]:visible').first.wait_for()
+    page.locator('[data-testid="stTextInput"]:visible').first.wait_for()
+    shot(page, f"monitoring_{lang}_4_challenger")
     assert page.get_by_test_id("stException").count() == 0
