@@ -341,3 +341,34 @@ def test_psi_floor_is_the_documented_one():
     assert core.psi(np.array([10, 0]), np.array([5, 5]), monitoring.PSI_FLOOR) == pytest.approx(
         _psi(np.array([10.0, 0.0]), np.array([5.0, 5.0]))
     )
+
+
+def test_a_woe_binned_factor_is_monitored_per_bin(con):
+    """A scorecard of WOE bins: each bin is a CSI band of its own, and the shares match the bins counted by hand."""
+    from analytics import factors
+
+    frame = book(5, "2022-01-01")
+    add_table(con, "binned", frame)
+    datasets.save_roles(con, "binned", {"opened": "origination_date", "bad": "outcome"})
+    datasets.save_definition(con, "binned", datasets.DefaultDefinition("flag", "bad", values=(1,)))
+    factors.save_binning(con, "binned", factors.manual_spec("debt_ratio", "0.25, 0.5, 0.75, 1"), "quarters")
+    spec = model.ModelSpec(
+        "binned", (model.FactorSpec("debt_ratio", "woe", binning="quarters"),), holdout="time", split_date="2021-01-01"
+    )
+    model.save_model(con, "binned", fit(con, spec, validate=False))
+    found = monitoring.monitor(con, datasets.table_context(con, "binned"), "binned", settings=QUARTERLY)
+    (bands,) = found.development.factors
+    assert len(bands.levels) == 4  # the four bins seen in 2020 (debt below 1 then)
+    cuts = np.array([0.25, 0.5, 0.75, 1.0])
+    development = frame[pd.to_datetime(frame["opened"]) < "2021-01-01"]
+    dev_bins = np.bincount(np.searchsorted(cuts, development["debt_ratio"], "right"), minlength=5)
+    quarters = [f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in frame["opened"]]
+    late = frame[np.array(quarters) == "2023-Q1"]
+    late_bins = np.bincount(np.searchsorted(cuts, late["debt_ratio"], "right"), minlength=5)
+    assert late_bins[4] > 0  # drifted debt above 1: a bin the development sample never had, so no points
+    # the unseen bin has no WOE: those loans cannot be scored and fall in the missing band
+    expected = _psi(np.append(dev_bins[:4], [0, 0]), np.append(late_bins[:4], [0, late_bins[4]]))
+    csi = found.characteristics.set_index(["factor", "period"]).loc[("debt_ratio", "2023-Q1"), "csi"]
+    assert csi == pytest.approx(expected, abs=1e-12)
+    row = found.periods.set_index("period").loc["2023-Q1"]
+    assert row["loans"] == len(late) and row["scored"] == late_bins[:4].sum()
