@@ -372,3 +372,12 @@ def test_a_woe_binned_factor_is_monitored_per_bin(con):
     assert csi == pytest.approx(expected, abs=1e-12)
     row = found.periods.set_index("period").loc["2023-Q1"]
     assert row["loans"] == len(late) and row["scored"] == late_bins[:4].sum()
+
+
+def test_a_table_without_a_default_definition_gets_stability_only(con, steady):
+    con.execute("CREATE TABLE undefined AS SELECT * EXCLUDE (bad) FROM steady")
+    datasets.save_roles(con, "undefined", {"opened": "origination_date"})
+    found = monitoring.monitor(con, datasets.table_context(con, "undefined"), "steady", settings=QUARTERLY)
+    assert found.periods["psi"].to_numpy() == pytest.approx(steady[1].periods["psi"].to_numpy(), abs=1e-12)
+    assert found.periods["default_rate"].isna().all() and found.periods["traffic_light"].isna().all()
+    assert [p["default_rate"] for p in found.to_json()["periods"]] == [None] * 16
