@@ -56,7 +56,7 @@ def break_even_rate(costs: Costs, loss_rate: float) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class Pricing:
-    """Per band: applications, PD, LGD, loss rate, break-even and charged rates, the gap and the profit at the
+    """Per band (``grade`` or ``score_band``): applications, PD, LGD, loss rate, break-even and charged rates, the gap and the profit at the
     cutoff; the book's profit and how rates were read."""
 
     by_band: pd.DataFrame = dataclasses.field(compare=False, repr=False)
@@ -138,16 +138,17 @@ def pricing(
     frame = con.execute(sql, params).df()
     unscored = con.execute(f"SELECT count(*) FROM {table} WHERE ({pd_sql}) IS NULL").fetchall()[0][0]
     frame["break_even_rate"] = [break_even_rate(costs, min(max(ll, 0.0), 0.999)) for ll in frame["loss_rate"]]
-    frame["gap"] = frame["charged_rate"] - frame["break_even_rate"]
-    frame["under_priced"] = frame["gap"] < 0
+    frame["rate_gap"] = frame["charged_rate"] - frame["break_even_rate"]
+    frame["under_priced"] = frame["rate_gap"] < 0
     overhead = costs.admin + costs.funds - costs.investment
     approved_amount = frame["approved_amount"].fillna(0.0)
     frame["profit"] = frame["approved_income"].fillna(0.0) - frame["approved_loss"].fillna(0.0)
     frame["profit"] -= approved_amount * overhead
     frame["approved"] = frame["approved"].astype("int64")
     frame["applications"] = frame["applications"].astype("int64")
-    columns = ["band", "applications", "pd", "score", "lgd", "loss_rate", "break_even_rate", "charged_rate", "gap"]
-    by_band = frame[[*columns, "under_priced", "approved", "profit"]]
+    columns = ["band", "applications", "pd", "score", "lgd", "loss_rate", "break_even_rate", "charged_rate"]
+    by_band = frame[[*columns, "rate_gap", "under_priced", "approved", "profit"]]
+    by_band = by_band.rename(columns={"band": "grade" if by == "grade" else "score_band"})
     has_rates = bool(rate_column) and frame["charged_rate"].notna().any()
     return Pricing(
         by_band=by_band.reset_index(drop=True),

@@ -79,7 +79,8 @@ def guarantee_key(value: object) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
-    """Provision rates, general reserve, red-flag minimums, LGD by guarantee method and ECL settings.
+    """Provision rates, general reserve, red-flag minimums, LGD by guarantee method and ECL settings (a class,
+    guarantee method or minimum left out keeps its default).
 
     ``pd_multiple``: a saved model's PD at least this multiple of the PD at origination is a significant increase
     in credit risk (stage 2). ``lifetime_months``: the remaining term assumed when a table has no term column.
@@ -94,14 +95,13 @@ class Settings:
     model_horizon: float = 12.0
 
     def __post_init__(self) -> None:
-        for group, keys in (("rates", CATEGORY_RATES), ("lgd", GUARANTEE_KEYS), ("minimums", _MINIMUM_KEYS)):
-            pairs = tuple((str(k), v) for k, v in dict(getattr(self, group)).items())
-            for key, value in pairs:
-                if key not in keys:
-                    raise RiskLabError("provisions.bad_key", key=key, keys=", ".join(keys))
-                high = 10.0 if group == "minimums" else 1.0
-                _check(key, value, 0.0, high)
-            object.__setattr__(self, group, pairs)
+        for group, defaults in (("rates", CATEGORY_RATES), ("lgd", _LGDS), ("minimums", _MINIMUM_VALUES)):
+            given = {str(k): v for k, v in dict(getattr(self, group)).items()}
+            for key, value in given.items():
+                if key not in defaults:
+                    raise RiskLabError("provisions.bad_key", name=key, keys=", ".join(defaults))
+                _check(key, value, 0.0, 10.0 if group == "minimums" else 1.0)
+            object.__setattr__(self, group, tuple({**defaults, **given}.items()))  # unnamed keys keep defaults
         _check("general", self.general, 0.0, 1.0)
         _check("pd_multiple", self.pd_multiple, 1.0, 100.0)
         _check("lifetime_months", self.lifetime_months, 1.0, 600.0)
@@ -148,7 +148,8 @@ class Settings:
         )
 
 
-_MINIMUM_KEYS = tuple(m.key for m in MINIMUMS)
+_MINIMUM_VALUES = {m.key: m.default for m in MINIMUMS}
+_LGDS = {g.key: g.lgd for g in GUARANTEES}
 
 
 def _check(name: str, value: object, low: float, high: float) -> None:
