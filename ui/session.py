@@ -79,6 +79,9 @@ KEYS: dict[str, Key] = {
         *_keys("portfolio", "pf_as_of", "pf_period", "pf_filter", "pf_cohort", "pf_curve", "pf_window", survives=True),
         *_keys("portfolio", "pf_dimension", "pf_measure", "pf_ll_dimension", survives=True),
         *_keys("portfolio", "pf_thr", "pf_save_thresholds", "pf_switch", "pf_excel", "pf_html"),
+        *_keys("portfolio", "pf_prov_dimension", "pf_ecl_model", "pf_mig_from", "pf_mig_to", survives=True),
+        *_keys("portfolio", "pf_prov_rate", "pf_prov_general", "pf_prov_min", "pf_prov_lgd", "pf_prov_ecl"),
+        *_keys("portfolio", "pf_prov_save"),
         # Model
         *_keys("model", "model_pick", "model_treat", "model_ref", "model_bin", "model_holdout", survives=True),
         *_keys("model", "model_fraction", "model_seed", "model_split", "model_booked", survives=True),
@@ -94,6 +97,7 @@ KEYS: dict[str, Key] = {
         *_keys("expert_vs_model", "ev_knock", "ev_points", "ev_grades", "ev_threshold", "ev_add_join"),
         *_keys("expert_vs_model", "ev_add_column", "ev_add_op", "ev_add_value", "ev_add", "ev_rules_name"),
         *_keys("expert_vs_model", "ev_save", "ev_curve", "ev_pick_loan", "ev_to_whatif"),
+        *_keys("expert_vs_model", "ev_price_cost", "ev_price_by", survives=True),
         # What-if and training
         *_keys("what_if", "wi_model", "wi_start", "wi_loan", "wi_f", "wi_unit", "quiz_seed", survives=True),
         *_keys("what_if", "wi_cutoff", "quiz_approve", "quiz_reject", "quiz_next", "quiz_restart", "quiz_download"),

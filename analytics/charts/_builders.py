@@ -734,3 +734,100 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str
         )
     )
     return titled(chart, t("model.chart.score_distribution_title"))
+
+
+# --- provisions, ECL and pricing ------------------------------------------------------------------------------------
+
+
+def provision_trend(trend: pd.DataFrame, keys: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
+    """Provision ratios (coverage, provision-to-loan, reserve adequacy) by month."""
+    names = {key: _label(t, key) for key in keys}
+    return lines(
+        trend,
+        "month",
+        names,
+        x_title=t("column.month"),
+        y_title=t("chart.ratio"),
+        legend_title=t("chart.series"),
+        lang=lang,
+    )
+
+
+def ecl_bars(by_segment: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """ECL per segment, stacked by stage (stage 1 at the bottom)."""
+    data = _check(by_segment)[["segment", "stage", "ecl"]]
+    data = data.assign(stage_name=[t("provisions.stage_name", stage=int(s)) for s in data["stage"]])
+    order = [t("provisions.stage_name", stage=s) for s in (1, 2, 3)]
+    segment, stage, ecl = t("role.segment"), t("column.stage"), t("column.ecl")
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("segment:N", title=segment, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("ecl:Q", title=ecl, axis=axis("amount", lang)),
+            color=alt.Color(
+                "stage_name:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=[GOOD, NEUTRAL, BAD]),
+                legend=legend(stage),
+            ),
+            order=alt.Order("stage:Q"),
+            tooltip=[
+                alt.Tooltip("segment:N", title=segment),
+                alt.Tooltip("stage_name:N", title=stage),
+                alt.Tooltip("ecl:Q", title=ecl, format=tooltip_format("amount")),
+            ],
+        )
+    )
+
+
+def migration_heatmap(moves: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """The stage migration matrix (share of each start stage's balance by state at the end) as a heat map."""
+    names = {s: t(f"provisions.state.{s}") for s in ("stage_1", "stage_2", "stage_3", "closed")}
+    cells = moves.assign(frm=moves["from_stage"].map(names), to=moves["to_stage"].map(names))
+    order = list(names.values())
+    return heatmap(
+        cells,
+        x="to",
+        y="frm",
+        value="share",
+        x_title=t("column.to_stage"),
+        y_title=t("column.from_stage"),
+        value_title=t("column.share"),
+        x_order=order,
+        y_order=order[:3],
+        value_kind=column_kind("share"),
+        row_step=30,
+        lang=lang,
+    )
+
+
+def pricing_chart(by_band: pd.DataFrame, band: str, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """Break-even and charged rate per band (``grade`` or ``score_band``), side by side."""
+    names = {key: _label(t, key) for key in ("break_even_rate", "charged_rate")}
+    data = _check(by_band)[[band, *names]].copy()
+    data[band] = data[band].astype(str)
+    long = data.melt(id_vars=band, var_name="series", value_name="rate")
+    long["series"] = long["series"].map(names)
+    order = list(data[band])
+    band_title, rate_title, series_title = _label(t, band), t("chart.ratio"), t("chart.series")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{band}:N", title=band_title, sort=order, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("series:N", sort=list(names.values())),
+            y=alt.Y("rate:Q", title=rate_title, axis=axis("share", lang)),
+            color=alt.Color(
+                "series:N",
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=[BAD, GOOD]),
+                legend=legend(series_title),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{band}:N", title=band_title),
+                alt.Tooltip("series:N", title=series_title),
+                alt.Tooltip("rate:Q", title=rate_title, format=tooltip_format("share")),
+            ],
+        )
+    )

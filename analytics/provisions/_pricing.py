@@ -56,8 +56,8 @@ def break_even_rate(costs: Costs, loss_rate: float) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class Pricing:
-    """Per band (``grade`` or ``score_band``): applications, PD, LGD, loss rate, break-even and charged rates, the gap and the profit at the
-    cutoff; the book's profit and how rates were read."""
+    """Per band (``grade`` or ``score_band``): applications, PD, LGD, loss rate, break-even and charged rates,
+    the gap and the profit at the cutoff; the book's profit and how rates were read."""
 
     by_band: pd.DataFrame = dataclasses.field(compare=False, repr=False)
     profit: float | None
