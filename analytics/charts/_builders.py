@@ -287,18 +287,15 @@ def sorted_bars(
 # --- the portfolio page's charts ----------------------------------------------------------------------------------
 
 
+def _monthly_ratios(monthly: pd.DataFrame, names: dict[str, str], t: Translate, lang: str) -> alt.Chart:
+    """One line per ratio column of ``names`` (column -> legend label) by month."""
+    x_title, y_title, legend_title = t("column.month"), t("chart.ratio"), t("chart.series")
+    return lines(monthly, "month", names, x_title=x_title, y_title=y_title, legend_title=legend_title, lang=lang)
+
+
 def ratio_trend(monthly: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """PAR30, PAR90 and NPL ratio by month."""
-    names = {key: t(KPI_LABELS[key]) for key in ("par30", "par90", "npl_ratio")}
-    return lines(
-        monthly,
-        "month",
-        names,
-        x_title=t("column.month"),
-        y_title=t("chart.ratio"),
-        legend_title=t("chart.series"),
-        lang=lang,
-    )
+    return _monthly_ratios(monthly, {key: t(KPI_LABELS[key]) for key in ("par30", "par90", "npl_ratio")}, t, lang)
 
 
 def amount_bars(monthly: pd.DataFrame, column: str, t: Translate, colour: str = GOOD, *, lang: str = "en") -> alt.Chart:
@@ -339,25 +336,33 @@ def vintage_curves(curves: pd.DataFrame, metric: str, t: Translate, *, lang: str
     )
 
 
-def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
-    """The roll-rate matrix (share of each from-bucket's balance by next-month state) as a heat map."""
-    names = {s: t(f"portfolio.state.{s}") for s in states}
-    cells = rates.assign(frm=rates["from_state"].map(names), to=rates["to_state"].map(names))
+def _transition_heatmap(
+    moves: pd.DataFrame, names: dict[str, str], columns: tuple[str, str], from_states: int, t: Translate, lang: str
+) -> alt.Chart:
+    """Shares of each from-state's balance by to-state (``columns``: from and to; ``names``: state -> label, in
+    order; the first ``from_states`` of them are rows) as a heat map."""
+    cells = moves.assign(frm=moves[columns[0]].map(names), to=moves[columns[1]].map(names))
     order = list(names.values())
     return heatmap(
         cells,
         x="to",
         y="frm",
         value="share",
-        x_title=t("column.to_state"),
-        y_title=t("column.from_state"),
+        x_title=t(f"column.{columns[1]}"),
+        y_title=t(f"column.{columns[0]}"),
         value_title=t("column.share"),
         x_order=order,
-        y_order=order,
+        y_order=order[:from_states],
         value_kind=column_kind("share"),
         row_step=30,
         lang=lang,
     )
+
+
+def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
+    """The roll-rate matrix (share of each from-bucket's balance by next-month state) as a heat map."""
+    names = {s: t(f"portfolio.state.{s}") for s in states}
+    return _transition_heatmap(rates, names, ("from_state", "to_state"), len(names), t, lang)
 
 
 def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Translate, *, lang: str = "en") -> alt.Chart:
@@ -741,16 +746,7 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str
 
 def provision_trend(trend: pd.DataFrame, keys: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
     """Provision ratios (coverage, provision-to-loan, reserve adequacy) by month."""
-    names = {key: _label(t, key) for key in keys}
-    return lines(
-        trend,
-        "month",
-        names,
-        x_title=t("column.month"),
-        y_title=t("chart.ratio"),
-        legend_title=t("chart.series"),
-        lang=lang,
-    )
+    return _monthly_ratios(trend, {key: _label(t, key) for key in keys}, t, lang)
 
 
 def ecl_bars(by_segment: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
@@ -784,22 +780,7 @@ def ecl_bars(by_segment: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt
 def migration_heatmap(moves: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """The stage migration matrix (share of each start stage's balance by state at the end) as a heat map."""
     names = {s: t(f"provisions.state.{s}") for s in ("stage_1", "stage_2", "stage_3", "closed")}
-    cells = moves.assign(frm=moves["from_stage"].map(names), to=moves["to_stage"].map(names))
-    order = list(names.values())
-    return heatmap(
-        cells,
-        x="to",
-        y="frm",
-        value="share",
-        x_title=t("column.to_stage"),
-        y_title=t("column.from_stage"),
-        value_title=t("column.share"),
-        x_order=order,
-        y_order=order[:3],
-        value_kind=column_kind("share"),
-        row_step=30,
-        lang=lang,
-    )
+    return _transition_heatmap(moves, names, ("from_stage", "to_stage"), 3, t, lang)
 
 
 def pricing_chart(by_band: pd.DataFrame, band: str, t: Translate, *, lang: str = "en") -> alt.Chart:
