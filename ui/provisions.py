@@ -146,7 +146,9 @@ def provisions_tab(
     trend = cache.data(provisions.provisions_trend, con, source, settings, filters=filters, depends_on=context.version)
     left, right = st.columns(2)
     cover = ("coverage_ratio", "reserve_adequacy_ratio") if result.has_held else ("coverage_ratio",)
-    report.show(text.column("coverage_ratio"), builders.provision_trend, trend, cover, where=left)
+    top = max(3 * settings.minimum("coverage_ratio"), 1.0)  # the axis stops at three times the minimum
+    top = top if trend["coverage_ratio"].max() > top else None
+    report.show(text.column("coverage_ratio"), builders.provision_trend, trend, cover, where=left, y_max=top)
     report.show(
         text.column("provision_to_loan_ratio"),
         builders.provision_trend,

@@ -66,9 +66,11 @@ def lines(
     y_title: str,
     legend_title: str,
     value_kind: str = "share",
+    y_max: float | None = None,
     lang: str = "en",
 ) -> alt.Chart:
-    """One line per column of ``series`` (column -> legend label) over ``x`` (e.g. PAR30, PAR90, NPL by month)."""
+    """One line per column of ``series`` (column -> legend label) over ``x`` (e.g. PAR30, PAR90, NPL by month);
+    ``y_max`` cuts the axis there (higher values drawn at the top, their tooltips exact)."""
     long = _check(frame)[[x, *series]].melt(id_vars=x, var_name="series", value_name="value")
     long["series"] = long["series"].map(series)
     temporal = x == "month"
@@ -77,12 +79,13 @@ def lines(
     x_field = f"{x}:{'T' if temporal else 'Q'}"
     names = list(series.values())
     series_legend = legend(legend_title)
+    y_scale = alt.Scale(domain=[0, y_max], clamp=True) if y_max is not None else alt.Undefined
     return (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X(x_field, title=x_title, axis=axis("month" if temporal else column_kind(x), lang)),
-            y=alt.Y("value:Q", title=y_title, axis=axis(value_kind, lang)),
+            y=alt.Y("value:Q", title=y_title, axis=axis(value_kind, lang), scale=y_scale),
             color=alt.Color(
                 "series:N",
                 sort=names,
@@ -287,10 +290,12 @@ def sorted_bars(
 # --- the portfolio page's charts ----------------------------------------------------------------------------------
 
 
-def _monthly_ratios(monthly: pd.DataFrame, names: dict[str, str], t: Translate, lang: str) -> alt.Chart:
+def _monthly_ratios(
+    monthly: pd.DataFrame, names: dict[str, str], t: Translate, lang: str, y_max: float | None = None
+) -> alt.Chart:
     """One line per ratio column of ``names`` (column -> legend label) by month."""
-    x_title, y_title, legend_title = t("column.month"), t("chart.ratio"), t("chart.series")
-    return lines(monthly, "month", names, x_title=x_title, y_title=y_title, legend_title=legend_title, lang=lang)
+    titles = {"x_title": t("column.month"), "y_title": t("chart.ratio"), "legend_title": t("chart.series")}
+    return lines(monthly, "month", names, **titles, y_max=y_max, lang=lang)
 
 
 def ratio_trend(monthly: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
@@ -744,9 +749,12 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str
 # --- provisions, ECL and pricing ------------------------------------------------------------------------------------
 
 
-def provision_trend(trend: pd.DataFrame, keys: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
-    """Provision ratios (coverage, provision-to-loan, reserve adequacy) by month."""
-    return _monthly_ratios(trend, {key: _label(t, key) for key in keys}, t, lang)
+def provision_trend(
+    trend: pd.DataFrame, keys: tuple[str, ...], t: Translate, *, y_max: float | None = None, lang: str = "en"
+) -> alt.Chart:
+    """Provision ratios (coverage, provision-to-loan, reserve adequacy) by month; ``y_max`` cuts the axis (the
+    coverage of the first months, with little NPL, runs into thousands of percent)."""
+    return _monthly_ratios(trend, {key: _label(t, key) for key in keys}, t, lang, y_max)
 
 
 def ecl_bars(by_segment: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
