@@ -463,3 +463,18 @@ def test_cli_bad_input_is_one_error_line(tiny_db, capsys, args):
     code, out, err = cli(capsys, "--db", str(tiny_db), *args)
     assert code == 1 and out == ""
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_cli_provisions_takes_the_held_column_by_role(tmp_path, capsys):
+    from analytics import store
+
+    path = tmp_path / "renamed.duckdb"
+    connection = store.connect(path)
+    add_table(connection, "tiny", _tiny_frame().rename(columns={"loan_loss_provision": "kept_aside"}))
+    connection.close()
+    code, out, _ = cli(capsys, "--db", str(path), "provisions", "--table", "tiny", "--as-of", "2024-03-31")
+    assert code == 0 and json.loads(out)["reserve_adequacy_ratio"] is None
+    role = ("--role", "provision_held=kept_aside")
+    code, out, err = cli(capsys, "--db", str(path), "provisions", "--table", "tiny", "--as-of", "2024-03-31", *role)
+    assert code == 0, err
+    assert json.loads(out)["reserve_adequacy_ratio"] == pytest.approx(330 / 412.5)

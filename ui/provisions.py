@@ -181,12 +181,15 @@ def provisions_tab(
         groups = by.rename(columns={"group": dimension_name})
         tables.show(groups, download=f"{source.table}_provisions_by_{dimension}.csv")
         exports.sheets[f"provisions_by_{dimension}"] = groups
-    _ecl_section(con, context, source, settings, now, as_of, months, report, exports)
+    _ecl_section(con, context, source, settings, now, as_of, months, report, exports, result.get("required_reserve"))
     return exports
 
 
-def _ecl_section(con, context, source, settings, filters, as_of, months, report, exports: Exports) -> None:
-    """ECL by stage and segment (PD from the default curves or a saved model) and the stage migration."""
+def _ecl_section(
+    con, context, source, settings, filters, as_of, months, report, exports: Exports, required: float | None
+) -> None:
+    """ECL by stage and segment (PD from the default curves or a saved model) next to the ``required`` reserve
+    of the five categories, and the stage migration."""
     st.subheader(text.t("provisions.ecl_heading"))
     models = model.list_models(con)
     choices = [CURVES, *dict.fromkeys(models["name"])] if models is not None and len(models) else [CURVES]
@@ -218,16 +221,17 @@ def _ecl_section(con, context, source, settings, filters, as_of, months, report,
         st.caption(text.t("provisions.term_assumed", months=text.figure(settings.lifetime_months, "count")))
     if saved is not None and not result.pd_multiple_used:
         st.caption(text.t("provisions.no_pd_multiple"))
-    total, share, stage3 = st.columns(3)
+    total, share, versus = st.columns(3)
     balance = float(result.by_stage["balance"].sum())
     total.metric(text.column("ecl"), text.figure(result.total, "amount", compact=True), border=True)
     share.metric(
         text.column("ecl_rate"), text.figure(result.total / balance if balance else None, "share"), border=True
     )
-    stage3.metric(
-        text.t("provisions.stage_name", stage=3),
-        text.figure(result.by_stage.set_index("stage").at[3, "ecl"], "amount", compact=True),
+    versus.metric(
+        text.t("provisions.ecl_vs_reserve"),
+        text.figure(result.total / required if required else None, "share"),
         border=True,
+        help=text.t("provisions.help.ecl_vs_reserve", reserve=text.figure(required, "amount", compact=True)),
     )
     report.show(text.t("provisions.ecl_heading"), builders.ecl_bars, result.by_segment)
     by_stage = result.by_stage.assign(
