@@ -3,16 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import core, datasets, decisions, provisions
-from analytics.charts import confusion_chart, officer_chart, pricing_chart, strategy_chart
+from analytics import core, datasets, decisions
+from analytics.charts import confusion_chart, officer_chart, strategy_chart
 from ui import cache, charts, database, rule_editor, session, tables, text, widgets
+from ui import provisions as provisions_ui
 
 CUTOFF_KINDS = ("pd", "score", "approval_rate")
 PD_RANGE = (0.005, 0.8)  # the PD cutoff slider's range
 SCORE_RANGE = (300, 900)
 MATRICES = {"expert": "outcome", "model": "outcome", "agreement": "agreement"}  # side: kind of matrix
 ASSUMED = decisions.Economics()  # the loss and profit assumptions a new session starts from
-COSTS = provisions.Costs()  # the pricing formula's costs a new session starts from
 
 con = database.connect()
 table = database.active_table(con)
@@ -259,56 +259,7 @@ def comparison() -> None:
                 st.caption(text.t("decisions.officer_help", flag=flag_rate))
 
     with pricing_tab:
-        st.caption(text.t("provisions.pricing_note"))
-        costs = {}
-        for where, name in zip(st.columns(5), ("admin", "funds", "capital", "investment"), strict=False):
-            percent = where.number_input(
-                text.t(f"provisions.pricing_{name}"),
-                -100.0,
-                500.0,
-                step=0.5,
-                key=session.widget("ev_price_cost", name, default=getattr(COSTS, name) * 100),
-            )
-            costs[name] = percent / 100
-        band_names = {"grade": text.column("grade"), "score": text.t("provisions.band_score")}
-        by = st.radio(
-            text.t("provisions.pricing_by"),
-            provisions.BANDS,
-            horizontal=True,
-            format_func=band_names.get,
-            key=session.widget("ev_price_by", options=provisions.BANDS),
-        )
-        chosen = widgets.attempt(provisions.Costs, **costs)
-        settings = provisions.load_settings(con)
-        model_version = (saved.name, saved.version, saved.fingerprint)
-        priced = chosen and widgets.attempt(
-            cache.data,
-            provisions.pricing,
-            con,
-            ctx,
-            costs=chosen,
-            settings=settings,
-            cutoff=cutoff,
-            by=by,
-            depends_on=model_version,
-            unhashed={"saved": saved},
-        )
-        if priced:
-            band = "grade" if by == "grade" else "score_band"
-            under = [
-                str(b) for b, flag in zip(priced.by_band[band], priced.by_band["under_priced"], strict=True) if flag
-            ]
-            profit = text.figure(priced.profit, "amount", compact=True)
-            st.metric(text.t("provisions.pricing_profit"), profit, border=True)
-            if priced.rate_column is None:
-                st.info(text.t("provisions.pricing_no_rates"))
-            elif priced.rate_in_percent:
-                st.caption(text.t("provisions.pricing_percent", column=priced.rate_column))
-            if under:
-                st.warning(text.t("provisions.pricing_under", bands=", ".join(under)))
-            charts.show(pricing_chart, priced.by_band, band)
-            flags = [text.t(f"provisions.priced.{bool(flag)}") for flag in priced.by_band["under_priced"]]
-            tables.show(priced.by_band.assign(under_priced=flags), download=f"pricing_by_{band}.csv")
+        provisions_ui.pricing_tab(con, ctx, saved, cutoff)
 
 
 comparison()

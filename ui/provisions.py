@@ -1,6 +1,7 @@
 """The Portfolio page's provisions tab: the settings editor (rates, general reserve, red-flag minimums, LGD by
 guarantee method, ECL settings; saved per database), the five-category provisions with their ratios by month
-and by dimension, the expected credit loss by stage and segment, and the stage migration between two months."""
+and by dimension, the expected credit loss by stage and segment, and the stage migration between two months;
+and the Expert vs model page's risk-based pricing tab."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from analytics import core, datasets, model, portfolio, provisions
 from ui import cache, charts, session, tables, text, widgets
 
 CURVES = "curves"  # the ECL's PD from the portfolio's own default curves (no model)
+COSTS = provisions.Costs()  # the pricing formula's costs a new session starts from
 ECL_SETTINGS = {
     "pd_multiple": (1.0, 100.0, 0.5),
     "lifetime_months": (1.0, 600.0, 1.0),
@@ -281,3 +283,58 @@ def _ecl_section(
     tables.show(matrix, kinds=kinds, download=f"{source.table}_stage_migration.csv")
     exports.sheets["stage_migration"] = matrix
     exports.kinds["stage_migration"] = kinds
+
+
+def pricing_tab(
+    con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, saved: model.SavedModel, cutoff: float
+) -> None:
+    """Expert vs model's pricing tab: CGAP's break-even rate per grade or score band of ``saved`` against the
+    rates charged, and the profit of the loans approved at the PD ``cutoff``."""
+    st.caption(text.t("provisions.pricing_note"))
+    costs = {}
+    for where, name in zip(st.columns(5), ("admin", "funds", "capital", "investment"), strict=False):
+        percent = where.number_input(
+            text.t(f"provisions.pricing_{name}"),
+            -100.0,
+            500.0,
+            step=0.5,
+            key=session.widget("ev_price_cost", name, default=getattr(COSTS, name) * 100),
+        )
+        costs[name] = percent / 100
+    band_names = {"grade": text.column("grade"), "score": text.t("provisions.band_score")}
+    by = st.radio(
+        text.t("provisions.pricing_by"),
+        provisions.BANDS,
+        horizontal=True,
+        format_func=band_names.get,
+        key=session.widget("ev_price_by", options=provisions.BANDS),
+    )
+    chosen = widgets.attempt(provisions.Costs, **costs)
+    settings = provisions.load_settings(con)
+    model_version = (saved.name, saved.version, saved.fingerprint)
+    priced = chosen and widgets.attempt(
+        cache.data,
+        provisions.pricing,
+        con,
+        ctx,
+        costs=chosen,
+        settings=settings,
+        cutoff=cutoff,
+        by=by,
+        depends_on=model_version,
+        unhashed={"saved": saved},
+    )
+    if priced:
+        band = "grade" if by == "grade" else "score_band"
+        under = [str(b) for b, flag in zip(priced.by_band[band], priced.by_band["under_priced"], strict=True) if flag]
+        profit = text.figure(priced.profit, "amount", compact=True)
+        st.metric(text.t("provisions.pricing_profit"), profit, border=True)
+        if priced.rate_column is None:
+            st.info(text.t("provisions.pricing_no_rates"))
+        elif priced.rate_in_percent:
+            st.caption(text.t("provisions.pricing_percent", column=priced.rate_column))
+        if under:
+            st.warning(text.t("provisions.pricing_under", bands=", ".join(under)))
+        charts.show(builders.pricing_chart, priced.by_band, band)
+        flags = [text.t(f"provisions.priced.{bool(flag)}") for flag in priced.by_band["under_priced"]]
+        tables.show(priced.by_band.assign(under_priced=flags), download=f"pricing_by_{band}.csv")
