@@ -478,3 +478,43 @@ def test_cli_provisions_takes_the_held_column_by_role(tmp_path, capsys):
     code, out, err = cli(capsys, "--db", str(path), "provisions", "--table", "tiny", "--as-of", "2024-03-31", *role)
     assert code == 0, err
     assert json.loads(out)["reserve_adequacy_ratio"] == pytest.approx(330 / 412.5)
+
+
+# --- ECL from a saved model: every stage by hand --------------------------------------------------------------------
+# The model's table: levels a, b, c with PD 1%, 3%, 15% exactly (saturated logit); L1, L2 are a, L3, L4 are b and
+# L5-L10 c. The performance table holds the factor at each month: L2's level is c in March (PD 15% now, 15 times
+# its 1% at origination: stage 2 by the PD rule). PD over h months: 1 - (1 - PD) ^ (h / 12).
+#   stage 1: L1: 1 - 0.99^(10/12) x 0.30 x 1000
+#   stage 2: L2: 1 - 0.85^(1/12) x 0.65 x 2000; L3: 1 - 0.97^(10/12) x 0.50 x 500; L4: 1 - 0.97^(1/12) x 0.55 x 300
+#   stage 3: 403 (PD 1)
+MODEL_ECL = {
+    1: (1 - 0.99 ** (10 / 12)) * 0.30 * 1000,
+    2: (1 - 0.85 ** (1 / 12)) * 0.65 * 2000 + (1 - 0.97 ** (10 / 12)) * 0.5 * 500 + (1 - 0.97 ** (1 / 12)) * 0.55 * 300,
+    3: 403.0,
+}
+LEVELS = {"L1": "a", "L2": "a", "L3": "b", "L4": "b", **{f"L{i}": "c" for i in range(5, 11)}}
+
+
+def test_ecl_from_a_saved_model_by_hand(priced):
+    con, _, _ = priced
+    renames = {}
+    for loan, level in LEVELS.items():  # give each L loan a row of its level in the model's table
+        row = next(f"{level}{i}" for i in range(100) if f"{level}{i}" not in renames)
+        renames[row] = loan
+    for row, loan in renames.items():
+        con.execute("UPDATE apps SET loan_id = ? WHERE loan_id = ?", [loan, row])
+    frame = _tiny_frame()
+    frame["level"] = frame["loan_id"].map(LEVELS).fillna("a")
+    march_l2 = (frame["loan_id"] == "L2") & (frame["snapshot_date"] == dt.date(2024, 3, 31))
+    frame.loc[march_l2, "level"] = "c"
+    add_table(con, "tiny", frame)
+    ctx = datasets.table_context(con, "tiny")
+    source = portfolio.resolve(con, ctx)
+    saved = model.load_model(con, "levels")
+    result = provisions.ecl(con, ctx, source, SETTINGS, as_of="2024-03-31", saved=saved)
+    assert result.pd_source == "model" and result.pd_multiple_used
+    by = result.by_stage.set_index("stage")
+    assert by["loans"].tolist() == [1, 3, 6]
+    assert by["ecl"].tolist() == pytest.approx([MODEL_ECL[1], MODEL_ECL[2], MODEL_ECL[3]], rel=1e-7)
+    without = provisions.ecl(con, ctx, source, provisions.Settings(pd_multiple=20.0), as_of="2024-03", saved=saved)
+    assert without.by_stage.set_index("stage")["loans"].tolist() == [2, 2, 6]  # 15 times is below 20 times

@@ -19,7 +19,8 @@ PD comes from one of two sources (``Ecl.pd_source`` says which):
   cohorts observed at m over those cohorts' loans, C(m) their running sum, and a performing loan at m defaults
   within h months with probability (C(m + h) - C(m)) / (1 - C(m)); the curve stays flat after its last month;
 - ``model``: a saved model's PD (its outcome covering ``Settings.model_horizon`` months) scaled to the horizon
-  h as 1 - (1 - PD) ^ (h / horizon), the loans joined to the model's table by loan id.
+  h as 1 - (1 - PD) ^ (h / horizon), the loans joined to the model's table by loan id; the PD now (the model
+  scored on the table's as-of row) where the table holds the model's factors, else the PD at origination.
 """
 
 from __future__ import annotations
@@ -246,7 +247,9 @@ def ecl(
         groups["pd_balance"] = np.where(groups["stage"] == 3, 1.0, pd_) * groups["balance"]
     else:
         horizon = "CASE WHEN stage = 1 THEN least(remaining, 12) ELSE remaining END"
-        pd_h = f"CASE WHEN stage = 3 THEN 1.0 ELSE 1 - pow(1 - pd0, ({horizon}) / {q.bind(settings.model_horizon)}) END"
+        pd_now = "coalesce(pd1, pd0)" if model_pd.has_now else "pd0"  # the PD now where the table allows it
+        scale = q.bind(settings.model_horizon)
+        pd_h = f"CASE WHEN stage = 3 THEN 1.0 ELSE 1 - pow(1 - {pd_now}, ({horizon}) / {scale}) END"
         sql = f"""{staged}
         SELECT {keys}, count(*) AS loans, sum(balance) AS balance, sum(balance * ({pd_h})) AS pd_balance,
                count(*) FILTER (WHERE pd0 IS NULL AND stage < 3) AS unscored
