@@ -161,7 +161,14 @@ class _ModelPd:
     has_now: bool
 
 
-def _model_pd(ctx: datasets.TableContext, saved: model.SavedModel, q: portfolio.Query, month: dt.date, con) -> _ModelPd:
+def _model_pd(
+    con: duckdb.DuckDBPyConnection,
+    ctx: datasets.TableContext,
+    saved: model.SavedModel,
+    q: portfolio.Query,
+    month: dt.date,
+) -> _ModelPd:
+    """The model's PD SQL for the loans of ``ctx`` at ``month``."""
     model_ctx = datasets.table_context(con, saved.spec.table)
     loan_column = model_ctx.column_with_role("loan_id")
     if loan_column is None:
@@ -232,7 +239,7 @@ def ecl(
     filters = filters.without_period()
     q = portfolio.Query(source)
     month_sql = f"CAST({q.bind(month)} AS DATE)"
-    model_pd = _model_pd(ctx, saved, q, month, con) if saved is not None else None
+    model_pd = _model_pd(con, ctx, saved, q, month) if saved is not None else None
     staged = _staged_sql(q, source, filters, month_sql, settings, model_pd, _dims(source))
     keys = f"stage, {_dim_sql(source, 'segment')} AS segment, {_dim_sql(source, 'guarantee_method')} AS guarantee"
     if model_pd is None:
