@@ -150,14 +150,11 @@ def provisions_tab(
     cover = ("coverage_ratio", "reserve_adequacy_ratio") if result.has_held else ("coverage_ratio",)
     top = max(3 * settings.minimum("coverage_ratio"), 1.0)  # the axis stops at three times the minimum
     top = top if trend["coverage_ratio"].max() > top else None
-    report.show(text.column("coverage_ratio"), builders.provision_trend, trend, cover, where=left, y_max=top)
-    report.show(
-        text.column("provision_to_loan_ratio"),
-        builders.provision_trend,
-        trend,
-        ("provision_to_loan_ratio",),
-        where=right,
-    )
+    coverage_minimum, ratio_minimum = (settings.minimum(k) for k in ("coverage_ratio", "provision_to_loan_ratio"))
+    coverage_chart = (builders.provision_trend, trend, cover)
+    report.show(text.column("coverage_ratio"), *coverage_chart, where=left, minimum=coverage_minimum, y_max=top)
+    ratio_chart = (builders.provision_trend, trend, ("provision_to_loan_ratio",))
+    report.show(text.column("provision_to_loan_ratio"), *ratio_chart, where=right, minimum=ratio_minimum)
 
     dimensions = [key for key in source.dimension_keys if key in portfolio.DIMENSION_LABELS]
     dimension = st.selectbox(
@@ -180,6 +177,12 @@ def provisions_tab(
         )
         dimension_name = text.t(portfolio.DIMENSION_LABELS[dimension])
         charts.show(builders.breakdown_bars, by, dimension, "coverage_ratio")
+        for key in provisions.RATIO_KEYS:
+            below = [
+                str(g) for g, v in zip(by["group"], by[key], strict=True) if provisions.below_minimum(key, v, settings)
+            ]
+            if below:
+                st.caption(f":red[{text.t('provisions.below', ratio=text.column(key), groups=', '.join(below))}]")
         groups = by.rename(columns={"group": dimension_name})
         tables.show(groups, download=f"{source.table}_provisions_by_{dimension}.csv")
         exports.sheets[f"provisions_by_{dimension}"] = groups

@@ -750,11 +750,22 @@ def score_distribution_chart(histogram: pd.DataFrame, t: Translate, *, lang: str
 
 
 def provision_trend(
-    trend: pd.DataFrame, keys: tuple[str, ...], t: Translate, *, y_max: float | None = None, lang: str = "en"
+    trend: pd.DataFrame,
+    keys: tuple[str, ...],
+    t: Translate,
+    *,
+    minimum: float | None = None,
+    y_max: float | None = None,
+    lang: str = "en",
 ) -> alt.Chart:
-    """Provision ratios (coverage, provision-to-loan, reserve adequacy) by month; ``y_max`` cuts the axis (the
-    coverage of the first months, with little NPL, runs into thousands of percent)."""
-    return _monthly_ratios(trend, {key: _label(t, key) for key in keys}, t, lang, y_max)
+    """Provision ratios (coverage, provision-to-loan, reserve adequacy) by month, with the red-flag ``minimum`` as
+    a dashed rule; ``y_max`` cuts the axis (the coverage of the first months, with little NPL, runs into
+    thousands of percent)."""
+    chart = _monthly_ratios(trend, {key: _label(t, key) for key in keys}, t, lang, y_max)
+    if minimum is None:
+        return chart
+    rule = alt.Chart(pd.DataFrame({"minimum": [minimum]})).mark_rule(color=BAD, strokeDash=[6, 4])
+    return chart + rule.encode(y="minimum:Q")
 
 
 def ecl_bars(by_segment: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
