@@ -307,3 +307,22 @@ def test_ecl_from_a_saved_model_and_the_migration_months(app):
     app.selectbox(key="pf_mig_from").set_value(app.selectbox(key="pf_mig_from").options[3]).run()
     assert not app.exception and not app.error
     assert app.selectbox(key="pf_ecl_model").options[0]  # the default curves come first
+
+
+def test_a_held_provisions_column_adds_the_reserve_adequacy_tile(tmp_path, monkeypatch):
+    from tests.conftest import add_table
+    from tests.test_provisions import _tiny_frame
+
+    path = tmp_path / "held.duckdb"
+    con = store.connect(path)
+    add_table(con, "tiny", _tiny_frame())
+    con.close()
+    monkeypatch.setenv("RISKLAB_DB", str(path))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.session_state["table"] = "tiny"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert _metric(at, "Reserve adequacy ratio").value == ":red[80.00%]"  # 330 held / 412.5 required
+    assert _metric(at, "Coverage ratio").value == ":red[48.53%]"  # 412.5 / 850
+    assert _metric(at, "Required reserve").value == "412"  # amounts in whole units
