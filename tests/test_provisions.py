@@ -518,3 +518,20 @@ def test_ecl_from_a_saved_model_by_hand(priced):
     assert by["ecl"].tolist() == pytest.approx([MODEL_ECL[1], MODEL_ECL[2], MODEL_ECL[3]], rel=1e-7)
     without = provisions.ecl(con, ctx, source, provisions.Settings(pd_multiple=20.0), as_of="2024-03", saved=saved)
     assert without.by_stage.set_index("stage")["loans"].tolist() == [2, 2, 6]  # 15 times is below 20 times
+
+
+def test_ecl_from_a_saved_model_takes_the_term_from_the_model_table(priced):
+    con, _, _ = priced
+    for row, loan in (("a0", "L1"), ("a1", "L2"), ("b0", "L3"), ("b1", "L4")):
+        con.execute("UPDATE apps SET loan_id = ? WHERE loan_id = ?", [loan, row])
+    con.execute("ALTER TABLE apps ADD COLUMN term_months INTEGER DEFAULT 12")
+    con.execute("UPDATE apps SET term_months = 3 WHERE loan_id IN ('L2', 'L4')")
+    add_table(con, "tiny", _tiny_frame().drop(columns="term"))
+    ctx = datasets.table_context(con, "tiny")
+    saved = model.load_model(con, "levels")
+    result = provisions.ecl(con, ctx, portfolio.resolve(con, ctx), SETTINGS, as_of="2024-03-31", saved=saved)
+    assert not result.term_assumed and not result.pd_multiple_used
+    # L1 (PD 1%, 10 months left) in stage 1; L2 (1%, 1 month left) too; L3 (3%, 10) and L4 (3%, 1) in stage 2
+    stage_1 = (1 - 0.99 ** (10 / 12)) * 0.30 * 1000 + (1 - 0.99 ** (1 / 12)) * 0.65 * 2000
+    stage_2 = (1 - 0.97 ** (10 / 12)) * 0.5 * 500 + (1 - 0.97 ** (1 / 12)) * 0.55 * 300
+    assert result.by_stage["ecl"].tolist() == pytest.approx([stage_1, stage_2, 403.0], rel=1e-7)

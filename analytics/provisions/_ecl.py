@@ -10,7 +10,8 @@ Staging at the as-of month (``STAGES``):
 
 ECL = PD x LGD x EAD: EAD the outstanding balance, LGD by guarantee method (``Settings.lgd``), and PD over
 12 months for stage 1, over the remaining term for stage 2 (both cut at the remaining term), 1 for stage 3.
-The remaining term is the term column (months) less the months on book, else ``Settings.lifetime_months``.
+The remaining term is the term column (months; the table's, else with a model the model table's) less the
+months on book, else ``Settings.lifetime_months``.
 
 PD comes from one of two sources (``Ecl.pd_source`` says which):
 
@@ -159,6 +160,7 @@ class _ModelPd:
     ctes: str
     join: str
     has_now: bool
+    has_term: bool = False  # the model's table has a term column (``pds.model_term``)
 
 
 def _model_pd(
@@ -174,20 +176,23 @@ def _model_pd(
     if loan_column is None:
         raise RiskLabError("provisions.model_no_loan_id", model=saved.name, table=saved.spec.table)
     log_odds = model.log_odds_sql(saved.encodings, saved.params, model.literal)
+    term_column = model_ctx.column_with_role("term")
+    term = f"CAST({store.quote_ident(term_column)} AS DOUBLE)" if term_column else "CAST(NULL AS DOUBLE)"
     origin = (
         f"pds AS (SELECT CAST({store.quote_ident(loan_column)} AS VARCHAR) AS loan, "
-        f"any_value(1 / (1 + exp(-({log_odds})))) AS pd0 FROM {store.quote_ident(saved.spec.table)} GROUP BY 1)"
+        f"any_value(1 / (1 + exp(-({log_odds})))) AS pd0, any_value({term}) AS model_term "
+        f"FROM {store.quote_ident(saved.spec.table)} GROUP BY 1)"
     )
     factors = {e.column for e in saved.encodings}
     has_now = factors <= set(ctx.types) and saved.spec.table != ctx.table
     join = "LEFT JOIN pds USING (loan)"
     if not has_now:
-        return _ModelPd(origin, join, False)
+        return _ModelPd(origin, join, False, term_column is not None)
     now = (
         f"pd_now AS (SELECT {q.loan_sql()} AS loan, any_value(1 / (1 + exp(-({log_odds})))) AS pd1 "
         f"FROM {store.quote_ident(ctx.table)} WHERE {q.month_sql()} = CAST({q.bind(month)} AS DATE) GROUP BY 1)"
     )
-    return _ModelPd(f"{origin}, {now}", f"{join} LEFT JOIN pd_now USING (loan)", True)
+    return _ModelPd(f"{origin}, {now}", f"{join} LEFT JOIN pd_now USING (loan)", True, term_column is not None)
 
 
 def _staged_sql(
@@ -210,6 +215,7 @@ def _staged_sql(
     if model_pd is not None and model_pd.has_now:
         pd_rule = f"pd1 >= {q.bind(float(settings.pd_multiple))} * pd0"
     lifetime = q.bind(float(settings.lifetime_months))
+    term = "coalesce(term, model_term)" if model_pd is not None else "term"
     return f"""
     WITH {q.rows_cte(filters, dims, months=months)}{first}{", " + model_pd.ctes if model_pd else ""},
     now AS (
@@ -219,7 +225,7 @@ def _staged_sql(
     ),
     staged AS (
         SELECT *, {_stage_sql(pd_rule)} AS stage,
-               CASE WHEN term IS NULL THEN {lifetime} ELSE greatest(round(term) - mob, 1) END AS remaining
+               CASE WHEN {term} IS NULL THEN {lifetime} ELSE greatest(round({term}) - mob, 1) END AS remaining
         FROM now {model_pd.join if model_pd else ""}
     )"""
 
@@ -274,7 +280,7 @@ def ecl(
         as_of=snapshot,
         pd_source="curves" if model_pd is None else "model",
         pd_multiple_used=bool(model_pd and model_pd.has_now),
-        term_assumed=source.col("term") is None,
+        term_assumed=source.col("term") is None and not (model_pd and model_pd.has_term),
         by_stage=_summarise(groups, ["stage"]),
         by_segment=_summarise(groups, ["segment", "stage"]),
     )
