@@ -250,6 +250,7 @@ def test_excel_and_html_exports_are_built_on_download_only(downloads, app, monke
     assert built == [1]
     assert report.count("vegaEmbed(") == 10 and report.count('"datasets"') == 10  # the data inline, not Arrow bytes
     assert "<h2>Provisions and ECL</h2>" in report and "Coverage ratio" in report and "Required reserve" in report
+    assert "Expected credit loss (ECL)" in report
     assert "<h2>Key figures</h2>" in report and "PAR30" in report and "Loans outstanding" in report
 
     book = openpyxl.load_workbook(io.BytesIO(downloads[f"{stamp}.xlsx"]()))

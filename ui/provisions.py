@@ -239,6 +239,16 @@ def _ecl_section(
         help=text.t("provisions.help.ecl_vs_reserve", reserve=text.figure(required, "amount", compact=True)),
     )
     report.show(text.t("provisions.ecl_heading"), builders.ecl_bars, result.by_segment)
+    ecl_rows = pd.DataFrame(
+        {
+            "kpi": [text.column("ecl"), text.column("ecl_rate")],
+            "value": [
+                text.figure(result.total, "amount"),
+                text.figure(result.total / balance if balance else None, "share"),
+            ],
+        }
+    )
+    exports.key_figures = pd.concat([exports.key_figures, ecl_rows], ignore_index=True)
     by_stage = result.by_stage.assign(
         stage=[text.t("provisions.stage_name", stage=s) for s in result.by_stage["stage"]]
     )
