@@ -6,6 +6,7 @@ import streamlit as st
 from analytics import core, datasets, decisions
 from analytics.charts import confusion_chart, officer_chart, strategy_chart
 from ui import cache, charts, database, rule_editor, session, tables, text, widgets
+from ui import provisions as provisions_ui
 
 CUTOFF_KINDS = ("pd", "score", "approval_rate")
 PD_RANGE = (0.005, 0.8)  # the PD cutoff slider's range
@@ -208,7 +209,12 @@ def comparison() -> None:
             selection_mode="pick",
         )
         st.caption(text.t("decisions.curve_help"))
-    disagreements_tab, officers_tab = st.tabs([text.t("decisions.tab_disagreements"), text.t("decisions.tab_officers")])
+    tab_names = [
+        text.t("decisions.tab_disagreements"),
+        text.t("decisions.tab_officers"),
+        text.t("decisions.tab_pricing"),
+    ]
+    disagreements_tab, officers_tab, pricing_tab = st.tabs(tab_names)
 
     with disagreements_tab:
         model_factors = tuple(factor.column for factor in saved.spec.factors)
@@ -251,6 +257,9 @@ def comparison() -> None:
                 tables.show(frame.assign(flag=flagged), download=f"consistency_by_{by}.csv")
                 flag_rate = text.figure(decisions.OVERRIDE_FLAG_RATE, "share")
                 st.caption(text.t("decisions.officer_help", flag=flag_rate))
+
+    with pricing_tab:
+        provisions_ui.pricing_tab(con, ctx, saved, cutoff)
 
 
 comparison()

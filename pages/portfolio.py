@@ -8,6 +8,7 @@ import streamlit as st
 from analytics import charts as builders
 from analytics import core, datasets, portfolio, store
 from ui import cache, charts, database, session, tables, text, widgets
+from ui import provisions as provisions_ui
 
 con = database.connect()
 table = database.active_table(con)
@@ -148,13 +149,16 @@ sheet_kinds = {}  # per sheet, the kinds of pivoted columns the column registry 
 tab_names = [
     text.t("portfolio.tab_trends"),
     text.t("portfolio.tab_classes"),
+    text.t("portfolio.tab_provisions"),
     text.t("portfolio.tab_vintages"),
     text.t("portfolio.tab_rolls"),
     text.t("portfolio.tab_breakdowns"),
     text.t("portfolio.tab_concentration"),
     text.t("tab.export"),
 ]
-trends_tab, classes_tab, vintages_tab, rolls_tab, breakdowns_tab, concentration_tab, export_tab = st.tabs(tab_names)
+trends_tab, classes_tab, provisions_tab, vintages_tab, rolls_tab, breakdowns_tab, concentration_tab, export_tab = (
+    st.tabs(tab_names)
+)
 
 with trends_tab:
     trend = cache.data(portfolio.monthly, con, source, filters=filters, depends_on=context.version)
@@ -174,6 +178,11 @@ with classes_tab:
     tables.show(by_class, kinds=class_kinds, download=f"{table}_classification_mix.csv")
     sheets["classification_mix"] = by_class
     sheet_kinds["classification_mix"] = class_kinds
+
+with provisions_tab:
+    provision_exports = provisions_ui.provisions_tab(con, context, source, filters, as_of, months, report)
+    sheets |= provision_exports.sheets
+    sheet_kinds |= provision_exports.kinds
 
 with vintages_tab:
     left, right = st.columns(2)
@@ -273,6 +282,10 @@ with export_tab:
     title = text.t("portfolio.report_title", table=table)
     key_table = pd.DataFrame(key_figures).rename(columns=text.column_labels())
     report_tables = {text.t("portfolio.kpi_table"): key_table}
+    if provision_exports.key_figures is not None:
+        report_tables[text.t("portfolio.tab_provisions")] = provision_exports.key_figures.rename(
+            columns=text.column_labels()
+        )
     st.download_button(
         text.t("portfolio.download_html"),
         lambda: portfolio.report_html(title, caption, report_tables, report.json()),

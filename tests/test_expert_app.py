@@ -242,3 +242,26 @@ def test_every_translated_name_exists_in_both_languages():
     keys += ["whatif.you", core.column("model").label_key] + [f"whatif.quiz_help.{o}" for o in decisions.OUTCOMES]
     missing = [k for k in keys if not (TEXT.get(k, {}).get("en") and TEXT.get(k, {}).get("zh"))]
     assert missing == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pricing_tab_shows_the_break_even_rates_of_each_grade(model_db, monkeypatch, lang):
+    from analytics import provisions
+
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE, lang)
+    ok(at)
+    con = _db(model_db)
+    saved = model.load_model(con, at.selectbox(key="ev_model").value)
+    ctx = datasets.table_context(con, saved.spec.table)
+    expected = provisions.pricing(con, ctx, saved, provisions.Costs(), provisions.load_settings(con), cutoff=0.15)
+    table = next(t for t in at.dataframe if "break_even_rate" in t.value.columns)
+    shown = table.value.set_index("grade")["break_even_rate"]  # shares shown times 100
+    assert shown.tolist() == pytest.approx((expected.by_band["break_even_rate"] * 100).tolist())
+    assert {"en": "Break-even rate", "zh": "保本利率"}[lang] in labelled(table).columns
+    at.number_input(key="ev_price_cost_admin").set_value(10.0).run()
+    ok(at)
+    raised = next(t for t in at.dataframe if "break_even_rate" in t.value.columns).value["break_even_rate"]
+    assert (raised.to_numpy() > shown.to_numpy()).all()
+    at.radio(key="ev_price_by").set_value("score").run()
+    ok(at)
+    assert any("score_band" in t.value.columns for t in at.dataframe)

@@ -54,7 +54,7 @@ def test_page_runs_in_both_languages(app, lang, title, npl):
     assert app.title[0].value == title
     assert len(app.metric) >= 8
     assert "%" in _metric(app, npl).value
-    assert len(app.tabs) == 7
+    assert len(app.tabs) == 8
 
 
 def test_kpi_tiles_show_the_analytics_figures(app, portfolio_db):
@@ -248,7 +248,9 @@ def test_excel_and_html_exports_are_built_on_download_only(downloads, app, monke
 
     report = downloads[f"{stamp}.html"]()
     assert built == [1]
-    assert report.count("vegaEmbed(") == 7 and report.count('"datasets"') == 7  # the data inline, not Arrow bytes
+    assert report.count("vegaEmbed(") == 10 and report.count('"datasets"') == 10  # the data inline, not Arrow bytes
+    assert "<h2>Provisions and ECL</h2>" in report and "Coverage ratio" in report and "Required reserve" in report
+    assert "Expected credit loss (ECL)" in report
     assert "<h2>Key figures</h2>" in report and "PAR30" in report and "Loans outstanding" in report
 
     book = openpyxl.load_workbook(io.BytesIO(downloads[f"{stamp}.xlsx"]()))
@@ -262,3 +264,66 @@ def test_excel_and_html_exports_are_built_on_download_only(downloads, app, monke
     assert monthly.freeze_panes == "A2"
     rolls = book["roll_rates"]
     assert rolls.cell(row=2, column=2).number_format == "0.00%"  # pivoted states: shares, as the page says
+    assert {"provisions", "provisions_by_category", "provisions_trend", "ecl_by_stage", "stage_migration"} <= set(
+        book.sheetnames
+    )
+    provision_sheet = book["provisions"]
+    headers = [cell.value for cell in provision_sheet[1]]
+    coverage = headers.index("Coverage ratio") + 1
+    assert provision_sheet.cell(row=2, column=coverage).number_format == "0.00%"
+    assert provision_sheet.cell(row=2, column=headers.index("Required reserve") + 1).number_format == "#,##0"
+    assert book["stage_migration"].cell(row=2, column=2).number_format == "0.00%"
+
+
+@pytest.mark.parametrize(
+    ("lang", "coverage", "ratio", "ecl"),
+    [("en", "Coverage ratio", "Provision-to-loan ratio", "ECL"), ("zh", "拨备覆盖率", "贷款拨备率", "ECL")],
+)
+def test_provisions_tab_shows_the_analytics_figures(app, portfolio_db, lang, coverage, ratio, ecl):
+    from analytics import core, portfolio, provisions
+    from ui import database
+
+    app.session_state["lang"] = lang
+    app.run()
+    assert not app.exception and not app.error
+    con = database._database(str(portfolio_db)).cursor()
+    source = portfolio.resolve(con, datasets.table_context(con, "sample_performance"))
+    expected = provisions.provisions(con, source, provisions.load_settings(con))
+    shown = _metric(app, coverage).value
+    assert core.format_value(expected.get("coverage_ratio"), "share", lang) in shown
+    assert core.format_value(expected.get("provision_to_loan_ratio"), "share", lang) in _metric(app, ratio).value
+    assert any(ecl in m.label for m in app.metric)
+
+
+def test_saved_provision_minimum_turns_the_coverage_tile_red_and_back(app):
+    assert _metric(app, "Coverage ratio").value.startswith(":red[")  # the sample's coverage is below 150%
+    app.number_input(key="pf_prov_min_coverage_ratio").set_value(10.0).run()
+    app.button(key="pf_prov_save").click().run()
+    assert not app.exception
+    assert any(s.value == "Provision settings saved." for s in app.success)
+    assert not _metric(app, "Coverage ratio").value.startswith(":red[")
+
+
+def test_ecl_from_a_saved_model_and_the_migration_months(app):
+    app.selectbox(key="pf_mig_from").set_value(app.selectbox(key="pf_mig_from").options[3]).run()
+    assert not app.exception and not app.error
+    assert app.selectbox(key="pf_ecl_model").options[0]  # the default curves come first
+
+
+def test_a_held_provisions_column_adds_the_reserve_adequacy_tile(tmp_path, monkeypatch):
+    from tests.conftest import add_table
+    from tests.test_provisions import _tiny_frame
+
+    path = tmp_path / "held.duckdb"
+    con = store.connect(path)
+    add_table(con, "tiny", _tiny_frame())
+    con.close()
+    monkeypatch.setenv("RISKLAB_DB", str(path))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.session_state["table"] = "tiny"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.error
+    assert _metric(at, "Reserve adequacy ratio").value == ":red[80.00%]"  # 330 held / 412.5 required
+    assert _metric(at, "Coverage ratio").value == ":red[48.53%]"  # 412.5 / 850
+    assert _metric(at, "Required reserve").value == "412"  # amounts in whole units

@@ -26,6 +26,7 @@ CANONICAL = (
     "product",
     "amount",
     "balance",
+    "provision_held",
     "interest_rate",
     "term",
     "expert_decision",
@@ -156,6 +157,10 @@ DETECTION = [
     ("违约金额", "DOUBLE", "ignore"),
     ("到期日期", "DATE", "ignore"),
     ("write_off_amount", "DOUBLE", "ignore"),
+    # provisions actually held
+    ("loan_loss_provision", "DOUBLE", "provision_held"),
+    ("贷款损失准备", "DOUBLE", "provision_held"),
+    ("拨备余额", "DOUBLE", "provision_held"),
 ]
 
 

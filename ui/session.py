@@ -80,6 +80,9 @@ KEYS: dict[str, Key] = {
         *_keys("portfolio", "pf_as_of", "pf_period", "pf_filter", "pf_cohort", "pf_curve", "pf_window", survives=True),
         *_keys("portfolio", "pf_dimension", "pf_measure", "pf_ll_dimension", survives=True),
         *_keys("portfolio", "pf_thr", "pf_save_thresholds", "pf_switch", "pf_excel", "pf_html"),
+        *_keys("portfolio", "pf_prov_dimension", "pf_ecl_model", "pf_mig_from", "pf_mig_to", survives=True),
+        *_keys("portfolio", "pf_prov_rate", "pf_prov_general", "pf_prov_min", "pf_prov_lgd", "pf_prov_ecl"),
+        *_keys("portfolio", "pf_prov_save"),
         # Model
         *_keys("model", "model_pick", "model_treat", "model_ref", "model_bin", "model_holdout", survives=True),
         *_keys("model", "model_fraction", "model_seed", "model_split", "model_booked", survives=True),
@@ -95,6 +98,7 @@ KEYS: dict[str, Key] = {
         *_keys("expert_vs_model", "ev_knock", "ev_points", "ev_grades", "ev_threshold", "ev_add_join"),
         *_keys("expert_vs_model", "ev_add_column", "ev_add_op", "ev_add_value", "ev_add", "ev_rules_name"),
         *_keys("expert_vs_model", "ev_save", "ev_curve", "ev_pick_loan", "ev_to_whatif"),
+        *_keys("expert_vs_model", "ev_price_cost", "ev_price_by", survives=True),
         # Monitoring
         *_keys("monitoring", "mon_model", "mon_period", "mon_as_of", "mon_window", "mon_cutoff", survives=True),
         *_keys("monitoring", "mon_yellow", "mon_red", "mon_grade_period", survives=True),

@@ -67,9 +67,11 @@ def lines(
     y_title: str,
     legend_title: str,
     value_kind: str = "share",
+    y_max: float | None = None,
     lang: str = "en",
 ) -> alt.Chart:
-    """One line per column of ``series`` (column -> legend label) over ``x`` (e.g. PAR30, PAR90, NPL by month)."""
+    """One line per column of ``series`` (column -> legend label) over ``x`` (e.g. PAR30, PAR90, NPL by month);
+    ``y_max`` cuts the axis there (higher values drawn at the top, their tooltips exact)."""
     long = _check(frame)[[x, *series]].melt(id_vars=x, var_name="series", value_name="value")
     long["series"] = long["series"].map(series)
     temporal = x == "month"
@@ -78,12 +80,13 @@ def lines(
     x_field = f"{x}:{'T' if temporal else 'Q'}"
     names = list(series.values())
     series_legend = legend(legend_title)
+    y_scale = alt.Scale(domain=[0, y_max], clamp=True) if y_max is not None else alt.Undefined
     return (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
             x=alt.X(x_field, title=x_title, axis=axis("month" if temporal else column_kind(x), lang)),
-            y=alt.Y("value:Q", title=y_title, axis=axis(value_kind, lang)),
+            y=alt.Y("value:Q", title=y_title, axis=axis(value_kind, lang), scale=y_scale),
             color=alt.Color(
                 "series:N",
                 sort=names,
@@ -288,18 +291,17 @@ def sorted_bars(
 # --- the portfolio page's charts ----------------------------------------------------------------------------------
 
 
+def _monthly_ratios(
+    monthly: pd.DataFrame, names: dict[str, str], t: Translate, lang: str, y_max: float | None = None
+) -> alt.Chart:
+    """One line per ratio column of ``names`` (column -> legend label) by month."""
+    titles = {"x_title": t("column.month"), "y_title": t("chart.ratio"), "legend_title": t("chart.series")}
+    return lines(monthly, "month", names, **titles, y_max=y_max, lang=lang)
+
+
 def ratio_trend(monthly: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """PAR30, PAR90 and NPL ratio by month."""
-    names = {key: t(KPI_LABELS[key]) for key in ("par30", "par90", "npl_ratio")}
-    return lines(
-        monthly,
-        "month",
-        names,
-        x_title=t("column.month"),
-        y_title=t("chart.ratio"),
-        legend_title=t("chart.series"),
-        lang=lang,
-    )
+    return _monthly_ratios(monthly, {key: t(KPI_LABELS[key]) for key in ("par30", "par90", "npl_ratio")}, t, lang)
 
 
 def amount_bars(monthly: pd.DataFrame, column: str, t: Translate, colour: str = GOOD, *, lang: str = "en") -> alt.Chart:
@@ -340,25 +342,33 @@ def vintage_curves(curves: pd.DataFrame, metric: str, t: Translate, *, lang: str
     )
 
 
-def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
-    """The roll-rate matrix (share of each from-bucket's balance by next-month state) as a heat map."""
-    names = {s: t(f"portfolio.state.{s}") for s in states}
-    cells = rates.assign(frm=rates["from_state"].map(names), to=rates["to_state"].map(names))
+def _transition_heatmap(
+    moves: pd.DataFrame, names: dict[str, str], columns: tuple[str, str], from_states: int, t: Translate, lang: str
+) -> alt.Chart:
+    """Shares of each from-state's balance by to-state (``columns``: from and to; ``names``: state -> label, in
+    order; the first ``from_states`` of them are rows) as a heat map."""
+    cells = moves.assign(frm=moves[columns[0]].map(names), to=moves[columns[1]].map(names))
     order = list(names.values())
     return heatmap(
         cells,
         x="to",
         y="frm",
         value="share",
-        x_title=t("column.to_state"),
-        y_title=t("column.from_state"),
+        x_title=t(f"column.{columns[1]}"),
+        y_title=t(f"column.{columns[0]}"),
         value_title=t("column.share"),
         x_order=order,
-        y_order=order,
+        y_order=order[:from_states],
         value_kind=column_kind("share"),
         row_step=30,
         lang=lang,
     )
+
+
+def roll_rate_heatmap(rates: pd.DataFrame, states: tuple[str, ...], t: Translate, *, lang: str = "en") -> alt.Chart:
+    """The roll-rate matrix (share of each from-bucket's balance by next-month state) as a heat map."""
+    names = {s: t(f"portfolio.state.{s}") for s in states}
+    return _transition_heatmap(rates, names, ("from_state", "to_state"), len(names), t, lang)
 
 
 def breakdown_bars(frame: pd.DataFrame, dimension: str, measure: str, t: Translate, *, lang: str = "en") -> alt.Chart:
@@ -918,3 +928,90 @@ def points_shift_lines(characteristics: pd.DataFrame, t: Translate, *, lang: str
     )
     zero = alt.Chart(pd.DataFrame({"points_shift": [0.0]})).mark_rule(color=NEUTRAL).encode(y="points_shift:Q")
     return titled(alt.layer(zero, lines_), t("monitoring.chart_shift"))
+
+
+# --- provisions, ECL and pricing ------------------------------------------------------------------------------------
+
+
+def provision_trend(
+    trend: pd.DataFrame,
+    keys: tuple[str, ...],
+    t: Translate,
+    *,
+    minimum: float | None = None,
+    y_max: float | None = None,
+    lang: str = "en",
+) -> alt.Chart:
+    """Provision ratios (coverage, provision-to-loan, reserve adequacy) by month, with the red-flag ``minimum`` as
+    a dashed rule; ``y_max`` cuts the axis (the coverage of the first months, with little NPL, runs into
+    thousands of percent)."""
+    chart = _monthly_ratios(trend, {key: _label(t, key) for key in keys}, t, lang, y_max)
+    if minimum is None:
+        return chart
+    rule = alt.Chart(pd.DataFrame({"minimum": [minimum]})).mark_rule(color=BAD, strokeDash=[6, 4])
+    return chart + rule.encode(y="minimum:Q")
+
+
+def ecl_bars(by_segment: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """ECL per segment, stacked by stage (stage 1 at the bottom)."""
+    data = _check(by_segment)[["segment", "stage", "ecl"]]
+    data = data.assign(stage_name=[t("provisions.stage_name", stage=int(s)) for s in data["stage"]])
+    order = [t("provisions.stage_name", stage=s) for s in (1, 2, 3)]
+    segment, stage, ecl = t("role.segment"), t("column.stage"), t("column.ecl")
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("segment:N", title=segment, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("ecl:Q", title=ecl, axis=axis("amount", lang)),
+            color=alt.Color(
+                "stage_name:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=[GOOD, NEUTRAL, BAD]),
+                legend=legend(stage),
+            ),
+            order=alt.Order("stage:Q"),
+            tooltip=[
+                alt.Tooltip("segment:N", title=segment),
+                alt.Tooltip("stage_name:N", title=stage),
+                alt.Tooltip("ecl:Q", title=ecl, format=tooltip_format("amount")),
+            ],
+        )
+    )
+
+
+def migration_heatmap(moves: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """The stage migration matrix (share of each start stage's balance by state at the end) as a heat map."""
+    names = {s: t(f"provisions.state.{s}") for s in ("stage_1", "stage_2", "stage_3", "closed")}
+    return _transition_heatmap(moves, names, ("from_stage", "to_stage"), 3, t, lang)
+
+
+def pricing_chart(by_band: pd.DataFrame, band: str, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """Break-even and charged rate per band (``grade`` or ``score_band``), side by side."""
+    names = {key: _label(t, key) for key in ("break_even_rate", "charged_rate")}
+    data = _check(by_band)[[band, *names]].copy()
+    data[band] = data[band].astype(str)
+    long = data.melt(id_vars=band, var_name="series", value_name="rate")
+    long["series"] = long["series"].map(names)
+    order = list(data[band])
+    band_title, rate_title, series_title = _label(t, band), t("chart.ratio"), t("chart.series")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{band}:N", title=band_title, sort=order, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("series:N", sort=list(names.values())),
+            y=alt.Y("rate:Q", title=rate_title, axis=axis("share", lang)),
+            color=alt.Color(
+                "series:N",
+                sort=list(names.values()),
+                scale=alt.Scale(domain=list(names.values()), range=[BAD, GOOD]),
+                legend=legend(series_title),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{band}:N", title=band_title),
+                alt.Tooltip("series:N", title=series_title),
+                alt.Tooltip("rate:Q", title=rate_title, format=tooltip_format("share")),
+            ],
+        )
+    )

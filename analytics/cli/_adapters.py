@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from analytics import datasets, decisions, model, portfolio, store
+from analytics import datasets, decisions, model, portfolio, provisions, store
 from analytics.core import RiskLabError
 
 # --- options -----------------------------------------------------------------------------------------------------
@@ -226,3 +226,69 @@ def portfolio_report(
     out["classification_source"] = "days_past_due_floor" if source.classification_derived else "classification"
     out["changes"] = {v.key: {"month": v.change_month, "year": v.change_year} for v in result.values}
     return out
+
+
+# --- provisions, ecl, pricing -------------------------------------------------------------------------------------
+
+
+def provision_settings(
+    con: duckdb.DuckDBPyConnection, rate_args: Sequence[str] | None = None, general: float | None = None
+) -> provisions.Settings:
+    """The database's saved provision settings with ``--rate CATEGORY=R`` and ``--general R`` applied."""
+    settings = provisions.load_settings(con)
+    rates = dict(settings.rates)
+    for value in rate_args or []:
+        category, sep, number = str(value).partition("=")
+        try:
+            rate = float(number)
+        except ValueError:
+            rate = None
+        if not sep or rate is None:
+            raise RiskLabError("provisions.bad_rate_arg", value=value)
+        rates[category.strip()] = rate
+    options = {"rates": tuple(rates.items())}
+    if general is not None:
+        options["general"] = general
+    return dataclasses.replace(settings, **options)
+
+
+def provisions_report(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    as_of: str | None = None,
+    role_args: Sequence[str] | None = None,
+    rate_args: Sequence[str] | None = None,
+    general: float | None = None,
+) -> dict:
+    """What ``provisions`` prints: the required reserve, its ratios and ``by_category`` at the as-of month."""
+    settings = provision_settings(con, rate_args, general)
+    source = portfolio.resolve(con, datasets.table_context(con, table), role_overrides(role_args))
+    result = provisions.provisions(con, source, settings, as_of=as_of)
+    return {"table": table, **result.report(), "general_rate": settings.general}
+
+
+def ecl_report(
+    con: duckdb.DuckDBPyConnection, table: str, model_name: str | None = None, as_of: str | None = None
+) -> dict:
+    """What ``ecl`` prints: ECL by stage and segment, and where the PD came from."""
+    ctx = datasets.table_context(con, table)
+    source = portfolio.resolve(con, ctx)
+    saved = model.load_model(con, model_name) if model_name else None
+    result = provisions.ecl(con, ctx, source, provisions.load_settings(con), as_of=as_of, saved=saved)
+    return {"table": table, "model": model_name, **result.report()}
+
+
+def pricing_report(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    model_name: str,
+    costs: dict[str, float | None],
+    cutoff: float = 0.15,
+    by: str = "grade",
+) -> dict:
+    """What ``pricing`` prints: break-even and charged rates per band and the book's profit at the cutoff."""
+    saved = model.load_model(con, model_name)
+    ctx = datasets.table_context(con, table)
+    chosen = provisions.Costs(**{k: v for k, v in costs.items() if v is not None})
+    result = provisions.pricing(con, ctx, saved, chosen, provisions.load_settings(con), cutoff=cutoff, by=by)
+    return {"table": table, "model": model_name, "costs": dataclasses.asdict(chosen), **result.report()}

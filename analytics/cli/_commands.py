@@ -63,6 +63,22 @@ def portfolio(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     _print_json(adapters.portfolio_report(con, args.table, args.as_of, args.role))
 
 
+def provisions(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Print the five-category provisions, coverage and provision-to-loan ratios of a performance table."""
+    _print_json(adapters.provisions_report(con, args.table, args.as_of, args.role, args.rate, args.general))
+
+
+def ecl(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Print the expected credit loss by stage and segment (PD from the default curves or a saved model)."""
+    _print_json(adapters.ecl_report(con, args.table, args.model, args.as_of))
+
+
+def pricing(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Print the break-even rate per grade of a saved model (CGAP's formula) against the rates charged."""
+    costs = {"admin": args.admin, "funds": args.funds, "capital": args.capital, "investment": args.investment}
+    _print_json(adapters.pricing_report(con, args.table, args.model, costs, args.cutoff, args.by))
+
+
 def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     """Fit a logit model of a 0/1 target, optionally save it, and print it as JSON."""
     spec = adapters.fit_spec(
@@ -164,6 +180,31 @@ def _parser() -> argparse.ArgumentParser:
     port.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the latest snapshot)")
     port.add_argument("--role", action="append", default=[], metavar="ROLE=COLUMN")
     port.set_defaults(func=portfolio)
+
+    prov = commands.add_parser("provisions", help="five-category provisions and ratios of a performance table")
+    prov.add_argument("--table", required=True)
+    prov.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the latest snapshot)")
+    prov.add_argument("--role", action="append", default=[], metavar="ROLE=COLUMN")
+    prov.add_argument("--rate", action="append", default=[], metavar="CATEGORY=R", help="e.g. doubtful=0.5")
+    prov.add_argument("--general", type=float, metavar="R", help="general reserve rate (default 0.01)")
+    prov.set_defaults(func=provisions)
+
+    loss = commands.add_parser("ecl", help="expected credit loss (IFRS 9 / CAS 22) by stage and segment")
+    loss.add_argument("--table", required=True)
+    loss.add_argument("--model", help="a saved model for the PD (default: the table's own default curves)")
+    loss.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the latest snapshot)")
+    loss.set_defaults(func=ecl)
+
+    price = commands.add_parser("pricing", help="break-even rate per grade (CGAP's formula) against rates charged")
+    price.add_argument("--model", required=True)
+    price.add_argument("--table", required=True)
+    price.add_argument("--admin", type=float, metavar="R", help="administrative expense rate (AE)")
+    price.add_argument("--funds", type=float, metavar="R", help="cost of funds (CF)")
+    price.add_argument("--capital", type=float, metavar="R", help="desired capital growth (K)")
+    price.add_argument("--investment", type=float, metavar="R", help="investment income (II)")
+    price.add_argument("--cutoff", type=float, default=0.15, metavar="PD", help="the model approves PD below it")
+    price.add_argument("--by", choices=["grade", "score"], default="grade")
+    price.set_defaults(func=pricing)
 
     fitting = commands.add_parser("fit", help="fit a logit model of a 0/1 target and print it as JSON")
     fitting.add_argument("--table", required=True)

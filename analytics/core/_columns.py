@@ -153,6 +153,21 @@ REGISTRY: dict[str, Column] = {
             "bad_rate_0",
             "bad_rate_1",
         ),
+        *_columns(
+            "share",
+            "coverage_ratio",
+            "provision_to_loan_ratio",
+            "reserve_adequacy_ratio",
+            "rate",
+            "rate_low",
+            "rate_high",
+            "ecl_rate",
+            "lgd",
+            "loss_rate",
+            "break_even_rate",
+            "charged_rate",
+            "rate_gap",
+        ),
         *_columns("share", "event_rate", label="default_rate"),
         *_columns("pd", "pd", "mean_pd", "new_pd", "cutoff"),
         *_columns(
@@ -168,7 +183,18 @@ REGISTRY: dict[str, Column] = {
             "npl_balance",
             "expected_loss",
             "profit",
+            "gross_loans",
+            "specific_provisions",
+            "general_reserve",
+            "required_reserve",
+            "required_low",
+            "required_high",
+            "provision",
+            "provision_low",
+            "provision_high",
+            "ecl",
         ),
+        Column("provisions_held", "amount", "role.provision_held"),
         *_columns(
             "count",
             "loans",
@@ -204,6 +230,7 @@ REGISTRY: dict[str, Column] = {
             "count_0",
             "count_1",
             "leniency_rank",
+            "stage",
             "outcome",  # a 0/1 default flag (the disagreements' outcome): written 0 or 1, "-" when unknown
         ),
         *_columns("count", "count", "n", "n_obs", label="loans"),
@@ -312,9 +339,13 @@ REGISTRY: dict[str, Column] = {
             "traffic_light",
             "champion",
             "challenger",
+            "from_stage",
+            "to_stage",
+            "under_priced",
+            "score_band",
         ),
         *_columns("text", "kind", label="type"),
-        *(Column(role, "text", f"role.{role}") for role in ("branch", "officer")),  # as the roles read
+        *(Column(role, "text", f"role.{role}") for role in ("branch", "officer", "segment")),  # as the roles read
         Column("model", "text", "nav.model"),  # the model's side of a comparison, named like the Model page
     )
 }

@@ -226,6 +226,12 @@ ROLES: tuple[Role, ...] = (
         ("余额", "贷款余额", "本金余额", "剩余本金", "在贷余额"),
     ),
     Role(
+        "provision_held",
+        "numeric",
+        ("provision", "provisions", "provision held", "loan loss provision", "loan loss reserve", "allowance"),
+        ("拨备", "拨备余额", "贷款损失准备", "减值准备", "已计提"),
+    ),
+    Role(
         "interest_rate",
         "numeric",
         ("interest rate", "int rate", "=rate", "=apr", "=interest", "annual rate"),

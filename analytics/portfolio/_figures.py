@@ -143,6 +143,8 @@ CLI_ROLES = (
     "status",
     "borrower_id",
     "amount",
+    "term",
+    "provision_held",
 )
 REQUIRED_ROLES = ("loan_id", "snapshot_date", "balance")
 DEFAULT_WINDOW = 6
@@ -230,6 +232,8 @@ def _source(ctx: TableContext, overrides: dict[str, str] | None = None) -> Sourc
         "origination_date",
         "borrower_id",
         "amount",
+        "term",
+        "provision_held",
     ):
         by_role = datasets.columns_with_role(table_roles, role)
         column = overrides.get(role) or (by_role[0] if by_role else _find_column(names, (role,)))
@@ -244,7 +248,7 @@ def _source(ctx: TableContext, overrides: dict[str, str] | None = None) -> Sourc
     if missing:
         raise RiskLabError("portfolio.missing_role", table=table, role=missing[0], missing=missing)
     types = ctx.types
-    for role in ("balance", "days_past_due"):
+    for role in ("balance", "days_past_due", "term", "provision_held"):
         if role in columns and not datasets.is_numeric(types[columns[role]]):
             raise RiskLabError("portfolio.not_numeric", role=role, column=columns[role], type=types[columns[role]])
     dims = resolve_dimensions(ctx, {**table_roles, **{c: r for r, c in overrides.items()}})

@@ -63,7 +63,8 @@ class Source:
     """A performance table and the columns the portfolio figures use (hashable, for caches).
 
     ``columns`` pairs a role key (``loan_id``, ``snapshot_date``, ``balance``, ``days_past_due``,
-    ``classification``, ``status``, ``origination_date``, ``borrower_id``, ``amount``, ``write_off``) with a
+    ``classification``, ``status``, ``origination_date``, ``borrower_id``, ``amount``, ``term``,
+    ``provision_held``, ``write_off``) with a
     column; ``dimensions`` pairs a dimension key with a column; ``default`` is the saved default definition.
     """
 
@@ -243,7 +244,8 @@ class Query:
         months: tuple[str, str] | None = None,
         part: tuple[int, int] | None = None,
     ) -> str:
-        """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags and dimensions.
+        """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags, term (months),
+        provisions held and dimensions.
 
         ``months`` (two SQL expressions) keeps only the months between them, before any per-loan window work;
         ``part`` ``(i, n)`` keeps the loans whose id hashes to ``i`` of ``n`` parts (whole loans, every month).
@@ -258,6 +260,8 @@ class Query:
         orig = self.month_of(s.col("origination_date")) if s.col("origination_date") else "CAST(NULL AS DATE)"
         amount = f"CAST({self.ident('amount')} AS DOUBLE)" if s.col("amount") else "CAST(NULL AS DOUBLE)"
         borrower = f"CAST({self.ident('borrower_id')} AS VARCHAR)" if s.col("borrower_id") else self.loan_sql()
+        term = f"CAST({self.ident('term')} AS DOUBLE)" if s.col("term") else "CAST(NULL AS DOUBLE)"
+        held = f"CAST({self.ident('provision_held')} AS DOUBLE)" if s.col("provision_held") else "CAST(NULL AS DOUBLE)"
         dim_sql = "".join(f", CAST({store.quote_ident(s.dim(k))} AS VARCHAR) AS {dim_alias(k)}" for k in dims)
         in_months = f" AND {self.month_sql()} BETWEEN {months[0]} AND {months[1]}" if months else ""
         snapshot = s.col("snapshot_date")
@@ -277,7 +281,8 @@ class Query:
                    {category} AS category, {written_off} AS written_off, {self.status_in(PAID_OFF_WORDS)} AS paid_off,
                    {f"coalesce(CAST({write_off_col} AS DOUBLE), 0)" if write_off_col else "CAST(NULL AS DOUBLE)"}
                        AS write_off_amount,
-                   {orig} AS orig_month, {amount} AS amount, {borrower} AS borrower{dim_sql},
+                   {orig} AS orig_month, {amount} AS amount, {borrower} AS borrower, {term} AS term,
+                   {held} AS held{dim_sql},
                    coalesce({self.default_sql(dpd, category)}, false) AS event_raw
             FROM {store.quote_ident(s.table)}
             WHERE {self.where_sql(filters)}{in_months}
