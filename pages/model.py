@@ -13,6 +13,8 @@ from ui import cache, charts, database, session, tables, text, widgets
 
 # The compared metric that is no registry column by its name: a model's cross-validated AUC, saved as cv.mean.
 CV_METRICS = {"cv.mean": "auc"}
+# The training sample's loans and defaults are the fit's own counts (saved and compared as fit.n_obs, fit.n_events).
+TRAIN_COUNTS = {"train.n": "fit.n_obs", "train.events": "fit.n_events"}
 
 
 def metric_label(metric: str) -> str:
@@ -198,13 +200,16 @@ with fit_area:
         st.info(text.t("model.stale"))
     for notice in fitted.warnings:
         st.warning(text.message(notice))
-    tiles = st.columns(6)
-    tiles[0].metric(text.column("n_obs"), text.figure(stats["n_obs"], "count"))
-    tiles[1].metric(text.column("n_events"), text.figure(stats["n_events"], "count"))
-    tiles[2].metric(text.column("auc"), text.figure(shown.auc, "statistic"))
-    tiles[3].metric(text.column("gini"), text.figure(shown.gini, "statistic"))
-    tiles[4].metric(text.column("ks"), text.figure(shown.ks, "statistic"))
-    tiles[5].metric(text.column("pseudo_r2"), text.figure(stats["pseudo_r2"], "statistic"))
+    for sample in ("train", "test"):  # one row of tiles per sample, each tile named by its sample
+        if checks[sample] is None:
+            continue
+        figures = checks[sample].summary()
+        tiles = st.columns(6)
+        for tile, key in zip(tiles, ("n", "events", "auc", "gini", "ks"), strict=False):
+            label = metric_label(TRAIN_COUNTS.get(f"{sample}.{key}", f"{sample}.{key}"))
+            tile.metric(label, text.figure(figures[key], core.column(key).kind))
+        if sample == "train":
+            tiles[5].metric(metric_label("fit.pseudo_r2"), text.figure(stats["pseudo_r2"], "statistic"))
     fit_line = {
         **stats,
         "lr_p": text.p_value(stats["lr_p"]),
@@ -220,6 +225,8 @@ with validation_tab:
     left, right = st.columns(2)
     charts.show(charts_.roc_chart, {k: v.roc for k, v in samples.items()}, where=left)
     charts.show(charts_.calibration_chart, {k: v.calibration for k, v in samples.items()}, where=right)
+    st.caption(text.t("model.shown_sample", sample=text.t(f"split.{'test' if checks['test'] else 'train'}")))
+    left, right = st.columns(2)
     charts.show(charts_.ks_chart, shown.ks_curve, where=left)
     charts.show(charts_.score_distribution_chart, shown.score_distribution(saved.scaling), where=right)
     st.caption(text.t("model.gains_help", sample=text.t(f"split.{'test' if checks['test'] else 'train'}")))

@@ -126,6 +126,27 @@ def test_validation_equals_scikit_learn(db, german):
     assert len(cv.aucs) == 5 and 0.7 < cv.mean < train.auc
 
 
+def test_hosmer_lemeshow_degrees_of_freedom_by_sample(db):
+    """Issue 13: g - 2 degrees of freedom on the training sample, g on a holdout (external validation), pinned
+    against the chi-square sum written out by hand and scipy's chi2 survival function."""
+    from scipy import stats as scipy_stats
+
+    spec = ModelSpec("sample_loans", (F("credit_rating", "categorical"), F("debt_ratio")), holdout="random")
+    checks = fit(db, spec).validation()
+    for sample, df in (("train", 8), ("test", 10)):
+        cal = checks[sample].calibration
+        observed, expected, loans = (cal[k].to_numpy(dtype=float) for k in ("defaults", "expected", "loans"))
+        by_hand = sum((o - e) ** 2 / (e * (1 - e / n)) for o, e, n in zip(observed, expected, loans, strict=True))
+        hl = checks[sample].hosmer_lemeshow
+        assert (hl.df, checks[sample].summary()["hosmer_lemeshow_df"]) == (df, df)
+        assert hl.statistic == pytest.approx(by_hand, rel=1e-12)
+        assert hl.p_value == pytest.approx(scipy_stats.chi2.sf(by_hand, df), rel=1e-12)
+    y, p = np.array([0, 1, 0, 0, 1, 1, 0, 1, 0, 0] * 5), np.linspace(0.05, 0.9, 50)
+    inside, outside = core.hosmer_lemeshow(y, p, 5), core.hosmer_lemeshow(y, p, 5, holdout=True)
+    assert (inside.df, outside.df, inside.statistic) == (3, 5, outside.statistic)
+    assert outside.p_value == pytest.approx(scipy_stats.chi2.sf(outside.statistic, 5), rel=1e-12)
+
+
 def test_sba_replication(db):
     db.execute("CREATE OR REPLACE TABLE sba_selected AS SELECT * FROM sba_loans WHERE Selected = 1")
     datasets.save_definition(db, "sba_selected", datasets.DefaultDefinition("flag", "Default", values=(1,)))
@@ -302,6 +323,9 @@ def test_save_versions_list_load_compare_delete(db):
     assert (latest.version, latest.scaling.pdo, first.version) == (2, 40.0, 1)
     assert first.params == fitted.params and first.spec.outcome == fitted.spec.outcome
     assert first.metrics["test"]["auc"] == pytest.approx(fitted.validation()["test"].auc)
+    v1 = listed.set_index("version").loc[1]  # the table names each AUC by its sample
+    assert (v1["train_auc"], v1["test_auc"]) == (first.metrics["train"]["auc"], first.metrics["test"]["auc"])
+    assert "auc" not in listed.columns
     assert len(first.fingerprint) == 64 and first.fingerprint == latest.fingerprint  # the same training data
     frame = db.execute("SELECT * FROM sample_loans WHERE booked LIMIT 100").df()
     np.testing.assert_allclose(first.predict(frame), fitted.as_saved().predict(frame), atol=1e-15)
@@ -503,7 +527,7 @@ def test_cli_fit_contract(demo_db):
     )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    keys = {"n_obs", "n_events", "params", "bse", "pvalues", "llf", "llnull", "aic", "bic", "auc", "gini", "ks"}
+    keys = {"n_obs", "n_events", "params", "bse", "pvalues", "llf", "llnull", "aic", "bic", "train_auc", "train_ks"}
     assert keys | {"converged", "warnings"} <= set(out)
     assert list(out["params"]) == [
         "const",
@@ -518,7 +542,8 @@ def test_cli_fit_contract(demo_db):
     expected = reference.params.rename({"Intercept": "const"}).to_dict()
     assert out["params"] == pytest.approx(expected, rel=1e-7)
     assert out["bse"] == pytest.approx(reference.bse.rename({"Intercept": "const"}).to_dict(), rel=1e-7)
-    assert out["auc"] == pytest.approx(roc_auc_score(frame["default"], reference.predict(frame)), abs=1e-12)
+    assert out["train_auc"] == pytest.approx(roc_auc_score(frame["default"], reference.predict(frame)), abs=1e-12)
+    assert out["train"]["auc"] == out["train_auc"] and out["test_auc"] is None and "auc" not in out
     assert (out["n_obs"], out["n_events"], out["converged"]) == (1000, 300, True)
     assert out["saved"] == {"name": "german", "version": 1}
 
@@ -550,6 +575,10 @@ def test_cli_fit_positive_values_holdout_and_default_reference(capsys, demo_db):
     assert result["n_events"] + result["test"]["events"] == 686  # CHGOFF = Default
     assert [k for k in result["params"] if k.startswith("UrbanRural")] == ["UrbanRural[T.1]", "UrbanRural[T.2]"]
     assert 0.5 < result["test"]["auc"] < 1 and 0.5 < result["cv_auc"] < 1
+    # every top-level figure says its sample: the test AUC is test_auc, the training one train_auc
+    assert result["test_auc"] == result["test"]["auc"] and result["train_auc"] == result["train"]["auc"]
+    assert result["train_auc"] != result["test_auc"] and "auc" not in result and "gini" not in result
+    assert (result["train"]["hosmer_lemeshow_df"], result["test"]["hosmer_lemeshow_df"]) == (8, 10)
 
 
 @pytest.mark.parametrize(

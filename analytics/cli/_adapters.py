@@ -74,7 +74,8 @@ def fit_spec(
 
 
 def fit_report(fitted: model.FittedModel) -> dict:
-    """The JSON object ``fit`` prints: coefficients, fit statistics and the training (and test) metrics."""
+    """The JSON object ``fit`` prints: coefficients and fit statistics (of the training sample), and every
+    validation figure named by its sample: ``train_auc``, ``test_auc`` ... at the top, ``train``/``test`` in full."""
     checks = fitted.validation()
     train, test = checks.get("train"), checks.get("test")
     s = fitted.fit_stats()
@@ -91,20 +92,25 @@ def fit_report(fitted: model.FittedModel) -> dict:
         "aic": s["aic"],
         "bic": s["bic"],
         "pseudo_r2": s["pseudo_r2"],
-        "auc": train.auc if train else None,
-        "gini": train.gini if train else None,
-        "ks": train.ks if train else None,
+        **_by_sample("train", train),
+        **_by_sample("test", test),
         "converged": s["converged"],
         "iterations": s["iterations"],
         "method": s["method"],
         "warnings": [str(w) for w in fitted.warnings],
     }
+    result["train"] = train.summary() if train else None
     if test is not None:
         result["test"] = test.summary()
     cv = checks.get("cv")
     if cv is not None:
         result["cv_auc"] = cv.mean
     return _finite(result)
+
+
+def _by_sample(sample: str, checks: object) -> dict:
+    """AUC, Gini and KS of one sample under names that say which (None when there is no such sample)."""
+    return {f"{sample}_{k}": getattr(checks, k) if checks else None for k in ("auc", "gini", "ks")}
 
 
 def _finite(value: object) -> object:
