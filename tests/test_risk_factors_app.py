@@ -31,9 +31,12 @@ def _db(demo_db):
     return database._database(str(demo_db)).cursor()
 
 
+BINNING_TABLE = 3  # after the ranking, the columns that are not candidates and the pre-selection
+
+
 def _binning_table(app):
-    """The binning table of the Binning tab (the ranking is the first table on the page)."""
-    return app.dataframe[1].value
+    """The binning table of the Binning tab."""
+    return app.dataframe[BINNING_TABLE].value
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -43,7 +46,7 @@ def test_page_runs_in_both_languages(app, lang):
     assert not app.exception and not app.error
     assert app.title[0].value == {"en": "Risk factors", "zh": "风险因子"}[lang]
     ranking = app.dataframe[0].value
-    assert len(ranking) == 16 and ranking["iv"].is_monotonic_decreasing
+    assert len(ranking) == 19 and ranking["iv"].is_monotonic_decreasing
     assert ranking["factor"].iloc[0] == "credit_rating"
     assert {"en": "Binning", "zh": "分箱"}[lang] in [tab.label for tab in app.tabs]
     assert app.toggle(key="factors_booked").value is True
@@ -69,7 +72,7 @@ def test_changing_the_factor_and_the_method(app):
     optimal = _binning_table(app)
     assert optimal["bad_rate"].is_monotonic_increasing
     assert abs(optimal["share"].sum() - 100) < 1e-9  # shares shown as percentages with two decimals
-    assert json.loads(app.dataframe[1].proto.columns)["share"]["type_config"]["format"] == "%.2f%%"
+    assert json.loads(app.dataframe[BINNING_TABLE].proto.columns)["share"]["type_config"]["format"] == "%.2f%%"
     app.radio(key="bin_method_debt_ratio").set_value("quantile").run()
     app.number_input(key="bin_n").set_value(5).run()
     assert not app.exception and not app.error
@@ -127,8 +130,8 @@ def test_stability_and_correlation(app):
     assert app.radio(key="stab_kind").options == ["Train vs test (random)", "Earlier vs later origination"]
     app.radio(key="stab_kind").set_value("time").run()
     assert not app.exception and not app.error
-    summary = app.dataframe[2].value
-    assert list(summary.columns) == ["factor", "csi", "verdict"] and len(summary) == 16
+    summary = app.dataframe[BINNING_TABLE + 1].value
+    assert list(summary.columns) == ["factor", "csi", "verdict"] and len(summary) == 19
     app.multiselect(key="corr_factors").set_value(["credit_rating"]).run()
     assert app.error[0].value == "choose at least two factors for the correlation matrix"
     app.multiselect(key="corr_factors").set_value(["credit_rating", "annual_income", "total_assets"]).run()
@@ -159,7 +162,7 @@ def test_clear_messages_for_bad_setups(app, demo_db):
     )
     table_roles = datasets.saved_roles(con, "sample_loans")
     datasets.save_roles(
-        con, "sample_loans", {c: "ignore" if r.startswith("factor") else r for c, r in table_roles.items()}
+        con, "sample_loans", {c: "ignore" if r in datasets.CANDIDATE_ROLES else r for c, r in table_roles.items()}
     )
     app.run()
     assert app.error[0].value.startswith("table 'sample_loans' has no candidate factors")

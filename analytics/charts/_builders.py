@@ -435,6 +435,18 @@ def binning_chart(table: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt
     return alt.layer(bars, line).resolve_scale(y="independent")
 
 
+def iv_bars(ranking: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """One bar per ranked factor: its information value, largest first."""
+    return sorted_bars(
+        ranking,
+        category="factor",
+        value="iv",
+        category_title=_label(t, "factor"),
+        value_title=_label(t, "iv"),
+        lang=lang,
+    ).properties(title=t("factors.iv_chart"))
+
+
 def correlation_heatmap(matrix: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """The correlation matrix as a blue-red heat map from -1 to 1, each cell labelled."""
     order = list(matrix.columns)

@@ -33,15 +33,20 @@ from analytics.datasets._outcome import (
 )
 from analytics.datasets._profile import (
     LEAKAGE_AUC,
+    LEAKAGE_NAMES,
     PROFILE_COLUMNS,
     profile_summary,
     profile_table,
 )
 from analytics.datasets._roles import (
+    CANDIDATE_ROLES,
     FACTOR_ROLES,
+    ID_LIKE_MIN_ROWS,
+    MAX_CATEGORY_LEVELS,
     ROLE_KEYS,
     ROLES,
     SCAN_ROWS,
+    TERM_ROLES,
     bounded_source,
     column_counts,
     columns_with_role,
@@ -66,6 +71,7 @@ from analytics.datasets._shipped import (
 )
 
 __all__ = [
+    "CANDIDATE_ROLES",
     "DATA_DIR",
     "DEFAULT_DPD_THRESHOLD",
     "DEFINITION_KINDS",
@@ -76,13 +82,17 @@ __all__ = [
     "FACTOR_ROLES",
     "FIVE_CATEGORIES",
     "GERMAN_CREDIT",
+    "ID_LIKE_MIN_ROWS",
     "LEAKAGE_AUC",
+    "LEAKAGE_NAMES",
+    "MAX_CATEGORY_LEVELS",
     "NON_PERFORMING",
     "PROFILE_COLUMNS",
     "ROLES",
     "ROLE_KEYS",
     "SCAN_ROWS",
     "SHIPPED",
+    "TERM_ROLES",
     "DefaultDefinition",
     "DpdFloor",
     "ShippedDataset",
