@@ -33,9 +33,27 @@ def factor_widget(column: str, r: decisions.FactorRange, where) -> object:
         levels = list(dict.fromkeys([*r.levels, current]))
         return where.selectbox(column, levels, key=key)
     cast = int if r.integer else float
-    low = cast(min(r.low, current))
-    high = cast(max(r.high, current))
+    low, high = (cast(v) for v in r.bounds(current))  # the range every suggested change stays inside
     return where.slider(column, low, high, step=cast(r.step), format="localized", key=key)
+
+
+def combination_text(changes: pd.DataFrame) -> str:
+    """The smallest change over up to three factors in one sentence (its first combination), or that none flips."""
+    if changes.empty:
+        return text.t("whatif.no_combination", max=decisions.MAX_CHANGED)
+    best = changes[changes["factors_changed"] == changes["factors_changed"].iloc[0]]
+    parts = [
+        text.t("whatif.change", factor=row.factor, current=text.value(row.current), value=text.value(row.new_value))
+        for row in best.itertuples()
+    ]
+    return text.t(
+        "whatif.combination",
+        max=decisions.MAX_CHANGED,
+        changes=", ".join(parts),
+        decision=text.t(f"decisions.label.{best['decision'].iloc[0]}"),
+        pd=text.figure(best["new_pd"].iloc[0], "pd"),
+        distance=text.figure(best["total_distance"].iloc[0], "share"),
+    )
 
 
 def values_as_text(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -106,6 +124,8 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         )
     else:
         st.markdown(text.t("whatif.no_flip"))
+    changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
+    st.markdown(combination_text(changes))
     start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
     charts.show(charts_.waterfall_chart, result.contributions, start, value=unit)
     with st.expander(text.t("whatif.details")):
@@ -115,6 +135,8 @@ def applicant_view(applicant: dict, modified: bool) -> None:
             decision=[text.t(f"decisions.label.{d}") for d in flips["decision"]],
         )
         tables.show(values_as_text(flips, "current", "new_value"))
+        st.caption(text.t("whatif.combinations"))
+        tables.show(values_as_text(changes.drop(columns="decision"), "current", "new_value"))
     if comparison is not None:
         for where, side in zip(st.columns(2), ("expert", "model"), strict=True):
             where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")

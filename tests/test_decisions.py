@@ -450,4 +450,6 @@ def test_chart_builders_take_the_aggregated_results(sample):
     charts.officer_chart(decisions.officer_consistency(con, setup, 0.15), t).to_dict()
     steps = pd.DataFrame({"factor": ["a", "b"], "points": [-5.0, 12.0]})
     waterfall = charts.waterfall_chart(steps, 600.0, t).to_dict()
-    assert [row["high"] for row in waterfall["datasets"][next(iter(waterfall["datasets"]))]] == [600, 595, 607, 607]
+    rows = waterfall["datasets"][next(iter(waterfall["datasets"]))]
+    assert [row["high"] for row in rows] == [0, -5, 7, 7]  # drawn from the reference applicant, at zero
+    assert [row["text"] for row in rows] == ["600.00", "-5.00", "+12.00", "607.00 (+7.00)"]

@@ -149,6 +149,7 @@ REGISTRY: dict[str, Column] = {
             "precision",
             "approval_rate_applications",
             "distance",
+            "total_distance",
             "share_0",
             "share_1",
             "bad_rate_0",
@@ -209,7 +210,7 @@ REGISTRY: dict[str, Column] = {
         *_columns("count", "count", "n", "n_obs", label="loans"),
         *_columns("count", "events", "n_events", label="defaults"),
         *_columns("count", "bads_approved", label="defaults_approved"),
-        *_columns("count", "hosmer_lemeshow_df"),
+        *_columns("count", "hosmer_lemeshow_df", "factors_changed"),
         *_columns("p_value", "p_value", "hosmer_lemeshow_p"),
         *_columns(
             "statistic",
