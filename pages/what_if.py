@@ -89,7 +89,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     flips = decisions.flips(saved, applicant, cutoff, ranges)
     comparison = None
     if source is not None:
-        setup = decisions.Setup.from_model(ctx, saved, source)
+        setup = decisions.Setup.from_model(ctx, saved, source, outcome=outcome)
         scored = widgets.attempt(cache.shared, decisions.score, con, setup)
         economics = decisions.Economics()
         unhashed = {"scored": scored}
@@ -141,7 +141,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         for where, side in zip(st.columns(2), ("expert", "model"), strict=True):
             where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
             matrix = decisions.confusion_table(getattr(comparison, side), "outcome")
-            charts.show(charts_.confusion_chart, matrix, "outcome", where=where)
+            charts.show(charts_.confusion_chart, matrix, "outcome", outcome=outcome, where=where)
         metrics = comparison.metrics.rename_axis("metric").reset_index()
         kinds = [decisions.METRIC_KINDS[m] for m in metrics["metric"]]
         metrics = metrics.assign(
@@ -169,6 +169,7 @@ source = session.get("expert_source") or cache.data(decisions.default_source, co
 if source is not None and widgets.attempt(cache.data, decisions.reject_sql, con, ctx, source) is None:
     source = None
 expert_column.caption(text.t(f"whatif.expert_is.{source.kind}" if source else "whatif.expert_is.none"))
+outcome = "simulated" if decisions.has_simulated_outcome(ctx) else "actual"  # both decisions judged alike
 
 
 what_if_tab, quiz_tab = st.tabs([text.t("whatif.tab_whatif"), text.t("whatif.tab_quiz")])
@@ -211,8 +212,7 @@ with what_if_tab:
 
 with quiz_tab:
     seed = st.number_input(text.t("whatif.seed"), 1, 10_000, step=1, key=session.widget("quiz_seed", default=1))
-    outcome_kind = "simulated" if decisions.has_simulated_outcome(ctx) else "actual"
-    items = widgets.attempt(cache.data, decisions.quiz_items, con, ctx, 200, int(seed), outcome_kind)
+    items = widgets.attempt(cache.data, decisions.quiz_items, con, ctx, 200, int(seed), outcome)
     if items is None:
         st.stop()
     cutoff_pd = session.get("cutoff_pd")
@@ -223,7 +223,7 @@ with quiz_tab:
     trainee_applicant = cache.data(decisions.loan_applicant, con, ctx, loan)
     facts = pd.DataFrame({"factor": list(ranges), "value": [trainee_applicant.get(c) for c in ranges]})
 
-    st.caption(text.t(f"whatif.quiz_help.{outcome_kind}", n=position + 1, cutoff=text.figure(cutoff_pd, "pd")))
+    st.caption(text.t(f"whatif.quiz_help.{outcome}", n=position + 1, cutoff=text.figure(cutoff_pd, "pd")))
     tables.show(values_as_text(facts, "value"))
     if not revealed:
         approve_column, reject_column = st.columns(2)
@@ -240,7 +240,7 @@ with quiz_tab:
                 "trainee_reject": reject,
                 "model_reject": model_pd >= cutoff_pd,
                 "pd": model_pd,
-                "default": decisions.loan_outcome(con, ctx, loan, outcome_kind),
+                "default": decisions.loan_outcome(con, ctx, loan, outcome),
             }
             session.put("quiz_answers", [*answers, answer])
             session.put("quiz_revealed", True)

@@ -516,9 +516,12 @@ def strategy_chart(
     return alt.layer(line, points, marker)
 
 
-def confusion_chart(table: pd.DataFrame, kind: str, t: Translate, *, lang: str = "en") -> alt.Chart:
+def confusion_chart(
+    table: pd.DataFrame, kind: str, t: Translate, *, outcome: str = "actual", lang: str = "en"
+) -> alt.Chart:
     """A 2x2 matrix (``decisions.confusion_table``) as a heat map: counts with the row rate, coloured by row rate.
-    ``kind`` is "agreement" (expert vs model) or "outcome" (decision vs actual)."""
+    ``kind`` is "agreement" (expert vs model) or "outcome" (decision vs the ``outcome`` in use: actual or
+    simulated, named on the axis)."""
     data = _check(table).copy()
     data["actual_label"] = [t(f"decisions.label.{v}") for v in data["actual"]]
     data["predicted_label"] = [t(f"decisions.label.{v}") for v in data["predicted"]]
@@ -527,7 +530,7 @@ def confusion_chart(table: pd.DataFrame, kind: str, t: Translate, *, lang: str =
     ]
     rows = [t(f"decisions.label.{v}") for v in dict.fromkeys(data["actual"])]
     cols = [t(f"decisions.label.{v}") for v in ("approve", "reject")]
-    y_title = t("column.expert") if kind == "agreement" else t("decisions.axis.actual")
+    y_title = t("column.expert") if kind == "agreement" else t(f"decisions.axis.{outcome}")
     x_title = _label(t, "model") if kind == "agreement" else t("decisions.axis.decision")
     base = alt.Chart(data).encode(
         x=alt.X("predicted_label:N", title=x_title, sort=cols, axis=alt.Axis(labelAngle=0, orient="top")),
