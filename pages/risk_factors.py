@@ -19,7 +19,11 @@ widgets.flash()
 
 def bins(frame: pd.DataFrame) -> pd.DataFrame:
     """A binning table with the missing and unseen-level bins named in the user's language, without bin codes."""
-    names = {factors.MISSING: text.t("binning.missing"), factors.OTHER: text.t("binning.other")}
+    names = {
+        factors.MISSING: text.t("binning.missing"),
+        factors.OTHER: text.t("binning.other"),
+        factors.TOTAL: text.t("binning.total"),
+    }
     labels = [names.get(code, name) for code, name in zip(frame["bin"], frame["label"], strict=True)]
     return frame.assign(label=labels).drop(columns="bin")
 
@@ -200,7 +204,7 @@ with tabs[1]:
         left.metric(core.column_label("iv", text.lang()), text.figure(result.iv, "statistic"))
         left.caption(text.t(f"factors.band.{core.band(result.iv, core.IV_BANDS)}"))
         charts.show(binning_chart, binned, where=right)
-        tables.show(binned)
+        tables.show(bins(result.with_totals()))
         name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
         name_key = session.widget("bin_name", factor, default=result.spec.name or f"{factor} {method}")
         name = name_column.text_input(text.t("binning.name"), key=name_key).strip()

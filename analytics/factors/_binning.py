@@ -34,6 +34,7 @@ from analytics.factors import _optimal
 
 MISSING = -1  # bin code of missing values
 OTHER = -2  # bin code of categorical levels a saved binning has not seen
+TOTAL = -3  # bin code of the totals row
 MIN_SHARE = 0.05
 MAX_LEVELS = 200
 MAX_QUANTILE_BINS = 50
@@ -641,6 +642,23 @@ class Binning:
         count = self.table["count"].to_numpy()
         missing = count[self.table["bin"].to_numpy() == MISSING].sum()
         return float(missing / count.sum()) if count.sum() else 0.0
+
+    def with_totals(self) -> pd.DataFrame:
+        """The table with a totals row (bin ``TOTAL``): all loans, goods and bads, the overall bad rate and the IV."""
+        table = self.table
+        count, bads = int(table["count"].sum()), int(table["bads"].sum())
+        total = {
+            "bin": TOTAL,
+            "label": "total",
+            "count": count,
+            "share": 1.0 if count else 0.0,
+            "goods": count - bads,
+            "bads": bads,
+            "bad_rate": bads / count if count else np.nan,
+            "woe": np.nan,
+            "iv": self.iv,
+        }
+        return pd.concat([table, pd.DataFrame([total]).astype(table.dtypes.to_dict())], ignore_index=True)
 
     def woe_map(self) -> dict[int, float]:
         """``{bin code: WOE}`` of the non-empty bins."""

