@@ -53,3 +53,22 @@ def test_what_if_waterfall_labels_every_bar(page, app_url, lang):
     page.wait_for_timeout(600)
     chart.screenshot(path=str(SHOTS / f"truth_what_if_waterfall_{lang}.png"))
     page.screenshot(path=str(SHOTS / f"truth_what_if_{lang}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_home_is_the_front_door_without_a_deploy_button(page, app_url, lang):
+    choose_language(page, app_url, lang)
+    main = page.get_by_test_id("stMainBlockContainer")
+    for persona in ("portfolio", "model", "train"):
+        expect(main).to_contain_text(t(f"home.persona.{persona}.title", lang))
+    expect(main.get_by_test_id("stPageLink")).to_have_count(6)
+    expect(page.get_by_test_id("stMetric")).to_have_count(4)
+    expect(page.get_by_test_id("stToolbar")).to_be_attached()
+    assert page.get_by_test_id("stAppDeployButton").count() == 0  # client.toolbarMode = "viewer"
+    assert page.get_by_text("Deploy", exact=True).count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / f"truth_home_{lang}.png"), full_page=True)
+    main.get_by_test_id("stPageLink").filter(has_text=t("nav.model", lang)).first.click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=t("nav.model", lang)).first).to_be_visible()
