@@ -150,6 +150,7 @@ with default_tab:
                 text.t("data.default_values"),
                 values,
                 default=[v for v in map(str, saved_values) if v in values],  # its own default: see ui.session
+                placeholder=text.t("app.choose"),
                 key=session.widget("defval", table, column),
             )
             definition = datasets.DefaultDefinition(kind="flag", column=column, values=tuple(chosen))
@@ -167,6 +168,7 @@ with default_tab:
                 categories,
                 format_func=text.labels("outcome.category"),
                 default=bad,
+                placeholder=text.t("app.choose"),
                 key=session.widget("deflab", table),
             )
             definition = datasets.DefaultDefinition(kind="classification", column=column, labels=tuple(labels))

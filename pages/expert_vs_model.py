@@ -54,7 +54,9 @@ with st.expander(text.t("decisions.filters_and_money")):
     for where, role in zip(filter_columns, decisions.FILTER_ROLES, strict=False):
         if options[role]:
             key = session.widget("ev_filter", role, options=options[role])
-            chosen[role] = where.multiselect(text.t(f"role.{role}"), options[role], key=key)
+            chosen[role] = where.multiselect(
+                text.t(f"role.{role}"), options[role], placeholder=text.t("portfolio.all"), key=key
+            )
     period = options["period"]
     if period and period[0] < period[1]:
         period = filter_columns[3].slider(

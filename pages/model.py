@@ -218,7 +218,7 @@ with fit_area:
         "cv": text.figure(cv.mean if cv else None, "statistic"),
     }
     st.caption(text.t("model.fit_line", **fit_line))
-    tables.show(fitted.coef_table())
+    tables.show(fitted.coef_table().replace({"term": {model.CONST: words[model.CONST]}}))
 
 with validation_tab:
     tables.show(pd.DataFrame([{"sample": k, **v.summary()} for k, v in samples.items()]))
@@ -274,7 +274,10 @@ with scorecard_tab:
 with versions_tab:
     tables.show(versions)
     compared = st.multiselect(
-        text.t("model.compare"), list(refs), key=session.widget("model_compare", options=list(refs))
+        text.t("model.compare"),
+        list(refs),
+        placeholder=text.t("app.choose"),
+        key=session.widget("model_compare", options=list(refs)),
     )
     if len(compared) >= 2:
         comparison = widgets.attempt(model.compare_models, con, [refs[c] for c in compared])
@@ -285,7 +288,8 @@ with versions_tab:
             for label in compared:
                 shown_metrics[label] = [text.figure(v, kind) for v, kind in zip(metrics[label], kinds, strict=True)]
             tables.show(shown_metrics)
-            tables.show(comparison.coefficients, kinds=dict.fromkeys(compared, "coef"))
+            coefficients = comparison.coefficients.replace({"term": {model.CONST: words[model.CONST]}})
+            tables.show(coefficients, kinds=dict.fromkeys(compared, "coef"))
     if refs:
         gone = st.selectbox(
             text.t("model.delete_pick"), list(refs), key=session.widget("model_delete_pick", options=list(refs))

@@ -52,7 +52,7 @@ def test_fit_in_both_languages(app, lang):
     fit(app)
     coefs = app.dataframe[0].value
     assert coefs["term"].tolist() == [
-        "const",
+        {"en": "Intercept", "zh": "常数项"}[lang],  # not statsmodels' "const"
         "credit_rating[T.A]",
         "credit_rating[T.AA]",
         "credit_rating[T.B]",
@@ -96,6 +96,16 @@ def test_tiles_show_train_and_test_side_by_side(app, lang):
     assert any(note in c.value for c in app.caption)
 
 
+@pytest.mark.parametrize("lang", ["zh"])
+def test_no_english_leftovers_in_chinese(app, lang):
+    """Issue 13: "Choose options" placeholders and the term "const" were left in English on the Chinese pages."""
+    fit(app)
+    assert app.dataframe[0].value["term"].iloc[0] == "常数项"
+    placeholders = {m.key: m.placeholder for m in app.multiselect}
+    assert placeholders["model_compare"] == "请选择"
+    assert "Choose options" not in placeholders.values()
+
+
 def text_figure(value, kind, lang):
     return core.format_value(value, kind, lang)
 
@@ -130,7 +140,9 @@ def test_woe_treatment_and_clear_errors(app, demo_db):
     assert "woe(debt_ratio)" in app.dataframe[0].value["term"].tolist()
     app.multiselect(key="model_pick").set_value(["credit_rating", "debt_ratio"]).run()
     fit(app)  # every factor categorical or binned: the fit runs on aggregated cells
-    assert any("; fitted on 30 aggregated cells (exactly the loan-level fit)." in c.value for c in app.caption)
+    cells = app.session_state["model_fitted"].fit_stats()["cells"]  # ratings x debt bins seen in training
+    assert 5 < cells <= 5 * 20
+    assert any(f"; fitted on {cells} aggregated cells (exactly the loan-level fit)." in c.value for c in app.caption)
 
 
 def test_stepwise_and_using_its_choice(app):
