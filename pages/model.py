@@ -218,7 +218,14 @@ with fit_area:
         "cv": text.figure(cv.mean if cv else None, "statistic"),
     }
     st.caption(text.t("model.fit_line", **fit_line))
-    tables.show(fitted.coef_table().replace({"term": {model.CONST: words[model.CONST]}}))
+    coefs = fitted.coef_table()
+    tables.show(coefs.replace({"term": {model.CONST: words[model.CONST]}}))
+    scaled = coefs.loc[coefs["per"] > 1]
+    if len(scaled):
+        per = [
+            f"{term} ({text.figure(unit, 'count')})" for term, unit in zip(scaled["term"], scaled["per"], strict=True)
+        ]
+        st.caption(text.t("model.per_unit", factors=", ".join(per)))
 
 with validation_tab:
     tables.show(pd.DataFrame([{"sample": k, **v.summary()} for k, v in samples.items()]))

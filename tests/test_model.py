@@ -206,7 +206,7 @@ def test_cell_fit_equals_row_fit(db, saved_binnings):
     cells = fit(db, spec)
     rows = fit(db, spec, method="rows")
     assert cells.fit_stats()["method"] == "cells" and rows.fit_stats()["method"] == "rows"
-    assert cells.fit_stats()["cells"] < cells.fit_stats()["n_obs"] / 5
+    assert cells.fit_stats()["cells"] < cells.fit_stats()["n_obs"] / 3  # optimal bins: about 4,300 cells, 18,000 loans
     assert cells.names == rows.names and cells.names[:2] == ("const", "credit_rating[T.A]")
     np.testing.assert_allclose(cells.coefs, rows.coefs, rtol=0, atol=1e-8)
     np.testing.assert_allclose(cells.standard_errors, rows.standard_errors, rtol=0, atol=1e-8)
@@ -472,6 +472,15 @@ SEPARATED = "perfect separation: every outcome is predicted exactly by split, so
         ((F("x1", "woe"),), "choose a saved binning for the WOE of x1"),
         ((F("x1", "woe", binning="none such"),), "there is no saved binning 'none such' of x1 in table 'bad'"),
         ((), "choose at least one factor"),
+        (  # issue 13: it said "the training sample is empty: check the sample choice"
+            (F("x1"), F("empty")),
+            "empty: missing on every one of the 4,000 training loans, so it cannot be a factor; remove it or choose "
+            "another column",
+        ),
+        (
+            (F("half_a"), F("half_b")),
+            "none of the 4,000 training loans has all of half_a, half_b filled in: remove one of them",
+        ),
     ],
 )
 def test_bad_input_messages(con, factors, message):
@@ -479,6 +488,10 @@ def test_bad_input_messages(con, factors, message):
     frame["copy"] = 2 * frame["x1"] + 1
     frame["const1"] = 1.0
     frame["split"] = np.where(frame["y"] == 1, 1.0, 0.0) + np.random.default_rng(0).random(4000) * 0.5
+    frame["empty"] = np.nan
+    even = np.arange(4000) % 2 == 0
+    frame["half_a"] = np.where(even, frame["x1"], np.nan)
+    frame["half_b"] = np.where(even, np.nan, frame["x2"])
     make_table(con, "bad", frame)
     with pytest.raises(RiskLabError) as error:
         fit(con, ModelSpec("bad", factors))
@@ -699,3 +712,28 @@ def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp
         str(tmp_path / "out.csv"),
     )
     assert (status, err) == (1, "error: there is no saved model 'nope'\n")
+
+
+def test_a_raw_amount_reads_its_odds_ratio_per_ten_thousand(con):
+    """Issue 13: a raw annual_income coefficient showed "-0.000001537", odds ratio "1", CI "1". The odds ratio
+    and its interval are now per 10,000 (pinned against statsmodels' conf_int scaled by hand)."""
+    frame = synthetic()
+    rng = np.random.default_rng(3)
+    frame["income"] = rng.gamma(4.0, 20_000.0, size=len(frame))
+    logit = -0.5 + 0.8 * frame["x1"] - 0.000015 * frame["income"]
+    frame["y"] = (rng.random(len(frame)) < 1 / (1 + np.exp(-logit))).astype(int)
+    make_table(con, "incomes", frame)
+    table = fit(con, ModelSpec("incomes", (F("x1"), F("income")))).coef_table().set_index("term")
+    reference = smf.logit("y ~ x1 + income", data=frame).fit(disp=0)
+    coef = reference.params["income"]
+    assert 1e-6 < abs(coef) < 1e-4 and table.loc["income", "coef"] == pytest.approx(coef, rel=1e-7)
+    unit = table.loc["income", "per"]
+    assert unit == 10 ** math.ceil(math.log10(0.01 / abs(coef)))  # the power of ten moving log-odds >= 0.01
+    assert unit in (1_000, 10_000, 100_000) and abs(coef) * unit >= 0.01 > abs(coef) * unit / 10
+    low, high = reference.conf_int().loc["income"]
+    assert table.loc["income", "odds_ratio"] == pytest.approx(math.exp(coef * unit), rel=1e-6)
+    assert table.loc["income", ["or_low", "or_high"]].tolist() == pytest.approx(
+        [math.exp(low * unit), math.exp(high * unit)], rel=1e-6
+    )
+    assert table.loc["x1", "per"] == 1 and table.loc["const", "per"] == 1  # readable per unit: as they are
+    assert table.loc["x1", "odds_ratio"] == pytest.approx(math.exp(reference.params["x1"]), rel=1e-6)

@@ -106,6 +106,18 @@ def test_no_english_leftovers_in_chinese(app, lang):
     assert "Choose options" not in placeholders.values()
 
 
+def test_a_raw_amount_reads_per_ten_thousand_and_the_page_suggests_the_log(app):
+    """Issue 13: annual_income as a raw number showed coefficient -0.000001537, odds ratio 1, CI 1."""
+    assert app.selectbox(key="model_treat_annual_income").value == "numeric"
+    fit(app)
+    coefs = app.dataframe[0].value.set_index("term")
+    unit = coefs.loc["annual_income", "per"]
+    assert unit >= 1_000 and coefs.loc["debt_ratio", "per"] == 1
+    assert coefs.loc["annual_income", "or_low"] < coefs.loc["annual_income", "or_high"]  # no longer 1 and 1
+    note = next(c.value for c in app.caption if c.value.startswith("Odds ratios per unit of "))
+    assert f"annual_income ({int(unit):,})" in note and "Log of the number" in note
+
+
 def text_figure(value, kind, lang):
     return core.format_value(value, kind, lang)
 

@@ -210,7 +210,7 @@ REGISTRY: dict[str, Column] = {
         *_columns("count", "count", "n", "n_obs", label="loans"),
         *_columns("count", "events", "n_events", label="defaults"),
         *_columns("count", "bads_approved", label="defaults_approved"),
-        *_columns("count", "hosmer_lemeshow_df", "factors_changed"),
+        *_columns("count", "hosmer_lemeshow_df", "factors_changed", "per"),
         *_columns("p_value", "p_value", "hosmer_lemeshow_p"),
         *_columns(
             "statistic",
