@@ -68,6 +68,7 @@ KEYS: dict[str, Key] = {
         *_keys("app", "lang_choice", "table_choice"),
         # Data
         *_keys("data", "enc", "delim", "sheet", "name", "replace", "import", "shipped_pick", "import_shipped"),
+        *_keys("data", "shipped_replace"),
         *_keys("data", "roles", "save_roles", "kind", "defcol", "defval", "defdpd", "deflab", "save_default"),
         *_keys("data", "sql_text", survives=True),
         *_keys("data", "run_sql", "dl"),
