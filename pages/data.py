@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import datasets, sample, store
+from analytics import core, datasets, sample, store
 from ui import cache, database, session, tables, text, widgets
 
 con = database.connect()
@@ -113,10 +113,16 @@ with roles_tab:
     if context:
         frame = pd.DataFrame(context.columns, columns=["column", "type"])
         frame["role"] = [context.role_map[column] for column in frame["column"]]
+        named = datasets.column_labels(con, table)  # display names per language, edited next to the roles
+        for lang in core.LANGUAGES:
+            frame[f"label_{lang}"] = [named[lang].get(column, "") for column in frame["column"]]
         _, config = tables.view(frame[["column", "type"]])
         config["role"] = st.column_config.SelectboxColumn(
             text.t("data.role"), options=list(datasets.ROLE_KEYS), required=True, format_func=text.labels("role")
         )
+        for lang, language in core.LANGUAGES.items():
+            title = text.t("data.display_name", language=language)
+            config[f"label_{lang}"] = st.column_config.TextColumn(title, max_chars=datasets.MAX_LABEL)
         edited = st.data_editor(
             frame,
             column_config=config,
@@ -126,7 +132,15 @@ with roles_tab:
         )
         if st.button(text.t("data.save_roles"), key=session.widget("save_roles"), type="primary"):
             chosen = dict(zip(edited["column"], edited["role"], strict=True))
-            widgets.save(lambda: datasets.save_roles(con, table, chosen), text.t("data.roles_saved", table=table))
+            labels = {
+                lang: dict(zip(edited["column"], edited[f"label_{lang}"], strict=True)) for lang in core.LANGUAGES
+            }
+
+            def save_roles_and_names() -> None:
+                datasets.save_column_labels(con, table, labels)  # checks every name before the roles are written
+                datasets.save_roles(con, table, chosen)
+
+            widgets.save(save_roles_and_names, text.t("data.roles_saved", table=table))
 
 with default_tab:
     if context:

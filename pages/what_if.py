@@ -24,6 +24,16 @@ def setting(r: decisions.FactorRange, value: object) -> object:
     return int(value) if r.integer else float(value)
 
 
+def display_name(column: str) -> str:
+    """A column's display name in the session's language (set on the Data page), else its own name."""
+    return names.get(column, column)
+
+
+def named(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its factor column written in display names."""
+    return frame.assign(factor=[display_name(c) for c in frame["factor"]])
+
+
 def factor_widget(column: str, r: decisions.FactorRange, where) -> object:
     """A slider (numeric factors: the data's 1st-99th percentiles, widened to the value set) or a select (levels
     by frequency, with the value set)."""
@@ -31,10 +41,10 @@ def factor_widget(column: str, r: decisions.FactorRange, where) -> object:
     current = st.session_state[key]
     if r.kind == "categorical":
         levels = list(dict.fromkeys([*r.levels, current]))
-        return where.selectbox(column, levels, key=key)
+        return where.selectbox(display_name(column), levels, key=key, help=column)
     cast = int if r.integer else float
     low, high = (cast(v) for v in r.bounds(current))  # the range every suggested change stays inside
-    return where.slider(column, low, high, step=cast(r.step), format="localized", key=key)
+    return where.slider(display_name(column), low, high, step=cast(r.step), format="localized", key=key, help=column)
 
 
 def combination_text(changes: pd.DataFrame) -> str:
@@ -43,7 +53,12 @@ def combination_text(changes: pd.DataFrame) -> str:
         return text.t("whatif.no_combination", max=decisions.MAX_CHANGED)
     best = changes[changes["factors_changed"] == changes["factors_changed"].iloc[0]]
     parts = [
-        text.t("whatif.change", factor=row.factor, current=text.value(row.current), value=text.value(row.new_value))
+        text.t(
+            "whatif.change",
+            factor=display_name(row.factor),
+            current=text.value(row.current),
+            value=text.value(row.new_value),
+        )
         for row in best.itertuples()
     ]
     return text.t(
@@ -116,7 +131,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         st.markdown(
             text.t(
                 f"whatif.flip.{first['direction']}",
-                factor=first["factor"],
+                factor=display_name(first["factor"]),
                 value=text.value(first["new_value"]),
                 decision=text.t(f"decisions.label.{first['decision']}"),
                 pd=text.figure(first["new_pd"], "pd"),
@@ -127,16 +142,16 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
     st.markdown(combination_text(changes))
     start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
-    charts.show(charts_.waterfall_chart, result.contributions, start, value=unit)
+    charts.show(charts_.waterfall_chart, named(result.contributions), start, value=unit)
     with st.expander(text.t("whatif.details")):
-        tables.show(values_as_text(result.contributions, "value", "reference"))
+        tables.show(values_as_text(named(result.contributions), "value", "reference"))
         flips = flips.assign(
             direction=[text.t(f"whatif.direction.{d}") for d in flips["direction"]],
             decision=[text.t(f"decisions.label.{d}") for d in flips["decision"]],
         )
-        tables.show(values_as_text(flips, "current", "new_value"))
+        tables.show(values_as_text(named(flips), "current", "new_value"))
         st.caption(text.t("whatif.combinations"))
-        tables.show(values_as_text(changes.drop(columns="decision"), "current", "new_value"))
+        tables.show(values_as_text(named(changes.drop(columns="decision")), "current", "new_value"))
     if comparison is not None:
         for where, side in zip(st.columns(2), ("expert", "model"), strict=True):
             where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
@@ -159,6 +174,7 @@ model_column, expert_column = st.columns([2, 1])
 saved = widgets.model_picker(con, table, "wi_model", model_column)
 ctx = datasets.table_context(con, table)
 model_version = (saved.name, saved.version, saved.fingerprint)
+names = datasets.column_labels(con, table)[text.lang()]  # display names in the session's language
 ranges = widgets.attempt(
     cache.data, decisions.factor_ranges, con, ctx, depends_on=model_version, unhashed={"model": saved}
 )
@@ -224,7 +240,7 @@ with quiz_tab:
     facts = pd.DataFrame({"factor": list(ranges), "value": [trainee_applicant.get(c) for c in ranges]})
 
     st.caption(text.t(f"whatif.quiz_help.{outcome}", n=position + 1, cutoff=text.figure(cutoff_pd, "pd")))
-    tables.show(values_as_text(facts, "value"))
+    tables.show(values_as_text(named(facts), "value"))
     if not revealed:
         approve_column, reject_column = st.columns(2)
         approve = approve_column.button(

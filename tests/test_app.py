@@ -104,7 +104,7 @@ def test_save_edited_roles(app, demo_db):
     app.run()
     app.button(key="save_roles").click().run()
     assert not app.exception
-    assert app.success[0].value == "Roles saved for sample_loans."
+    assert app.success[0].value == "Roles and display names saved for sample_loans."
     assert datasets.saved_roles(_db(demo_db), "sample_loans")["branch"] == "ignore"
 
 

@@ -12,6 +12,7 @@ from analytics.datasets._importer import (
     import_path,
     preview_file,
 )
+from analytics.datasets._labels import MAX_LABEL, column_labels, save_column_labels
 from analytics.datasets._outcome import (
     DEFAULT_DPD_THRESHOLD,
     DEFINITION_KINDS,
@@ -86,6 +87,7 @@ __all__ = [
     "LEAKAGE_AUC",
     "LEAKAGE_NAMES",
     "MAX_CATEGORY_LEVELS",
+    "MAX_LABEL",
     "NON_PERFORMING",
     "PROFILE_COLUMNS",
     "ROLES",
@@ -101,6 +103,7 @@ __all__ = [
     "check_two_classes",
     "classification_floor_sql",
     "column_counts",
+    "column_labels",
     "columns_with_role",
     "default_sql",
     "default_summary",
@@ -119,6 +122,7 @@ __all__ = [
     "preview_file",
     "profile_summary",
     "profile_table",
+    "save_column_labels",
     "save_definition",
     "save_roles",
     "saved_roles",
