@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from scipy import stats
 
 from analytics import datasets, factors, store
 from analytics.core import RiskLabError
