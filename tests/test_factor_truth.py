@@ -247,3 +247,15 @@ def test_preselection_drops_with_a_reason_and_keeps_the_stronger_of_a_pair(con):
     assert said == "dropped: correlation 0.93 with the stronger income"
     with pytest.raises(RiskLabError, match="between 0 and 1"):
         factors.Thresholds(max_missing=1.5)
+
+
+def test_a_saved_binning_of_a_code_is_used_whichever_kind_it_has(con):
+    pop = _table(con, "coded", _coded(), {"education": "factor_numeric", "bad": "outcome"})
+    factors.save_binning(
+        con, "coded", factors.spec_from_assignment("education", {str(i): i % 2 for i in range(7)}), "odd"
+    )
+    row = factors.rank_factors(con, pop).table.set_index("factor").loc["education"]
+    assert (row["kind"], row["binning"], row["bins"]) == ("categorical", "odd", 2)
+    factors.save_binning(con, "coded", factors.manual_spec("education", "3"), "low high")
+    row = factors.rank_factors(con, pop).table.set_index("factor").loc["education"]
+    assert (row["kind"], row["binning"], row["bins"]) == ("numeric", "low high", 2)

@@ -156,7 +156,8 @@ def default_specs(
     numeric = [f.name for f in factors if f.kind == "numeric"]
     pre = binning.prebins(con, pop, numeric)
     codes = integer_codes(pop, pre, factors) if codes_as_categories else set()
-    factors = [Factor(f.name, "categorical") if f.name in codes and f.name not in saved else f for f in factors]
+    kept_numeric = {name for name, spec in saved.items() if spec.kind == "numeric"}  # a saved numeric binning wins
+    factors = [Factor(f.name, "categorical") if f.name in codes - kept_numeric else f for f in factors]
     use_saved = {f.name: saved[f.name] for f in factors if f.name in saved and saved[f.name].kind == f.kind}
     keys, at = [], {}
     for f in factors:
