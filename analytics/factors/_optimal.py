@@ -55,10 +55,12 @@ def optimal_cuts(
     goods, bads = np.asarray(goods, dtype=float), np.asarray(bads, dtype=float)
     if len(x) < 2 or goods.sum() == 0 or bads.sum() == 0:
         return ()
+    if len(x) == 2:  # one possible cut: two bins (small or pure ones are merged afterwards)
+        return (float(x[1]),)
     present = goods.sum() + bads.sum()
     share = min(min_share * (total or present) / present, 0.5)
     best: tuple[float, tuple[float, ...]] = (-1.0, ())
-    for trend in trends:
+    for trend in _directions(goods, bads, trends):
         splits = _fit_splits(x, goods, bads, share, trend)
         starts = np.searchsorted(x, splits, side="right")
         cuts = tuple(sorted({float(x[i]) for i in starts if 0 < i < len(x)}))
@@ -66,6 +68,35 @@ def optimal_cuts(
         if value > best[0] + 1e-12:
             best = (value, cuts)
     return best[1]
+
+
+CLEAR_DIRECTION = 1.5  # one direction's monotonic IV this many times the other's: solve that direction only
+
+
+def _directions(goods: np.ndarray, bads: np.ndarray, trends: tuple[str, ...]) -> tuple[str, ...]:
+    """The trends worth solving: both, unless pooling adjacent violators (cheap) shows one clearly better."""
+    if len(trends) < 2:
+        return trends
+    rising, falling = (_pooled_iv(goods, bads, sign) for sign in (1, -1))
+    if rising > CLEAR_DIRECTION * falling:
+        return ("ascending",)
+    if falling > CLEAR_DIRECTION * rising:
+        return ("descending",)
+    return trends
+
+
+def _pooled_iv(goods: np.ndarray, bads: np.ndarray, sign: int) -> float:
+    """The IV of the finest monotonic grouping in one direction (pool adjacent violators)."""
+    blocks: list[list[float]] = []
+    for g, b in zip(goods.tolist(), bads.tolist(), strict=True):
+        blocks.append([g, b])
+        while len(blocks) > 1:
+            (g1, b1), (g2, b2) = blocks[-2], blocks[-1]
+            if sign * (b2 / (g2 + b2) - b1 / (g1 + b1)) > 0:
+                break
+            blocks[-2:] = [[g1 + g2, b1 + b2]]
+    pooled = np.array(blocks, dtype=float)
+    return float(core.woe_iv(pooled[:, 0], pooled[:, 1])[1].sum())
 
 
 def _iv(x: np.ndarray, goods: np.ndarray, bads: np.ndarray, cuts: tuple[float, ...]) -> float:
