@@ -223,19 +223,20 @@ def test_counts_from_prebins_equal_a_direct_scan(loans):
     con, pop, rows = loans
     pre = factors.prebins(con, pop, ["x_up"])["x_up"]
     known = rows["x_up"].dropna()
-    assert pre.distinct == known.nunique() and pre.missing == rows["x_up"].isna().sum()
-    assert pre.top == known.value_counts().max()
+    assert not pre.exact and pre.distinct == pytest.approx(known.nunique(), rel=0.05)  # DuckDB's estimate
+    assert pre.missing == rows["x_up"].isna().sum() and pre.top >= known.value_counts().max()
     coarse = factors.prebin_spec("x_up", pre)
     from_prebins = factors.binning_table(coarse, pre.counts(coarse)).table
     direct = factors.compute_binning(con, pop, coarse).table
     pd.testing.assert_frame_equal(from_prebins, direct)
 
 
-def test_prebins_group_many_values_by_running_count(loans):
+def test_prebins_slice_many_values_and_start_at_observed_values(loans):
     con, pop, rows = loans
     pre = factors.prebins(con, pop, ["x_up"], max_prebins=10)["x_up"]
-    assert len(pre.x) <= 10 and pre.count.sum() == rows["x_up"].notna().sum()
+    assert len(pre.x) <= 12 and pre.count.sum() == rows["x_up"].notna().sum()  # 10 slices and two tails
     assert pre.x[0] == rows["x_up"].min() and (np.diff(pre.x) > 0).all()
+    assert set(pre.x) <= set(rows["x_up"].dropna()) and pre.missing == rows["x_up"].isna().sum()
     starts = np.searchsorted(pre.x, rows["x_up"].dropna(), side="right") - 1
     assert np.bincount(starts, minlength=len(pre.x)).tolist() == pre.count.tolist()
 

@@ -174,7 +174,8 @@ def test_prebins_cost_grows_with_values_not_loans(german):
     con, pop = german
     pre = factors.prebins(con, pop, ["credit_amount"])["credit_amount"]
     frame = pd.read_csv(PROJECT / "data" / "german_credit.csv")
-    assert len(pre.x) == frame["credit_amount"].nunique() and pre.exact
+    assert len(pre.x) == pre.distinct == frame["credit_amount"].nunique() and pre.exact
+    assert pre.top == frame["credit_amount"].value_counts().max()
     assert pre.count.sum() == len(frame) and pre.bads.sum() == frame["default"].sum()
 
 

@@ -6,9 +6,10 @@ Numeric bins are left-closed, ``[c_i, c_{i+1})``; missing values (NULL, NaN) alw
 
 Optimal monotonic binning is optbinning's ``OptimalBinning`` (``_optimal``): it finds the bins of largest IV
 whose bad rate rises (or falls) bin by bin and that each hold at least ``MIN_SHARE`` = 5 % of the loans. It is fed
-pre-bins that DuckDB aggregates (``prebins``: each distinct value, or up to ``MAX_PREBINS`` equal-frequency groups
-of values) with their goods and bads as weights, so its cost grows with the pre-bins, not the loans. Bins without
-goods or without bads are then merged with the neighbour whose bad rate is closest (their WOE would be infinite).
+pre-bins that DuckDB aggregates (``prebins``: each distinct value, or ``MAX_PREBINS`` equal-width slices of a
+factor with more values) with their goods and bads as weights, so its cost grows with the pre-bins, not the loans.
+Bins without goods or without bads are then merged with the neighbour whose bad rate is closest (their WOE would
+be infinite).
 
 Categorical factors: levels are ordered by bad rate (so the order is monotonic by construction), neighbours are
 grouped optimally the same way, and small or pure groups are merged with a neighbour. Bin counts are sums of
@@ -421,8 +422,10 @@ class Prebins:
     """A numeric factor aggregated in DuckDB: per pre-bin (ascending) its first value ``x``, loans and bads;
     the missing values' loans and bads; its number of distinct values and the loans of its most common value.
 
-    Pre-bins are the distinct values when there are at most ``MAX_PREBINS`` of them, else equal-frequency groups
-    of neighbouring distinct values (a value is never split)."""
+    Pre-bins are the distinct values when there are at most ``MAX_PREBINS`` of them (``exact``), else
+    ``MAX_PREBINS`` equal-width slices between the 0.5 % and 99.5 % quantiles plus one slice for each tail (a value
+    is never split). Without ``exact``, ``distinct`` is DuckDB's estimate and ``top`` the loans of the fullest
+    slice."""
 
     x: np.ndarray
     count: np.ndarray
@@ -431,15 +434,11 @@ class Prebins:
     missing_bads: int = 0
     distinct: int = 0
     top: int = 0
+    exact: bool = True
 
     @property
     def total(self) -> int:
         return int(self.count.sum()) + self.missing
-
-    @property
-    def exact(self) -> bool:
-        """True when every pre-bin is one distinct value."""
-        return self.distinct <= MAX_PREBINS
 
     def counts(self, spec: BinSpec) -> pd.DataFrame:
         """Loans and bads per bin of a numeric ``spec`` whose cut points are pre-bin starts."""
@@ -463,56 +462,70 @@ class Prebins:
 MAX_PREBINS = 1000
 
 
+TAILS = (0.005, 0.995)  # the slices of a many-valued factor span these quantiles; the tails get one slice each
+QUANTILE_SAMPLE = 100_000  # those quantiles come from a fixed sample of about this many loans
+
+
 def prebins(
     con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], max_prebins: int = MAX_PREBINS
 ) -> dict[str, Prebins]:
-    """Pre-bins of numeric factors, all from one scan: DuckDB groups each factor by value (NaN is missing), then
-    groups the distinct values into at most ``max_prebins`` equal-frequency pre-bins by their running count."""
+    """Pre-bins of numeric factors (NaN is missing) with no sort of the loans: DuckDB first estimates each factor's
+    distinct values (and, for many-valued factors, the 0.5 % and 99.5 % quantiles on a fixed sample), then counts
+    loans and bads per value (at most ``max_prebins`` values) or per equal-width slice in one grouped scan, with
+    each pre-bin's first value: the cut point that keeps it whole (slices only grow with the value)."""
     if not factors:
         return {}
     double = [f"CAST({store.quote_ident(f)} AS DOUBLE)" for f in factors]
-    items = [(f"(CASE WHEN isnan({v}) THEN NULL ELSE {v} END) AS v{i}", []) for i, v in enumerate(double)]
+    value_sql = [f"(CASE WHEN isnan({v}) THEN NULL ELSE {v} END)" for v in double]
+    items = [(f"{v} AS v{i}", []) for i, v in enumerate(value_sql)]
     source, params = scan_sql(pop, items)
     k = len(factors)
-    cols = ", ".join(f"v{i}" for i in range(k))
-    flags = ", ".join(f"GROUPING(v{i}) AS g{i}" for i in range(k))
-    sets = ", ".join(f"(v{i})" for i in range(k))
-    which = " ".join(f"WHEN g{i} = 0 THEN {i}" for i in range(k))
-    value = " ".join(f"WHEN g{i} = 0 THEN v{i}" for i in range(k))
-    sql = f"""
-        WITH grouped AS (
-            SELECT {cols}, {flags}, count(*) AS n, sum(__bad) AS b FROM {source} GROUP BY GROUPING SETS ({sets})
-        ), byvalue AS (
-            SELECT (CASE {which} END) AS i, (CASE {value} END) AS v, n, b FROM grouped
-        ), ranked AS (
-            SELECT i, v, n, b,
-                count(*) OVER (PARTITION BY i) AS distinct_values,
-                row_number() OVER (PARTITION BY i ORDER BY v) AS position,
-                coalesce(sum(n) OVER (PARTITION BY i ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
-                    AS before,
-                sum(n) OVER (PARTITION BY i) AS present
-            FROM byvalue WHERE v IS NOT NULL
+    stats = ", ".join(f"approx_count_distinct(v{i}), min(v{i}), max(v{i})" for i in range(k))
+    row = con.execute(f"SELECT {stats} FROM {source}", params).fetchone()
+    wide = [i for i in range(k) if row[3 * i] > max_prebins and row[3 * i + 1] != row[3 * i + 2]]
+    tails = {}
+    if wide:  # the slices' range, from a fixed sample (it only places the slices: every loan is counted)
+        few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
+        found = ", ".join(f"quantile_cont(v{i}, {list(TAILS)})" for i in wide)
+        tails = dict(zip(wide, con.execute(f"SELECT {found} FROM {few}", few_params).fetchone(), strict=True))
+    slices, slice_params = [], []
+    for i in range(k):
+        if i not in wide:
+            slices.append(f"v{i} AS s{i}")
+            continue
+        low, high = row[3 * i + 1], row[3 * i + 2]
+        q_low, q_high = tails.get(i) or (low, high)
+        first, last = (q_low, q_high) if q_high > q_low else (low, high)
+        slices.append(
+            f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
+            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END) AS s{i}"
         )
-        SELECT i, min(v) AS x, sum(n) AS n, sum(b) AS b, max(distinct_values) AS d, max(n) AS top
-        FROM ranked
-        GROUP BY i, (CASE WHEN distinct_values <= ? THEN position ELSE floor(before * ? / present) END)
-        UNION ALL
-        SELECT i, NULL, n, b, 0, 0 FROM byvalue WHERE v IS NULL
-        ORDER BY 1, 2
+        slice_params += [first, last, first, (last - first) / max_prebins]
+    values = ", ".join(f"v{i}" for i in range(k))
+    sql = f"""
+        WITH keyed AS (SELECT {values}, {", ".join(slices)}, __bad FROM {source}),
+        long AS (
+            SELECT unnest(range({k})) AS i, unnest([{values}]) AS v,
+                   unnest([{", ".join(f"CAST(s{i} AS DOUBLE)" for i in range(k))}]) AS slice, __bad
+            FROM keyed
+        )
+        SELECT i, min(v) AS x, count(*) AS n, sum(__bad) AS b FROM long GROUP BY i, slice ORDER BY i, x NULLS LAST
     """
-    rows = con.execute(sql, [*params, max_prebins, max_prebins]).fetchall()
+    rows = con.execute(sql, [*slice_params, *params]).fetchall()
     out = {}
     for i, factor in enumerate(factors):
         mine = [r for r in rows if r[0] == i and r[1] is not None]
         missing = [r for r in rows if r[0] == i and r[1] is None]
+        count = np.array([r[2] for r in mine], dtype=np.int64)
         out[factor] = Prebins(
             x=np.array([r[1] for r in mine], dtype=float),
-            count=np.array([r[2] for r in mine], dtype=np.int64),
+            count=count,
             bads=np.array([int(r[3]) for r in mine], dtype=np.int64),
             missing=int(missing[0][2]) if missing else 0,
             missing_bads=int(missing[0][3]) if missing else 0,
-            distinct=int(mine[0][4]) if mine else 0,
-            top=max((int(r[5]) for r in mine), default=0),
+            distinct=int(row[3 * i]) if i in wide else len(mine),
+            top=int(count.max()) if len(count) else 0,
+            exact=i not in wide,
         )
     return out
 
