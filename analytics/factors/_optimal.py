@@ -59,6 +59,8 @@ def optimal_cuts(
         return (float(x[1]),)
     present = goods.sum() + bads.sum()
     share = min(min_share * (total or present) / present, 0.5)
+    if len(x) <= EXHAUSTIVE:
+        return _exhaustive(x, goods, bads, share * present, trends)
     best: tuple[float, tuple[float, ...]] = (-1.0, ())
     for trend in _directions(goods, bads, trends):
         splits = _fit_splits(x, goods, bads, share, trend)
@@ -67,6 +69,31 @@ def optimal_cuts(
         value = _iv(x, goods, bads, cuts)
         if value > best[0] + 1e-12:
             best = (value, cuts)
+    return best[1]
+
+
+EXHAUSTIVE = 10  # up to this many pre-bins every grouping of neighbours is tried (at most 512): no solver needed
+_SIGNS = {"ascending": 1, "descending": -1}
+
+
+def _exhaustive(x: np.ndarray, goods: np.ndarray, bads: np.ndarray, min_count: float, trends: tuple[str, ...]):
+    """The cut points of largest IV over every grouping of neighbouring pre-bins whose bins hold ``min_count``
+    loans, have goods and bads, and whose bad rate moves one way (a direction of ``trends``)."""
+    n = len(x)
+    signs = [_SIGNS[trend] for trend in trends]
+    best: tuple[float, tuple[float, ...]] = (0.0, ())  # one bin: IV 0
+    for mask in range(1, 1 << (n - 1)):
+        starts = [0, *(j + 1 for j in range(n - 1) if mask >> j & 1)]
+        bin_goods, bin_bads = np.add.reduceat(goods, starts), np.add.reduceat(bads, starts)
+        count = bin_goods + bin_bads
+        if (count < min_count).any() or (bin_goods == 0).any() or (bin_bads == 0).any():
+            continue
+        steps = np.diff(bin_bads / count)
+        if not any((sign * steps >= 0).all() for sign in signs):
+            continue
+        value = float(core.woe_iv(bin_goods, bin_bads)[1].sum())
+        if value > best[0] + 1e-12:
+            best = (value, tuple(float(x[j]) for j in starts[1:]))
     return best[1]
 
 
