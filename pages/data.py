@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import datasets, sample, store
+from analytics import core, datasets, sample, store
 from ui import cache, database, session, tables, text, widgets
 
 con = database.connect()
@@ -59,12 +59,16 @@ with import_tab:
             )
             replace = st.checkbox(text.t("data.replace"), key=session.widget("replace", upload.file_id))
             if st.button(text.t("data.import"), key=session.widget("import", upload.file_id), type="primary"):
-                with st.spinner(text.t("data.importing")):
-                    result = widgets.attempt(
-                        datasets.import_file, con, data, upload.name, table=name, replace=replace, **options
-                    )
-                if result:
-                    imported = (result.table, result.rows)
+                target = widgets.attempt(store.check_table_name, name)
+                if target in store.user_tables(con) and not replace:  # the app's words: a box to tick, no flag
+                    st.error(text.t("data.table_exists", table=target))
+                elif target:
+                    with st.spinner(text.t("data.importing")):
+                        result = widgets.attempt(
+                            datasets.import_file, con, data, upload.name, table=target, replace=replace, **options
+                        )
+                    if result:
+                        imported = (result.table, result.rows)
 
     st.subheader(text.t("data.shipped"))
     shipped = st.selectbox(
@@ -74,7 +78,13 @@ with import_tab:
         key=session.widget("shipped_pick"),
     )
     st.caption(shipped.licence)
-    if st.button(text.t("data.shipped_import"), key=session.widget("import_shipped")):
+    again = shipped.table in store.user_tables(con)
+    if again:  # re-importing replaces the table and resets its roles and default definition: ask first
+        st.warning(text.t("data.shipped_exists", table=shipped.table))
+        again = not st.checkbox(
+            text.t("data.shipped_replace", table=shipped.table), key=session.widget("shipped_replace", shipped.table)
+        )
+    if st.button(text.t("data.shipped_import"), key=session.widget("import_shipped"), disabled=again):
         installed = widgets.attempt(sample.install_shipped, con, shipped)
         if installed:
             imported = (installed["table"], installed["rows"])
@@ -103,10 +113,16 @@ with roles_tab:
     if context:
         frame = pd.DataFrame(context.columns, columns=["column", "type"])
         frame["role"] = [context.role_map[column] for column in frame["column"]]
+        named = datasets.column_labels(con, table)  # display names per language, edited next to the roles
+        for lang in core.LANGUAGES:
+            frame[f"label_{lang}"] = [named[lang].get(column, "") for column in frame["column"]]
         _, config = tables.view(frame[["column", "type"]])
         config["role"] = st.column_config.SelectboxColumn(
             text.t("data.role"), options=list(datasets.ROLE_KEYS), required=True, format_func=text.labels("role")
         )
+        for lang, language in core.LANGUAGES.items():
+            title = text.t("data.display_name", language=language)
+            config[f"label_{lang}"] = st.column_config.TextColumn(title, max_chars=datasets.MAX_LABEL)
         edited = st.data_editor(
             frame,
             column_config=config,
@@ -116,7 +132,15 @@ with roles_tab:
         )
         if st.button(text.t("data.save_roles"), key=session.widget("save_roles"), type="primary"):
             chosen = dict(zip(edited["column"], edited["role"], strict=True))
-            widgets.save(lambda: datasets.save_roles(con, table, chosen), text.t("data.roles_saved", table=table))
+            labels = {
+                lang: dict(zip(edited["column"], edited[f"label_{lang}"], strict=True)) for lang in core.LANGUAGES
+            }
+
+            def save_roles_and_names() -> None:
+                datasets.save_column_labels(con, table, labels)  # checks every name before the roles are written
+                datasets.save_roles(con, table, chosen)
+
+            widgets.save(save_roles_and_names, text.t("data.roles_saved", table=table))
 
 with default_tab:
     if context:
@@ -132,65 +156,76 @@ with default_tab:
             key=session.widget("kind", table, default=start.kind if start else kinds[0], options=kinds),
         )
         columns = list(context.types)
-        column = st.selectbox(
-            text.column("column"),
-            columns,
-            key=session.widget(
-                "defcol",
-                table,
-                kind,
-                default=start.column if start and start.column in columns else columns[0],
-                options=columns,
-            ),
-        )
-        if kind == "flag":
-            values = cache.data(store.distinct_values, con, table, column, depends_on=context.version)
-            saved_values = start.values if start and start.kind == "flag" else ()
-            chosen = st.multiselect(
-                text.t("data.default_values"),
-                values,
-                default=[v for v in map(str, saved_values) if v in values],  # its own default: see ui.session
-                key=session.widget("defval", table, column),
-            )
-            definition = datasets.DefaultDefinition(kind="flag", column=column, values=tuple(chosen))
-        elif kind == "dpd":
-            days = int(start.threshold) if start and start.kind == "dpd" else datasets.DEFAULT_DPD_THRESHOLD
-            threshold = st.number_input(
-                text.t("data.default_threshold"), 1, 3650, step=30, key=session.widget("defdpd", table, default=days)
-            )
-            definition = datasets.DefaultDefinition(kind="dpd", column=column, threshold=int(threshold))
+        if kind == "dpd":  # days past due are numbers: a text column would only fail in the preview
+            columns = [c for c, kind_of in context.types.items() if datasets.is_numeric(kind_of)]
+        if not columns:
+            st.info(text.t("data.no_numeric_dpd", table=table))
         else:
-            categories = [category.key for category in datasets.FIVE_CATEGORIES]
-            bad = [category.key for category in datasets.FIVE_CATEGORIES if category.non_performing]
-            labels = st.multiselect(
-                text.t("data.default_labels"),
-                categories,
-                format_func=text.labels("outcome.category"),
-                default=bad,
-                key=session.widget("deflab", table),
+            column = st.selectbox(
+                text.column("column"),
+                columns,
+                key=session.widget(
+                    "defcol",
+                    table,
+                    kind,
+                    default=start.column if start and start.column in columns else columns[0],
+                    options=columns,
+                ),
             )
-            definition = datasets.DefaultDefinition(kind="classification", column=column, labels=tuple(labels))
-        summary = widgets.attempt(
-            cache.data,
-            datasets.default_summary,
-            con,
-            table,
-            definition,
-            types=context.types,
-            depends_on=context.version,
-        )
-        if summary:
-            rows_tile, known_tile, defaults_tile, rate_tile = st.columns(4)
-            rows_tile.metric(text.column("rows"), text.figure(summary["n"], "count"))
-            known_tile.metric(text.t("data.known"), text.figure(summary["known"], "count"))
-            defaults_tile.metric(text.t("data.defaults"), text.figure(summary["defaults"], "count"))
-            rate_tile.metric(text.column("default_rate"), text.figure(summary["rate"], "share"))
-            if summary["warning"]:
-                st.warning(text.message(summary["warning"]))
-        if st.button(text.t("data.save_default"), key=session.widget("save_default"), type="primary"):
-            widgets.save(
-                lambda: datasets.save_definition(con, table, definition), text.t("data.default_saved", table=table)
+            if kind == "flag":
+                values = cache.data(store.distinct_values, con, table, column, depends_on=context.version)
+                saved_values = start.values if start and start.kind == "flag" else ()
+                chosen = st.multiselect(
+                    text.t("data.default_values"),
+                    values,
+                    default=[v for v in map(str, saved_values) if v in values],  # its own default: see ui.session
+                    placeholder=text.t("app.choose"),
+                    key=session.widget("defval", table, column),
+                )
+                definition = datasets.DefaultDefinition(kind="flag", column=column, values=tuple(chosen))
+            elif kind == "dpd":
+                days = int(start.threshold) if start and start.kind == "dpd" else datasets.DEFAULT_DPD_THRESHOLD
+                threshold = st.number_input(
+                    text.t("data.default_threshold"),
+                    1,
+                    3650,
+                    step=30,
+                    key=session.widget("defdpd", table, default=days),
+                )
+                definition = datasets.DefaultDefinition(kind="dpd", column=column, threshold=int(threshold))
+            else:
+                categories = [category.key for category in datasets.FIVE_CATEGORIES]
+                bad = [category.key for category in datasets.FIVE_CATEGORIES if category.non_performing]
+                labels = st.multiselect(
+                    text.t("data.default_labels"),
+                    categories,
+                    format_func=text.labels("outcome.category"),
+                    default=bad,
+                    placeholder=text.t("app.choose"),
+                    key=session.widget("deflab", table),
+                )
+                definition = datasets.DefaultDefinition(kind="classification", column=column, labels=tuple(labels))
+            summary = widgets.attempt(
+                cache.data,
+                datasets.default_summary,
+                con,
+                table,
+                definition,
+                types=context.types,
+                depends_on=context.version,
             )
+            if summary:
+                rows_tile, known_tile, defaults_tile, rate_tile = st.columns(4)
+                rows_tile.metric(text.column("rows"), text.figure(summary["n"], "count"))
+                known_tile.metric(text.t("data.known"), text.figure(summary["known"], "count"))
+                defaults_tile.metric(text.t("data.defaults"), text.figure(summary["defaults"], "count"))
+                rate_tile.metric(text.column("default_rate"), text.figure(summary["rate"], "share"))
+                if summary["warning"]:
+                    st.warning(text.message(summary["warning"]))
+            if st.button(text.t("data.save_default"), key=session.widget("save_default"), type="primary"):
+                widgets.save(
+                    lambda: datasets.save_definition(con, table, definition), text.t("data.default_saved", table=table)
+                )
 
 with sql_tab:
     example = f"SELECT * FROM {store.quote_ident(table or 'sample_loans')} LIMIT 100"

@@ -43,7 +43,7 @@ kind = top[1].radio(
 outcome = top[2].radio(
     text.t("decisions.outcome"),
     outcomes,
-    key=session.widget("ev_outcome", options=outcomes),
+    key=session.widget("ev_outcome", default=outcomes[-1], options=outcomes),  # simulated when there is one
     horizontal=True,
     format_func=text.labels("decisions.outcome"),
 )
@@ -55,7 +55,9 @@ with st.expander(text.t("decisions.filters_and_money")):
     for where, role in zip(filter_columns, decisions.FILTER_ROLES, strict=False):
         if options[role]:
             key = session.widget("ev_filter", role, options=options[role])
-            chosen[role] = where.multiselect(text.t(f"role.{role}"), options[role], key=key)
+            chosen[role] = where.multiselect(
+                text.t(f"role.{role}"), options[role], placeholder=text.t("portfolio.all"), key=key
+            )
     period = options["period"]
     if period and period[0] < period[1]:
         period = filter_columns[3].slider(
@@ -185,13 +187,15 @@ def comparison() -> None:
 
     figures = {"pd": text.figure(cutoff, "pd"), "score": text.figure(score, "score")}
     st.caption(text.t("decisions.cutoff_caption", **figures, **result.counts))
-    if outcome == "actual" and result.counts["no_outcome"] and not result.expert[:, 1].sum():
+    if outcome == "actual" and not result.expert[:, 1].sum():  # booked loans only: the expert approved them all
         st.info(text.t("decisions.no_rejected_outcomes"))
+    elif outcome == "simulated":
+        st.caption(text.t("decisions.simulated_help"))
     matrix_columns = st.columns(3)
     for where, (side, matrix_kind) in zip(matrix_columns, MATRICES.items(), strict=True):
         where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
         matrix = decisions.confusion_table(getattr(result, side), matrix_kind)
-        charts.show(confusion_chart, matrix, matrix_kind, where=where)
+        charts.show(confusion_chart, matrix, matrix_kind, outcome=outcome, where=where)
     matrix_columns[2].caption(text.t("decisions.kappa", kappa=text.figure(result.kappa, "statistic")))
     if equal and equal.approved < result.counts["evaluated"]:  # the expert rejected some of the evaluated loans
         sentence = "decisions.equal_more" if equal.fewer_defaults < 0 else "decisions.equal_fewer"

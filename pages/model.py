@@ -13,6 +13,8 @@ from ui import cache, charts, database, session, tables, text, widgets
 
 # The compared metric that is no registry column by its name: a model's cross-validated AUC, saved as cv.mean.
 CV_METRICS = {"cv.mean": "auc"}
+# The training sample's loans and defaults are the fit's own counts (saved and compared as fit.n_obs, fit.n_events).
+TRAIN_COUNTS = {"train.n": "fit.n_obs", "train.events": "fit.n_events"}
 
 
 def metric_label(metric: str) -> str:
@@ -198,13 +200,16 @@ with fit_area:
         st.info(text.t("model.stale"))
     for notice in fitted.warnings:
         st.warning(text.message(notice))
-    tiles = st.columns(6)
-    tiles[0].metric(text.column("n_obs"), text.figure(stats["n_obs"], "count"))
-    tiles[1].metric(text.column("n_events"), text.figure(stats["n_events"], "count"))
-    tiles[2].metric(text.column("auc"), text.figure(shown.auc, "statistic"))
-    tiles[3].metric(text.column("gini"), text.figure(shown.gini, "statistic"))
-    tiles[4].metric(text.column("ks"), text.figure(shown.ks, "statistic"))
-    tiles[5].metric(text.column("pseudo_r2"), text.figure(stats["pseudo_r2"], "statistic"))
+    for sample in ("train", "test"):  # one row of tiles per sample, each tile named by its sample
+        if checks[sample] is None:
+            continue
+        figures = checks[sample].summary()
+        tiles = st.columns(6)
+        for tile, key in zip(tiles, ("n", "events", "auc", "gini", "ks"), strict=False):
+            label = metric_label(TRAIN_COUNTS.get(f"{sample}.{key}", f"{sample}.{key}"))
+            tile.metric(label, text.figure(figures[key], core.column(key).kind))
+        if sample == "train":
+            tiles[5].metric(metric_label("fit.pseudo_r2"), text.figure(stats["pseudo_r2"], "statistic"))
     fit_line = {
         **stats,
         "lr_p": text.p_value(stats["lr_p"]),
@@ -213,13 +218,22 @@ with fit_area:
         "cv": text.figure(cv.mean if cv else None, "statistic"),
     }
     st.caption(text.t("model.fit_line", **fit_line))
-    tables.show(fitted.coef_table())
+    coefs = fitted.coef_table()
+    tables.show(coefs.replace({"term": {model.CONST: words[model.CONST]}}))
+    scaled = coefs.loc[coefs["per"] > 1]
+    if len(scaled):
+        per = [
+            f"{term} ({text.figure(unit, 'count')})" for term, unit in zip(scaled["term"], scaled["per"], strict=True)
+        ]
+        st.caption(text.t("model.per_unit", factors=", ".join(per)))
 
 with validation_tab:
     tables.show(pd.DataFrame([{"sample": k, **v.summary()} for k, v in samples.items()]))
     left, right = st.columns(2)
     charts.show(charts_.roc_chart, {k: v.roc for k, v in samples.items()}, where=left)
     charts.show(charts_.calibration_chart, {k: v.calibration for k, v in samples.items()}, where=right)
+    st.caption(text.t("model.shown_sample", sample=text.t(f"split.{'test' if checks['test'] else 'train'}")))
+    left, right = st.columns(2)
     charts.show(charts_.ks_chart, shown.ks_curve, where=left)
     charts.show(charts_.score_distribution_chart, shown.score_distribution(saved.scaling), where=right)
     st.caption(text.t("model.gains_help", sample=text.t(f"split.{'test' if checks['test'] else 'train'}")))
@@ -267,7 +281,10 @@ with scorecard_tab:
 with versions_tab:
     tables.show(versions)
     compared = st.multiselect(
-        text.t("model.compare"), list(refs), key=session.widget("model_compare", options=list(refs))
+        text.t("model.compare"),
+        list(refs),
+        placeholder=text.t("app.choose"),
+        key=session.widget("model_compare", options=list(refs)),
     )
     if len(compared) >= 2:
         comparison = widgets.attempt(model.compare_models, con, [refs[c] for c in compared])
@@ -278,7 +295,8 @@ with versions_tab:
             for label in compared:
                 shown_metrics[label] = [text.figure(v, kind) for v, kind in zip(metrics[label], kinds, strict=True)]
             tables.show(shown_metrics)
-            tables.show(comparison.coefficients, kinds=dict.fromkeys(compared, "coef"))
+            coefficients = comparison.coefficients.replace({"term": {model.CONST: words[model.CONST]}})
+            tables.show(coefficients, kinds=dict.fromkeys(compared, "coef"))
     if refs:
         gone = st.selectbox(
             text.t("model.delete_pick"), list(refs), key=session.widget("model_delete_pick", options=list(refs))

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import core, datasets, factors
-from analytics.charts import binning_chart, correlation_heatmap
+from analytics.charts import binning_chart, correlation_heatmap, iv_bars
 from ui import cache, charts, database, session, tables, text, widgets
 
 TABS = ("ranking", "binning", "stability", "correlation")
@@ -19,7 +19,11 @@ widgets.flash()
 
 def bins(frame: pd.DataFrame) -> pd.DataFrame:
     """A binning table with the missing and unseen-level bins named in the user's language, without bin codes."""
-    names = {factors.MISSING: text.t("binning.missing"), factors.OTHER: text.t("binning.other")}
+    names = {
+        factors.MISSING: text.t("binning.missing"),
+        factors.OTHER: text.t("binning.other"),
+        factors.TOTAL: text.t("binning.total"),
+    }
     labels = [names.get(code, name) for code, name in zip(frame["bin"], frame["label"], strict=True)]
     return frame.assign(label=labels).drop(columns="bin")
 
@@ -51,8 +55,17 @@ if pop.booked_column:
     booked_label = text.t("factors.booked_only", column=pop.booked_column)
     booked_only = st.toggle(booked_label, key=session.widget("factors_booked", default=True))
     pop = factors.population(ctx, booked_only=booked_only)
+codes_label = text.t("factors.codes_as_categories", max=factors.MAX_CODE_LEVELS)
+codes = st.toggle(codes_label, key=session.widget("factors_codes", default=True), help=text.t("factors.codes_help"))
 with st.spinner(text.t("factors.ranking")):
-    ranking = widgets.attempt(cache.data, factors.rank_factors, con, pop, depends_on=factors.saved_version(con, table))
+    ranking = widgets.attempt(
+        cache.data,
+        factors.rank_factors,
+        con,
+        pop,
+        codes_as_categories=codes,
+        depends_on=factors.saved_version(con, table),
+    )
 if ranking is None:
     to_data_page()
 for notice in ranking.notices:
@@ -60,8 +73,6 @@ for notice in ranking.notices:
 summary = ranking.summary
 rate = text.figure(summary["rate"], "share")
 st.caption(text.t("factors.summary", loans=summary["known"], defaults=summary["defaults"], rate=rate))
-if ranking.sample_every > 1:
-    st.caption(text.t("factors.sampled", every=ranking.sample_every))
 kinds = dict(zip(ranking.table["factor"], ranking.table["kind"], strict=True))
 names = list(kinds)
 carried = [name for name in session.get("model_factors") if name in names]  # picked here or on the Model page
@@ -73,9 +84,60 @@ with tabs[0]:
     ranked["binning"] = [text.t(f"binning.method.{b}") if b in METHODS else b for b in ranked["binning"]]
     tables.show(ranked)
     st.caption(text.t("factors.ranking_help", seconds=ranking.seconds))
+    charts.show(iv_bars, ranking.table)
+    skipped = ranking.skipped
+    with st.expander(text.t("factors.not_candidates", n=len(skipped))):
+        reasons = [
+            factors.reason_text(reason, role, levels, text.lang())
+            for reason, role, levels in zip(skipped["reason"], skipped["role"], skipped["levels"], strict=True)
+        ]
+        tables.show(pd.DataFrame({"factor": skipped["factor"], "reason": reasons}))
+        st.caption(text.t("factors.not_candidates_help"))
     pick_key = session.widget("factors_pick", default=carried, options=names)
     picked = st.multiselect(text.t("factors.pick"), names, key=pick_key, on_change=carry)
     session.put("model_factors", picked)
+
+    st.subheader(text.t("factors.preselect"))
+    st.caption(text.t("factors.preselect_help"))
+    limits = st.columns(4)
+    shares = {"min_value": 0.05, "max_value": 1.0, "step": 0.05}
+    max_missing = limits[0].number_input(
+        text.t("factors.max_missing"), key=session.widget("sel_missing", default=0.95), **shares
+    )
+    min_iv = limits[1].number_input(
+        text.t("factors.min_iv"), min_value=0.0, max_value=5.0, step=0.01, key=session.widget("sel_iv", default=0.02)
+    )
+    max_top = limits[2].number_input(
+        text.t("factors.max_top_share"), key=session.widget("sel_top", default=0.95), **shares
+    )
+    max_corr = limits[3].number_input(
+        text.t("factors.max_correlation"), key=session.widget("sel_corr", default=0.7), **shares
+    )
+    thresholds = factors.Thresholds(max_missing, min_iv, max_top, max_corr)
+    selection = widgets.attempt(
+        cache.data,
+        factors.preselect,
+        con,
+        pop,
+        thresholds,
+        depends_on=(factors.saved_version(con, table), codes),
+        unhashed={"ranking": ranking},
+    )
+    if selection:
+        chosen = selection.table
+        said = [
+            factors.selection_text(reason, value, other, thresholds, text.lang())
+            for reason, value, other in zip(chosen["reason"], chosen["value"], chosen["other"], strict=True)
+        ]
+        st.caption(text.t("factors.preselect_result", kept=len(selection.kept), total=len(chosen)))
+        tables.show(chosen[["factor", "iv", "missing_share", "top_share"]].assign(reason=said))
+        if st.button(text.t("factors.use_kept"), key=session.widget("sel_use"), disabled=not selection.kept):
+            kept = list(selection.kept)
+            session.put("model_factors", kept)
+            session.set_widget("factors_pick", value=kept)
+            session.set_widget("corr_factors", value=kept)
+            session.put("flash", text.t("factors.used_kept", n=len(kept), factors=", ".join(kept)))
+            st.rerun()
 
 with tabs[1]:
     left, right = st.columns([1, 2])
@@ -142,7 +204,7 @@ with tabs[1]:
         left.metric(core.column_label("iv", text.lang()), text.figure(result.iv, "statistic"))
         left.caption(text.t(f"factors.band.{core.band(result.iv, core.IV_BANDS)}"))
         charts.show(binning_chart, binned, where=right)
-        tables.show(binned)
+        tables.show(bins(result.with_totals()))
         name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
         name_key = session.widget("bin_name", factor, default=result.spec.name or f"{factor} {method}")
         name = name_column.text_input(text.t("binning.name"), key=name_key).strip()

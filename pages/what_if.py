@@ -24,6 +24,16 @@ def setting(r: decisions.FactorRange, value: object) -> object:
     return int(value) if r.integer else float(value)
 
 
+def display_name(column: str) -> str:
+    """A column's display name in the session's language (set on the Data page), else its own name."""
+    return names.get(column, column)
+
+
+def named(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its factor column written in display names."""
+    return frame.assign(factor=[display_name(c) for c in frame["factor"]])
+
+
 def factor_widget(column: str, r: decisions.FactorRange, where) -> object:
     """A slider (numeric factors: the data's 1st-99th percentiles, widened to the value set) or a select (levels
     by frequency, with the value set)."""
@@ -31,11 +41,34 @@ def factor_widget(column: str, r: decisions.FactorRange, where) -> object:
     current = st.session_state[key]
     if r.kind == "categorical":
         levels = list(dict.fromkeys([*r.levels, current]))
-        return where.selectbox(column, levels, key=key)
+        return where.selectbox(display_name(column), levels, key=key, help=column)
     cast = int if r.integer else float
-    low = cast(min(r.low, current))
-    high = cast(max(r.high, current))
-    return where.slider(column, low, high, step=cast(r.step), format="localized", key=key)
+    low, high = (cast(v) for v in r.bounds(current))  # the range every suggested change stays inside
+    return where.slider(display_name(column), low, high, step=cast(r.step), format="localized", key=key, help=column)
+
+
+def combination_text(changes: pd.DataFrame) -> str:
+    """The smallest change over up to three factors in one sentence (its first combination), or that none flips."""
+    if changes.empty:
+        return text.t("whatif.no_combination", max=decisions.MAX_CHANGED)
+    best = changes[changes["factors_changed"] == changes["factors_changed"].iloc[0]]
+    parts = [
+        text.t(
+            "whatif.change",
+            factor=display_name(row.factor),
+            current=text.value(row.current),
+            value=text.value(row.new_value),
+        )
+        for row in best.itertuples()
+    ]
+    return text.t(
+        "whatif.combination",
+        max=decisions.MAX_CHANGED,
+        changes=", ".join(parts),
+        decision=text.t(f"decisions.label.{best['decision'].iloc[0]}"),
+        pd=text.figure(best["new_pd"].iloc[0], "pd"),
+        distance=text.figure(best["total_distance"].iloc[0], "share"),
+    )
 
 
 def values_as_text(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -71,7 +104,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     flips = decisions.flips(saved, applicant, cutoff, ranges)
     comparison = None
     if source is not None:
-        setup = decisions.Setup.from_model(ctx, saved, source)
+        setup = decisions.Setup.from_model(ctx, saved, source, outcome=outcome)
         scored = widgets.attempt(cache.shared, decisions.score, con, setup)
         economics = decisions.Economics()
         unhashed = {"scored": scored}
@@ -98,7 +131,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         st.markdown(
             text.t(
                 f"whatif.flip.{first['direction']}",
-                factor=first["factor"],
+                factor=display_name(first["factor"]),
                 value=text.value(first["new_value"]),
                 decision=text.t(f"decisions.label.{first['decision']}"),
                 pd=text.figure(first["new_pd"], "pd"),
@@ -106,20 +139,24 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         )
     else:
         st.markdown(text.t("whatif.no_flip"))
+    changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
+    st.markdown(combination_text(changes))
     start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
-    charts.show(charts_.waterfall_chart, result.contributions, start, value=unit)
+    charts.show(charts_.waterfall_chart, named(result.contributions), start, value=unit)
     with st.expander(text.t("whatif.details")):
-        tables.show(values_as_text(result.contributions, "value", "reference"))
+        tables.show(values_as_text(named(result.contributions), "value", "reference"))
         flips = flips.assign(
             direction=[text.t(f"whatif.direction.{d}") for d in flips["direction"]],
             decision=[text.t(f"decisions.label.{d}") for d in flips["decision"]],
         )
-        tables.show(values_as_text(flips, "current", "new_value"))
+        tables.show(values_as_text(named(flips), "current", "new_value"))
+        st.caption(text.t("whatif.combinations"))
+        tables.show(values_as_text(named(changes.drop(columns="decision")), "current", "new_value"))
     if comparison is not None:
         for where, side in zip(st.columns(2), ("expert", "model"), strict=True):
             where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
             matrix = decisions.confusion_table(getattr(comparison, side), "outcome")
-            charts.show(charts_.confusion_chart, matrix, "outcome", where=where)
+            charts.show(charts_.confusion_chart, matrix, "outcome", outcome=outcome, where=where)
         metrics = comparison.metrics.rename_axis("metric").reset_index()
         kinds = [decisions.METRIC_KINDS[m] for m in metrics["metric"]]
         metrics = metrics.assign(
@@ -137,6 +174,7 @@ model_column, expert_column = st.columns([2, 1])
 saved = widgets.model_picker(con, table, "wi_model", model_column)
 ctx = datasets.table_context(con, table)
 model_version = (saved.name, saved.version, saved.fingerprint)
+names = datasets.column_labels(con, table)[text.lang()]  # display names in the session's language
 ranges = widgets.attempt(
     cache.data, decisions.factor_ranges, con, ctx, depends_on=model_version, unhashed={"model": saved}
 )
@@ -147,6 +185,7 @@ source = session.get("expert_source") or cache.data(decisions.default_source, co
 if source is not None and widgets.attempt(cache.data, decisions.reject_sql, con, ctx, source) is None:
     source = None
 expert_column.caption(text.t(f"whatif.expert_is.{source.kind}" if source else "whatif.expert_is.none"))
+outcome = "simulated" if decisions.has_simulated_outcome(ctx) else "actual"  # both decisions judged alike
 
 
 what_if_tab, quiz_tab = st.tabs([text.t("whatif.tab_whatif"), text.t("whatif.tab_quiz")])
@@ -189,8 +228,7 @@ with what_if_tab:
 
 with quiz_tab:
     seed = st.number_input(text.t("whatif.seed"), 1, 10_000, step=1, key=session.widget("quiz_seed", default=1))
-    outcome_kind = "simulated" if decisions.has_simulated_outcome(ctx) else "actual"
-    items = widgets.attempt(cache.data, decisions.quiz_items, con, ctx, 200, int(seed), outcome_kind)
+    items = widgets.attempt(cache.data, decisions.quiz_items, con, ctx, 200, int(seed), outcome)
     if items is None:
         st.stop()
     cutoff_pd = session.get("cutoff_pd")
@@ -201,8 +239,8 @@ with quiz_tab:
     trainee_applicant = cache.data(decisions.loan_applicant, con, ctx, loan)
     facts = pd.DataFrame({"factor": list(ranges), "value": [trainee_applicant.get(c) for c in ranges]})
 
-    st.caption(text.t(f"whatif.quiz_help.{outcome_kind}", n=position + 1, cutoff=text.figure(cutoff_pd, "pd")))
-    tables.show(values_as_text(facts, "value"))
+    st.caption(text.t(f"whatif.quiz_help.{outcome}", n=position + 1, cutoff=text.figure(cutoff_pd, "pd")))
+    tables.show(values_as_text(named(facts), "value"))
     if not revealed:
         approve_column, reject_column = st.columns(2)
         approve = approve_column.button(
@@ -218,7 +256,7 @@ with quiz_tab:
                 "trainee_reject": reject,
                 "model_reject": model_pd >= cutoff_pd,
                 "pd": model_pd,
-                "default": decisions.loan_outcome(con, ctx, loan, outcome_kind),
+                "default": decisions.loan_outcome(con, ctx, loan, outcome),
             }
             session.put("quiz_answers", [*answers, answer])
             session.put("quiz_revealed", True)

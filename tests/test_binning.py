@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from scipy import stats
 
 from analytics import datasets, factors, store
 from analytics.core import RiskLabError
@@ -129,20 +128,8 @@ def test_optimal_numeric_binning_is_monotonic_with_min_share(loans):
         assert (inner["goods"] > 0).all() and (inner["bads"] > 0).all()
 
 
-def test_optimal_direction_is_the_spearman_sign(loans):
-    _, _, rows = loans
-    known = rows.dropna(subset=["x_down"])
-    rho = stats.spearmanr(known["x_down"], known["bad"]).statistic
-    counts = known.groupby("x_down")["bad"].agg(["size", "sum"])
-    assert factors.spearman_sign(counts["size"].to_numpy(), counts["sum"].to_numpy()) == np.sign(rho) == -1
-
-
-def test_pool_adjacent_violators_and_small_bin_merges_by_hand():
+def test_small_bin_merges_by_hand():
     block = _binning._Block
-    blocks = [block(100, 10, [0]), block(100, 5, [1]), block(100, 20, [2]), block(100, 30, [3])]
-    pooled = factors.pool_adjacent_violators(blocks, +1)
-    assert [b.members for b in pooled] == [[0, 1], [2], [3]]
-    assert [b.rate for b in pooled] == [0.075, 0.2, 0.3]
     merged = factors.merge_small([block(500, 10, [0]), block(20, 2, [1]), block(480, 100, [2])], min_count=50)
     assert [b.members for b in merged] == [[0, 1], [2]]  # 10 % is closer to 2 % than to 20.8 %
     pure = factors.merge_small([block(500, 0, [0]), block(500, 50, [1])], min_count=50)
@@ -232,14 +219,26 @@ def test_method_and_parameter_errors(loans):
         factors.optimal_spec(con, pop, "nope", "numeric")
 
 
-def test_ranking_counts_from_fine_bins_equal_a_direct_scan(loans):
-    con, pop, _ = loans
-    fine = BinSpec("x_up", "numeric", "quantile", cuts=factors.quantile_cuts(con, pop, ["x_up"], 20)["x_up"])
-    (counts,) = factors.bin_counts(con, pop, [fine])
-    coarse = factors.monotonic_spec(fine, counts)
-    from_fine = factors.binning_table(coarse, factors.coarsen(fine, counts, coarse)).table
+def test_counts_from_prebins_equal_a_direct_scan(loans):
+    con, pop, rows = loans
+    pre = factors.prebins(con, pop, ["x_up"])["x_up"]
+    known = rows["x_up"].dropna()
+    assert not pre.exact and pre.distinct == pytest.approx(known.nunique(), rel=0.05)  # DuckDB's estimate
+    assert pre.missing == rows["x_up"].isna().sum() and pre.top >= known.value_counts().max()
+    coarse = factors.prebin_spec("x_up", pre)
+    from_prebins = factors.binning_table(coarse, pre.counts(coarse)).table
     direct = factors.compute_binning(con, pop, coarse).table
-    pd.testing.assert_frame_equal(from_fine, direct)
+    pd.testing.assert_frame_equal(from_prebins, direct)
+
+
+def test_prebins_slice_many_values_and_start_at_observed_values(loans):
+    con, pop, rows = loans
+    pre = factors.prebins(con, pop, ["x_up"], max_prebins=10)["x_up"]
+    assert len(pre.x) <= 12 and pre.count.sum() == rows["x_up"].notna().sum()  # 10 slices and two tails
+    assert pre.x[0] == rows["x_up"].min() and (np.diff(pre.x) > 0).all()
+    assert set(pre.x) <= set(rows["x_up"].dropna()) and pre.missing == rows["x_up"].isna().sum()
+    starts = np.searchsorted(pre.x, rows["x_up"].dropna(), side="right") - 1
+    assert np.bincount(starts, minlength=len(pre.x)).tolist() == pre.count.tolist()
 
 
 def test_woe_sql_gives_each_loan_its_bin_woe(loans):

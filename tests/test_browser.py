@@ -146,7 +146,7 @@ def test_roles_default_definition_and_sql_tabs(page, app_url):
     shot(page, "05_data_roles")
     page.get_by_role("button", name="Save roles").click()
     wait_idle(page)
-    page.get_by_text("Roles saved for sample_loans.").wait_for()
+    page.get_by_text("Roles and display names saved for sample_loans.").wait_for()
     page.get_by_role("tab", name="Default definition").click()
     page.get_by_role("button", name="Save default definition").wait_for()
     shot(page, "06_data_default")

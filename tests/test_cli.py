@@ -146,3 +146,113 @@ def test_domain_packages_hold_no_command_line_code():
             if isinstance(node, ast.Import) and any(alias.name == "argparse" for alias in node.names):
                 offenders.append(f"{path.parent.name}/{path.name}: import argparse")
     assert offenders == []
+
+
+# --- the command line stands alone: roles, define, factors, compare without the browser ---------------------------
+
+
+def _scored_loans(path, n=600, seed=4):
+    """A loan file with a factor, an expert score and a 0/1 outcome, and no saved definition."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    income = rng.normal(size=n)
+    score = (50 + 10 * income + rng.normal(0, 5, n)).round()
+    bad = (rng.random(n) < 1 / (1 + np.exp(1.5 + income))).astype(int)
+    rows = "\n".join(f"L{i},{income[i]:.4f},{int(score[i])},{bad[i]}" for i in range(n))
+    path.write_text("loan_id,income,expert_points,bad\n" + rows + "\n")
+    return path
+
+
+def test_roles_define_and_factors_on_a_fresh_import(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    german = tmp_path / "german.csv"
+    german.write_bytes((PROJECT / "data" / "german_credit.csv").read_bytes())
+    assert cli("import", str(german), "--table", "german", db=db).returncode == 0
+    roles = json.loads(cli("roles", "--table", "german", db=db).stdout)
+    assert roles["table"] == "german" and roles["roles"]["duration_months"] == "term"
+    changed = cli("roles", "--table", "german", "--set", "factor_categorical=job", "--set", "outcome=default", db=db)
+    assert changed.returncode == 0, changed.stderr
+    assert json.loads(changed.stdout)["roles"]["job"] == "factor_categorical"
+    assert json.loads(cli("roles", "--table", "german", db=db).stdout)["roles"]["job"] == "factor_categorical"
+    no_definition = cli("factors", "--table", "german", db=db)
+    assert no_definition.returncode == 1 and "python -m analytics define --table german" in no_definition.stderr
+    defined = cli("define", "--table", "german", "--flag", "default", "--values", "1", db=db)
+    assert defined.returncode == 0, defined.stderr
+    report = json.loads(defined.stdout)
+    assert report["definition"] == {"kind": "flag", "column": "default", "values": ["1"]}
+    assert (report["n"], report["defaults"]) == (1000, 300)
+    ranked = cli("factors", "--table", "german", db=db)
+    assert ranked.returncode == 0, ranked.stderr
+    result = json.loads(ranked.stdout)
+    assert set(result) == {"factors", "skipped"}
+    assert all(set(f) == {"factor", "iv", "ks", "gini", "strength", "bins"} for f in result["factors"])
+    by_name = {f["factor"]: f for f in result["factors"]}
+    assert {"duration_months", "credit_amount"} <= set(by_name)
+    assert by_name["credit_amount"]["iv"] == pytest.approx(0.150695, abs=1e-6)
+    assert {f["strength"] for f in result["factors"]} <= {"useless", "weak", "medium", "strong", "suspicious"}
+    assert {"factor": "default", "reason": "holds or defines the outcome"} in result["skipped"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["roles", "--table", "loans", "--set", "amount"], "--set takes ROLE=COLUMN"),
+        (["roles", "--table", "loans", "--set", "wizard=income"], "wizard"),
+        (["roles", "--table", "loans", "--set", "amount=nope"], "no column 'nope'"),
+        (["define", "--table", "loans", "--flag", "bad", "--dpd", "bad"], "exactly one of"),
+        (["define", "--table", "loans", "--dpd", "income"], "--days N"),
+        (["compare", "--table", "loans", "--model", "m", "--expert-score", "expert_points"], "--min-score X"),
+    ],
+)
+def test_new_commands_give_one_line_errors(tmp_path, args, needle):
+    db = tmp_path / "risk.duckdb"
+    assert cli("import", str(_scored_loans(tmp_path / "loans.csv")), "--table", "loans", db=db).returncode == 0
+    result = cli(*args, db=db)
+    assert result.returncode == 1 and result.stderr.startswith("error: ") and needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_import_fit_compare_needs_no_other_step_and_reads_a_score_as_a_decision(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    assert cli("import", str(_scored_loans(tmp_path / "loans.csv")), "--table", "loans", db=db).returncode == 0
+    fitted = cli("fit", "--table", "loans", "--target", "bad", "--factors", "income", "--save", "m", db=db)
+    assert fitted.returncode == 0, fitted.stderr
+    compared = cli(
+        "compare", "--table", "loans", "--model", "m", "--expert-score", "expert_points", "--min-score", "45", db=db
+    )
+    assert compared.returncode == 0, compared.stderr
+    report = json.loads(compared.stdout)
+    assert report["expert_source"] == {"column": "expert_points", "threshold": 45.0, "kind": "score"}
+    import pandas as pd
+
+    frame = pd.read_csv(tmp_path / "loans.csv")
+    approved = (frame["expert_points"] >= 45).mean()
+    assert report["metrics"]["expert"]["approval_rate_applications"] == pytest.approx(approved)
+
+
+def test_sql_row_cap_notice_is_the_last_line_of_stdout(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    assert cli("import", str(_scored_loans(tmp_path / "loans.csv")), "--table", "loans", db=db).returncode == 0
+    result = cli("sql", "SELECT loan_id FROM loans", "--max-rows", "5", db=db)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["loan_id", "L0"] and len(lines) == 7
+    assert lines[-1] == "# warning: showing the first 5 rows only (row cap)"
+    full = cli("sql", "SELECT count(*) AS n FROM loans", db=db)
+    assert full.stdout.splitlines() == ["n", "600"]
+
+
+def test_piping_into_head_is_not_a_failure(tmp_path):
+    db = tmp_path / "risk.duckdb"
+    assert cli("import", str(_scored_loans(tmp_path / "loans.csv")), "--table", "loans", db=db).returncode == 0
+    command = [sys.executable, "-m", "analytics", "--db", str(db), "sql", "SELECT * FROM range(300000)"]
+    command += ["--max-rows", "300000"]
+    with subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        first = process.stdout.readline()
+        process.stdout.close()  # as `head -1` does
+        stderr = process.stderr.read().decode()
+        status = process.wait(timeout=120)
+    assert first.strip() == b"range"
+    assert "BrokenPipeError" not in stderr and "unexpected failure" not in stderr
+    assert status == 0

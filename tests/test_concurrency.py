@@ -106,7 +106,7 @@ async def _steps(page, url: str, number: int, folder) -> dict:
     await _idle(page)
     await page.get_by_role("button", name=t("model.fit", lang)).click()
     await _idle(page)
-    auc_tile = page.get_by_test_id("stMetric").filter(has_text=column_label("auc", lang)).first
+    auc_tile = page.get_by_test_id("stMetric").filter(has_text=t("model.metric.test.auc", lang)).first
     auc = await auc_tile.get_by_test_id("stMetricValue").inner_text(timeout=WAIT_MS)
     fitted_seconds = time.perf_counter() - start
     fit_line = await main.get_by_text("AIC").first.inner_text(timeout=WAIT_MS)

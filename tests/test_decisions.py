@@ -376,11 +376,13 @@ def test_cli_compare_prints_the_matrices_in_scikit_learn_layout(cli_db):
     [
         (
             ["--cutoff", "0.1"],
-            "Give the expert side as --expert-column COL (with --approve VALUE ...) or --rules NAME, not both.",
+            "Give the expert side as one of --expert-column COL (with --approve VALUE ...), --rules NAME and "
+            "--expert-score COL (with --min-score X).",
         ),
         (
             ["--expert-column", "expert_decision", "--rules", "debt rule"],
-            "Give the expert side as --expert-column COL (with --approve VALUE ...) or --rules NAME, not both.",
+            "Give the expert side as one of --expert-column COL (with --approve VALUE ...), --rules NAME and "
+            "--expert-score COL (with --min-score X).",
         ),
         (
             ["--expert-column", "expert_decision", "--cutoff", "0.1", "--approval-rate", "0.5"],
@@ -421,7 +423,8 @@ def test_cli_compare_unknown_model_and_table(cli_db, capsys):
     missing = compare_cli(db, "--expert-column", "expert_decision", "--rules", "x")  # a real process
     assert missing.returncode == 1 and missing.stdout == ""
     assert missing.stderr == (
-        "error: Give the expert side as --expert-column COL (with --approve VALUE ...) or --rules NAME, not both.\n"
+        "error: Give the expert side as one of --expert-column COL (with --approve VALUE ...), --rules NAME and "
+        "--expert-score COL (with --min-score X).\n"
     )
     assert cli.main(["--db", str(db), "compare", "--table", "sample_loans", "--model", "nope", "--rules", "x"]) == 1
     err = capsys.readouterr().err
@@ -450,4 +453,6 @@ def test_chart_builders_take_the_aggregated_results(sample):
     charts.officer_chart(decisions.officer_consistency(con, setup, 0.15), t).to_dict()
     steps = pd.DataFrame({"factor": ["a", "b"], "points": [-5.0, 12.0]})
     waterfall = charts.waterfall_chart(steps, 600.0, t).to_dict()
-    assert [row["high"] for row in waterfall["datasets"][next(iter(waterfall["datasets"]))]] == [600, 595, 607, 607]
+    rows = waterfall["datasets"][next(iter(waterfall["datasets"]))]
+    assert [row["high"] for row in rows] == [0, -5, 7, 7]  # drawn from the reference applicant, at zero
+    assert [row["text"] for row in rows] == ["600.00", "-5.00", "+12.00", "607.00 (+7.00)"]

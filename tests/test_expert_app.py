@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import datasets, decisions, model
+from analytics import core, datasets, decisions, model
 from tests.conftest import PROJECT
 
 EXPERT_PAGE = "pages/expert_vs_model.py"
@@ -72,7 +72,7 @@ def test_expert_page_runs_in_both_languages(model_db, monkeypatch, lang):
         "en": ["**Expert vs outcome**", "**Model vs outcome**", "**Expert vs model**"],
         "zh": ["**专家决策 vs 实际结果**", "**模型决策 vs 实际结果**", "**专家 vs 模型**"],
     }[lang]
-    assert at.info  # rejected applicants have no real outcome: the page says so
+    assert at.radio(key="ev_outcome").value == "simulated"  # the view with both decisions
     metrics = labelled(at.dataframe[0])
     assert (
         len(metrics) == 13
@@ -83,6 +83,40 @@ def test_expert_page_runs_in_both_languages(model_db, monkeypatch, lang):
         }[lang]
     )
     assert at.session_state["cutoff_pd"] == 0.15
+
+
+def matrix_axes(at: AppTest) -> list[str]:
+    """The row-axis titles of the page's confusion matrices (the outcome in use, or the expert)."""
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        layers = spec.get("layer") or [spec]
+        y = layers[0].get("encoding", {}).get("y", {})
+        if y.get("field") == "actual_label":
+            titles.append(y["title"])
+    return titles
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_opens_on_both_decisions_and_names_the_outcome_in_use(model_db, monkeypatch, lang):
+    """Issue 13: the page opened on booked loans, where the expert approved everyone (23,772 (100.0%) | 0 (0.0%)),
+    and the axis said "Actual outcome" even with the simulated outcome chosen."""
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE, lang)
+    ok(at)
+    assert at.radio(key="ev_outcome").value == "simulated"
+    simulated, actual = {"en": ("Simulated outcome", "Actual outcome"), "zh": ("模拟结果", "实际结果")}[lang]
+    expert = {"en": "Expert", "zh": "专家"}[lang]
+    assert matrix_axes(at) == [simulated, simulated, expert]  # expert vs outcome, model vs outcome, agreement
+    metrics = labelled(at.dataframe[0]).set_index(labelled(at.dataframe[0]).columns[0])
+    approval = metrics.iloc[:, 0][core.t("column.approval_rate", lang)]  # the expert's approval rate
+    assert float(approval[:-1]) < 100  # the expert's rejections are judged too, not 100% approved
+    assert any(c.value.startswith({"en": "Judged on the simulated", "zh": "按模拟结果评判"}[lang]) for c in at.caption)
+    assert not at.info
+    at.radio(key="ev_outcome").set_value("actual").run()
+    ok(at)
+    assert matrix_axes(at) == [actual, actual, expert]
+    why = {"en": "Rejected applicants were never booked", "zh": "被拒绝的申请从未放款"}[lang]
+    assert at.info and at.info[0].value.startswith(why)  # why the booked-only expert matrix is one-sided
 
 
 def test_changing_the_cutoff_updates_matrices_and_metrics(model_db, monkeypatch):
@@ -204,6 +238,7 @@ def test_the_officer_table_writes_every_rate_alike(model_db, monkeypatch):
         datasets.table_context(con, "sample_loans"),
         model.load_model(con, "Sample logit"),
         at.session_state["expert_source"],
+        outcome="simulated",  # the page opens on the simulated outcome of the sample
     )
     frame = decisions.officer_consistency(con, setup, at.session_state["cutoff_pd"]).set_index("name")
     for column in shares:  # the same numbers, shown times 100

@@ -79,6 +79,7 @@ def test_ranking_columns_order_and_bands(loans):
         "bins",
         "iv",
         "strength",
+        "auc",
         "ks",
         "gini",
         "missing_share",
@@ -249,24 +250,15 @@ def test_sample_portfolio_ranking_finds_the_true_drivers(con):
     pop = factors.population(datasets.table_context(con, sample.LOANS_TABLE))
     assert pop.booked_column == "booked"
     ranking = factors.rank_factors(con, pop)
-    assert len(ranking.table) == 16
+    assert len(ranking.table) == 19 and {"loan_amount", "term_months", "interest_rate"} <= set(ranking.table["factor"])
     top = set(ranking.table["factor"].head(4))
     assert "credit_rating" in top and "annual_income" in top
     assert ranking.summary["known"] == ranking.summary["n"]  # booked loans all have an outcome
 
 
-def test_large_populations_are_screened_on_a_fixed_sample(loans):
+def test_large_populations_are_ranked_exactly(loans):
     con, pop, rows = loans
-    full = factors.rank_factors(con, pop)
-    assert full.sample_every == 1 and full.summary["known"] == len(rows)
-    first = factors.rank_factors(con, pop, max_rows=1000)
-    again = factors.rank_factors(con, pop, max_rows=1000)
-    assert first.sample_every == 6  # ceil(booked loans / 1000)
-    assert first.summary["known"] == again.summary["known"] == pytest.approx(len(rows) / 6, rel=0.1)
-    pd.testing.assert_frame_equal(first.table, again.table)
-    assert set(first.table["factor"].head(2)) == {"x_up", "grade"}
-    specs = list(first.binnings.values())
-    split = factors.Split("random")
-    assert factors.stability(con, pop, split, specs, max_rows=1000).sample_every == 6
-    assert factors.correlation(con, pop, specs, max_rows=1000).sample_every == 6
-    assert sum(factors.stability(con, pop, split, specs, max_rows=1000).counts) == first.summary["known"]
+    ranking = factors.rank_factors(con, pop)
+    assert not hasattr(ranking, "sample_every") and ranking.summary["known"] == len(rows)
+    specs = list(ranking.binnings.values())
+    assert sum(factors.stability(con, pop, factors.Split("random"), specs).counts) == len(rows)

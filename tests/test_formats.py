@@ -140,7 +140,7 @@ def test_pages_write_numbers_and_dates_for_the_language(app, lang):
     app.button(key="model_fit").click().run()
     assert not app.exception
     tiles = {m.label: m.value for m in app.metric}
-    n_obs = tiles[core.column_label("n_obs", lang)]
+    n_obs = tiles[core.t("model.metric.fit.n_obs", lang)]  # the training sample's loans, named so
     assert "," in n_obs and int(n_obs.replace(",", "")) > 10_000  # thousands separated
     coefficients = next(d for d in app.dataframe if "coef" in d.value.columns)  # 4 significant digits, not 0.0000
     assert _column_formats(coefficients)[core.column_label("coef", lang)] == "%.4g"

@@ -126,6 +126,27 @@ def test_validation_equals_scikit_learn(db, german):
     assert len(cv.aucs) == 5 and 0.7 < cv.mean < train.auc
 
 
+def test_hosmer_lemeshow_degrees_of_freedom_by_sample(db):
+    """Issue 13: g - 2 degrees of freedom on the training sample, g on a holdout (external validation), pinned
+    against the chi-square sum written out by hand and scipy's chi2 survival function."""
+    from scipy import stats as scipy_stats
+
+    spec = ModelSpec("sample_loans", (F("credit_rating", "categorical"), F("debt_ratio")), holdout="random")
+    checks = fit(db, spec).validation()
+    for sample, df in (("train", 8), ("test", 10)):
+        cal = checks[sample].calibration
+        observed, expected, loans = (cal[k].to_numpy(dtype=float) for k in ("defaults", "expected", "loans"))
+        by_hand = sum((o - e) ** 2 / (e * (1 - e / n)) for o, e, n in zip(observed, expected, loans, strict=True))
+        hl = checks[sample].hosmer_lemeshow
+        assert (hl.df, checks[sample].summary()["hosmer_lemeshow_df"]) == (df, df)
+        assert hl.statistic == pytest.approx(by_hand, rel=1e-12)
+        assert hl.p_value == pytest.approx(scipy_stats.chi2.sf(by_hand, df), rel=1e-12)
+    y, p = np.array([0, 1, 0, 0, 1, 1, 0, 1, 0, 0] * 5), np.linspace(0.05, 0.9, 50)
+    inside, outside = core.hosmer_lemeshow(y, p, 5), core.hosmer_lemeshow(y, p, 5, holdout=True)
+    assert (inside.df, outside.df, inside.statistic) == (3, 5, outside.statistic)
+    assert outside.p_value == pytest.approx(scipy_stats.chi2.sf(outside.statistic, 5), rel=1e-12)
+
+
 def test_sba_replication(db):
     db.execute("CREATE OR REPLACE TABLE sba_selected AS SELECT * FROM sba_loans WHERE Selected = 1")
     datasets.save_definition(db, "sba_selected", datasets.DefaultDefinition("flag", "Default", values=(1,)))
@@ -185,7 +206,7 @@ def test_cell_fit_equals_row_fit(db, saved_binnings):
     cells = fit(db, spec)
     rows = fit(db, spec, method="rows")
     assert cells.fit_stats()["method"] == "cells" and rows.fit_stats()["method"] == "rows"
-    assert cells.fit_stats()["cells"] < cells.fit_stats()["n_obs"] / 5
+    assert cells.fit_stats()["cells"] < cells.fit_stats()["n_obs"] / 3  # optimal bins: about 4,300 cells, 18,000 loans
     assert cells.names == rows.names and cells.names[:2] == ("const", "credit_rating[T.A]")
     np.testing.assert_allclose(cells.coefs, rows.coefs, rtol=0, atol=1e-8)
     np.testing.assert_allclose(cells.standard_errors, rows.standard_errors, rtol=0, atol=1e-8)
@@ -302,6 +323,9 @@ def test_save_versions_list_load_compare_delete(db):
     assert (latest.version, latest.scaling.pdo, first.version) == (2, 40.0, 1)
     assert first.params == fitted.params and first.spec.outcome == fitted.spec.outcome
     assert first.metrics["test"]["auc"] == pytest.approx(fitted.validation()["test"].auc)
+    v1 = listed.set_index("version").loc[1]  # the table names each AUC by its sample
+    assert (v1["train_auc"], v1["test_auc"]) == (first.metrics["train"]["auc"], first.metrics["test"]["auc"])
+    assert "auc" not in listed.columns
     assert len(first.fingerprint) == 64 and first.fingerprint == latest.fingerprint  # the same training data
     frame = db.execute("SELECT * FROM sample_loans WHERE booked LIMIT 100").df()
     np.testing.assert_allclose(first.predict(frame), fitted.as_saved().predict(frame), atol=1e-15)
@@ -448,6 +472,15 @@ SEPARATED = "perfect separation: every outcome is predicted exactly by split, so
         ((F("x1", "woe"),), "choose a saved binning for the WOE of x1"),
         ((F("x1", "woe", binning="none such"),), "there is no saved binning 'none such' of x1 in table 'bad'"),
         ((), "choose at least one factor"),
+        (  # issue 13: it said "the training sample is empty: check the sample choice"
+            (F("x1"), F("empty")),
+            "empty: missing on every one of the 4,000 training loans, so it cannot be a factor; remove it or choose "
+            "another column",
+        ),
+        (
+            (F("half_a"), F("half_b")),
+            "none of the 4,000 training loans has all of half_a, half_b filled in: remove one of them",
+        ),
     ],
 )
 def test_bad_input_messages(con, factors, message):
@@ -455,6 +488,10 @@ def test_bad_input_messages(con, factors, message):
     frame["copy"] = 2 * frame["x1"] + 1
     frame["const1"] = 1.0
     frame["split"] = np.where(frame["y"] == 1, 1.0, 0.0) + np.random.default_rng(0).random(4000) * 0.5
+    frame["empty"] = np.nan
+    even = np.arange(4000) % 2 == 0
+    frame["half_a"] = np.where(even, frame["x1"], np.nan)
+    frame["half_b"] = np.where(even, np.nan, frame["x2"])
     make_table(con, "bad", frame)
     with pytest.raises(RiskLabError) as error:
         fit(con, ModelSpec("bad", factors))
@@ -503,7 +540,7 @@ def test_cli_fit_contract(demo_db):
     )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    keys = {"n_obs", "n_events", "params", "bse", "pvalues", "llf", "llnull", "aic", "bic", "auc", "gini", "ks"}
+    keys = {"n_obs", "n_events", "params", "bse", "pvalues", "llf", "llnull", "aic", "bic", "train_auc", "train_ks"}
     assert keys | {"converged", "warnings"} <= set(out)
     assert list(out["params"]) == [
         "const",
@@ -518,7 +555,8 @@ def test_cli_fit_contract(demo_db):
     expected = reference.params.rename({"Intercept": "const"}).to_dict()
     assert out["params"] == pytest.approx(expected, rel=1e-7)
     assert out["bse"] == pytest.approx(reference.bse.rename({"Intercept": "const"}).to_dict(), rel=1e-7)
-    assert out["auc"] == pytest.approx(roc_auc_score(frame["default"], reference.predict(frame)), abs=1e-12)
+    assert out["train_auc"] == pytest.approx(roc_auc_score(frame["default"], reference.predict(frame)), abs=1e-12)
+    assert out["train"]["auc"] == out["train_auc"] and out["test_auc"] is None and "auc" not in out
     assert (out["n_obs"], out["n_events"], out["converged"]) == (1000, 300, True)
     assert out["saved"] == {"name": "german", "version": 1}
 
@@ -550,6 +588,10 @@ def test_cli_fit_positive_values_holdout_and_default_reference(capsys, demo_db):
     assert result["n_events"] + result["test"]["events"] == 686  # CHGOFF = Default
     assert [k for k in result["params"] if k.startswith("UrbanRural")] == ["UrbanRural[T.1]", "UrbanRural[T.2]"]
     assert 0.5 < result["test"]["auc"] < 1 and 0.5 < result["cv_auc"] < 1
+    # every top-level figure says its sample: the test AUC is test_auc, the training one train_auc
+    assert result["test_auc"] == result["test"]["auc"] and result["train_auc"] == result["train"]["auc"]
+    assert result["train_auc"] != result["test_auc"] and "auc" not in result and "gini" not in result
+    assert (result["train"]["hosmer_lemeshow_df"], result["test"]["hosmer_lemeshow_df"]) == (8, 10)
 
 
 @pytest.mark.parametrize(
@@ -670,3 +712,28 @@ def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp
         str(tmp_path / "out.csv"),
     )
     assert (status, err) == (1, "error: there is no saved model 'nope'\n")
+
+
+def test_a_raw_amount_reads_its_odds_ratio_per_ten_thousand(con):
+    """Issue 13: a raw annual_income coefficient showed "-0.000001537", odds ratio "1", CI "1". The odds ratio
+    and its interval are now per 10,000 (pinned against statsmodels' conf_int scaled by hand)."""
+    frame = synthetic()
+    rng = np.random.default_rng(3)
+    frame["income"] = rng.gamma(4.0, 20_000.0, size=len(frame))
+    logit = -0.5 + 0.8 * frame["x1"] - 0.000015 * frame["income"]
+    frame["y"] = (rng.random(len(frame)) < 1 / (1 + np.exp(-logit))).astype(int)
+    make_table(con, "incomes", frame)
+    table = fit(con, ModelSpec("incomes", (F("x1"), F("income")))).coef_table().set_index("term")
+    reference = smf.logit("y ~ x1 + income", data=frame).fit(disp=0)
+    coef = reference.params["income"]
+    assert 1e-6 < abs(coef) < 1e-4 and table.loc["income", "coef"] == pytest.approx(coef, rel=1e-7)
+    unit = table.loc["income", "per"]
+    assert unit == 10 ** math.ceil(math.log10(0.01 / abs(coef)))  # the power of ten moving log-odds >= 0.01
+    assert unit in (1_000, 10_000, 100_000) and abs(coef) * unit >= 0.01 > abs(coef) * unit / 10
+    low, high = reference.conf_int().loc["income"]
+    assert table.loc["income", "odds_ratio"] == pytest.approx(math.exp(coef * unit), rel=1e-6)
+    assert table.loc["income", ["or_low", "or_high"]].tolist() == pytest.approx(
+        [math.exp(low * unit), math.exp(high * unit)], rel=1e-6
+    )
+    assert table.loc["x1", "per"] == 1 and table.loc["const", "per"] == 1  # readable per unit: as they are
+    assert table.loc["x1", "odds_ratio"] == pytest.approx(math.exp(reference.params["x1"]), rel=1e-6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import datasets, factors, model
+from analytics import core, datasets, factors, model
 from tests.conftest import PROJECT
 
 PAGE = "pages/model.py"
@@ -52,7 +52,7 @@ def test_fit_in_both_languages(app, lang):
     fit(app)
     coefs = app.dataframe[0].value
     assert coefs["term"].tolist() == [
-        "const",
+        {"en": "Intercept", "zh": "常数项"}[lang],  # not statsmodels' "const"
         "credit_rating[T.A]",
         "credit_rating[T.AA]",
         "credit_rating[T.B]",
@@ -61,14 +61,65 @@ def test_fit_in_both_languages(app, lang):
         "log(annual_income)",
     ]
     assert coefs.set_index("term").loc["credit_rating[T.C]", "coef"] > 1  # C is the riskiest rating
-    assert [m.label for m in app.metric][:2] == {"en": ["Loans", "Defaults"], "zh": ["贷款笔数", "违约笔数"]}[lang]
-    assert 0.65 < float(app.metric[2].value) < 0.85  # test AUC
+    assert 0.65 < float(app.metric[8].value) < 0.85  # test AUC
     assert not app.warning
     fit_line = next(c.value for c in app.caption if "AIC" in c.value)
     assert "p < 0.0001" in fit_line and "p = <" not in fit_line  # the LR test's p-value read as a clause
     summary = app.dataframe[1].value
     assert summary["sample"].tolist() == {"en": ["train", "test"], "zh": ["训练集", "测试集"]}[lang]
     assert {"en": "Scorecard", "zh": "评分卡"}[lang] in [tab.label for tab in app.tabs]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_tiles_show_train_and_test_side_by_side(app, lang):
+    """Issue 13: the tiles mixed training counts with the test AUC under bare labels. Each tile now names its
+    sample, one row per sample, and each value is that sample's."""
+    fit(app)
+    labels = [m.label for m in app.metric]
+    names = {
+        "en": ["Loans", "Defaults", "AUC", "Gini", "KS", "McFadden R²"],
+        "zh": ["贷款笔数", "违约笔数", "AUC", "基尼系数", "KS", "McFadden R²"],
+    }[lang]
+    train, test = {"en": (" (train)", " (test)"), "zh": ("（训练）", "（测试）")}[lang]
+    expected = [name + train for name in names] + [name + test for name in names[:5]]
+    assert labels == expected
+    checks = app.session_state["model_fitted"].validation()
+    values = [m.value for m in app.metric]
+    for row, sample in ((0, "train"), (6, "test")):
+        summary = checks[sample].summary()
+        assert values[row] == text_figure(summary["n"], "count", lang)
+        assert values[row + 2] == text_figure(summary["auc"], "statistic", lang)
+    assert values[2] != values[8]  # the train and test AUC differ, so mixing them would show
+    summary = app.dataframe[1].value
+    assert summary["hosmer_lemeshow_df"].tolist() == [8, 10]
+    note = {"en": "of the test sample", "zh": "来自测试集"}[lang]
+    assert any(note in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize("lang", ["zh"])
+def test_no_english_leftovers_in_chinese(app, lang):
+    """Issue 13: "Choose options" placeholders and the term "const" were left in English on the Chinese pages."""
+    fit(app)
+    assert app.dataframe[0].value["term"].iloc[0] == "常数项"
+    placeholders = {m.key: m.placeholder for m in app.multiselect}
+    assert placeholders["model_compare"] == "请选择"
+    assert "Choose options" not in placeholders.values()
+
+
+def test_a_raw_amount_reads_per_ten_thousand_and_the_page_suggests_the_log(app):
+    """Issue 13: annual_income as a raw number showed coefficient -0.000001537, odds ratio 1, CI 1."""
+    assert app.selectbox(key="model_treat_annual_income").value == "numeric"
+    fit(app)
+    coefs = app.dataframe[0].value.set_index("term")
+    unit = coefs.loc["annual_income", "per"]
+    assert unit >= 1_000 and coefs.loc["debt_ratio", "per"] == 1
+    assert coefs.loc["annual_income", "or_low"] < coefs.loc["annual_income", "or_high"]  # no longer 1 and 1
+    note = next(c.value for c in app.caption if c.value.startswith("Odds ratios per unit of "))
+    assert f"annual_income ({int(unit):,})" in note and "Log of the number" in note
+
+
+def text_figure(value, kind, lang):
+    return core.format_value(value, kind, lang)
 
 
 def test_choices_survive_a_page_switch_and_changes_mark_the_fit_stale(app):
@@ -101,7 +152,9 @@ def test_woe_treatment_and_clear_errors(app, demo_db):
     assert "woe(debt_ratio)" in app.dataframe[0].value["term"].tolist()
     app.multiselect(key="model_pick").set_value(["credit_rating", "debt_ratio"]).run()
     fit(app)  # every factor categorical or binned: the fit runs on aggregated cells
-    assert any("; fitted on 30 aggregated cells (exactly the loan-level fit)." in c.value for c in app.caption)
+    cells = app.session_state["model_fitted"].fit_stats()["cells"]  # ratings x debt bins seen in training
+    assert 5 < cells <= 5 * 20
+    assert any(f"; fitted on {cells} aggregated cells (exactly the loan-level fit)." in c.value for c in app.caption)
 
 
 def test_stepwise_and_using_its_choice(app):

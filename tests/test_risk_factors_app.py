@@ -31,9 +31,13 @@ def _db(demo_db):
     return database._database(str(demo_db)).cursor()
 
 
-def _binning_table(app):
-    """The binning table of the Binning tab (the ranking is the first table on the page)."""
-    return app.dataframe[1].value
+BINNING_TABLE = 3  # after the ranking, the columns that are not candidates and the pre-selection
+
+
+def _binning_table(app, totals=False):
+    """The binning table of the Binning tab (without its totals row unless ``totals``)."""
+    table = app.dataframe[BINNING_TABLE].value
+    return table if totals else table.iloc[:-1]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -43,7 +47,7 @@ def test_page_runs_in_both_languages(app, lang):
     assert not app.exception and not app.error
     assert app.title[0].value == {"en": "Risk factors", "zh": "风险因子"}[lang]
     ranking = app.dataframe[0].value
-    assert len(ranking) == 16 and ranking["iv"].is_monotonic_decreasing
+    assert len(ranking) == 19 and ranking["iv"].is_monotonic_decreasing
     assert ranking["factor"].iloc[0] == "credit_rating"
     assert {"en": "Binning", "zh": "分箱"}[lang] in [tab.label for tab in app.tabs]
     assert app.toggle(key="factors_booked").value is True
@@ -69,7 +73,7 @@ def test_changing_the_factor_and_the_method(app):
     optimal = _binning_table(app)
     assert optimal["bad_rate"].is_monotonic_increasing
     assert abs(optimal["share"].sum() - 100) < 1e-9  # shares shown as percentages with two decimals
-    assert json.loads(app.dataframe[1].proto.columns)["share"]["type_config"]["format"] == "%.2f%%"
+    assert json.loads(app.dataframe[BINNING_TABLE].proto.columns)["share"]["type_config"]["format"] == "%.2f%%"
     app.radio(key="bin_method_debt_ratio").set_value("quantile").run()
     app.number_input(key="bin_n").set_value(5).run()
     assert not app.exception and not app.error
@@ -127,8 +131,8 @@ def test_stability_and_correlation(app):
     assert app.radio(key="stab_kind").options == ["Train vs test (random)", "Earlier vs later origination"]
     app.radio(key="stab_kind").set_value("time").run()
     assert not app.exception and not app.error
-    summary = app.dataframe[2].value
-    assert list(summary.columns) == ["factor", "csi", "verdict"] and len(summary) == 16
+    summary = app.dataframe[BINNING_TABLE + 1].value
+    assert list(summary.columns) == ["factor", "csi", "verdict"] and len(summary) == 19
     app.multiselect(key="corr_factors").set_value(["credit_rating"]).run()
     assert app.error[0].value == "choose at least two factors for the correlation matrix"
     app.multiselect(key="corr_factors").set_value(["credit_rating", "annual_income", "total_assets"]).run()
@@ -159,7 +163,90 @@ def test_clear_messages_for_bad_setups(app, demo_db):
     )
     table_roles = datasets.saved_roles(con, "sample_loans")
     datasets.save_roles(
-        con, "sample_loans", {c: "ignore" if r.startswith("factor") else r for c, r in table_roles.items()}
+        con, "sample_loans", {c: "ignore" if r in datasets.CANDIDATE_ROLES else r for c, r in table_roles.items()}
     )
     app.run()
     assert app.error[0].value.startswith("table 'sample_loans' has no candidate factors")
+
+
+def _frame_with(app, column):
+    """The first table on the page with ``column``."""
+    return next(frame.value for frame in app.dataframe if column in frame.value.columns)
+
+
+def test_german_credit_ranks_term_and_amount_and_says_why_others_are_left_out(app):
+    app.session_state["table"] = "german_credit"
+    app.run()
+    assert not app.exception and not app.error
+    ranking = app.dataframe[0].value
+    assert {"duration_months", "credit_amount"} <= set(ranking["factor"])
+    assert "duration_months" in app.selectbox(key="bin_factor").options
+    left_out = _frame_with(app, "reason")
+    assert left_out.set_index("factor").loc["default", "reason"] == "holds or defines the outcome"
+    assert app.expander[0].label == "Not candidate factors (1)"
+    bars = [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+    iv_chart = next(spec for spec in bars if spec.get("encoding", {}).get("x", {}).get("field") == "iv")
+    assert iv_chart["encoding"]["y"]["field"] == "factor" and iv_chart["title"] == "Information value by factor"
+
+
+def test_sba_city_is_skipped_with_a_note_and_the_rest_rank(app):
+    app.session_state["table"] = "sba_loans"
+    app.run()
+    assert not app.exception and not app.error
+    assert "City" not in set(app.dataframe[0].value["factor"]) and len(app.dataframe[0].value) >= 15
+    reasons = _frame_with(app, "reason").set_index("factor")["reason"]
+    assert reasons["City"] == "too many levels (519) for a categorical factor"
+    assert reasons["ChgOffPrinGr"].startswith("leakage suspect")
+
+
+def test_integer_codes_are_categories_until_switched_off(app):
+    kinds = app.dataframe[0].value.set_index("factor")["kind"]
+    assert kinds["household_size"] == "categorical"
+    app.toggle(key="factors_codes").set_value(False).run()
+    assert not app.exception and not app.error
+    assert app.dataframe[0].value.set_index("factor").loc["household_size", "kind"] == "numeric"
+
+
+def test_a_leak_is_suspicious_with_its_auc(app, demo_db):
+    con = _db(demo_db)
+    con.execute(
+        "CREATE TABLE leaky AS SELECT i AS loan_id, CAST(hash(i) % 5 = 0 AS INTEGER) AS bad, "
+        "(hash(i * 3) % 1000) / 10.0 AS age FROM range(3000) t(i)"
+    )
+    con.execute("ALTER TABLE leaky ADD COLUMN recovered DOUBLE")
+    con.execute("UPDATE leaky SET recovered = bad * (100 + (hash(loan_id) % 50))")
+    datasets.save_roles(con, "leaky", {"loan_id": "loan_id", "bad": "outcome", "age": "factor_numeric"})
+    datasets.save_roles(con, "leaky", {**datasets.saved_roles(con, "leaky"), "recovered": "factor_numeric"})
+    datasets.save_definition(con, "leaky", datasets.DefaultDefinition("flag", "bad", values=(1,)))
+    app.session_state["table"] = "leaky"
+    app.run()
+    assert not app.exception and not app.error
+    row = app.dataframe[0].value.set_index("factor").loc["recovered"]
+    assert row["strength"] == "suspicious: check for leakage" and row["auc"] == pytest.approx(1.0)
+
+
+def test_binning_table_ends_with_the_totals_row(app):
+    app.selectbox(key="bin_factor").set_value("debt_ratio").run()
+    table = _binning_table(app, totals=True)
+    assert table["label"].iloc[-1] == "Total"
+    inner = table.iloc[:-1]
+    assert table["count"].iloc[-1] == inner["count"].sum()
+    assert float(table["iv"].iloc[-1]) == pytest.approx(inner["iv"].astype(float).sum(), abs=1e-3)
+
+
+def test_preselection_carries_the_kept_factors_to_the_model_page(app):
+    selection = _frame_with(app, "top_share").set_index("factor")
+    kept = [factor for factor, reason in selection["reason"].items() if reason == "kept"]
+    assert 0 < len(kept) < len(selection)
+    assert selection.loc["total_assets", "reason"].startswith("dropped: correlation")
+    app.number_input(key="sel_corr").set_value(1.0).run()  # no correlation limit: more factors kept
+    looser = _frame_with(app, "top_share").set_index("factor")
+    assert (looser["reason"] == "kept").sum() > len(kept)
+    app.number_input(key="sel_corr").set_value(0.7).run()
+    app.button(key="sel_use").click().run()
+    assert not app.exception
+    assert app.session_state["model_factors"] == kept
+    assert app.multiselect(key="factors_pick").value == kept
+    assert app.success[0].value.startswith(f"The Model page now starts from the {len(kept)} kept factors")
+    app.switch_page("pages/model.py").run()
+    assert app.multiselect(key="model_pick").value == kept

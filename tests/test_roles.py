@@ -124,6 +124,8 @@ DETECTION = [
     ("status", "VARCHAR", "status"),
     # expert decision and score
     ("审批意见", "VARCHAR", "expert_decision"),
+    ("信贷员建议", "VARCHAR", "expert_decision"),  # issue 13: read as the officer, not the expert decision
+    ("信贷员", "VARCHAR", "officer"),
     ("expert_decision", "VARCHAR", "expert_decision"),
     ("recommendation", "VARCHAR", "expert_decision"),
     ("评分", "INTEGER", "expert_score"),

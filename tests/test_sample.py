@@ -356,3 +356,47 @@ def test_readme_documents_the_true_model_and_the_default_build(full):
     assert formulas == {term.name: term.formula for term in sample.TRUE_TERMS}
     assert f"{summary.booked:,} are booked" in section
     assert f"{summary.defaults / summary.booked:.1%} of the booked loans default" in section
+
+
+def test_npl_differs_from_par90_through_cures_restructuring_and_early_downgrades(full):
+    con, _ = full
+    months = con.execute(
+        """
+        SELECT snapshot_date,
+               coalesce(sum(balance) FILTER (days_past_due > 90), 0) / sum(balance) AS par90,
+               coalesce(sum(balance) FILTER (classification IN ('substandard', 'doubtful', 'loss')), 0)
+                   / sum(balance) AS npl
+        FROM sample_performance WHERE balance > 0 GROUP BY 1 ORDER BY 1 DESC LIMIT 12
+        """
+    ).fetchall()
+    assert len(months) == 12 and all(npl > par90 > 0 for _, par90, npl in months)
+    by_branch = con.execute(
+        """
+        SELECT branch, snapshot_date,
+               sum(balance) FILTER (days_past_due > 90) <> sum(balance) FILTER (classification IN
+                   ('substandard', 'doubtful', 'loss')) AS differ
+        FROM sample_performance WHERE snapshot_date = (SELECT max(snapshot_date) FROM sample_performance)
+        GROUP BY 1, 2
+        """
+    ).fetchall()
+    assert len(by_branch) == 5 and all(differ for *_, differ in by_branch)
+    restructured, early, cured_late = con.execute(
+        """
+        WITH p AS (SELECT *, lag(days_past_due) OVER w AS prev_dpd, lead(days_past_due) OVER w AS next_dpd
+                   FROM sample_performance WINDOW w AS (PARTITION BY loan_id ORDER BY months_on_book))
+        SELECT count(DISTINCT loan_id) FILTER (classification = 'substandard' AND days_past_due = 0),
+               count(*) FILTER (classification = 'substandard' AND days_past_due BETWEEN 61 AND 90),
+               count(DISTINCT loan_id) FILTER (days_past_due BETWEEN 61 AND 89 AND next_dpd = 0)
+        FROM p
+        """
+    ).fetchone()
+    assert restructured > 100 and early > 100 and cured_late > 100  # 0 each when NPL was PAR90 in disguise
+    held = con.execute(
+        """
+        WITH p AS (SELECT loan_id, months_on_book, classification, days_past_due,
+                          max(days_past_due) OVER (PARTITION BY loan_id) AS worst FROM sample_performance)
+        SELECT count(*) FROM p
+        WHERE classification = 'substandard' AND days_past_due = 0 AND worst NOT BETWEEN 61 AND 89
+        """
+    ).fetchone()[0]
+    assert held == 0  # only loans restructured after a third missed payment are held substandard

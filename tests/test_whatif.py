@@ -215,3 +215,105 @@ def test_bad_input_has_clear_messages(demo, con):
         decisions.loan_applicant(con, ctx, "L1")
     with fails("table 'loans' has no column 'annual_income'"):
         decisions.factor_ranges(con, ctx, saved)
+
+
+# --- issue 13: suggestions inside the sliders, and the smallest change over up to three factors -----------------
+
+
+def test_the_slider_bounds_hold_every_suggestion(demo):
+    """Issue 13: "prior_overdue_count at least 5 would Reject" came from the 100th percentile, outside the 0-4
+    slider. Every flip now stays inside the range the page shows (the 1st-99th percentiles, widened to the value)."""
+    con, saved, _ = demo
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
+    overdue = ranges["prior_overdue_count"]
+    assert overdue.quantiles[100] > overdue.bounds(0)[1]  # the old grid reached past the slider
+    assert overdue.bounds(0) == (np.floor(overdue.quantiles[1]), np.floor(overdue.quantiles[99]))
+    assert overdue.bounds(overdue.quantiles[100])[1] == overdue.quantiles[100]  # widened to the value shown
+    checked = 0
+    for loan_id in ("L0000001", "L0000002", "L0008556", "L0012345", "L0030001"):
+        applicant = decisions.loan_applicant(con, ctx, loan_id)
+        for cutoff in (0.05, 0.1, 0.2, 0.4):
+            flips = decisions.flips(saved, applicant, cutoff, ranges)
+            changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
+            for frame in (flips, changes):
+                for row in frame.itertuples():
+                    r = ranges[row.factor]
+                    if r.kind == "numeric":
+                        low, high = r.bounds(applicant[row.factor])
+                        assert low <= row.new_value <= high, (loan_id, cutoff, row)
+                        checked += 1
+                    else:
+                        assert row.new_value in r.levels
+    assert checked > 20
+
+
+def _exhaustive(moves: dict, needed: float, strict: bool, size: int) -> float:
+    """The smallest total distance of ``size`` changed factors, each moved toward the flip, whose log-odds moves
+    add up to ``needed``, by trying every combination of every such move (no frontier, no search)."""
+    import itertools
+
+    best = np.inf
+    for combo in itertools.combinations(moves, size):
+        gains = np.zeros(1)
+        distances = np.zeros(1)
+        for column in combo:
+            helps = moves[column].gains > 0
+            gains = (gains[:, None] + moves[column].gains[helps][None, :]).ravel()
+            distances = (distances[:, None] + moves[column].distances[helps][None, :]).ravel()
+        enough = gains > needed if strict else gains >= needed
+        if enough.any():
+            best = min(best, float(distances[enough].min()))
+    return best
+
+
+@pytest.mark.parametrize(("loan_id", "cutoff"), [("L0008556", 0.15), ("L0008556", 0.05), ("L0000002", 0.05)])
+def test_smallest_change_over_up_to_three_factors_is_the_exhaustive_minimum(demo, loan_id, cutoff):
+    con, saved, _ = demo
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = decisions.factor_ranges(con, ctx, saved)
+    applicant = decisions.loan_applicant(con, ctx, loan_id)
+    rejected = decisions.predict(saved, [applicant])[0] >= cutoff
+    moves, needed, was_rejected = decisions.change_moves(saved, applicant, cutoff, ranges)
+    assert was_rejected == rejected and needed > 0
+    # the logit is additive in its factors: each move's log-odds gain, added, is the log-odds of the combination
+    picks = {c: (m.values[len(m.values) // 2], m.gains[len(m.values) // 2]) for c, m in moves.items()}
+    changed = {**applicant, **{c: v for c, (v, _) in picks.items()}}
+    base = np.log(decisions.predict(saved, [applicant])[0] / (1 - decisions.predict(saved, [applicant])[0]))
+    combined = decisions.predict(saved, [changed])[0]
+    sign = 1 if rejected else -1
+    assert sign * (base - np.log(combined / (1 - combined))) == pytest.approx(sum(g for _, g in picks.values()))
+    changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
+    assert not changes.empty
+    for size, rows in changes.groupby("factors_changed"):
+        assert len(rows) == size and rows["factor"].is_unique
+        assert rows["total_distance"].iloc[0] == pytest.approx(rows["distance"].sum())
+        assert rows["total_distance"].iloc[0] == pytest.approx(_exhaustive(moves, needed, rejected, size), abs=1e-12)
+        new_pd = decisions.predict(saved, [{**applicant, **dict(zip(rows["factor"], rows["new_value"], strict=True))}])[
+            0
+        ]
+        assert new_pd == pytest.approx(rows["new_pd"].iloc[0]) and (new_pd >= cutoff) != rejected  # re-scored
+    assert changes["total_distance"].is_monotonic_increasing
+
+
+def test_two_factors_together_beat_either_alone_when_each_falls_short(demo):
+    """A rejected applicant whose debt ratio alone and income alone cannot reach approval inside their sliders,
+    but together can: the search finds the pair."""
+    con, saved, _ = demo
+    ctx = datasets.table_context(con, "sample_loans")
+    ranges = {c: r for c, r in decisions.factor_ranges(con, ctx, saved).items() if c in ("debt_ratio", "annual_income")}
+    applicant = decisions.loan_applicant(con, ctx, "L0008556")
+    pd_now = decisions.predict(saved, [applicant])[0]
+    single = decisions.flips(saved, applicant, pd_now, ranges)  # any cutoff at or below the PD: rejected now
+    low_debt = {**applicant, "debt_ratio": ranges["debt_ratio"].bounds(applicant["debt_ratio"])[0]}
+    rich = {**low_debt, "annual_income": ranges["annual_income"].bounds(applicant["annual_income"])[1]}
+    best_single = min(
+        decisions.predict(saved, [low_debt])[0],
+        decisions.predict(saved, [{**applicant, "annual_income": rich["annual_income"]}])[0],
+    )
+    both = decisions.predict(saved, [rich])[0]
+    cutoff = (best_single + both) / 2  # neither alone gets under it, both together do
+    assert decisions.flips(saved, applicant, cutoff, ranges).empty and not single.empty
+    changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
+    assert changes["factors_changed"].tolist() == [2, 2] and set(changes["factor"]) == {"debt_ratio", "annual_income"}
+    assert changes["new_pd"].iloc[0] < cutoff

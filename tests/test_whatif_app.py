@@ -146,3 +146,27 @@ def test_quiz_tally(model_db, monkeypatch):
     assert at.get("download_button")
     at.button(key="quiz_restart").click().run()
     assert at.session_state["quiz_answers"] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_suggestions_stay_inside_the_sliders_and_a_combination_is_offered(model_db, monkeypatch, lang):
+    """Issue 13: "prior_overdue_count at least 5 would Reject" sat outside its 0-4 slider. Every suggested value
+    (single flips and the smallest change over up to three factors) lies inside the slider the page shows."""
+    at = open_page(model_db, monkeypatch, lang=lang)
+    at.text_input(key="wi_loan").input("L0000002").run()
+    for cutoff in (0.02, 0.05, 0.3):
+        at.slider(key="wi_cutoff").set_value(cutoff).run()
+        ok(at)
+        sliders = {s.key: s for s in at.slider}
+        tables = [d.value for d in at.dataframe if "new_value" in d.value.columns]
+        assert len(tables) == 2  # the single flips, then the combinations
+        for frame in tables:
+            for row in frame.itertuples():
+                slider = sliders.get(f"wi_f_{row.factor}")
+                if slider is not None:  # a numeric factor: its value as shown, read back as a number
+                    value = float(str(row.new_value).replace(",", ""))
+                    assert slider.min <= value <= slider.max, (cutoff, row.factor, value, slider.min, slider.max)
+        combinations = tables[1]
+        assert set(combinations["factors_changed"]) <= {1, 2, 3}
+    sentence = {"en": "Smallest change over up to 3 factors: ", "zh": "最多 3 个因子的最小组合改变："}[lang]
+    assert any(m.value.startswith(sentence) for m in at.markdown)

@@ -40,7 +40,7 @@ def recorded_source(
     values = cache.data(store.distinct_values, con, ctx.table, column, depends_on=ctx.version)
     approving = [v for v in values if datasets.text_key(v) in decisions.APPROVE_WORDS]
     key = session.widget("ev_approve", column, default=approving, options=values)
-    approve = st.multiselect(text.t("expert.approve_values"), values, key=key)
+    approve = st.multiselect(text.t("expert.approve_values"), values, placeholder=text.t("app.choose"), key=key)
     return decisions.RecordedDecision(column, tuple(approve))
 
 

@@ -69,13 +69,15 @@ KEYS: dict[str, Key] = {
         *_keys("app", "lang_choice", "table_choice"),
         # Data
         *_keys("data", "enc", "delim", "sheet", "name", "replace", "import", "shipped_pick", "import_shipped"),
+        *_keys("data", "shipped_replace"),
         *_keys("data", "roles", "save_roles", "kind", "defcol", "defval", "defdpd", "deflab", "save_default"),
         *_keys("data", "sql_text", survives=True),
         *_keys("data", "run_sql", "dl"),
         # Risk factors
         *_keys("risk_factors", "factors_booked", "bin_factor", "bin_method", "bin_saved", "bin_n", survives=True),
         *_keys("risk_factors", "stab_kind", "stab_fraction", "stab_factor", "corr_factors", survives=True),
-        *_keys("risk_factors", "factors_pick", "bin_groups", "bin_cuts", "bin_name", "bin_save"),
+        *_keys("risk_factors", "factors_codes", "sel_missing", "sel_iv", "sel_top", "sel_corr", survives=True),
+        *_keys("risk_factors", "factors_pick", "bin_groups", "bin_cuts", "bin_name", "bin_save", "sel_use"),
         # Portfolio
         *_keys("portfolio", "pf_as_of", "pf_period", "pf_filter", "pf_cohort", "pf_curve", "pf_window", survives=True),
         *_keys("portfolio", "pf_dimension", "pf_measure", "pf_ll_dimension", survives=True),

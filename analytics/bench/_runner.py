@@ -828,7 +828,7 @@ def _note(ctx: Context, name: str, result: object) -> str:
     if name.startswith("import_"):
         return f"{result.rows:,} rows"
     if name == "rank_factors":
-        return f"{len(result.table)} factors; 1-in-{result.sample_every} sample" if result.sample_every > 1 else ""
+        return f"{len(result.table)} factors, every loan"
     if name.startswith("fit_"):
         stats = result.fit_stats()
         text = f"{stats['method']} path, n={stats['n_obs']:,}"

@@ -446,6 +446,18 @@ def binning_chart(table: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt
     return alt.layer(bars, line).resolve_scale(y="independent")
 
 
+def iv_bars(ranking: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
+    """One bar per ranked factor: its information value, largest first."""
+    return sorted_bars(
+        ranking,
+        category="factor",
+        value="iv",
+        category_title=_label(t, "factor"),
+        value_title=_label(t, "iv"),
+        lang=lang,
+    ).properties(title=t("factors.iv_chart"))
+
+
 def correlation_heatmap(matrix: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt.Chart:
     """The correlation matrix as a blue-red heat map from -1 to 1, each cell labelled."""
     order = list(matrix.columns)
@@ -515,9 +527,12 @@ def strategy_chart(
     return alt.layer(line, points, marker)
 
 
-def confusion_chart(table: pd.DataFrame, kind: str, t: Translate, *, lang: str = "en") -> alt.Chart:
+def confusion_chart(
+    table: pd.DataFrame, kind: str, t: Translate, *, outcome: str = "actual", lang: str = "en"
+) -> alt.Chart:
     """A 2x2 matrix (``decisions.confusion_table``) as a heat map: counts with the row rate, coloured by row rate.
-    ``kind`` is "agreement" (expert vs model) or "outcome" (decision vs actual)."""
+    ``kind`` is "agreement" (expert vs model) or "outcome" (decision vs the ``outcome`` in use: actual or
+    simulated, named on the axis)."""
     data = _check(table).copy()
     data["actual_label"] = [t(f"decisions.label.{v}") for v in data["actual"]]
     data["predicted_label"] = [t(f"decisions.label.{v}") for v in data["predicted"]]
@@ -526,7 +541,7 @@ def confusion_chart(table: pd.DataFrame, kind: str, t: Translate, *, lang: str =
     ]
     rows = [t(f"decisions.label.{v}") for v in dict.fromkeys(data["actual"])]
     cols = [t(f"decisions.label.{v}") for v in ("approve", "reject")]
-    y_title = t("column.expert") if kind == "agreement" else t("decisions.axis.actual")
+    y_title = t("column.expert") if kind == "agreement" else t(f"decisions.axis.{outcome}")
     x_title = _label(t, "model") if kind == "agreement" else t("decisions.axis.decision")
     base = alt.Chart(data).encode(
         x=alt.X("predicted_label:N", title=x_title, sort=cols, axis=alt.Axis(labelAngle=0, orient="top")),
@@ -584,43 +599,53 @@ def officer_chart(frame: pd.DataFrame, t: Translate, *, lang: str = "en") -> alt
 def waterfall_chart(
     contributions: pd.DataFrame, start: float, t: Translate, value: str = "points", *, lang: str = "en"
 ) -> alt.Chart:
-    """From the reference applicant's score (or log-odds) through each factor's contribution to the applicant's."""
+    """From the reference applicant through each factor's contribution to this applicant, one labelled row each.
+
+    Bars are drawn from zero, the reference applicant: a factor that changes nothing draws no bar, and the last
+    bar is the whole difference. Every row is labelled: the reference's and the applicant's own score (or
+    log-odds) and each factor's signed contribution.
+    """
     steps = _check(contributions)[["factor", value]].reset_index(drop=True)
-    ends = start + steps[value].cumsum()
+    ends = steps[value].cumsum()
     begins = ends - steps[value]
+    kind = "coef" if value == "contribution" else "number"
+    total = float(steps[value].sum())
+    final = start + total
     ref_label, app_label = t("column.reference"), t("whatif.applicant")
-    rows = [{"label": ref_label, "low": None, "high": start, "delta": start, "kind": "total"}]
+    rows = [{"label": ref_label, "low": 0.0, "high": 0.0, "delta": start, "kind": "total"}]
     rows += [
-        {"label": f, "low": b, "high": e, "delta": d, "kind": "up" if d >= 0 else "down"}
+        {"label": f, "low": float(b), "high": float(e), "delta": float(d), "kind": "up" if d >= 0 else "down"}
         for f, b, e, d in zip(steps["factor"], begins, ends, steps[value], strict=True)
     ]
-    final = start + float(steps[value].sum())
-    rows.append({"label": app_label, "low": None, "high": final, "delta": final, "kind": "total"})
+    rows.append({"label": app_label, "low": 0.0, "high": total, "delta": final, "kind": "total"})
     data = pd.DataFrame(rows)
-    values = pd.concat([data["high"], data["low"].dropna()])
-    pad = max(0.1 * float(values.max() - values.min()), 2.0 if value == "points" else 0.1)
-    floor, ceiling = float(values.min()) - pad, float(values.max()) + pad
-    data["low"] = data["low"].fillna(floor)
-    title = _label(t, value)
+    signed = [core.format_value(d, kind, lang, signed=True) if abs(d) > 1e-9 else "0" for d in data["delta"]]
+    data["text"] = signed
+    data.loc[0, "text"] = core.format_value(start, kind, lang)
+    difference = core.format_value(total, kind, lang, signed=True)
+    data.loc[len(data) - 1, "text"] = f"{core.format_value(final, kind, lang)} ({difference})"
+    data["text_at"] = data[["low", "high"]].max(axis=1)
+    span = max(float(data[["low", "high"]].abs().to_numpy().max()), 2.0 if value == "points" else 0.1)
+    low_end = min(0.0, float(data["low"].min()), float(data["high"].min())) - 0.05 * span
+    high_end = max(0.0, float(data["low"].max()), float(data["high"].max())) + 0.35 * span  # room for labels
+    title = t("whatif.versus_reference", unit=_label(t, value))
     # More points is safer (blue); a higher log-odds contribution is riskier (vermillion).
     up, down = (GOOD, BAD) if value == "points" else (BAD, GOOD)
     colours = alt.Scale(domain=["total", "up", "down"], range=[NEUTRAL, up, down])
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("label:N", title=None, sort=list(data["label"]), axis=alt.Axis(labelAngle=-30, labelLimit=160)),
-            y=alt.Y(
-                "low:Q",
-                title=title,
-                axis=axis(column_kind(value), lang),
-                scale=alt.Scale(domain=[floor, ceiling], nice=False),
-            ),
-            y2="high:Q",
-            color=alt.Color("kind:N", scale=colours, legend=None),
-            tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("delta:Q", title=title, format="+,.2f")],
-        )
+    order = list(data["label"])
+    y = alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelOverlap=False, labelLimit=220))
+    x_scale = alt.Scale(domain=[low_end, high_end], nice=False, zero=True)
+    base = alt.Chart(data)
+    bars = base.mark_bar().encode(
+        y=y,
+        x=alt.X("low:Q", title=title, axis=axis(column_kind(value), lang), scale=x_scale),
+        x2="high:Q",
+        color=alt.Color("kind:N", scale=colours, legend=None),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("text:N", title=_label(t, value))],
     )
+    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(y=y, x="text_at:Q", text="text:N")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color=NEUTRAL).encode(x="x:Q")
+    return alt.layer(bars, labels, zero).properties(height=max(28 * len(data), 120))
 
 
 # --- the Model page's charts: each with its title -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from analytics import datasets, decisions, model, portfolio, provisions, store
+from analytics import datasets, decisions, factors, model, portfolio, provisions, store
 from analytics.core import RiskLabError
 
 # --- options -----------------------------------------------------------------------------------------------------
@@ -32,6 +32,88 @@ def number(text: object, option: str) -> float:
     if not math.isfinite(value):
         raise RiskLabError("error.bad_number", option=option, value=text)
     return value
+
+# --- roles, default definition and factors -------------------------------------------------------------------------
+
+
+def role_assignments(values: Sequence[str] | None) -> list[tuple[str, str]]:
+    """``["amount=loan_amt", ...]`` (the ``--set`` options) as ``[(role, column), ...]``."""
+    pairs = []
+    for value in values or []:
+        role, sep, column = str(value).partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise RiskLabError("cli.bad_set", value=value)
+        pairs.append((role.strip(), column.strip()))
+    return pairs
+
+
+def roles_report(con: duckdb.DuckDBPyConnection, table: str, sets: Sequence[str] | None = None) -> dict:
+    """What ``roles`` prints: every column's role, after saving the ``--set ROLE=COLUMN`` changes (all or none)."""
+    roles = datasets.table_roles(con, table)  # raises error.no_table
+    changes = role_assignments(sets)
+    for role, column in changes:
+        if role not in datasets.ROLE_KEYS:
+            raise RiskLabError("role.unknown", role=role, column=column)
+        if column not in roles:
+            raise RiskLabError("error.no_column", table=table, column=column)
+        roles[column] = role
+    if changes:
+        datasets.save_roles(con, table, roles)
+    return {"table": table, "roles": roles}
+
+
+def definition_from_options(
+    flag: str | None = None,
+    values: Sequence[str] | None = None,
+    dpd: str | None = None,
+    days: int | None = None,
+    classification: str | None = None,
+) -> datasets.DefaultDefinition:
+    """The default definition ``define`` saves: exactly one of ``--flag``, ``--dpd`` (with ``--days``) and
+    ``--classification``."""
+    if sum(option is not None for option in (flag, dpd, classification)) != 1:
+        raise RiskLabError("cli.define_one")
+    if flag is not None:
+        return datasets.DefaultDefinition("flag", flag, values=tuple(values or ("1",)))
+    if values:
+        raise RiskLabError("cli.values_need_flag")
+    if dpd is not None:
+        if days is None:
+            raise RiskLabError("cli.dpd_days")
+        return datasets.DefaultDefinition("dpd", dpd, threshold=int(days))
+    return datasets.DefaultDefinition("classification", classification)
+
+
+def define_report(con: duckdb.DuckDBPyConnection, table: str, defn: datasets.DefaultDefinition) -> dict:
+    """What ``define`` prints: the saved definition and the loans, known outcomes and defaults under it."""
+    datasets.save_definition(con, table, defn)
+    summary = datasets.default_summary(con, table, defn)
+    counts = {k: _finite(v) for k, v in summary.items() if k in ("n", "known", "unknown", "defaults", "rate")}
+    return {"table": table, "definition": defn.to_dict(), **counts}
+
+
+def factors_report(con: duckdb.DuckDBPyConnection, table: str) -> dict:
+    """What ``factors`` prints: every candidate factor ranked with its default binning, and the columns skipped."""
+    ctx = datasets.table_context(con, table)
+    if ctx.definition is None:
+        raise RiskLabError("cli.no_definition", table=table)
+    ranking = factors.rank_factors(con, factors.population(ctx))
+    ranked = [
+        {
+            "factor": row.factor,
+            "iv": _finite(float(row.iv)),
+            "ks": _finite(float(row.ks)),
+            "gini": _finite(float(row.gini)),
+            "strength": row.strength,
+            "bins": int(row.bins),
+        }
+        for row in ranking.table.itertuples(index=False)
+    ]
+    skipped = [
+        {"factor": row.factor, "reason": factors.reason_text(row.reason, row.role, row.levels)}
+        for row in ranking.skipped.itertuples(index=False)
+    ]
+    return {"factors": ranked, "skipped": skipped}
 
 
 # --- fit ----------------------------------------------------------------------------------------------------------
@@ -96,7 +178,8 @@ def fit_spec(
 
 
 def fit_report(fitted: model.FittedModel) -> dict:
-    """The JSON object ``fit`` prints: coefficients, fit statistics and the training (and test) metrics."""
+    """The JSON object ``fit`` prints: coefficients and fit statistics (of the training sample), and every
+    validation figure named by its sample: ``train_auc``, ``test_auc`` ... at the top, ``train``/``test`` in full."""
     checks = fitted.validation()
     train, test = checks.get("train"), checks.get("test")
     s = fitted.fit_stats()
@@ -113,20 +196,25 @@ def fit_report(fitted: model.FittedModel) -> dict:
         "aic": s["aic"],
         "bic": s["bic"],
         "pseudo_r2": s["pseudo_r2"],
-        "auc": train.auc if train else None,
-        "gini": train.gini if train else None,
-        "ks": train.ks if train else None,
+        **_by_sample("train", train),
+        **_by_sample("test", test),
         "converged": s["converged"],
         "iterations": s["iterations"],
         "method": s["method"],
         "warnings": [str(w) for w in fitted.warnings],
     }
+    result["train"] = train.summary() if train else None
     if test is not None:
         result["test"] = test.summary()
     cv = checks.get("cv")
     if cv is not None:
         result["cv_auc"] = cv.mean
     return _finite(result)
+
+
+def _by_sample(sample: str, checks: object) -> dict:
+    """AUC, Gini and KS of one sample under names that say which (None when there is no such sample)."""
+    return {f"{sample}_{k}": getattr(checks, k) if checks else None for k in ("auc", "gini", "ks")}
 
 
 def _finite(value: object) -> object:
@@ -152,21 +240,36 @@ def compare_report(
     cutoff: float | None = None,
     approval_rate: float | None = None,
     outcome_kind: str = "actual",
+    expert_score: str | None = None,
+    min_score: float | None = None,
 ) -> dict:
     """What ``compare`` prints: the three matrices, kappa and both sides' metrics.
 
-    Without ``--cutoff`` or ``--approval-rate`` the model approves as many applications as the expert.
+    The expert side is a recorded decision column, a saved rule set, or a score column read as a decision
+    (approve when the score is at least ``min_score``). The outcome is the table's default definition, else the
+    saved model's own target. Without ``--cutoff`` or ``--approval-rate`` the model approves as many applications
+    as the expert.
     """
-    if (expert_column is None) == (rules is None) or (approve and rules is not None):
+    given = [option is not None for option in (expert_column, rules, expert_score)]
+    if sum(given) != 1 or (approve and expert_column is None):
         raise RiskLabError("decisions.cli_expert")
+    if (expert_score is None) != (min_score is None):
+        raise RiskLabError("cli.min_score")
     if cutoff is not None and approval_rate is not None:
         raise RiskLabError("decisions.cli_cutoff")
     ctx = datasets.table_context(con, table)
     saved = model.load_model(con, model_name)
     for factor in saved.spec.factors:
         ctx.require_column(factor.column)
+    if ctx.definition is None and outcome_kind == "actual":  # no definition yet: the model's own target
+        target = saved.spec.outcome
+        ctx.require_column(target.column)
+        ctx = dataclasses.replace(ctx, definition=dataclasses.replace(target, column_type=ctx.types[target.column]))
     if rules is not None:
         source = decisions.load_rule_set(con, rules).source
+    elif expert_score is not None:
+        ctx.require_column(expert_score)
+        source = decisions.ScoreThreshold(expert_score, float(min_score))
     else:
         source = decisions.RecordedDecision(expert_column, tuple(approve or ()))
     setup = decisions.Setup.from_model(ctx, saved, source, outcome=outcome_kind)

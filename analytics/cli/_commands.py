@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,11 +52,30 @@ def tables(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
 
 
 def sql(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
-    """Run a read-only SELECT and print the result as CSV (a warning on stderr when rows were cut)."""
+    """Run a read-only SELECT and print the result as CSV; when rows were cut, a final ``# warning: ...`` line
+    on stdout (where a script reads) and the same warning on stderr."""
     result = store.run_query(con, args.query, max_rows=args.max_rows, timeout_s=args.timeout)
     result.frame.to_csv(sys.stdout, index=False)
     if result.truncated:
-        print(f"warning: {RiskLabError('console.truncated', rows=args.max_rows)}", file=sys.stderr)
+        warning = f"warning: {RiskLabError('console.truncated', rows=args.max_rows)}"
+        print(f"# {warning}")
+        print(warning, file=sys.stderr)
+
+
+def roles(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Print every column's role; ``--set ROLE=COLUMN`` changes roles first (saved all or none)."""
+    _print_json(adapters.roles_report(con, args.table, args.set))
+
+
+def define(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Save what default means for a table and print it with the defaults it gives."""
+    defn = adapters.definition_from_options(args.flag, args.values, args.dpd, args.days, args.classification)
+    _print_json(adapters.define_report(con, args.table, defn))
+
+
+def factors(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Print the factor ranking (IV, KS, Gini, strength, bins of every candidate factor) and the columns skipped."""
+    _print_json(adapters.factors_report(con, args.table))
 
 
 def portfolio(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
@@ -120,6 +140,8 @@ def compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
         cutoff=args.cutoff,
         approval_rate=args.approval_rate,
         outcome_kind=args.outcome,
+        expert_score=args.expert_score,
+        min_score=args.min_score,
     )
     _print_json(report)
 
@@ -174,6 +196,24 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--max-rows", type=int, default=10_000)
     query.add_argument("--timeout", type=float, default=60.0)
     query.set_defaults(func=sql)
+
+    role = commands.add_parser("roles", help="print (and change) the column roles of a table")
+    role.add_argument("--table", required=True)
+    role.add_argument("--set", action="append", default=[], metavar="ROLE=COLUMN", help="give COLUMN the role ROLE")
+    role.set_defaults(func=roles)
+
+    defining = commands.add_parser("define", help="save what default means for a table")
+    defining.add_argument("--table", required=True)
+    defining.add_argument("--flag", metavar="COL", help="a default flag column")
+    defining.add_argument("--values", nargs="+", metavar="V", help="flag values meaning default (default: 1)")
+    defining.add_argument("--dpd", metavar="COL", help="a days-past-due column")
+    defining.add_argument("--days", type=int, metavar="N", help="default when days past due >= N")
+    defining.add_argument("--classification", metavar="COL", help="a five-category column (default: NPL)")
+    defining.set_defaults(func=define)
+
+    ranking = commands.add_parser("factors", help="rank the candidate factors of a table (IV, KS, Gini) as JSON")
+    ranking.add_argument("--table", required=True)
+    ranking.set_defaults(func=factors)
 
     port = commands.add_parser("portfolio", help="portfolio KPIs (PAR30, PAR90, NPL ...) of a performance table")
     port.add_argument("--table", required=True)
@@ -231,6 +271,8 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--expert-column", dest="expert_column", help="the recorded expert decision column")
     cmp.add_argument("--approve", nargs="+", default=[], metavar="VALUE", help="expert-column values meaning approval")
     cmp.add_argument("--rules", help="a saved expert rule set")
+    cmp.add_argument("--expert-score", dest="expert_score", metavar="COL", help="an expert score column")
+    cmp.add_argument("--min-score", dest="min_score", type=float, metavar="X", help="the expert approves score >= X")
     cmp.add_argument("--cutoff", type=float, metavar="PD", help="the model rejects when PD >= cutoff")
     cmp.add_argument("--approval-rate", dest="approval_rate", type=float, metavar="R", help="the model's approval rate")
     cmp.add_argument("--outcome", choices=["actual", "simulated"], default="actual")
@@ -272,6 +314,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         _run(args)
+        sys.stdout.flush()  # a reader that stopped early shows here, not at interpreter exit
+    except BrokenPipeError:  # the reader stopped (``| head``): not a failure of the command
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except RiskLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

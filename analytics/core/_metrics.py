@@ -133,29 +133,29 @@ class HosmerLemeshow:
     p_value: float
 
 
-def hosmer_lemeshow(y: np.ndarray, pd_: np.ndarray, groups: int = 10) -> HosmerLemeshow:
-    """Chi-square of observed vs expected defaults in ``groups`` quantile groups of PD (df = groups - 2)."""
+def hosmer_lemeshow(y: np.ndarray, pd_: np.ndarray, groups: int = 10, *, holdout: bool = False) -> HosmerLemeshow:
+    """Chi-square of observed vs expected defaults in ``groups`` quantile groups of PD: df = groups - 2 on the
+    sample the model was fitted on, groups on a holdout (external validation: no parameter was fitted to it)."""
     y, p = np.asarray(y, dtype=float), np.asarray(pd_, dtype=float)
     order = np.argsort(p, kind="stable")
     chunks = [c for c in np.array_split(order, groups) if len(c)]
     observed = np.array([y[c].sum() for c in chunks])
     expected = np.array([p[c].sum() for c in chunks])
     n = np.array([len(c) for c in chunks], dtype=float)
-    variance = expected * (1 - expected / n)
-    statistic = float(np.sum((observed - expected) ** 2 / np.where(variance > 0, variance, np.inf)))
-    df = len(chunks) - 2
-    return HosmerLemeshow(statistic, df, float(stats.chi2.sf(statistic, df)))
+    return hosmer_lemeshow_from_counts(observed, expected, n, holdout=holdout)
 
 
-def hosmer_lemeshow_from_counts(observed: np.ndarray, expected: np.ndarray, n: np.ndarray) -> HosmerLemeshow:
+def hosmer_lemeshow_from_counts(
+    observed: np.ndarray, expected: np.ndarray, n: np.ndarray, *, holdout: bool = False
+) -> HosmerLemeshow:
     """Hosmer-Lemeshow from per-group counts that DuckDB aggregated: defaults, sum of PD and loans per group
-    (df = groups - 2)."""
+    (df = groups - 2 on the training sample, groups on a holdout)."""
     observed, expected, n = (np.asarray(a, dtype=float) for a in (observed, expected, n))
     if not observed.shape == expected.shape == n.shape or (n <= 0).any():
         raise ValueError("Hosmer-Lemeshow needs observed, expected and loan counts of non-empty groups")
     variance = expected * (1 - expected / n)
     statistic = float(np.sum((observed - expected) ** 2 / np.where(variance > 0, variance, np.inf)))
-    df = len(n) - 2
+    df = len(n) if holdout else len(n) - 2
     return HosmerLemeshow(statistic, df, float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan"))
 
 

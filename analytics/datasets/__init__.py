@@ -12,6 +12,7 @@ from analytics.datasets._importer import (
     import_path,
     preview_file,
 )
+from analytics.datasets._labels import MAX_LABEL, column_labels, save_column_labels
 from analytics.datasets._outcome import (
     DEFAULT_DPD_THRESHOLD,
     DEFINITION_KINDS,
@@ -33,15 +34,20 @@ from analytics.datasets._outcome import (
 )
 from analytics.datasets._profile import (
     LEAKAGE_AUC,
+    LEAKAGE_NAMES,
     PROFILE_COLUMNS,
     profile_summary,
     profile_table,
 )
 from analytics.datasets._roles import (
+    CANDIDATE_ROLES,
     FACTOR_ROLES,
+    ID_LIKE_MIN_ROWS,
+    MAX_CATEGORY_LEVELS,
     ROLE_KEYS,
     ROLES,
     SCAN_ROWS,
+    TERM_ROLES,
     bounded_source,
     column_counts,
     columns_with_role,
@@ -66,6 +72,7 @@ from analytics.datasets._shipped import (
 )
 
 __all__ = [
+    "CANDIDATE_ROLES",
     "DATA_DIR",
     "DEFAULT_DPD_THRESHOLD",
     "DEFINITION_KINDS",
@@ -76,13 +83,18 @@ __all__ = [
     "FACTOR_ROLES",
     "FIVE_CATEGORIES",
     "GERMAN_CREDIT",
+    "ID_LIKE_MIN_ROWS",
     "LEAKAGE_AUC",
+    "LEAKAGE_NAMES",
+    "MAX_CATEGORY_LEVELS",
+    "MAX_LABEL",
     "NON_PERFORMING",
     "PROFILE_COLUMNS",
     "ROLES",
     "ROLE_KEYS",
     "SCAN_ROWS",
     "SHIPPED",
+    "TERM_ROLES",
     "DefaultDefinition",
     "DpdFloor",
     "ShippedDataset",
@@ -91,6 +103,7 @@ __all__ = [
     "check_two_classes",
     "classification_floor_sql",
     "column_counts",
+    "column_labels",
     "columns_with_role",
     "default_sql",
     "default_summary",
@@ -109,6 +122,7 @@ __all__ = [
     "preview_file",
     "profile_summary",
     "profile_table",
+    "save_column_labels",
     "save_definition",
     "save_roles",
     "saved_roles",

@@ -27,6 +27,9 @@ from analytics import store
 from analytics.core import RiskLabError
 
 FACTOR_ROLES = ("factor_numeric", "factor_categorical")
+# Loan terms that are classic scorecard factors too: a column with one of these roles stays a candidate factor.
+TERM_ROLES = ("amount", "term", "interest_rate")
+CANDIDATE_ROLES = FACTOR_ROLES + TERM_ROLES
 ID_LIKE_MIN_ROWS = 20  # a text column with all values distinct over at least this many rows is an identifier
 MAX_CATEGORY_LEVELS = 100  # text columns with more distinct values are not used as categorical factors
 _WHOLE_NAME_BONUS = 1000
@@ -279,6 +282,8 @@ ROLES: tuple[Role, ...] = (
             "是否通过",
             "客户经理建议",
             "客户经理意见",
+            "信贷员建议",
+            "信贷员意见",
             "专家意见",
         ),
     ),

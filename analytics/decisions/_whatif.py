@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import math
 from typing import Any
 
@@ -67,6 +68,16 @@ class FactorRange:
             return 1.0
         span = max(self.high - self.low, 1e-9)
         return float(10 ** math.floor(math.log10(span / 100)))
+
+    def bounds(self, current: float | None = None) -> tuple[float, float]:
+        """The ends of the factor's slider: the 1st and 99th percentiles (whole numbers for an integer factor),
+        widened to the current value. Every suggested change stays inside them."""
+        low, high = self.low, self.high
+        if self.integer:
+            low, high = float(math.floor(low)), float(math.floor(high))
+        if current is not None:
+            low, high = min(low, float(current)), max(high, float(current))
+        return low, high
 
     def percentile(self, value: float) -> float:
         """Where ``value`` sits in the factor's distribution (0-1)."""
@@ -294,7 +305,8 @@ def _tidy_flip(boundary: float, current: float, r: FactorRange) -> float:
 def flips(model: object, applicant: dict[str, Any], cutoff: float, ranges: dict[str, FactorRange]) -> pd.DataFrame:
     """Per factor, the closest single change that flips the model's decision, verified by re-scoring.
 
-    Numeric factors: the flipping value nearest to the current one on the 0-100 percentile grid, refined by
+    Numeric factors: the flipping value nearest to the current one on the percentile grid inside the slider's
+    range (``FactorRange.bounds``), refined by
     bisection to the boundary and tidied to few digits; the distance is the share of applicants between the
     old and new value; the value is tidied to about 1% of the change (whole numbers for integer factors).
     Categorical factors: the most common level that flips; the distance is the share of
@@ -309,7 +321,7 @@ def flips(model: object, applicant: dict[str, Any], cutoff: float, ranges: dict[
         if r.kind == "categorical":
             levels[column] = [lv for lv in r.levels if str(lv) != str(current)]
         elif current is not None:
-            grids[column] = np.unique(np.asarray(r.quantiles))
+            grids[column] = np.unique(np.clip(np.asarray(r.quantiles), *r.bounds(current)))
     first = _predict_changes(
         model,
         applicant,
@@ -338,7 +350,10 @@ def flips(model: object, applicant: dict[str, Any], cutoff: float, ranges: dict[
         for column, grid in steps.items():
             j = int(np.argmax((pds[column] >= cutoff) != rejected))  # the first point that flips (the last does)
             bounds[column] = (float(grid[max(j - 1, 0)]), float(grid[j]))
-    candidates = {c: [_tidy_flip(hi, float(applicant[c]), ranges[c]), hi] for c, (_, hi) in bounds.items()}
+    candidates = {
+        c: [float(np.clip(_tidy_flip(hi, float(applicant[c]), ranges[c]), *ranges[c].bounds(applicant[c]))), hi]
+        for c, (_, hi) in bounds.items()
+    }
     pds = _predict_changes(model, applicant, candidates)
     for column, values in candidates.items():
         r, current = ranges[column], applicant[column]
@@ -350,6 +365,143 @@ def flips(model: object, applicant: dict[str, Any], cutoff: float, ranges: dict[
         records, columns=["factor", "current", "new_value", "direction", "new_pd", "distance", "decision"]
     )
     return frame.sort_values(["distance", "factor"]).reset_index(drop=True)
+
+
+# --- the smallest change over up to three factors ---------------------------------------------------------------
+
+MAX_CHANGED = 3  # factors changed at once by the multi-factor search
+
+
+@dataclasses.dataclass(frozen=True)
+class Moves:
+    """One factor's possible changes: the values a user can set (slider steps inside its range, or other levels),
+    the distance of each (share of applicants passed, or outside the new level) and the log-odds each moves
+    toward the other decision (``gain``, positive = toward the flip)."""
+
+    column: str
+    values: tuple
+    distances: np.ndarray
+    gains: np.ndarray
+
+    def frontier(self) -> Moves:
+        """The moves no other beats on both counts: by distance, each gaining more than every nearer one."""
+        order = np.lexsort((-self.gains, self.distances))
+        keep, best = [], 0.0
+        for i in order:
+            if self.gains[i] > best:
+                keep.append(i)
+                best = self.gains[i]
+        pick = np.array(keep, dtype=int)
+        return Moves(self.column, tuple(self.values[i] for i in pick), self.distances[pick], self.gains[pick])
+
+
+def change_moves(
+    model: object, applicant: dict[str, Any], cutoff: float, ranges: dict[str, FactorRange]
+) -> tuple[dict[str, Moves], float, bool]:
+    """Every factor's possible changes (one scoring call), the log-odds the decision needs to move and whether the
+    model rejects now. Numeric values are the percentile grid inside the slider's range, snapped to its step."""
+    base_pd = float(predict(model, [applicant])[0])
+    rejected = base_pd >= cutoff
+    changes, distances = {}, {}
+    for column, r in ranges.items():
+        current = applicant.get(column)
+        if r.kind == "categorical":
+            levels = [lv for lv in r.levels if str(lv) != str(current)]
+            changes[column] = [_level_value(lv, current) for lv in levels]
+            distances[column] = [1 - r.shares[r.levels.index(lv)] for lv in levels]
+        elif current is not None:
+            low, high = r.bounds(current)
+            step = r.step
+            grid = np.clip(np.round(np.asarray([*r.quantiles, low, high]) / step) * step, low, high)
+            values = [float(f"{v:.12g}") for v in np.unique(grid) if abs(v - float(current)) > step / 2]
+            changes[column] = values
+            distances[column] = [abs(r.percentile(v) - r.percentile(float(current))) for v in values]
+    pds = _predict_changes(model, applicant, changes)
+    sign = 1.0 if rejected else -1.0  # a rejected applicant needs lower log-odds, an approved one higher
+    moves = {
+        column: Moves(
+            column,
+            tuple(values),
+            np.asarray(distances[column], dtype=float),
+            sign * (float(_logit(base_pd)) - _logit(pds[column])),
+        )
+        for column, values in changes.items()
+    }
+    needed = sign * (float(_logit(base_pd)) - float(_logit(cutoff)))
+    return moves, needed, bool(rejected)
+
+
+def smallest_change(
+    model: object,
+    applicant: dict[str, Any],
+    cutoff: float,
+    ranges: dict[str, FactorRange],
+    max_factors: int = MAX_CHANGED,
+) -> pd.DataFrame:
+    """The smallest change of one, two and up to ``max_factors`` factors together that flips the model's decision,
+    verified by re-scoring.
+
+    Each changed factor moves toward the flip. The size of a change is the sum over the changed factors of their
+    distances (as in ``flips``: the share of
+    applicants between the old and new value, or outside the new level). The logit is additive in its factors, so
+    the search is exact over the values a user can set: each factor's best moves (its Pareto frontier of distance
+    and log-odds moved), every combination of factors, and for the last factor the nearest move that is enough.
+    Rows: factors_changed, factor, current, new_value, distance, total_distance, new_pd, decision; the
+    best combination of each size, smallest total first.
+    """
+    moves, needed, rejected = change_moves(model, applicant, cutoff, ranges)
+    fronts = {c: m.frontier() for c, m in moves.items() if (m.gains > 0).any()}
+    fronts = {c: m for c, m in fronts.items() if len(m.values)}
+    best: dict[int, tuple[float, list[tuple[str, int]]]] = {}
+    for size in range(1, max_factors + 1):
+        for combo in itertools.combinations(fronts, size):
+            found = _best_combination([fronts[c] for c in combo], needed, strict=rejected)
+            if found is not None and (size not in best or found[0] < best[size][0] - 1e-12):
+                best[size] = (found[0], list(zip(combo, found[1], strict=True)))
+    rows = []
+    for size, (total, picks) in best.items():
+        changed = {c: fronts[c].values[i] for c, i in picks}
+        new_pd = float(predict(model, [{**applicant, **changed}])[0])
+        if (new_pd >= cutoff) == rejected:  # re-scoring disagrees (a tie at the cutoff): not offered
+            continue
+        for column, i in picks:
+            rows.append(
+                {
+                    "factors_changed": size,
+                    "factor": column,
+                    "current": applicant.get(column),
+                    "new_value": fronts[column].values[i],
+                    "distance": float(fronts[column].distances[i]),
+                    "total_distance": total,
+                    "new_pd": new_pd,
+                    "decision": "approve" if rejected else "reject",
+                }
+            )
+    columns = ["factors_changed", "factor", "current", "new_value", "distance", "total_distance", "new_pd", "decision"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["total_distance", "factors_changed"], kind="stable").reset_index(drop=True)
+
+
+def _best_combination(fronts: list[Moves], needed: float, *, strict: bool) -> tuple[float, tuple[int, ...]] | None:
+    """The cheapest pick of one move per factor whose gains add up to ``needed`` (more than it when ``strict``):
+    all picks of the first factors, and for the last one the nearest frontier move that is enough."""
+    *firsts, last = fronts
+    grids = np.meshgrid(*[np.arange(len(m.values)) for m in firsts], indexing="ij") if firsts else []
+    picks = [g.ravel() for g in grids]
+    count = picks[0].size if picks else 1
+    gain = np.zeros(count)
+    distance = np.zeros(count)
+    for m, pick in zip(firsts, picks, strict=True):
+        gain += m.gains[pick]
+        distance += m.distances[pick]
+    side = "right" if strict else "left"
+    j = np.searchsorted(last.gains, needed - gain, side=side)  # the frontier's gains rise with distance
+    enough = j < len(last.values)
+    if not enough.any():
+        return None
+    total = np.where(enough, distance + last.distances[np.minimum(j, len(last.values) - 1)], np.inf)
+    k = int(np.argmin(total))
+    return float(total[k]), (*(int(pick[k]) for pick in picks), int(j[k]))
 
 
 def _predict_changes(model: object, applicant: dict[str, Any], changes: dict[str, list]) -> dict[str, np.ndarray]:

@@ -4,19 +4,16 @@ A ``BinSpec`` is a plain, saveable description (cut points or merged categories)
 SQL CASE expression, so every count is a DuckDB ``GROUP BY`` and only the per-bin table reaches Python.
 Numeric bins are left-closed, ``[c_i, c_{i+1})``; missing values (NULL, NaN) always get their own bin.
 
-Optimal monotonic binning is our own documented method (``optbinning`` is not a dependency):
+Optimal monotonic binning is optbinning's ``OptimalBinning`` (``_optimal``): it finds the bins of largest IV
+whose bad rate rises (or falls) bin by bin and that each hold at least ``MIN_SHARE`` = 5 % of the loans. It is fed
+pre-bins that DuckDB aggregates (``prebins``: each distinct value, or ``MAX_PREBINS`` equal-width slices of a
+factor with more values) with their goods and bads as weights, so its cost grows with the pre-bins, not the loans.
+Bins without goods or without bads are then merged with the neighbour whose bad rate is closest (their WOE would
+be infinite).
 
-1. fine classing: up to ``FINE_BINS`` = 20 quantile bins (cut points at the 5 %, 10 %, ... 95 % quantiles, as
-   observed values, duplicates dropped);
-2. direction: the sign of Spearman's rank correlation between the factor and default, computed from the fine
-   bins (loans in one fine bin share their mid-rank);
-3. pool adjacent violators: neighbouring bins are merged until the bad rate strictly rises (or falls) bin by bin;
-4. bins holding less than ``MIN_SHARE`` = 5 % of the loans, or without goods or without bads, are merged with the
-   neighbour whose bad rate is closest (merging neighbours keeps the order monotonic).
-
-Categorical factors: levels are ordered by bad rate (so the order is monotonic by construction) and step 4 merges
-small or pure levels with a neighbour. Because coarse bins are unions of fine bins, their counts are sums of the
-fine counts: the ranking of all factors needs one scan of the table.
+Categorical factors: levels are ordered by bad rate (so the order is monotonic by construction), neighbours are
+grouped optimally the same way, and small or pure groups are merged with a neighbour. Bin counts are sums of
+pre-bin or level counts: the ranking of all factors needs two scans of the table.
 """
 
 from __future__ import annotations
@@ -34,15 +31,16 @@ import pandas as pd
 from analytics import core, datasets, store
 from analytics.core import RiskLabError
 from analytics.datasets import DefaultDefinition, TableContext
+from analytics.factors import _optimal
 
 MISSING = -1  # bin code of missing values
 OTHER = -2  # bin code of categorical levels a saved binning has not seen
-FINE_BINS = 20
+TOTAL = -3  # bin code of the totals row
 MIN_SHARE = 0.05
 MAX_LEVELS = 200
 MAX_QUANTILE_BINS = 50
 NAME_LENGTH = 60
-SAMPLE_ROWS = 250_000  # screens of every factor (ranking, stability, correlation) sample larger populations
+SAMPLE_ROWS = 250_000  # quantile cut points of larger populations come from a fixed sample (counts stay exact)
 BOOKED_WORDS = ("1", "true", "t", "y", "yes", "booked", "funded", "disbursed", "是", "已放款", "放款")
 
 
@@ -346,21 +344,20 @@ def optimal_spec(
 def optimal_binning(
     con: duckdb.DuckDBPyConnection, pop: Population, factor: str, kind: str, min_share: float = MIN_SHARE
 ) -> Binning:
-    """The optimal monotonic binning with its table, from one scan of the fine bins (coarse counts are sums)."""
+    """The optimal monotonic binning with its table, from one scan (pre-bins or levels; bin counts are sums)."""
     pop.context.require_column(factor)
     if kind == "categorical":
         counts = level_counts(con, pop, factor)
         spec = spec_from_levels(factor, counts, "optimal", min_share)
         return binning_table(spec, coarsen(spec, counts, spec))
-    fine = BinSpec(factor, "numeric", "quantile", cuts=quantile_cuts(con, pop, [factor], FINE_BINS)[factor])
-    (counts,) = bin_counts(con, pop, [fine])
-    spec = monotonic_spec(fine, counts, min_share)
-    return binning_table(spec, coarsen(fine, counts, spec))
+    pre = prebins(con, pop, [factor])[factor]
+    spec = prebin_spec(factor, pre, min_share)
+    return binning_table(spec, pre.counts(spec))
 
 
 def spec_from_levels(factor: str, counts: pd.DataFrame, method: str, min_share: float = MIN_SHARE) -> BinSpec:
     """A categorical spec from level counts (``key``, ``count``, ``bads``): each level (``levels``) or levels
-    ordered by bad rate with small or pure ones merged (``optimal``)."""
+    ordered by bad rate, neighbours grouped optimally (``optimal``), then small or pure groups merged."""
     levels = counts[counts["key"].notna()]
     if len(levels) > MAX_LEVELS:
         raise RiskLabError("binning.too_many_levels", factor=factor, levels=len(levels), max=MAX_LEVELS)
@@ -369,7 +366,14 @@ def spec_from_levels(factor: str, counts: pd.DataFrame, method: str, min_share: 
     ordered = sorted(
         zip(levels["key"], levels["count"], levels["bads"], strict=True), key=lambda r: (r[2] / r[1], r[0])
     )
-    blocks = merge_small([_Block(int(n), int(d), [k]) for k, n, d in ordered], min_share * counts["count"].sum())
+    total = counts["count"].sum()
+    goods = np.array([n - d for _, n, d in ordered], dtype=float)
+    bads = np.array([d for _, _, d in ordered], dtype=float)
+    blocks = [_Block(int(n), int(d), [k]) for k, n, d in ordered]
+    if len(blocks) > 1:
+        groups = _optimal.optimal_order_groups(goods, bads, min_share, total)
+        blocks = [_merged([blocks[i] for i in group]) for group in groups]
+    blocks = merge_small(blocks, min_share * total)
     return BinSpec(factor, "categorical", method, groups=tuple(tuple(sorted(b.members)) for b in blocks))
 
 
@@ -387,25 +391,11 @@ class _Block:
         return _Block(self.count + other.count, self.bads + other.bads, self.members + other.members)
 
 
-def spearman_sign(counts: np.ndarray, bads: np.ndarray) -> int:
-    """+1 when default rises with the factor, -1 when it falls: the sign of Spearman's rho over ordered bins
-    (loans in a bin share its mid-rank; ranks of a 0/1 outcome are linear in it, so the sign is that of the
-    covariance between mid-rank and default)."""
-    counts, bads = np.asarray(counts, dtype=float), np.asarray(bads, dtype=float)
-    midrank = np.cumsum(counts) - (counts - 1) / 2
-    covariance = float((bads * (midrank - (counts.sum() + 1) / 2)).sum())
-    return -1 if covariance < 0 else 1
-
-
-def pool_adjacent_violators(blocks: list[_Block], direction: int) -> list[_Block]:
-    """Merge neighbours until the bad rate strictly rises (``direction`` +1) or falls (-1) block by block."""
-    pooled: list[_Block] = []
-    for block in blocks:
-        pooled.append(block)
-        while len(pooled) > 1 and not direction * (pooled[-1].rate - pooled[-2].rate) > 0:
-            last = pooled.pop()
-            pooled[-1] = pooled[-1].absorb(last)
-    return pooled
+def _merged(blocks: Sequence[_Block]) -> _Block:
+    out = blocks[0]
+    for block in blocks[1:]:
+        out = out.absorb(block)
+    return out
 
 
 def merge_small(blocks: list[_Block], min_count: float) -> list[_Block]:
@@ -424,21 +414,136 @@ def merge_small(blocks: list[_Block], min_count: float) -> list[_Block]:
     return blocks
 
 
-def monotonic_spec(fine: BinSpec, counts: pd.DataFrame, min_share: float = MIN_SHARE) -> BinSpec:
-    """Merge the fine bins of a numeric factor into monotonic bins (steps 2-4 of the module docstring)."""
-    count, bads = np.zeros(fine.bins, dtype=np.int64), np.zeros(fine.bins, dtype=np.int64)
-    for b, n, d in zip(counts["bin"].tolist(), counts["count"].tolist(), counts["bads"].tolist(), strict=True):
-        if b != MISSING:
-            count[b] += n
-            bads[b] += d
-    blocks = [_Block(int(count[i]), int(bads[i]), [i]) for i in range(fine.bins) if count[i] > 0]
-    if not blocks:
-        return BinSpec(fine.factor, "numeric", "optimal")
-    direction = spearman_sign([b.count for b in blocks], [b.bads for b in blocks])
-    blocks = pool_adjacent_violators(blocks, direction)
-    blocks = merge_small(blocks, min_share * counts["count"].sum())
-    cuts = tuple(fine.cuts[b.members[0] - 1] for b in blocks[1:])
-    return BinSpec(fine.factor, "numeric", "optimal", cuts=cuts)
+# --- pre-bins: the input of the optimal numeric binning ----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Prebins:
+    """A numeric factor aggregated in DuckDB: per pre-bin (ascending) its first value ``x``, loans and bads;
+    the missing values' loans and bads; its number of distinct values and the loans of its most common value.
+
+    Pre-bins are the distinct values when there are at most ``MAX_PREBINS`` of them (``exact``), else
+    ``MAX_PREBINS`` equal-width slices between the 0.5 % and 99.5 % quantiles plus one slice for each tail (a value
+    is never split). Without ``exact``, ``distinct`` is DuckDB's estimate and ``top`` the loans of the fullest
+    slice."""
+
+    x: np.ndarray
+    count: np.ndarray
+    bads: np.ndarray
+    missing: int = 0
+    missing_bads: int = 0
+    distinct: int = 0
+    top: int = 0
+    exact: bool = True
+
+    @property
+    def total(self) -> int:
+        return int(self.count.sum()) + self.missing
+
+    def counts(self, spec: BinSpec) -> pd.DataFrame:
+        """Loans and bads per bin of a numeric ``spec`` whose cut points are pre-bin starts."""
+        codes = np.searchsorted(np.asarray(spec.cuts, dtype=float), self.x, side="right")
+        frame = pd.DataFrame({"bin": codes.astype(np.int64), "count": self.count, "bads": self.bads})
+        if self.missing:
+            missing = pd.DataFrame({"bin": [MISSING], "count": [self.missing], "bads": [self.missing_bads]})
+            frame = pd.concat([frame, missing], ignore_index=True)
+        return frame
+
+    def levels(self) -> pd.DataFrame:
+        """The pre-bins as levels of an integer code (``key`` as the column's text, None = missing)."""
+        keys = [str(int(v)) for v in self.x]
+        frame = pd.DataFrame({"key": pd.Series(keys, dtype=object), "count": self.count, "bads": self.bads})
+        if self.missing:
+            missing = pd.DataFrame({"key": [None], "count": [self.missing], "bads": [self.missing_bads]})
+            frame = pd.concat([frame, missing.astype({"key": object})], ignore_index=True)
+        return frame
+
+
+MAX_PREBINS = 1000
+
+
+TAILS = (0.005, 0.995)  # the slices of a many-valued factor span these quantiles; the tails get one slice each
+QUANTILE_SAMPLE = 100_000  # those quantiles come from a fixed sample of about this many loans
+
+
+def prebins(
+    con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], max_prebins: int = MAX_PREBINS
+) -> dict[str, Prebins]:
+    """Pre-bins of numeric factors (NaN is missing) with no sort of the loans: DuckDB first estimates each factor's
+    distinct values (and, for many-valued factors, the 0.5 % and 99.5 % quantiles on a fixed sample), then counts
+    loans and bads per value (at most ``max_prebins`` values) or per equal-width slice in one grouped scan, with
+    each pre-bin's first value: the cut point that keeps it whole (slices only grow with the value)."""
+    if not factors:
+        return {}
+    double = [f"CAST({store.quote_ident(f)} AS DOUBLE)" for f in factors]
+    value_sql = [f"(CASE WHEN isnan({v}) THEN NULL ELSE {v} END)" for v in double]
+    items = [(f"{v} AS v{i}", []) for i, v in enumerate(value_sql)]
+    source, params = scan_sql(pop, items)
+    k = len(factors)
+    stats = ", ".join(f"approx_count_distinct(v{i}), min(v{i}), max(v{i})" for i in range(k))
+    row = con.execute(f"SELECT {stats} FROM {source}", params).fetchone()
+    wide = [i for i in range(k) if row[3 * i] > max_prebins and row[3 * i + 1] != row[3 * i + 2]]
+    tails = {}
+    if wide:  # the slices' range, from a fixed sample (it only places the slices: every loan is counted)
+        few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
+        found = ", ".join(f"quantile_cont(v{i}, {list(TAILS)})" for i in wide)
+        tails = dict(zip(wide, con.execute(f"SELECT {found} FROM {few}", few_params).fetchone(), strict=True))
+    slices, slice_params = [], []
+    for i in range(k):
+        if i not in wide:
+            slices.append(f"v{i} AS s{i}")
+            continue
+        low, high = row[3 * i + 1], row[3 * i + 2]
+        q_low, q_high = tails.get(i) or (low, high)
+        first, last = (q_low, q_high) if q_high > q_low else (low, high)
+        slices.append(
+            f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
+            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END) AS s{i}"
+        )
+        slice_params += [first, last, first, (last - first) / max_prebins]
+    values = ", ".join(f"v{i}" for i in range(k))
+    sql = f"""
+        WITH keyed AS (SELECT {values}, {", ".join(slices)}, __bad FROM {source}),
+        long AS (
+            SELECT unnest(range({k})) AS i, unnest([{values}]) AS v,
+                   unnest([{", ".join(f"CAST(s{i} AS DOUBLE)" for i in range(k))}]) AS slice, __bad
+            FROM keyed
+        )
+        SELECT i, min(v) AS x, count(*) AS n, sum(__bad) AS b FROM long GROUP BY i, slice ORDER BY i, x NULLS LAST
+    """
+    rows = con.execute(sql, [*slice_params, *params]).fetchall()
+    out = {}
+    for i, factor in enumerate(factors):
+        mine = [r for r in rows if r[0] == i and r[1] is not None]
+        missing = [r for r in rows if r[0] == i and r[1] is None]
+        count = np.array([r[2] for r in mine], dtype=np.int64)
+        out[factor] = Prebins(
+            x=np.array([r[1] for r in mine], dtype=float),
+            count=count,
+            bads=np.array([int(r[3]) for r in mine], dtype=np.int64),
+            missing=int(missing[0][2]) if missing else 0,
+            missing_bads=int(missing[0][3]) if missing else 0,
+            distinct=int(row[3 * i]) if i in wide else len(mine),
+            top=int(count.max()) if len(count) else 0,
+            exact=i not in wide,
+        )
+    return out
+
+
+def prebin_spec(factor: str, pre: Prebins, min_share: float = MIN_SHARE) -> BinSpec:
+    """The optimal monotonic binning of a numeric factor from its pre-bins (optbinning), then bins without goods
+    or bads merged with their closest neighbour (their WOE would be infinite)."""
+    goods = pre.count - pre.bads
+    cuts = _optimal.optimal_cuts(pre.x, goods, pre.bads, min_share, pre.total)
+    codes = np.searchsorted(np.asarray(cuts, dtype=float), pre.x, side="right")
+    blocks = []
+    for code in range(len(cuts) + 1):
+        inside = codes == code
+        if inside.any():
+            first = int(np.flatnonzero(inside)[0])
+            blocks.append(_Block(int(pre.count[inside].sum()), int(pre.bads[inside].sum()), [first]))
+    blocks = merge_small(blocks, 0)
+    return BinSpec(factor, "numeric", "optimal", cuts=tuple(float(pre.x[b.members[0]]) for b in blocks[1:]))
 
 
 _SEPARATORS = re.compile(r"[\s,;，；、]+")
@@ -550,6 +655,23 @@ class Binning:
         count = self.table["count"].to_numpy()
         missing = count[self.table["bin"].to_numpy() == MISSING].sum()
         return float(missing / count.sum()) if count.sum() else 0.0
+
+    def with_totals(self) -> pd.DataFrame:
+        """The table with a totals row (bin ``TOTAL``): all loans, goods and bads, the overall bad rate and the IV."""
+        table = self.table
+        count, bads = int(table["count"].sum()), int(table["bads"].sum())
+        total = {
+            "bin": TOTAL,
+            "label": "total",
+            "count": count,
+            "share": 1.0 if count else 0.0,
+            "goods": count - bads,
+            "bads": bads,
+            "bad_rate": bads / count if count else np.nan,
+            "woe": np.nan,
+            "iv": self.iv,
+        }
+        return pd.concat([table, pd.DataFrame([total]).astype(table.dtypes.to_dict())], ignore_index=True)
 
     def woe_map(self) -> dict[int, float]:
         """``{bin code: WOE}`` of the non-empty bins."""

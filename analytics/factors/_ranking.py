@@ -1,58 +1,37 @@
 """Which candidate factors separate good loans from bad: ranking, stability and correlation.
 
 The ranking bins every candidate factor (its latest saved binning, else the optimal monotonic binning of
-``_binning``) from one scan of the table and reports, per factor, the information value with its
-strength band, the KS and Gini of the univariate model, the missing share and the univariate logit p-value.
-The univariate model is a logit on the factor's bins: statsmodels ``GLM(Binomial)`` fitted on one row per bin
-(bads, goods), which is exactly the row-level logit on bin dummies; its fitted PD of a bin is the bin's bad
-rate, so Gini and KS follow from the bin counts ordered by bad rate. The p-value is its likelihood-ratio test
-against the intercept-only model.
+``_binning``) from two scans of every loan (no sample) and reports, per factor, the information value with its
+strength band, the factor's raw AUC, the KS and Gini of the univariate model, the missing share and the univariate
+p-value. The univariate model is the logit of default on the factor's bins; its fitted PD of a bin is the bin's
+bad rate, so Gini and KS follow from the bin counts ordered by bad rate, and its likelihood-ratio statistic
+against the intercept-only model is the closed form G = 2 Σ observed × ln(observed / expected) over the k x 2
+table of bins by outcome (chi-square with k - 1 degrees of freedom).
+
+A factor whose raw values separate defaults almost perfectly (raw AUC at least ``datasets.LEAKAGE_AUC``) is
+"suspicious: check for leakage" whatever its IV: an exact leak has pure bins, which merge into one (IV 0).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 
 import duckdb
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from analytics import core, datasets, store
 from analytics.core import Notice, RiskLabError
-from analytics.datasets import TableContext
 from analytics.factors import _binning as binning
+from analytics.factors import _candidates as candidates
 from analytics.factors._binning import Binning, BinSpec, Population
+from analytics.factors._candidates import Factor
 
 MIN_SPLIT_FRACTION = 0.05
-
-
-@dataclasses.dataclass(frozen=True)
-class Factor:
-    """A candidate factor: its column and kind ("numeric" or "categorical")."""
-
-    name: str
-    kind: str
-
-
-def candidate_factors(ctx: TableContext) -> tuple[list[Factor], list[Notice]]:
-    """The table's candidate factors in column order, with notices for numeric-role columns that hold text
-    (analysed as categorical)."""
-    types = ctx.types
-    factors, notices = [], []
-    for column, role in ctx.roles:
-        if role not in datasets.FACTOR_ROLES or column not in types:
-            continue
-        numeric = datasets.is_numeric(types[column])
-        if role == "factor_numeric" and not numeric:
-            notices.append(Notice("factors.not_numeric", column=column, type=types[column]))
-        factors.append(Factor(column, "numeric" if role == "factor_numeric" and numeric else "categorical"))
-    return factors, notices
-
+MAX_CODE_LEVELS = 12  # integer columns with at most this many distinct values are codes: binned one bin per level
 
 # --- the univariate model -----------------------------------------------------------------------------------------
 
@@ -68,8 +47,22 @@ class Univariate:
     p_value: float
 
 
+def likelihood_ratio(goods: np.ndarray, bads: np.ndarray) -> tuple[float, int]:
+    """The likelihood-ratio statistic of the logit on k bins against the intercept-only logit, and k - 1:
+    G = 2 Σ observed × ln(observed / expected) over the k x 2 table (empty bins left out, 0 × ln 0 = 0)."""
+    goods, bads = np.asarray(goods, dtype=float), np.asarray(bads, dtype=float)
+    filled = (goods + bads) > 0
+    goods, bads = goods[filled], bads[filled]
+    count = goods + bads
+    observed = np.concatenate([goods, bads])
+    expected = np.concatenate([count * goods.sum() / count.sum(), count * bads.sum() / count.sum()])
+    positive = observed > 0
+    lr = 2.0 * float((observed[positive] * np.log(observed[positive] / expected[positive])).sum())
+    return max(lr, 0.0), max(len(count) - 1, 0)
+
+
 def univariate(table: pd.DataFrame) -> Univariate:
-    """Fit the univariate bin logit on the binning table's cells (statsmodels GLM Binomial, one row per bin)."""
+    """The univariate bin logit of a binning table, in closed form from its bins' goods and bads."""
     filled = table["count"].to_numpy() > 0
     cell_goods = table["goods"].to_numpy()[filled]
     cell_bads = table["bads"].to_numpy()[filled]
@@ -78,21 +71,30 @@ def univariate(table: pd.DataFrame) -> Univariate:
     bads = np.bincount(level, weights=cell_bads, minlength=len(rates))
     gini = 2 * core.auc_from_counts(goods, bads) - 1
     ks = core.ks_from_counts(goods, bads)
-    cells = len(cell_goods)
-    if cells < 2:
+    if len(cell_goods) < 2:
         return Univariate(gini, ks, 0.0, 0, 1.0)
-    endog = np.column_stack([cell_bads, cell_goods]).astype(float)
-    full = _glm(endog, np.column_stack([np.ones(cells), np.eye(cells)[:, 1:]]))
-    null = _glm(endog, np.ones((cells, 1)))
-    lr = max(2.0 * (full.llf - null.llf), 0.0)
-    df = cells - 1
+    lr, df = likelihood_ratio(cell_goods, cell_bads)
     return Univariate(gini, ks, lr, df, float(stats.chi2.sf(lr, df)))
 
 
-def _glm(endog: np.ndarray, exog: np.ndarray):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a bin without goods or bads: the fit's likelihood still converges
-        return sm.GLM(endog, exog, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+def raw_auc(goods: np.ndarray, bads: np.ndarray, ordered: bool = True) -> float:
+    """The AUC of a factor's raw values, either direction: goods and bads per value in ascending order
+    (``ordered``), else per level (ordered here by bad rate). NaN without goods or bads."""
+    goods, bads = np.asarray(goods, dtype=float), np.asarray(bads, dtype=float)
+    if goods.sum() == 0 or bads.sum() == 0:
+        return float("nan")
+    if not ordered:
+        order = np.argsort(bads / np.maximum(goods + bads, 1), kind="stable")
+        goods, bads = goods[order], bads[order]
+    auc = core.auc_from_counts(goods, bads)
+    return max(auc, 1.0 - auc)
+
+
+def strength(iv: float, auc: float) -> str:
+    """The IV band, or "suspicious" when the raw AUC says the factor separates defaults almost perfectly."""
+    if not np.isnan(auc) and auc >= datasets.LEAKAGE_AUC:
+        return "suspicious"
+    return core.band(iv, core.IV_BANDS)
 
 
 # --- the ranking --------------------------------------------------------------------------------------------------
@@ -102,9 +104,10 @@ def _glm(endog: np.ndarray, exog: np.ndarray):
 class Ranking:
     """Every candidate factor ranked by information value.
 
-    ``table`` columns: factor, kind, binning (saved name or method), bins, iv, strength, ks, gini,
-    missing_share, p_value. ``binnings`` holds each factor's ``Binning``; ``summary`` the outcome counts of the
-    loans ranked (a 1-in-``sample_every`` sample of the population when it is large).
+    ``table`` columns: factor, kind, binning (saved name or method), bins, iv, strength, auc (raw), ks, gini,
+    missing_share, p_value. ``binnings`` holds each factor's ``Binning``; ``top_share`` the share of loans with its
+    most common value; ``skipped`` the columns left out, with the reason (``candidates.SKIPPED_COLUMNS``);
+    ``summary`` the outcome counts of the loans ranked (every loan of the population).
     """
 
     table: pd.DataFrame
@@ -112,7 +115,31 @@ class Ranking:
     summary: dict
     notices: tuple[Notice, ...]
     seconds: float
-    sample_every: int = 1
+    skipped: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=candidates.SKIPPED_COLUMNS))
+    top_share: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Counted:
+    """One factor's binning with the counts its raw AUC and most common value come from."""
+
+    factor: Factor
+    binning: Binning
+    auc: float
+    top_share: float
+
+
+def integer_codes(pop: Population, pre: Mapping[str, binning.Prebins], factors: Sequence[Factor]) -> set[str]:
+    """Numeric factors stored as integers with at most ``MAX_CODE_LEVELS`` distinct values (codes such as SEX 1/2,
+    EDUCATION 0-6): they are binned one bin per level, as categories."""
+    types = pop.context.types
+    return {
+        f.name
+        for f in factors
+        if f.kind == "numeric"
+        and datasets.type_class(types.get(f.name, "")) == "integer"
+        and 0 < pre[f.name].distinct <= MAX_CODE_LEVELS
+    }
 
 
 def default_specs(
@@ -121,35 +148,52 @@ def default_specs(
     factors: Sequence[Factor],
     saved: Mapping[str, BinSpec] | None = None,
     min_share: float = binning.MIN_SHARE,
-) -> list[Binning]:
-    """Each factor's binning: its saved spec when given (and of the same kind), else optimal monotonic. One scan."""
+    codes_as_categories: bool = True,
+) -> tuple[list[_Counted], list[dict]]:
+    """Each factor's binning (its saved spec when given and of the same kind, else optimal monotonic), from two
+    scans: numeric pre-bins, then levels and saved bins. Also the factors skipped (too many levels)."""
     saved = saved or {}
+    numeric = [f.name for f in factors if f.kind == "numeric"]
+    pre = binning.prebins(con, pop, numeric)
+    codes = integer_codes(pop, pre, factors) if codes_as_categories else set()
+    kept_numeric = {name for name, spec in saved.items() if spec.kind == "numeric"}  # a saved numeric binning wins
+    factors = [Factor(f.name, "categorical") if f.name in codes - kept_numeric else f for f in factors]
     use_saved = {f.name: saved[f.name] for f in factors if f.name in saved and saved[f.name].kind == f.kind}
-    numeric = [f.name for f in factors if f.kind == "numeric" and f.name not in use_saved]
-    cuts = binning.quantile_cuts(con, pop, numeric, binning.FINE_BINS)
-    fine = {name: BinSpec(name, "numeric", "quantile", cuts=cuts[name]) for name in numeric}
-    keys = []
+    keys, at = [], {}
     for f in factors:
-        if f.name in use_saved:
-            keys.append(binning.bin_sql(use_saved[f.name]))
-        elif f.kind == "numeric":
-            keys.append(binning.bin_sql(fine[f.name]))
-        else:
+        if f.kind == "categorical" and f.name not in codes:
+            at[("levels", f.name)] = len(keys)
             keys.append((f"CAST({store.quote_ident(f.name)} AS VARCHAR)", []))
-    counts = binning.grouped_counts(con, pop, keys)
-    out = []
-    for f, frame in zip(factors, counts, strict=True):
         if f.name in use_saved:
-            spec, cells = use_saved[f.name], frame.rename(columns={"key": "bin"})
-        elif f.kind == "numeric":
-            frame = frame.rename(columns={"key": "bin"})
-            spec = binning.monotonic_spec(fine[f.name], frame, min_share)
-            cells = binning.coarsen(fine[f.name], frame, spec)
+            at[("saved", f.name)] = len(keys)
+            keys.append(binning.bin_sql(use_saved[f.name]))
+    counts = binning.grouped_counts(con, pop, keys)
+    out, skipped = [], []
+    for f in factors:
+        if f.kind == "numeric":
+            goods = pre[f.name].count - pre[f.name].bads
+            auc, top = raw_auc(goods, pre[f.name].bads), pre[f.name].top
         else:
-            spec = binning.spec_from_levels(f.name, frame, "optimal", min_share)
-            cells = binning.coarsen(spec, frame, spec)
-        out.append(binning.binning_table(spec, cells))
-    return out
+            levels = pre[f.name].levels() if f.name in codes else counts[at[("levels", f.name)]]
+            present = levels[levels["key"].notna()]
+            if len(present) > binning.MAX_LEVELS:
+                skipped.append({"factor": f.name, "reason": "too_many_levels", "levels": len(present)})
+                continue
+            goods = present["count"].to_numpy() - present["bads"].to_numpy()
+            auc = raw_auc(goods, present["bads"].to_numpy(), ordered=False)
+            top = int(present["count"].max()) if len(present) else 0
+        if f.name in use_saved:
+            spec = use_saved[f.name]
+            cells = counts[at[("saved", f.name)]].rename(columns={"key": "bin"})
+        elif f.kind == "numeric":
+            spec = binning.prebin_spec(f.name, pre[f.name], min_share)
+            cells = pre[f.name].counts(spec)
+        else:
+            spec = binning.spec_from_levels(f.name, levels, "optimal", min_share)
+            cells = binning.coarsen(spec, levels, spec)
+        table = binning.binning_table(spec, cells)
+        out.append(_Counted(f, table, auc, top / table.total if table.total else 0.0))
+    return out, skipped
 
 
 def rank_factors(
@@ -157,36 +201,45 @@ def rank_factors(
     pop: Population,
     factors: Sequence[Factor] | None = None,
     saved: Mapping[str, BinSpec] | None = None,
-    max_rows: int = binning.SAMPLE_ROWS,
+    codes_as_categories: bool = True,
 ) -> Ranking:
-    """Rank the candidate factors (all of the table's, or ``factors``) by information value.
+    """Rank the candidate factors (all of the table's, or ``factors``) by information value, over every loan.
 
-    ``saved`` defaults to the latest saved binning of each factor. Populations over ``max_rows`` loans are ranked
-    on a deterministic sample of about that size. Raises when the table has no candidate factors or the outcome
-    has one class only.
+    ``saved`` defaults to the latest saved binning of each factor. Integer codes with few values are ranked as
+    categories unless ``codes_as_categories`` is False. Columns that are not candidates, and candidates that
+    cannot be binned (too many levels), are listed in ``skipped`` with the reason. Raises when nothing is left
+    to rank or the outcome has one class only.
     """
     began = time.perf_counter()
     notices: list[Notice] = []
+    skipped = pd.DataFrame(columns=list(candidates.SKIPPED_COLUMNS))
     if factors is None:
-        factors, notices = candidate_factors(pop.context)
-    factors = [f for f in factors if f.name not in (pop.defn.column, pop.booked_column)]
+        factors, notices = candidates.candidate_factors(pop.context)
+        skipped = candidates.not_candidates(con, pop.context, pop.defn.column)
+    roles = pop.context.role_map
+    outcome = [f for f in factors if f.name == pop.defn.column or f.name == pop.booked_column]
+    factors = [f for f in factors if f not in outcome]
     if not factors:
         raise RiskLabError("factors.no_candidates", table=pop.table)
-    pop = binning.sampled(con, pop, max_rows)
     summary = binning.outcome_summary(con, pop)
     saved = binning.latest_binnings(con, pop.table) if saved is None else saved
-    binnings = default_specs(con, pop, factors, saved)
+    counted, too_many = default_specs(con, pop, factors, saved, codes_as_categories=codes_as_categories)
+    extra = [{**row, "role": roles.get(row["factor"], "")} for row in too_many]
+    if not counted:
+        raise RiskLabError("factors.no_candidates", table=pop.table)
     rows = []
-    for f, b in zip(factors, binnings, strict=True):
+    for item in counted:
+        b = item.binning
         model = univariate(b.table)
         rows.append(
             {
-                "factor": f.name,
-                "kind": f.kind,
+                "factor": item.factor.name,
+                "kind": item.factor.kind,
                 "binning": b.spec.name or b.spec.method,
                 "bins": int((b.table["count"] > 0).sum()),
                 "iv": b.iv,
-                "strength": core.band(b.iv, core.IV_BANDS),
+                "strength": strength(b.iv, item.auc),
+                "auc": item.auc,
                 "ks": model.ks,
                 "gini": model.gini,
                 "missing_share": b.missing_share,
@@ -194,13 +247,16 @@ def rank_factors(
             }
         )
     table = pd.DataFrame(rows).sort_values(["iv", "factor"], ascending=[False, True], ignore_index=True)
+    if extra:
+        skipped = pd.concat([pd.DataFrame(extra, columns=skipped.columns), skipped], ignore_index=True)
     return Ranking(
         table=table,
-        binnings={f.name: b for f, b in zip(factors, binnings, strict=True)},
+        binnings={item.factor.name: item.binning for item in counted},
         summary={k: v for k, v in summary.items() if k != "warning"},
         notices=tuple(notices),
         seconds=round(time.perf_counter() - began, 3),
-        sample_every=pop.sample_every,
+        skipped=skipped,
+        top_share={item.factor.name: item.top_share for item in counted},
     )
 
 
@@ -254,7 +310,6 @@ class Stability:
     tables: dict[str, pd.DataFrame]
     counts: tuple[int, int]
     cutoff: object
-    sample_every: int = 1
 
 
 def stability(
@@ -262,15 +317,12 @@ def stability(
     pop: Population,
     split: Split,
     binnings: Sequence[Binning | BinSpec],
-    max_rows: int = binning.SAMPLE_ROWS,
 ) -> Stability:
     """Each binning applied to both samples (one scan): shares, bad rates, WOE side by side and CSI per factor,
-    with the 0.10 / 0.25 verdict bands. Sample 0 is the expected distribution (train / earlier). Populations over
-    ``max_rows`` loans are compared on a deterministic sample of about that size."""
+    with the 0.10 / 0.25 verdict bands. Sample 0 is the expected distribution (train / earlier). Every loan counts."""
     specs = binning.as_specs(binnings)
     if not specs:
         raise RiskLabError("factors.none_chosen")
-    pop = binning.sampled(con, pop, max_rows)
     part_sql, part_params, cutoff = split_sql(con, pop, split)
     frames = binning.bin_counts(con, pop, specs, part=(part_sql, part_params))
     rows, tables, sizes = [], {}, (0, 0)
@@ -305,7 +357,7 @@ def stability(
         )
         rows.append({"factor": spec.factor, "csi": csi, "verdict": core.band(csi, core.PSI_BANDS)})
     summary = pd.DataFrame(rows).sort_values(["csi", "factor"], ascending=[False, True], ignore_index=True)
-    return Stability(summary, tables, sizes, cutoff, pop.sample_every)
+    return Stability(summary, tables, sizes, cutoff)
 
 
 # --- correlation and VIF ------------------------------------------------------------------------------------------
@@ -317,7 +369,6 @@ class Correlation:
 
     matrix: pd.DataFrame
     vif: pd.DataFrame  # factor, vif, band ("ok" below 5, "moderate" below 10, "high")
-    sample_every: int = 1
 
 
 VIF_BANDS = (
@@ -327,15 +378,11 @@ VIF_BANDS = (
 )
 
 
-def correlation(
-    con: duckdb.DuckDBPyConnection, pop: Population, binnings: Sequence[Binning], max_rows: int = binning.SAMPLE_ROWS
-) -> Correlation:
-    """Correlation matrix of the factors' WOE-encoded values (missing values take their bin's WOE), one scan, and
-    VIF from it (the same as regressing each factor on the others with an intercept). Populations over
-    ``max_rows`` loans use a deterministic sample of about that size."""
+def correlation(con: duckdb.DuckDBPyConnection, pop: Population, binnings: Sequence[Binning]) -> Correlation:
+    """Correlation matrix of the factors' WOE-encoded values (missing values take their bin's WOE), one scan of
+    every loan, and VIF from it (the same as regressing each factor on the others with an intercept)."""
     if len(binnings) < 2:
         raise RiskLabError("factors.few_factors")
-    pop = binning.sampled(con, pop, max_rows)
     names = [b.spec.factor for b in binnings]
     items = [(f"{sql} AS w{i}", params) for i, (sql, params) in enumerate(binning.woe_sql(b) for b in binnings)]
     source, params = binning.scan_sql(pop, items)
@@ -358,4 +405,4 @@ def correlation(
             "band": [None if np.isnan(v) else core.band(min(v, np.finfo(float).max), VIF_BANDS) for v in vif],
         }
     )
-    return Correlation(pd.DataFrame(matrix, index=names, columns=names), vif_table, pop.sample_every)
+    return Correlation(pd.DataFrame(matrix, index=names, columns=names), vif_table)

@@ -50,7 +50,7 @@ def validate_cells(part: np.ndarray, loans: np.ndarray, defaults: np.ndarray, lo
             ks=ks,
             brier=float((d * (1 - pd_) ** 2 + (n - d) * pd_**2).sum() / total),
             hosmer_lemeshow=core.hosmer_lemeshow_from_counts(
-                calibration["defaults"], calibration["expected"], calibration["loans"]
+                calibration["defaults"], calibration["expected"], calibration["loans"], holdout=p == 1
             ),
             roc=validation._roc(curve),
             ks_curve=validation._ks_curve(curve),

@@ -207,7 +207,8 @@ def _scan(
     con: duckdb.DuckDBPyConnection, spec: ModelSpec, pop: Population, bins: dict, cells: bool, folds: int
 ) -> tuple[pd.DataFrame, tuple[list, list] | None]:
     """ONE grouped scan of the loans: per (part, fold when ``folds`` > 1, factor keys) the loans, those complete in
-    the numeric factors, their defaults, all defaults and, per log factor, values <= 0.
+    the numeric factors, their defaults, all defaults, per log factor values <= 0 and per numeric factor the loans
+    that have it.
 
     Per-loan work is kept to grouping: categorical keys are cast to their level text after grouping, and a flag or
     classification outcome (matched as text) is grouped by its raw value and evaluated per group. Also returns
@@ -232,10 +233,12 @@ def _scan(
     complete = " AND ".join(f"{value[i]} IS NOT NULL AND NOT isnan({value[i]})" for i in numeric) or "TRUE"
     logs = [i for i in numeric if spec.factors[i].treatment == "log"]
     group = ["__part", *(["__fold"] if folds > 1 else []), *(f"__k{i}" for i in keys), "__o"]
-    counts = ["total", "kept", *(f"nonpos{i}" for i in logs)]
+    counts = ["total", "kept", *(f"nonpos{i}" for i in logs), *(f"present{i}" for i in numeric)]
+    present = {i: f"{value[i]} IS NOT NULL AND NOT isnan({value[i]})" for i in numeric}
     grouped = (
         f"SELECT {', '.join(group)}, count(*) AS __total, count(*) FILTER (WHERE {complete}) AS __kept"
         + "".join(f", count(*) FILTER (WHERE {value[i]} <= 0) AS __nonpos{i}" for i in logs)
+        + "".join(f", count(*) FILTER (WHERE {present[i]}) AS __present{i}" for i in numeric)
         + f" FROM (SELECT {select} FROM {store.quote_ident(pop.table)} {where}) GROUP BY ALL"
     )
     missing = "'" + MISSING_LEVEL.replace("'", "''") + "'"
@@ -314,9 +317,12 @@ def _prepare(
     frame, outcome_values = _scan(con, spec, pop, bins, use_cells, folds if use_cells else 1)
     known, defaults = int(frame["total"].sum()), int(frame["bads_all"].sum())
     datasets.check_two_classes(_outcome_summary(pop, known, defaults))
-    parts = frame.groupby("__part", dropna=True)[[c for c in frame.columns if c in _COUNTS or "nonpos" in c]].sum()
-    if 0 not in parts.index or not parts.loc[0, "kept"]:
+    counted = [c for c in frame.columns if c in _COUNTS or c.startswith(("nonpos", "present"))]
+    parts = frame.groupby("__part", dropna=True)[counted].sum()
+    if 0 not in parts.index:
         raise RiskLabError("model.empty_train")
+    if not parts.loc[0, "kept"]:
+        _no_complete_rows(spec, numeric, parts.loc[0])
     if spec.holdout != "none" and 1 not in parts.index:
         raise RiskLabError("model.empty_test")
     total, kept, events = (int(parts.loc[0, c]) for c in ("total", "kept", "bads"))
@@ -359,6 +365,18 @@ def _prepare(
 
 
 _COUNTS = ("total", "kept", "bads_all", "bads")
+
+
+def _no_complete_rows(spec: ModelSpec, numeric: list[int], train: pd.Series) -> None:
+    """Say why no training loan has every numeric factor: the factor no training loan has, else the factors that
+    are never filled in together (or, with none numeric, that the sample is empty)."""
+    if not train["total"]:
+        raise RiskLabError("model.empty_train")
+    empty = [spec.factors[i].column for i in numeric if not train.get(f"present{i}", 0)]
+    if empty:
+        raise RiskLabError("model.factor_all_missing", columns=", ".join(empty), loans=int(train["total"]))
+    names = ", ".join(spec.factors[i].column for i in numeric)
+    raise RiskLabError("model.no_complete_rows", columns=names, loans=int(train["total"]))
 
 
 def _outcome_summary(pop: Population, known: int, defaults: int) -> dict:
@@ -774,10 +792,16 @@ class FittedModel:
         return dict(zip(self.names, (2 * stats.norm.sf(np.abs(z))).tolist(), strict=True))
 
     def coef_table(self) -> pd.DataFrame:
-        """term, factor, level, coef, se, z, p_value, odds_ratio, or_low, or_high (95 %), sig, vif."""
+        """term, factor, level, coef, se, z, p_value, per, odds_ratio, or_low, or_high (95 %), sig, vif.
+
+        The odds ratio and its interval are per ``per`` units of the factor: 1, or for a number as it is whose
+        coefficient is too small to read per unit (a raw amount), the power of ten that moves the log-odds by at
+        least 0.01 (``odds_ratio_unit``)."""
         owners = [("", "")] + [
             (e.column, level) for e in self.encodings for level in (e.levels[1:] if e.levels else ("",))
         ]
+        numeric = {e.terms()[0] for e in self.encodings if e.treatment == "numeric"}
+        per = np.array([odds_ratio_unit(c) if n in numeric else 1 for n, c in zip(self.names, self.coefs, strict=True)])
         z = self.coefs / self.standard_errors
         p = 2 * stats.norm.sf(np.abs(z))
         half = stats.norm.ppf(0.975) * self.standard_errors
@@ -791,9 +815,10 @@ class FittedModel:
                     "se": self.standard_errors,
                     "z": z,
                     "p_value": p,
-                    "odds_ratio": np.exp(self.coefs),
-                    "or_low": np.exp(self.coefs - half),
-                    "or_high": np.exp(self.coefs + half),
+                    "per": per,
+                    "odds_ratio": np.exp(self.coefs * per),
+                    "or_low": np.exp((self.coefs - half) * per),
+                    "or_high": np.exp((self.coefs + half) * per),
                     "sig": [_stars(v) for v in p],
                     "vif": [self.vif.get(n, np.nan) for n in self.names],
                 }
@@ -819,6 +844,15 @@ class FittedModel:
             cov={"names": list(self.names), "matrix": self.cov.tolist()},
             metrics=model_metrics(self),
         )
+
+
+def odds_ratio_unit(coef: float) -> int:
+    """The unit a number's odds ratio is read per: 1, or the power of ten that moves the log-odds by at least 0.01
+    when one unit moves it less (a coefficient of -0.0000015 per yuan of income reads per 10,000 yuan)."""
+    size = abs(float(coef))
+    if size >= 0.01 or size == 0 or not math.isfinite(size):
+        return 1
+    return int(10 ** min(math.ceil(math.log10(0.01 / size)), 12))
 
 
 def model_metrics(fitted: FittedModel) -> dict:

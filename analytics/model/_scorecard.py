@@ -344,7 +344,7 @@ def predict_log_odds(encodings: Sequence[Encoding], params: Mapping[str, float],
 # Words of the scorecard table that the page translates (keys ``model.word.<word>``): the base points row, points
 # per unit of a number (or of its log) and the treatments. Its "missing" and "other" attributes are a binning's
 # special bins and read as the binning's (``binning.missing``, ``binning.other``).
-WORDS = ("base_points", "per_unit", "per_log_unit", *TREATMENTS)
+WORDS = (CONST, "base_points", "per_unit", "per_log_unit", *TREATMENTS)  # written in the user's language
 
 
 def scorecard_table(encodings: Sequence[Encoding], params: Mapping[str, float], scaling: Scaling) -> pd.DataFrame:

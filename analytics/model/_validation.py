@@ -58,6 +58,7 @@ class Validation:
             "ks": self.ks,
             "brier": self.brier,
             "hosmer_lemeshow": self.hosmer_lemeshow.statistic,
+            "hosmer_lemeshow_df": self.hosmer_lemeshow.df,
             "hosmer_lemeshow_p": self.hosmer_lemeshow.p_value,
         }
 
@@ -140,7 +141,7 @@ def _validate(con: duckdb.DuckDBPyConnection, scored: str) -> dict[int, Validati
             ks=ks,
             brier=float(brier),
             hosmer_lemeshow=core.hosmer_lemeshow_from_counts(
-                calibration["defaults"], calibration["expected"], calibration["loans"]
+                calibration["defaults"], calibration["expected"], calibration["loans"], holdout=part == 1
             ),
             roc=_roc(curve),
             ks_curve=_ks_curve(curve),

@@ -119,7 +119,7 @@ def save_version(con: duckdb.DuckDBPyConnection, saved: SavedModel, reason: str)
 
 def list_models(con: duckdb.DuckDBPyConnection, table: str | None = None) -> pd.DataFrame:
     """Saved versions (of one table's models, when given): name, version, table, created_at, factors, n_obs,
-    auc, test_auc, fingerprint; newest first within a name."""
+    train_auc, test_auc (each named by its sample), fingerprint; newest first within a name."""
     rows = con.execute(
         "SELECT name, version, table_name, created_at, spec, metrics, fingerprint FROM risklab_catalog.models "
         "WHERE ? IS NULL OR table_name = ? ORDER BY name, version DESC",
@@ -137,12 +137,12 @@ def list_models(con: duckdb.DuckDBPyConnection, table: str | None = None) -> pd.
                 "created_at": created,
                 "factors": ", ".join(f["column"] for f in spec_data["model"]["factors"]),
                 "n_obs": (saved_metrics.get("fit") or {}).get("n_obs"),
-                "auc": train.get("auc"),
+                "train_auc": train.get("auc"),
                 "test_auc": test.get("auc"),
                 "fingerprint": fingerprint[:12],
             }
         )
-    columns = ["name", "version", "table", "created_at", "factors", "n_obs", "auc", "test_auc", "fingerprint"]
+    columns = ["name", "version", "table", "created_at", "factors", "n_obs", "train_auc", "test_auc", "fingerprint"]
     return pd.DataFrame(out, columns=columns)
 
 

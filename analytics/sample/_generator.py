@@ -79,6 +79,7 @@ DEFAULT_RATE_RANGE = (0.08, 0.12)  # documented 12-month default rate of booked 
 
 # The five categories in the data, best first, in English ("normal" ... "loss"); their days-overdue floors come
 # from the one registry, ``datasets.DPD_FLOORS`` (any overdue -> special mention, > 90 substandard ...).
+RESTRUCTURED_MONTHS = 6  # a restructured loan stays substandard this long after it catches up
 CLASSIFICATION_LABELS: tuple[str, ...] = tuple(c.en.lower() for c in datasets.FIVE_CATEGORIES)
 
 
@@ -528,6 +529,12 @@ def _performance(
     cure_start = due_month(np.ones(b, int), np.maximum(term - cure_len, 1))
     prepay = ~defaulted & ~cure & (term > 12) & (rng.random(b) < 0.12)
     prepay_month = rng.integers(6, np.maximum(term, 7), b)
+    # judgement (drawn last, so every draw above is unchanged): some cured loans missed a third payment first
+    # (61-89 days past due) and were restructured, then held substandard for 6 months whatever their days past
+    # due; some defaulting loans are downgraded to substandard at 61-90 days, a month before the floor
+    restructured = cure & (cure_len == 2) & (cure_start + 3 < term) & (rng.random(b) < 0.4)
+    cure_len = np.where(restructured, 3, cure_len)
+    early = defaulted & (rng.random(b) < 0.5)
     end = np.where(defaulted, exit_month, np.where(prepay, prepay_month, term))
     horizon = months - 1 - origin  # months on book reachable by the data cut-off
     rows = np.clip(np.minimum(end, horizon), 0, None)
@@ -554,6 +561,11 @@ def _performance(
     rank = floor_rank(dpd)
     watch = cure[loan] & (m >= cure_start[loan] + cure_len[loan]) & (m < cure_start[loan] + cure_len[loan] + 3)
     rank = np.where(watch & ~final, np.maximum(rank, 1), rank)
+    substandard = [c.key for c in datasets.FIVE_CATEGORIES].index("substandard")
+    cured_at = cure_start[loan] + cure_len[loan]
+    held = restructured[loan] & (m >= cured_at) & (m < cured_at + RESTRUCTURED_MONTHS) & ~final
+    downgraded = early[loan] & in_default & (dpd > 60) & ~final
+    rank = np.where(held | downgraded, np.maximum(rank, substandard), rank)
     rank = np.where(written_off, len(CLASSIFICATION_LABELS) - 1, rank)
     status = np.where(
         written_off, "written_off", np.where(paid_off, "paid_off", np.where(dpd > 0, "overdue", "current"))

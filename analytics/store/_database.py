@@ -50,6 +50,13 @@ CREATE TABLE IF NOT EXISTS risklab_catalog.column_roles (
     role VARCHAR NOT NULL,
     PRIMARY KEY (table_name, column_name)
 );
+CREATE TABLE IF NOT EXISTS risklab_catalog.column_labels (
+    table_name VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    lang VARCHAR NOT NULL,
+    label VARCHAR NOT NULL,
+    PRIMARY KEY (table_name, column_name, lang)
+);
 CREATE TABLE IF NOT EXISTS risklab_catalog.default_definitions (
     table_name VARCHAR PRIMARY KEY,
     kind VARCHAR NOT NULL,
