@@ -33,6 +33,7 @@ def number(text: object, option: str) -> float:
         raise RiskLabError("error.bad_number", option=option, value=text)
     return value
 
+
 # --- roles, default definition and factors -------------------------------------------------------------------------
 
 
