@@ -43,6 +43,10 @@ from analytics.core import Notice, RiskLabError
 
 MAX_UPLOAD_MB = 200  # browser uploads (and preview/import of bytes); import_path has no limit
 STREAM_ABOVE_MB = 32  # import_path streams files above this size instead of reading them into memory
+MAX_COLUMNS = 10_000  # more columns are refused before any work (20,000 already exhaust DuckDB's 1 GB buffer)
+MAX_EXCEL_ROWS = 1_048_576  # what one Excel sheet can hold; a workbook claiming more is not from Excel
+MAX_EXCEL_INFLATED_MB = int(os.environ.get("RISKLAB_MAX_EXCEL_MB", "400"))  # the XML a workbook's zip declares
+MAX_JSON_DEPTH = 100  # DuckDB itself stops at 128 levels, Python's json at about 1,000
 SAMPLE_ROWS = 20_000  # number formats and notices are decided on these first rows, then checked on every row
 DELIMITERS = (",", ";", "\t", "|")
 KIND_BY_EXTENSION = {
@@ -348,9 +352,11 @@ def _create(
             sql_type = plan.converted[column][1]
             source.conversions[column] = "DOUBLE" if sql_type == "BIGINT" else None
         except (duckdb.TransactionException, duckdb.CatalogException) as exc:
-            raise RiskLabError("import.failed", file=filename, detail=_first_line(exc)) from None
+            raise _write_error(exc, filename) from None
         except duckdb.Error as exc:
             raise _read_error(exc, source, filename) from None
+        except OSError as exc:
+            raise store.user_error(exc) from None
 
 
 class _Checksum:
@@ -440,7 +446,7 @@ def _opened(
                 payload = data if used == "utf-8" else text.encode("utf-8")
             else:
                 text, used, payload = None, None, data
-            staged = store.staging_dir(con) / f"import-{uuid.uuid4().hex}.{kind}"
+            staged = store.staged_file(con, kind)
             staged.write_bytes(payload)
             source = _text_or_parquet_source(
                 kind, text, data[:4] + data[-4:], filename, staged, delimiter, len(payload)
@@ -493,9 +499,9 @@ def _opened_path(
                 text, used, decode_notices = _decode_head(head, filename, encoding)
                 notices = (*notices, *decode_notices)
             if used in (None, "utf-8") or (used == "utf-8-sig" and kind == "csv"):  # DuckDB reads these as they are
-                source_path, staged = _stage(path, staging, kind)
+                source_path, staged = _stage(path, staging, store.staged_file(con, kind))
             else:
-                staged = source_path = staging / f"import-{uuid.uuid4().hex}.{kind}"
+                staged = source_path = store.staged_file(con, kind)
                 _transcode(path, staged, used, filename)
             size = source_path.stat().st_size
             source = _text_or_parquet_source(kind, text, head[:4] + tail, filename, source_path, delimiter, size)
@@ -524,13 +530,12 @@ def _text_or_parquet_source(
     return source
 
 
-def _stage(path: Path, staging: Path, kind: str) -> tuple[Path, Path | None]:
+def _stage(path: Path, staging: Path, staged: Path) -> tuple[Path, Path | None]:
     """``(path DuckDB reads, staged file to remove)``: the file itself when it is inside the staging folder, else a
     hard link to it there, else a copy (streamed by the OS, not through Python memory)."""
     resolved = path.resolve()
     if resolved.is_relative_to(staging.resolve()):
         return resolved, None
-    staged = staging / f"import-{uuid.uuid4().hex}.{kind}"
     try:
         os.link(resolved, staged)
     except OSError:
@@ -599,7 +604,10 @@ def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tupl
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(data, "utf-16", filename), "utf-16", ()
     if b"\x00" in data[:8192]:
-        raise RiskLabError("import.binary", file=filename)
+        wide = _utf16_without_bom(data[:8192])
+        if wide is None:
+            raise RiskLabError("import.binary", file=filename)
+        return _strict(data, wide, filename), wide, ()
     with contextlib.suppress(UnicodeDecodeError):
         return _check_text(data.decode("utf-8"), filename), "utf-8", ()
     with contextlib.suppress(UnicodeDecodeError):
@@ -607,6 +615,19 @@ def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tupl
         if _looks_chinese(text):
             return _check_text(text, filename), "gb18030", ()
     return _guess_encoding(data, filename)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when the zero bytes of ``head`` all fall on one side of its byte pairs, as
+    in UTF-16 text without a byte-order mark (mostly ASCII or Latin letters); else None."""
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    pairs = max(len(head) // 2, 1)
+    if odd >= 0.3 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def _strict(data: bytes, encoding: str, filename: str) -> str:
@@ -692,6 +713,7 @@ def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None, s
         header = []
     if not any(h.strip() for h in header):
         raise RiskLabError("import.no_header", file=filename)
+    _check_columns(len(header), filename)
     names, notices = unique_names(header)
     unnamed = frozenset(name for name, raw in zip(names, header, strict=True) if not raw.strip())
     return _Source(
@@ -709,8 +731,37 @@ def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None, s
 def _json_source(text: str, filename: str, staged: Path, sample_size: int) -> _Source:
     if text.lstrip()[:1] not in ("{", "["):
         raise RiskLabError("import.json_unreadable", file=filename, detail="line 1 is not a JSON object")
+    _check_json_depth(text[:_HEAD_BYTES], filename)
     relation = "read_json(?, format = 'auto', sample_size = ?)"
     return _Source(kind="json", relation=relation, params=[str(staged), sample_size], sample_size=sample_size)
+
+
+def _check_columns(count: int, filename: str) -> None:
+    if count > MAX_COLUMNS:
+        raise RiskLabError("import.too_many_columns", file=filename, columns=count, limit=MAX_COLUMNS)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text`` nests JSON arrays and objects (brackets inside strings do not count); linear time."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for bracket in brackets:
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _check_json_depth(text: str, filename: str) -> None:
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise RiskLabError("import.json_too_deep", file=filename, limit=MAX_JSON_DEPTH)
 
 
 def _parquet_source(ends: bytes, filename: str, staged: Path) -> _Source:
@@ -720,11 +771,16 @@ def _parquet_source(ends: bytes, filename: str, staged: Path) -> _Source:
 
 
 def unique_names(names: list[object]) -> tuple[list[str], list[Notice]]:
-    """Column names made non-empty and unique (case-insensitively, as DuckDB needs), with notices."""
+    """Column names made non-empty and unique (case-insensitively, as DuckDB needs), with notices.
+
+    Linear in the number of names: each base name remembers the next suffix to try, so 3,000 columns all named
+    ``a`` take milliseconds, not minutes.
+    """
     result: list[str] = []
     notices: list[Notice] = []
     taken = {str(n).lower() for n in names if n is not None and str(n) != ""}
     seen: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for position, raw in enumerate(names, start=1):
         name = "" if raw is None else str(raw)
         if name.strip() and name.lower() not in seen:
@@ -732,9 +788,11 @@ def unique_names(names: list[object]) -> tuple[list[str], list[Notice]]:
             result.append(name)
             continue
         base = name if name.strip() else "column"
-        suffix = position if not name.strip() else 2
-        while f"{base}_{suffix}".lower() in taken | seen:
+        start = 2 if name.strip() else position
+        suffix = max(start, next_suffix.get(base.lower(), start))
+        while f"{base}_{suffix}".lower() in taken or f"{base}_{suffix}".lower() in seen:
             suffix += 1
+        next_suffix[base.lower()] = suffix + 1
         new = f"{base}_{suffix}"
         seen.add(new.lower())
         result.append(new)
@@ -755,9 +813,24 @@ def excel_sheets(data: bytes, filename: str) -> tuple[str, ...]:
         workbook.close()
 
 
+def check_workbook(data: bytes | Path, filename: str) -> None:
+    """Refuse a workbook whose zip declares more than ``MAX_EXCEL_INFLATED_MB`` of content (a zip bomb), before
+    anything is inflated: Python's zip reader never inflates an entry beyond its declared size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
+    if inflated > MAX_EXCEL_INFLATED_MB * 1024 * 1024:
+        raise RiskLabError(
+            "import.excel_inflated", file=filename, size=round(inflated / 1024 / 1024), limit=MAX_EXCEL_INFLATED_MB
+        )
+
+
 def _open_workbook(data: bytes | Path, filename: str):
     import openpyxl
 
+    check_workbook(data, filename)
     try:
         workbook = io.BytesIO(data) if isinstance(data, bytes) else data
         return openpyxl.load_workbook(workbook, read_only=True, data_only=True)
@@ -782,7 +855,9 @@ def _excel_source(
         with contextlib.suppress(AttributeError):
             worksheet.reset_dimensions()
         try:
-            rows = [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+            rows = _sheet_rows(worksheet, filename, chosen)
+        except RiskLabError:
+            raise
         except Exception as exc:  # a damaged sheet part
             raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
     finally:
@@ -792,6 +867,18 @@ def _excel_source(
     return _Source(
         kind="excel", relation=store.quote_ident(view), sheets=sheets, sheet=chosen, notices=notices, names=None
     )
+
+
+def _sheet_rows(worksheet, filename: str, sheet: str) -> list[tuple]:
+    """The sheet's rows as tuples; more rows or columns than Excel allows stop the reading at once."""
+    rows = []
+    for row in worksheet.iter_rows(values_only=True):
+        if len(rows) >= MAX_EXCEL_ROWS:
+            raise RiskLabError("import.excel_too_many_rows", file=filename, sheet=sheet, limit=MAX_EXCEL_ROWS)
+        if len(row) > MAX_COLUMNS:
+            _check_columns(len(row), filename)
+        rows.append(tuple(row))
+    return rows
 
 
 def sheet_table(rows: list[tuple], filename: str, sheet: str) -> tuple[pa.Table, list[Notice]]:
@@ -888,6 +975,7 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
         raw = []
         try:
             raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()]
+            _check_columns(len(raw), filename)
             if source.kind == "json" and raw == [("json", "JSON")]:
                 detail = _json_problem(source) or "not JSON objects"
                 raise RiskLabError("import.json_unreadable", file=filename, detail=detail)
@@ -1190,8 +1278,21 @@ def _first_line(exc: BaseException) -> str:
     return text[:200]
 
 
+def _write_error(exc: duckdb.Error, filename: str) -> RiskLabError:
+    """A failed CREATE: another session's import or save at the same moment, a full disk, or DuckDB's reason."""
+    if store.is_conflict(exc) or "write-write conflict" in str(exc):
+        return RiskLabError("import.conflict", file=filename)
+    error = store.user_error(exc)
+    if error.key in ("error.unexpected", "error.bad_value"):
+        return RiskLabError("import.failed", file=filename, detail=_first_line(exc))
+    return error
+
+
 def _read_error(exc: duckdb.Error, source: _Source, filename: str) -> RiskLabError:
     """The one-line error for a file DuckDB could not read."""
+    error = store.user_error(exc)
+    if error.key in ("error.disk_full", "error.out_of_memory", "error.interrupted", "error.read_only"):
+        return error
     if source.kind == "csv":
         line = _CSV_LINE.search(str(exc))
         if "Invalid unicode" in str(exc):  # a streamed file that is not UTF-8 after its first megabyte
@@ -1238,7 +1339,9 @@ def _bad_line(reader) -> tuple[str, dict] | None:
             elif row and len(row) != expected:
                 return "import.ragged", {"line": start, "found": len(row), "expected": expected}
             start = reader.line_num + 1
-    except csv.Error:
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            return "import.long_value", {"line": start, "limit": csv.field_size_limit()}
         return "import.bad_quotes", {"line": start}
     return None
 
@@ -1252,9 +1355,11 @@ def _json_line_problem(lines) -> str | None:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if json_depth(line) > MAX_JSON_DEPTH:
+            return f"line {number} nests more than {MAX_JSON_DEPTH} levels deep"
         try:
             value = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             if number == 1 and line.lstrip().startswith("["):
                 return None
             return f"line {number} is not valid JSON"
@@ -1269,5 +1374,5 @@ def _duck(action, source: _Source, filename: str):
         return action()
     except duckdb.Error as exc:
         if isinstance(exc, duckdb.TransactionException | duckdb.CatalogException):
-            raise RiskLabError("import.failed", file=filename, detail=_first_line(exc)) from None
+            raise _write_error(exc, filename) from None
         raise _read_error(exc, source, filename) from None

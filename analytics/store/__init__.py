@@ -25,6 +25,7 @@ from analytics.store._database import (
     retry_conflicts,
     row_count,
     scan_columns,
+    staged_file,
     staging_dir,
     suggest_table_name,
     table_columns,
@@ -32,6 +33,11 @@ from analytics.store._database import (
     table_version,
     transaction,
     user_tables,
+)
+from analytics.store._failures import (
+    is_conflict,
+    is_disk_full,
+    user_error,
 )
 
 __all__ = [
@@ -47,6 +53,8 @@ __all__ = [
     "database_path",
     "distinct_values",
     "forget_table",
+    "is_conflict",
+    "is_disk_full",
     "is_read_only",
     "quote_ident",
     "record_import",
@@ -57,11 +65,13 @@ __all__ = [
     "row_count",
     "run_query",
     "scan_columns",
+    "staged_file",
     "staging_dir",
     "suggest_table_name",
     "table_columns",
     "table_state",
     "table_version",
     "transaction",
+    "user_error",
     "user_tables",
 ]

@@ -41,6 +41,8 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
         statements = con.extract_statements(text)
     except duckdb.Error as exc:
         raise RiskLabError("console.syntax", detail=_first_line(exc)) from None
+    if not statements:
+        raise RiskLabError("console.empty")
     if len(statements) != 1:
         raise RiskLabError("console.one_statement")
     if statements[0].type != duckdb.StatementType.SELECT:
