@@ -11,8 +11,9 @@ from ui import session, text
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> duckdb.DuckDBPyConnection:
-    con = store.connect(path)
-    sample.ensure_demo(con)
+    con = store.connect(path)  # read-only when the file or its folder is
+    if not store.is_read_only(con):
+        sample.ensure_demo(con)
     return con
 
 

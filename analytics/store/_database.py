@@ -161,10 +161,15 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
 
 
 def _unwritable(path: Path | str) -> bool:
-    """True for an existing database file, or the folder holding it, that this process may not write."""
+    """True for an existing database file, or the folder holding it, that is marked read-only (no write
+    permission for anyone, as ``chmod a-w`` leaves it; even an administrator's process respects that) or that
+    this process may not write."""
     if path == ":memory:" or not Path(path).exists():
         return False
-    return not (os.access(path, os.W_OK) and os.access(Path(path).resolve().parent, os.W_OK))
+    for place in (Path(path), Path(path).resolve().parent):
+        if not os.access(place, os.W_OK) or place.stat().st_mode & 0o222 == 0:
+            return True
+    return False
 
 
 def _open(path: Path | str, read_only: bool) -> duckdb.DuckDBPyConnection:
