@@ -226,7 +226,8 @@ def test_results_are_capped_by_bytes_as_well_as_rows(loans):
     assert result.frame.memory_usage(deep=True).sum() < 3 * 1024 * 1024
     notice = result.notice()
     assert notice.key == "console.too_big"
-    assert str(notice) == f"showing the first {len(result.frame):,} rows only: the result is larger than 2 MB (size cap)"
+    shown = f"showing the first {len(result.frame):,} rows only"
+    assert str(notice) == f"{shown}: the result is larger than 2 MB (size cap)"
 
 
 def test_the_row_cap_notice_names_the_rows(loans):
