@@ -407,3 +407,63 @@ def test_a_read_only_database_opens_read_only_for_reading_commands(tmp_path):
     finally:
         folder.chmod(0o755)
         db.chmod(0o644)
+
+
+# --- 5. file parsing in a worker process with OS limits ------------------------------------------------------------
+
+
+def huge_cell(megabytes: int) -> bytes:
+    """A workbook whose one text cell holds ``megabytes`` MB of 'x' (a few hundred KB compressed)."""
+    data = workbook([["id", "name"], [1, "short"]])
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                target.writestr(info, source.read(info))
+                continue
+            before, after = source.read(info).split(b"short")
+            with target.open(info.filename, "w", force_zip64=True) as sheet:
+                sheet.write(before)
+                for _ in range(megabytes):
+                    sheet.write(b"x" * (1024 * 1024))
+                sheet.write(after)
+    return out.getvalue()
+
+
+def test_excel_is_read_in_a_worker_process(con):
+    from analytics.datasets import _worker
+
+    preview = datasets.preview_file(con, workbook([["id", "x", "x"], [1, "a", 2.5]]), "book.xlsx")
+    assert preview.columns == (("id", "BIGINT"), ("x", "VARCHAR"), ("x_2", "DOUBLE"))
+    assert [n.key for n in preview.warnings] == ["import.column_duplicate"]
+    assert _worker._context is not None  # the fork server ran it
+    assert list(store.staging_dir(con).iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"cpu_s": 1}, "reading the file took more than 1 s of processor time (CPU limit)"),
+        ({"wall_s": 0.5}, "reading the file did not finish within 0.5 s (time limit)"),
+    ],
+)
+def test_a_worker_that_overruns_is_stopped_with_the_limit_named(con, monkeypatch, limits, message):
+    from analytics.datasets import _worker
+
+    monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(**{"wall_s": 60, "cpu_s": 60, **limits}))
+    start = time.perf_counter()
+    with pytest.raises(RiskLabError) as err:
+        datasets.import_file(con, inflated(workbook([["id"], [1]]), 600_000), "slow.xlsx")
+    assert time.perf_counter() - start < 30
+    assert str(err.value).startswith(message)
+    assert store.user_tables(con) == []
+
+
+def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch):
+    from analytics.datasets import _worker
+
+    monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(memory_mb=1024, wall_s=60))
+    with pytest.raises(RiskLabError) as err:
+        datasets.preview_file(con, huge_cell(350), "cell.xlsx")
+    assert str(err.value).startswith("reading the file needed more than the 1024 MB of memory a file may use")

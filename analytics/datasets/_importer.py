@@ -40,6 +40,7 @@ import pyarrow as pa
 
 from analytics import store
 from analytics.core import Notice, RiskLabError
+from analytics.datasets import _worker
 
 MAX_UPLOAD_MB = 200  # browser uploads (and preview/import of bytes); import_path has no limit
 STREAM_ABOVE_MB = 32  # import_path streams files above this size instead of reading them into memory
@@ -836,6 +837,8 @@ def _open_workbook(data: bytes | Path, filename: str):
         return openpyxl.load_workbook(workbook, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
+    except MemoryError:
+        raise
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
         raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
 
@@ -843,7 +846,40 @@ def _open_workbook(data: bytes | Path, filename: str):
 def _excel_source(
     con: duckdb.DuckDBPyConnection, data: bytes | Path, filename: str, sheet: str | None, view: str
 ) -> _Source:
-    workbook = _open_workbook(data, filename)
+    """Read the sheet in a limited worker process (``_worker``) into an Arrow file, then register it as ``view``:
+    a workbook that inflates beyond its limits stops the worker, not the server."""
+    check_workbook(data, filename)
+    book = None
+    if isinstance(data, bytes):
+        book = store.staged_file(con, "xlsx")
+        book.write_bytes(data)
+    out = store.staged_file(con, "arrow")
+    payload = {"path": str(book or data), "filename": filename, "sheet": sheet, "out": str(out)}
+    try:
+        answer = _worker.run("analytics.datasets._importer:read_sheet", payload)
+        table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()  # mapped: the file may go right away
+    finally:
+        out.unlink(missing_ok=True)
+        if book is not None:
+            book.unlink(missing_ok=True)
+    con.register(view, table)
+    notices = [Notice(key, **params) for key, params in answer["notices"]]
+    return _Source(
+        kind="excel",
+        relation=store.quote_ident(view),
+        sheets=tuple(answer["sheets"]),
+        sheet=answer["sheet"],
+        notices=notices,
+        names=None,
+    )
+
+
+def read_sheet(payload: dict, threads: int = 1) -> dict:
+    """Worker task: the chosen sheet of the workbook at ``payload["path"]`` as an Arrow file at ``payload["out"]``;
+    returns the sheet names, the sheet read and the notices."""
+    pa.set_cpu_count(threads)
+    filename, sheet = payload["filename"], payload["sheet"]
+    workbook = _open_workbook(Path(payload["path"]), filename)
     try:
         sheets = tuple(workbook.sheetnames)
         if not sheets:
@@ -856,17 +892,16 @@ def _excel_source(
             worksheet.reset_dimensions()
         try:
             rows = _sheet_rows(worksheet, filename, chosen)
-        except RiskLabError:
+        except (RiskLabError, MemoryError):
             raise
         except Exception as exc:  # a damaged sheet part
             raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
     finally:
         workbook.close()
     table, notices = sheet_table(rows, filename, chosen)
-    con.register(view, table)
-    return _Source(
-        kind="excel", relation=store.quote_ident(view), sheets=sheets, sheet=chosen, notices=notices, names=None
-    )
+    with pa.OSFile(payload["out"], "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return {"sheets": list(sheets), "sheet": chosen, "notices": [[n.key, n.params] for n in notices]}
 
 
 def _sheet_rows(worksheet, filename: str, sheet: str) -> list[tuple]:
