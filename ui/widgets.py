@@ -60,7 +60,7 @@ def show_error(exc: Exception) -> None:
     """``st.error`` with the one sentence for ``exc``; the traceback of a failure that is not the user's goes to
     the server's log, where an administrator can find it."""
     if not isinstance(exc, core.RiskLabError):
-        _log.warning("page failure shown to the user", exc_info=exc)
+        _log.log(logging.WARNING, "page failure shown to the user", exc_info=exc)
     st.error(text.message(store.user_error(exc)))
 
 

@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from analytics import store
 from analytics.core import Notice, RiskLabError
-from analytics.datasets import _worker
+from analytics.datasets._worker import run as run_in_worker
 
 MAX_UPLOAD_MB = 200  # browser uploads (and preview/import of bytes); import_path has no limit
 STREAM_ABOVE_MB = 32  # import_path streams files above this size instead of reading them into memory
@@ -846,7 +846,7 @@ def _open_workbook(data: bytes | Path, filename: str):
 def _excel_source(
     con: duckdb.DuckDBPyConnection, data: bytes | Path, filename: str, sheet: str | None, view: str
 ) -> _Source:
-    """Read the sheet in a limited worker process (``_worker``) into an Arrow file, then register it as ``view``:
+    """Read the sheet in a limited worker process (``_worker.run``) into an Arrow file, then register it as ``view``:
     a workbook that inflates beyond its limits stops the worker, not the server."""
     check_workbook(data, filename)
     book = None
@@ -856,7 +856,7 @@ def _excel_source(
     out = store.staged_file(con, "arrow")
     payload = {"path": str(book or data), "filename": filename, "sheet": sheet, "out": str(out)}
     try:
-        answer = _worker.run("analytics.datasets._importer:read_sheet", payload)
+        answer = run_in_worker("analytics.datasets._importer:read_sheet", payload)
         table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()  # mapped: the file may go right away
     finally:
         out.unlink(missing_ok=True)
