@@ -129,10 +129,11 @@ def run_query(
     *,
     max_rows: int = MAX_ROWS,
     timeout_s: float = TIMEOUT_S,
-    max_mb: float = MAX_RESULT_MB,
+    max_mb: float | None = None,
 ) -> QueryResult:
     """Run a read-only query on its own cursor; a timer thread interrupts it (planning included) after
-    ``timeout_s``. At most ``max_rows`` rows and ``max_mb`` megabytes are kept."""
+    ``timeout_s``. At most ``max_rows`` rows and ``max_mb`` megabytes (``MAX_RESULT_MB``) are kept."""
+    max_mb = MAX_RESULT_MB if max_mb is None else max_mb
     _check_limits(max_rows, timeout_s, max_mb)
     cursor = con.cursor()
     timer = threading.Timer(timeout_s, cursor.interrupt)
