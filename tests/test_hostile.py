@@ -467,3 +467,23 @@ def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch
     with pytest.raises(RiskLabError) as err:
         datasets.preview_file(con, huge_cell(350), "cell.xlsx")
     assert str(err.value).startswith("reading the file needed more than the 1024 MB of memory a file may use")
+
+
+def test_the_servers_address_space_cap_turns_a_memory_bomb_into_one_sentence():
+    """``store.limit_memory`` in a fresh process, as the app sets it: DuckDB's 4 GB string fails at once."""
+    script = (
+        "from analytics import store\n"
+        "con = store.connect(':memory:')\n"
+        "print(store.limit_memory(3072))\n"
+        "try:\n"
+        "    store.run_query(con, \"SELECT length(repeat('xx', 2000000000))\")\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+        "print(store.run_query(con, 'SELECT 42 AS n').frame['n'].tolist())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    cap, failure, after = done.stdout.strip().splitlines()
+    assert int(cap) == 3072 * 1024 * 1024
+    assert failure == f"RiskLabError {t('error.out_of_memory', 'en')}"
+    assert after == "[42]"  # the process goes on serving

@@ -147,7 +147,9 @@ def run_query(
         table, cut = _capped_table(relation, max_rows, max_mb * 1024 * 1024)
     except duckdb.InterruptException:
         raise RiskLabError("console.timeout", seconds=timeout_s) from None
-    except duckdb.Error as exc:
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:  # a streamed result's errors arrive through Arrow
+        if "INTERRUPT" in str(exc):
+            raise RiskLabError("console.timeout", seconds=timeout_s) from None
         error = user_error(exc)
         if error.key in ("error.out_of_memory", "error.disk_full"):
             raise error from None

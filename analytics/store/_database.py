@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import tempfile
 import time
 import uuid
@@ -187,6 +188,28 @@ def _open(path: Path | str, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise RiskLabError("error.db_unreadable", path=str(path), detail=text.splitlines()[0]) from None
     except duckdb.Error as exc:
         raise RiskLabError("error.db_unreadable", path=str(path), detail=str(exc).splitlines()[0]) from None
+
+
+def limit_memory(megabytes: float | None = None) -> int | None:
+    """Cap this process's address space (``RLIMIT_AS``) at ``megabytes`` (default ``$RISKLAB_SERVER_MEMORY_MB``,
+    8192; 0 means no cap); returns the cap in bytes. Beyond it an allocation fails - DuckDB's query or Python's
+    MemoryError, told to the user as one sentence - instead of the server taking the machine's memory. A lower
+    cap already set is kept."""
+    if megabytes is None:
+        try:
+            megabytes = float(os.environ.get("RISKLAB_SERVER_MEMORY_MB", "8192"))
+        except ValueError:
+            megabytes = 8192.0
+    if megabytes <= 0:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = int(megabytes * 1024 * 1024)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        return soft
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    return cap
 
 
 def _clear_staging(staging: Path) -> None:
