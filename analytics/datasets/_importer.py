@@ -48,6 +48,9 @@ MAX_COLUMNS = 10_000  # more columns are refused before any work (20,000 already
 MAX_EXCEL_ROWS = 1_048_576  # what one Excel sheet can hold; a workbook claiming more is not from Excel
 MAX_EXCEL_INFLATED_MB = int(os.environ.get("RISKLAB_MAX_EXCEL_MB", "400"))  # the XML a workbook's zip declares
 MAX_JSON_DEPTH = 100  # DuckDB itself stops at 128 levels, Python's json at about 1,000
+AGGREGATES_PER_SCAN = 200  # DuckDB plans one SELECT of thousands of aggregates in quadratic time
+WIDE_COLUMNS = 200  # a wider file's sample is read once into a temporary table
+SAMPLE_CELLS = 5_000_000  # ... of at most this many cells (fewer rows for a wider file)
 SAMPLE_ROWS = 20_000  # number formats and notices are decided on these first rows, then checked on every row
 DELIMITERS = (",", ";", "\t", "|")
 KIND_BY_EXTENSION = {
@@ -807,6 +810,7 @@ def unique_names(names: list[object]) -> tuple[list[str], list[Notice]]:
 
 def excel_sheets(data: bytes, filename: str) -> tuple[str, ...]:
     """The sheet names of an .xlsx workbook."""
+    check_workbook(data, filename)
     workbook = _open_workbook(data, filename)
     try:
         return tuple(workbook.sheetnames)
@@ -814,24 +818,23 @@ def excel_sheets(data: bytes, filename: str) -> tuple[str, ...]:
         workbook.close()
 
 
-def check_workbook(data: bytes | Path, filename: str) -> None:
-    """Refuse a workbook whose zip declares more than ``MAX_EXCEL_INFLATED_MB`` of content (a zip bomb), before
-    anything is inflated: Python's zip reader never inflates an entry beyond its declared size."""
+def check_workbook(data: bytes | Path, filename: str, limit_mb: float | None = None) -> None:
+    """Refuse a workbook whose zip declares more than ``limit_mb`` (``MAX_EXCEL_INFLATED_MB``) of content (a zip
+    bomb), before anything is inflated: Python's zip reader never inflates an entry beyond its declared size."""
+    limit_mb = MAX_EXCEL_INFLATED_MB if limit_mb is None else limit_mb
     try:
         with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
-    if inflated > MAX_EXCEL_INFLATED_MB * 1024 * 1024:
-        raise RiskLabError(
-            "import.excel_inflated", file=filename, size=round(inflated / 1024 / 1024), limit=MAX_EXCEL_INFLATED_MB
-        )
+    if inflated > limit_mb * 1024 * 1024:
+        raise RiskLabError("import.excel_inflated", file=filename, size=round(inflated / 1024 / 1024), limit=limit_mb)
 
 
 def _open_workbook(data: bytes | Path, filename: str):
+    """The workbook, read-only (call ``check_workbook`` first)."""
     import openpyxl
 
-    check_workbook(data, filename)
     try:
         workbook = io.BytesIO(data) if isinstance(data, bytes) else data
         return openpyxl.load_workbook(workbook, read_only=True, data_only=True)
@@ -855,6 +858,7 @@ def _excel_source(
         book.write_bytes(data)
     out = store.staged_file(con, "arrow")
     payload = {"path": str(book or data), "filename": filename, "sheet": sheet, "out": str(out)}
+    payload |= {"max_rows": MAX_EXCEL_ROWS, "max_inflated_mb": MAX_EXCEL_INFLATED_MB}  # as set in this process
     try:
         answer = run_in_worker("analytics.datasets._importer:read_sheet", payload)
         table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()  # mapped: the file may go right away
@@ -879,6 +883,7 @@ def read_sheet(payload: dict, threads: int = 1) -> dict:
     returns the sheet names, the sheet read and the notices."""
     pa.set_cpu_count(threads)
     filename, sheet = payload["filename"], payload["sheet"]
+    check_workbook(Path(payload["path"]), filename, payload["max_inflated_mb"])
     workbook = _open_workbook(Path(payload["path"]), filename)
     try:
         sheets = tuple(workbook.sheetnames)
@@ -891,7 +896,7 @@ def read_sheet(payload: dict, threads: int = 1) -> dict:
         with contextlib.suppress(AttributeError):
             worksheet.reset_dimensions()
         try:
-            rows = _sheet_rows(worksheet, filename, chosen)
+            rows = _sheet_rows(worksheet, filename, chosen, payload["max_rows"])
         except (RiskLabError, MemoryError):
             raise
         except Exception as exc:  # a damaged sheet part
@@ -904,12 +909,12 @@ def read_sheet(payload: dict, threads: int = 1) -> dict:
     return {"sheets": list(sheets), "sheet": chosen, "notices": [[n.key, n.params] for n in notices]}
 
 
-def _sheet_rows(worksheet, filename: str, sheet: str) -> list[tuple]:
-    """The sheet's rows as tuples; more rows or columns than Excel allows stop the reading at once."""
+def _sheet_rows(worksheet, filename: str, sheet: str, max_rows: int) -> list[tuple]:
+    """The sheet's rows as tuples; more rows (``max_rows``) or columns than Excel allows stop the reading at once."""
     rows = []
     for row in worksheet.iter_rows(values_only=True):
-        if len(rows) >= MAX_EXCEL_ROWS:
-            raise RiskLabError("import.excel_too_many_rows", file=filename, sheet=sheet, limit=MAX_EXCEL_ROWS)
+        if len(rows) >= max_rows:
+            raise RiskLabError("import.excel_too_many_rows", file=filename, sheet=sheet, limit=max_rows)
         if len(row) > MAX_COLUMNS:
             _check_columns(len(row), filename)
         rows.append(tuple(row))
@@ -1004,9 +1009,33 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
     A CSV column whose values defeat DuckDB's type detection (e.g. two date formats) is
     read as text, with a notice, and the sample is read again.
     """
+    temporary: list[str] = []
+    try:
+        return _sampled_plan(con, source, filename, temporary)
+    finally:
+        for name in temporary:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DROP TABLE IF EXISTS {store.quote_ident(name)}")
+
+
+def _sample(
+    con: duckdb.DuckDBPyConnection, relation: str, params: list, columns: int, temporary: list[str]
+) -> tuple[str, list, int]:
+    """``(SQL, params, rows)`` of the first rows that decide the formats: a subquery, or for a file wider than
+    ``WIDE_COLUMNS`` a temporary table of at most ``SAMPLE_CELLS`` cells (binding a wide ``read_csv`` again for
+    every scan costs about a second each)."""
+    if columns <= WIDE_COLUMNS:
+        return f"(SELECT * FROM {relation} LIMIT {SAMPLE_ROWS})", params, SAMPLE_ROWS
+    rows = max(1_000, min(SAMPLE_ROWS, SAMPLE_CELLS // columns))
+    name = f"_risklab_sample_{uuid.uuid4().hex}"
+    temporary.append(name)
+    con.execute(f"CREATE TEMP TABLE {store.quote_ident(name)} AS SELECT * FROM {relation} LIMIT {rows}", params)
+    return store.quote_ident(name), [], rows
+
+
+def _sampled_plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str, temporary: list[str]) -> _Plan:
     while True:
         relation, params = _relation(source)
-        sample = f"(SELECT * FROM {relation} LIMIT {SAMPLE_ROWS})"
         raw = []
         try:
             raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()]
@@ -1015,7 +1044,8 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
                 detail = _json_problem(source) or "not JSON objects"
                 raise RiskLabError("import.json_unreadable", file=filename, detail=detail)
             text_columns = {name for name, kind in raw if kind == "VARCHAR"}
-            stats = _column_stats(con, sample, params, raw, text_columns)
+            sample, sample_params, sample_rows = _sample(con, relation, params, len(raw), temporary)
+            stats = _column_stats(con, sample, sample_params, raw, text_columns, long=len(raw) > WIDE_COLUMNS)
             break
         except duckdb.ConversionException as exc:
             if not _type_conflict(exc, source, dict(raw)):
@@ -1024,7 +1054,7 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
             raise _read_error(exc, source, filename) from None
     if stats["__rows"] == 0:
         raise RiskLabError("import.no_rows", file=filename)
-    sampled = stats["__rows"] >= SAMPLE_ROWS
+    sampled = stats["__rows"] >= sample_rows
     if source.names and len(source.names) != len(raw):  # the header line was not read whole
         raise RiskLabError("import.csv_unreadable", file=filename, detail="line 1 (the header) could not be read")
     aliases, rename_notices = (list(source.names), []) if source.names else unique_names([n for n, _ in raw])
@@ -1033,7 +1063,7 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
         fmt = _number_format(stats[name])
         if fmt is not None and source.conversions.get(name, "") is not None:
             candidates[name] = fmt
-    converted = _verify(con, sample, params, stats, candidates, source.conversions)
+    converted = _verify(con, sample, sample_params, stats, candidates, source.conversions)
     # trailing delimiters: no name, no data (in a sampled file, dropped after the exact count)
     dropped = frozenset(name for name in source.unnamed if stats[name]["filled"] == 0 and not sampled)
     expressions: list[str] = []
@@ -1157,39 +1187,47 @@ def _column_stats(
     relation_params: list,
     raw: list[tuple[str, str]],
     text_columns: set[str],
+    *,
+    long: bool = False,
 ) -> dict:
     """Rows, non-empty values per column and, for text columns, counts and examples of each number format.
 
     A first scan checks one cheap pattern (only digits, signs, separators, %); the detailed
-    patterns run only on text columns where at least half the values passed it.
+    patterns run only on text columns where at least half the values passed it. ``long`` (a wide
+    file's sample table) computes the text columns' figures from the unpivoted values grouped by
+    column, so each pattern is compiled once rather than once per column.
     """
-    specs: list[tuple[str, str, str, list]] = [("__rows", "rows", "count(*)", [])]
-    for name, _kind in raw:
-        q = store.quote_ident(name)
-        if name in text_columns:
-            specs.append((name, "filled", f"count_if({q} IS NOT NULL AND trim({q}) <> '')", []))
-            specs.append((name, "maybe", f"count_if(regexp_full_match(trim({q}), ?))", [_NUMBER_CHARS]))
-        else:
-            specs.append((name, "filled", f"count({q})", []))
-    stats = _aggregate(con, relation, relation_params, specs)
-    detailed = [
-        n for n, _ in raw if n in text_columns and stats[n]["filled"] and 2 * stats[n]["maybe"] >= stats[n]["filled"]
+    stats = {"__rows": _aggregate(con, relation, relation_params, [("__rows", "rows", "count(*)", [])])["__rows"]}
+    text = [name for name, _ in raw if name in text_columns]
+    other = [name for name, _ in raw if name not in text_columns]
+    stats |= _stats(con, relation, relation_params, other, [("filled", "count({v})", [])], long=False)
+    first = [
+        ("filled", "count_if({v} IS NOT NULL AND trim({v}) <> '')", []),
+        ("maybe", "count_if(regexp_full_match(trim({v}), ?))", [_NUMBER_CHARS]),
     ]
-    specs = []
-    for name in detailed:
-        v = f"trim({store.quote_ident(name)})"
-        checks = [("plain", PLAIN_NUMBER), ("integer", _INTEGER), ("numeric", _NUMERIC_ANY)]
-        for key, pattern in [*checks, *((f.name, f.pattern) for f in NUMBER_FORMATS)]:
-            specs.append((name, f"n_{key}", f"count_if(regexp_full_match({v}, ?))", [pattern]))
-        for fmt in NUMBER_FORMATS:
-            specs.append((name, fmt.name, f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))", [fmt.pattern]))
-            specs.append((name, f"fraction_{fmt.name}", f"count_if(regexp_matches({v}, ?))", [fmt.fraction]))
-        text_example = f"min({v}) FILTER (WHERE {v} <> '' AND NOT regexp_full_match({v}, ?))"
-        specs.append((name, "text_example", text_example, [_NUMERIC_ANY]))
-        specs.append((name, "numeric_example", f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))", [_NUMERIC_ANY]))
-    for name, values in _aggregate(con, relation, relation_params, specs).items():
+    stats |= _stats(con, relation, relation_params, text, first, long=long)
+    detailed = [n for n in text if stats[n]["filled"] and 2 * stats[n]["maybe"] >= stats[n]["filled"]]
+    checks = [("plain", PLAIN_NUMBER), ("integer", _INTEGER), ("numeric", _NUMERIC_ANY)]
+    templates = [
+        (f"n_{key}", "count_if(regexp_full_match(trim({v}), ?))", [pattern])
+        for key, pattern in [*checks, *((f.name, f.pattern) for f in NUMBER_FORMATS)]
+    ]
+    for fmt in NUMBER_FORMATS:
+        templates.append((fmt.name, "min(trim({v})) FILTER (WHERE regexp_full_match(trim({v}), ?))", [fmt.pattern]))
+        templates.append((f"fraction_{fmt.name}", "count_if(regexp_matches(trim({v}), ?))", [fmt.fraction]))
+    templates.append(
+        (
+            "text_example",
+            "min(trim({v})) FILTER (WHERE trim({v}) <> '' AND NOT regexp_full_match(trim({v}), ?))",
+            [_NUMERIC_ANY],
+        )
+    )
+    templates.append(
+        ("numeric_example", "min(trim({v})) FILTER (WHERE regexp_full_match(trim({v}), ?))", [_NUMERIC_ANY])
+    )
+    for name, values in _stats(con, relation, relation_params, detailed, templates, long=long).items():
         stats[name].update(values)
-    for name in text_columns - set(detailed):
+    for name in set(text) - set(detailed):
         stats[name].update(
             {f"n_{key}": 0 for key in ("plain", "integer", "numeric", *(f.name for f in NUMBER_FORMATS))}
         )
@@ -1197,18 +1235,53 @@ def _column_stats(
     return stats
 
 
+def _stats(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    relation_params: list,
+    names: list[str],
+    templates: list[tuple[str, str, list]],
+    *,
+    long: bool,
+) -> dict:
+    """``{column: {key: value}}`` of aggregate ``templates`` (``key``, SQL of the value ``{v}``, params) over the
+    columns ``names``: one aggregate per column and template, or (``long``) one per template over the unpivoted
+    values grouped by column."""
+    if not names:
+        return {}
+    if not long:
+        specs = [
+            (name, key, sql.replace("{v}", store.quote_ident(name)), list(params))
+            for name in names
+            for key, sql, params in templates
+        ]
+        return _aggregate(con, relation, relation_params, specs)
+    columns = ", ".join(f"CAST({store.quote_ident(n)} AS VARCHAR) AS {store.quote_ident(n)}" for n in names)
+    aggregates = ", ".join(sql.replace("{v}", "value") for _, sql, _ in templates)
+    sql = (
+        f"SELECT name, {aggregates} FROM (UNPIVOT (SELECT {columns} FROM {relation}) "
+        "ON COLUMNS(*) INTO NAME name VALUE value) GROUP BY name"
+    )
+    params = [p for _, _, template_params in templates for p in template_params]
+    rows = {row[0]: row[1:] for row in con.execute(sql, [*params, *relation_params]).fetchall()}
+    empty = tuple(0 if sql.startswith("count") else None for _, sql, _ in templates)  # a column of NULLs only
+    return {name: dict(zip((key for key, _, _ in templates), rows.get(name, empty), strict=True)) for name in names}
+
+
 def _aggregate(
     con: duckdb.DuckDBPyConnection, relation: str, relation_params: list, specs: list[tuple[str, str, str, list]]
 ) -> dict:
-    """One scan computing ``{column: {key: value}}`` from ``(column, key, aggregate SQL, params)`` specs."""
-    if not specs:
-        return {}
-    params = [p for *_, spec_params in specs for p in spec_params]
-    sql = f"SELECT {', '.join(sql for _, _, sql, _ in specs)} FROM {relation}"
-    values = con.execute(sql, [*params, *relation_params]).fetchall()[0]
+    """``{column: {key: value}}`` from ``(column, key, aggregate SQL, params)`` specs: one scan per
+    ``AGGREGATES_PER_SCAN`` aggregates, because DuckDB plans one SELECT of thousands of them in quadratic time (a
+    header of 5,000 text columns took 167 s in one query)."""
     result: dict = {}
-    for (name, key, _, _), value in zip(specs, values, strict=True):
-        result.setdefault(name, {})[key] = value
+    for start in range(0, len(specs), AGGREGATES_PER_SCAN):
+        chunk = specs[start : start + AGGREGATES_PER_SCAN]
+        params = [p for *_, spec_params in chunk for p in spec_params]
+        sql = f"SELECT {', '.join(sql for _, _, sql, _ in chunk)} FROM {relation}"
+        values = con.execute(sql, [*params, *relation_params]).fetchall()[0]
+        for (name, key, _, _), value in zip(chunk, values, strict=True):
+            result.setdefault(name, {})[key] = value
     return result
 
 
@@ -1259,18 +1332,16 @@ def _verify(
     if not candidates:
         return {}
     plans: dict[str, tuple[NumberFormat, str, str, list]] = {}
-    checks: list[str] = []
-    check_params: list = []
+    specs: list[tuple[str, str, str, list]] = []
     for name, fmt in candidates.items():
         fraction = stats[name][f"fraction_{fmt.name}"]
         sql_type = forced.get(name) or ("DOUBLE" if fraction or fmt.scale != 1 else "BIGINT")
         expr, expr_params = _conversion(name, fmt, sql_type)
         plans[name] = (fmt, sql_type, expr, expr_params)
         q = store.quote_ident(name)
-        checks.append(f"count_if({q} IS NOT NULL AND trim({q}) <> '' AND {expr} IS NULL)")
-        check_params.extend(expr_params)
-    lost = con.execute(f"SELECT {', '.join(checks)} FROM {relation}", [*check_params, *relation_params]).fetchall()[0]
-    return {name: plan for (name, plan), n_lost in zip(plans.items(), lost, strict=True) if n_lost == 0}
+        specs.append((name, "lost", f"count_if({q} IS NOT NULL AND trim({q}) <> '' AND {expr} IS NULL)", expr_params))
+    lost = _aggregate(con, relation, relation_params, specs)
+    return {name: plan for name, plan in plans.items() if lost[name]["lost"] == 0}
 
 
 def _conversion(name: str, fmt: NumberFormat, sql_type: str) -> tuple[str, list]:
