@@ -318,6 +318,7 @@ def test_sql_command_refuses_caps_in_one_line(tmp_path, option, value, needle):
         (duckdb.TransactionException('Catalog write-write conflict on create with ""Schema\x00main'), "error.conflict"),
         (duckdb.OutOfMemoryException("could not allocate block of size 256 KiB"), "error.out_of_memory"),
         (MemoryError(), "error.out_of_memory"),
+        (OSError(errno.ENOMEM, "Memory mapping file failed: Cannot allocate memory"), "error.out_of_memory"),
         (OSError(errno.EROFS, "Read-only file system"), "error.read_only"),
         (duckdb.IOException("Corrupt database file: block checksum mismatch"), "error.corrupt"),
         (ValueError("math domain error"), "error.bad_value"),

@@ -70,7 +70,9 @@ STATEMENTS = ["DROP TABLE loans", "DELETE FROM loans", "ATTACH 'x.db'", "SET thr
 def text_file(rng: random.Random) -> tuple[bytes, str]:
     """A CSV/TSV/TXT file with hostile names, cells, quotes, encodings and widths."""
     delimiter = rng.choice([",", ";", "\t", "|"])
-    width = rng.choice([1, 2, 3, 5, 8, rng.randint(1, 3000), 10_001])
+    width = rng.choice([1, 2, 3, 5, 8])
+    if rng.random() < 0.03:  # wide: thousands of columns of one name, or more than a table may have
+        width = rng.choice([rng.randint(50, 3000), 10_001])
     header = [rng.choice(NAMES) for _ in range(width)] if width < 50 else [rng.choice(NAMES[:4])] * width
     lines = [delimiter.join(header)]
     for _ in range(rng.randint(0, 12)):
@@ -155,14 +157,13 @@ def scaling(rng: random.Random) -> tuple[float, float, float]:
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
-    """A database with a loan table and a saved model whose contents every case must leave alone."""
+    """A database file with a loan table and a saved note that every case must leave alone."""
     path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
-    con = store.connect(path)
-    con.execute("CREATE TABLE loans AS SELECT range AS id, range % 7 AS branch, range % 5 = 0 AS bad FROM range(500)")
-    con.execute("CREATE TABLE saves AS SELECT 'kept' AS note")
-    store.audit(con, "guard", "loans")
-    yield path, con
-    con.close()
+    with contextlib.closing(store.connect(path)) as con:
+        con.execute("CREATE TABLE loans AS SELECT range AS id, range % 7 AS branch FROM range(500)")
+        con.execute("CREATE TABLE saves AS SELECT 'kept' AS note")
+        store.audit(con, "guard", "loans")
+    return path
 
 
 def fingerprint(con) -> tuple:
@@ -216,7 +217,7 @@ def run_case(con, rng: random.Random, number: int) -> str:
 
 
 def test_generated_hostile_inputs(guarded):
-    _, con = guarded
+    con = store.connect(guarded)
     before = fingerprint(con)
     rng = random.Random(SEED)
     print(f"\nhostile suite: seed {SEED}, {CASES} cases")
@@ -237,6 +238,7 @@ def test_generated_hostile_inputs(guarded):
     assert list(store.staging_dir(con).iterdir()) == []
     print(f"{kinds}; {time.perf_counter() - start:.1f} s in all, slowest case {slowest:.2f} s")
     assert kinds.get("refused", 0) > CASES // 4 and kinds.get("console", 0) > 0
+    con.close()
 
 
 CLI_CASES = [
@@ -258,25 +260,20 @@ CLI_CASES = [
 
 @pytest.mark.parametrize(("argv", "needle"), CLI_CASES)
 def test_command_line_cases_end_in_one_error_line(guarded, capsys, argv, needle):
-    path, con = guarded
-    before = fingerprint(con)
-    con.close()  # the command opens the database itself
-    try:
-        status = cli.main(["--db", str(path), *argv])
-        captured = capsys.readouterr()
-    finally:
-        guarded_con = store.connect(path)
-    lines = captured.err.strip().splitlines()
-    assert status == 1 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], captured.err
-    assert fingerprint(guarded_con) == before
-    guarded_con.close()
+    with contextlib.closing(store.connect(guarded)) as con:
+        before = fingerprint(con)
+    status = cli.main(["--db", str(guarded), *argv])  # the command opens the database itself
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], lines
+    with contextlib.closing(store.connect(guarded)) as con:
+        assert fingerprint(con) == before
 
 
 def test_generated_command_lines(guarded, tmp_path, capsys):
     """Generated files and queries through ``python -m analytics`` (its ``main``): a result or one error line."""
-    path, con = guarded
-    before = fingerprint(con)
-    con.close()
+    path = guarded
+    with contextlib.closing(store.connect(path)) as con:
+        before = fingerprint(con)
     rng = random.Random(SEED + 1)
     for number in range(60):
         if rng.random() < 0.5:

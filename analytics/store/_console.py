@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from analytics.store._failures import user_error
 MAX_ROWS = 1_000
 TIMEOUT_S = 10.0
 MAX_RESULT_MB = float(os.environ.get("RISKLAB_CONSOLE_MAX_MB", "16"))  # what one result may hold (session, browser)
+MAX_QUERY_DEPTH = 200  # parentheses inside parentheses
 MAX_QUERY_CHARS = 20_000  # DuckDB plans (uninterruptibly) in time that grows faster than the query's length
 _BATCH_ROWS = 256
 SAFE_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
@@ -61,6 +63,8 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
         raise RiskLabError("console.empty")
     if len(text) > MAX_QUERY_CHARS:
         raise RiskLabError("console.too_long", chars=len(text), limit=MAX_QUERY_CHARS)
+    if (depth := nesting_depth(text)) > MAX_QUERY_DEPTH:
+        raise RiskLabError("console.too_deep", depth=depth, limit=MAX_QUERY_DEPTH)
     try:
         statements = con.extract_statements(text)
     except duckdb.Error as exc:
@@ -79,6 +83,21 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     for node in nodes:
         _check_node(node, readable)
     return text
+
+
+_SQL_QUOTED = re.compile(r"'(?:[^']++|'')*+'|\"(?:[^\"]++|\"\")*+\"|--[^\n]*+|/\*(?:[^*]++|\*(?!/))*+\*/")
+_NOT_PARENTHESIS = re.compile(r"[^()]++")
+
+
+def nesting_depth(sql: str) -> int:
+    """How deeply ``sql`` nests parentheses outside strings and comments (linear time, before DuckDB parses it:
+    its parser takes many seconds over thousands of unclosed parentheses)."""
+    parentheses = _NOT_PARENTHESIS.sub("", _SQL_QUOTED.sub("", sql))
+    depth = deepest = 0
+    for parenthesis in parentheses:
+        depth += 1 if parenthesis == "(" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _with_names(nodes: list[dict]) -> set[str]:

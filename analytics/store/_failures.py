@@ -48,7 +48,11 @@ def user_error(exc: BaseException) -> RiskLabError:
         return exc
     if is_disk_full(exc):
         return RiskLabError("error.disk_full")
-    if isinstance(exc, MemoryError | duckdb.OutOfMemoryException) or _mentions(exc, ("out of memory",)):
+    if (
+        isinstance(exc, MemoryError | duckdb.OutOfMemoryException)
+        or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM)
+        or _mentions(exc, ("out of memory", "cannot allocate memory"))
+    ):
         return RiskLabError("error.out_of_memory")
     if isinstance(exc, RecursionError):
         return RiskLabError("error.too_deep")
