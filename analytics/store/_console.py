@@ -25,6 +25,7 @@ from analytics.store._failures import user_error
 
 MAX_ROWS = 1_000
 TIMEOUT_S = 10.0
+MAX_TIMEOUT_S = 86_400.0  # a day
 MAX_RESULT_MB = float(os.environ.get("RISKLAB_CONSOLE_MAX_MB", "16"))  # what one result may hold (session, browser)
 MAX_QUERY_DEPTH = 200  # parentheses inside parentheses
 MAX_QUERY_CHARS = 20_000  # DuckDB plans (uninterruptibly) in time that grows faster than the query's length
@@ -192,6 +193,8 @@ def _check_limits(max_rows: object, timeout_s: object, max_mb: object) -> None:
     for key, value in (("console.bad_timeout", timeout_s), ("console.bad_size", max_mb)):
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
             raise RiskLabError(key, value=value)
+    if timeout_s > MAX_TIMEOUT_S:  # a timer thread cannot wait longer (OverflowError)
+        raise RiskLabError("console.bad_timeout", value=timeout_s)
 
 
 def _capped_table(relation: duckdb.DuckDBPyRelation, max_rows: int, max_bytes: float) -> tuple[pa.Table, str | None]:
