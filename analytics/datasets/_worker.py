@@ -17,6 +17,7 @@ import resource
 import signal
 import threading
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from analytics.core import RiskLabError
 
@@ -121,12 +122,25 @@ def _work(task: str, payload: dict, limits: dict, sending) -> None:
     except MemoryError:
         answer = {"limit": "memory"}
     except Exception as exc:  # reported to the parent as one sentence
-        from analytics.store import user_error
+        if _reached_memory_limit(limits):  # a C library whose allocation failed raises what it likes
+            answer = {"limit": "memory"}
+        else:
+            from analytics.store import user_error
 
-        error = user_error(exc)
-        answer = {"error": (error.key, {key: _plain(value) for key, value in error.params.items()})}
+            error = user_error(exc)
+            answer = {"error": (error.key, {key: _plain(value) for key, value in error.params.items()})}
     sending.send(answer)
     sending.close()
+
+
+def _reached_memory_limit(limits: dict) -> bool:
+    """True when this worker's peak address space came within 10% of its limit."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return False
+    peak = next((line.split()[1] for line in status.splitlines() if line.startswith("VmPeak:")), "0")
+    return int(peak) * 1024 >= 0.9 * limits["memory_mb"] * 1024 * 1024
 
 
 def _plain(value: object) -> object:
