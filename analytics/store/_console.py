@@ -1,8 +1,11 @@
-"""The read-only SQL console: one SELECT, no file access, a row cap and a time cap.
+"""The read-only SQL console: one SELECT over the users' tables, capped by time, rows and bytes.
 
-Three layers keep it safe: the statement must parse as exactly one SELECT; its syntax tree
-may name only the database's tables and a few harmless table functions (no ``read_csv``,
-no ``'file.csv'``); and the connection itself is sandboxed by ``store.connect``.
+Three layers keep it safe: the statement must parse as exactly one SELECT (at most ``MAX_QUERY_CHARS`` long and
+``MAX_QUERY_DEPTH`` parentheses deep, checked before DuckDB parses it); its syntax tree may name only the users'
+loan tables and a few harmless table functions (no ``read_csv``, no ``'file.csv'``, no settings, paths, system
+views or catalog tables); and the connection itself is sandboxed by ``store.connect``. A timer thread interrupts
+parsing, planning and fetching; the result is streamed in Arrow batches and cut at ``max_rows`` rows or
+``MAX_RESULT_MB`` megabytes, whichever comes first.
 """
 
 from __future__ import annotations
