@@ -86,3 +86,28 @@ def test_a_huge_console_result_is_cut_by_size_and_not_kept_whole(app, monkeypatc
     assert any("size cap" in w.value for w in app.warning)
     kept = app.session_state["sql_result"].frame
     assert kept.memory_usage(deep=True).sum() < 4 * 1024 * 1024
+
+
+def test_a_read_only_database_serves_the_reading_pages(demo_db_template, tmp_path, monkeypatch):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    db = folder / "risklab.duckdb"
+    db.write_bytes(demo_db_template.read_bytes())
+    db.chmod(0o444)
+    folder.chmod(0o555)
+    monkeypatch.setenv("RISKLAB_DB", str(db))
+    try:
+        at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120).run()
+        assert not at.exception and not at.error
+        assert any("36,000 rows" in m.value for m in at.markdown)
+        at.switch_page("pages/data.py").run()
+        at.text_area(key="sql_text").set_value("SELECT count(*) AS n FROM sample_loans").run()
+        at.button(key="run_sql").click().run()
+        assert not at.exception and not at.error
+        assert at.session_state["sql_result"].frame["n"].tolist() == [36_000]
+        from ui import database
+
+        assert store.is_read_only(database._database(str(db)).cursor())  # opened read-only, not merely readable
+    finally:
+        folder.chmod(0o755)
+        db.chmod(0o644)
