@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import core, store
-from ui import database, session, text
+from ui import database, session, text, widgets
 
 st.set_page_config(page_title="Microcredit Risk Lab", page_icon=":material/account_balance:", layout="wide")
 database.framed()
@@ -52,4 +52,4 @@ pages = [
         url_path="monitoring",
     ),
 ]
-st.navigation(pages).run()
+widgets.guarded(st.navigation(pages).run)

@@ -236,6 +236,6 @@ with sql_tab:
     if result:
         st.caption(text.t("data.sql_rows", rows=len(result.frame), seconds=result.seconds))
         if result.truncated:
-            st.warning(text.t("console.truncated", rows=store.MAX_ROWS))
+            st.warning(text.message(result.notice()))
         st.dataframe(result.frame, hide_index=True)  # the query's own column names, unformatted
         tables.download_csv(result.frame, "query.csv")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import pytest
 from analytics import store
 
 PROJECT = Path(__file__).resolve().parent.parent
+# AppTests run the app inside the pytest process: the server's address-space cap (store.limit_memory) would cap
+# the whole test run, so it is off here unless a test asks for it
+os.environ.setdefault("RISKLAB_SERVER_MEMORY_MB", "0")
 
 
 GERMAN_R_GLM = {  # R glm(binomial) on German Credit, ../shared/data/README.md: coefficient and SE as printed

@@ -111,3 +111,65 @@ def test_hostile_uploads_get_one_clear_message_each(browser, demo_db, tmp_path):
     con = store.connect(demo_db)
     assert [c for c, _ in store.table_columns(con, "sql_names")] == list(SQL_NAMES)
     con.close()
+
+
+def _run_sql(page, query: str) -> None:
+    editor = page.get_by_test_id("stTextArea").locator("textarea")
+    editor.fill(query)
+    editor.press("Control+Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+
+
+def _load_seconds(browser, url: str) -> float:
+    """How long a fresh session takes to show the Home page with its table of loan tables."""
+    import time
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS * 4)
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_text("36,000 rows, default rate").wait_for()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    wait_idle(page)
+    took = time.perf_counter() - start
+    context.close()
+    return took
+
+
+def test_console_attacks_in_the_browser(browser, demo_db, monkeypatch):
+    """Issue 20 in a real browser: settings and catalog tables refused in one sentence, a 2 GB result cut by size
+    (no MessageSizeError), and a second session's pages keep loading while a long query runs."""
+    monkeypatch.setenv("RISKLAB_SERVER_MEMORY_MB", "8192")  # the server caps itself as in production
+    before = _state(demo_db)
+    with serve(demo_db) as url:
+        usual = max(_load_seconds(browser, url), _load_seconds(browser, url))  # the shared machine is noisy
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS * 2)
+        page.goto(f"{url}/data")
+        wait_idle(page)
+        page.get_by_role("tab", name="SQL console").click()
+        wait_idle(page)
+        main = page.get_by_test_id("stMainBlockContainer")
+        for query, name in (
+            ("SELECT * FROM pg_catalog.pg_settings", "pg_catalog.pg_settings"),
+            ("SELECT * FROM risklab_catalog.audit", "risklab_catalog.audit"),
+        ):
+            _run_sql(page, query)
+            message = f"the console reads only this database's loan tables, and '{name}' is not one of them"
+            main.get_by_test_id("stAlertContentError").filter(has_text=message).wait_for()
+        _run_sql(page, "SELECT repeat('x', 1000000) AS a, repeat('y', 1000000) AS b FROM range(1000)")
+        main.get_by_text("(size cap)").wait_for()
+        wait_idle(page)
+        assert page.get_by_test_id("stException").count() == 0
+        assert "Traceback" not in main.inner_text() and "MessageSizeError" not in main.inner_text()
+        shot(page, "18_console_size_cap")
+        _run_sql(page, "SELECT count(*) FROM range(100000000000) a")  # runs into the 10 s time limit
+        during = _load_seconds(browser, url)
+        main.get_by_text("the query was stopped after 10 s").wait_for()
+        context.close()
+    print(f"\nHome page in a second session: {usual:.1f} s usually, {during:.1f} s while a query ran")
+    assert during < 2 * usual + 3  # a little slack for the shared 2-core machine
+    assert _state(demo_db) == before

@@ -83,4 +83,6 @@ def test_syntax_error_is_explained(loans):
 def test_unknown_table_is_explained(loans):
     with pytest.raises(RiskLabError) as err:
         store.run_query(loans, "SELECT * FROM nope")
-    assert str(err.value).startswith("the query failed: Catalog Error: Table with name nope does not exist")
+    assert str(err.value) == (
+        "the console reads only this database's loan tables, and 'nope' is not one of them: see the list of tables"
+    )

@@ -11,8 +11,10 @@ from ui import session, text
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> duckdb.DuckDBPyConnection:
-    con = store.connect(path)
-    sample.ensure_demo(con)
+    store.limit_memory()  # the server's address space ($RISKLAB_SERVER_MEMORY_MB), set once per process
+    con = store.connect(path)  # read-only when the file or its folder is
+    if not store.is_read_only(con):
+        sample.ensure_demo(con)
     return con
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import duckdb
 import streamlit as st
 
-from analytics import core, model
+from analytics import core, model, store
 from ui import cache, session, text
+
+_log = logging.getLogger(__name__)
 
 
 def flash() -> None:
@@ -25,23 +28,40 @@ def flash() -> None:
 
 
 def attempt(action: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-    """``action(*args, **kwargs)``; a user error is shown in the page's language and gives None instead."""
+    """``action(*args, **kwargs)``; any failure is shown as one sentence in the page's language (a user error as
+    it is, others by cause: full disk, read-only database, conflict ...) and gives None instead."""
     try:
         return action(*args, **kwargs)
-    except core.RiskLabError as exc:
-        st.error(text.message(exc))
+    except Exception as exc:
+        show_error(exc)
         return None
 
 
 def save(action: Callable[[], Any], done: str) -> bool:
-    """Run a saving ``action``; confirm with ``done`` or show the user error. True when saved."""
+    """Run a saving ``action``; confirm with ``done`` or show the failure as one sentence. True when saved."""
     try:
         action()
-    except core.RiskLabError as exc:
-        st.error(text.message(exc))
+    except Exception as exc:
+        show_error(exc)
         return False
     st.success(done)
     return True
+
+
+def guarded(run: Callable[[], Any]) -> None:
+    """Run a page: a failure nothing else caught shows as one sentence, never as a traceback in the browser."""
+    try:
+        run()
+    except Exception as exc:
+        show_error(exc)
+
+
+def show_error(exc: Exception) -> None:
+    """``st.error`` with the one sentence for ``exc``; the traceback of a failure that is not the user's goes to
+    the server's log, where an administrator can find it."""
+    if not isinstance(exc, core.RiskLabError):
+        _log.log(logging.WARNING, "page failure shown to the user", exc_info=exc)
+    st.error(text.message(store.user_error(exc)))
 
 
 def filters(name: str, options: dict[str, list], label: Callable[[str], str], placeholder: str) -> dict[str, tuple]:

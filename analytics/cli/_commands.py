@@ -328,8 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted; the database is unchanged by the unfinished command", file=sys.stderr)
         return 1
-    except Exception as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"error: unexpected failure ({type(exc).__name__}: {first_line})", file=sys.stderr)
+    except Exception as exc:  # a full disk, a read-only database, a conflict ...: one sentence by cause
+        print(f"error: {store.user_error(exc)}", file=sys.stderr)
         return 1
     return 0

@@ -40,9 +40,17 @@ import pyarrow as pa
 
 from analytics import store
 from analytics.core import Notice, RiskLabError
+from analytics.datasets._worker import run as run_in_worker
 
 MAX_UPLOAD_MB = 200  # browser uploads (and preview/import of bytes); import_path has no limit
 STREAM_ABOVE_MB = 32  # import_path streams files above this size instead of reading them into memory
+MAX_COLUMNS = 10_000  # more columns are refused before any work (20,000 already exhaust DuckDB's 1 GB buffer)
+MAX_EXCEL_ROWS = 1_048_576  # what one Excel sheet can hold; a workbook claiming more is not from Excel
+MAX_EXCEL_INFLATED_MB = int(os.environ.get("RISKLAB_MAX_EXCEL_MB", "400"))  # the XML a workbook's zip declares
+MAX_JSON_DEPTH = 100  # DuckDB itself stops at 128 levels, Python's json at about 1,000
+AGGREGATES_PER_SCAN = 200  # DuckDB plans one SELECT of thousands of aggregates in quadratic time
+WIDE_COLUMNS = 200  # a wider file's sample is read once into a temporary table
+SAMPLE_CELLS = 5_000_000  # ... of at most this many cells (fewer rows for a wider file)
 SAMPLE_ROWS = 20_000  # number formats and notices are decided on these first rows, then checked on every row
 DELIMITERS = (",", ";", "\t", "|")
 KIND_BY_EXTENSION = {
@@ -348,9 +356,11 @@ def _create(
             sql_type = plan.converted[column][1]
             source.conversions[column] = "DOUBLE" if sql_type == "BIGINT" else None
         except (duckdb.TransactionException, duckdb.CatalogException) as exc:
-            raise RiskLabError("import.failed", file=filename, detail=_first_line(exc)) from None
+            raise _write_error(exc, filename) from None
         except duckdb.Error as exc:
             raise _read_error(exc, source, filename) from None
+        except OSError as exc:
+            raise store.user_error(exc) from None
 
 
 class _Checksum:
@@ -440,7 +450,7 @@ def _opened(
                 payload = data if used == "utf-8" else text.encode("utf-8")
             else:
                 text, used, payload = None, None, data
-            staged = store.staging_dir(con) / f"import-{uuid.uuid4().hex}.{kind}"
+            staged = store.staged_file(con, kind)
             staged.write_bytes(payload)
             source = _text_or_parquet_source(
                 kind, text, data[:4] + data[-4:], filename, staged, delimiter, len(payload)
@@ -493,9 +503,9 @@ def _opened_path(
                 text, used, decode_notices = _decode_head(head, filename, encoding)
                 notices = (*notices, *decode_notices)
             if used in (None, "utf-8") or (used == "utf-8-sig" and kind == "csv"):  # DuckDB reads these as they are
-                source_path, staged = _stage(path, staging, kind)
+                source_path, staged = _stage(path, staging, store.staged_file(con, kind))
             else:
-                staged = source_path = staging / f"import-{uuid.uuid4().hex}.{kind}"
+                staged = source_path = store.staged_file(con, kind)
                 _transcode(path, staged, used, filename)
             size = source_path.stat().st_size
             source = _text_or_parquet_source(kind, text, head[:4] + tail, filename, source_path, delimiter, size)
@@ -524,13 +534,12 @@ def _text_or_parquet_source(
     return source
 
 
-def _stage(path: Path, staging: Path, kind: str) -> tuple[Path, Path | None]:
+def _stage(path: Path, staging: Path, staged: Path) -> tuple[Path, Path | None]:
     """``(path DuckDB reads, staged file to remove)``: the file itself when it is inside the staging folder, else a
     hard link to it there, else a copy (streamed by the OS, not through Python memory)."""
     resolved = path.resolve()
     if resolved.is_relative_to(staging.resolve()):
         return resolved, None
-    staged = staging / f"import-{uuid.uuid4().hex}.{kind}"
     try:
         os.link(resolved, staged)
     except OSError:
@@ -599,7 +608,10 @@ def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tupl
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(data, "utf-16", filename), "utf-16", ()
     if b"\x00" in data[:8192]:
-        raise RiskLabError("import.binary", file=filename)
+        wide = _utf16_without_bom(data[:8192])
+        if wide is None:
+            raise RiskLabError("import.binary", file=filename)
+        return _strict(data, wide, filename), wide, ()
     with contextlib.suppress(UnicodeDecodeError):
         return _check_text(data.decode("utf-8"), filename), "utf-8", ()
     with contextlib.suppress(UnicodeDecodeError):
@@ -607,6 +619,19 @@ def decode_text(data: bytes, filename: str, encoding: str | None = None) -> tupl
         if _looks_chinese(text):
             return _check_text(text, filename), "gb18030", ()
     return _guess_encoding(data, filename)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when the zero bytes of ``head`` all fall on one side of its byte pairs, as
+    in UTF-16 text without a byte-order mark (mostly ASCII or Latin letters); else None."""
+    head = head[: len(head) // 2 * 2]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    pairs = max(len(head) // 2, 1)
+    if odd >= 0.3 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def _strict(data: bytes, encoding: str, filename: str) -> str:
@@ -692,6 +717,7 @@ def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None, s
         header = []
     if not any(h.strip() for h in header):
         raise RiskLabError("import.no_header", file=filename)
+    _check_columns(len(header), filename)
     names, notices = unique_names(header)
     unnamed = frozenset(name for name, raw in zip(names, header, strict=True) if not raw.strip())
     return _Source(
@@ -709,8 +735,37 @@ def _csv_source(text: str, filename: str, staged: Path, delimiter: str | None, s
 def _json_source(text: str, filename: str, staged: Path, sample_size: int) -> _Source:
     if text.lstrip()[:1] not in ("{", "["):
         raise RiskLabError("import.json_unreadable", file=filename, detail="line 1 is not a JSON object")
+    _check_json_depth(text[:_HEAD_BYTES], filename)
     relation = "read_json(?, format = 'auto', sample_size = ?)"
     return _Source(kind="json", relation=relation, params=[str(staged), sample_size], sample_size=sample_size)
+
+
+def _check_columns(count: int, filename: str) -> None:
+    if count > MAX_COLUMNS:
+        raise RiskLabError("import.too_many_columns", file=filename, columns=count, limit=MAX_COLUMNS)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_depth(text: str) -> int:
+    """How deeply ``text`` nests JSON arrays and objects (brackets inside strings do not count); linear time."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for bracket in brackets:
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _check_json_depth(text: str, filename: str) -> None:
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise RiskLabError("import.json_too_deep", file=filename, limit=MAX_JSON_DEPTH)
 
 
 def _parquet_source(ends: bytes, filename: str, staged: Path) -> _Source:
@@ -720,11 +775,16 @@ def _parquet_source(ends: bytes, filename: str, staged: Path) -> _Source:
 
 
 def unique_names(names: list[object]) -> tuple[list[str], list[Notice]]:
-    """Column names made non-empty and unique (case-insensitively, as DuckDB needs), with notices."""
+    """Column names made non-empty and unique (case-insensitively, as DuckDB needs), with notices.
+
+    Linear in the number of names: each base name remembers the next suffix to try, so 3,000 columns all named
+    ``a`` take milliseconds, not minutes.
+    """
     result: list[str] = []
     notices: list[Notice] = []
     taken = {str(n).lower() for n in names if n is not None and str(n) != ""}
     seen: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for position, raw in enumerate(names, start=1):
         name = "" if raw is None else str(raw)
         if name.strip() and name.lower() not in seen:
@@ -732,9 +792,11 @@ def unique_names(names: list[object]) -> tuple[list[str], list[Notice]]:
             result.append(name)
             continue
         base = name if name.strip() else "column"
-        suffix = position if not name.strip() else 2
-        while f"{base}_{suffix}".lower() in taken | seen:
+        start = 2 if name.strip() else position
+        suffix = max(start, next_suffix.get(base.lower(), start))
+        while f"{base}_{suffix}".lower() in taken or f"{base}_{suffix}".lower() in seen:
             suffix += 1
+        next_suffix[base.lower()] = suffix + 1
         new = f"{base}_{suffix}"
         seen.add(new.lower())
         result.append(new)
@@ -748,6 +810,7 @@ def unique_names(names: list[object]) -> tuple[list[str], list[Notice]]:
 
 def excel_sheets(data: bytes, filename: str) -> tuple[str, ...]:
     """The sheet names of an .xlsx workbook."""
+    check_workbook(data, filename)
     workbook = _open_workbook(data, filename)
     try:
         return tuple(workbook.sheetnames)
@@ -755,7 +818,21 @@ def excel_sheets(data: bytes, filename: str) -> tuple[str, ...]:
         workbook.close()
 
 
+def check_workbook(data: bytes | Path, filename: str, limit_mb: float | None = None) -> None:
+    """Refuse a workbook whose zip declares more than ``limit_mb`` (``MAX_EXCEL_INFLATED_MB``) of content (a zip
+    bomb), before anything is inflated: Python's zip reader never inflates an entry beyond its declared size."""
+    limit_mb = MAX_EXCEL_INFLATED_MB if limit_mb is None else limit_mb
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
+    if inflated > limit_mb * 1024 * 1024:
+        raise RiskLabError("import.excel_inflated", file=filename, size=round(inflated / 1024 / 1024), limit=limit_mb)
+
+
 def _open_workbook(data: bytes | Path, filename: str):
+    """The workbook, read-only (call ``check_workbook`` first)."""
     import openpyxl
 
     try:
@@ -763,6 +840,8 @@ def _open_workbook(data: bytes | Path, filename: str):
         return openpyxl.load_workbook(workbook, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
+    except MemoryError:
+        raise
     except Exception as exc:  # openpyxl raises many types for damaged workbooks
         raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
 
@@ -770,7 +849,42 @@ def _open_workbook(data: bytes | Path, filename: str):
 def _excel_source(
     con: duckdb.DuckDBPyConnection, data: bytes | Path, filename: str, sheet: str | None, view: str
 ) -> _Source:
-    workbook = _open_workbook(data, filename)
+    """Read the sheet in a limited worker process (``_worker.run``) into an Arrow file, then register it as ``view``:
+    a workbook that inflates beyond its limits stops the worker, not the server."""
+    check_workbook(data, filename)
+    book = None
+    if isinstance(data, bytes):
+        book = store.staged_file(con, "xlsx")
+        book.write_bytes(data)
+    out = store.staged_file(con, "arrow")
+    payload = {"path": str(book or data), "filename": filename, "sheet": sheet, "out": str(out)}
+    payload |= {"max_rows": MAX_EXCEL_ROWS, "max_inflated_mb": MAX_EXCEL_INFLATED_MB}  # as set in this process
+    try:
+        answer = run_in_worker("analytics.datasets._importer:read_sheet", payload)
+        table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()  # mapped: the file may go right away
+    finally:
+        out.unlink(missing_ok=True)
+        if book is not None:
+            book.unlink(missing_ok=True)
+    con.register(view, table)
+    notices = [Notice(key, **params) for key, params in answer["notices"]]
+    return _Source(
+        kind="excel",
+        relation=store.quote_ident(view),
+        sheets=tuple(answer["sheets"]),
+        sheet=answer["sheet"],
+        notices=notices,
+        names=None,
+    )
+
+
+def read_sheet(payload: dict, threads: int = 1) -> dict:
+    """Worker task: the chosen sheet of the workbook at ``payload["path"]`` as an Arrow file at ``payload["out"]``;
+    returns the sheet names, the sheet read and the notices."""
+    pa.set_cpu_count(threads)
+    filename, sheet = payload["filename"], payload["sheet"]
+    check_workbook(Path(payload["path"]), filename, payload["max_inflated_mb"])
+    workbook = _open_workbook(Path(payload["path"]), filename)
     try:
         sheets = tuple(workbook.sheetnames)
         if not sheets:
@@ -782,16 +896,29 @@ def _excel_source(
         with contextlib.suppress(AttributeError):
             worksheet.reset_dimensions()
         try:
-            rows = [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+            rows = _sheet_rows(worksheet, filename, chosen, payload["max_rows"])
+        except (RiskLabError, MemoryError):
+            raise
         except Exception as exc:  # a damaged sheet part
             raise RiskLabError("import.excel_unreadable", file=filename, detail=_first_line(exc)) from None
     finally:
         workbook.close()
     table, notices = sheet_table(rows, filename, chosen)
-    con.register(view, table)
-    return _Source(
-        kind="excel", relation=store.quote_ident(view), sheets=sheets, sheet=chosen, notices=notices, names=None
-    )
+    with pa.OSFile(payload["out"], "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return {"sheets": list(sheets), "sheet": chosen, "notices": [[n.key, n.params] for n in notices]}
+
+
+def _sheet_rows(worksheet, filename: str, sheet: str, max_rows: int) -> list[tuple]:
+    """The sheet's rows as tuples; more rows (``max_rows``) or columns than Excel allows stop the reading at once."""
+    rows = []
+    for row in worksheet.iter_rows(values_only=True):
+        if len(rows) >= max_rows:
+            raise RiskLabError("import.excel_too_many_rows", file=filename, sheet=sheet, limit=max_rows)
+        if len(row) > MAX_COLUMNS:
+            _check_columns(len(row), filename)
+        rows.append(tuple(row))
+    return rows
 
 
 def sheet_table(rows: list[tuple], filename: str, sheet: str) -> tuple[pa.Table, list[Notice]]:
@@ -882,17 +1009,43 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
     A CSV column whose values defeat DuckDB's type detection (e.g. two date formats) is
     read as text, with a notice, and the sample is read again.
     """
+    temporary: list[str] = []
+    try:
+        return _sampled_plan(con, source, filename, temporary)
+    finally:
+        for name in temporary:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DROP TABLE IF EXISTS {store.quote_ident(name)}")
+
+
+def _sample(
+    con: duckdb.DuckDBPyConnection, relation: str, params: list, columns: int, temporary: list[str]
+) -> tuple[str, list, int]:
+    """``(SQL, params, rows)`` of the first rows that decide the formats: a subquery, or for a file wider than
+    ``WIDE_COLUMNS`` a temporary table of at most ``SAMPLE_CELLS`` cells (binding a wide ``read_csv`` again for
+    every scan costs about a second each)."""
+    if columns <= WIDE_COLUMNS:
+        return f"(SELECT * FROM {relation} LIMIT {SAMPLE_ROWS})", params, SAMPLE_ROWS
+    rows = max(1_000, min(SAMPLE_ROWS, SAMPLE_CELLS // columns))
+    name = f"_risklab_sample_{uuid.uuid4().hex}"
+    temporary.append(name)
+    con.execute(f"CREATE TEMP TABLE {store.quote_ident(name)} AS SELECT * FROM {relation} LIMIT {rows}", params)
+    return store.quote_ident(name), [], rows
+
+
+def _sampled_plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str, temporary: list[str]) -> _Plan:
     while True:
         relation, params = _relation(source)
-        sample = f"(SELECT * FROM {relation} LIMIT {SAMPLE_ROWS})"
         raw = []
         try:
             raw = [(row[0], row[1]) for row in con.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()]
+            _check_columns(len(raw), filename)
             if source.kind == "json" and raw == [("json", "JSON")]:
                 detail = _json_problem(source) or "not JSON objects"
                 raise RiskLabError("import.json_unreadable", file=filename, detail=detail)
             text_columns = {name for name, kind in raw if kind == "VARCHAR"}
-            stats = _column_stats(con, sample, params, raw, text_columns)
+            sample, sample_params, sample_rows = _sample(con, relation, params, len(raw), temporary)
+            stats = _column_stats(con, sample, sample_params, raw, text_columns, long=len(raw) > WIDE_COLUMNS)
             break
         except duckdb.ConversionException as exc:
             if not _type_conflict(exc, source, dict(raw)):
@@ -901,7 +1054,7 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
             raise _read_error(exc, source, filename) from None
     if stats["__rows"] == 0:
         raise RiskLabError("import.no_rows", file=filename)
-    sampled = stats["__rows"] >= SAMPLE_ROWS
+    sampled = stats["__rows"] >= sample_rows
     if source.names and len(source.names) != len(raw):  # the header line was not read whole
         raise RiskLabError("import.csv_unreadable", file=filename, detail="line 1 (the header) could not be read")
     aliases, rename_notices = (list(source.names), []) if source.names else unique_names([n for n, _ in raw])
@@ -910,7 +1063,7 @@ def _plan(con: duckdb.DuckDBPyConnection, source: _Source, filename: str) -> _Pl
         fmt = _number_format(stats[name])
         if fmt is not None and source.conversions.get(name, "") is not None:
             candidates[name] = fmt
-    converted = _verify(con, sample, params, stats, candidates, source.conversions)
+    converted = _verify(con, sample, sample_params, stats, candidates, source.conversions)
     # trailing delimiters: no name, no data (in a sampled file, dropped after the exact count)
     dropped = frozenset(name for name in source.unnamed if stats[name]["filled"] == 0 and not sampled)
     expressions: list[str] = []
@@ -1034,39 +1187,47 @@ def _column_stats(
     relation_params: list,
     raw: list[tuple[str, str]],
     text_columns: set[str],
+    *,
+    long: bool = False,
 ) -> dict:
     """Rows, non-empty values per column and, for text columns, counts and examples of each number format.
 
     A first scan checks one cheap pattern (only digits, signs, separators, %); the detailed
-    patterns run only on text columns where at least half the values passed it.
+    patterns run only on text columns where at least half the values passed it. ``long`` (a wide
+    file's sample table) computes the text columns' figures from the unpivoted values grouped by
+    column, so each pattern is compiled once rather than once per column.
     """
-    specs: list[tuple[str, str, str, list]] = [("__rows", "rows", "count(*)", [])]
-    for name, _kind in raw:
-        q = store.quote_ident(name)
-        if name in text_columns:
-            specs.append((name, "filled", f"count_if({q} IS NOT NULL AND trim({q}) <> '')", []))
-            specs.append((name, "maybe", f"count_if(regexp_full_match(trim({q}), ?))", [_NUMBER_CHARS]))
-        else:
-            specs.append((name, "filled", f"count({q})", []))
-    stats = _aggregate(con, relation, relation_params, specs)
-    detailed = [
-        n for n, _ in raw if n in text_columns and stats[n]["filled"] and 2 * stats[n]["maybe"] >= stats[n]["filled"]
+    stats = {"__rows": _aggregate(con, relation, relation_params, [("__rows", "rows", "count(*)", [])])["__rows"]}
+    text = [name for name, _ in raw if name in text_columns]
+    other = [name for name, _ in raw if name not in text_columns]
+    stats |= _stats(con, relation, relation_params, other, [("filled", "count({v})", [])], long=False)
+    first = [
+        ("filled", "count_if({v} IS NOT NULL AND trim({v}) <> '')", []),
+        ("maybe", "count_if(regexp_full_match(trim({v}), ?))", [_NUMBER_CHARS]),
     ]
-    specs = []
-    for name in detailed:
-        v = f"trim({store.quote_ident(name)})"
-        checks = [("plain", PLAIN_NUMBER), ("integer", _INTEGER), ("numeric", _NUMERIC_ANY)]
-        for key, pattern in [*checks, *((f.name, f.pattern) for f in NUMBER_FORMATS)]:
-            specs.append((name, f"n_{key}", f"count_if(regexp_full_match({v}, ?))", [pattern]))
-        for fmt in NUMBER_FORMATS:
-            specs.append((name, fmt.name, f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))", [fmt.pattern]))
-            specs.append((name, f"fraction_{fmt.name}", f"count_if(regexp_matches({v}, ?))", [fmt.fraction]))
-        text_example = f"min({v}) FILTER (WHERE {v} <> '' AND NOT regexp_full_match({v}, ?))"
-        specs.append((name, "text_example", text_example, [_NUMERIC_ANY]))
-        specs.append((name, "numeric_example", f"min({v}) FILTER (WHERE regexp_full_match({v}, ?))", [_NUMERIC_ANY]))
-    for name, values in _aggregate(con, relation, relation_params, specs).items():
+    stats |= _stats(con, relation, relation_params, text, first, long=long)
+    detailed = [n for n in text if stats[n]["filled"] and 2 * stats[n]["maybe"] >= stats[n]["filled"]]
+    checks = [("plain", PLAIN_NUMBER), ("integer", _INTEGER), ("numeric", _NUMERIC_ANY)]
+    templates = [
+        (f"n_{key}", "count_if(regexp_full_match(trim({v}), ?))", [pattern])
+        for key, pattern in [*checks, *((f.name, f.pattern) for f in NUMBER_FORMATS)]
+    ]
+    for fmt in NUMBER_FORMATS:
+        templates.append((fmt.name, "min(trim({v})) FILTER (WHERE regexp_full_match(trim({v}), ?))", [fmt.pattern]))
+        templates.append((f"fraction_{fmt.name}", "count_if(regexp_matches(trim({v}), ?))", [fmt.fraction]))
+    templates.append(
+        (
+            "text_example",
+            "min(trim({v})) FILTER (WHERE trim({v}) <> '' AND NOT regexp_full_match(trim({v}), ?))",
+            [_NUMERIC_ANY],
+        )
+    )
+    templates.append(
+        ("numeric_example", "min(trim({v})) FILTER (WHERE regexp_full_match(trim({v}), ?))", [_NUMERIC_ANY])
+    )
+    for name, values in _stats(con, relation, relation_params, detailed, templates, long=long).items():
         stats[name].update(values)
-    for name in text_columns - set(detailed):
+    for name in set(text) - set(detailed):
         stats[name].update(
             {f"n_{key}": 0 for key in ("plain", "integer", "numeric", *(f.name for f in NUMBER_FORMATS))}
         )
@@ -1074,18 +1235,53 @@ def _column_stats(
     return stats
 
 
+def _stats(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    relation_params: list,
+    names: list[str],
+    templates: list[tuple[str, str, list]],
+    *,
+    long: bool,
+) -> dict:
+    """``{column: {key: value}}`` of aggregate ``templates`` (``key``, SQL of the value ``{v}``, params) over the
+    columns ``names``: one aggregate per column and template, or (``long``) one per template over the unpivoted
+    values grouped by column."""
+    if not names:
+        return {}
+    if not long:
+        specs = [
+            (name, key, sql.replace("{v}", store.quote_ident(name)), list(params))
+            for name in names
+            for key, sql, params in templates
+        ]
+        return _aggregate(con, relation, relation_params, specs)
+    columns = ", ".join(f"CAST({store.quote_ident(n)} AS VARCHAR) AS {store.quote_ident(n)}" for n in names)
+    aggregates = ", ".join(sql.replace("{v}", "value") for _, sql, _ in templates)
+    sql = (
+        f"SELECT name, {aggregates} FROM (UNPIVOT (SELECT {columns} FROM {relation}) "
+        "ON COLUMNS(*) INTO NAME name VALUE value) GROUP BY name"
+    )
+    params = [p for _, _, template_params in templates for p in template_params]
+    rows = {row[0]: row[1:] for row in con.execute(sql, [*params, *relation_params]).fetchall()}
+    empty = tuple(0 if sql.startswith("count") else None for _, sql, _ in templates)  # a column of NULLs only
+    return {name: dict(zip((key for key, _, _ in templates), rows.get(name, empty), strict=True)) for name in names}
+
+
 def _aggregate(
     con: duckdb.DuckDBPyConnection, relation: str, relation_params: list, specs: list[tuple[str, str, str, list]]
 ) -> dict:
-    """One scan computing ``{column: {key: value}}`` from ``(column, key, aggregate SQL, params)`` specs."""
-    if not specs:
-        return {}
-    params = [p for *_, spec_params in specs for p in spec_params]
-    sql = f"SELECT {', '.join(sql for _, _, sql, _ in specs)} FROM {relation}"
-    values = con.execute(sql, [*params, *relation_params]).fetchall()[0]
+    """``{column: {key: value}}`` from ``(column, key, aggregate SQL, params)`` specs: one scan per
+    ``AGGREGATES_PER_SCAN`` aggregates, because DuckDB plans one SELECT of thousands of them in quadratic time (a
+    header of 5,000 text columns took 167 s in one query)."""
     result: dict = {}
-    for (name, key, _, _), value in zip(specs, values, strict=True):
-        result.setdefault(name, {})[key] = value
+    for start in range(0, len(specs), AGGREGATES_PER_SCAN):
+        chunk = specs[start : start + AGGREGATES_PER_SCAN]
+        params = [p for *_, spec_params in chunk for p in spec_params]
+        sql = f"SELECT {', '.join(sql for _, _, sql, _ in chunk)} FROM {relation}"
+        values = con.execute(sql, [*params, *relation_params]).fetchall()[0]
+        for (name, key, _, _), value in zip(chunk, values, strict=True):
+            result.setdefault(name, {})[key] = value
     return result
 
 
@@ -1136,18 +1332,16 @@ def _verify(
     if not candidates:
         return {}
     plans: dict[str, tuple[NumberFormat, str, str, list]] = {}
-    checks: list[str] = []
-    check_params: list = []
+    specs: list[tuple[str, str, str, list]] = []
     for name, fmt in candidates.items():
         fraction = stats[name][f"fraction_{fmt.name}"]
         sql_type = forced.get(name) or ("DOUBLE" if fraction or fmt.scale != 1 else "BIGINT")
         expr, expr_params = _conversion(name, fmt, sql_type)
         plans[name] = (fmt, sql_type, expr, expr_params)
         q = store.quote_ident(name)
-        checks.append(f"count_if({q} IS NOT NULL AND trim({q}) <> '' AND {expr} IS NULL)")
-        check_params.extend(expr_params)
-    lost = con.execute(f"SELECT {', '.join(checks)} FROM {relation}", [*check_params, *relation_params]).fetchall()[0]
-    return {name: plan for (name, plan), n_lost in zip(plans.items(), lost, strict=True) if n_lost == 0}
+        specs.append((name, "lost", f"count_if({q} IS NOT NULL AND trim({q}) <> '' AND {expr} IS NULL)", expr_params))
+    lost = _aggregate(con, relation, relation_params, specs)
+    return {name: plan for name, plan in plans.items() if lost[name]["lost"] == 0}
 
 
 def _conversion(name: str, fmt: NumberFormat, sql_type: str) -> tuple[str, list]:
@@ -1190,8 +1384,21 @@ def _first_line(exc: BaseException) -> str:
     return text[:200]
 
 
+def _write_error(exc: duckdb.Error, filename: str) -> RiskLabError:
+    """A failed CREATE: another session's import or save at the same moment, a full disk, or DuckDB's reason."""
+    if store.is_conflict(exc) or "write-write conflict" in str(exc):
+        return RiskLabError("import.conflict", file=filename)
+    error = store.user_error(exc)
+    if error.key in ("error.unexpected", "error.bad_value"):
+        return RiskLabError("import.failed", file=filename, detail=_first_line(exc))
+    return error
+
+
 def _read_error(exc: duckdb.Error, source: _Source, filename: str) -> RiskLabError:
     """The one-line error for a file DuckDB could not read."""
+    error = store.user_error(exc)
+    if error.key in ("error.disk_full", "error.out_of_memory", "error.interrupted", "error.read_only"):
+        return error
     if source.kind == "csv":
         line = _CSV_LINE.search(str(exc))
         if "Invalid unicode" in str(exc):  # a streamed file that is not UTF-8 after its first megabyte
@@ -1238,7 +1445,9 @@ def _bad_line(reader) -> tuple[str, dict] | None:
             elif row and len(row) != expected:
                 return "import.ragged", {"line": start, "found": len(row), "expected": expected}
             start = reader.line_num + 1
-    except csv.Error:
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            return "import.long_value", {"line": start, "limit": csv.field_size_limit()}
         return "import.bad_quotes", {"line": start}
     return None
 
@@ -1252,9 +1461,11 @@ def _json_line_problem(lines) -> str | None:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if json_depth(line) > MAX_JSON_DEPTH:
+            return f"line {number} nests more than {MAX_JSON_DEPTH} levels deep"
         try:
             value = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             if number == 1 and line.lstrip().startswith("["):
                 return None
             return f"line {number} is not valid JSON"
@@ -1269,5 +1480,5 @@ def _duck(action, source: _Source, filename: str):
         return action()
     except duckdb.Error as exc:
         if isinstance(exc, duckdb.TransactionException | duckdb.CatalogException):
-            raise RiskLabError("import.failed", file=filename, detail=_first_line(exc)) from None
+            raise _write_error(exc, filename) from None
         raise _read_error(exc, source, filename) from None

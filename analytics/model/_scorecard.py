@@ -31,6 +31,7 @@ TREATMENTS = ("numeric", "log", "categorical", "woe")
 CONST = "const"
 PREDICT_BATCH = 1_000_000  # rows per Arrow batch when scoring a whole table in Python
 
+MAX_SCALING = 1e9  # base score, base odds and PDO beyond this make no scorecard (and overflow its points)
 Literal = Callable[[object], str]  # a value -> SQL text: a bound "?" or an inlined literal
 
 
@@ -45,6 +46,8 @@ class Scaling:
     def __post_init__(self) -> None:
         values = (self.base_score, self.base_odds, self.pdo)
         if not all(isinstance(v, int | float) and math.isfinite(v) for v in values) or min(values[1:]) <= 0:
+            raise RiskLabError("model.bad_scaling")
+        if max(abs(v) for v in values) > MAX_SCALING:  # points that would overflow to infinity (PDO 5e307)
             raise RiskLabError("model.bad_scaling")
 
     @property

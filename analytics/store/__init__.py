@@ -17,6 +17,7 @@ from analytics.store._database import (
     distinct_values,
     forget_table,
     is_read_only,
+    limit_memory,
     quote_ident,
     record_import,
     remembered,
@@ -25,6 +26,7 @@ from analytics.store._database import (
     retry_conflicts,
     row_count,
     scan_columns,
+    staged_file,
     staging_dir,
     suggest_table_name,
     table_columns,
@@ -32,6 +34,11 @@ from analytics.store._database import (
     table_version,
     transaction,
     user_tables,
+)
+from analytics.store._failures import (
+    is_conflict,
+    is_disk_full,
+    user_error,
 )
 
 __all__ = [
@@ -47,7 +54,10 @@ __all__ = [
     "database_path",
     "distinct_values",
     "forget_table",
+    "is_conflict",
+    "is_disk_full",
     "is_read_only",
+    "limit_memory",
     "quote_ident",
     "record_import",
     "remembered",
@@ -57,11 +67,13 @@ __all__ = [
     "row_count",
     "run_query",
     "scan_columns",
+    "staged_file",
     "staging_dir",
     "suggest_table_name",
     "table_columns",
     "table_state",
     "table_version",
     "transaction",
+    "user_error",
     "user_tables",
 ]

@@ -12,8 +12,10 @@ import hashlib
 import json
 import os
 import re
+import resource
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from analytics.core import RiskLabError
+from analytics.store._failures import is_conflict, user_error
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_DIR / "data" / "risklab.duckdb"
@@ -124,35 +127,37 @@ def database_path(path: str | os.PathLike | None = None) -> Path | str:
 
 
 STAGING_NAME = ".staging"
+_STAGED = re.compile(r"^import-(\d+)-[0-9a-f]+\.")
 
 
 def _staging_for(path: Path | str) -> Path:
+    """The staging folder of one database file: ``<folder>/.staging/<file name>/`` (its own for each file)."""
     if path == ":memory:":
-        return Path(tempfile.mkdtemp(prefix="risklab-")) / STAGING_NAME
-    return Path(path).resolve().parent / STAGING_NAME
+        return Path(tempfile.mkdtemp(prefix="risklab-")) / STAGING_NAME / "memory"
+    path = Path(path).resolve()
+    return path.parent / STAGING_NAME / path.name
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the database sandboxed: only the staging folder is readable, settings are locked.
 
     Files reach DuckDB only through ``staging_dir(con)``, where the importer writes a
-    checked copy; user SQL can therefore never read or write the file system.
+    checked copy; user SQL can therefore never read or write the file system. A database file
+    or folder that cannot be written is opened read-only: everything that only reads still works.
     """
     path = database_path(path)
+    read_only = read_only or _unwritable(path)
     staging = _staging_for(path)
-    staging.mkdir(parents=True, exist_ok=True)
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            pid = _LOCK_PID.search(text)
-            raise RiskLabError("error.db_locked", path=str(path), pid=f" (PID {pid.group(1)})" if pid else "") from None
-        raise RiskLabError("error.db_unreadable", path=str(path), detail=text.splitlines()[0]) from None
-    except duckdb.Error as exc:
-        raise RiskLabError("error.db_unreadable", path=str(path), detail=str(exc).splitlines()[0]) from None
+        staging.mkdir(parents=True, exist_ok=True)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        if not read_only:
+            raise RiskLabError("error.db_unwritable", path=str(path)) from None
+        staging = Path(tempfile.mkdtemp(prefix="risklab-")) / STAGING_NAME / "read-only"
+        staging.mkdir(parents=True)
+    con = _open(path, read_only)
     con.execute(f"SET allowed_directories = [{_sql_string(str(staging) + os.sep)}]")
     con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
     con.execute("SET enable_external_access = false")
@@ -163,11 +168,81 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     return con
 
 
+def _unwritable(path: Path | str) -> bool:
+    """True for an existing database file, or the folder holding it, that is marked read-only (no write
+    permission for anyone, as ``chmod a-w`` leaves it; even an administrator's process respects that) or that
+    this process may not write."""
+    if path == ":memory:" or not Path(path).exists():
+        return False
+    for place in (Path(path), Path(path).resolve().parent):
+        if not os.access(place, os.W_OK) or place.stat().st_mode & 0o222 == 0:
+            return True
+    return False
+
+
+def _open(path: Path | str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = _LOCK_PID.search(text)
+            raise RiskLabError("error.db_locked", path=str(path), pid=f" (PID {pid.group(1)})" if pid else "") from None
+        if not read_only and ("Read-only file system" in text or "Permission denied" in text):
+            return _open(path, True)
+        if "Read-only file system" in text or "Permission denied" in text:
+            raise RiskLabError("error.db_unwritable", path=str(path)) from None
+        raise RiskLabError("error.db_unreadable", path=str(path), detail=text.splitlines()[0]) from None
+    except duckdb.Error as exc:
+        raise RiskLabError("error.db_unreadable", path=str(path), detail=str(exc).splitlines()[0]) from None
+
+
+def limit_memory(megabytes: float | None = None) -> int | None:
+    """Cap this process's address space (``RLIMIT_AS``) at ``megabytes`` (default ``$RISKLAB_SERVER_MEMORY_MB``,
+    8192; 0 means no cap); returns the cap in bytes. Beyond it an allocation fails - DuckDB's query or Python's
+    MemoryError, told to the user as one sentence - instead of the server taking the machine's memory. A lower
+    cap already set is kept."""
+    if megabytes is None:
+        try:
+            megabytes = float(os.environ.get("RISKLAB_SERVER_MEMORY_MB", "8192"))
+        except ValueError:
+            megabytes = 8192.0
+    if megabytes <= 0:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = int(megabytes * 1024 * 1024)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        return soft
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    return cap
+
+
 def _clear_staging(staging: Path) -> None:
-    """Remove copies left by an import that was killed (this process now holds the only write lock)."""
+    """Remove the copies that imports of processes which no longer run left behind (a killed import); a live
+    process's files, this one's included, are its own to remove."""
     for leftover in staging.iterdir():
-        if leftover.is_file():
+        match = _STAGED.match(leftover.name)
+        if match and leftover.is_file() and not _alive(int(match.group(1))):
             leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
+
+
+def staged_file(con: duckdb.DuckDBPyConnection, extension: str) -> Path:
+    """A new file name in the staging folder, marked with this process's id so no other connection removes it."""
+    return staging_dir(con) / f"import-{os.getpid()}-{uuid.uuid4().hex}.{extension}"
 
 
 def _sql_string(value: str) -> str:
@@ -177,8 +252,8 @@ def _sql_string(value: str) -> str:
 def staging_dir(con: duckdb.DuckDBPyConnection) -> Path:
     """The one folder this connection may read files from."""
     allowed = con.execute("SELECT current_setting('allowed_directories')").fetchall()[0][0]
-    # DuckDB may add its own temp directory to the list; ours is the one named .staging
-    return next(Path(a) for a in allowed if Path(a).name == STAGING_NAME)
+    # DuckDB may add its own temp directory to the list; ours is the one inside a folder named .staging
+    return next(Path(a) for a in allowed if Path(a).parent.name == STAGING_NAME)
 
 
 def quote_ident(name: str) -> str:
@@ -221,8 +296,8 @@ def retry_conflicts(save: Callable[[], int], attempts: int = 8) -> int:
         try:
             return save()
         except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
-            if "Duplicate key" not in str(exc) and not isinstance(exc, duckdb.TransactionException):
-                raise
+            if "duplicate key" not in str(exc).lower() and not is_conflict(exc):
+                raise user_error(exc) from None
             if attempt == attempts - 1:
                 raise RiskLabError("error.save_conflict") from None
             time.sleep(0.02 * (attempt + 1))
