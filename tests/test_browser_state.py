@@ -57,7 +57,7 @@ def test_what_if_sliders_keep_their_values_after_another_page(page, app_url):
     url, _ = app_url
     page.goto(f"{url}/what_if")
     wait_idle(page)
-    debt = slider(page, "debt_ratio")
+    debt = slider(page, "Debt ratio")
     debt.wait_for(timeout=TIMEOUT_MS * 2)
     typical = debt.input_value()
     typical_pd = pd_tile(page)
@@ -71,16 +71,16 @@ def test_what_if_sliders_keep_their_values_after_another_page(page, app_url):
     moved = debt.input_value()
     moved_pd = pd_tile(page)
     assert float(moved) > float(typical) and moved_pd != typical_pd
-    income = slider(page, "annual_income").input_value()
+    income = slider(page, "Annual income").input_value()
     every_slider = [thumb.input_value() for thumb in page.get_by_role("slider").all()]
     shot(page, "state_01_what_if_moved")
 
     open_page(page, "Home")
     open_page(page, "What-if and training")
-    debt = slider(page, "debt_ratio")
+    debt = slider(page, "Debt ratio")
     debt.wait_for(timeout=TIMEOUT_MS * 2)
     expect(debt).to_have_value(moved)
-    expect(slider(page, "annual_income")).to_have_value(income)  # not its minimum
+    expect(slider(page, "Annual income")).to_have_value(income)  # not its minimum
     assert [thumb.input_value() for thumb in page.get_by_role("slider").all()] == every_slider
     expect(page.get_by_test_id("stMetricValue").first).to_have_text(moved_pd)
     assert page.get_by_test_id("stException").count() == 0

@@ -53,8 +53,9 @@ def test_names_edited_on_the_data_page_show_on_what_if_in_chinese(model_db, monk
     columns = [c for c, _ in store.table_columns(con, "sample_loans")]
     at.session_state["roles_sample_loans"] = {
         "edited_rows": {
-            columns.index("credit_rating"): {"label_zh": "信用评级", "label_en": "Credit rating"},
-            columns.index("debt_ratio"): {"label_zh": "负债率"},
+            columns.index("credit_rating"): {"label_zh": "信用等级", "label_en": "Rating"},
+            columns.index("debt_ratio"): {"label_zh": "资产负债率"},
+            columns.index("annual_income"): {"label_zh": ""},  # blank: no display name
         },
         "added_rows": [],
         "deleted_rows": [],
@@ -62,12 +63,32 @@ def test_names_edited_on_the_data_page_show_on_what_if_in_chinese(model_db, monk
     at.run()
     at.button(key="save_roles").click().run()
     assert not at.exception and not at.error
-    assert datasets.column_labels(con, "sample_loans")["zh"] == {"credit_rating": "信用评级", "debt_ratio": "负债率"}
+    saved = datasets.column_labels(con, "sample_loans")
+    assert saved["zh"]["credit_rating"] == "信用等级" and saved["zh"]["debt_ratio"] == "资产负债率"
+    assert saved["en"]["credit_rating"] == "Rating" and "annual_income" not in saved["zh"]
     at.switch_page("pages/what_if.py").run()
     assert not at.exception
-    assert at.selectbox(key="wi_f_credit_rating").label == "信用评级"
-    assert at.slider(key="wi_f_debt_ratio").label == "负债率"
+    assert at.selectbox(key="wi_f_credit_rating").label == "信用等级"
+    assert at.slider(key="wi_f_debt_ratio").label == "资产负债率"
     assert at.slider(key="wi_f_annual_income").label == "annual_income"  # no display name: the column's own
     at.session_state["lang"] = "en"
     at.run()
-    assert at.selectbox(key="wi_f_credit_rating").label == "Credit rating"
+    assert at.selectbox(key="wi_f_credit_rating").label == "Rating"
+
+
+def test_the_sample_ships_display_names_in_both_languages(model_db, monkeypatch):
+    """The demo database names the sample's factors in English and Chinese; What-if shows them at once."""
+    con = store.connect(model_db)
+    labels = datasets.column_labels(con, "sample_loans")
+    con.close()
+    assert labels["zh"]["credit_rating"] == "信用评级"
+    assert labels["en"]["debt_ratio"] == "Debt ratio"
+    assert set(labels["en"]) == set(labels["zh"])
+    monkeypatch.setenv("RISKLAB_DB", str(model_db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = "zh"
+    at.run()
+    at.switch_page("pages/what_if.py").run()
+    assert not at.exception
+    assert at.selectbox(key="wi_f_credit_rating").label == "信用评级"
+    assert at.slider(key="wi_f_annual_income").label == "年收入"

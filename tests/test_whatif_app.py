@@ -87,7 +87,7 @@ def test_the_cutoff_and_the_flips_read_as_percentages(model_db, monkeypatch):
     assert config["distance"]["type_config"]["format"] == "%.2f%%"  # the share of applicants the change passes
     assert (flips["New PD"] > 1).all()  # shown times 100: 31.17, not 0.3117
     assert (flips["Direction"].isin(["at most", "at least", "change to"])).all()
-    income = flips.set_index("Factor").loc["annual_income", "Flips at"]
+    income = flips.set_index("Factor").loc["Annual income", "Flips at"]  # the sample's display name
     assert "," in income and not income.endswith(".0")  # 45,000, not 45000.0
     sentence = next(m.value for m in at.markdown if m.value.startswith("Smallest change: "))
     first = flips.iloc[0]

@@ -18,6 +18,8 @@ def build_demo(con: duckdb.DuckDBPyConnection) -> dict:
     for table, table_roles in sample.SAMPLE_ROLES.items():
         datasets.save_roles(con, table, table_roles)
         datasets.save_definition(con, table, datasets.DefaultDefinition.from_dict(sample.SAMPLE_DEFAULTS[table]))
+    for table, labels in sample.SAMPLE_LABELS.items():
+        datasets.save_column_labels(con, table, labels)
     shipped = [install_shipped(con, dataset) for dataset in datasets.SHIPPED]
     sample_model = save_sample_model(con, summary.loans_table)
     return {

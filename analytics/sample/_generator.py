@@ -196,6 +196,36 @@ SAMPLE_ROLES: dict[str, dict[str, str]] = {
         "guarantee_method": "factor_categorical",
     },
 }
+# display names of the loans table's columns per language (the Data page edits them; What-if shows them)
+_LOAN_LABELS = {
+    "loan_amount": ("Loan amount", "贷款金额"),
+    "term_months": ("Term (months)", "期限（月）"),
+    "interest_rate": ("Interest rate", "利率"),
+    "interest_rate_increase": ("Interest-rate increase", "利率上浮"),
+    "repayment_method": ("Repayment method", "还款方式"),
+    "guarantee_method": ("Guarantee method", "担保方式"),
+    "loan_purpose": ("Loan purpose", "贷款用途"),
+    "annual_income": ("Annual income", "年收入"),
+    "total_assets": ("Total assets", "总资产"),
+    "debt_ratio": ("Debt ratio", "负债率"),
+    "prior_overdue_count": ("Prior overdue count", "历史逾期次数"),
+    "credit_rating": ("Credit rating", "信用评级"),
+    "owner_years_in_business": ("Owner's years in business", "经营年限"),
+    "shareholder_holding_years": ("Shareholder's holding years", "股东持股年限"),
+    "household_size": ("Household size", "家庭人口"),
+    "household_labour": ("Household labour", "家庭劳动力"),
+    "education": ("Education", "受教育程度"),
+    "farming_type": ("Farming type", "经营类型"),
+    "land_mu": ("Land (mu)", "土地面积（亩）"),
+    "expert_score": ("Expert score", "专家评分"),
+    "expert_decision": ("Expert decision", "专家决策"),
+}
+SAMPLE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    LOANS_TABLE: {
+        "en": {column: names[0] for column, names in _LOAN_LABELS.items()},
+        "zh": {column: names[1] for column, names in _LOAN_LABELS.items()},
+    },
+}
 SAMPLE_DEFAULTS: dict[str, dict] = {
     LOANS_TABLE: {"kind": "flag", "column": "default_flag", "values": [1]},
     PERFORMANCE_TABLE: {"kind": "dpd", "column": "days_past_due", "threshold": 90},
