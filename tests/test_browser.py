@@ -100,6 +100,16 @@ def wait_idle(page) -> None:
     page.wait_for_timeout(300)
 
 
+def choose_language(page, url: str, lang: str) -> None:
+    """Open the app and switch the sidebar to ``lang`` ("en" is the default)."""
+    page.goto(url)
+    wait_idle(page)
+    if lang == "zh":
+        page.get_by_test_id("stSidebar").get_by_text("简体中文").click()
+        page.get_by_text("小微信贷风险实验室").first.wait_for()
+        wait_idle(page)
+
+
 def open_page(page, url: str, nav_label: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(nav_label, exact=True).click()
     wait_idle(page)

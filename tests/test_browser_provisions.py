@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import TIMEOUT_MS
-from tests.test_browser import serve, shot, wait_idle
+from tests.test_browser import app_url, choose_language, shot, wait_idle  # noqa: F401 (app_url is a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -33,28 +33,10 @@ WORDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def app_url(demo_db_template, tmp_path_factory):
-    """The app on a private copy of the demo database, the performance table active."""
-    db = tmp_path_factory.mktemp("browser_provisions") / "risklab.duckdb"
-    db.write_bytes(demo_db_template.read_bytes())
-    with serve(db) as url:
-        yield url
-
-
-def _language(page, url: str, lang: str) -> None:
-    page.goto(url)
-    wait_idle(page)
-    if lang == "zh":
-        page.get_by_test_id("stSidebar").get_by_text("简体中文").click()
-        page.get_by_text("小微信贷风险实验室").first.wait_for()
-        wait_idle(page)
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_provisions_tab_in_both_languages(page, app_url, lang):
+def test_provisions_tab_in_both_languages(page, app_url, lang):  # noqa: F811
     words = WORDS[lang]
-    _language(page, app_url, lang)
+    choose_language(page, app_url, lang)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=words["nav"]).click()
     wait_idle(page)
     page.get_by_role("button", name="sample_performance").click()  # the demo starts on the loan-level table
@@ -72,9 +54,9 @@ def test_provisions_tab_in_both_languages(page, app_url, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_pricing_tab_in_both_languages(page, app_url, lang):
+def test_pricing_tab_in_both_languages(page, app_url, lang):  # noqa: F811
     words = WORDS[lang]
-    _language(page, app_url, lang)
+    choose_language(page, app_url, lang)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=words["expert"]).click()
     wait_idle(page)
     page.get_by_role("tab", name=words["pricing"]).click(timeout=TIMEOUT_MS * 2)

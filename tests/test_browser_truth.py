@@ -8,31 +8,13 @@ from playwright.sync_api import expect
 
 from analytics.core import t
 from tests.conftest import TIMEOUT_MS
-from tests.test_browser import SHOTS, serve, wait_idle
+from tests.test_browser import SHOTS, app_url, choose_language, wait_idle  # noqa: F401 (app_url is a fixture)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def app_url(demo_db_template, tmp_path_factory):
-    """The app on a private copy of the demo database (its saved model "sample scorecard" scores What-if)."""
-    db = tmp_path_factory.mktemp("browser_truth") / "risklab.duckdb"
-    db.write_bytes(demo_db_template.read_bytes())
-    with serve(db) as url:
-        yield url
-
-
-def choose_language(page, url: str, lang: str) -> None:
-    page.goto(url)
-    wait_idle(page)
-    if lang == "zh":
-        page.get_by_test_id("stSidebar").get_by_text("简体中文").click()
-        page.get_by_text("小微信贷风险实验室").first.wait_for()
-        wait_idle(page)
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_what_if_waterfall_labels_every_bar(page, app_url, lang):
+def test_what_if_waterfall_labels_every_bar(page, app_url, lang):  # noqa: F811
     choose_language(page, app_url, lang)
     page.get_by_test_id("stSidebarNav").get_by_text(t("whatif.title", lang), exact=True).click()
     wait_idle(page)
@@ -56,7 +38,7 @@ def test_what_if_waterfall_labels_every_bar(page, app_url, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_home_is_the_front_door_without_a_deploy_button(page, app_url, lang):
+def test_home_is_the_front_door_without_a_deploy_button(page, app_url, lang):  # noqa: F811
     choose_language(page, app_url, lang)
     main = page.get_by_test_id("stMainBlockContainer")
     for persona in ("portfolio", "model", "train"):
