@@ -9,7 +9,7 @@ from ui import cache, charts, database, rule_editor, session, tables, text, widg
 from ui import provisions as provisions_ui
 
 CUTOFF_KINDS = ("pd", "score", "approval_rate")
-PD_RANGE = (0.005, 0.8)  # the PD cutoff slider's range
+PD_RANGE = widgets.PD_CUTOFF_RANGE
 SCORE_RANGE = (300, 900)
 MATRICES = {"expert": "outcome", "model": "outcome", "agreement": "agreement"}  # side: kind of matrix
 ASSUMED = decisions.Economics()  # the loss and profit assumptions a new session starts from

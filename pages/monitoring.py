@@ -37,14 +37,7 @@ with st.container(border=True):
         text.t("monitoring.window"), 0, 120, step=1, key=session.widget("mon_window", default=12)
     )
     cutoff_cell, yellow_cell, red_cell = st.columns([2, 1, 1])
-    cutoff = cutoff_cell.slider(
-        text.t("monitoring.cutoff"),
-        0.005,
-        0.8,
-        step=0.001,
-        format="percent",
-        **session.bound("mon_cutoff", value="cutoff_pd"),
-    )
+    cutoff = widgets.pd_cutoff(text.t("monitoring.cutoff"), "mon_cutoff", cutoff_cell)
     yellow = yellow_cell.number_input(
         text.t("monitoring.yellow_p"),
         0.001,

@@ -80,14 +80,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     """The applicant through the model and the expert at the cutoff, contributions and the flip, and both
     confusion matrices for the whole table (only this part reruns when the cutoff moves)."""
     cutoff_column, unit_column = st.columns([2, 1])
-    cutoff = cutoff_column.slider(
-        text.t("decisions.cutoff_pd"),
-        0.005,
-        0.8,
-        step=0.001,
-        format="percent",
-        **session.bound("wi_cutoff", value="cutoff_pd"),
-    )
+    cutoff = widgets.pd_cutoff(text.t("decisions.cutoff_pd"), "wi_cutoff", cutoff_column)
     unit = unit_column.radio(
         text.t("whatif.unit"),
         ["points", "contribution"],

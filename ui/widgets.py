@@ -80,6 +80,22 @@ def filters(name: str, options: dict[str, list], label: Callable[[str], str], pl
     return chosen
 
 
+PD_CUTOFF_RANGE = (0.005, 0.8)  # every PD cutoff slider's range
+
+
+def pd_cutoff(label: str, name: str, where=st) -> float:
+    """The slider of the PD cutoff that the pages share (value ``cutoff_pd``): moved on one page, it stands on
+    all of them."""
+    return where.slider(
+        label,
+        PD_CUTOFF_RANGE[0],
+        PD_CUTOFF_RANGE[1],
+        step=0.001,
+        format="percent",
+        **session.bound(name, value="cutoff_pd"),
+    )
+
+
 def saved_model(con: duckdb.DuckDBPyConnection, name: str) -> model.SavedModel:
     """The latest version of a saved model, cached until a model is saved or deleted."""
     return cache.data(model.load_model, con, name, depends_on=model.models_version(con))
