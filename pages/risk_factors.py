@@ -94,7 +94,9 @@ with tabs[0]:
         tables.show(pd.DataFrame({"factor": skipped["factor"], "reason": reasons}))
         st.caption(text.t("factors.not_candidates_help"))
     pick_key = session.widget("factors_pick", default=carried, options=names)
-    picked = st.multiselect(text.t("factors.pick"), names, key=pick_key, on_change=carry)
+    picked = st.multiselect(
+        text.t("factors.pick"), names, placeholder=text.t("app.choose"), key=pick_key, on_change=carry
+    )
     session.put("model_factors", picked)
 
     st.subheader(text.t("factors.preselect"))
@@ -257,7 +259,7 @@ with tabs[2]:
 
 with tabs[3]:
     corr_key = session.widget("corr_factors", default=carried or names[:6], options=names)
-    chosen = st.multiselect(text.t("factors.corr_pick"), names, key=corr_key)
+    chosen = st.multiselect(text.t("factors.corr_pick"), names, placeholder=text.t("app.choose"), key=corr_key)
     binnings = [ranking.binnings[name] for name in chosen]
     specs = tuple(binning.spec for binning in binnings)
     correlation = widgets.attempt(

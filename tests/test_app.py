@@ -39,12 +39,7 @@ def test_every_page_runs_without_error(app, page, lang):
     assert app.title
 
 
-# Pages whose multiselects still show Streamlit's English "Choose options" in Chinese (issue 13 leaves them to the
-# Risk factors work).
-ENGLISH_PLACEHOLDERS = {"pages/risk_factors.py"}
-
-
-@pytest.mark.parametrize("page", [p for p in PAGES if p not in ENGLISH_PLACEHOLDERS])
+@pytest.mark.parametrize("page", PAGES)
 def test_no_english_placeholder_on_the_chinese_pages(app, page):
     """Issue 13: multiselects said "Choose options" on the Chinese pages."""
     app.session_state["lang"] = "zh"
