@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 
@@ -214,6 +215,25 @@ def test_cell_fit_equals_row_fit(db, saved_binnings):
         assert cells.fit_stats()[key] == pytest.approx(rows.fit_stats()[key], abs=1e-7)
     assert cells.validation()["test"].auc == pytest.approx(rows.validation()["test"].auc, abs=1e-12)
     assert cells.validation()["cv"].mean == pytest.approx(rows.validation()["cv"].mean, abs=1e-9)
+
+
+@pytest.mark.parametrize("folds", [0, 1])
+def test_a_fit_without_cross_validation_folds(db, folds):
+    """Issue 13: ``fit_model(..., folds=0)`` on a model fitted exactly on cells crashed (``len(None)``). With
+    fewer than two folds there is no cross-validation; the fit itself is the same: one categorical factor's
+    coefficients are each level's log-odds of default against the reference level's, counted here by hand."""
+    spec = ModelSpec("sample_loans", (F("credit_rating", "categorical", "AAA"),))
+    fitted = fit(db, spec, folds=folds)
+    assert fitted.fit_stats()["method"] == "cells"
+    assert fitted.validation()["cv"] is None and fitted.validation()["train"] is not None
+    loans = db.execute("SELECT credit_rating, default_flag FROM sample_loans WHERE booked").df()
+    rates = loans.groupby("credit_rating")["default_flag"].mean()
+    log_odds = np.log(rates / (1 - rates))
+    expected = [log_odds["AAA"], *(log_odds[level] - log_odds["AAA"] for level in ("A", "AA", "B", "C"))]
+    assert fitted.names == ("const", *(f"credit_rating[T.{level}]" for level in ("A", "AA", "B", "C")))
+    np.testing.assert_allclose(fitted.coefs, expected, rtol=0, atol=1e-9)
+    rows = fit(db, dataclasses.replace(spec, factors=(F("debt_ratio"),)), method="rows", folds=folds)
+    assert rows.validation()["cv"] is None
 
 
 def test_row_fit_equals_statsmodels_on_the_sample(db):

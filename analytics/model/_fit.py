@@ -1036,7 +1036,12 @@ def cross_validate(
     if data.loans is None and len(data.y) > CV_ROWS:  # rows: a seeded subset keeps the k extra fits quick
         data = data.subset(np.sort(np.random.default_rng(0).permutation(len(data.y))[:CV_ROWS]))
     x = data.design(which)
-    k = data.folds.shape[1] if data.folds is not None else int(data.fold.max()) + 1 if len(data.fold) else 0
+    if data.folds is not None:  # cells: loans and defaults per fold
+        k = data.folds.shape[1]
+    elif data.fold is not None and len(data.fold):  # rows: a fold per row
+        k = int(data.fold.max()) + 1
+    else:  # fitted without folds (``folds`` < 2)
+        k = 0
     if k < 2:
         return None
     aucs = []
