@@ -208,7 +208,9 @@ with tabs[1]:
         charts.show(binning_chart, binned, where=right)
         tables.show(bins(result.with_totals()))
         name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-        name_key = session.widget("bin_name", factor, default=result.spec.name or f"{factor} {method}")
+        shown_as = (method, saved_label) if method == "saved" else (method,)  # one name box per binning shown
+        proposed = result.spec.name or f"{factor} {method}"  # a saved binning's own name, else factor and method
+        name_key = session.widget("bin_name", factor, *shown_as, default=proposed)
         name = name_column.text_input(text.t("binning.name"), key=name_key).strip()
         save = button_column.button(text.t("binning.save"), key=session.widget("bin_save"), type="primary")
         if save:

@@ -99,7 +99,7 @@ def test_saving_a_binning(app, demo_db, widget_warnings):
     app.selectbox(key="bin_factor").set_value("annual_income").run()
     app.radio(key="bin_method_annual_income").set_value("quantile").run()
     app.number_input(key="bin_n").set_value(4).run()
-    app.text_input(key="bin_name_annual_income").set_value("income quartiles").run()
+    app.text_input(key="bin_name_annual_income_quantile").set_value("income quartiles").run()
     app.button(key="bin_save").click().run()
     assert not app.exception
     assert app.success[0].value == (
@@ -116,15 +116,30 @@ def test_saving_a_binning(app, demo_db, widget_warnings):
     assert len(_binning_table(app)) == 4
     app.radio(key="bin_method_annual_income").set_value("quantile").run()  # the same name again: version 2
     app.number_input(key="bin_n").set_value(3).run()
-    app.text_input(key="bin_name_annual_income").set_value("income quartiles").run()
+    app.text_input(key="bin_name_annual_income_quantile").set_value("income quartiles").run()
     app.button(key="bin_save").click().run()
     assert app.selectbox(key="bin_saved_annual_income").options == ["income quartiles v2", "income quartiles v1"]
     assert app.selectbox(key="bin_saved_annual_income").value == "income quartiles v2"
     assert len(factors.load_binning(con, "sample_loans", "annual_income", "income quartiles", 1).cuts) == 3
-    app.text_input(key="bin_name_annual_income").set_value("  ").run()
+    app.text_input(key="bin_name_annual_income_saved_income quartiles v2").set_value("  ").run()
     app.button(key="bin_save").click().run()
     assert app.error[0].value == "give the binning a name of 1 to 60 characters"
     assert [w for w in widget_warnings if "Session State API" in w] == []  # shown through session.set_widget
+
+
+def test_the_save_name_follows_the_chosen_method(app):
+    """Issue 13: with Quantiles chosen the save name still read "... optimal", the first method's."""
+    app.selectbox(key="bin_factor").set_value("debt_ratio").run()
+    assert app.text_input(key="bin_name_debt_ratio_optimal").value == "debt_ratio optimal"
+    app.radio(key="bin_method_debt_ratio").set_value("quantile").run()
+    assert not app.exception and not app.error
+    assert app.text_input(key="bin_name_debt_ratio_quantile").value == "debt_ratio quantile"
+    app.text_input(key="bin_name_debt_ratio_quantile").set_value("debt deciles").run()
+    app.radio(key="bin_method_debt_ratio").set_value("manual").run()
+    assert [box.value for box in app.text_input if box.key.startswith("bin_name_")] == ["debt_ratio manual"]
+    app.button(key="bin_save").click().run()
+    assert app.success[0].value.startswith("Binning 'debt_ratio manual' of debt_ratio saved as version 1")
+    assert app.text_input(key="bin_name_debt_ratio_saved_debt_ratio manual v1").value == "debt_ratio manual"
 
 
 def test_stability_and_correlation(app):
