@@ -48,7 +48,9 @@ st.caption(
 
 # --- the model's choices ------------------------------------------------------------------------------------------
 
-treatments = model.factor_treatments(ctx)
+columns = list(model.factor_treatments(ctx))
+codes = cache.data(factors.code_columns, con, pop, columns)  # integer codes (SEX 1/2): categorical first
+treatments = model.factor_treatments(ctx, codes)
 picked = st.multiselect(
     text.column("factors"),
     list(treatments),

@@ -105,6 +105,25 @@ def test_integer_codes_are_ranked_one_bin_per_level_unless_switched_off(con):
     assert by_hand * 0.95 <= coded["iv"] <= by_hand + 1e-12  # merging neighbours of close bad rates loses little
 
 
+def test_code_columns_are_integers_with_at_most_twelve_values(con):
+    """The Model page's categorical-first columns are the ranking's codes: integer columns with at most
+    ``MAX_CODE_LEVELS`` distinct values, counted here by pandas; floats and wider integers stay numbers."""
+    rng = np.random.default_rng(8)
+    frame = _coded().assign(
+        twelve=rng.choice(12, 6000).astype(np.int64),
+        thirteen=rng.choice(13, 6000).astype(np.int64),
+        ratio=rng.choice(3, 6000) / 2.0,  # three values, but not integers
+    )
+    roles = dict.fromkeys(["education", "twelve", "thirteen", "ratio"], "factor_numeric") | {"bad": "outcome"}
+    pop = _table(con, "coded", frame, roles)
+    found = factors.code_columns(con, pop, ["education", "twelve", "thirteen", "ratio"])
+    integers = frame.select_dtypes("int64").drop(columns="bad")
+    by_hand = {c for c in integers if integers[c].nunique() <= 12}
+    assert found == by_hand == {"education", "twelve"}
+    ranked = factors.rank_factors(con, pop).table.set_index("factor")["kind"]
+    assert {c for c in ranked.index if ranked[c] == "categorical"} == found  # the ranking's codes, one rule
+
+
 # --- 3. leaks are suspicious, never useless -----------------------------------------------------------------------
 
 

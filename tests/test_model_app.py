@@ -118,6 +118,32 @@ def test_a_raw_amount_reads_per_ten_thousand_and_the_page_suggests_the_log(app):
     assert f"annual_income ({int(unit):,})" in note and "Log of the number" in note
 
 
+def test_integer_codes_are_categorical_first_and_switchable(app, demo_db):
+    """Issue 13: integer codes with few levels (SEX 1/2, EDUCATION 0-6) were offered as numbers on the Model
+    page, while the Risk factors page bins them one bin per level. Integers with at most 12 distinct values start
+    as categorical here too (the same ``factors.code_columns``); the user can switch them to a number."""
+    loans = _db(demo_db).execute("SELECT household_size, prior_overdue_count FROM sample_loans WHERE booked").df()
+    assert loans["household_size"].nunique() <= factors.MAX_CODE_LEVELS  # 2 to 9 people: a code
+    app.multiselect(key="model_pick").set_value(["credit_rating", "household_size", "annual_income"]).run()
+    assert not app.exception and not app.error
+    treatment = app.selectbox(key="model_treat_household_size")
+    assert treatment.value == "categorical" and treatment.options[:2] == ["Categories (dummies)", "Number as it is"]
+    levels = sorted(loans["household_size"].unique())
+    assert app.selectbox(key="model_ref_household_size").value == str(levels[0])
+    assert app.selectbox(key="model_treat_annual_income").value == "numeric"  # many values: a number
+    fit(app)
+    terms = app.dataframe[0].value["term"].tolist()
+    assert [t for t in terms if t.startswith("household_size")] == [f"household_size[T.{v}]" for v in levels[1:]]
+    treatment.set_value("numeric").run()
+    fit(app)
+    assert "household_size" in app.dataframe[0].value["term"].tolist()
+    app.session_state["table"] = "german_credit"  # German Credit's installment rate 1-4 is a code as well
+    app.run()
+    app.multiselect(key="model_pick").set_value(["installment_rate", "duration_months"]).run()
+    assert app.selectbox(key="model_treat_installment_rate").value == "categorical"
+    assert app.selectbox(key="model_treat_duration_months").value == "numeric"
+
+
 def text_figure(value, kind, lang):
     return core.format_value(value, kind, lang)
 

@@ -142,6 +142,16 @@ def integer_codes(pop: Population, pre: Mapping[str, binning.Prebins], factors: 
     }
 
 
+def code_columns(con: duckdb.DuckDBPyConnection, pop: Population, columns: Sequence[str]) -> frozenset[str]:
+    """The columns among ``columns`` that ``integer_codes`` calls codes, from one scan of their pre-bins: the
+    integer columns with at most ``MAX_CODE_LEVELS`` distinct values, which the Model page offers as categorical
+    first, as the ranking bins them."""
+    types = pop.context.types
+    integers = [Factor(c, "numeric") for c in columns if datasets.type_class(types.get(c, "")) == "integer"]
+    pre = binning.prebins(con, pop, [f.name for f in integers])
+    return frozenset(integer_codes(pop, pre, integers))
+
+
 def default_specs(
     con: duckdb.DuckDBPyConnection,
     pop: Population,

@@ -19,7 +19,7 @@ import datetime as dt
 import math
 import time
 import warnings as py_warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import duckdb
 import numpy as np
@@ -1194,10 +1194,11 @@ def _best_move(moves: list, aic: Callable, current_aic: float, criterion: str, e
 ATTRIBUTE_ROLES = ("amount", "term", "interest_rate", "segment", "product", "branch")  # usable as factors too
 
 
-def factor_treatments(ctx: TableContext) -> dict[str, tuple[str, ...]]:
+def factor_treatments(ctx: TableContext, codes: Collection[str] = ()) -> dict[str, tuple[str, ...]]:
     """``{column: treatments it allows, the default first}`` for the columns a model can use: the candidate factors,
     then loan attributes (amount, term, rate, segment, product, branch), each in table order. Number columns allow
-    every treatment (categorical first when their role says so); text columns categorical or WOE."""
+    every treatment (categorical first when their role says so or they are among ``codes``, integer codes such as
+    SEX 1/2: ``factors.code_columns``); text columns categorical or WOE."""
     types = ctx.types
     out = {}
     for wanted in (datasets.FACTOR_ROLES, ATTRIBUTE_ROLES):
@@ -1206,7 +1207,7 @@ def factor_treatments(ctx: TableContext) -> dict[str, tuple[str, ...]]:
                 continue
             if datasets.type_class(types[column]) not in ("integer", "float", "boolean"):
                 out[column] = ("categorical", "woe")
-            elif role == "factor_categorical":
+            elif role == "factor_categorical" or column in codes:
                 out[column] = ("categorical", "numeric", "log", "woe")
             else:
                 out[column] = ("numeric", "log", "categorical", "woe")
