@@ -5,21 +5,28 @@ import streamlit as st
 from analytics import datasets, decisions, model, store
 from ui import database, tables, text, widgets
 
-# One entry per kind of user: (key of its texts, [(page, navigation title key, icon), ...]).
+# One entry per kind of user: (key of its texts, [(page, title key, icon, query parameters of the link), ...]).
 PERSONAS = (
-    ("portfolio", [("pages/portfolio.py", "nav.portfolio", ":material/monitoring:")]),
+    (
+        "portfolio",
+        [
+            ("pages/portfolio.py", "nav.portfolio", ":material/monitoring:", None),
+            ("pages/portfolio.py", "home.link.provisions", ":material/savings:", {widgets.OPEN_TAB: "provisions"}),
+        ],
+    ),
     (
         "model",
         [
-            ("pages/risk_factors.py", "nav.risk_factors", ":material/query_stats:"),
-            ("pages/model.py", "nav.model", ":material/functions:"),
+            ("pages/risk_factors.py", "nav.risk_factors", ":material/query_stats:", None),
+            ("pages/model.py", "nav.model", ":material/functions:", None),
+            ("pages/monitoring.py", "nav.monitoring", ":material/troubleshoot:", None),
         ],
     ),
     (
         "train",
         [
-            ("pages/expert_vs_model.py", "decisions.title", ":material/balance:"),
-            ("pages/what_if.py", "whatif.title", ":material/tune:"),
+            ("pages/expert_vs_model.py", "decisions.title", ":material/balance:", None),
+            ("pages/what_if.py", "whatif.title", ":material/tune:", None),
         ],
     ),
 )
@@ -59,8 +66,8 @@ for where, (persona, links) in zip(st.columns(len(PERSONAS)), PERSONAS, strict=T
     box = where.container(border=True)
     box.markdown(f"**{text.t(f'home.persona.{persona}.title')}**")
     box.caption(text.t(f"home.persona.{persona}.text"))
-    for page, title, icon in links:
-        box.page_link(page, label=text.t(title), icon=icon)
+    for page, title, icon, query in links:
+        box.page_link(page, label=text.t(title), icon=icon, query_params=query)
 
 st.subheader(text.t("home.tables"))
 tables.show(catalog, width="stretch")

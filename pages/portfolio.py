@@ -156,8 +156,9 @@ tab_names = [
     text.t("portfolio.tab_concentration"),
     text.t("tab.export"),
 ]
+opened = widgets.opened_tab({"provisions": text.t("portfolio.tab_provisions")})  # the Home page's link
 trends_tab, classes_tab, provisions_tab, vintages_tab, rolls_tab, breakdowns_tab, concentration_tab, export_tab = (
-    st.tabs(tab_names)
+    st.tabs(tab_names, default=opened)
 )
 
 with trends_tab:

@@ -42,8 +42,8 @@ def test_home_is_the_front_door_without_a_deploy_button(page, app_url, lang):  #
     choose_language(page, app_url, lang)
     main = page.get_by_test_id("stMainBlockContainer")
     for persona in ("portfolio", "model", "train"):
-        expect(main).to_contain_text(t(f"home.persona.{persona}.title", lang))
-    expect(main.get_by_test_id("stPageLink")).to_have_count(6)
+        expect(main).to_contain_text(t(f"home.persona.{persona}.title", lang), timeout=TIMEOUT_MS)
+    expect(main.get_by_test_id("stPageLink")).to_have_count(8)
     expect(page.get_by_test_id("stMetric")).to_have_count(4)
     expect(page.get_by_test_id("stToolbar")).to_be_attached()
     assert page.get_by_test_id("stAppDeployButton").count() == 0  # client.toolbarMode = "viewer"
@@ -54,3 +54,29 @@ def test_home_is_the_front_door_without_a_deploy_button(page, app_url, lang):  #
     main.get_by_test_id("stPageLink").filter(has_text=t("nav.model", lang)).first.click()
     wait_idle(page)
     expect(page.get_by_role("heading", name=t("nav.model", lang)).first).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_home_links_the_provisions_tab_and_monitoring(page, app_url, lang):  # noqa: F811
+    """The managers' card opens the Portfolio page on its Provisions tab; the analysts' card the Monitoring page."""
+    choose_language(page, app_url, lang)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_test_id("stPageLink").filter(has_text=t("home.link.provisions", lang)).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=t("nav.portfolio", lang)).first).to_be_visible()
+    assert "tab=provisions" in page.url
+    switch = main.get_by_role("button", name=t("portfolio.switch", lang, table="sample_performance"))
+    switch.click()  # the sample's active table is loan-level: the page offers the monthly book
+    wait_idle(page)
+    tab = page.get_by_role("tab", name=t("portfolio.tab_provisions", lang))
+    expect(tab).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
+    assert page.get_by_test_id("stException").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / f"truth_home_to_provisions_{lang}.png"))
+    choose_language(page, app_url, lang)
+    monitoring = page.get_by_text(t("nav.monitoring", lang), exact=True)  # not the icon named "monitoring"
+    main.get_by_test_id("stPageLink").filter(has=monitoring).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=t("nav.monitoring", lang)).first).to_be_visible()

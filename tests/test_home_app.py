@@ -43,8 +43,36 @@ def test_home_says_what_the_database_holds_and_offers_one_entry_per_persona(mode
     }[lang]
     assert [m.value for m in at.markdown if m.value in personas] == personas
     links = [(e.proto.page, e.proto.label) for e in at.get("page_link")]
-    assert [page for page, _ in links] == ["data", "portfolio", "risk_factors", "model", "expert_vs_model", "what_if"]
+    pages = ["data", "portfolio", "portfolio", "risk_factors", "model", "monitoring", "expert_vs_model", "what_if"]
+    assert [page for page, _ in links] == pages
     assert {"en": "Portfolio", "zh": "资产质量"}[lang] in [label for _, label in links]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_personas_link_the_provisions_tab_and_monitoring(model_db, monkeypatch, lang):
+    """Managers get the Provisions tab of the Portfolio page (the link opens the page on that tab), risk analysts
+    the Monitoring page, in both languages."""
+    at = open_home(model_db, monkeypatch, lang)
+    links = {e.proto.label: e.proto for e in at.get("page_link")}
+    provisions = {"en": "Provisions and ECL (Portfolio page)", "zh": "拨备与预期信用损失（资产质量页面）"}[lang]
+    monitoring = {"en": "Monitoring", "zh": "模型监控"}[lang]
+    assert links[provisions].page == "portfolio" and links[provisions].query_string == "tab=provisions"
+    assert links[monitoring].page == "monitoring" and links[monitoring].query_string == ""
+    at.session_state["table"] = "sample_performance"  # a monthly book, the table the Portfolio page reads
+    at.query_params["tab"] = "provisions"  # where the link leads: the Portfolio page on its Provisions tab
+    at.switch_page("pages/portfolio.py").run()
+    assert not at.exception and not at.error
+    opened = next(b for b in _blocks(at.main) if b.type == "tab_container")
+    tabs = [tab.label for tab in at.tabs]
+    wanted = {"en": "Provisions and ECL", "zh": "拨备与预期信用损失"}[lang]
+    assert tabs[opened.proto.tab_container.default_tab_index] == wanted
+
+
+def _blocks(block):
+    """Every block under ``block``, depth first."""
+    for child in getattr(block, "children", {}).values():
+        yield child
+        yield from _blocks(child)
 
 
 def test_the_deploy_button_is_hidden():

@@ -83,6 +83,14 @@ def filters(name: str, options: dict[str, list], label: Callable[[str], str], pl
 PD_CUTOFF_RANGE = (0.005, 0.8)  # every PD cutoff slider's range
 
 
+OPEN_TAB = "tab"  # the query parameter a link sets to open a page on one of its tabs (?tab=provisions)
+
+
+def opened_tab(tabs: dict[str, str]) -> str | None:
+    """The label of the tab a link asked for (``{name in the link: tab label}``), else None: the first tab."""
+    return tabs.get(str(st.query_params.get(OPEN_TAB, "")))
+
+
 def pd_cutoff(label: str, name: str, where=st) -> float:
     """The slider of the PD cutoff that the pages share (value ``cutoff_pd``): moved on one page, it stands on
     all of them."""
