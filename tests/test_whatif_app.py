@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
+from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import PROJECT
+from analytics import model, store
+from analytics.sample import SAMPLE_LABELS
+from tests.conftest import PROJECT, fit
 
 WHATIF_PAGE = "pages/what_if.py"
 
@@ -170,3 +174,52 @@ def test_suggestions_stay_inside_the_sliders_and_a_combination_is_offered(model_
         assert set(combinations["factors_changed"]) <= {1, 2, 3}
     sentence = {"en": "Smallest change over up to 3 factors: ", "zh": "最多 3 个因子的最小组合改变："}[lang]
     assert any(m.value.startswith(sentence) for m in at.markdown)
+
+
+# a model on five of the sample's factors: numbers, a log, and two categorical factors
+NAMED_FACTORS = (
+    model.FactorSpec("debt_ratio"),
+    model.FactorSpec("annual_income", "log"),
+    model.FactorSpec("prior_overdue_count"),
+    model.FactorSpec("credit_rating", "categorical", "AAA"),
+    model.FactorSpec("education", "categorical", "college"),
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_factor_is_written_by_its_display_name(model_db, monkeypatch, lang):
+    """Issue 13 (points 9 and 12): What-if wrote raw column names. Every factor the page names (sliders and
+    selects, the waterfall's bars, the sentences, the contribution, flip and combination tables, the quiz) is
+    written by the display name the sample ships in the session's language; the waterfall labels every bar and
+    the total and draws from zero."""
+    con = store.connect(model_db)
+    model.save_model(con, "Named", fit(con, model.ModelSpec("sample_loans", NAMED_FACTORS), validate=False))
+    con.close()
+    names = SAMPLE_LABELS["sample_loans"][lang]
+    raw = [spec.column for spec in NAMED_FACTORS]
+    shown = [names[column] for column in raw]
+    at = open_page(model_db, monkeypatch, lang=lang)
+    at.selectbox(key="wi_model").set_value("Named").run()
+    at.text_input(key="wi_loan").input("L0008556").run()
+    ok(at)
+    widgets = {w.key: w.label for w in [*at.slider, *at.selectbox] if w.key.startswith("wi_f_")}
+    assert widgets == {f"wi_f_{column}": names[column] for column in raw}
+    frames = [d.value for d in at.dataframe if "factor" in d.value.columns]
+    assert len(frames) == 4  # contributions, single flips, combinations, the quiz's applicant
+    for frame in frames:
+        assert set(frame["factor"]) <= set(shown) and not set(frame["factor"]) & set(raw)
+    assert list(frames[0]["factor"]) == shown and list(frames[3]["factor"]) == shown
+    sentences = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for sentence in sentences:
+        assert not [column for column in raw if re.search(rf"\b{column}\b", sentence)], sentence
+    assert any(f"**{name}**" in sentence for sentence in sentences for name in shown)
+    chart = at.get("vega_lite_chart")[0].proto
+    bars = json.loads(chart.spec)["layer"][0]["encoding"]
+    rows = dataframe_util.convert_arrow_bytes_to_pandas_df(chart.datasets[0].data.data)
+    ends = {"en": ["Typical applicant", "This applicant"], "zh": ["典型申请人", "该申请人"]}[lang]
+    assert list(rows["label"]) == bars["y"]["sort"] == [ends[0], *shown, ends[1]]
+    assert rows["text"].str.len().min() > 0  # every bar and the total carry their figure
+    assert rows["text"].iloc[-1].endswith(")")  # the applicant's score and (its difference)
+    low, high = bars["x"]["scale"]["domain"]
+    assert low <= rows[["low", "high"]].min().min() and rows[["low", "high"]].max().max() <= high
+    assert low < 0 < high and rows["low"].iloc[-1] == 0  # bars and the total start at zero, the reference
