@@ -225,13 +225,17 @@ with tabs[2]:
     origin = ctx.with_role("origination_date")
     splits = ["random", "time"] if origin else ["random"]
     first, second = st.columns(2)
-    split_kind = first.radio(
-        text.t("factors.split"),
-        splits,
-        horizontal=True,
-        key=session.widget("stab_kind", options=splits),
-        format_func=lambda split: text.t(f"factors.split_{split}"),
-    )
+    if len(splits) > 1:
+        split_kind = first.radio(
+            text.t("factors.split"),
+            splits,
+            horizontal=True,
+            key=session.widget("stab_kind", options=splits),
+            format_func=lambda split: text.t(f"factors.split_{split}"),
+        )
+    else:  # no origination date: a random split is the one comparison there is, no radio of one option
+        split_kind = "random"
+        first.caption(text.t("factors.split_only_random", role=text.t("role.origination_date")))
     fraction = second.slider(
         text.t(f"factors.fraction_{split_kind}"),
         min_value=0.1,

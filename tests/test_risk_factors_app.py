@@ -155,6 +155,24 @@ def test_stability_and_correlation(app):
     assert app.dataframe[-1].value["factor"].tolist() == ["credit_rating", "annual_income", "total_assets"]
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_without_an_origination_date_stability_compares_train_and_test_without_a_radio(app, lang):
+    """Issue 13: the Stability "Compare" radio offered one option on a table without an origination date."""
+    app.session_state["lang"] = lang
+    app.session_state["table"] = "german_credit"
+    app.run()
+    assert not app.exception and not app.error
+    assert "stab_kind" not in [radio.key for radio in app.radio]
+    said = {
+        "en": "Compare: train vs test (random). Earlier vs later origination needs a column with the role "
+        "Origination date (Data page).",
+        "zh": "比较方式：训练集与测试集（随机）。如需比较早期与近期发放，请在“数据”页面为一列设置“发放日期”角色。",
+    }[lang]
+    assert said in [caption.value for caption in app.caption]
+    summary = next(d.value for d in app.dataframe if "csi" in d.value.columns)
+    assert len(summary) == len(app.dataframe[0].value)  # every ranked factor's stability, train against test
+
+
 def test_clear_messages_for_bad_setups(app, demo_db):
     con = _db(demo_db)
     con.execute(
