@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -109,3 +110,29 @@ def test_simulated_default_follows_the_true_logit():
     ses = dict(zip(sample.TRUE_COEFFICIENTS, fit.bse, strict=True))
     far = {k: (coefs[k], v) for k, v in sample.TRUE_COEFFICIENTS.items() if abs(coefs[k] - v) > 4 * ses[k]}
     assert far == {}
+
+
+def _blocks(text: str) -> list[str]:
+    """A markdown text's prose paragraphs (joined lines) and table rows (one each)."""
+    blocks, paragraph = [], []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            blocks.append(line)
+        elif line.strip():
+            paragraph.append(line)
+            continue
+        if paragraph:
+            blocks.append(" ".join(paragraph))
+            paragraph = []
+    return blocks
+
+
+def test_no_readme_presents_the_sampled_ranking_as_current():
+    """Issue 13: the ranking counts every loan. A figure of the old ranking on a 1-in-k hash sample is marked as
+    outdated wherever it is quoted, and the README's 10M table no longer lists it."""
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert not [row for row in _blocks(readme) if row.startswith("| factor ranking")]
+    for path in (PROJECT / "README.md", PROJECT / "benchmarks" / "README.md"):
+        for block in _blocks(path.read_text(encoding="utf-8")):
+            if "rank" in block and re.search(r"1-in-\d+|250k hash sample", block):  # a sampled ranking's figure
+                assert "outdated" in block or "no longer" in block, (path.name, block)
