@@ -215,16 +215,28 @@ def test_likelihood_ratio_of_a_bin_table_equals_the_logit_on_dummies():
 
 
 def test_ranking_counts_every_loan_of_a_large_population(con):
+    """Above 250,000 loans the ranking, stability and correlation used a 1-in-k sample: now every loan counts."""
     con.execute(
-        "CREATE TABLE big AS SELECT i AS loan_id, (hash(i) % 1000) / 10.0 AS score, "
-        "CAST(hash(i * 7) % 100 < 5 + (hash(i) % 1000) / 50 AS INTEGER) AS bad FROM range(300000) t(i)"
+        "CREATE TABLE big AS SELECT i AS loan_id, (hash(i) % 1000) / 10.0 AS score, (hash(i * 11) % 500) / 5.0 "
+        "AS other, CAST(hash(i * 7) % 100 < 5 + (hash(i) % 1000) / 50 AS INTEGER) AS bad FROM range(300000) t(i)"
     )
-    datasets.save_roles(con, "big", {"loan_id": "loan_id", "score": "factor_numeric", "bad": "outcome"})
+    roles = {"loan_id": "loan_id", "score": "factor_numeric", "other": "factor_numeric", "bad": "outcome"}
+    datasets.save_roles(con, "big", roles)
     datasets.save_definition(con, "big", datasets.DefaultDefinition("flag", "bad", values=(1,)))
     pop = factors.population(datasets.table_context(con, "big"))
     ranking = factors.rank_factors(con, pop)
     assert ranking.summary["known"] == 300_000
     assert ranking.binnings["score"].total == 300_000
+    specs = tuple(b.spec for b in ranking.binnings.values())
+    assert sum(factors.stability(con, pop, factors.Split("random", 0.3), specs).counts) == 300_000
+    frame = con.execute("SELECT score, other FROM big ORDER BY loan_id").df()
+    woe = {}
+    for name in ("score", "other"):  # each loan's WOE, by its bin's cut points, in numpy
+        binned = ranking.binnings[name]
+        codes = np.searchsorted(np.asarray(binned.spec.cuts), frame[name].to_numpy(), side="right")
+        woe[name] = binned.table.set_index("bin")["woe"].reindex(codes).to_numpy()
+    matrix = factors.correlation(con, pop, list(ranking.binnings.values())).matrix
+    assert matrix.loc["score", "other"] == pytest.approx(np.corrcoef(woe["score"], woe["other"])[0, 1], abs=1e-12)
 
 
 # --- 13. automatic pre-selection ----------------------------------------------------------------------------------
