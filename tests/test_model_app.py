@@ -139,6 +139,7 @@ def test_integer_codes_are_categorical_first_and_switchable(app, demo_db):
     assert "household_size" in app.dataframe[0].value["term"].tolist()
     app.session_state["table"] = "german_credit"  # German Credit's installment rate 1-4 is a code as well
     app.run()
+    assert {"duration_months", "credit_amount"} <= set(app.multiselect(key="model_pick").options)  # term, amount
     app.multiselect(key="model_pick").set_value(["installment_rate", "duration_months"]).run()
     assert app.selectbox(key="model_treat_installment_rate").value == "categorical"
     assert app.selectbox(key="model_treat_duration_months").value == "numeric"
