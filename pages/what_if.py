@@ -64,7 +64,7 @@ def combination_text(changes: pd.DataFrame) -> str:
     return text.t(
         "whatif.combination",
         max=decisions.MAX_CHANGED,
-        changes=", ".join(parts),
+        changes=text.t("whatif.change_separator").join(parts),
         decision=text.t(f"decisions.label.{best['decision'].iloc[0]}"),
         pd=text.figure(best["new_pd"].iloc[0], "pd"),
         distance=text.figure(best["total_distance"].iloc[0], "share"),

@@ -213,6 +213,8 @@ def test_every_factor_is_written_by_its_display_name(model_db, monkeypatch, lang
     for sentence in sentences:
         assert not [column for column in raw if re.search(rf"\b{column}\b", sentence)], sentence
     assert any(f"**{name}**" in sentence for sentence in sentences for name in shown)
+    combination = next(m.value for m in at.markdown if m.value.count("→") > 1)  # more than one factor changed
+    assert {"en": "**, **", "zh": "**，**"}[lang] in combination  # the changes joined in the session's language
     chart = at.get("vega_lite_chart")[0].proto
     bars = json.loads(chart.spec)["layer"][0]["encoding"]
     rows = dataframe_util.convert_arrow_bytes_to_pandas_df(chart.datasets[0].data.data)
