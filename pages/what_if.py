@@ -134,7 +134,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         st.markdown(text.t("whatif.no_flip"))
     changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
     st.markdown(combination_text(changes))
-    start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
+    start = result.reference_score if unit == "points" else result.reference_log_odds
     charts.show(charts_.waterfall_chart, named(result.contributions), start, value=unit)
     with st.expander(text.t("whatif.details")):
         tables.show(values_as_text(named(result.contributions), "value", "reference"))

@@ -1,5 +1,15 @@
-"""The logit scorecard: fit, validation, stepwise selection, points, saved versions and scoring."""
+"""The logit scorecard: fit, validation, stepwise selection, points, saved versions, scoring, reason codes and
+exports."""
 
+from analytics.model._exports import (
+    EXPORT_FORMATS,
+    export_model,
+    header_block,
+    model_json,
+    scorecard_csv,
+    scorecard_frame,
+    scorecard_workbook,
+)
 from analytics.model._fit import (
     CRITERIA,
     DIRECTIONS,
@@ -12,6 +22,7 @@ from analytics.model._fit import (
     suggest_split_date,
     training_sql,
 )
+from analytics.model._reasons import REASONS, best_points, reason_codes, reason_columns, value_ranges
 from analytics.model._scorecard import (
     CONST,
     MISSING_LEVEL,
@@ -31,6 +42,7 @@ from analytics.model._scorecard import (
     log_odds_sql,
     predict_log_odds,
     split_params,
+    whole_points,
 )
 from analytics.model._versions import (
     compare_models,
@@ -47,8 +59,10 @@ __all__ = [
     "CONST",
     "CRITERIA",
     "DIRECTIONS",
+    "EXPORT_FORMATS",
     "MAX_LEVELS",
     "MISSING_LEVEL",
+    "REASONS",
     "WORDS",
     "Encoding",
     "FactorSpec",
@@ -56,28 +70,39 @@ __all__ = [
     "ModelSpec",
     "SavedModel",
     "Scaling",
+    "best_points",
     "bin_codes",
     "binder",
     "compare_models",
     "contribution",
     "contribution_sql",
     "delete_model",
+    "export_model",
     "factor_treatments",
     "fit_model",
     "grade",
     "grade_sql",
+    "header_block",
     "list_models",
     "literal",
     "load_model",
     "log_odds_sql",
+    "model_json",
     "models_version",
     "predict_log_odds",
+    "reason_codes",
+    "reason_columns",
     "save_model",
     "save_version",
     "score_file",
+    "scorecard_csv",
+    "scorecard_frame",
+    "scorecard_workbook",
     "sorted_levels",
     "split_params",
     "stepwise",
     "suggest_split_date",
     "training_sql",
+    "value_ranges",
+    "whole_points",
 ]
