@@ -692,7 +692,17 @@ def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp
         "row 4: credit_rating: not seen when the model was fitted)\n"
     )
     scored = pd.read_parquet(tmp_path / "out.parquet")
-    assert list(scored.columns) == ["loan_id", "annual_income", "credit_rating", "pd", "score", "grade", "problem"]
+    reasons = ["reason_1", "reason_1_points", "reason_2", "reason_2_points", "reason_3", "reason_3_points"]
+    assert list(scored.columns) == [
+        "loan_id",
+        "annual_income",
+        "credit_rating",
+        "pd",
+        "score",
+        "grade",
+        *reasons,
+        "problem",
+    ]
     assert scored["pd"].isna().tolist() == [False, True, False, True, False]
     np.testing.assert_allclose(scored["pd"][[0, 2, 4]], expected[[0, 2, 4]], rtol=0, atol=1e-12)
     status, _, err = run_cli(

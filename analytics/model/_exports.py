@@ -115,19 +115,21 @@ def scorecard_workbook(saved: SavedModel, lang: str = "en") -> bytes:
     bold = Font(bold=True)
     widths: dict[int, int] = {}
 
-    def put(row: int, col: int, value: object, kind: str, font: Font | None = None) -> None:
+    def put(row: int, col: int, value: object, kind: str, font: Font | None = None, sized: bool = True) -> None:
         missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
         cell = sheet.cell(row=row, column=col, value=None if missing else value)
         cell.number_format = core.excel_format(kind) if not isinstance(value, str) else "@"
         if font:
             cell.font = font
+        if not sized:
+            return
         shown = value if isinstance(value, str) else core.format_value(None if missing else value, kind, lang)
         widths[col] = max(widths.get(col, 0), _width(str(shown)))
 
     block = header_block(saved, lang)
     for row, (label, value, kind) in enumerate(block, start=1):
         put(row, 1, label, "text", bold)
-        put(row, 2, value, kind)
+        put(row, 2, value, kind, sized=not isinstance(value, str))  # text runs on into the empty cells beside it
         sheet.cell(row=row, column=2).alignment = Alignment(horizontal="left")
     top = len(block) + 2
     kinds = [core.column(c).kind for c in card.columns]
