@@ -21,6 +21,7 @@ from analytics.model._fit import (
     stepwise,
     suggest_split_date,
     training_sql,
+    validate_saved,
 )
 from analytics.model._reasons import REASONS, best_points, reason_codes, reason_columns, value_ranges
 from analytics.model._scorecard import (
@@ -34,6 +35,7 @@ from analytics.model._scorecard import (
     Scaling,
     bin_codes,
     binder,
+    coefficient_table,
     contribution,
     contribution_sql,
     grade,
@@ -73,6 +75,7 @@ __all__ = [
     "best_points",
     "bin_codes",
     "binder",
+    "coefficient_table",
     "compare_models",
     "contribution",
     "contribution_sql",
@@ -103,6 +106,7 @@ __all__ = [
     "stepwise",
     "suggest_split_date",
     "training_sql",
+    "validate_saved",
     "value_ranges",
     "whole_points",
 ]

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analytics import store
 from analytics.core import RiskLabError, format_date, t
@@ -421,6 +422,63 @@ def scorecard_table(encodings: Sequence[Encoding], params: Mapping[str, float], 
     return table.assign(points_rounded=rounded)
 
 
+# --- the coefficient table ---------------------------------------------------------------------------------------
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+def odds_ratio_unit(coef: float) -> int:
+    """The unit a number's odds ratio is read per: 1, or the power of ten that moves the log-odds by at least 0.01
+    when one unit moves it less (a coefficient of -0.0000015 per yuan of income reads per 10,000 yuan)."""
+    size = abs(float(coef))
+    if size >= 0.01 or size == 0 or not math.isfinite(size):
+        return 1
+    return int(10 ** min(math.ceil(math.log10(0.01 / size)), 12))
+
+
+def coefficient_table(
+    encodings: Sequence[Encoding],
+    names: Sequence[str],
+    coefs: np.ndarray,
+    standard_errors: np.ndarray,
+    vif: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """term, factor, level, coef, se, z, p_value, per, odds_ratio, or_low, or_high (95 %), sig, vif.
+
+    The odds ratio and its interval are per ``per`` units of the factor: 1, or for a number as it is whose
+    coefficient is too small to read per unit (a raw amount), the power of ten that moves the log-odds by at
+    least 0.01 (``odds_ratio_unit``). Without ``vif`` (a saved version keeps none) the VIF is empty."""
+    coefs = np.asarray(coefs, dtype=float)
+    standard_errors = np.asarray(standard_errors, dtype=float)
+    vif = vif or {}
+    owners = [("", "")] + [(e.column, level) for e in encodings for level in (e.levels[1:] if e.levels else ("",))]
+    numeric = {e.terms()[0] for e in encodings if e.treatment == "numeric"}
+    per = np.array([odds_ratio_unit(c) if n in numeric else 1 for n, c in zip(names, coefs, strict=True)])
+    z = coefs / standard_errors
+    p = 2 * stats.norm.sf(np.abs(z))
+    half = stats.norm.ppf(0.975) * standard_errors
+    with np.errstate(over="ignore"):
+        return pd.DataFrame(
+            {
+                "term": list(names),
+                "factor": [o[0] for o in owners],
+                "level": [o[1] for o in owners],
+                "coef": coefs,
+                "se": standard_errors,
+                "z": z,
+                "p_value": p,
+                "per": per,
+                "odds_ratio": np.exp(coefs * per),
+                "or_low": np.exp((coefs - half) * per),
+                "or_high": np.exp((coefs + half) * per),
+                "sig": [_stars(v) for v in p],
+                "vif": [vif.get(n, np.nan) for n in names],
+            }
+        )
+
+
 # --- specification ------------------------------------------------------------------------------------------------
 
 
@@ -645,6 +703,15 @@ class SavedModel:
                 raise RiskLabError("model.input_missing_column", column=enc.column)
             out[enc.column] = contribution(enc, c, frame[enc.column])
         return pd.DataFrame(out, index=frame.index)
+
+    def coef_table(self) -> pd.DataFrame:
+        """The coefficient table (``coefficient_table``) from the saved coefficients and their covariance
+        (standard errors are the square roots of its diagonal); no VIF."""
+        names = (self.cov or {}).get("names") or list(self.params)
+        coefs = np.array([self.params[n] for n in names], dtype=float)
+        matrix = (self.cov or {}).get("matrix")
+        se = np.sqrt(np.diag(np.array(matrix, dtype=float))) if matrix else np.full(len(names), np.nan)
+        return coefficient_table(self.encodings, names, coefs, se)
 
     def scorecard(self, scaling: Scaling | None = None) -> pd.DataFrame:
         """Points per factor level or bin (see ``scorecard_table``)."""
