@@ -1,5 +1,4 @@
-"""The logit scorecard: fit, validation, stepwise selection, points, saved versions, scoring, reason codes and
-exports."""
+"""The logit scorecard: fit, validation, stepwise, points, versions, scoring, reason codes and exports."""
 
 from analytics.model._exports import (
     EXPORT_FORMATS,

@@ -87,11 +87,11 @@ def header_block(saved: SavedModel, lang: str = "en") -> list[tuple[str, object,
     sample, auc = _auc(saved)
     created = pd.Timestamp(saved.created_at).to_pydatetime() if saved.created_at is not None else None
     return [
-        (core.t("exports.model", lang), identity["name"] or unsaved, "text"),
-        (core.t("exports.version", lang), identity["version"] or unsaved, "count" if saved.saved else "text"),
-        (core.t("exports.created_at", lang), created if saved.saved and created else unsaved, "datetime"),
-        (core.t("exports.table", lang), saved.spec.table, "text"),
-        (core.t("exports.fingerprint", lang), identity["fingerprint"] or unsaved, "text"),
+        (core.t("nav.model", lang), identity["name"] or unsaved, "text"),
+        (core.column_label("version", lang), identity["version"] or unsaved, "count" if saved.saved else "text"),
+        (core.column_label("created_at", lang), created if saved.saved and created else unsaved, "datetime"),
+        (core.column_label("table", lang), saved.spec.table, "text"),
+        (core.column_label("fingerprint", lang), identity["fingerprint"] or unsaved, "text"),
         (core.t("model.base_score", lang), saved.scaling.base_score, "number"),
         (core.t("model.base_odds", lang), saved.scaling.base_odds, "number"),
         (core.t("model.pdo", lang), saved.scaling.pdo, "number"),
@@ -111,7 +111,7 @@ def scorecard_workbook(saved: SavedModel, lang: str = "en") -> bytes:
     card = scorecard_frame(saved, lang)
     book = Workbook()
     sheet = book.active
-    sheet.title = core.t("exports.sheet", lang)[:31]
+    sheet.title = core.t("model.tab.scorecard", lang)[:31]
     bold = Font(bold=True)
     widths: dict[int, int] = {}
 

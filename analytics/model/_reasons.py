@@ -57,7 +57,7 @@ def best_points(saved: SavedModel, ranges: Mapping[str, tuple[float, float]]) ->
         else:
             low, high = ranges.get(enc.column, (None, None))
             if low is None or high is None:
-                raise RiskLabError("model.reasons_no_range", factor=enc.column)
+                raise RiskLabError("reasons.no_range", factor=enc.column)
             candidates = factor_points(enc, c, pd.Series([low, high], dtype=float), saved.scaling)
         best[enc.column] = float(np.nanmax(candidates))
     return best
