@@ -100,12 +100,12 @@ def test_scorecard_excel_is_a_formatted_sheet(saved_db):
         book = openpyxl.load_workbook(io.BytesIO(model.scorecard_workbook(saved, lang)))
         sheet = book[title]
         block = {sheet.cell(r, 1).value: sheet.cell(r, 2) for r in range(1, 10)}
-        assert block[core.t("exports.model", lang)].value == "sample scorecard"
-        assert block[core.t("exports.version", lang)].value == 2
-        written = block[core.t("exports.created_at", lang)].value
+        assert block[core.t("nav.model", lang)].value == "sample scorecard"
+        assert block[core.column_label("version", lang)].value == 2
+        written = block[core.column_label("created_at", lang)].value
         assert abs((written - created).total_seconds()) < 0.01
-        assert block[core.t("exports.created_at", lang)].number_format == "yyyy-mm-dd hh:mm"
-        assert block[core.t("exports.fingerprint", lang)].value == fingerprint
+        assert block[core.column_label("created_at", lang)].number_format == "yyyy-mm-dd hh:mm"
+        assert block[core.column_label("fingerprint", lang)].value == fingerprint
         assert block[core.t("model.base_score", lang)].value == 600
         assert block[core.t("model.base_odds", lang)].value == 50
         assert block[core.t("model.pdo", lang)].value == 20

@@ -142,11 +142,14 @@ def test_reason_codes_name_the_factors_furthest_below_their_best_attribute(sampl
         treatment = rows["treatment"].iloc[0]
         if treatment == "categorical":
             best[factor] = rows["points_rounded"].astype(float).max()
-        else:  # linear in the value (or its log): the best end of the table's values
+        else:  # linear in the value (or its log): the better end of its 1st to 99th percentile in the table
             values = whole[factor].astype(float).dropna()
-            values = np.log(values[values > 0]) if treatment == "log" else values
+            values = values[values > 0] if treatment == "log" else values
+            low, high = np.quantile(values, [0.01, 0.99])  # linear interpolation, as DuckDB's quantile_cont
             per_unit = rows["points"].item()
-            best[factor] = max(math.floor(per_unit * values.min() + 0.5), math.floor(per_unit * values.max() + 0.5))
+            if treatment == "log":
+                low, high = np.log(low), np.log(high)
+            best[factor] = max(math.floor(per_unit * low + 0.5), math.floor(per_unit * high + 0.5))
     assert model.best_points(saved, model.value_ranges(con, saved)) == best
     codes = model.reason_codes(saved, frame, best)
     assert list(codes.columns) == REASONS

@@ -170,3 +170,35 @@ def test_suggestions_stay_inside_the_sliders_and_a_combination_is_offered(model_
         assert set(combinations["factors_changed"]) <= {1, 2, 3}
     sentence = {"en": "Smallest change over up to 3 factors: ", "zh": "最多 3 个因子的最小组合改变："}[lang]
     assert any(m.value.startswith(sentence) for m in at.markdown)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_reason_codes_of_the_applicant(model_db, monkeypatch, lang):
+    """Issue 14: the applicant's three factors that cost the most points against their best attribute, in a
+    sentence and a table; moving a factor to its best attribute takes it off the list."""
+    from analytics import datasets, model
+    from ui import database
+
+    at = open_page(model_db, monkeypatch, lang=lang)
+    at.text_input(key="wi_loan").input("L0008556").run()
+    ok(at)
+    con = database._database(str(model_db)).cursor()
+    saved = model.load_model(con, "Sample logit")
+    best = model.best_points(saved, model.value_ranges(con, saved))
+    applicant = con.execute("SELECT * FROM sample_loans WHERE loan_id = 'L0008556'").df().iloc[0].to_dict()
+    expected = model.applicant_reasons(saved, applicant, best)
+    assert "credit_rating" in expected["factor"].tolist()  # rating C: far below AAA
+    labels = datasets.column_labels(con, "sample_loans")[lang]  # factors by their display names
+    names = [labels.get(f, f) for f in expected["factor"]]
+    start = {"en": "Reasons (the factors that cost", "zh": "原因（相对各因子最佳属性"}[lang]
+    sentence = next(m.value for m in at.markdown if m.value.startswith(start))
+    assert all(name in sentence for name in names)
+    assert f"{expected['points_lost'].iloc[0]:.0f}" in sentence
+    table = next(d.value for d in at.dataframe if "points_lost" in d.value.columns)
+    assert table["points_lost"].tolist() == expected["points_lost"].tolist()
+    assert table["factor"].tolist() == names
+    rating = labels.get("credit_rating", "credit_rating")
+    at.selectbox(key="wi_f_credit_rating").set_value("AAA").run()  # the best rating: no longer a reason
+    ok(at)
+    table = next(d.value for d in at.dataframe if "points_lost" in d.value.columns)
+    assert rating not in table["factor"].tolist() and len(table) >= 1

@@ -331,7 +331,6 @@ REGISTRY: dict[str, Column] = {
             "grade",
             "expert",
             "loan_id",
-            "reasons",
             "reason",
             "flag",
             "direction",

@@ -276,19 +276,6 @@ def evaluate(
     )
 
 
-def top_reasons(model: object, rows: pd.DataFrame, reference: dict[str, Any], n: int = 3) -> list[str]:
-    """For each row, the ``n`` factors that raise its log-odds most above the reference's (comma-separated)."""
-    columns = [c for c, _ in factor_columns(model)]
-    ref = model.contributions({c: reference.get(c) for c in columns})
-    own = model.contribution_frame(rows.reindex(columns=columns).astype(object))  # all rows at once
-    raised = own[columns] - pd.Series({c: ref[c] for c in columns})
-    out = []
-    for deltas in raised.itertuples(index=False):
-        ups = sorted(((d, c) for d, c in zip(deltas, columns, strict=True) if d > 0), reverse=True)[:n]
-        out.append(", ".join(c for _, c in ups))
-    return out
-
-
 # --- the smallest change that flips the model's decision --------------------------------------------------------
 
 

@@ -22,7 +22,14 @@ from analytics.model._fit import (
     training_sql,
     validate_saved,
 )
-from analytics.model._reasons import REASONS, best_points, reason_codes, reason_columns, value_ranges
+from analytics.model._reasons import (
+    REASONS,
+    applicant_reasons,
+    best_points,
+    reason_codes,
+    reason_columns,
+    value_ranges,
+)
 from analytics.model._scorecard import (
     CONST,
     MISSING_LEVEL,
@@ -71,6 +78,7 @@ __all__ = [
     "ModelSpec",
     "SavedModel",
     "Scaling",
+    "applicant_reasons",
     "best_points",
     "bin_codes",
     "binder",

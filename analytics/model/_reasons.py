@@ -1,8 +1,9 @@
 """Reason codes: the factors that cost an application the most points (the usual adverse-action method).
 
 For each factor the best attribute is the one with the most points: the best level or bin of a categorical or
-WOE factor, and for a number the better end of the values seen in the model's table (points are linear in the
-value or its log, so the best value is its smallest or its largest). An application's points lost on a factor
+WOE factor, and for a number the better end of its range in the model's table, the 1st or 99th percentile
+(points are linear in the value or its log, so the best value is an end of the range; an application beyond it
+loses no points). An application's points lost on a factor
 are the best attribute's rounded points minus its own (``whole_points``, the points the score adds up); its
 reasons are the ``REASONS`` factors with the most points lost (more than zero), the first factor of the model
 first on a tie.
@@ -21,6 +22,7 @@ from analytics.core import RiskLabError
 from analytics.model._scorecard import SavedModel, factor_points, split_params, whole_points
 
 REASONS = 3
+RANGE_QUANTILES = (0.01, 0.99)  # a number's range: its 1st to 99th percentile, as the What-if sliders offer it
 
 
 def reason_columns(n: int = REASONS) -> list[str]:
@@ -29,8 +31,8 @@ def reason_columns(n: int = REASONS) -> list[str]:
 
 
 def value_ranges(con: duckdb.DuckDBPyConnection, saved: SavedModel) -> dict[str, tuple[float, float]]:
-    """The smallest and largest value of each numeric factor in the model's table (only positive values for
-    a factor entered as its log)."""
+    """The range of each numeric factor in the model's table: its 1st and 99th percentile (``RANGE_QUANTILES``;
+    only positive values for a factor entered as its log), so one extreme loan does not set the best points."""
     numbers = [e for e in saved.encodings if e.treatment in ("numeric", "log")]
     if not numbers:
         return {}
@@ -39,7 +41,8 @@ def value_ranges(con: duckdb.DuckDBPyConnection, saved: SavedModel) -> dict[str,
     for enc in numbers:
         x = f"TRY_CAST({store.quote_ident(enc.column)} AS DOUBLE PRECISION)"
         kept = f"{x} > 0" if enc.treatment == "log" else f"{x} IS NOT NULL"
-        items += [f"min({x}) FILTER (WHERE {kept})", f"max({x}) FILTER (WHERE {kept})"]
+        low, high = (f"quantile_cont({x}, {q}) FILTER (WHERE {kept})" for q in RANGE_QUANTILES)
+        items += [low, high]
     row = con.execute(f"SELECT {', '.join(items)} FROM {store.quote_ident(saved.spec.table)}").fetchone()
     return {enc.column: (row[2 * i], row[2 * i + 1]) for i, enc in enumerate(numbers)}
 
@@ -86,3 +89,29 @@ def reason_codes(saved: SavedModel, frame: pd.DataFrame, best: Mapping[str, floa
         out[f"reason_{i + 1}"] = np.where(named, names[j] if len(names) else None, None)
         out[f"reason_{i + 1}_points"] = np.where(named, lost_i, np.nan)
     return pd.DataFrame(out, index=frame.index)
+
+
+def applicant_reasons(
+    saved: SavedModel, applicant: Mapping[str, object], best: Mapping[str, float], n: int = REASONS
+) -> pd.DataFrame:
+    """One applicant's reasons (``reason_codes``), a row each, most points lost first: rank, factor,
+    points_rounded (its own points), best_points and points_lost."""
+    columns = list(dict.fromkeys(e.column for e in saved.encodings))
+    frame = pd.DataFrame([{c: applicant.get(c) for c in columns}], columns=columns, dtype=object)
+    codes = reason_codes(saved, frame, best, n).iloc[0]
+    points = saved.points_frame(frame).iloc[0]
+    rows = []
+    for rank in range(1, n + 1):
+        factor = codes[f"reason_{rank}"]
+        if factor is None or pd.isna(factor):
+            break
+        rows.append(
+            {
+                "rank": rank,
+                "factor": factor,
+                "points_rounded": float(points[factor]),
+                "best_points": float(best[factor]),
+                "points_lost": float(codes[f"reason_{rank}_points"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["rank", "factor", "points_rounded", "best_points", "points_lost"])
