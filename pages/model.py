@@ -301,9 +301,9 @@ with tabs["scorecard"]:
         st.caption(
             text.t(
                 "model.open.scaling",
-                base_score=text.figure(saved.scaling.base_score, "number"),
-                base_odds=text.figure(saved.scaling.base_odds, "number"),
-                pdo=text.figure(saved.scaling.pdo, "number"),
+                base_score=text.value(saved.scaling.base_score),
+                base_odds=text.value(saved.scaling.base_odds),
+                pdo=text.value(saved.scaling.pdo),
             )
         )
     tables.show(card)
