@@ -188,6 +188,9 @@ def test_reason_codes_of_the_applicant(model_db, monkeypatch, lang):
     applicant = con.execute("SELECT * FROM sample_loans WHERE loan_id = 'L0008556'").df().iloc[0].to_dict()
     expected = model.applicant_reasons(saved, applicant, best)
     assert "credit_rating" in expected["factor"].tolist()  # rating C: far below AAA
+    factors = pd.DataFrame([applicant])[[e.column for e in saved.encodings]]
+    whole = saved.base_points + saved.points_frame(factors).sum(axis=1).item()  # the sum of the rounded points
+    assert at.metric[1].value == f"{whole:,.0f}"  # the score tile
     labels = datasets.column_labels(con, "sample_loans")[lang]  # factors by their display names
     names = [labels.get(f, f) for f in expected["factor"]]
     start = {"en": "Reasons (the factors that cost", "zh": "原因（相对各因子最佳属性"}[lang]
