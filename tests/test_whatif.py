@@ -148,18 +148,6 @@ def test_a_rejected_applicant_has_a_way_to_approval(demo):
     assert income["direction"] == "at_least" and income["new_value"] % 1000 == 0  # tidied to ~1% of the change
 
 
-def test_top_reasons_name_the_riskiest_factors(demo):
-    con, saved, frame = demo
-    ctx = datasets.table_context(con, "sample_loans")
-    ranges = decisions.factor_ranges(con, ctx, saved)
-    reference = decisions.typical_applicant(con, ctx, ranges)
-    rows = frame[frame["loan_id"].isin(["L0008556", "L0000001"])]
-    reasons = decisions.top_reasons(saved, rows, reference, n=2)
-    first = decisions.contributions(saved, rows.iloc[0].to_dict(), reference)
-    want = first[first["contribution"] > 0].nlargest(2, "contribution")["factor"]
-    assert reasons[0] == ", ".join(want) and len(reasons) == 2
-
-
 def test_quiz_items_tally_and_sheet(demo):
     con, _, frame = demo
     ctx = datasets.table_context(con, "sample_loans")
