@@ -278,6 +278,8 @@ def score_file(
     codes = reasons.reason_codes(saved, factors, best)
     problem = frame.pop("problem")
     frame = pd.concat([frame, codes], axis=1).assign(problem=problem)
+    whole = ["score", *(c for c in codes.columns if c.endswith("_points"))]  # whole points: written 507, not 507.0
+    frame[whole] = frame[whole].astype("Float64").astype("Int64")
     writer(frame, output_path)
     bad = frame.index[frame["pd"].isna()]
     return {
