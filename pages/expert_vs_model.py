@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import core, datasets, decisions
+from analytics import core, datasets, decisions, model
 from analytics.charts import confusion_chart, officer_chart, strategy_chart
 from ui import cache, charts, database, rule_editor, session, tables, text, widgets
 from ui import provisions as provisions_ui
@@ -104,8 +104,10 @@ if scored is None:
 equal = widgets.attempt(cache.data, decisions.at_expert_rate, con, setup, econ)
 curve = widgets.attempt(cache.data, decisions.strategy_curve, con, setup, econ, unhashed={"scored": scored})
 model_version = (saved.name, saved.version, saved.fingerprint)
-ranges = cache.data(decisions.factor_ranges, con, ctx, depends_on=model_version, unhashed={"model": saved})
-typical = cache.data(decisions.typical_applicant, con, ctx, depends_on=model_version, unhashed={"ranges": ranges})
+value_ranges = widgets.attempt(cache.data, model.value_ranges, con, depends_on=model_version, unhashed={"saved": saved})
+best = None if value_ranges is None else widgets.attempt(model.best_points, saved, value_ranges)  # reason codes
+if best is None:
+    st.stop()
 
 
 def pick_cutoff() -> None:
@@ -232,8 +234,10 @@ def comparison() -> None:
             format_func=lambda c: core.t(f"decisions.cell.{c}", lang, n=loans[c]),
         )
         shown = rows[rows["cell"] == cell].drop(columns="cell")
-        shown = shown.assign(reasons=decisions.top_reasons(saved, shown, typical))
+        codes = model.reason_codes(saved, shown, best)  # the factors that cost each loan the most points
+        shown = pd.concat([shown, codes], axis=1)
         tables.show(shown, download=f"disagreements_{cell}.csv")
+        st.caption(text.t("reasons.method"))
         if len(shown):
             pick, go = st.columns([3, 1], vertical_alignment="bottom")
             picks = list(shown["loan_id"])

@@ -1,13 +1,12 @@
 """Model: fit a logit of default on chosen factors, validate it, scale it to points, save, compare and export it."""
 
 import dataclasses
-import json
 
 import pandas as pd
 import streamlit as st
 
 from analytics import charts as charts_
-from analytics import core, datasets, factors, model, portfolio, store
+from analytics import core, datasets, factors, model, store
 from analytics.model import FactorSpec, ModelSpec, Scaling
 from ui import cache, charts, database, session, tables, text, widgets
 
@@ -124,83 +123,119 @@ if pop.booked_column is not None:
 spec = ModelSpec(table, tuple(specs), bool(booked), holdout, fraction, int(seed), split)
 fit_clicked = st.button(text.t("model.fit"), type="primary", disabled=not specs, key=session.widget("model_fit"))
 
-if fit_clicked:
-    with st.spinner(text.t("model.fitting")):
-        session.put("model_fitted", widgets.attempt(model.fit_model, con, ctx, spec))
-fitted = session.get("model_fitted")
-if fitted is None or fitted.spec.table != table:
-    st.stop()
+# --- or a saved version, opened without refitting ------------------------------------------------------------------
 
-# --- the fit: its tabs' widgets, then the figures --------------------------------------------------------------
-
-fit_area = st.container()
-validation_tab, stepwise_tab, scorecard_tab, versions_tab, export_tab = st.tabs(
-    [
-        text.t("model.tab.validation"),
-        text.t("model.tab.stepwise"),
-        text.t("model.tab.scorecard"),
-        text.t("model.tab.versions"),
-        text.t("tab.export"),
-    ]
-)
-direction_cell, criterion_cell = stepwise_tab.columns(2)
-direction = direction_cell.radio(
-    text.column("direction"),
-    model.DIRECTIONS,
-    horizontal=True,
-    format_func=text.labels("model.direction"),
-    key=session.widget("model_sw_direction"),
-)
-criterion = criterion_cell.radio(
-    text.t("model.criterion"),
-    model.CRITERIA,
-    horizontal=True,
-    format_func=text.labels("model.criterion"),
-    key=session.widget("model_sw_criterion"),
-)
-stepwise_clicked = stepwise_tab.button(text.t("model.stepwise_run"), key=session.widget("model_sw_run"))
-score_cell, odds_cell, pdo_cell = scorecard_tab.columns(3)
-base_score = score_cell.number_input(
-    text.t("model.base_score"), min_value=1.0, step=1.0, key=session.widget("model_base_score", default=600.0)
-)
-base_odds = odds_cell.number_input(
-    text.t("model.base_odds"), min_value=1.0, step=1.0, key=session.widget("model_base_odds", default=50.0)
-)
-pdo = pdo_cell.number_input(text.t("model.pdo"), min_value=1.0, step=1.0, key=session.widget("model_pdo", default=20.0))
-name_cell, save_cell = versions_tab.columns([3, 1], vertical_alignment="bottom")
-name = name_cell.text_input(text.t("model.name"), key=session.widget("model_name", default=f"{table} model"))
-save_clicked = save_cell.button(text.t("model.save"), type="primary", key=session.widget("model_save"))
-
-if stepwise_clicked:
-    with stepwise_tab, st.spinner(text.t("model.stepwise_running")):
-        selection = widgets.attempt(model.stepwise, con, ctx, spec, direction=direction, criterion=criterion)
-    session.put("model_stepwise", selection)
-with scorecard_tab:
-    scaling = widgets.attempt(Scaling, base_score, base_odds, pdo) or Scaling()
-if save_clicked:
-    with versions_tab:
-        version = widgets.attempt(model.save_model, con, name, fitted, scaling)
-    if version:
-        session.put("flash", text.t("model.saved", name=name.strip(), version=version))
-        st.rerun()
-saved = fitted.as_saved(text.t("model.unsaved"), 0, scaling)
-stats = fitted.fit_stats()
-checks = fitted.validation()
-samples = {text.t(f"split.{k}"): checks[k] for k in ("train", "test") if checks[k] is not None}
-shown = checks["test"] or checks["train"]
-cv = checks["cv"]
-words = {w: text.t(f"model.word.{w}") for w in model.WORDS}  # the card in the user's language
-words |= {"missing": text.t("binning.missing"), "other": text.t("binning.other")}  # a binning's special bins
-card = saved.scorecard().rename(columns={"value": "woe"})
-card = card.replace({"factor": words, "attribute": words, "treatment": words})
 versions = model.list_models(con, table)
 version_refs = [(n, int(v)) for n, v in zip(versions["name"], versions["version"], strict=True)]
 refs = {f"{n} v{v}": (n, v) for n, v in version_refs}
+open_clicked = False
+if refs:
+    with st.expander(text.t("model.open.expander"), expanded=session.get("model_fitted") is None):
+        open_name_cell, open_version_cell, open_cell = st.columns([3, 1, 1], vertical_alignment="bottom")
+        names = list(dict.fromkeys(versions["name"]))
+        open_name = open_name_cell.selectbox(
+            text.t("model.open.name"), names, key=session.widget("model_open_name", options=names)
+        )
+        numbers = [v for n, v in version_refs if n == open_name]  # newest first
+        open_version = open_version_cell.selectbox(
+            text.column("version"), numbers, key=session.widget("model_open_version", open_name, options=numbers)
+        )
+        open_clicked = open_cell.button(text.t("model.open.button"), key=session.widget("model_open"))
+
+if fit_clicked:
+    with st.spinner(text.t("model.fitting")):
+        session.put("model_fitted", widgets.attempt(model.fit_model, con, ctx, spec))
+    session.put("model_opened", None)
+    session.put("model_saved_as", None)
+if open_clicked:
+    session.put("model_opened", (open_name, int(open_version)))
+opened = session.get("model_opened")
+if opened is not None and opened not in version_refs:  # deleted since, or of another table
+    opened = None
+fitted = None if opened else session.get("model_fitted")
+if opened is None and (fitted is None or fitted.spec.table != table):
+    st.stop()
+
+# --- the model shown: its tabs' widgets, then the figures --------------------------------------------------------
+
+fit_area = st.container()
+tab_keys = ("validation", "stepwise", "scorecard", "versions") if fitted else ("validation", "scorecard", "versions")
+tab_labels = [*(text.t(f"model.tab.{k}") for k in tab_keys), text.t("tab.export")]
+tabs = dict(zip((*tab_keys, "export"), st.tabs(tab_labels), strict=True))
+if fitted:
+    direction_cell, criterion_cell = tabs["stepwise"].columns(2)
+    direction = direction_cell.radio(
+        text.column("direction"),
+        model.DIRECTIONS,
+        horizontal=True,
+        format_func=text.labels("model.direction"),
+        key=session.widget("model_sw_direction"),
+    )
+    criterion = criterion_cell.radio(
+        text.t("model.criterion"),
+        model.CRITERIA,
+        horizontal=True,
+        format_func=text.labels("model.criterion"),
+        key=session.widget("model_sw_criterion"),
+    )
+    stepwise_clicked = tabs["stepwise"].button(text.t("model.stepwise_run"), key=session.widget("model_sw_run"))
+    score_cell, odds_cell, pdo_cell = tabs["scorecard"].columns(3)
+    base_score = score_cell.number_input(
+        text.t("model.base_score"), min_value=1.0, step=1.0, key=session.widget("model_base_score", default=600.0)
+    )
+    base_odds = odds_cell.number_input(
+        text.t("model.base_odds"), min_value=1.0, step=1.0, key=session.widget("model_base_odds", default=50.0)
+    )
+    pdo = pdo_cell.number_input(
+        text.t("model.pdo"), min_value=1.0, step=1.0, key=session.widget("model_pdo", default=20.0)
+    )
+    name_cell, save_cell = tabs["versions"].columns([3, 1], vertical_alignment="bottom")
+    name = name_cell.text_input(text.t("model.name"), key=session.widget("model_name", default=f"{table} model"))
+    save_clicked = save_cell.button(text.t("model.save"), type="primary", key=session.widget("model_save"))
+
+    if stepwise_clicked:
+        with tabs["stepwise"], st.spinner(text.t("model.stepwise_running")):
+            selection = widgets.attempt(model.stepwise, con, ctx, spec, direction=direction, criterion=criterion)
+        session.put("model_stepwise", selection)
+    with tabs["scorecard"]:
+        scaling = widgets.attempt(Scaling, base_score, base_odds, pdo) or Scaling()
+    if save_clicked:
+        with tabs["versions"]:
+            version = widgets.attempt(model.save_model, con, name, fitted, scaling)
+        if version:
+            session.put("model_saved_as", (name.strip(), version))
+            session.put("flash", text.t("model.saved", name=name.strip(), version=version))
+            st.rerun()
+    saved = fitted.as_saved("", 0, scaling)
+    saved_as = session.get("model_saved_as")
+    if saved_as in version_refs:  # saved from this fit: its exports are the saved version's, while the scaling is
+        saved_version = model.load_model(con, *saved_as)
+        saved = saved_version if saved_version.scaling == scaling else saved
+    coefs = fitted.coef_table()
+    stats = fitted.fit_stats()
+    checks = fitted.validation()
+    notices = fitted.warnings
+else:
+    saved = cache.data(model.load_model, con, *opened, depends_on=model.models_version(con))
+    coefs = saved.coef_table()
+    stats = saved.metrics.get("fit") or {}
+    checks = widgets.attempt(cache.data, model.validate_saved, con, ctx, depends_on=opened, unhashed={"saved": saved})
+    if checks is None:
+        st.stop()
+    notices = ()
+samples = {text.t(f"split.{k}"): checks[k] for k in ("train", "test") if checks[k] is not None}
+shown = checks["test"] or checks["train"]
+cv = (checks["cv"].mean if checks["cv"] else None) if fitted else (saved.metrics.get("cv") or {}).get("mean")
+words = {w: text.t(f"model.word.{w}") for w in model.WORDS}  # the card in the user's language
+card = model.scorecard_frame(saved, text.lang())
+lang = text.lang()
 
 with fit_area:
-    if dataclasses.replace(fitted.spec, outcome=None) != spec:
+    if opened:
+        st.info(text.t("model.open.showing", identity=saved.identity_text(lang)))
+    elif dataclasses.replace(fitted.spec, outcome=None) != spec:
         st.info(text.t("model.stale"))
-    for notice in fitted.warnings:
+    for notice in notices:
         st.warning(text.message(notice))
     for sample in ("train", "test"):  # one row of tiles per sample, each tile named by its sample
         if checks[sample] is None:
@@ -210,17 +245,17 @@ with fit_area:
         for tile, key in zip(tiles, ("n", "events", "auc", "gini", "ks"), strict=False):
             label = metric_label(TRAIN_COUNTS.get(f"{sample}.{key}", f"{sample}.{key}"))
             tile.metric(label, text.figure(figures[key], core.column(key).kind))
-        if sample == "train":
+        if sample == "train" and stats:
             tiles[5].metric(metric_label("fit.pseudo_r2"), text.figure(stats["pseudo_r2"], "statistic"))
-    fit_line = {
-        **stats,
-        "lr_p": text.p_value(stats["lr_p"]),
-        "converged": text.t(f"model.converged.{stats['converged']}"),
-        "how": text.t(f"model.method.{stats['method']}", cells=stats["cells"] or 0),
-        "cv": text.figure(cv.mean if cv else None, "statistic"),
-    }
-    st.caption(text.t("model.fit_line", **fit_line))
-    coefs = fitted.coef_table()
+    if stats:
+        fit_line = {
+            **stats,
+            "lr_p": text.p_value(stats["lr_p"]),
+            "converged": text.t(f"model.converged.{stats['converged']}"),
+            "how": text.t(f"model.method.{stats['method']}", cells=stats["cells"] or 0),
+            "cv": text.figure(cv, "statistic"),
+        }
+        st.caption(text.t("model.fit_line", **fit_line))
     tables.show(coefs.replace({"term": {model.CONST: words[model.CONST]}}))
     scaled = coefs.loc[coefs["per"] > 1]
     if len(scaled):
@@ -229,7 +264,7 @@ with fit_area:
         ]
         st.caption(text.t("model.per_unit", factors=", ".join(per)))
 
-with validation_tab:
+with tabs["validation"]:
     tables.show(pd.DataFrame([{"sample": k, **v.summary()} for k, v in samples.items()]))
     left, right = st.columns(2)
     charts.show(charts_.roc_chart, {k: v.roc for k, v in samples.items()}, where=left)
@@ -240,47 +275,58 @@ with validation_tab:
     charts.show(charts_.score_distribution_chart, shown.score_distribution(saved.scaling), where=right)
     st.caption(text.t("model.gains_help", sample=text.t(f"split.{'test' if checks['test'] else 'train'}")))
     tables.show(shown.gains)
-    if cv:
+    if fitted and checks["cv"]:
         st.caption(
             text.t(
                 "model.cv",
-                k=len(cv.aucs),
-                mean=text.figure(cv.mean, "statistic"),
-                std=text.figure(cv.std, "statistic"),
-                loans=cv.loans,
+                k=len(checks["cv"].aucs),
+                mean=text.figure(checks["cv"].mean, "statistic"),
+                std=text.figure(checks["cv"].std, "statistic"),
+                loans=checks["cv"].loans,
             )
         )
 
-with stepwise_tab:
-    selection = session.get("model_stepwise")
-    if selection:
-        tables.show(selection.log.assign(action=[text.t(f"model.action.{a}") for a in selection.log["action"]]))
-        chosen = [f.column for f in selection.factors]
-        st.caption(text.t("model.stepwise_result", factors=", ".join(chosen) or "-", seconds=selection.seconds))
-        if chosen and st.button(text.t("model.stepwise_use"), key=session.widget("model_sw_use")):
-            session.put("model_factors", chosen)
-            session.put("model_stepwise", None)
-            st.rerun()
+if fitted:
+    with tabs["stepwise"]:
+        selection = session.get("model_stepwise")
+        if selection:
+            tables.show(selection.log.assign(action=[text.t(f"model.action.{a}") for a in selection.log["action"]]))
+            chosen = [f.column for f in selection.factors]
+            st.caption(text.t("model.stepwise_result", factors=", ".join(chosen) or "-", seconds=selection.seconds))
+            if chosen and st.button(text.t("model.stepwise_use"), key=session.widget("model_sw_use")):
+                session.put("model_factors", chosen)
+                session.put("model_stepwise", None)
+                st.rerun()
 
-with scorecard_tab:
+with tabs["scorecard"]:
+    if opened:
+        st.caption(
+            text.t(
+                "model.open.scaling",
+                base_score=text.value(saved.scaling.base_score),
+                base_odds=text.value(saved.scaling.base_odds),
+                pdo=text.value(saved.scaling.pdo),
+            )
+        )
     tables.show(card)
     st.caption(text.t("model.scorecard_help", factor=saved.scaling.factor, offset=saved.scaling.offset))
+    stem = f"{saved.name} v{saved.version}" if saved.saved else f"{table} unsaved"
     csv_cell, excel_cell = st.columns(2)
     csv_cell.download_button(
         text.t("model.download_csv"),
-        card.to_csv(index=False).encode("utf-8-sig"),
-        f"{table}_scorecard.csv",
+        model.scorecard_csv(saved, lang),
+        f"{stem} scorecard.csv",
         "text/csv",
         key=session.widget("model_download", "card_csv"),
     )
     excel_cell.download_button(
         text.t("model.download_excel"),
-        lambda: portfolio.excel_workbook({"scorecard": card}),
-        f"{table}_scorecard.xlsx",
+        lambda: model.scorecard_workbook(saved, lang),
+        f"{stem} scorecard.xlsx",
         key=session.widget("model_download", "card_xlsx"),
     )
 
-with versions_tab:
+with tabs["versions"]:
     tables.show(versions)
     compared = st.multiselect(
         text.t("model.compare"),
@@ -309,19 +355,20 @@ with versions_tab:
                 session.put("flash", done)
                 st.rerun()
 
-with export_tab:
+with tabs["export"]:
+    st.caption(saved.identity_text(lang))
     st.download_button(
         text.t("model.download_json"),
-        json.dumps(saved.to_json(), ensure_ascii=False, default=str),
-        f"{table}_model.json",
+        model.model_json(saved, lang),
+        f"{stem} model.json",
         "application/json",
         key=session.widget("model_download", "json"),
     )
-    sql = saved.export_sql()
+    sql = saved.export_sql(lang)
     st.download_button(
         text.t("model.download_sql"),
         sql,
-        f"{table}_model.sql",
+        f"{stem} model.sql",
         "text/plain",
         key=session.widget("model_download", "sql"),
     )

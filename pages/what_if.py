@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts as charts_
-from analytics import datasets, decisions
+from analytics import datasets, decisions, model
 from ui import cache, charts, database, session, tables, text, widgets
 
 
@@ -76,6 +76,17 @@ def values_as_text(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     return frame.assign(**{c: [text.value(v) for v in frame[c]] for c in columns})
 
 
+def reasons_text(reasons: pd.DataFrame) -> str:
+    """The reason codes in one sentence: the factors that cost the applicant the most points, and how many."""
+    if reasons.empty:
+        return text.t("reasons.none")
+    parts = [
+        text.t("reasons.item", factor=display_name(row.factor), points=text.figure(row.points_lost, "score"))
+        for row in reasons.itertuples()
+    ]
+    return text.t("reasons.sentence", reasons="; ".join(parts))
+
+
 def applicant_view(applicant: dict, modified: bool) -> None:
     """The applicant through the model and the expert at the cutoff, contributions and the flip, and both
     confusion matrices for the whole table (only this part reruns when the cutoff moves)."""
@@ -134,7 +145,9 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         st.markdown(text.t("whatif.no_flip"))
     changes = decisions.smallest_change(saved, applicant, cutoff, ranges)
     st.markdown(combination_text(changes))
-    start = saved.scaling.score(result.reference_log_odds) if unit == "points" else result.reference_log_odds
+    reasons = model.applicant_reasons(saved, applicant, best)
+    st.markdown(reasons_text(reasons))
+    start = result.reference_score if unit == "points" else result.reference_log_odds
     charts.show(charts_.waterfall_chart, named(result.contributions), start, value=unit)
     with st.expander(text.t("whatif.details")):
         tables.show(values_as_text(named(result.contributions), "value", "reference"))
@@ -145,6 +158,8 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         tables.show(values_as_text(named(flips), "current", "new_value"))
         st.caption(text.t("whatif.combinations"))
         tables.show(values_as_text(named(changes.drop(columns="decision")), "current", "new_value"))
+        st.caption(text.t("reasons.method"))
+        tables.show(named(reasons))
     if comparison is not None:
         for where, side in zip(st.columns(2), ("expert", "model"), strict=True):
             where.markdown(f"**{text.t(f'decisions.matrix.{side}')}**")
@@ -172,6 +187,10 @@ ranges = widgets.attempt(
     cache.data, decisions.factor_ranges, con, ctx, depends_on=model_version, unhashed={"model": saved}
 )
 if ranges is None:
+    st.stop()
+value_ranges = widgets.attempt(cache.data, model.value_ranges, con, depends_on=model_version, unhashed={"saved": saved})
+best = None if value_ranges is None else widgets.attempt(model.best_points, saved, value_ranges)  # reason codes
+if best is None:
     st.stop()
 reference = cache.data(decisions.typical_applicant, con, ctx, depends_on=model_version, unhashed={"ranges": ranges})
 source = session.get("expert_source") or cache.data(decisions.default_source, con, ctx)

@@ -232,7 +232,7 @@ def test_an_unknown_column_reads_as_its_key_and_as_a_number():
     assert core.column("annual_income", "amount").kind == "amount"
 
 
-@pytest.mark.parametrize("key", ["imported_at", "strength", "or_high", "high_side_override_rate", "reasons"])
+@pytest.mark.parametrize("key", ["imported_at", "strength", "or_high", "high_side_override_rate", "reason_1_points"])
 def test_headers_that_used_to_be_cut_fit(key):
     """The headers cut at 1440 px ("Imported at", "Strength", "OR high", "High-side") fit their column."""
     width = core.column(key).width

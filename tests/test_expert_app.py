@@ -216,7 +216,7 @@ def test_officer_consistency_and_disagreements_lead_to_what_if(model_db, monkeyp
     ok(at)
     assert len(at.dataframe[2].value) == 5
     disagreements = labelled(at.dataframe[1])
-    assert {"Loan", "PD", "Top reasons (vs typical applicant)", "debt_ratio"} <= set(disagreements.columns)
+    assert {"Loan", "PD", "Reason 1", "Points lost (1)", "Reason 3", "debt_ratio"} <= set(disagreements.columns)
     loan = at.selectbox(key="ev_pick_loan").value
     at.button(key="ev_to_whatif").click().run()
     ok(at)
@@ -263,7 +263,17 @@ def test_every_translated_name_exists_in_both_languages():
     officer_columns = ["leniency_rank", "name", "applications", "approval_rate", "model_approval_rate"]
     officer_columns += ["bad_rate_approved", "agreement", "low_side_override_rate", "high_side_override_rate"]
     officer_columns += ["bad_rate_overridden", "override_rate", "leniency", "flag", "metric"]
-    headers = [*officer_columns, "expert", "model", "loan_id", "officer", "branch", "pd", "outcome", "reasons"]
+    headers = [
+        *officer_columns,
+        "expert",
+        "model",
+        "loan_id",
+        "officer",
+        "branch",
+        "pd",
+        "outcome",
+        *model.reason_columns(),
+    ]
     headers += [*decisions.KNOCKOUT_COLUMNS, *decisions.POINTS_COLUMNS, *decisions.GRADE_COLUMNS]
     keys += [core.column(c).label_key for c in headers]
     keys += [f"expert.kind.{k}" for k in ("recorded", "rules")]
@@ -300,3 +310,33 @@ def test_pricing_tab_shows_the_break_even_rates_of_each_grade(model_db, monkeypa
     at.radio(key="ev_price_by").set_value("score").run()
     ok(at)
     assert any("score_band" in t.value.columns for t in at.dataframe)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_disagreements_carry_reason_codes(model_db, monkeypatch, lang):
+    """Issue 14: each disagreeing loan names the three factors that cost it the most points against their best
+    attribute, with the points lost, as batch scoring does."""
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE, lang)
+    ok(at)
+    table = at.dataframe[1]
+    shown = table.value
+    assert len(shown) > 0
+    headers = labelled(table).columns
+    assert {"en": "Reason 1", "zh": "原因一"}[lang] in headers
+    assert {"en": "Points lost (3)", "zh": "损失分数（三）"}[lang] in headers
+    con = _db(model_db)
+    saved = model.load_model(con, "Sample logit")
+    ids = shown["loan_id"].tolist()
+    loans = (
+        con.execute(f"SELECT * FROM sample_loans WHERE loan_id IN ({', '.join('?' * len(ids))})", ids)
+        .df()
+        .set_index("loan_id")
+        .loc[ids]
+        .reset_index()
+    )
+    expected = model.reason_codes(saved, loans, model.best_points(saved, model.value_ranges(con, saved)))
+    for column in ("reason_1", "reason_2", "reason_3"):
+        assert shown[column].fillna("").tolist() == expected[column].fillna("").tolist()
+    assert shown["reason_1_points"].tolist() == expected["reason_1_points"].tolist()
+    assert (shown["reason_1_points"] >= shown["reason_2_points"].fillna(0)).all()
+    assert any(c.value.startswith({"en": "Reason codes: ", "zh": "原因代码："}[lang]) for c in at.caption)

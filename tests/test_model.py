@@ -314,13 +314,20 @@ def test_scorecard_points_add_up_to_the_score(db, saved_binnings):
     frame = db.execute("SELECT * FROM sample_loans WHERE booked LIMIT 50").df()
     labels = saved.encodings[2].bin_labels()
     codes = model.bin_codes(saved.encodings[2].bins, frame["debt_ratio"])
-    points = card.set_index(["factor", "attribute"])["points"]
+    points = card.set_index(["factor", "attribute"])["points_rounded"]
     base = points[("base_points", "")]
     for i, row in frame.iterrows():
         total = base + points[("credit_rating", row["credit_rating"])]
         total += points[("guarantee_method", row["guarantee_method"])] + points[("debt_ratio", labels[codes[i]])]
-        assert total == pytest.approx(saved.score(frame.iloc[[i]])[0], abs=1e-9)
-    assert card.loc[card["attribute"] == "AAA", "points"].item() == 0  # the reference level
+        assert total == saved.score(frame.iloc[[i]])[0]  # the score is the sum of the rounded points, exactly
+    exact = card.set_index(["factor", "attribute"])["points"]
+    assert (card["points_rounded"].dropna() == np.floor(card["points"].dropna() + 0.5)).all()  # halves up
+    by_hand = exact[("base_points", "")] + exact[("credit_rating", frame["credit_rating"][0])]
+    by_hand += exact[("guarantee_method", frame["guarantee_method"][0])] + exact[("debt_ratio", labels[codes[0]])]
+    assert by_hand == pytest.approx(saved.exact_score(frame.iloc[[0]])[0], abs=1e-9)  # exact points: exact score
+    reference = card.loc[card["attribute"] == "AAA"]  # the reference level: 0 points, never -0
+    assert reference["points"].item() == 0 and math.copysign(1, reference["points"].item()) == 1
+    assert reference["points_rounded"].item() == 0
     with pytest.raises(RiskLabError, match="must be positive"):
         Scaling(600, 0, 20)
 
@@ -705,7 +712,17 @@ def test_cli_score_adds_pd_score_grade_and_reports_bad_rows(capsys, demo_db, tmp
         "row 4: credit_rating: not seen when the model was fitted)\n"
     )
     scored = pd.read_parquet(tmp_path / "out.parquet")
-    assert list(scored.columns) == ["loan_id", "annual_income", "credit_rating", "pd", "score", "grade", "problem"]
+    reasons = ["reason_1", "reason_1_points", "reason_2", "reason_2_points", "reason_3", "reason_3_points"]
+    assert list(scored.columns) == [
+        "loan_id",
+        "annual_income",
+        "credit_rating",
+        "pd",
+        "score",
+        "grade",
+        *reasons,
+        "problem",
+    ]
     assert scored["pd"].isna().tolist() == [False, True, False, True, False]
     np.testing.assert_allclose(scored["pd"][[0, 2, 4]], expected[[0, 2, 4]], rtol=0, atol=1e-12)
     status, _, err = run_cli(

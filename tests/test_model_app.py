@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -251,3 +253,108 @@ def test_the_save_as_box_is_not_the_model_picker(app, demo_db, widget_warnings):
     assert listed.loc[listed["name"] == "rating model", "version"].tolist() == [1]
     assert listed.loc[listed["name"] == "sample scorecard", "version"].tolist() == [1]  # untouched
     assert [w for w in widget_warnings if "Session State API" in w] == []  # no widget gets two values
+
+
+# --- identity in the exports, and a saved version opened without refitting (issue 14) ---------------------------
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What the page's download buttons offer, by file name (data, or the callable Streamlit calls on a click)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    found = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def keep(self, data, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, **kwargs)
+
+    def keep_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        found[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add", keep)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep_deferred)
+    return found
+
+
+def _text(data) -> str:
+    data = data() if callable(data) else data
+    return data.decode("utf-8-sig") if isinstance(data, bytes) else data
+
+
+def test_after_a_save_the_exports_are_the_saved_version(app, demo_db, downloads):
+    import io
+    import json
+
+    import openpyxl
+
+    fit(app)
+    unsaved = json.loads(_text(downloads["sample_loans unsaved model.json"]))
+    assert (unsaved["saved"], unsaved["name"], unsaved["version"]) == (False, None, None)
+    assert unsaved["identity"].startswith("Not saved: a model fitted in this session on table sample_loans")
+    assert _text(downloads["sample_loans unsaved model.sql"]).startswith("-- Not saved: ")
+    app.text_input(key="model_name").set_value("six factors").run()
+    app.button(key="model_save").click().run()
+    assert app.success[0].value == "Model 'six factors' saved as version 1."
+    created, fingerprint = (
+        _db(demo_db)
+        .execute("SELECT created_at, fingerprint FROM risklab_catalog.models WHERE name = 'six factors'")
+        .fetchone()
+    )
+    exported = json.loads(_text(downloads["six factors v1 model.json"]))
+    assert (exported["saved"], exported["name"], exported["version"]) == (True, "six factors", 1)
+    assert (exported["created_at"], exported["fingerprint"]) == (created.isoformat(), fingerprint)
+    sql = _text(downloads["six factors v1 model.sql"])
+    assert sql.startswith("-- Model 'six factors' version 1, saved ") and "version 0" not in sql
+    assert _text(downloads["six factors v1 scorecard.csv"]).startswith("# Model 'six factors' version 1, saved ")
+    book = openpyxl.load_workbook(io.BytesIO(downloads["six factors v1 scorecard.xlsx"]()))
+    assert (book["Scorecard"]["B1"].value, book["Scorecard"]["B2"].value) == ("six factors", 1)
+    assert app.caption[-2].value.startswith("Model 'six factors' version 1, saved ")  # the export tab says it too
+    app.number_input(key="model_pdo").set_value(40.0).run()  # a scaling not saved: the exports are unsaved again
+    assert "sample_loans unsaved model.json" in downloads
+    assert json.loads(_text(downloads["sample_loans unsaved model.json"]))["scaling"]["pdo"] == 40.0
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_open_a_saved_version_in_a_fresh_session_without_a_fit(demo_db, monkeypatch, lang, downloads):
+    """Issue 14: the Model page was blank although "sample scorecard" existed; a saved version now opens with its
+    coefficients, validation, scorecard and exports, and nothing is refitted."""
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    con = _db(demo_db)
+    first = model.load_model(con, "sample scorecard")
+    model.save_version(con, first, "a second version")
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception and not at.dataframe  # nothing fitted, nothing shown yet
+    fits = []
+    monkeypatch.setattr(model, "fit_model", lambda *args, **kwargs: fits.append(args))
+    assert at.selectbox(key="model_open_name").value == "sample scorecard"
+    assert at.selectbox(key="model_open_version_sample scorecard").options == ["2", "1"]
+    at.selectbox(key="model_open_version_sample scorecard").set_value(1).run()
+    at.button(key="model_open").click().run()
+    assert not at.exception and not at.error and fits == []
+    assert at.info[0].value.startswith(
+        {"en": "A saved version, opened without refitting. Model 'sample scorecard' version 1, saved ", "zh": "已保存"}[
+            lang
+        ]
+    )
+    coefs = at.dataframe[0].value.set_index("term")
+    assert coefs["coef"].drop(index=coefs.index[0]).to_dict() == pytest.approx(
+        {k: v for k, v in first.params.items() if k != "const"}
+    )
+    assert coefs["se"].notna().all()
+    auc_test = float(at.metric[8].value)
+    assert auc_test == pytest.approx(first.metrics["test"]["auc"], abs=5e-5)  # the tile rounds to 4 decimals
+    card = next(d.value for d in at.dataframe if "points_rounded" in d.value.columns)
+    assert card["points_rounded"].iloc[0] == f"{first.base_points:.0f}"  # tables show text as formatted
+    labels = [tab.label for tab in at.tabs]
+    assert {"en": "Stepwise selection", "zh": "逐步回归"}[lang] not in labels  # selection needs a fit
+    exported = json.loads(_text(downloads["sample scorecard v1 model.json"]))
+    assert (exported["name"], exported["version"]) == ("sample scorecard", 1)
+    at.multiselect(key="model_pick").set_value(["credit_rating"]).run()
+    at.button(key="model_fit").click().run()  # a new fit replaces the opened version
+    assert not at.exception and len(fits) == 1 and not at.info

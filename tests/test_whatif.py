@@ -73,10 +73,9 @@ def test_contributions_add_up_to_the_log_odds(demo):
         assert result.log_odds == pytest.approx(log_odds, abs=1e-9)
         assert result.reference_log_odds + result.contributions["contribution"].sum() == pytest.approx(log_odds)
         assert result.contributions["factor"].tolist() == [f.column for f in FACTORS]
-        assert result.score == pytest.approx(saved.scaling.score(log_odds))
-        assert result.contributions["points"].sum() == pytest.approx(
-            result.score - saved.scaling.score(result.reference_log_odds)
-        )
+        assert result.score == saved.score(row[[f.column for f in FACTORS]])[0]  # the sum of the rounded points
+        assert abs(result.score - saved.scaling.score(log_odds)) <= len(FACTORS) / 2 + 0.5  # rounding only
+        assert result.contributions["points"].sum() == result.score - result.reference_score
         assert result.model_reject == (result.pd >= 0.15)
         assert result.grade == model.grade(np.array([result.pd]))[0]
 
@@ -147,18 +146,6 @@ def test_a_rejected_applicant_has_a_way_to_approval(demo):
     assert set(flips["factor"]) >= {"credit_rating", "annual_income"}
     income = flips.set_index("factor").loc["annual_income"]
     assert income["direction"] == "at_least" and income["new_value"] % 1000 == 0  # tidied to ~1% of the change
-
-
-def test_top_reasons_name_the_riskiest_factors(demo):
-    con, saved, frame = demo
-    ctx = datasets.table_context(con, "sample_loans")
-    ranges = decisions.factor_ranges(con, ctx, saved)
-    reference = decisions.typical_applicant(con, ctx, ranges)
-    rows = frame[frame["loan_id"].isin(["L0008556", "L0000001"])]
-    reasons = decisions.top_reasons(saved, rows, reference, n=2)
-    first = decisions.contributions(saved, rows.iloc[0].to_dict(), reference)
-    want = first[first["contribution"] > 0].nlargest(2, "contribution")["factor"]
-    assert reasons[0] == ", ".join(want) and len(reasons) == 2
 
 
 def test_quiz_items_tally_and_sheet(demo):

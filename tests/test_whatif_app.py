@@ -205,10 +205,10 @@ def test_every_factor_is_written_by_its_display_name(model_db, monkeypatch, lang
     widgets = {w.key: w.label for w in [*at.slider, *at.selectbox] if w.key.startswith("wi_f_")}
     assert widgets == {f"wi_f_{column}": names[column] for column in raw}
     frames = [d.value for d in at.dataframe if "factor" in d.value.columns]
-    assert len(frames) == 4  # contributions, single flips, combinations, the quiz's applicant
+    assert len(frames) == 5  # contributions, reasons, single flips, combinations, the quiz's applicant
     for frame in frames:
         assert set(frame["factor"]) <= set(shown) and not set(frame["factor"]) & set(raw)
-    assert list(frames[0]["factor"]) == shown and list(frames[3]["factor"]) == shown
+    assert list(frames[0]["factor"]) == shown and list(frames[-1]["factor"]) == shown
     sentences = [m.value for m in at.markdown] + [c.value for c in at.caption]
     for sentence in sentences:
         assert not [column for column in raw if re.search(rf"\b{column}\b", sentence)], sentence
@@ -225,3 +225,38 @@ def test_every_factor_is_written_by_its_display_name(model_db, monkeypatch, lang
     low, high = bars["x"]["scale"]["domain"]
     assert low <= rows[["low", "high"]].min().min() and rows[["low", "high"]].max().max() <= high
     assert low < 0 < high and rows["low"].iloc[-1] == 0  # bars and the total start at zero, the reference
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_reason_codes_of_the_applicant(model_db, monkeypatch, lang):
+    """Issue 14: the applicant's three factors that cost the most points against their best attribute, in a
+    sentence and a table; moving a factor to its best attribute takes it off the list."""
+    from analytics import datasets, model
+    from ui import database
+
+    at = open_page(model_db, monkeypatch, lang=lang)
+    at.text_input(key="wi_loan").input("L0008556").run()
+    ok(at)
+    con = database._database(str(model_db)).cursor()
+    saved = model.load_model(con, "Sample logit")
+    best = model.best_points(saved, model.value_ranges(con, saved))
+    applicant = con.execute("SELECT * FROM sample_loans WHERE loan_id = 'L0008556'").df().iloc[0].to_dict()
+    expected = model.applicant_reasons(saved, applicant, best)
+    assert "credit_rating" in expected["factor"].tolist()  # rating C: far below AAA
+    factors = pd.DataFrame([applicant])[[e.column for e in saved.encodings]]
+    whole = saved.base_points + saved.points_frame(factors).sum(axis=1).item()  # the sum of the rounded points
+    assert at.metric[1].value == f"{whole:,.0f}"  # the score tile
+    labels = datasets.column_labels(con, "sample_loans")[lang]  # factors by their display names
+    names = [labels.get(f, f) for f in expected["factor"]]
+    start = {"en": "Reasons (the factors that cost", "zh": "原因（相对各因子最佳属性"}[lang]
+    sentence = next(m.value for m in at.markdown if m.value.startswith(start))
+    assert all(name in sentence for name in names)
+    assert f"{expected['points_lost'].iloc[0]:.0f}" in sentence
+    table = next(d.value for d in at.dataframe if "points_lost" in d.value.columns)
+    assert table["points_lost"].tolist() == expected["points_lost"].tolist()
+    assert table["factor"].tolist() == names
+    rating = labels.get("credit_rating", "credit_rating")
+    at.selectbox(key="wi_f_credit_rating").set_value("AAA").run()  # the best rating: no longer a reason
+    ok(at)
+    table = next(d.value for d in at.dataframe if "points_lost" in d.value.columns)
+    assert rating not in table["factor"].tolist() and len(table) >= 1

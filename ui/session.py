@@ -58,6 +58,8 @@ KEYS: dict[str, Key] = {
         Key("sql_result", "data", None, survives=True, widget=False),
         Key("model_fitted", "model", None, survives=True, widget=False),
         Key("model_stepwise", "model", None, survives=True, widget=False),
+        Key("model_opened", "model", None, survives=True, widget=False),
+        Key("model_saved_as", "model", None, survives=True, widget=False),
         Key("ev_draft", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_draft_of", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_ver", "expert_vs_model", 0, survives=True, widget=False),
@@ -91,7 +93,8 @@ KEYS: dict[str, Key] = {
         *_keys("model", "model_base_score", "model_base_odds", "model_pdo", "model_name", survives=True),
         *_keys("model", "model_sw_direction", "model_sw_criterion", "model_compare", survives=True),
         *_keys("model", "model_fit", "model_sw_run", "model_sw_use", "model_save", "model_delete_pick"),
-        *_keys("model", "model_delete", "model_download"),
+        *_keys("model", "model_delete", "model_download", "model_open"),
+        *_keys("model", "model_open_name", "model_open_version", survives=True),
         # Expert vs model
         *_keys("expert_vs_model", "ev_model", "ev_kind", "ev_outcome", "ev_rec_column", "ev_min", survives=True),
         *_keys("expert_vs_model", "ev_approve", "ev_rules_choice", "ev_filter", "ev_period", survives=True),

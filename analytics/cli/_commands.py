@@ -120,12 +120,18 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
 
 
 def score(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
-    """Add pd, score and grade to every row of a loan file; warn on stderr about rows that could not be scored."""
+    """Add pd, score, grade and reason codes to every row of a loan file; warn on stderr about rows that could not
+    be scored."""
     report = model.score_file(con, args.model, args.input, args.output, args.version)
     if report["bad_rows"]:
         shown = "; ".join(f"row {p['row']}: {p['problem']}" for p in report["problems"][:3])
         print(f"warning: {report['bad_rows']} rows could not be scored ({shown})", file=sys.stderr)
     _print_json(report)
+
+
+def export(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Write a saved model version as JSON, SQL or its scorecard (.csv or .xlsx); print what was written."""
+    _print_json(model.export_model(con, args.model, args.format, args.output, args.version, args.lang))
 
 
 def compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
@@ -258,12 +264,20 @@ def _parser() -> argparse.ArgumentParser:
     fitting.add_argument("--save", metavar="NAME", help="save the model as the next version of NAME")
     fitting.set_defaults(func=fit)
 
-    scoring = commands.add_parser("score", help="add pd, score and grade to every row of a loan file")
+    scoring = commands.add_parser("score", help="add pd, score, grade and reason codes to every row of a loan file")
     scoring.add_argument("--model", required=True)
     scoring.add_argument("--version", type=int)
     scoring.add_argument("--input", required=True)
     scoring.add_argument("--output", required=True, help=".csv, .xlsx or .parquet")
     scoring.set_defaults(func=score)
+
+    exporting = commands.add_parser("export", help="write a saved model as JSON, SQL or its scorecard")
+    exporting.add_argument("--model", required=True)
+    exporting.add_argument("--version", type=int, help="a saved version (default: the latest)")
+    exporting.add_argument("--format", required=True, help="json, sql or scorecard")
+    exporting.add_argument("--output", required=True, help="the file (a scorecard: .csv or .xlsx)")
+    exporting.add_argument("--lang", default="en", help="en or zh: the language of the identity and headers")
+    exporting.set_defaults(func=export)
 
     cmp = commands.add_parser("compare", help="expert versus model: confusion matrices, kappa and metrics as JSON")
     cmp.add_argument("--table", required=True)

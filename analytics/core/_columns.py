@@ -263,6 +263,8 @@ REGISTRY: dict[str, Column] = {
         *_columns("ratio", "odds_ratio", "or_low", "or_high", "vif", "lift", "cum_lift"),
         *_columns("coef", "coef", "se", "z", "contribution"),
         *_columns("score", "score", "points_rounded", "min_points", "score_low", "score_high"),
+        *_columns("score", "reason_1_points", "reason_2_points", "reason_3_points", "best_points", "points_lost"),
+        *_columns("text", "reason_1", "reason_2", "reason_3"),
         *_columns(
             "number",
             "points",
@@ -329,7 +331,6 @@ REGISTRY: dict[str, Column] = {
             "grade",
             "expert",
             "loan_id",
-            "reasons",
             "reason",
             "flag",
             "direction",

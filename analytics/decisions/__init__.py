@@ -75,7 +75,6 @@ from analytics.decisions._whatif import (
     quiz_sheet,
     quiz_tally,
     smallest_change,
-    top_reasons,
     typical_applicant,
 )
 
@@ -150,6 +149,5 @@ __all__ = [
     "split_values",
     "starter_rules",
     "strategy_curve",
-    "top_reasons",
     "typical_applicant",
 ]

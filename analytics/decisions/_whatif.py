@@ -203,18 +203,20 @@ class Evaluation:
     model_reject: bool
     contributions: pd.DataFrame
     reference_log_odds: float
+    reference_score: float
     expert: dict[str, Any] | None = None
 
 
 def contributions(model: object, applicant: dict[str, Any], reference: dict[str, Any]) -> pd.DataFrame:
     """Each factor's contribution to the log-odds relative to the reference applicant, and in score points.
 
-    The contributions add up to ``log_odds(applicant) - log_odds(reference)``.
+    The contributions add up to ``log_odds(applicant) - log_odds(reference)``; the points are the differences of
+    the rounded points (``SavedModel.points_frame``), so they add up to ``score(applicant) - score(reference)``.
     """
     columns = [c for c, _ in factor_columns(model)]
     own = model.contributions({c: applicant.get(c) for c in columns})
     ref = model.contributions({c: reference.get(c) for c in columns})
-    factor = model.scaling.pdo / math.log(2)
+    own_points, ref_points = model.points_frame(_frame(model, [applicant, reference])).to_dict("records")
     rows = []
     for name in (n for n in own if n != CONST):
         delta = float(own[name]) - float(ref.get(name, 0.0))
@@ -224,7 +226,7 @@ def contributions(model: object, applicant: dict[str, Any], reference: dict[str,
                 "value": applicant.get(name),
                 "reference": reference.get(name),
                 "contribution": delta,
-                "points": -factor * delta,
+                "points": float(own_points[name]) - float(ref_points[name]),
             }
         )
     return pd.DataFrame(rows, columns=["factor", "value", "reference", "contribution", "points"])
@@ -259,30 +261,19 @@ def evaluate(
     pd_app, pd_ref = predict(model, [applicant, reference])
     if not math.isfinite(pd_app):
         raise RiskLabError("whatif.no_pd")
+    score_app, score_ref = model.score(_frame(model, [applicant, reference]))
     return Evaluation(
         pd=float(pd_app),
         log_odds=float(_logit(pd_app)),
-        score=float(model.scaling.score(_logit(pd_app))),
+        score=float(score_app),  # the sum of the rounded points, as the scorecard and the SQL give it
         grade=str(grade(np.array([pd_app]))[0]),
         cutoff=cutoff,
         model_reject=bool(pd_app >= cutoff),
         contributions=contributions(model, applicant, reference),
         reference_log_odds=float(_logit(pd_ref)),
+        reference_score=float(score_ref),
         expert=expert_view(con, ctx, source, applicant) if source is not None else None,
     )
-
-
-def top_reasons(model: object, rows: pd.DataFrame, reference: dict[str, Any], n: int = 3) -> list[str]:
-    """For each row, the ``n`` factors that raise its log-odds most above the reference's (comma-separated)."""
-    columns = [c for c, _ in factor_columns(model)]
-    ref = model.contributions({c: reference.get(c) for c in columns})
-    own = model.contribution_frame(rows.reindex(columns=columns).astype(object))  # all rows at once
-    raised = own[columns] - pd.Series({c: ref[c] for c in columns})
-    out = []
-    for deltas in raised.itertuples(index=False):
-        ups = sorted(((d, c) for d, c in zip(deltas, columns, strict=True) if d > 0), reverse=True)[:n]
-        out.append(", ".join(c for _, c in ups))
-    return out
 
 
 # --- the smallest change that flips the model's decision --------------------------------------------------------

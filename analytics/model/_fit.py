@@ -758,10 +758,6 @@ def _batched_checks(data: irls.Rows, gram: np.ndarray, fit: _Fit) -> tuple[tuple
 # --- the result ---------------------------------------------------------------------------------------------------
 
 
-def _stars(p: float) -> str:
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class FittedModel:
     """A fitted logit: coefficients, statistics, warnings and validation; ``result`` is statsmodels' own."""
@@ -792,37 +788,8 @@ class FittedModel:
         return dict(zip(self.names, (2 * stats.norm.sf(np.abs(z))).tolist(), strict=True))
 
     def coef_table(self) -> pd.DataFrame:
-        """term, factor, level, coef, se, z, p_value, per, odds_ratio, or_low, or_high (95 %), sig, vif.
-
-        The odds ratio and its interval are per ``per`` units of the factor: 1, or for a number as it is whose
-        coefficient is too small to read per unit (a raw amount), the power of ten that moves the log-odds by at
-        least 0.01 (``odds_ratio_unit``)."""
-        owners = [("", "")] + [
-            (e.column, level) for e in self.encodings for level in (e.levels[1:] if e.levels else ("",))
-        ]
-        numeric = {e.terms()[0] for e in self.encodings if e.treatment == "numeric"}
-        per = np.array([odds_ratio_unit(c) if n in numeric else 1 for n, c in zip(self.names, self.coefs, strict=True)])
-        z = self.coefs / self.standard_errors
-        p = 2 * stats.norm.sf(np.abs(z))
-        half = stats.norm.ppf(0.975) * self.standard_errors
-        with np.errstate(over="ignore"):
-            return pd.DataFrame(
-                {
-                    "term": self.names,
-                    "factor": [o[0] for o in owners],
-                    "level": [o[1] for o in owners],
-                    "coef": self.coefs,
-                    "se": self.standard_errors,
-                    "z": z,
-                    "p_value": p,
-                    "per": per,
-                    "odds_ratio": np.exp(self.coefs * per),
-                    "or_low": np.exp((self.coefs - half) * per),
-                    "or_high": np.exp((self.coefs + half) * per),
-                    "sig": [_stars(v) for v in p],
-                    "vif": [self.vif.get(n, np.nan) for n in self.names],
-                }
-            )
+        """The coefficient table (``coefficient_table``) with each term's VIF."""
+        return scorecard.coefficient_table(self.encodings, self.names, self.coefs, self.standard_errors, self.vif)
 
     def fit_stats(self) -> dict:
         """N, events, log-likelihoods, LR test, McFadden pseudo R², AIC, BIC, iterations, convergence, method."""
@@ -844,15 +811,6 @@ class FittedModel:
             cov={"names": list(self.names), "matrix": self.cov.tolist()},
             metrics=model_metrics(self),
         )
-
-
-def odds_ratio_unit(coef: float) -> int:
-    """The unit a number's odds ratio is read per: 1, or the power of ten that moves the log-odds by at least 0.01
-    when one unit moves it less (a coefficient of -0.0000015 per yuan of income reads per 10,000 yuan)."""
-    size = abs(float(coef))
-    if size >= 0.01 or size == 0 or not math.isfinite(size):
-        return 1
-    return int(10 ** min(math.ceil(math.log10(0.01 / size)), 12))
 
 
 def model_metrics(fitted: FittedModel) -> dict:
@@ -988,14 +946,36 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, model: FittedMode
             _cell_log_odds(frame, model.encodings, model.coefs),
         )
         return {"train": results.get(0), "test": results.get(1) if prep.spec.holdout != "none" else None, "cv": None}
+    return _scored_validation(con, prep.pop, prep.spec, model.encodings, model.params)
+
+
+def _scored_validation(
+    con: duckdb.DuckDBPyConnection,
+    pop: Population,
+    spec: ModelSpec,
+    encodings: Sequence[Encoding],
+    params: dict[str, float],
+) -> dict:
+    """Validation of both samples by scoring every loan of the population with the model's SQL in DuckDB."""
     items = [
-        _item(lambda lit: _part_sql(prep.pop.context, prep.spec, lit), "__part"),
+        _item(lambda lit: _part_sql(pop.context, spec, lit), "__part"),
         ("rowid AS __row", []),
-        _item(lambda lit: scorecard.log_odds_sql(model.encodings, model.params, lit), "__lo"),
+        _item(lambda lit: scorecard.log_odds_sql(encodings, params, lit), "__lo"),
     ]
-    source, params = factors.scan_sql(prep.pop, items)
-    results = validation.validate(con, source, params)
-    return {"train": results.get(0), "test": results.get(1) if prep.spec.holdout != "none" else None, "cv": None}
+    source, sql_params = factors.scan_sql(pop, items)
+    results = validation.validate(con, source, sql_params)
+    return {"train": results.get(0), "test": results.get(1) if spec.holdout != "none" else None, "cv": None}
+
+
+def validate_saved(con: duckdb.DuckDBPyConnection, ctx: TableContext, saved: SavedModel) -> dict:
+    """A saved version's validation on its own training and test loans, without refitting: every loan scored with
+    its SQL (``{"train": Validation, "test": Validation | None, "cv": None}``; ``ctx`` is its table's context)."""
+    if ctx.table != saved.spec.table:
+        raise ValueError(f"the context of table {ctx.table!r} does not fit a model of table {saved.spec.table!r}")
+    for enc in saved.encodings:
+        ctx.require_column(enc.column)
+    pop = factors.population(ctx, saved.spec.outcome, booked_only=saved.spec.booked_only)
+    return _scored_validation(con, pop, saved.spec, saved.encodings, saved.params)
 
 
 def _cell_log_odds(frame: pd.DataFrame, encodings: Sequence[Encoding], coefs: np.ndarray) -> np.ndarray:

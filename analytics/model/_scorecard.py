@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analytics import store
-from analytics.core import RiskLabError
+from analytics.core import RiskLabError, format_date, t
 from analytics.datasets import DefaultDefinition
 from analytics.factors import MISSING, OTHER, BinSpec
 
@@ -260,9 +261,51 @@ def pd_sql(log_odds: str) -> str:
     return f"(1.0 / (1.0 + EXP(-{log_odds})))"
 
 
-def score_sql(log_odds: str, scaling: Scaling, lit: Literal) -> str:
-    """Score from a log-odds SQL expression."""
-    return f"({lit(scaling.offset)} - {lit(scaling.factor)} * {log_odds})"
+# --- whole points: the score is the sum of the rounded points -----------------------------------------------------
+#
+# The one convention of the app, the SQL export and batch scoring: each factor's points for an application are
+# -factor x its log-odds contribution rounded to a whole point (halves up: FLOOR(x + 0.5), the same in numpy and
+# SQL), the base points (offset - factor x intercept) are rounded alike, and the score is their sum. The rounded
+# points a scorecard lists per attribute therefore add up exactly to the score shown. PD and grade stay exact.
+
+
+def whole_points(points: np.ndarray | float) -> np.ndarray:
+    """Points rounded to a whole number, halves up (as ``FLOOR(x + 0.5)`` in SQL); never ``-0``."""
+    return np.floor(np.asarray(points, dtype=float) + 0.5) + 0.0
+
+
+def base_points(const: float, scaling: Scaling) -> float:
+    """The exact base points of an intercept: offset - factor x intercept."""
+    return scaling.offset - scaling.factor * const
+
+
+def factor_points(enc: Encoding, coefs: Sequence[float], values: pd.Series, scaling: Scaling) -> np.ndarray:
+    """A factor's rounded points per value (NaN when the model cannot score it)."""
+    return whole_points(-scaling.factor * contribution(enc, coefs, values))
+
+
+def points_sql(enc: Encoding, coefs: Sequence[float], scaling: Scaling, lit: Literal) -> str:
+    """SQL giving a factor's rounded points (NULL when the model cannot score the value): a CASE of whole points
+    per level or bin, or FLOOR(points per unit x value + 0.5) for a number."""
+    if enc.treatment in ("numeric", "log"):
+        return f"FLOOR({lit(-scaling.factor)} * {contribution_sql(enc, coefs, lit)} + {lit(0.5)})"
+    if enc.treatment == "categorical":
+        levels = list(enc.levels)
+        points = whole_points(-scaling.factor * np.array([0.0, *coefs], dtype=float))
+        text = level_sql(enc.column, lit)  # parameters are bound in the order they appear in the text
+        whens = " ".join(f"WHEN {lit(level)} THEN {lit(float(p))}" for level, p in zip(levels, points, strict=True))
+        return f"(CASE {text} {whens} END)"
+    values = {code: float(whole_points(-scaling.factor * (coefs[0] * woe))) for code, woe in enc.woe}
+    return bin_case(enc.bins, enc.column, values, lit)
+
+
+def score_sql(encodings: Sequence[Encoding], params: Mapping[str, float], scaling: Scaling, lit: Literal) -> str:
+    """One SQL expression: the score as the sum of the rounded base and factor points (NULL when any factor
+    cannot be scored)."""
+    const, coefs = split_params(encodings, params)
+    base = float(whole_points(base_points(const, scaling)))
+    parts = [lit(base), *(points_sql(e, c, scaling, lit) for e, c in zip(encodings, coefs, strict=True))]
+    return f"({' + '.join(parts)})"
 
 
 # --- the same in pandas -------------------------------------------------------------------------------------------
@@ -353,11 +396,12 @@ WORDS = (CONST, "base_points", "per_unit", "per_log_unit", *TREATMENTS)  # writt
 def scorecard_table(encodings: Sequence[Encoding], params: Mapping[str, float], scaling: Scaling) -> pd.DataFrame:
     """Points per factor level or bin: factor, treatment, attribute, value, coef, points, points_rounded.
 
-    The score of a loan is the base points (intercept) plus its attributes' points; a numeric factor has points
-    per unit (times the value, or its log), not rounded.
+    The score of a loan is the rounded base points (intercept) plus its attributes' rounded points
+    (``whole_points``); a numeric factor has points per unit (times the value, or its log, then rounded per loan),
+    so its row has no rounded points. No ``-0``: the reference level has 0 points.
     """
     const, coefs = split_params(encodings, params)
-    rows = [("base_points", "", "", math.nan, const, scaling.offset - scaling.factor * const)]
+    rows = [("base_points", "", "", math.nan, const, base_points(const, scaling))]
     for enc, c in zip(encodings, coefs, strict=True):
         if enc.treatment in ("numeric", "log"):
             unit = "per_unit" if enc.treatment == "numeric" else "per_log_unit"
@@ -368,12 +412,71 @@ def scorecard_table(encodings: Sequence[Encoding], params: Mapping[str, float], 
         else:
             labels = enc.bin_labels()
             for code, woe in sorted(enc.woe, key=lambda cw: (cw[0] < 0, cw[0])):
-                rows.append((enc.column, enc.treatment, labels[code], woe, c[0], -scaling.factor * c[0] * woe))
+                rows.append((enc.column, enc.treatment, labels[code], woe, c[0], -scaling.factor * (c[0] * woe)))
     table = pd.DataFrame(rows, columns=["factor", "treatment", "attribute", "value", "coef", "points"])
+    table["coef"] = table["coef"] + 0.0  # a reference level's 0 coefficient times a negative factor is -0
+    table["points"] = table["points"] + 0.0
     per_unit = table["treatment"].isin(("numeric", "log")).to_numpy()  # points per unit: not rounded to a whole point
-    rounded = pd.array(np.where(per_unit, 0, table["points"].round()).astype(np.int64), dtype="Int64")
+    rounded = pd.array(np.where(per_unit, 0, whole_points(table["points"])).astype(np.int64), dtype="Int64")
     rounded[per_unit] = pd.NA
     return table.assign(points_rounded=rounded)
+
+
+# --- the coefficient table ---------------------------------------------------------------------------------------
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else "." if p < 0.1 else ""
+
+
+def odds_ratio_unit(coef: float) -> int:
+    """The unit a number's odds ratio is read per: 1, or the power of ten that moves the log-odds by at least 0.01
+    when one unit moves it less (a coefficient of -0.0000015 per yuan of income reads per 10,000 yuan)."""
+    size = abs(float(coef))
+    if size >= 0.01 or size == 0 or not math.isfinite(size):
+        return 1
+    return int(10 ** min(math.ceil(math.log10(0.01 / size)), 12))
+
+
+def coefficient_table(
+    encodings: Sequence[Encoding],
+    names: Sequence[str],
+    coefs: np.ndarray,
+    standard_errors: np.ndarray,
+    vif: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """term, factor, level, coef, se, z, p_value, per, odds_ratio, or_low, or_high (95 %), sig, vif.
+
+    The odds ratio and its interval are per ``per`` units of the factor: 1, or for a number as it is whose
+    coefficient is too small to read per unit (a raw amount), the power of ten that moves the log-odds by at
+    least 0.01 (``odds_ratio_unit``). Without ``vif`` (a saved version keeps none) the VIF is empty."""
+    coefs = np.asarray(coefs, dtype=float)
+    standard_errors = np.asarray(standard_errors, dtype=float)
+    vif = vif or {}
+    owners = [("", "")] + [(e.column, level) for e in encodings for level in (e.levels[1:] if e.levels else ("",))]
+    numeric = {e.terms()[0] for e in encodings if e.treatment == "numeric"}
+    per = np.array([odds_ratio_unit(c) if n in numeric else 1 for n, c in zip(names, coefs, strict=True)])
+    z = coefs / standard_errors
+    p = 2 * stats.norm.sf(np.abs(z))
+    half = stats.norm.ppf(0.975) * standard_errors
+    with np.errstate(over="ignore"):
+        return pd.DataFrame(
+            {
+                "term": list(names),
+                "factor": [o[0] for o in owners],
+                "level": [o[1] for o in owners],
+                "coef": coefs,
+                "se": standard_errors,
+                "z": z,
+                "p_value": p,
+                "per": per,
+                "odds_ratio": np.exp(coefs * per),
+                "or_low": np.exp((coefs - half) * per),
+                "or_high": np.exp((coefs + half) * per),
+                "sig": [_stars(v) for v in p],
+                "vif": [vif.get(n, np.nan) for n in names],
+            }
+        )
 
 
 # --- specification ------------------------------------------------------------------------------------------------
@@ -458,12 +561,43 @@ class SavedModel:
         sql, params = self.log_odds_sql()
         return pd_sql(sql), params
 
-    def score_sql(self) -> tuple[str, list]:
+    def score_sql(self, lit: Literal | None = None) -> tuple[str, list]:
+        """SQL giving the score: the sum of the rounded base and factor points (``whole_points``)."""
         params: list = []
-        lit = binder(params)
-        offset, factor = lit(self.scaling.offset), lit(self.scaling.factor)
-        sql, _ = self.log_odds_sql(lit)
-        return f"({offset} - {factor} * {sql})", params
+        return score_sql(self.encodings, self.params, self.scaling, lit or binder(params)), params
+
+    @property
+    def saved(self) -> bool:
+        """Whether this is a saved version (a model fitted but not saved has version 0)."""
+        return self.version > 0
+
+    def identity(self) -> dict:
+        """What identifies the model in every export: name, version, creation time and the data fingerprint
+        (as the catalog keeps them); an unsaved model has ``saved`` False and no name, version or time."""
+        if not self.saved:
+            return {"saved": False, "name": None, "version": None, "created_at": None, "fingerprint": None}
+        created = self.created_at
+        return {
+            "saved": True,
+            "name": self.name,
+            "version": self.version,
+            "created_at": created.isoformat() if hasattr(created, "isoformat") else created,
+            "fingerprint": self.fingerprint or None,
+        }
+
+    def identity_text(self, lang: str = "en") -> str:
+        """The model's identity in one sentence in ``lang`` (an unsaved model says it is not saved)."""
+        if not self.saved:
+            return t("exports.unsaved", lang, table=self.spec.table)
+        return t(
+            "exports.identity",
+            lang,
+            name=self.name,
+            version=self.version,
+            created=format_date(self.created_at, lang, "datetime"),
+            fingerprint=self.fingerprint or "-",
+            table=self.spec.table,
+        )
 
     def problem_sql(self, lit: Literal) -> str:
         """SQL naming the factors a row cannot be scored on (NULL when it can)."""
@@ -471,18 +605,24 @@ class SavedModel:
         parts = [problem_sql(e, c, lit) for e, c in zip(self.encodings, coefs, strict=True)]
         return f"NULLIF(concat_ws('; ', {', '.join(parts)}), '')"
 
-    def export_sql(self) -> str:
-        """One SELECT with every value inlined: PD, score and grade per loan of the table, in any SQL database."""
+    def export_sql(self, lang: str = "en") -> str:
+        """One SELECT with every value inlined: PD, score and grade per loan of the table, in any SQL database.
+
+        The header comments (in ``lang``) state the model's identity (``identity_text``) and its scaling; the
+        score is the sum of the rounded points, as the scorecard lists them."""
         lit = literal
-        log_odds = log_odds_sql(self.encodings, self.params, lit)
-        pd_ = pd_sql(log_odds)
-        score = f"({lit(self.scaling.offset)} - {lit(self.scaling.factor)} * {log_odds})"
+        pd_ = pd_sql(log_odds_sql(self.encodings, self.params, lit))
+        score = score_sql(self.encodings, self.params, self.scaling, lit)
         grade = grade_sql(pd_, lit)
-        header = (
-            f"-- Microcredit Risk Lab model {self.name!r} version {self.version}: PD, score and grade per loan\n"
-            f"-- scaling: {self.scaling.base_score:g} points at odds {self.scaling.base_odds:g}:1, "
-            f"{self.scaling.pdo:g} points to double the odds; NULL where a factor cannot be scored\n"
+        scaling = t(
+            "exports.scaling",
+            lang,
+            base_score=f"{self.scaling.base_score:g}",
+            base_odds=f"{self.scaling.base_odds:g}",
+            pdo=f"{self.scaling.pdo:g}",
         )
+        identity = " ".join(self.identity_text(lang).split())  # one comment line whatever the name holds
+        header = f"-- {identity}\n-- {scaling}\n"
         columns = f"  {pd_} AS pd,\n  {score} AS score,\n  {grade} AS grade"
         return f"{header}SELECT *,\n{columns}\nFROM {store.quote_ident(self.spec.table)}"
 
@@ -493,12 +633,13 @@ class SavedModel:
         """PD per row of ``frame`` (NaN where a factor cannot be scored)."""
         return 1 / (1 + np.exp(-self.predict_log_odds(frame)))
 
-    def predict_table(self, con: duckdb.DuckDBPyConnection, table: str) -> np.ndarray:
-        """PD of every row of ``table`` (in its stored order), scored in Python.
+    def _table_batches(self, con: duckdb.DuckDBPyConnection, table: str):
+        """The factor columns of every row of ``table`` (in its stored order) as pandas frames of
+        ``PREDICT_BATCH`` rows.
 
-        The factor columns come as Arrow batches of ``PREDICT_BATCH`` rows (memory stays flat however long the
-        table) with text dictionary-encoded (pandas categories), so the text is neither copied into Python
-        strings nor mapped more than once per distinct value of a batch.
+        They come as Arrow batches (memory stays flat however long the table) with text dictionary-encoded
+        (pandas categories), so the text is neither copied into Python strings nor mapped more than once per
+        distinct value of a batch.
         """
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -506,14 +647,40 @@ class SavedModel:
         columns = ", ".join(store.quote_ident(c) for c in dict.fromkeys(e.column for e in self.encodings))
         reader = con.sql(f"SELECT {columns} FROM {store.quote_ident(table)}").to_arrow_reader(PREDICT_BATCH)
         text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
-        parts = [np.empty(0)]
         for batch in reader:
             encoded = [pc.dictionary_encode(c) if any(is_(c.type) for is_ in text) else c for c in batch.columns]
-            parts.append(self.predict(pa.table(encoded, names=batch.schema.names).to_pandas()))
-        return np.concatenate(parts)
+            yield pa.table(encoded, names=batch.schema.names).to_pandas()
+
+    def predict_table(self, con: duckdb.DuckDBPyConnection, table: str) -> np.ndarray:
+        """PD of every row of ``table`` (in its stored order), scored in Python."""
+        return np.concatenate([np.empty(0), *(self.predict(frame) for frame in self._table_batches(con, table))])
+
+    def score_table(self, con: duckdb.DuckDBPyConnection, table: str) -> np.ndarray:
+        """Score (the sum of the rounded points) of every row of ``table`` (in its stored order), in Python."""
+        return np.concatenate([np.empty(0), *(self.score(frame) for frame in self._table_batches(con, table))])
+
+    def points_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Each factor's rounded points (a column per factor) for every row of ``frame`` (NaN where it cannot be
+        scored)."""
+        _, coefs = split_params(self.encodings, self.params)
+        out = {}
+        for enc, c in zip(self.encodings, coefs, strict=True):
+            if enc.column not in frame.columns:
+                raise RiskLabError("model.input_missing_column", column=enc.column)
+            out[enc.column] = factor_points(enc, c, frame[enc.column], self.scaling)
+        return pd.DataFrame(out, index=frame.index)
+
+    @property
+    def base_points(self) -> float:
+        """The rounded base points every score starts from."""
+        return float(whole_points(base_points(float(self.params[CONST]), self.scaling)))
 
     def score(self, frame: pd.DataFrame) -> np.ndarray:
-        """Score per row of ``frame``."""
+        """Score per row of ``frame``: the rounded base points plus each factor's rounded points."""
+        return self.base_points + self.points_frame(frame).sum(axis=1, skipna=False).to_numpy(dtype=float)
+
+    def exact_score(self, frame: pd.DataFrame) -> np.ndarray:
+        """The unrounded score per row (offset - factor x log-odds): monitoring's score bands use it."""
         return self.scaling.score(self.predict_log_odds(frame))
 
     def contributions(self, row: dict) -> dict[str, float]:
@@ -537,22 +704,30 @@ class SavedModel:
             out[enc.column] = contribution(enc, c, frame[enc.column])
         return pd.DataFrame(out, index=frame.index)
 
+    def coef_table(self) -> pd.DataFrame:
+        """The coefficient table (``coefficient_table``) from the saved coefficients and their covariance
+        (standard errors are the square roots of its diagonal); no VIF."""
+        names = (self.cov or {}).get("names") or list(self.params)
+        coefs = np.array([self.params[n] for n in names], dtype=float)
+        matrix = (self.cov or {}).get("matrix")
+        se = np.sqrt(np.diag(np.array(matrix, dtype=float))) if matrix else np.full(len(names), np.nan)
+        return coefficient_table(self.encodings, names, coefs, se)
+
     def scorecard(self, scaling: Scaling | None = None) -> pd.DataFrame:
         """Points per factor level or bin (see ``scorecard_table``)."""
         return scorecard_table(self.encodings, self.params, scaling or self.scaling)
 
-    def to_json(self) -> dict:
-        """The model as JSON: spec, encodings, coefficients, covariance, scaling, metrics and its SQL."""
+    def to_json(self, lang: str = "en") -> dict:
+        """The model as JSON: its identity (name, version, creation time, data fingerprint, and in words), spec,
+        encodings, coefficients, covariance, scaling, metrics and its SQL."""
         return {
-            "name": self.name,
-            "version": self.version,
-            "created_at": str(self.created_at) if self.created_at else None,
-            "fingerprint": self.fingerprint,
+            **self.identity(),
+            "identity": self.identity_text(lang),
             "spec": self.spec.to_dict(),
             "encodings": [e.to_dict() for e in self.encodings],
             "params": self.params,
             "cov": self.cov,
             "scaling": self.scaling.to_dict(),
             "metrics": self.metrics,
-            "sql": self.export_sql(),
+            "sql": self.export_sql(lang),
         }

@@ -15,6 +15,7 @@ import pandas as pd
 
 from analytics import datasets, store
 from analytics.core import RiskLabError
+from analytics.model import _reasons as reasons
 from analytics.model._fit import FittedModel
 from analytics.model._scorecard import (
     Encoding,
@@ -233,21 +234,24 @@ OUTPUT_WRITERS: dict[str, Callable[[pd.DataFrame, str], None]] = {
     ".xlsx": lambda frame, path: frame.to_excel(path, index=False),
     ".parquet": lambda frame, path: frame.to_parquet(path, index=False),
 }
-SCORE_COLUMNS = ("pd", "score", "grade", "problem")
+SCORE_COLUMNS = ("pd", "score", "grade", *reasons.reason_columns(), "problem")
 
 
 def score_file(
     con: duckdb.DuckDBPyConnection, name: str, input_path: str, output_path: str, version: int | None = None
 ) -> dict:
-    """Add ``pd``, ``score``, ``grade`` and ``problem`` to every row of a loan file with a saved model.
+    """Add ``pd``, ``score``, ``grade``, the reason codes (``reason_1`` .. ``reason_3`` with the points each
+    lost, ``model.reason_codes``) and ``problem`` to every row of a loan file with a saved model.
 
     The file is read like an import (CSV/TSV/TXT, Excel, Parquet, JSON) into a scratch database; rows the model
-    cannot score keep empty scores and say why in ``problem``. Returns counts and the first problems.
+    cannot score keep empty scores and say why in ``problem``. The score is the sum of the rounded points.
+    Returns counts and the first problems.
     """
     writer = OUTPUT_WRITERS.get(Path(output_path).suffix.lower())
     if writer is None:
         raise RiskLabError("model.bad_output", path=output_path, kinds=", ".join(OUTPUT_WRITERS))
     saved = load_model(con, name, version)
+    best = reasons.best_points(saved, reasons.value_ranges(con, saved))
     scratch = store.connect(":memory:")
     try:
         datasets.import_path(scratch, input_path, table="loans")
@@ -263,13 +267,19 @@ def score_file(
         params: list = []
         lit = binder(params)  # parameters are bound in the order they appear in the text: build it in that order
         sql = f"SELECT {', '.join(store.quote_ident(c) for c in kept)}, pd, score, {grade_sql('pd', lit)} AS grade, "
-        sql += f"problem FROM (SELECT *, {pd_sql('__lo')} AS pd, ({lit(saved.scaling.offset)} - "
-        sql += f"{lit(saved.scaling.factor)} * __lo) AS score, __problem AS problem FROM (SELECT *, "
-        sql += f"{log_odds_sql(saved.encodings, saved.params, lit)} AS __lo, {saved.problem_sql(lit)} AS __problem "
+        sql += f"problem FROM (SELECT *, {pd_sql('__lo')} AS pd, __score AS score, __problem AS problem FROM ("
+        sql += f"SELECT *, {log_odds_sql(saved.encodings, saved.params, lit)} AS __lo, "
+        sql += f"{saved.score_sql(lit)[0]} AS __score, {saved.problem_sql(lit)} AS __problem "
         sql += f"FROM (SELECT *{f' REPLACE ({replace})' if replace else ''} FROM loans ORDER BY rowid)))"
         frame = scratch.execute(sql, params).df()
     finally:
         scratch.close()
+    factors = frame[list(dict.fromkeys(e.column for e in saved.encodings))]
+    codes = reasons.reason_codes(saved, factors, best)
+    problem = frame.pop("problem")
+    frame = pd.concat([frame, codes], axis=1).assign(problem=problem)
+    whole = ["score", *(c for c in codes.columns if c.endswith("_points"))]  # whole points: written 507, not 507.0
+    frame[whole] = frame[whole].astype("Float64").astype("Int64")
     writer(frame, output_path)
     bad = frame.index[frame["pd"].isna()]
     return {
