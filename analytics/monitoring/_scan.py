@@ -1,11 +1,14 @@
 """The one grouped scan behind every monitoring figure: loans by period x score cell x outcome, and by period x
 points attribute of each factor.
 
-The saved model's own SQL (its coefficients and encodings) scores each loan inside DuckDB. One ``GROUPING SETS``
-query then returns, per period, the loans, the sum of their PD and their outcome counts for each score cell of
-``SCORE_STEP`` points (fine enough that AUC, bands, grades and the cutoff all come from the cells) and, per
-factor, the loans per points cell of that factor with the sum of its log-odds contribution. The development
-sample is the same scan over the model's training loans with one period.
+The saved model's own SQL (its coefficients and encodings) scores each loan inside DuckDB, once: a common table
+expression gives each loan its period, score cell of ``SCORE_STEP`` points (fine enough that AUC, bands, grades
+and the cutoff all come from the cells), PD, each number's log-odds contribution and each factor's attribute (its
+points cell, or a number's development band). DuckDB streams that expression to several groupings, each with only
+the aggregates it needs: per period, score cell and outcome the loans and their sum of PD; per period and a few
+factors packed together the loans; per period each number's sum of contributions. A flag or classification
+outcome is grouped by its raw value and matched as text once per group. The development sample is the same scan
+over the model's training loans with one period.
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ from analytics.core import RiskLabError
 SCORE_STEP = 0.1  # score points per cell: AUC ties from rounding change it by far less than its standard error
 ATTRIBUTE_STEP = 1.0  # points per attribute cell of a number: its CSI bands are cut at whole points
 LEVEL_STEP = 0.001  # points per attribute cell of a level or bin: each keeps its own points (to 0.0005)
-MAX_SET_VALUES = 4000  # factors share a grouping set while the product of their attribute counts stays below this
+MAX_SET_VALUES = 64  # factors share a grouping while the product of their attribute counts stays below this
 UNKNOWN_VALUES = 100  # points cells a number is taken to have before its development bands are known (packing only)
 PERIODS = {"month": "month", "quarter": "quarter"}
+# the factors' groupings key a period by its month number, an integer whose range DuckDB knows from the date
+# column's statistics, so that few attribute values group by direct index (a perfect hash) rather than hashing
+_INDEX_OF_PERIOD = "CAST(year(__period) * 12 + month(__period) - 1 AS INTEGER)"
+_PERIOD_OF_INDEX = "make_date(CAST(__m // 12 AS BIGINT), CAST(__m % 12 + 1 AS BIGINT), 1)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,21 +183,23 @@ def scan(
         f"FROM (SELECT *, {log_odds} AS __lo FROM ({inner}))"
     )
     attributes = "".join(f", {_attribute_sql(k, chosen[k], by_level[k])} AS __a{k}" for k in k_all)
-    keys = ["__period", *(["__o"] if known_only else [])]
+    keys = ["__m", *(["__o"] if known_only else [])]
     groups = _sets([_values(saved.encodings[k], chosen[k]) for k in k_all]) if with_factors else []
     numbers = [k for k in k_all if not by_level[k]]  # a level's points are its attribute: only numbers need sums
     branches = [
         "SELECT 0 AS __g, __period, __cell, __o, count(*) AS __loans, sum(__p) AS __pd_sum "
         "FROM __scored GROUP BY __period, __cell, __o"
     ]
+    start = f"{_PERIOD_OF_INDEX} AS __period"
     for j, group in enumerate(groups, start=1):
         by = ", ".join([*keys, *(f"__a{k}" for k in group)])
-        branches.append(f"SELECT {j} AS __g, {by}, count(*) AS __loans FROM __scored GROUP BY {by}")
+        branches.append(f"SELECT {j} AS __g, {start}, {by}, count(*) AS __loans FROM __scored GROUP BY {by}")
     if numbers:
         sums = ", ".join(f"sum(__c{k}) AS __s{k}" for k in numbers)
-        branches.append(f"SELECT -1 AS __g, {', '.join(keys)}, {sums} FROM __scored GROUP BY {', '.join(keys)}")
+        by = ", ".join(keys)
+        branches.append(f"SELECT -1 AS __g, {start}, {by}, {sums} FROM __scored GROUP BY {by}")
     sql = (
-        f"WITH __scored AS (SELECT *{attributes} FROM ({scored})) "
+        f"WITH __scored AS (SELECT *, {_INDEX_OF_PERIOD} AS __m{attributes} FROM ({scored})) "
         f"SELECT * FROM ({' UNION ALL BY NAME '.join(branches)})"
     )
     if raw is None:
