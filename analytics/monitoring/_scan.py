@@ -104,7 +104,7 @@ def _attribute_sql(k: int, banding: Banding | None, by_level: bool) -> str:
 
 
 def _values(enc: model.Encoding, banding: Banding | None) -> int:
-    """How many attribute values a factor can take (for packing the grouping sets): a level's or bin's points, a
+    """How many attribute values a factor can take (for packing the groupings): a level's or bin's points, a
     number's bands, or a guess for a number's points cells."""
     if levelled(enc):
         return max(len(enc.levels), len(enc.woe)) + 1  # every level or bin with points, and missing
@@ -114,7 +114,7 @@ def _values(enc: model.Encoding, banding: Banding | None) -> int:
 
 
 def _sets(values: list[int]) -> list[list[int]]:
-    """Factors grouped into grouping sets: as many together as keep the product of their values below
+    """Factors packed into groupings: as many together as keep the product of their values below
     ``MAX_SET_VALUES`` (few values first)."""
     sets: list[list[int]] = []
     product = math.inf
