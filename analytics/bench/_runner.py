@@ -391,22 +391,36 @@ def _cutoff_moves(ctx: Context) -> Callable[[], object]:
     return work
 
 
-def _development(ctx: Context) -> Callable[[], object]:
-    """The saved binned model's development sample (score bands, factor bands): the page caches it per version."""
+def _saved_numeric(ctx: Context):
+    """The numeric model (``fit_numeric``'s specification), saved once and loaded as the app would."""
+    from analytics import model
+
+    if "saved_numeric" not in ctx.results:
+        fitted = ctx.results.get("fit_numeric") or model.fit_model(
+            ctx.con, _loans_context(ctx), _numeric_spec(ctx), validate=False
+        )
+        version = model.save_model(ctx.con, "bench_numeric", fitted)
+        ctx.results["saved_numeric"] = model.load_model(ctx.con, "bench_numeric", version)
+    return ctx.results["saved_numeric"]
+
+
+def _development(ctx: Context, numeric: bool = False) -> Callable[[], object]:
+    """A saved model's development sample (score bands, factor bands): the page caches it per version."""
     from analytics import monitoring
 
-    saved = _saved(ctx)
+    saved = _saved_numeric(ctx) if numeric else _saved(ctx)
     return lambda: monitoring.development(ctx.con, saved.name, saved.version)
 
 
-def _monitor(ctx: Context) -> Callable[[], object]:
+def _monitor(ctx: Context, numeric: bool = False) -> Callable[[], object]:
     """Monitoring by month: the one grouped scan of every loan (period x score cell x outcome, and each factor's
     points) and the figures, tests and alerts from it; the development sample computed once before."""
     from analytics import monitoring
 
-    saved = _saved(ctx)
+    saved = _saved_numeric(ctx) if numeric else _saved(ctx)
     context = _loans_context(ctx)
-    dev = ctx.results.get("monitor_development") or monitoring.development(ctx.con, saved.name, saved.version)
+    dev = ctx.results.get("monitor_development_numeric" if numeric else "monitor_development")
+    dev = dev or monitoring.development(ctx.con, saved.name, saved.version)
     return lambda: monitoring.monitor(ctx.con, context, saved.name, saved.version, monitoring.Settings(), dev)
 
 
@@ -442,6 +456,8 @@ STEPS: tuple[Step, ...] = (
     Step("cutoff_moves", _cutoff_moves, None, ("model", "decisions")),
     Step("monitor_development", _development, None, ("model", "monitoring")),
     Step("monitor", _monitor, None, ("model", "monitoring")),
+    Step("monitor_development_numeric", lambda c: _development(c, True), None, ("model", "monitoring")),
+    Step("monitor_numeric", lambda c: _monitor(c, True), None, ("model", "monitoring")),
 )
 
 
@@ -839,7 +855,7 @@ def _note(ctx: Context, name: str, result: object) -> str:
         if stats.get("sampled"):
             text += f" (seeded sample of {stats['rows_total']:,} loans)"
         return text
-    if name == "monitor":
+    if name in ("monitor", "monitor_numeric"):
         light = result.periods["traffic_light"]
         return f"{len(result.periods)} months, {int(light.notna().sum())} with closed outcome windows"
     return ""

@@ -209,6 +209,7 @@ class _Cells:
         return cls(cell, numbers("bad"), loans, pd_sum, band, grade)
 
     def where(self, mask: np.ndarray) -> _Cells:
+        """The cells where ``mask`` is true (or at these positions)."""
         return _Cells(*(getattr(self, f.name)[mask] for f in dataclasses.fields(self)))
 
     @property
@@ -381,11 +382,13 @@ def monitor(
     frame = found.cells[found.cells["period"].notna()]
     if frame.empty:
         raise RiskLabError("monitoring.no_loans", table=ctx.table, as_of=as_of.isoformat())
-    starts, period_of = np.unique(pd.to_datetime(frame["period"]).dt.date.to_numpy(), return_inverse=True)
+    starts, period_of = _periods(frame["period"])
     cells = _Cells.of(frame, dev.edges)
+    order = np.argsort(period_of, kind="stable")  # each period's cells are one slice of this order
+    bounds = np.searchsorted(period_of[order], np.arange(len(starts) + 1))
     periods, bands, grades = [], [], []
     for i, start in enumerate(starts):
-        part = cells.where(period_of == i)
+        part = cells.where(order[bounds[i] : bounds[i + 1]])
         row, shares = _period_row(part, start, dev, settings, as_of)
         periods.append(row)
         bands += [(row["period"], b, s) for b, s in enumerate(shares)]
@@ -411,6 +414,12 @@ def monitor(
         characteristics=characteristics,
         alerts=alerts,
     )
+
+
+def _periods(period: pd.Series) -> tuple[list[dt.date], np.ndarray]:
+    """The distinct period starts in order, and each row's index into them."""
+    starts, period_of = np.unique(pd.to_datetime(period).to_numpy(), return_inverse=True)
+    return list(pd.to_datetime(starts).date), period_of
 
 
 def _back_test(defaults: int, known: int, mean_pd: float, settings: Settings) -> tuple[float, float, str | None]:
@@ -516,7 +525,7 @@ def _characteristics(found: scanning.Scan, dev: Development, period: str) -> pd.
     for bands in dev.factors:
         attributes = found.attributes[bands.column]
         attributes = attributes[attributes["period"].notna()]
-        starts, period_of = np.unique(pd.to_datetime(attributes["period"]).dt.date.to_numpy(), return_inverse=True)
+        starts, period_of = _periods(attributes["period"])
         cell = period_of * bands.size + bands.bands_of(attributes["attribute"], bands.column in found.banded)
         weights = attributes["loans"].to_numpy(dtype=float)
         loans = np.bincount(cell, weights, len(starts) * bands.size).reshape(len(starts), bands.size)
