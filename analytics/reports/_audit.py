@@ -35,8 +35,9 @@ def _object_name(detail: dict) -> str:
     return ""
 
 
-def _detail_text(detail: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in detail.items() if v is not None and k != "name")
+def _detail_text(detail: dict, lang: str) -> str:
+    """The recorded details but the name, each field named as its column reads in ``lang``."""
+    return ", ".join(f"{core.column_label(k, lang)}={v}" for k, v in detail.items() if v is not None and k != "name")
 
 
 def _action_text(action: str, lang: str) -> tuple[str, str]:
@@ -84,7 +85,7 @@ def audit_trail(
                 "object_kind": kind,
                 "object": name,
                 "table": table or "",
-                "detail": _detail_text(detail),
+                "detail": _detail_text(detail, lang),
                 "action_key": action,
             }
         )

@@ -28,6 +28,7 @@ class PortfolioFigures:
     vintages: pd.DataFrame
     provisions: provisions.Provisions | None
     provisions_trend: pd.DataFrame | None
+    settings: provisions.Settings
     derived: bool
 
 
@@ -47,7 +48,16 @@ def portfolio_figures(
     reserve = provisions.provisions(con, source, settings, as_of=result.as_of)
     trend = provisions.provisions_trend(con, source, settings)
     return PortfolioFigures(
-        table, result.as_of, result.frame(), monthly, mix, curves, reserve, trend, source.classification_derived
+        table,
+        result.as_of,
+        result.frame(),
+        monthly,
+        mix,
+        curves,
+        reserve,
+        trend,
+        settings,
+        source.classification_derived,
     )
 
 
@@ -161,13 +171,31 @@ def portfolio_document(figures: PortfolioFigures, lang: str = "en") -> Document:
                     Text(settings_note),
                     Facts(rows),
                     Table(by_category, t("report.sheet.provisions"), kinds={"category": "text"}),
-                    Chart(chart(charts.provision_trend, figures.provisions_trend, ("coverage_ratio",))),
+                    Chart(_coverage_chart(figures, chart), core.column_label("coverage_ratio", lang)),
+                    Chart(
+                        chart(
+                            charts.provision_trend,
+                            figures.provisions_trend,
+                            ("provision_to_loan_ratio",),
+                            minimum=figures.settings.minimum("provision_to_loan_ratio"),
+                        ),
+                        core.column_label("provision_to_loan_ratio", lang),
+                    ),
                 ),
             )
         )
     title = t("portfolio.report_title", table=figures.table)
     subtitle = t("portfolio.caption", table=figures.table, as_of=core.format_value(figures.as_of, "date", lang))
     return Document(title, subtitle, tuple(sections), lang)
+
+
+def _coverage_chart(figures: PortfolioFigures, chart) -> alt.TopLevelMixin:
+    """The coverage ratio by month with its minimum, the axis cut at three times the minimum as on the page (the
+    first months, with little NPL, run into thousands of percent)."""
+    minimum = figures.settings.minimum("coverage_ratio")
+    top = max(3 * minimum, 1.0)
+    top = top if figures.provisions_trend["coverage_ratio"].max() > top else None
+    return chart(charts.provision_trend, figures.provisions_trend, ("coverage_ratio",), minimum=minimum, y_max=top)
 
 
 def page_report(
