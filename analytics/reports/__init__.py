@@ -1,6 +1,4 @@
-"""Documents that leave the app: the model development report of a saved version (HTML, Excel, Word), the
-portfolio report (HTML, Excel) and the audit trail. One place builds them: a report is a ``Document`` of
-sections (``_document``), written from the analytics packages' own results, and rendered offline."""
+"""Documents that leave the app: the model development report, the portfolio report and the audit trail."""
 
 from analytics.reports._audit import ACTIONS, audit_actions, audit_csv, audit_trail
 from analytics.reports._document import (
