@@ -242,7 +242,8 @@ def _coefficients(c: _Context) -> Section:
     if c.reproduced:
         coefs = c.fitted.coef_table().drop(columns=["term"]).replace({"factor": {"": words[model.CONST]}})
     else:
-        coefs = pd.DataFrame({"factor": list(c.saved.params), "coef": list(c.saved.params.values())})
+        terms = [words[model.CONST] if term == model.CONST else term for term in c.saved.params]
+        coefs = pd.DataFrame({"term": terms, "coef": list(c.saved.params.values())})
     stats = c.saved.metrics.get("fit") or c.fitted.fit_stats()
     facts = (
         (core.column_label("n_obs", c.lang), c.figure(stats.get("n_obs"), "count")),
