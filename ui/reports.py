@@ -4,11 +4,12 @@ viewer (Data page). The documents themselves are built in ``analytics.reports``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 import streamlit as st
 
-from analytics import model, reports
+from analytics import core, model, reports
 from ui import session, tables, text, widgets
 
 MIME = {
@@ -63,11 +64,18 @@ def model_report_download(con: duckdb.DuckDBPyConnection, table: str) -> None:
         )
 
 
-def _action_label(action: str) -> str:
-    verb, kind = reports.ACTIONS.get(action, (None, None))
-    if verb is None:
-        return action
-    return f"{text.t(f'audit.object.{kind}')}: {text.t(f'audit.verb.{verb}')}"
+def _action_labels() -> Callable[[str], str]:
+    """A ``format_func`` writing a recorded action as "model: saved", fixed to the language now (Streamlit may
+    call it outside the script run)."""
+    lang = text.lang()
+
+    def label(action: str) -> str:
+        verb, kind = reports.ACTIONS.get(action, (None, None))
+        if verb is None:
+            return action
+        return f"{core.t(f'audit.object.{kind}', lang)}: {core.t(f'audit.verb.{verb}', lang)}"
+
+    return label
 
 
 def audit_viewer(con: duckdb.DuckDBPyConnection) -> None:
@@ -84,7 +92,7 @@ def audit_viewer(con: duckdb.DuckDBPyConnection) -> None:
     chosen = left.multiselect(
         text.t("audit.actions"),
         actions,
-        format_func=_action_label,
+        format_func=_action_labels(),
         placeholder=text.t("app.choose"),
         key=session.widget("audit_actions", options=actions),
     )
