@@ -40,6 +40,13 @@ class Text:
 
 
 @dataclasses.dataclass(frozen=True)
+class Subheading:
+    """A heading within a section (kept on the page of what follows it)."""
+
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Facts:
     """Label and value pairs, values already written (``core.format_value``)."""
 
@@ -190,6 +197,8 @@ def _html_table(table: Table, lang: str) -> str:
 def _html_block(block: object, lang: str) -> str:
     if isinstance(block, Text):
         return f"<p>{html.escape(block.text)}</p>"
+    if isinstance(block, Subheading):
+        return f"<h3>{html.escape(block.text)}</h3>"
     if isinstance(block, Facts):
         rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in block.rows)
         return f'<table class="facts">{rows}</table>'
@@ -256,8 +265,8 @@ def to_excel(document: Document) -> bytes:
         lines.append(("", "", False))
         lines.append((section.heading, "", True))
         for block in section.blocks:
-            if isinstance(block, Text):
-                lines.append((block.text, "", False))
+            if isinstance(block, Text | Subheading):
+                lines.append((block.text, "", isinstance(block, Subheading)))
             elif isinstance(block, Facts):
                 lines.extend((k, v, False) for k, v in block.rows)
             elif isinstance(block, Table):
@@ -319,6 +328,8 @@ def to_docx(document: Document) -> bytes:
         for block in section.blocks:
             if isinstance(block, Text):
                 word.add_paragraph(block.text)
+            elif isinstance(block, Subheading):
+                word.add_heading(block.text, level=2)
             elif isinstance(block, Facts):
                 _word_table(word, [], [[k, v] for k, v in block.rows])
             elif isinstance(block, Table):

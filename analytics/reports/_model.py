@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics import charts, core, datasets, decisions, factors, model, store
 from analytics.reports._audit import audit_trail
-from analytics.reports._document import Chart, Document, Facts, Section, Table, Text
+from analytics.reports._document import Chart, Document, Facts, Section, Subheading, Table, Text
 
 DEFAULT_CUTOFF = 0.15  # PD: the Expert vs model page's first cutoff
 SAME_PARAMS = 1e-6  # a refit whose coefficients are this close to the saved ones reproduces the saved model
@@ -231,7 +231,8 @@ def _binnings(c: _Context) -> Section:
     blocks: list = [Text(c.t("report.binning_help"))]
     for encoding in c.saved.encodings:
         binned = factors.compute_binning(c.con, c.pop, _binning_spec(c, encoding))
-        blocks.append(Text(c.t("report.binning_of", factor=encoding.column, iv=c.figure(binned.iv, "statistic"))))
+        iv = c.figure(binned.iv, "statistic")
+        blocks.append(Subheading(c.t("report.binning_of", factor=encoding.column, iv=iv)))
         blocks.append(Table(_bin_labels(c, binned.with_totals()), f"{encoding.column}"[:31]))
         blocks.append(Chart(c.chart(charts.binning_chart, _bin_labels(c, binned.table))))
     return Section(c.t("report.section.binning"), tuple(blocks))
