@@ -237,6 +237,8 @@ def test_the_portfolio_report_is_offline_and_written_in_the_language(portfolio_f
     page = reports.to_html(reports.portfolio_document(portfolio_figures, lang))
     assert not ADDRESS.search(page) and "<script" not in page
     assert page.count('<figure class="chart"><svg') == 6
+    trend = re.search(r'<figure class="chart">(.*?)</figure>', page, flags=re.S).group(1)
+    assert trend.count("role-legend-title") == 1  # PAR30, PAR90, NPL: one legend of coloured dashed lines, not two
     kpis = portfolio_figures.kpis.set_index("kpi")["value"]
     par30 = core.format_value(kpis["par30"], "share", lang)
     outstanding = core.format_value(kpis["outstanding"], "amount", lang)
