@@ -9,6 +9,7 @@ from analytics import charts as charts_
 from analytics import core, datasets, factors, model, store
 from analytics.model import FactorSpec, ModelSpec, Scaling
 from ui import cache, charts, database, session, tables, text, widgets
+from ui import reports as reports_ui
 
 # The compared metric that is no registry column by its name: a model's cross-validated AUC, saved as cv.mean.
 CV_METRICS = {"cv.mean": "auc"}
@@ -44,6 +45,8 @@ st.caption(
         labels=", ".join(definition.labels),
     )
 )
+
+reports_ui.model_report_download(con, table)  # a saved version's development report, fitted or not
 
 # --- the model's choices ------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import charts as builders
-from analytics import core, datasets, portfolio, store
+from analytics import core, datasets, portfolio, reports, store
 from ui import cache, charts, database, session, tables, text, widgets
 from ui import provisions as provisions_ui
 
@@ -289,7 +289,7 @@ with export_tab:
         )
     st.download_button(
         text.t("portfolio.download_html"),
-        lambda: portfolio.report_html(title, caption, report_tables, report.json()),
+        lambda: reports.page_report(title, caption, report_tables, report.drawn(), text.lang()),
         f"{stamp}.html",
         "text/html",
         key=session.widget("pf_html"),

@@ -797,11 +797,6 @@ def test_exports(con):
     book = openpyxl.load_workbook(io.BytesIO(portfolio.excel_workbook(frames)))
     assert book.sheetnames == ["kpis", "by branch_officer"]
     assert book["kpis"]["A2"].value == "Loans outstanding" and book["kpis"]["B2"].value == 4  # the KPI by its name
-    page = portfolio.report_html(
-        "Report <tiny>", "as of 2024-03-31", {"KPIs": frames["kpis"]}, {"Trend": '{"mark": "line"}'}
-    )
-    assert "<h1>Report &lt;tiny&gt;</h1>" in page and 'vegaEmbed("#chart0", {"mark": "line"}' in page
-    assert "<table" in page and "npl_ratio" in page
 
 
 @pytest.mark.parametrize(

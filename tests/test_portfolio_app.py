@@ -239,16 +239,17 @@ def test_excel_and_html_exports_are_built_on_download_only(downloads, app, monke
     from ui import charts
 
     built = []
-    json = charts.Report.json
-    monkeypatch.setattr(charts.Report, "json", lambda self: built.append(1) or json(self))
+    drawn = charts.Report.drawn
+    monkeypatch.setattr(charts.Report, "drawn", lambda self: built.append(1) or drawn(self))
     app.run()
     stamp = f"sample_performance_portfolio_{app.selectbox(key='pf_as_of').value:%Y-%m}"
     assert {f"{stamp}.xlsx", f"{stamp}.html"} <= set(downloads)
-    assert built == []  # the reruns drew the charts but built no report JSON
+    assert built == []  # the reruns drew the charts but built no report
 
     report = downloads[f"{stamp}.html"]()
     assert built == [1]
-    assert report.count("vegaEmbed(") == 10 and report.count('"datasets"') == 10  # the data inline, not Arrow bytes
+    assert report.count('<figure class="chart"><svg') == 10  # drawn as SVG: no script, no address
+    assert "<script" not in report and "http://" not in report and "https://" not in report
     assert "<h2>Provisions and ECL</h2>" in report and "Coverage ratio" in report and "Required reserve" in report
     assert "Expected credit loss (ECL)" in report
     assert "<h2>Key figures</h2>" in report and "PAR30" in report and "Loans outstanding" in report

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import altair as alt
 import streamlit as st
 from streamlit import dataframe_util
 
@@ -46,8 +47,8 @@ def show(builder: Callable, *args: object, where=st, key: str | None = None, **o
 
 class Report:
     """The charts a page draws and keeps for its HTML report. ``show`` draws a chart as ``charts.show`` does and
-    notes how it was built; ``json`` builds the charts' Vega-Lite JSON (data inline) only when called, from a
-    download button's callable, so a rerun does not pay for it. The language is the session's when created."""
+    notes how it was built; ``drawn`` builds the Altair charts only when called, from a download button's
+    callable, so a rerun does not pay for it. The language is the session's when created."""
 
     def __init__(self) -> None:
         self.lang = text.lang()
@@ -58,13 +59,13 @@ class Report:
         self.charts.append((heading, builder, args, options))
         return show(builder, *args, where=where, **options)
 
-    def json(self) -> dict[str, str]:
-        """``{heading: Vega-Lite JSON}`` of the kept charts, in the report's language."""
+    def drawn(self) -> list[tuple[str, alt.TopLevelMixin]]:
+        """``(heading, chart)`` of the kept charts, in the report's language."""
 
         def translate(key: str, /, **params: object) -> str:
             return core.t(key, self.lang, **params)
 
-        return {
-            heading: builder(*args, translate, lang=self.lang, **options).to_json()
+        return [
+            (heading, builder(*args, translate, lang=self.lang, **options))
             for heading, builder, args, options in self.charts
-        }
+        ]

@@ -75,6 +75,8 @@ KEYS: dict[str, Key] = {
         *_keys("data", "roles", "save_roles", "kind", "defcol", "defval", "defdpd", "deflab", "save_default"),
         *_keys("data", "sql_text", survives=True),
         *_keys("data", "run_sql", "dl"),
+        *_keys("data", "audit_actions", "audit_object", "audit_dates", survives=True),
+        *_keys("data", "audit_csv"),
         # Risk factors
         *_keys("risk_factors", "factors_booked", "bin_factor", "bin_method", "bin_saved", "bin_n", survives=True),
         *_keys("risk_factors", "stab_kind", "stab_fraction", "stab_factor", "corr_factors", survives=True),
@@ -95,6 +97,8 @@ KEYS: dict[str, Key] = {
         *_keys("model", "model_fit", "model_sw_run", "model_sw_use", "model_save", "model_delete_pick"),
         *_keys("model", "model_delete", "model_download", "model_open"),
         *_keys("model", "model_open_name", "model_open_version", survives=True),
+        *_keys("model", "report_version", "report_format", survives=True),
+        *_keys("model", "report_download"),
         # Expert vs model
         *_keys("expert_vs_model", "ev_model", "ev_kind", "ev_outcome", "ev_rec_column", "ev_min", survives=True),
         *_keys("expert_vs_model", "ev_approve", "ev_rules_choice", "ev_filter", "ev_period", survives=True),

@@ -93,7 +93,8 @@ def lines(
                 scale=alt.Scale(domain=names, range=list(SERIES_COLOURS[: len(names)])),
                 legend=series_legend,
             ),
-            strokeDash=alt.StrokeDash("series:N", sort=names, legend=series_legend),
+            # the same domain as the colour: one legend of coloured, dashed lines, not two
+            strokeDash=alt.StrokeDash("series:N", sort=names, scale=alt.Scale(domain=names), legend=series_legend),
             tooltip=[
                 alt.Tooltip(
                     x_field, title=x_title, format=tooltip_format("month" if temporal else column_kind(x), lang)
@@ -943,7 +944,9 @@ def points_shift_lines(characteristics: pd.DataFrame, t: Translate, *, lang: str
                 ),
                 legend=legend(t("column.factor")),
             ),
-            strokeDash=alt.StrokeDash("factor:N", sort=factors, legend=legend(t("column.factor"))),
+            strokeDash=alt.StrokeDash(
+                "factor:N", sort=factors, scale=alt.Scale(domain=factors), legend=legend(t("column.factor"))
+            ),
             tooltip=[
                 alt.Tooltip("factor:N", title=t("column.factor")),
                 alt.Tooltip("period:O", title=t("column.period")),

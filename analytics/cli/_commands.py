@@ -13,11 +13,13 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 
-from analytics import bench, datasets, model, monitoring, sample, store
+from analytics import bench, core, datasets, model, monitoring, reports, sample, store
 from analytics.cli import _adapters as adapters
 from analytics.core import RiskLabError
 
@@ -79,8 +81,57 @@ def factors(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
 
 
 def portfolio(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
-    """Print the as-of month's portfolio KPIs (PAR30, PAR90, NPL ...) of a performance table."""
-    _print_json(adapters.portfolio_report(con, args.table, args.as_of, args.role))
+    """Print the as-of month's portfolio KPIs (PAR30, PAR90, NPL ...) of a performance table; ``--report FILE``
+    also writes the portfolio report (``.html`` offline, or an ``.xlsx`` workbook)."""
+    if args.report is None:
+        _print_json(adapters.portfolio_report(con, args.table, args.as_of, args.role))
+        return
+    fmt = _report_format(args.report, ("html", "xlsx"))
+    lang = _language(args.lang)
+    began = time.perf_counter()
+    figures = reports.portfolio_figures(con, args.table, args.as_of, adapters.role_overrides(args.role))
+    if fmt == "xlsx":
+        written = reports.portfolio_workbook(figures, lang)
+    else:
+        written = reports.render(reports.portfolio_document(figures, lang), "html")
+    Path(args.report).write_bytes(written)
+    out = adapters.portfolio_report(con, args.table, args.as_of, args.role)
+    out["report"] = {"output": args.report, "format": fmt, "bytes": len(written), "seconds": _since(began)}
+    _print_json(out)
+
+
+def report(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Write the development report of a saved model version (format from the output's suffix: ``.html``,
+    ``.xlsx`` or ``.docx``) in English or Chinese; print what was written."""
+    fmt = _report_format(args.output, reports.FORMATS)
+    lang = _language(args.lang)
+    version = adapters.whole_number(args.version, "version") if args.version is not None else None
+    cutoff = adapters.number(args.cutoff, "cutoff")
+    began = time.perf_counter()
+    document = reports.model_report(con, args.model, version, lang, cutoff=cutoff)
+    written = reports.render(document, fmt)
+    Path(args.output).write_bytes(written)
+    saved = model.load_model(con, args.model, version)
+    out = {"model": saved.name, "version": saved.version, "language": lang, "format": fmt, "output": args.output}
+    _print_json(out | {"bytes": len(written), "seconds": _since(began)})
+
+
+def _report_format(path: str, formats: Sequence[str]) -> str:
+    """The format a report file's suffix names, or a user error listing the suffixes."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise RiskLabError("report.bad_suffix", formats=", ".join(f".{f}" for f in formats), path=path)
+    return suffix
+
+
+def _language(lang: str) -> str:
+    if lang not in core.LANGUAGES:
+        raise RiskLabError("report.bad_language", lang=lang, languages=", ".join(core.LANGUAGES))
+    return lang
+
+
+def _since(began: float) -> float:
+    return round(time.perf_counter() - began, 2)
 
 
 def provisions(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
@@ -225,7 +276,17 @@ def _parser() -> argparse.ArgumentParser:
     port.add_argument("--table", required=True)
     port.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD (default: the latest snapshot)")
     port.add_argument("--role", action="append", default=[], metavar="ROLE=COLUMN")
+    port.add_argument("--report", metavar="FILE", help="also write the portfolio report (.html or .xlsx)")
+    port.add_argument("--lang", default="en", help="the report's language: en or zh")
     port.set_defaults(func=portfolio)
+
+    document = commands.add_parser("report", help="the development report of a saved model (.html, .xlsx, .docx)")
+    document.add_argument("--model", required=True)
+    document.add_argument("--version", help="a saved version (default: the latest)")
+    document.add_argument("--lang", default="en", help="en or zh")
+    document.add_argument("--cutoff", default=str(reports.DEFAULT_CUTOFF), metavar="PD", help="approve below this PD")
+    document.add_argument("--output", required=True, help="FILE.html, FILE.xlsx or FILE.docx")
+    document.set_defaults(func=report)
 
     prov = commands.add_parser("provisions", help="five-category provisions and ratios of a performance table")
     prov.add_argument("--table", required=True)

@@ -353,6 +353,7 @@ REGISTRY: dict[str, Column] = {
         *_columns("text", "kind", label="type"),
         *(Column(role, "text", f"role.{role}") for role in ("branch", "officer", "segment")),  # as the roles read
         Column("model", "text", "nav.model"),  # the model's side of a comparison, named like the Model page
+        *(Column(key, "text", f"audit.column.{key}") for key in ("object_kind", "object", "detail")),  # audit trail
     )
 }
 

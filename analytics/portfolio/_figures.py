@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html
 import io
 import re
 import unicodedata
@@ -977,31 +976,6 @@ def _format_sheet(sheet, frame: pd.DataFrame, headers: list[str], kinds: list[st
             shown = value if isinstance(value, str) else core.format_value(value, cell_kind, lang)
             width = max(width, _display_width(str(shown)))
         sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, EXCEL_MAX_WIDTH)
-
-
-_VEGA = "https://cdn.jsdelivr.net/npm/"
-
-
-def report_html(title: str, subtitle: str, tables: dict[str, pd.DataFrame], charts: dict[str, str]) -> str:
-    """A one-page HTML report: title, tables and Vega-Lite charts (``{heading: spec JSON}``), for a board pack.
-
-    The charts are drawn by vega-embed from a CDN; the tables are plain HTML and print without it.
-    """
-    parts = [f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>"]
-    for i, (heading, spec) in enumerate(charts.items()):
-        parts.append(f'<h2>{html.escape(heading)}</h2><div id="chart{i}"></div>')
-        parts.append(f'<script>vegaEmbed("#chart{i}", {spec}, {{"actions": false}});</script>')
-    for heading, frame in tables.items():
-        parts.append(f"<h2>{html.escape(heading)}</h2>{frame.to_html(index=False, na_rep='-', border=0)}")
-    scripts = "".join(f'<script src="{_VEGA}{lib}"></script>' for lib in ("vega@5", "vega-lite@5", "vega-embed@6"))
-    style = (
-        "body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse;font-size:12px}"
-        "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}"
-    )
-    return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>{scripts}'
-        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>"
-    )
 
 
 # --- the monthly summary -------------------------------------------------------------------------------------------
