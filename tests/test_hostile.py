@@ -438,7 +438,7 @@ def huge_cell(megabytes: int) -> bytes:
 
 
 def test_excel_is_read_in_a_worker_process(con):
-    from analytics.datasets import _worker
+    from analytics.store import _worker
 
     preview = datasets.preview_file(con, workbook([["id", "x", "x"], [1, "a", 2.5]]), "book.xlsx")
     assert preview.columns == (("id", "BIGINT"), ("x", "VARCHAR"), ("x_2", "DOUBLE"))
@@ -455,7 +455,7 @@ def test_excel_is_read_in_a_worker_process(con):
     ],
 )
 def test_a_worker_that_overruns_is_stopped_with_the_limit_named(con, monkeypatch, limits, message):
-    from analytics.datasets import _worker
+    from analytics.store import _worker
 
     monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(**{"wall_s": 60, "cpu_s": 60, **limits}))
     start = time.perf_counter()
@@ -467,7 +467,7 @@ def test_a_worker_that_overruns_is_stopped_with_the_limit_named(con, monkeypatch
 
 
 def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch):
-    from analytics.datasets import _worker
+    from analytics.store import _worker
 
     monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(memory_mb=1024, wall_s=60))
     with pytest.raises(RiskLabError) as err:

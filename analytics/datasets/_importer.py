@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from analytics import store
 from analytics.core import Notice, RiskLabError
-from analytics.datasets._worker import run as run_in_worker
+from analytics.store import run_in_worker
 
 MAX_UPLOAD_MB = 200  # browser uploads (and preview/import of bytes); import_path has no limit
 STREAM_ABOVE_MB = 32  # import_path streams files above this size instead of reading them into memory
