@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -476,20 +477,83 @@ def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch
 
 
 def test_the_servers_address_space_cap_turns_a_memory_bomb_into_one_sentence():
-    """``store.limit_memory`` in a fresh process, as the app sets it: DuckDB's 4 GB string fails at once."""
+    """``store.limit_memory`` in a fresh process, as the app sets it: a 4 GB string built by the server's own
+    DuckDB (not the console, whose queries run in workers) fails at once, and the server goes on."""
     script = (
         "from analytics import store\n"
         "con = store.connect(':memory:')\n"
         "print(store.limit_memory(3072))\n"
         "try:\n"
-        "    store.run_query(con, \"SELECT length(repeat('xx', 2000000000))\")\n"
+        "    con.execute(\"SELECT length(repeat('xx', 2000000000))\").fetchall()\n"
         "except Exception as exc:\n"
-        "    print(type(exc).__name__, exc)\n"
-        "print(store.run_query(con, 'SELECT 42 AS n').frame['n'].tolist())\n"
+        "    print(store.user_error(exc).key)\n"
+        "if __name__ == '__main__':\n"
+        "    print(store.run_query(con, 'SELECT 42 AS n').frame['n'].tolist())\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     cap, failure, after = done.stdout.strip().splitlines()
     assert int(cap) == 3072 * 1024 * 1024
-    assert failure == f"RiskLabError {t('error.out_of_memory', 'en')}"
+    assert failure == "error.out_of_memory"
     assert after == "[42]"  # the process goes on serving
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since the last ``reset_peak_rss`` (Linux's VmHWM)."""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
+
+def reset_peak_rss() -> None:
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT length(repeat('xx', 2000000000))",  # 7.9 GB in the app before
+        "SELECT repeat('x', 1000000) AS a, repeat('y', 1000000) AS b FROM range(1000)",  # 12.3 GB with one session
+    ],
+)
+def test_memory_bombs_stop_the_console_worker_not_the_server(loans, sql):
+    from analytics.store import _worker
+
+    store.run_query(loans, "SELECT count(*) FROM loans")  # the snapshot and the fork server exist
+    reset_peak_rss()
+    before = peak_rss_mb()
+    start = time.perf_counter()
+    with pytest.raises(RiskLabError) as err:
+        store.run_query(loans, sql)
+    assert time.perf_counter() - start < 30
+    assert err.value.key == "console_limit.memory"
+    assert str(err.value).startswith(f"the query needed more than the {_worker.LIMITS.memory_mb:g} MB of memory")
+    assert err.value.message("zh").startswith("查询所需内存超过")
+    assert peak_rss_mb() - before < 200  # the server itself did not hold the strings
+    assert store.run_query(loans, "SELECT 42 AS n").frame["n"].tolist() == [42]
+
+
+def test_a_console_query_that_cannot_be_interrupted_is_killed_at_its_wall_time(loans, monkeypatch):
+    """A single scalar call ignores DuckDB's interrupt: the worker is killed when its wall time runs out."""
+    from analytics.store import _console
+
+    monkeypatch.setattr(_console, "_GRACE_S", 1.0)
+    start = time.perf_counter()
+    with pytest.raises(RiskLabError) as err:
+        store.run_query(loans, "SELECT length(repeat('xx', 400000000)) AS n", timeout_s=0.5)
+    assert time.perf_counter() - start < 10
+    assert str(err.value).startswith("the query did not finish within 1.5 s (time limit)")
+    assert err.value.message("zh").startswith("查询未能在 1.5 秒内完成（时间上限）")
+
+
+def test_console_snapshots_follow_the_table(loans):
+    """The worker reads a snapshot of each table the query names, written once per state of the table."""
+    assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [5000]
+    folder = store.staging_dir(loans) / "console"
+    first = sorted(folder.glob("*.parquet"))
+    assert len(first) == 1
+    store.run_query(loans, "SELECT count(*) AS n FROM LOANS")
+    assert sorted(folder.glob("*.parquet")) == first  # written once
+    loans.execute("CREATE OR REPLACE TABLE loans AS SELECT range AS id FROM range(7)")
+    assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [7]
+    assert len(list(folder.glob("*.parquet"))) == 1 and sorted(folder.glob("*.parquet")) != first
+    assert [p.name for p in folder.iterdir() if not p.name.endswith(".parquet")] == []  # no spill, no partial file
