@@ -1,5 +1,4 @@
-"""The DuckDB store: the sandboxed connection, the Risk Lab catalog, the read-only SQL console and the worker
-processes with OS limits that parse untrusted files and run console queries."""
+"""The DuckDB store: the sandboxed connection, the catalog, the SQL console and the worker processes with OS limits."""
 
 from analytics.store._console import (
     MAX_ROWS,

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from analytics.core import RiskLabError
+from analytics.store._failures import user_error
 
 
 def _setting(name: str, default: float) -> float:
@@ -148,8 +149,6 @@ def _work(task: str, payload: dict, limits: dict, sending) -> None:
         if _reached_memory_limit(limits):  # a C library whose allocation failed raises what it likes
             answer = {"limit": "memory"}
         else:
-            from analytics.store import user_error
-
             error = user_error(exc)
             answer = {"error": (error.key, {key: _plain(value) for key, value in error.params.items()})}
     sending.send(answer)
