@@ -555,5 +555,9 @@ def test_console_snapshots_follow_the_table(loans):
     assert sorted(folder.glob("*.parquet")) == first  # written once
     loans.execute("CREATE OR REPLACE TABLE loans AS SELECT range AS id FROM range(7)")
     assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [7]
+    assert len(list(folder.glob("*.parquet"))) == 2  # the old one may still be read by another session's query
+    long_ago = time.time() - store._console.SNAPSHOT_GRACE_S - 1
+    os.utime(first[0], (long_ago, long_ago))
+    assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [7]
     assert len(list(folder.glob("*.parquet"))) == 1 and sorted(folder.glob("*.parquet")) != first
     assert [p.name for p in folder.iterdir() if not p.name.endswith(".parquet")] == []  # no spill, no partial file

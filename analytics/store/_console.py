@@ -14,6 +14,7 @@ megabytes, whichever comes first, and comes back as an Arrow file.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -45,6 +46,7 @@ MAX_QUERY_CHARS = 20_000  # DuckDB plans (uninterruptibly) in time that grows fa
 _BATCH_ROWS = 256
 _GRACE_S = 15.0  # the worker's start and the writing of its result, on top of the query's time limit
 SNAPSHOTS = "console"  # the staging subfolder of the tables' Parquet snapshots
+SNAPSHOT_GRACE_S = 60.0  # an older snapshot of a table is removed once unused this long
 SAFE_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 # scalar functions that reveal the server's settings, variables or paths
 _HIDDEN_FUNCTIONS = frozenset({"current_setting", "getvariable", "getenv", "current_schemas", "current_catalog"})
@@ -232,24 +234,27 @@ def _limits(timeout_s: float) -> _worker.Limits:
 
 def snapshot(con: duckdb.DuckDBPyConnection, table: str) -> Path:
     """The Parquet snapshot of ``table`` that a console worker reads, written once per state of the table (a new
-    import or replacement writes a new one and removes the old); ``table`` must be a user table."""
+    import or replacement writes a new one); ``table`` must be a user table. Each use marks the file, and older
+    snapshots of the table are removed once no query has used them for ``SNAPSHOT_GRACE_S`` (a worker of another
+    session may be about to read one)."""
     folder = staging_dir(con) / SNAPSHOTS
     folder.mkdir(exist_ok=True)
     name = hashlib.sha1(table.encode()).hexdigest()[:16]
     state = hashlib.sha1(repr(_state(con, table)).encode()).hexdigest()[:16]
     path = folder / f"{name}-{state}.parquet"
-    if path.exists():
-        return path
-    partial = folder / f"partial-{uuid.uuid4().hex}.parquet"
-    try:
-        target = "'" + str(partial).replace("'", "''") + "'"  # COPY takes no parameter for its file
-        con.execute(f"COPY (SELECT * FROM {quote_ident(table)}) TO {target} (FORMAT parquet)")
-        os.replace(partial, path)  # whole or not at all, also when two sessions write it at once
-    finally:
-        partial.unlink(missing_ok=True)
+    if not path.exists():
+        partial = folder / f"partial-{uuid.uuid4().hex}.parquet"
+        try:
+            target = "'" + str(partial).replace("'", "''") + "'"  # COPY takes no parameter for its file
+            con.execute(f"COPY (SELECT * FROM {quote_ident(table)}) TO {target} (FORMAT parquet)")
+            os.replace(partial, path)  # whole or not at all, also when two sessions write it at once
+        finally:
+            partial.unlink(missing_ok=True)
+    os.utime(path)  # in use
     for old in folder.glob(f"{name}-*.parquet"):
-        if old != path:
-            old.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if old != path and time.time() - old.stat().st_mtime > SNAPSHOT_GRACE_S:
+                old.unlink()
     return path
 
 
