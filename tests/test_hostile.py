@@ -476,6 +476,18 @@ def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch
     assert str(err.value).startswith("reading the file needed more than the 1024 MB of memory a file may use")
 
 
+@pytest.mark.parametrize(("name", "data"), [("a.csv", b"id\n1\n"), ("a.json", b'{"id": 1}\n')])
+def test_text_files_are_previewed_in_a_worker_process(con, monkeypatch, name, data):
+    from analytics.store import _worker
+
+    assert datasets.preview_file(con, data, name).columns == (("id", "BIGINT"),)
+    monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(wall_s=0.01))
+    with pytest.raises(RiskLabError) as err:
+        datasets.preview_file(con, data, name)
+    assert str(err.value).startswith("reading the file did not finish within 0.01 s (time limit)")
+    assert list(store.staging_dir(con).iterdir()) == []  # the staged upload is gone
+
+
 def test_the_servers_address_space_cap_turns_a_memory_bomb_into_one_sentence():
     """``store.limit_memory`` in a fresh process, as the app sets it: a 4 GB string built by the server's own
     DuckDB (not the console, whose queries run in workers) fails at once, and the server goes on."""

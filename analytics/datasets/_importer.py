@@ -229,7 +229,57 @@ def preview_file(
     sheet: str | None = None,
     n: int = 20,
 ) -> Preview:
-    """Detect the format of ``data`` and show the first ``n`` rows exactly as an import would create them."""
+    """Detect the format of ``data`` and show the first ``n`` rows exactly as an import would create them.
+
+    A CSV, JSON or Parquet file is previewed in a worker process with OS limits (``store.run_in_worker``), on its
+    own in-memory DuckDB: the preview runs again on every change of a widget, so a hostile upload stops a worker,
+    not the server. An Excel sheet is parsed in its own worker already (``_excel_source``)."""
+    _check_size(len(data), filename)
+    if not data.strip() or file_kind(data, filename)[0] == "excel":
+        return _preview(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet, n=n)
+    upload = store.staged_file(con, "upload")
+    try:
+        upload.write_bytes(data)
+    except OSError as exc:
+        upload.unlink(missing_ok=True)
+        raise store.user_error(exc) from None
+    payload = {"path": str(upload), "filename": filename, "encoding": encoding, "delimiter": delimiter, "n": n}
+    try:
+        answer = run_in_worker("analytics.datasets._importer:preview_task", payload)
+    finally:
+        upload.unlink(missing_ok=True)
+    return dataclasses.replace(answer["preview"], warnings=tuple(Notice(k, **p) for k, p in answer["warnings"]))
+
+
+def preview_task(payload: dict, threads: int = 1) -> dict:
+    """Worker task: the preview of the uploaded file at ``payload["path"]`` on a new in-memory database (its
+    temporary staging folder removed afterwards); the notices travel as plain keys and parameters."""
+    pa.set_cpu_count(threads)
+    data = Path(payload["path"]).read_bytes()
+    con = store.connect(":memory:")
+    staging = store.staging_dir(con)
+    try:
+        preview = _preview(
+            con, data, payload["filename"], encoding=payload["encoding"], delimiter=payload["delimiter"], n=payload["n"]
+        )
+    finally:
+        con.close()
+        shutil.rmtree(staging.parent.parent, ignore_errors=True)
+    warnings = [(notice.key, notice.params) for notice in preview.warnings]
+    return {"preview": dataclasses.replace(preview, warnings=()), "warnings": warnings}
+
+
+def _preview(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None = None,
+    n: int,
+) -> Preview:
+    """The preview, computed in this process on ``con``."""
     with _opened(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet) as source:
         plan = _plan(con, source, filename)
         rows = _duck(lambda: con.execute(f"{plan.select} LIMIT ?", [*plan.params, int(n)]).df(), source, filename)
