@@ -51,6 +51,7 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
 WORKER_NAME = "risklab-worker"
+NICENESS = 10  # how much lower a worker's scheduling priority is than the server's
 
 
 def _forkserver() -> multiprocessing.context.BaseContext:
@@ -123,7 +124,7 @@ def _result(answer: dict | None, code: int | None, limits: Limits, messages: str
 
 
 def _limit_self(limits: dict) -> None:
-    """Set this worker's OS limits (soft and hard, so the task cannot raise them)."""
+    """Set this worker's OS limits (soft and hard, so the task cannot raise them) and lower its priority."""
     memory = int(limits["memory_mb"] * 1024 * 1024)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = max(int(limits["cpu_s"]), 1)
@@ -131,6 +132,7 @@ def _limit_self(limits: dict) -> None:
     size = int(limits["file_mb"] * 1024 * 1024)
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it; a file grown too big ends the worker
+    os.nice(NICENESS)  # the server's own threads (other users' pages) come first on a busy machine
     for name in _THREAD_VARIABLES:
         os.environ[name] = str(int(limits["threads"]))
 
