@@ -311,6 +311,15 @@ def test_sql_command_refuses_caps_in_one_line(tmp_path, option, value, needle):
     assert needle in one_error_line(cli("sql", "SELECT 1", option, value, db=tmp_path / "x.duckdb"))
 
 
+def test_sql_command_runs_the_query_in_a_limited_worker(tmp_path):
+    """``python -m analytics sql`` goes through the same worker: the 4 GB string ends in one line naming the limit."""
+    from analytics.store import _worker
+
+    line = one_error_line(cli("sql", "SELECT length(repeat('xx', 2000000000))", db=tmp_path / "x.duckdb"))
+    limit = f"{_worker.LIMITS.memory_mb:g} MB of memory a query may use (memory limit)"
+    assert line.startswith(f"error: the query needed more than the {limit}")
+
+
 # --- 4. every failure is one sentence -----------------------------------------------------------------------------
 
 
