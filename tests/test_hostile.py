@@ -486,7 +486,7 @@ def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch
 
 
 @pytest.mark.parametrize(("name", "data"), [("a.csv", b"id\n1\n"), ("a.json", b'{"id": 1}\n')])
-def test_text_files_are_previewed_in_a_worker_process(con, monkeypatch, name, data):
+def test_text_files_are_previewed_and_imported_in_a_worker_process(con, monkeypatch, name, data):
     from analytics.store import _worker
 
     assert datasets.preview_file(con, data, name).columns == (("id", "BIGINT"),)
@@ -494,6 +494,10 @@ def test_text_files_are_previewed_in_a_worker_process(con, monkeypatch, name, da
     with pytest.raises(RiskLabError) as err:
         datasets.preview_file(con, data, name)
     assert str(err.value).startswith("reading the file did not finish within 0.01 s (time limit)")
+    with pytest.raises(RiskLabError) as err:
+        datasets.import_file(con, data, name, table="loans")
+    assert str(err.value).startswith("reading the file did not finish within 0.01 s (time limit)")
+    assert store.user_tables(con) == []
     assert list(store.staging_dir(con).iterdir()) == []  # the staged upload is gone
 
 
