@@ -51,7 +51,7 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
 WORKER_NAME = "risklab-worker"
-NICENESS = 10  # how much lower a worker's scheduling priority is than the server's
+NICENESS = int(_setting("RISKLAB_WORKER_NICE", 10))  # a worker runs at this lower scheduling priority
 
 
 def _forkserver() -> multiprocessing.context.BaseContext:
