@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -310,6 +311,15 @@ def test_sql_command_refuses_caps_in_one_line(tmp_path, option, value, needle):
     assert needle in one_error_line(cli("sql", "SELECT 1", option, value, db=tmp_path / "x.duckdb"))
 
 
+def test_sql_command_runs_the_query_in_a_limited_worker(tmp_path):
+    """``python -m analytics sql`` goes through the same worker: the 4 GB string ends in one line naming the limit."""
+    from analytics.store import _worker
+
+    line = one_error_line(cli("sql", "SELECT length(repeat('xx', 2000000000))", db=tmp_path / "x.duckdb"))
+    limit = f"{_worker.LIMITS.memory_mb:g} MB of memory a query may use (memory limit)"
+    assert line.startswith(f"error: the query needed more than the {limit}")
+
+
 # --- 4. every failure is one sentence -----------------------------------------------------------------------------
 
 
@@ -438,7 +448,7 @@ def huge_cell(megabytes: int) -> bytes:
 
 
 def test_excel_is_read_in_a_worker_process(con):
-    from analytics.datasets import _worker
+    from analytics.store import _worker
 
     preview = datasets.preview_file(con, workbook([["id", "x", "x"], [1, "a", 2.5]]), "book.xlsx")
     assert preview.columns == (("id", "BIGINT"), ("x", "VARCHAR"), ("x_2", "DOUBLE"))
@@ -455,7 +465,7 @@ def test_excel_is_read_in_a_worker_process(con):
     ],
 )
 def test_a_worker_that_overruns_is_stopped_with_the_limit_named(con, monkeypatch, limits, message):
-    from analytics.datasets import _worker
+    from analytics.store import _worker
 
     monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(**{"wall_s": 60, "cpu_s": 60, **limits}))
     start = time.perf_counter()
@@ -467,7 +477,7 @@ def test_a_worker_that_overruns_is_stopped_with_the_limit_named(con, monkeypatch
 
 
 def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch):
-    from analytics.datasets import _worker
+    from analytics.store import _worker
 
     monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(memory_mb=1024, wall_s=60))
     with pytest.raises(RiskLabError) as err:
@@ -475,21 +485,104 @@ def test_a_worker_out_of_memory_is_stopped_with_the_limit_named(con, monkeypatch
     assert str(err.value).startswith("reading the file needed more than the 1024 MB of memory a file may use")
 
 
+@pytest.mark.parametrize(("name", "data"), [("a.csv", b"id\n1\n"), ("a.json", b'{"id": 1}\n')])
+def test_text_files_are_previewed_and_imported_in_a_worker_process(con, monkeypatch, name, data):
+    from analytics.store import _worker
+
+    assert datasets.preview_file(con, data, name).columns == (("id", "BIGINT"),)
+    monkeypatch.setattr(_worker, "LIMITS", _worker.Limits(wall_s=0.01))
+    with pytest.raises(RiskLabError) as err:
+        datasets.preview_file(con, data, name)
+    assert str(err.value).startswith("reading the file did not finish within 0.01 s (time limit)")
+    with pytest.raises(RiskLabError) as err:
+        datasets.import_file(con, data, name, table="loans")
+    assert str(err.value).startswith("reading the file did not finish within 0.01 s (time limit)")
+    assert store.user_tables(con) == []
+    assert list(store.staging_dir(con).iterdir()) == []  # the staged upload is gone
+
+
 def test_the_servers_address_space_cap_turns_a_memory_bomb_into_one_sentence():
-    """``store.limit_memory`` in a fresh process, as the app sets it: DuckDB's 4 GB string fails at once."""
+    """``store.limit_memory`` in a fresh process, as the app sets it: a 4 GB string built by the server's own
+    DuckDB (not the console, whose queries run in workers) fails at once, and the server goes on."""
     script = (
         "from analytics import store\n"
         "con = store.connect(':memory:')\n"
         "print(store.limit_memory(3072))\n"
         "try:\n"
-        "    store.run_query(con, \"SELECT length(repeat('xx', 2000000000))\")\n"
+        "    con.execute(\"SELECT length(repeat('xx', 2000000000))\").fetchall()\n"
         "except Exception as exc:\n"
-        "    print(type(exc).__name__, exc)\n"
-        "print(store.run_query(con, 'SELECT 42 AS n').frame['n'].tolist())\n"
+        "    print(store.user_error(exc).key)\n"
+        "if __name__ == '__main__':\n"
+        "    print(store.run_query(con, 'SELECT 42 AS n').frame['n'].tolist())\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     cap, failure, after = done.stdout.strip().splitlines()
     assert int(cap) == 3072 * 1024 * 1024
-    assert failure == f"RiskLabError {t('error.out_of_memory', 'en')}"
+    assert failure == "error.out_of_memory"
     assert after == "[42]"  # the process goes on serving
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since the last ``reset_peak_rss`` (Linux's VmHWM)."""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
+
+def reset_peak_rss() -> None:
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT length(repeat('xx', 2000000000))",  # 7.9 GB in the app before
+        "SELECT repeat('x', 1000000) AS a, repeat('y', 1000000) AS b FROM range(1000)",  # 12.3 GB with one session
+    ],
+)
+def test_memory_bombs_stop_the_console_worker_not_the_server(loans, sql):
+    from analytics.store import _worker
+
+    store.run_query(loans, "SELECT count(*) FROM loans")  # the snapshot and the fork server exist
+    reset_peak_rss()
+    before = peak_rss_mb()
+    start = time.perf_counter()
+    with pytest.raises(RiskLabError) as err:
+        store.run_query(loans, sql)
+    assert time.perf_counter() - start < 30
+    assert err.value.key == "console_limit.memory"
+    assert str(err.value).startswith(f"the query needed more than the {_worker.LIMITS.memory_mb:g} MB of memory")
+    assert err.value.message("zh").startswith("查询所需内存超过")
+    assert peak_rss_mb() - before < 200  # the server itself did not hold the strings
+    assert store.run_query(loans, "SELECT 42 AS n").frame["n"].tolist() == [42]
+
+
+def test_a_console_query_that_cannot_be_interrupted_is_killed_at_its_wall_time(loans, monkeypatch):
+    """A single scalar call ignores DuckDB's interrupt: the worker is killed when its wall time runs out."""
+    from analytics.store import _console
+
+    monkeypatch.setattr(_console, "_GRACE_S", 1.0)
+    start = time.perf_counter()
+    with pytest.raises(RiskLabError) as err:
+        store.run_query(loans, "SELECT length(repeat('xx', 400000000)) AS n", timeout_s=0.5)
+    assert time.perf_counter() - start < 10
+    assert str(err.value).startswith("the query did not finish within 1.5 s (time limit)")
+    assert err.value.message("zh").startswith("查询未能在 1.5 秒内完成（时间上限）")
+
+
+def test_console_snapshots_follow_the_table(loans):
+    """The worker reads a snapshot of each table the query names, written once per state of the table."""
+    assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [5000]
+    folder = store.staging_dir(loans) / "console"
+    first = sorted(folder.glob("*.parquet"))
+    assert len(first) == 1
+    store.run_query(loans, "SELECT count(*) AS n FROM LOANS")
+    assert sorted(folder.glob("*.parquet")) == first  # written once
+    loans.execute("CREATE OR REPLACE TABLE loans AS SELECT range AS id FROM range(7)")
+    assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [7]
+    assert len(list(folder.glob("*.parquet"))) == 2  # the old one may still be read by another session's query
+    long_ago = time.time() - store._console.SNAPSHOT_GRACE_S - 1
+    os.utime(first[0], (long_ago, long_ago))
+    assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [7]
+    assert len(list(folder.glob("*.parquet"))) == 1 and sorted(folder.glob("*.parquet")) != first
+    assert [p.name for p in folder.iterdir() if not p.name.endswith(".parquet")] == []  # no spill, no partial file

@@ -235,7 +235,9 @@ def test_generated_hostile_inputs(guarded):
             if table.startswith("fuzz_"):
                 con.execute(f"DROP TABLE {store.quote_ident(table)}")
     assert fingerprint(con) == before
-    assert list(store.staging_dir(con).iterdir()) == []
+    staging = store.staging_dir(con)  # only the console's snapshots of the tables stay
+    assert [path.name for path in staging.iterdir()] in ([], ["console"])
+    assert all(path.suffix == ".parquet" for path in (staging / "console").glob("*"))
     print(f"{kinds}; {time.perf_counter() - start:.1f} s in all, slowest case {slowest:.2f} s")
     assert kinds.get("refused", 0) > CASES // 4 and kinds.get("console", 0) > 0
     con.close()

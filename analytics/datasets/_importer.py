@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from analytics import store
 from analytics.core import Notice, RiskLabError
-from analytics.datasets._worker import run as run_in_worker
+from analytics.store import run_in_worker
 
 MAX_UPLOAD_MB = 200  # browser uploads (and preview/import of bytes); import_path has no limit
 STREAM_ABOVE_MB = 32  # import_path streams files above this size instead of reading them into memory
@@ -72,6 +72,7 @@ _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 200
 _HEAD_BYTES = 1024 * 1024  # what a streamed file's kind, encoding and delimiter are detected from
 _CHUNK = 8 * 1024 * 1024
+_PARQUET_BATCH_ROWS = 100_000  # rows per batch a worker writes to the Parquet file it hands back
 _SCAN_BAD_LINES_MB = 256  # a broken CSV up to this size is scanned in Python for the first ragged line
 _SNIFF_ROWS = 20_480  # rows DuckDB detects a big CSV/JSON file's column types from (a later misfit is retried)
 _UNCONVERTED = re.compile(r"risklab-unconverted:(\d+);")
@@ -229,7 +230,57 @@ def preview_file(
     sheet: str | None = None,
     n: int = 20,
 ) -> Preview:
-    """Detect the format of ``data`` and show the first ``n`` rows exactly as an import would create them."""
+    """Detect the format of ``data`` and show the first ``n`` rows exactly as an import would create them.
+
+    A CSV, JSON or Parquet file is previewed in a worker process with OS limits (``store.run_in_worker``), on its
+    own in-memory DuckDB: the preview runs again on every change of a widget, so a hostile upload stops a worker,
+    not the server. An Excel sheet is parsed in its own worker already (``_excel_source``)."""
+    _check_size(len(data), filename)
+    if not data.strip() or file_kind(data, filename)[0] == "excel":
+        return _preview(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet, n=n)
+    upload = store.staged_file(con, "upload")
+    try:
+        upload.write_bytes(data)
+    except OSError as exc:
+        upload.unlink(missing_ok=True)
+        raise store.user_error(exc) from None
+    payload = {"path": str(upload), "filename": filename, "encoding": encoding, "delimiter": delimiter, "n": n}
+    try:
+        answer = run_in_worker("analytics.datasets._importer:preview_task", payload)
+    finally:
+        upload.unlink(missing_ok=True)
+    return dataclasses.replace(answer["preview"], warnings=tuple(Notice(k, **p) for k, p in answer["warnings"]))
+
+
+def preview_task(payload: dict, threads: int = 1) -> dict:
+    """Worker task: the preview of the uploaded file at ``payload["path"]`` on a new in-memory database (its
+    temporary staging folder removed afterwards); the notices travel as plain keys and parameters."""
+    pa.set_cpu_count(threads)
+    data = Path(payload["path"]).read_bytes()
+    con = store.connect(":memory:")
+    staging = store.staging_dir(con)
+    try:
+        preview = _preview(
+            con, data, payload["filename"], encoding=payload["encoding"], delimiter=payload["delimiter"], n=payload["n"]
+        )
+    finally:
+        con.close()
+        shutil.rmtree(staging.parent.parent, ignore_errors=True)
+    warnings = [(notice.key, notice.params) for notice in preview.warnings]
+    return {"preview": dataclasses.replace(preview, warnings=()), "warnings": warnings}
+
+
+def _preview(
+    con: duckdb.DuckDBPyConnection,
+    data: bytes,
+    filename: str,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None = None,
+    n: int,
+) -> Preview:
+    """The preview, computed in this process on ``con``."""
     with _opened(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet) as source:
         plan = _plan(con, source, filename)
         rows = _duck(lambda: con.execute(f"{plan.select} LIMIT ?", [*plan.params, int(n)]).df(), source, filename)
@@ -263,8 +314,93 @@ def import_file(
     dropped when the new file has a different set of columns.
     """
     table = _check_target(con, table, filename, replace)
-    with _opened(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet) as source:
-        return _create(con, source, filename, table, replace, lambda: hashlib.sha256(data).hexdigest())
+    checksum = hashlib.sha256(data).hexdigest()
+    _check_size(len(data), filename)
+    if not data.strip() or file_kind(data, filename)[0] == "excel":  # a sheet is parsed in its own worker
+        with _opened(con, data, filename, encoding=encoding, delimiter=delimiter, sheet=sheet) as source:
+            return _create(con, source, filename, table, replace, lambda: checksum)
+    upload, parsed = store.staged_file(con, "upload"), store.staged_file(con, "parquet")
+    payload = {"path": str(upload), "out": str(parsed), "filename": filename, "table": table}
+    payload |= {"encoding": encoding, "delimiter": delimiter}
+    try:
+        try:
+            upload.write_bytes(data)
+        except OSError as exc:
+            raise store.user_error(exc) from None
+        answer = run_in_worker("analytics.datasets._importer:import_task", payload)
+        upload.unlink(missing_ok=True)
+        return _adopt(con, parsed, answer, filename, table, replace, checksum)
+    finally:
+        upload.unlink(missing_ok=True)
+        parsed.unlink(missing_ok=True)
+
+
+def import_task(payload: dict, threads: int = 1) -> dict:
+    """Worker task: import the uploaded file at ``payload["path"]`` into a new in-memory database, exactly as the
+    server would, and write the table to the Parquet file ``payload["out"]``; the notices travel as plain data."""
+    import pyarrow.parquet as pq
+
+    pa.set_cpu_count(threads)
+    data = Path(payload["path"]).read_bytes()
+    con = store.connect(":memory:")
+    staging = store.staging_dir(con)
+    table = payload["table"]
+    try:
+        with _opened(
+            con, data, payload["filename"], encoding=payload["encoding"], delimiter=payload["delimiter"], sheet=None
+        ) as source:
+            result = _create(con, source, payload["filename"], table, False, lambda: "")
+        relation = con.sql(f"SELECT * FROM {store.quote_ident(table)}")
+        reader = relation.to_arrow_reader(batch_size=_PARQUET_BATCH_ROWS)
+        with reader, pq.ParquetWriter(payload["out"], reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+    finally:
+        con.close()
+        shutil.rmtree(staging.parent.parent, ignore_errors=True)
+    warnings = [(notice.key, notice.params) for notice in result.warnings]
+    return {"encoding": result.encoding, "delimiter": result.delimiter, "warnings": warnings}
+
+
+def _adopt(
+    con: duckdb.DuckDBPyConnection,
+    parsed: Path,
+    answer: dict,
+    filename: str,
+    table: str,
+    replace: bool,
+    checksum: str,
+) -> ImportResult:
+    """Create ``table`` from the Parquet file a worker parsed, with its catalog row, in one transaction."""
+    notices = tuple(Notice(key, **params) for key, params in answer["warnings"])
+    try:
+        with store.transaction(con):
+            existed = table in store.user_tables(con)
+            if existed and not replace:
+                raise RiskLabError("import.table_exists", table=table)
+            old_columns = {c for c, _ in store.table_columns(con, table)} if existed else None
+            verb = "CREATE OR REPLACE TABLE" if existed else "CREATE TABLE"
+            con.execute(f"{verb} {store.quote_ident(table)} AS SELECT * FROM read_parquet(?)", [str(parsed)])
+            columns = tuple(store.table_columns(con, table))
+            rows = store.row_count(con, table)
+            if old_columns != {c for c, _ in columns}:
+                store.forget_table(con, table)
+            store.record_import(
+                con,
+                table=table,
+                source_file=filename,
+                checksum=checksum,
+                rows=rows,
+                columns=len(columns),
+                encoding=answer["encoding"],
+                delimiter=answer["delimiter"],
+                warnings=[str(notice) for notice in notices],
+            )
+    except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+        raise _write_error(exc, filename) from None
+    except (duckdb.Error, OSError) as exc:
+        raise store.user_error(exc) from None
+    return ImportResult(table, rows, columns, answer["encoding"], answer["delimiter"], notices)
 
 
 def import_path(con: duckdb.DuckDBPyConnection, path: str | Path, **kwargs: object) -> ImportResult:

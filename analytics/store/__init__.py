@@ -1,8 +1,9 @@
-"""The DuckDB store: the sandboxed connection, the Risk Lab catalog and the read-only SQL console."""
+"""The DuckDB store: the sandboxed connection, the catalog, the SQL console and the worker processes with OS limits."""
 
 from analytics.store._console import (
     MAX_ROWS,
     run_query,
+    snapshot,
 )
 from analytics.store._database import (
     CATALOG_SCHEMA,
@@ -40,12 +41,19 @@ from analytics.store._failures import (
     is_disk_full,
     user_error,
 )
+from analytics.store._worker import (
+    Limits as WorkerLimits,
+)
+from analytics.store._worker import (
+    run as run_in_worker,
+)
 
 __all__ = [
     "CATALOG_SCHEMA",
     "COLUMNS_PER_SCAN",
     "MAX_ROWS",
     "PROJECT_DIR",
+    "WorkerLimits",
     "audit",
     "catalog",
     "check_table_name",
@@ -65,8 +73,10 @@ __all__ = [
     "require_table",
     "retry_conflicts",
     "row_count",
+    "run_in_worker",
     "run_query",
     "scan_columns",
+    "snapshot",
     "staged_file",
     "staging_dir",
     "suggest_table_name",

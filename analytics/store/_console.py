@@ -1,29 +1,40 @@
-"""The read-only SQL console: one SELECT over the users' tables, capped by time, rows and bytes.
+"""The read-only SQL console: one SELECT over the users' tables, run in a worker process with OS limits.
 
-Three layers keep it safe: the statement must parse as exactly one SELECT (at most ``MAX_QUERY_CHARS`` long and
+Four layers keep it safe: the statement must parse as exactly one SELECT (at most ``MAX_QUERY_CHARS`` long and
 ``MAX_QUERY_DEPTH`` parentheses deep, checked before DuckDB parses it); its syntax tree may name only the users'
 loan tables and a few harmless table functions (no ``read_csv``, no ``'file.csv'``, no settings, paths, system
-views or catalog tables); and the connection itself is sandboxed by ``store.connect``. A timer thread interrupts
-parsing, planning and fetching; the result is streamed in Arrow batches and cut at ``max_rows`` rows or
-``MAX_RESULT_MB`` megabytes, whichever comes first.
+views or catalog tables); the server's connection is sandboxed by ``store.connect``; and the query itself runs in
+a worker process (``_worker.run``) whose address space, CPU time, wall time, written files and threads the
+operating system limits. A DuckDB database file has one writer process, so the worker cannot open the server's
+file: each table the query names is exported once per state (import, replacement) to a Parquet snapshot in the
+staging folder, and the worker reads those through views in an in-memory DuckDB. In the worker a timer thread
+interrupts the query; the result is streamed in Arrow batches and cut at ``max_rows`` rows or ``MAX_RESULT_MB``
+megabytes, whichever comes first, and comes back as an Arrow file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import threading
 import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from analytics.core import Notice, RiskLabError
-from analytics.store._database import user_tables
+from analytics.store import _worker
+from analytics.store._database import MEMORY_LIMIT, quote_ident, staged_file, staging_dir, table_state, user_tables
 from analytics.store._failures import user_error
 
 MAX_ROWS = 1_000
@@ -33,6 +44,9 @@ MAX_RESULT_MB = float(os.environ.get("RISKLAB_CONSOLE_MAX_MB", "16"))  # what on
 MAX_QUERY_DEPTH = 200  # parentheses inside parentheses
 MAX_QUERY_CHARS = 20_000  # DuckDB plans (uninterruptibly) in time that grows faster than the query's length
 _BATCH_ROWS = 256
+_GRACE_S = 15.0  # the worker's start and the writing of its result, on top of the query's time limit
+SNAPSHOTS = "console"  # the staging subfolder of the tables' Parquet snapshots
+SNAPSHOT_GRACE_S = 60.0  # an older snapshot of a table is removed once unused this long
 SAFE_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 # scalar functions that reveal the server's settings, variables or paths
 _HIDDEN_FUNCTIONS = frozenset({"current_setting", "getvariable", "getenv", "current_schemas", "current_catalog"})
@@ -62,6 +76,11 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     The statement may read only the users' loan tables (and its own WITH names): no files, no settings, no
     paths, no system views and no Risk Lab catalog tables.
     """
+    return _checked(con, sql)[0]
+
+
+def _checked(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[str, list[str]]:
+    """The single SELECT statement in ``sql`` and the users' tables it reads (see ``check_read_only``)."""
     text = (sql or "").strip().rstrip(";").strip()
     if not text:
         raise RiskLabError("console.empty")
@@ -83,10 +102,12 @@ def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     if tree.get("error"):
         raise RiskLabError("console.select_only", kind=tree.get("error_type", "statement"))
     nodes = list(_walk(tree))
-    readable = {name.lower() for name in user_tables(con)} | _with_names(nodes)
+    tables = {name.lower(): name for name in user_tables(con)}
+    readable = set(tables) | _with_names(nodes)
     for node in nodes:
         _check_node(node, readable)
-    return text
+    named = {str(node.get("table_name", "")).lower() for node in nodes if node.get("type") == "BASE_TABLE"}
+    return text, sorted(tables[name] for name in named if name in tables)
 
 
 _SQL_QUOTED = re.compile(r"'(?:[^']++|'')*+'|\"(?:[^\"]++|\"\")*+\"|--[^\n]*+|/\*(?:[^*]++|\*(?!/))*+\*/")
@@ -154,39 +175,141 @@ def run_query(
     timeout_s: float = TIMEOUT_S,
     max_mb: float | None = None,
 ) -> QueryResult:
-    """Run a read-only query on its own cursor; a timer thread interrupts it (planning included) after
-    ``timeout_s``. At most ``max_rows`` rows and ``max_mb`` megabytes (``MAX_RESULT_MB``) are kept."""
+    """Check the query here (a timer interrupts the parsing after ``timeout_s``), then run it in a limited worker
+    process over snapshots of the tables it reads, interrupted after ``timeout_s``. At most ``max_rows`` rows and
+    ``max_mb`` megabytes (``MAX_RESULT_MB``) come back."""
     max_mb = MAX_RESULT_MB if max_mb is None else max_mb
     _check_limits(max_rows, timeout_s, max_mb)
+    start = time.perf_counter()
     cursor = con.cursor()
     timer = threading.Timer(timeout_s, cursor.interrupt)
-    start = time.perf_counter()
     timer.start()
     try:
-        text = check_read_only(cursor, sql)
-        cursor.execute("BEGIN TRANSACTION READ ONLY")
-        relation = cursor.sql(text)
+        text, tables = _checked(cursor, sql)
+    except duckdb.InterruptException:
+        raise RiskLabError("console.timeout", seconds=timeout_s) from None
+    finally:
+        timer.cancel()
+    try:
+        snapshots = {table: str(snapshot(cursor, table)) for table in tables}
+    except (duckdb.Error, OSError) as exc:
+        raise user_error(exc) from None
+    finally:
+        cursor.close()
+    out = staged_file(con, "arrow")
+    spill = staging_dir(con) / SNAPSHOTS / f"spill-{uuid.uuid4().hex}"
+    payload = {
+        "sql": text,
+        "tables": snapshots,
+        "allowed": str(staging_dir(con) / SNAPSHOTS) + os.sep,
+        "spill": str(spill),
+        "out": str(out),
+        "max_rows": max_rows,
+        "max_bytes": max_mb * 1024 * 1024,
+        "timeout_s": timeout_s,
+        "memory_limit": MEMORY_LIMIT,
+        "spill_mb": _worker.LIMITS.file_mb,
+    }
+    try:
+        answer = _worker.run("analytics.store._console:query_task", payload, _limits(timeout_s), "console_limit")
+        table = pa.ipc.open_file(pa.memory_map(str(out))).read_all()  # mapped: the file may go right away
+    finally:
+        out.unlink(missing_ok=True)
+        shutil.rmtree(spill, ignore_errors=True)
+    return QueryResult(
+        frame=table.to_pandas(),
+        truncated=answer["cut"] is not None,
+        seconds=time.perf_counter() - start,
+        size_cap_mb=max_mb if answer["cut"] == "size" else None,
+    )
+
+
+def _limits(timeout_s: float) -> _worker.Limits:
+    """The worker's limits for one query: the workers' address space, file size and threads; the query's time
+    limit (plus the worker's start) as wall time, and at least that much processor time per thread."""
+    limits = _worker.LIMITS
+    wall = timeout_s + _GRACE_S
+    return dataclasses.replace(limits, wall_s=wall, cpu_s=max(limits.cpu_s, wall * max(limits.threads, 1)))
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, table: str) -> Path:
+    """The Parquet snapshot of ``table`` that a console worker reads, written once per state of the table (a new
+    import or replacement writes a new one); ``table`` must be a user table. Each use marks the file, and older
+    snapshots of the table are removed once no query has used them for ``SNAPSHOT_GRACE_S`` (a worker of another
+    session may be about to read one)."""
+    folder = staging_dir(con) / SNAPSHOTS
+    folder.mkdir(exist_ok=True)
+    name = hashlib.sha1(table.encode()).hexdigest()[:16]
+    state = hashlib.sha1(repr(_state(con, table)).encode()).hexdigest()[:16]
+    path = folder / f"{name}-{state}.parquet"
+    if not path.exists():
+        partial = folder / f"partial-{uuid.uuid4().hex}.parquet"
+        try:
+            target = "'" + str(partial).replace("'", "''") + "'"  # COPY takes no parameter for its file
+            con.execute(f"COPY (SELECT * FROM {quote_ident(table)}) TO {target} (FORMAT parquet)")
+            os.replace(partial, path)  # whole or not at all, also when two sessions write it at once
+        finally:
+            partial.unlink(missing_ok=True)
+    os.utime(path)  # in use
+    for old in folder.glob(f"{name}-*.parquet"):
+        with contextlib.suppress(OSError):
+            if old != path and time.time() - old.stat().st_mtime > SNAPSHOT_GRACE_S:
+                old.unlink()
+    return path
+
+
+def _state(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    try:
+        return table_state(con, table)
+    except duckdb.CatalogException:  # a read-only database without the Risk Lab catalog
+        return con.execute(
+            "SELECT table_oid, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+            [table],
+        ).fetchall()[0]
+
+
+def query_task(payload: dict, threads: int = 1) -> dict:
+    """Worker task: the query over views of the snapshots in an in-memory DuckDB, its capped result written as an
+    Arrow file to ``payload["out"]``; returns which cap cut it (``"rows"``, ``"size"`` or None)."""
+    pa.set_cpu_count(threads)
+    config = {
+        "threads": threads,
+        "memory_limit": payload["memory_limit"],
+        "temp_directory": payload["spill"],
+        "max_temp_directory_size": f"{int(payload['spill_mb'])}MB",
+    }
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")
+    for table, path in payload["tables"].items():
+        quoted = "'" + path.replace("'", "''") + "'"  # a view takes no parameters
+        con.execute(f"CREATE VIEW {quote_ident(table)} AS SELECT * FROM read_parquet({quoted})")
+    con.execute("SET allowed_directories = [?]", [payload["allowed"]])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    timeout_s = payload["timeout_s"]
+    timer = threading.Timer(timeout_s, con.interrupt)
+    timer.start()
+    try:
+        relation = con.sql(payload["sql"])
         names = _unique(relation.columns)
-        table, cut = _capped_table(relation, max_rows, max_mb * 1024 * 1024)
+        table, cut = _capped_table(relation, payload["max_rows"], payload["max_bytes"])
     except duckdb.InterruptException:
         raise RiskLabError("console.timeout", seconds=timeout_s) from None
     except (duckdb.Error, pa.ArrowException, OSError) as exc:  # a streamed result's errors arrive through Arrow
         if "INTERRUPT" in str(exc):
             raise RiskLabError("console.timeout", seconds=timeout_s) from None
         error = user_error(exc)
-        if error.key in ("error.out_of_memory", "error.disk_full"):
+        if error.key == "error.out_of_memory":
+            raise MemoryError from None  # the worker tells the memory limit
+        if error.key == "error.disk_full":
             raise error from None
         raise RiskLabError("console.failed", detail=_first_line(exc)) from None
     finally:
         timer.cancel()
-        cursor.close()
-    frame = table.rename_columns(names).slice(0, max_rows).to_pandas()
-    return QueryResult(
-        frame=frame,
-        truncated=cut is not None,
-        seconds=time.perf_counter() - start,
-        size_cap_mb=max_mb if cut == "size" else None,
-    )
+    table = table.rename_columns(names).slice(0, payload["max_rows"])
+    with pa.OSFile(payload["out"], "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return {"cut": cut}
 
 
 def _check_limits(max_rows: object, timeout_s: object, max_mb: object) -> None:

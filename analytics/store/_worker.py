@@ -1,17 +1,20 @@
-"""Worker processes with hard limits set by the operating system, for work on untrusted files.
+"""Worker processes with hard limits set by the operating system, for work on untrusted input: the parsing of
+uploaded and imported files and the SQL console's queries.
 
-``run(task, payload)`` forks a worker from a fork server (started once, with the importer already imported, so
-a worker starts in milliseconds). The worker sets its own address-space (``RLIMIT_AS``), CPU-time
-(``RLIMIT_CPU``) and file-size (``RLIMIT_FSIZE``) limits and its thread count, then calls ``task``
-(``"module:function"``, taking the payload and the thread count, returning plain data). The parent waits at
-most the wall time and kills the worker after it. The caller gets the task's result, or one ``RiskLabError``:
-the task's own, or one naming the limit that stopped the worker. The server itself never parses the file.
+``run(task, payload)`` forks a worker from a fork server (started once, with the importer and the console
+already imported, so a worker starts in a fraction of a second). The worker sets its own address-space
+(``RLIMIT_AS``), CPU-time (``RLIMIT_CPU``) and file-size (``RLIMIT_FSIZE``) limits and its thread count, then
+calls ``task`` (``"module:function"``, taking the payload and the thread count, returning plain data). The parent waits
+at most the wall time and kills the worker after it. The caller gets the task's result, or one ``RiskLabError``:
+the task's own, or one naming the limit that stopped the worker (``worker.*`` for a file, ``console_limit.*``
+for a query: ``messages``). The server itself never parses the file nor runs the query.
 """
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing
+import multiprocessing.spawn
 import os
 import resource
 import signal
@@ -20,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from analytics.core import RiskLabError
+from analytics.store._failures import user_error
 
 
 def _setting(name: str, default: float) -> float:
@@ -41,10 +45,13 @@ class Limits:
 
 
 LIMITS = Limits()
-PRELOAD = ["analytics.datasets._importer"]  # imported once by the fork server, inherited by every worker
+# imported once by the fork server, inherited by every worker
+PRELOAD = ["analytics.datasets._importer", "analytics.store._console"]
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_MAX_THREADS")
 _context_lock = threading.Lock()
 _context: multiprocessing.context.BaseContext | None = None
+WORKER_NAME = "risklab-worker"
+NICENESS = int(_setting("RISKLAB_WORKER_NICE", 10))  # a worker runs at this lower scheduling priority
 
 
 def _forkserver() -> multiprocessing.context.BaseContext:
@@ -53,17 +60,35 @@ def _forkserver() -> multiprocessing.context.BaseContext:
         if _context is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
+            multiprocessing.spawn.get_preparation_data = _without_main(multiprocessing.spawn.get_preparation_data)
             _context = context
     return _context
 
 
-def run(task: str, payload: dict, limits: Limits | None = None) -> object:
+def _without_main(preparation_data):
+    """``multiprocessing``'s preparation of a new process, minus re-running the parent's main script in our
+    workers: under Streamlit the main script is app.py, which a worker must not run (it would open the database
+    the server holds). Other processes are prepared as before."""
+
+    def prepared(name: str) -> dict:
+        data = preparation_data(name)
+        if name == WORKER_NAME:
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    return prepared
+
+
+def run(task: str, payload: dict, limits: Limits | None = None, messages: str = "worker") -> object:
     """``task(payload)`` in a limited worker process (``LIMITS`` unless given): its result, or the
-    ``RiskLabError`` it raised or that names the limit it reached (memory, CPU time, wall time, file size)."""
+    ``RiskLabError`` it raised or that names the limit it reached (memory, CPU time, wall time, file size), with
+    the keys of the ``messages`` section."""
     limits = limits or LIMITS
     context = _forkserver()
     receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, args=(task, payload, asdict(limits), sending), daemon=True)
+    arguments = (task, payload, asdict(limits), sending)
+    worker = context.Process(target=_work, args=arguments, name=WORKER_NAME, daemon=True)
     worker.start()
     sending.close()
     answer, finished = None, False
@@ -78,28 +103,28 @@ def run(task: str, payload: dict, limits: Limits | None = None) -> object:
     if not finished:
         worker.kill()
         worker.join()
-        raise RiskLabError("worker.wall_time", seconds=limits.wall_s)
+        raise RiskLabError(f"{messages}.wall_time", seconds=limits.wall_s)
     worker.join()
-    return _result(answer, worker.exitcode, limits)
+    return _result(answer, worker.exitcode, limits, messages)
 
 
-def _result(answer: dict | None, code: int | None, limits: Limits) -> object:
+def _result(answer: dict | None, code: int | None, limits: Limits, messages: str) -> object:
     """The worker's result, or the error it reported, or the limit its exit status tells."""
     if answer is not None and "result" in answer:
         return answer["result"]
     if answer is not None and "error" in answer:
         raise RiskLabError(answer["error"][0], **answer["error"][1])
     if answer is not None and answer.get("limit") == "memory":
-        raise RiskLabError("worker.memory", mb=limits.memory_mb)
+        raise RiskLabError(f"{messages}.memory", mb=limits.memory_mb)
     if code in (-signal.SIGXCPU, -signal.SIGKILL):
-        raise RiskLabError("worker.cpu_time", seconds=limits.cpu_s)
+        raise RiskLabError(f"{messages}.cpu_time", seconds=limits.cpu_s)
     if code == -signal.SIGXFSZ:
-        raise RiskLabError("worker.file_size", mb=limits.file_mb)
-    raise RiskLabError("worker.memory", mb=limits.memory_mb)  # a native allocation that failed ends the process
+        raise RiskLabError(f"{messages}.file_size", mb=limits.file_mb)
+    raise RiskLabError(f"{messages}.memory", mb=limits.memory_mb)  # a native allocation that failed ends the process
 
 
 def _limit_self(limits: dict) -> None:
-    """Set this worker's OS limits (soft and hard, so the task cannot raise them)."""
+    """Set this worker's OS limits (soft and hard, so the task cannot raise them) and lower its priority."""
     memory = int(limits["memory_mb"] * 1024 * 1024)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = max(int(limits["cpu_s"]), 1)
@@ -107,6 +132,7 @@ def _limit_self(limits: dict) -> None:
     size = int(limits["file_mb"] * 1024 * 1024)
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it; a file grown too big ends the worker
+    os.nice(NICENESS)  # the server's own threads (other users' pages) come first on a busy machine
     for name in _THREAD_VARIABLES:
         os.environ[name] = str(int(limits["threads"]))
 
@@ -125,8 +151,6 @@ def _work(task: str, payload: dict, limits: dict, sending) -> None:
         if _reached_memory_limit(limits):  # a C library whose allocation failed raises what it likes
             answer = {"limit": "memory"}
         else:
-            from analytics.store import user_error
-
             error = user_error(exc)
             answer = {"error": (error.key, {key: _plain(value) for key, value in error.params.items()})}
     sending.send(answer)
