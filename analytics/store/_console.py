@@ -197,11 +197,13 @@ def run_query(
     finally:
         cursor.close()
     out = staged_file(con, "arrow")
-    spill = staging_dir(con) / SNAPSHOTS / f"spill-{uuid.uuid4().hex}"
+    snapshots_dir = staging_dir(con) / SNAPSHOTS
+    snapshots_dir.mkdir(parents=True, exist_ok=True)  # a query that reads no table has made no snapshot yet
+    spill = snapshots_dir / f"spill-{uuid.uuid4().hex}"
     payload = {
         "sql": text,
         "tables": snapshots,
-        "allowed": str(staging_dir(con) / SNAPSHOTS) + os.sep,
+        "allowed": str(snapshots_dir) + os.sep,
         "spill": str(spill),
         "out": str(out),
         "max_rows": max_rows,
