@@ -22,7 +22,7 @@ from analytics.core import RiskLabError
 
 LOANS_TABLE = "sample_loans"
 PERFORMANCE_TABLE = "sample_performance"
-GENERATOR_VERSION = 2  # 2: the change in July 2022, settlement and write-off at 180 days
+GENERATOR_VERSION = 2  # 2: the change in July 2022, settlement and write-off within 180 days
 MIN_LOANS = 500
 MIN_MONTHS = 13
 TAKE_UP = 0.96  # share of approved applications that are booked (the rest decline the offer)
@@ -47,7 +47,7 @@ CHANGED_RATE_TERM = f"interest_rate_increase[from {CHANGE_DATE.astype('datetime6
 # education primary, farming_type grain (and "none" for enterprises), guarantee none, repayment equal
 # instalments, credit_rating AAA. shareholder_holding_years counts as 0 for farm households.
 TRUE_TERMS: tuple[TrueTerm, ...] = (
-    TrueTerm("intercept", -2.25, "1"),
+    TrueTerm("intercept", -2.35, "1"),
     TrueTerm("segment[enterprise]", 0.25, "segment = 'enterprise'"),
     TrueTerm("log(annual_income/10000)", -0.55, "ln(annual_income / 10000)"),
     TrueTerm("log(total_assets/10000)", -0.25, "ln(total_assets / 10000)"),
@@ -92,7 +92,7 @@ DEFAULT_RATE_RANGE = (0.08, 0.12)  # documented 12-month default rate of booked 
 # The five categories in the data, best first, in English ("normal" ... "loss"); their days-overdue floors come
 # from the one registry, ``datasets.DPD_FLOORS`` (any overdue -> special mention, > 90 substandard ...).
 RESTRUCTURED_MONTHS = 6  # a restructured loan stays substandard this long after it catches up
-WRITE_OFF_MONTHS = 6  # an unsettled defaulted loan is written off this many months after the missed payment
+WRITE_OFF_MONTHS = 5  # an unsettled defaulted loan is written off this many months after the missed payment
 # the share of defaulted loans settled by a second source of repayment, by guarantee; the rest are written off
 SETTLED_BY_GUARANTOR = 0.80  # guarantor or joint-liability group
 SETTLED_BY_COLLATERAL = 0.60  # collateral or mortgage (the collateral is sold)
@@ -481,10 +481,13 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
         "interest_rate_increase": rate_increase,
         "credit_rating": np.full(n, "AAA", dtype=object),
     }
-    # the institution's own rating: observable risk plus soft information the other columns miss
+    # the institution's own rating: observable risk plus soft information the other columns miss. Nobody at the
+    # institution sees that a rate increase matters more from CHANGE_DATE: the rating and the officers keep the old
+    # weight on it
     beta = np.array(list(TRUE_COEFFICIENTS.values()))
     is_rating = np.array([name.startswith("credit_rating") for name in TRUE_COEFFICIENTS])
-    observed = true_design(columns)[:, ~is_rating] @ beta[~is_rating]
+    unseen = np.array([name == CHANGED_RATE_TERM for name in TRUE_COEFFICIENTS])
+    observed = true_design(columns)[:, ~is_rating & ~unseen] @ beta[~is_rating & ~unseen]
     latent = -0.6 * (observed - observed.mean()) / observed.std() + 0.8 * rng.standard_normal(n)
     cuts = np.array([cut for _, cut in RATING_BANDS])
     columns["credit_rating"] = np.asarray([label for label, _ in RATING_BANDS], dtype=object)[
@@ -499,6 +502,7 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
     k = len(OFFICERS)
     weights = 1 + 0.2 * rng.standard_normal((k, len(beta)))
     weights[:, 0] = 1.0
+    weights[:, unseen] = 0.0
     names = list(TRUE_COEFFICIENTS)
     for o in range(k):
         quirk = o % 4
@@ -578,8 +582,8 @@ def _performance(
     defaulted = default12 | late
     miss = np.where(default12, due_month(np.ones(b, int), np.full(b, 9)), due_month(np.full(b, 10), term))
     first_dpd = rng.integers(1, 30, b)
-    # a defaulted loan is settled (the guarantor, the group or the sale of the collateral repays it) 4-6 months
-    # after the missed payment, or else written off at the first month-end past 180 days past due
+    # a defaulted loan is settled (the guarantor, the group or the sale of the collateral repays it) 4-5 months
+    # after the missed payment, or else written off 5 months after it (151-179 days past due, a loss loan)
     guarantee = apps["guarantee_method"][booked]
     by_guarantor = np.isin(guarantee, ["guarantor", "joint group"])
     by_collateral = np.isin(guarantee, ["collateral", "mortgage"])
