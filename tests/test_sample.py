@@ -455,3 +455,29 @@ def test_coverage_ratio_at_the_cut_off_is_realistic_and_uneven(full):
     assert by_hand.max() == pytest.approx(1.7429, abs=1e-4)  # Dongcheng
     assert by_hand.idxmin() == "Nanhu" and by_hand.idxmax() == "Dongcheng"
     assert (by_hand < settings.minimum("coverage_ratio")).sum() == 3
+
+
+def test_coverage_ratio_over_time_falls_below_the_red_flag_after_the_change(full):
+    """Month by month (by hand from every loan-month): a young book is well covered; as the loans booked after July
+    2022 default, the coverage ratio falls below 150% in every month since May 2023 but July 2023."""
+    con, _ = full
+    datasets.save_roles(con, sample.PERFORMANCE_TABLE, sample.SAMPLE_ROLES[sample.PERFORMANCE_TABLE])
+    rates = {"normal": 0.0, "special mention": 0.02, "substandard": 0.25, "doubtful": 0.5, "loss": 1.0}
+    frame = con.execute("SELECT snapshot_date, classification, balance FROM sample_performance WHERE balance > 0").df()
+    frame["month"] = pd.to_datetime(frame.snapshot_date).dt.strftime("%Y-%m")
+    frame["required"] = frame.balance * (frame.classification.map(rates) + 0.01)
+    frame["npl"] = frame.balance.where(frame.classification.isin(["substandard", "doubtful", "loss"]), 0.0)
+    sums = frame.groupby("month")[["required", "npl"]].sum()
+    by_hand = (sums.required / sums.npl.where(sums.npl > 0)).dropna()
+
+    source = portfolio.resolve(con, datasets.table_context(con, sample.PERFORMANCE_TABLE))
+    trend = provisions.provisions_trend(con, source, provisions.Settings())
+    found = trend.set_index(pd.to_datetime(trend["month"]).dt.strftime("%Y-%m"))["coverage_ratio"].dropna()
+    pd.testing.assert_series_equal(found, by_hand, check_names=False, check_index_type=False, rtol=1e-9)
+    assert by_hand["2022-01":"2022-12"].min() > 1.6
+    below = list(by_hand[by_hand < 1.5].index)
+    assert [m for m in below if m >= "2023"] == [f"2023-{m:02d}" for m in (3, 5, 6, 8, 9, 10, 11, 12)] + [
+        f"2024-{m:02d}" for m in range(1, 7)
+    ]
+    assert by_hand["2023-07":].min() == pytest.approx(1.2209, abs=1e-4)
+    assert by_hand["2023-07":].max() == pytest.approx(1.5856, abs=1e-4)
