@@ -51,8 +51,12 @@ SAMPLE_MODEL_FACTORS = (
 
 
 def save_sample_model(con: duckdb.DuckDBPyConnection, table: str) -> dict:
-    """A first model on the sample portfolio, so the Expert vs model and What-if pages work on first start."""
-    spec = ModelSpec(table, SAMPLE_MODEL_FACTORS, booked_only=True, holdout="random", fraction=0.3, seed=1)
+    """A first model on the sample portfolio, so the Expert vs model and What-if pages work on first start.
+
+    It is developed on the loans booked before the documented change in the book (``CHANGE_DATE``) and tested on
+    the later ones, so the Monitoring page shows it drifting."""
+    split = str(sample.CHANGE_DATE)
+    spec = ModelSpec(table, SAMPLE_MODEL_FACTORS, booked_only=True, holdout="time", split_date=split)
     fitted = model.fit_model(con, datasets.table_context(con, table), spec, folds=0)
     return {"name": SAMPLE_MODEL, "version": model.save_model(con, SAMPLE_MODEL, fitted)}
 

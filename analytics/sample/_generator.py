@@ -22,7 +22,7 @@ from analytics.core import RiskLabError
 
 LOANS_TABLE = "sample_loans"
 PERFORMANCE_TABLE = "sample_performance"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the change in July 2022, settlement and write-off within 180 days
 MIN_LOANS = 500
 MIN_MONTHS = 13
 TAKE_UP = 0.96  # share of approved applications that are booked (the rest decline the offer)
@@ -36,11 +36,18 @@ class TrueTerm(NamedTuple):
     formula: str
 
 
+# The documented change in the book (data/README.md): applicants from this date carry more debt, more of them get
+# a rate increase, and a rate increase matters more for default (``CHANGED_RATE_TERM`` in the true model).
+CHANGE_DATE = np.datetime64("2022-07-01")
+CHANGE_DEBT = 0.10  # added to the debt ratio of applicants from CHANGE_DATE
+CHANGE_RATE_INCREASE = 0.15  # added to the share of applicants given a rate increase from CHANGE_DATE
+CHANGED_RATE_TERM = f"interest_rate_increase[from {CHANGE_DATE.astype('datetime64[M]')}]"
+
 # The true 12-month default model: logit(P(default)) = sum(coef * term). Reference levels: segment farm,
 # education primary, farming_type grain (and "none" for enterprises), guarantee none, repayment equal
 # instalments, credit_rating AAA. shareholder_holding_years counts as 0 for farm households.
 TRUE_TERMS: tuple[TrueTerm, ...] = (
-    TrueTerm("intercept", -1.70, "1"),
+    TrueTerm("intercept", -2.35, "1"),
     TrueTerm("segment[enterprise]", 0.25, "segment = 'enterprise'"),
     TrueTerm("log(annual_income/10000)", -0.55, "ln(annual_income / 10000)"),
     TrueTerm("log(total_assets/10000)", -0.25, "ln(total_assets / 10000)"),
@@ -67,6 +74,11 @@ TRUE_TERMS: tuple[TrueTerm, ...] = (
         "repayment_method[quarterly interest]", 0.55, "repayment_method = 'quarterly interest, principal at maturity'"
     ),
     TrueTerm("interest_rate_increase", 0.50, "interest_rate_increase"),
+    TrueTerm(
+        CHANGED_RATE_TERM,
+        0.90,
+        f"interest_rate_increase = 1 AND application_date >= DATE '{CHANGE_DATE}'",
+    ),
     TrueTerm("term_months", 0.015, "term_months"),
     TrueTerm("credit_rating[AA]", 0.30, "credit_rating = 'AA'"),
     TrueTerm("credit_rating[A]", 0.60, "credit_rating = 'A'"),
@@ -80,6 +92,11 @@ DEFAULT_RATE_RANGE = (0.08, 0.12)  # documented 12-month default rate of booked 
 # The five categories in the data, best first, in English ("normal" ... "loss"); their days-overdue floors come
 # from the one registry, ``datasets.DPD_FLOORS`` (any overdue -> special mention, > 90 substandard ...).
 RESTRUCTURED_MONTHS = 6  # a restructured loan stays substandard this long after it catches up
+WRITE_OFF_MONTHS = 5  # an unsettled defaulted loan is written off this many months after the missed payment
+# the share of defaulted loans settled by a second source of repayment, by guarantee; the rest are written off
+SETTLED_BY_GUARANTOR = 0.80  # guarantor or joint-liability group
+SETTLED_BY_COLLATERAL = 0.60  # collateral or mortgage (the collateral is sold)
+SETTLED_UNSECURED = 0.10  # credit loans (guarantee "none")
 CLASSIFICATION_LABELS: tuple[str, ...] = tuple(c.en.lower() for c in datasets.FIVE_CATEGORIES)
 
 
@@ -335,6 +352,7 @@ def true_design(columns: dict[str, np.ndarray]) -> np.ndarray:
         "shareholder_holding_years": holding,
         "household_labour": columns["household_labour"],
         "interest_rate_increase": columns["interest_rate_increase"],
+        CHANGED_RATE_TERM: columns["interest_rate_increase"] * after_change(columns),
         "term_months": columns["term_months"],
         "repayment_method[monthly interest]": columns["repayment_method"] == REPAYMENTS[1],
         "repayment_method[quarterly interest]": columns["repayment_method"] == REPAYMENTS[2],
@@ -344,6 +362,12 @@ def true_design(columns: dict[str, np.ndarray]) -> np.ndarray:
             column, level = name.rstrip("]").split("[")
             values[name] = columns[column] == level
     return np.column_stack([np.asarray(values[name], dtype=float) for name in TRUE_COEFFICIENTS])
+
+
+def after_change(columns: dict[str, np.ndarray]) -> np.ndarray:
+    """1 for applications on or after ``CHANGE_DATE``, else 0."""
+    dates = np.asarray(columns["application_date"]).astype("datetime64[D]")
+    return (dates >= CHANGE_DATE).astype(float)
 
 
 def floor_rank(days_past_due: np.ndarray) -> np.ndarray:
@@ -403,7 +427,9 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
     income_log = np.where(farm, np.log(60_000), np.log(280_000)) + 0.12 * edu_rank + 0.55 * rng.standard_normal(n)
     annual_income = np.round(np.exp(income_log), -2)
     total_assets = np.round(annual_income * np.exp(np.where(farm, 1.4, 1.6) + 0.5 * rng.standard_normal(n)), -3)
+    changed = application_date >= CHANGE_DATE
     debt_ratio = np.where(farm, rng.beta(2.0, 5.0, n), 0.95 * rng.beta(3.0, 4.0, n)) + 0.05 * drift
+    debt_ratio = debt_ratio + CHANGE_DEBT * changed
     debt_ratio = np.round(np.clip(debt_ratio, 0.0, 0.98), 3)
     amount = annual_income * np.exp(np.where(farm, -0.2, 0.0) + 0.45 * rng.standard_normal(n))
     loan_amount = np.where(farm, np.clip(amount, 5_000, 500_000), np.clip(amount, 20_000, 3_000_000))
@@ -431,9 +457,10 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
         ["farmer household loan", "agricultural production loan", "micro business loan"],
         "SME working capital loan",
     ).astype(object)
-    rate_increase = (rng.random(n) < 0.15 + 0.2 * drift).astype(np.int32)
+    rate_increase = (rng.random(n) < 0.15 + 0.2 * drift + CHANGE_RATE_INCREASE * changed).astype(np.int32)
 
     columns: dict[str, np.ndarray] = {
+        "application_date": application_date,
         "segment": segment,
         "education": education,
         "household_size": household_size,
@@ -454,10 +481,13 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
         "interest_rate_increase": rate_increase,
         "credit_rating": np.full(n, "AAA", dtype=object),
     }
-    # the institution's own rating: observable risk plus soft information the other columns miss
+    # the institution's own rating: observable risk plus soft information the other columns miss. Nobody at the
+    # institution sees that a rate increase matters more from CHANGE_DATE: the rating and the officers keep the old
+    # weight on it
     beta = np.array(list(TRUE_COEFFICIENTS.values()))
     is_rating = np.array([name.startswith("credit_rating") for name in TRUE_COEFFICIENTS])
-    observed = true_design(columns)[:, ~is_rating] @ beta[~is_rating]
+    unseen = np.array([name == CHANGED_RATE_TERM for name in TRUE_COEFFICIENTS])
+    observed = true_design(columns)[:, ~is_rating & ~unseen] @ beta[~is_rating & ~unseen]
     latent = -0.6 * (observed - observed.mean()) / observed.std() + 0.8 * rng.standard_normal(n)
     cuts = np.array([cut for _, cut in RATING_BANDS])
     columns["credit_rating"] = np.asarray([label for label, _ in RATING_BANDS], dtype=object)[
@@ -472,6 +502,7 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
     k = len(OFFICERS)
     weights = 1 + 0.2 * rng.standard_normal((k, len(beta)))
     weights[:, 0] = 1.0
+    weights[:, unseen] = 0.0
     names = list(TRUE_COEFFICIENTS)
     for o in range(k):
         quirk = o % 4
@@ -547,12 +578,21 @@ def _performance(
         return step * (first + np.floor(rng.random(b) * (last - first + 1)).astype(int))
 
     # defaulters miss a payment by month 9 (90+ days past due by month 12); a smaller share defaults later
-    late = ~default12 & (rng.random(b) < 0.35 * p * term / 12)
+    late = ~default12 & (rng.random(b) < 0.08 * p * term / 12)
     defaulted = default12 | late
     miss = np.where(default12, due_month(np.ones(b, int), np.full(b, 9)), due_month(np.full(b, 10), term))
     first_dpd = rng.integers(1, 30, b)
-    exit_month = miss + 3 + rng.integers(2, 13, b)
-    recovered = defaulted & (rng.random(b) < 0.3)
+    # a defaulted loan is settled (the guarantor, the group or the sale of the collateral repays it) 4-5 months
+    # after the missed payment, or else written off 5 months after it (151-179 days past due, a loss loan)
+    guarantee = apps["guarantee_method"][booked]
+    by_guarantor = np.isin(guarantee, ["guarantor", "joint group"])
+    by_collateral = np.isin(guarantee, ["collateral", "mortgage"])
+    settle_share = np.select(
+        [by_guarantor, by_collateral], [SETTLED_BY_GUARANTOR, SETTLED_BY_COLLATERAL], SETTLED_UNSECURED
+    )
+    settle_month = miss + 4 + np.where(by_collateral, rng.integers(0, 2, b), 0)
+    recovered = defaulted & (rng.random(b) < settle_share)
+    exit_month = np.where(recovered, settle_month, miss + WRITE_OFF_MONTHS)
     # performing loans: some slip one or two months and cure; some prepay
     cure = ~defaulted & (rng.random(b) < np.minimum(2.5 * p, 0.6))
     cure_len = rng.integers(1, 3, b)
@@ -562,9 +602,9 @@ def _performance(
     # judgement (drawn last, so every draw above is unchanged): some cured loans missed a third payment first
     # (61-89 days past due) and were restructured, then held substandard for 6 months whatever their days past
     # due; some defaulting loans are downgraded to substandard at 61-90 days, a month before the floor
-    restructured = cure & (cure_len == 2) & (cure_start + 3 < term) & (rng.random(b) < 0.4)
+    restructured = cure & (cure_len == 2) & (cure_start + 3 < term) & (rng.random(b) < 0.10)
     cure_len = np.where(restructured, 3, cure_len)
-    early = defaulted & (rng.random(b) < 0.5)
+    early = defaulted & (rng.random(b) < 0.25)
     end = np.where(defaulted, exit_month, np.where(prepay, prepay_month, term))
     horizon = months - 1 - origin  # months on book reachable by the data cut-off
     rows = np.clip(np.minimum(end, horizon), 0, None)
@@ -591,12 +631,18 @@ def _performance(
     rank = floor_rank(dpd)
     watch = cure[loan] & (m >= cure_start[loan] + cure_len[loan]) & (m < cure_start[loan] + cure_len[loan] + 3)
     rank = np.where(watch & ~final, np.maximum(rank, 1), rank)
-    substandard = [c.key for c in datasets.FIVE_CATEGORIES].index("substandard")
+    substandard, doubtful, loss = (
+        [c.key for c in datasets.FIVE_CATEGORIES].index(key) for key in ("substandard", "doubtful", "loss")
+    )
     cured_at = cure_start[loan] + cure_len[loan]
     held = restructured[loan] & (m >= cured_at) & (m < cured_at + RESTRUCTURED_MONTHS) & ~final
     downgraded = early[loan] & in_default & (dpd > 60) & ~final
     rank = np.where(held | downgraded, np.maximum(rank, substandard), rank)
-    rank = np.where(written_off, len(CLASSIFICATION_LABELS) - 1, rank)
+    # a loan nobody will repay (it is going to be written off) is doubtful past 90 days and loss past 120
+    hopeless = in_default & ~recovered[loan] & ~final
+    rank = np.where(hopeless & (dpd > 90), np.maximum(rank, doubtful), rank)
+    rank = np.where(hopeless & (dpd > 120), np.maximum(rank, loss), rank)
+    rank = np.where(written_off, loss, rank)
     status = np.where(
         written_off, "written_off", np.where(paid_off, "paid_off", np.where(dpd > 0, "overdue", "current"))
     )
