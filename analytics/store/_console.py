@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.core import Notice, RiskLabError
+from analytics.store._access import reads_every_table
 from analytics.store._database import user_tables
 from analytics.store._failures import user_error
 
@@ -156,6 +157,8 @@ def run_query(
 ) -> QueryResult:
     """Run a read-only query on its own cursor; a timer thread interrupts it (planning included) after
     ``timeout_s``. At most ``max_rows`` rows and ``max_mb`` megabytes (``MAX_RESULT_MB``) are kept."""
+    if not reads_every_table():  # the console reads any table: only for roles that may read them all
+        raise RiskLabError("access.console_closed")
     max_mb = MAX_RESULT_MB if max_mb is None else max_mb
     _check_limits(max_rows, timeout_s, max_mb)
     cursor = con.cursor()
