@@ -17,7 +17,8 @@ import streamlit as st
 from analytics import core, store
 from ui import database, session, text
 
-# The pages each role sees (app.py builds them; single-user mode shows every page but the accounts page).
+# The pages each role sees, the first one opening (app.py builds them; single-user mode shows every page but the
+# accounts page). Home links to every page of the risk manager, so it is theirs and the admin's.
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "admin": (
         "home",
@@ -31,8 +32,8 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
         "access",
     ),
     "risk_manager": ("home", "data", "risk_factors", "portfolio", "model", "expert_vs_model", "what_if", "monitoring"),
-    "executive": ("home", "portfolio", "monitoring"),
-    "trainer": ("home", "expert_vs_model", "what_if", "access"),
+    "executive": ("portfolio", "monitoring"),
+    "trainer": ("expert_vs_model", "what_if", "access"),
     "trainee": ("what_if",),
 }
 SINGLE_USER_PAGES = PAGES_BY_ROLE["risk_manager"]
@@ -65,17 +66,25 @@ def gate(con: duckdb.DuckDBPyConnection) -> store.Person | None:
     """The person this run acts for, told to analytics; None in a shared app nobody is signed in to (app.py then
     shows the sign-in page alone)."""
     if not shared():
-        store.act_as(store.LOCAL)
+        _act_as(store.LOCAL)
         return store.LOCAL
-    store.act_as(store.NOBODY)
+    _act_as(store.NOBODY)
     person = _signed_in(con)
     if person is not None:
-        store.act_as(person)
+        _act_as(person)
     return person
 
 
+def _act_as(person: store.Person) -> None:
+    """Tell analytics who acts, and keep it for a page that runs without app.py (``database.connect``)."""
+    store.act_as(person)
+    session.put("acting", person)
+
+
 def _client() -> str | None:
-    return st.context.ip_address
+    """The browser's address as the server sees it (None where Streamlit does not know it)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
 def _signed_in(con: duckdb.DuckDBPyConnection) -> store.Person | None:
@@ -86,7 +95,9 @@ def _signed_in(con: duckdb.DuckDBPyConnection) -> store.Person | None:
     if person is not None and now - session.get("last_seen") > store.idle_minutes() * 60:
         store.record_sign_out(con, person, expired=True)
         session.put("person", None)
-        session.put("signed_out_note", text.t("access.expired", minutes=text.figure(store.idle_minutes(), "count")))
+        minutes = store.idle_minutes()
+        kind = "count" if minutes.is_integer() else "number"
+        session.put("signed_out_note", text.t("access.expired", minutes=text.figure(minutes, kind)))
         if person.via == "sso":
             st.logout()
         return None

@@ -42,6 +42,7 @@ def _leave_pages_directory_mode() -> None:
         st.rerun()
     if PagesManager.uses_pages_directory:
         session.keep_widgets()
+        store.act_as(session.get("acting"))  # as app.py's sign-in gate did on its run
 
 
 def connect() -> duckdb.DuckDBPyConnection:

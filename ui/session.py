@@ -55,6 +55,7 @@ KEYS: dict[str, Key] = {
         Key("kept", "app", None, widget=False),
         Key("pending", "app", None, widget=False),
         Key("person", "app", None, widget=False),  # who signed in (a shared app), ui/auth.py
+        Key("acting", "app", None, widget=False),  # who the last run of app.py acted for
         Key("last_seen", "app", None, widget=False),
         Key("signed_out_note", "app", None, widget=False),
         # values of one page

@@ -95,16 +95,21 @@ LOCAL = Person(_machine_user(), "admin", via="local")
 SYSTEM = Person("system", "admin", via="system")  # the app building its own sample on first start
 NOBODY = Person("", None, via="signed_out")  # a shared app's browser before sign-in: may save nothing
 
-_acting: contextvars.ContextVar[Person] = contextvars.ContextVar("risklab_acting_person", default=LOCAL)
+_acting: contextvars.ContextVar[Person | None] = contextvars.ContextVar("risklab_acting_person", default=None)
 
 
 def acting() -> Person:
-    """The person the current request acts for (``LOCAL`` unless ``act_as`` said otherwise)."""
-    return _acting.get()
+    """The person the current request acts for: the one ``act_as`` set, else ``LOCAL`` (the command line, a
+    single-user app), or ``NOBODY`` when ``RISKLAB_SHARED`` is on (a request nobody vouched for saves nothing)."""
+    person = _acting.get()
+    if person is not None:
+        return person
+    return NOBODY if shared_mode() else LOCAL
 
 
-def act_as(person: Person) -> None:
-    """Make ``person`` the acting person of this thread's requests (app.py, at the start of every run)."""
+def act_as(person: Person | None) -> None:
+    """Make ``person`` the acting person of this thread's requests (app.py, at the start of every run; None: the
+    default of ``acting``)."""
     _acting.set(person)
 
 
