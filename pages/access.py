@@ -14,7 +14,7 @@ if store.allowed("add_user"):
     st.caption(text.t("access.accounts_help"))
     accounts = widgets.attempt(store.list_users, con)
     if accounts is not None:
-        tables.show(accounts, labels=auth.column_labels(auth.USER_COLUMNS))
+        tables.show(auth.users_view(accounts), labels=auth.column_labels(auth.USER_COLUMNS), kinds=auth.TIME_KINDS)
 
     st.subheader(text.t("access.audit"))
     people = store.audit_people(con)

@@ -265,7 +265,7 @@ def test_the_refusal_reads_in_chinese():
 @pytest.mark.parametrize("lang", core.LANGUAGES)
 def test_every_role_action_and_outcome_has_its_words(lang):
     keys = [f"access.role.{r.key}" for r in store.ROLES] + [f"access.action.{a}" for a in store.ACTIONS]
-    keys += [f"access.outcome.{o}" for o in ("done", "refused", "failed")]
+    keys += [f"access.outcome.{o}" for o in ("done", "refused", "failed")] + ["access.via.password", "access.via.sso"]
     assert [key for key in keys if core.t(key, lang) == key] == []
 
 

@@ -129,6 +129,10 @@ def test_the_admin_sees_the_trainees_attempts_by_person(shared_db):
     assert audit["outcome"].tolist()[:2] == ["done", "failed"]
     accounts = at.dataframe[0].value
     assert sorted(accounts["name"]) == sorted([*ACCOUNTS, "erin@bank.cn"])
+    roles = dict(zip(accounts["name"], accounts["role"], strict=True))
+    assert (roles["ada"], roles["tina"], roles["erin@bank.cn"]) == ("administrator", "trainee", "executive")
+    assert set(accounts["sign_in"]) == {"password", "single sign-on"} and set(accounts["disabled"]) == {"no"}
+    assert audit["role"].tolist()[:2] == ["trainee", "-"]  # a failed sign-in has no role
 
 
 def test_a_trainer_opens_tables_to_trainees(shared_db):

@@ -165,9 +165,9 @@ def account_box(con: duckdb.DuckDBPyConnection, person: store.Person) -> None:
         st.rerun()
 
 
-def role_label(role: str | None) -> str:
-    """A role in the user's words."""
-    return text.t(f"access.role.{role}") if role else "-"
+def role_label(role: object) -> str:
+    """A role in the user's words ("-" for none: a failed sign-in, a signed-out browser)."""
+    return text.t(f"access.role.{role}") if isinstance(role, str) and role else "-"
 
 
 AUDIT_COLUMNS = ("saved_at", "person", "role", "action", "table_name", "outcome", "detail", "client")
@@ -184,6 +184,18 @@ def audit_view(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 SHARED_LABELS = {"person": "access.person", "role": "data.role", "table_name": "column.table", "name": "column.name"}
+
+
+def users_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """The accounts in the user's words: roles, how each signs in, whether it is disabled."""
+    shown = frame.copy()
+    shown["role"] = [role_label(role) for role in shown["role"]]
+    shown["sign_in"] = [text.t(f"access.via.{via}") for via in shown["sign_in"]]
+    shown["disabled"] = [text.t(f"model.converged.{bool(disabled)}") for disabled in shown["disabled"]]
+    return shown
+
+
+TIME_KINDS = {"changed_at": "datetime"}
 
 
 def column_labels(columns: tuple[str, ...]) -> dict[str, str]:
