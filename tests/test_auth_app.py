@@ -178,3 +178,23 @@ def test_single_sign_on_shows_the_providers_button_and_maps_the_role(model_db, m
         "stranger@bank.cn has no account here: ask an administrator to add it."
     ]
     assert list(stranger.dataframe) == [] and list(stranger.metric) == []
+
+
+def test_a_refusal_from_analytics_reads_as_one_sentence_on_the_page(shared_db):
+    """An executive sees the Portfolio page's red-flag thresholds, but saving settings is the admin's: analytics
+    refuses, the page says so in one sentence, nothing is saved, and the attempt is in the audit."""
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.session_state["table"] = "sample_performance"  # the monthly table, where the thresholds are
+    at = sign_in(at.run(), "erin")
+    assert at.title[0].value == "Portfolio"
+    at.button(key="pf_save_thresholds").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "Your role (executive) may not save the red-flag thresholds. Nothing was changed; "
+        "ask an administrator if you need it."
+    ]
+    from ui import database
+
+    con = database._database(str(shared_db)).cursor()
+    sql = "SELECT action, person, outcome FROM risklab_catalog.audit WHERE action = 'save_portfolio_thresholds'"
+    assert con.execute(sql).fetchall() == [("save_portfolio_thresholds", "erin", "refused")]  # nothing saved
