@@ -21,8 +21,7 @@ with st.sidebar:
 
 person = auth.gate(con)  # who acts in this run; None: a shared app nobody signed in to
 if person is None:
-    sign_in = st.Page(auth.sign_in_page, title=text.t("access.sign_in"), icon=":material/login:", url_path="sign_in")
-    widgets.guarded(st.navigation([sign_in], position="hidden").run)
+    widgets.guarded(st.navigation([auth.sign_in_entry()], position="hidden").run)
     st.stop()
 
 with st.sidebar:
@@ -61,8 +60,6 @@ pages = {
         icon=":material/troubleshoot:",
         url_path="monitoring",
     ),
-    "access": st.Page(
-        "pages/access.py", title=text.t("access.nav"), icon=":material/admin_panel_settings:", url_path="access"
-    ),
+    "access": auth.accounts_entry(),  # the accounts and audit page of a shared app
 }
 widgets.guarded(st.navigation([pages[name] for name in auth.pages_for(person)]).run)

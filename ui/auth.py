@@ -143,6 +143,18 @@ def sign_in_page() -> None:
     st.rerun()
 
 
+def sign_in_entry() -> st.Page:
+    """The sign-in page, the only page of a shared app nobody signed in to."""
+    return st.Page(sign_in_page, title=text.t("access.sign_in"), icon=":material/login:", url_path="sign_in")
+
+
+def accounts_entry() -> st.Page:
+    """The accounts and audit page (the admin's, and the trainer's quiz tables); not in single-user mode."""
+    return st.Page(
+        "pages/access.py", title=text.t("access.nav"), icon=":material/admin_panel_settings:", url_path="access"
+    )
+
+
 def _provider() -> str | None:
     """The provider ``st.login`` uses: the ``[auth]`` section itself, else its first named provider."""
     section = st.secrets["auth"]
