@@ -60,6 +60,8 @@ pages = {
         icon=":material/troubleshoot:",
         url_path="monitoring",
     ),
-    "access": auth.accounts_entry(),  # the accounts and audit page of a shared app
+    "access": st.Page(
+        "pages/access.py", title=text.t("access.nav"), icon=":material/admin_panel_settings:", url_path="access"
+    ),
 }
 widgets.guarded(st.navigation([pages[name] for name in auth.pages_for(person)]).run)

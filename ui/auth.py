@@ -17,8 +17,8 @@ import streamlit as st
 from analytics import core, store
 from ui import database, session, text
 
-# The pages each role sees, the first one opening (app.py builds them; single-user mode shows every page but the
-# accounts page). Home links to every page of the risk manager, so it is theirs and the admin's.
+# The pages each role sees, the first one opening (app.py builds them; single-user mode shows the admin's: the
+# machine's user may do everything). Home links to every page of the risk manager, so it is theirs and the admin's.
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "admin": (
         "home",
@@ -36,7 +36,7 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "trainer": ("expert_vs_model", "what_if", "access"),
     "trainee": ("what_if",),
 }
-SINGLE_USER_PAGES = PAGES_BY_ROLE["risk_manager"]
+SINGLE_USER_PAGES = PAGES_BY_ROLE["admin"]
 
 
 @st.cache_resource(show_spinner=False)
@@ -146,13 +146,6 @@ def sign_in_page() -> None:
 def sign_in_entry() -> st.Page:
     """The sign-in page, the only page of a shared app nobody signed in to."""
     return st.Page(sign_in_page, title=text.t("access.sign_in"), icon=":material/login:", url_path="sign_in")
-
-
-def accounts_entry() -> st.Page:
-    """The accounts and audit page (the admin's, and the trainer's quiz tables); not in single-user mode."""
-    return st.Page(
-        "pages/access.py", title=text.t("access.nav"), icon=":material/admin_panel_settings:", url_path="access"
-    )
 
 
 def _provider() -> str | None:
