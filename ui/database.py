@@ -14,7 +14,8 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     store.limit_memory()  # the server's address space ($RISKLAB_SERVER_MEMORY_MB), set once per process
     con = store.connect(path)  # read-only when the file or its folder is
     if not store.is_read_only(con):
-        sample.ensure_demo(con)
+        with store.acting_as(store.SYSTEM):  # the app's own first-start build, whoever's request started it
+            sample.ensure_demo(con)
     return con
 
 
@@ -41,6 +42,7 @@ def _leave_pages_directory_mode() -> None:
         st.rerun()
     if PagesManager.uses_pages_directory:
         session.keep_widgets()
+        store.act_as(session.get("acting"))  # as app.py's sign-in gate did on its run
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -54,6 +54,10 @@ KEYS: dict[str, Key] = {
         Key("framed", "app", False, widget=False),
         Key("kept", "app", None, widget=False),
         Key("pending", "app", None, widget=False),
+        Key("person", "app", None, widget=False),  # who signed in (a shared app), ui/auth.py
+        Key("acting", "app", None, widget=False),  # who the last run of app.py acted for
+        Key("last_seen", "app", None, widget=False),
+        Key("signed_out_note", "app", None, widget=False),
         # values of one page
         Key("sql_result", "data", None, survives=True, widget=False),
         Key("model_fitted", "model", None, survives=True, widget=False),
@@ -69,6 +73,9 @@ KEYS: dict[str, Key] = {
         Key("mon_challenger", "monitoring", None, survives=True, widget=False),
         # widgets of the shell
         *_keys("app", "lang_choice", "table_choice"),
+        *_keys("app", "signin_form", "signin_name", "signin_password", "sso_login", "sign_out"),
+        # Accounts and audit
+        *_keys("access", "audit_person", "quiz_pick", "quiz_save"),
         # Data
         *_keys("data", "enc", "delim", "sheet", "name", "replace", "import", "shipped_pick", "import_shipped"),
         *_keys("data", "shipped_replace"),

@@ -10,6 +10,7 @@ parses, opens the database once for the commands that use it (all but ``bench``)
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -217,6 +218,39 @@ def monitor(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     _print_json(monitoring.monitor(con, context, args.model, version, settings).to_json())
 
 
+def users(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    """Manage the accounts of a shared app: ``add NAME --role ROLE [--sso]`` and ``passwd NAME`` read the password
+    from standard input; ``list``; ``disable NAME``; ``open TABLE`` / ``close TABLE`` set which tables trainees
+    may use for the quiz. Prints the accounts (or the opened tables) as JSON."""
+    if args.action != "list" and not args.name:
+        raise RiskLabError("access.name_needed", action=args.action)
+    if args.action == "add":
+        password = None if args.sso else _password_from_stdin()
+        store.add_user(con, args.name, args.role, password, sso=args.sso)
+    elif args.action == "passwd":
+        store.set_password(con, args.name, _password_from_stdin())
+    elif args.action == "disable":
+        store.disable_user(con, args.name)
+    elif args.action == "open":
+        store.open_table(con, args.name)
+    elif args.action == "close":
+        store.close_table(con, args.name)
+    if args.action in ("open", "close"):
+        _print_json({"quiz_tables": store.opened_tables(con)})
+        return
+    _print_json(store.list_users(con).to_dict(orient="records"))
+
+
+def _password_from_stdin() -> str:
+    """The password: typed twice at a terminal (not echoed), else the first line of standard input."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != first:
+            raise RiskLabError("access.passwords_differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
 def run_bench(args: argparse.Namespace) -> None:
     """Time the product against pandas/statsmodels; it keeps its own databases under the bench folder (not --db)."""
     bench.main_args(args)
@@ -362,6 +396,13 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--window", default="12", help="outcome window in months after a period ends")
     watch.add_argument("--cutoff", default="0.15", metavar="PD", help="approval below this PD")
     watch.set_defaults(func=monitor)
+
+    accounts = commands.add_parser("users", help="accounts and roles of a shared app (password on standard input)")
+    accounts.add_argument("action", choices=["add", "list", "disable", "passwd", "open", "close"])
+    accounts.add_argument("name", nargs="?", help="the account (an e-mail for --sso), or the table to open or close")
+    accounts.add_argument("--role", help="admin, risk_manager, executive, trainer or trainee (with add)")
+    accounts.add_argument("--sso", action="store_true", help="signs in through the OpenID Connect provider")
+    accounts.set_defaults(func=users)
 
     timing = commands.add_parser("bench", help="time the product against pandas/statsmodels on big data")
     bench.add_arguments(timing)

@@ -435,7 +435,9 @@ def import_path(con: duckdb.DuckDBPyConnection, path: str | Path, **kwargs: obje
 
 def _check_target(con: duckdb.DuckDBPyConnection, table: str | None, filename: str, replace: bool) -> str:
     table = store.check_table_name(table or store.suggest_table_name(filename))
-    if not replace and table in store.user_tables(con):
+    exists = table in store.user_tables(con)
+    store.permit(con, "replace_table" if exists else "import_table", table, file=filename)  # before any work
+    if not replace and exists:
         raise RiskLabError("import.table_exists", table=table)
     return table
 
@@ -479,6 +481,7 @@ def _create(
                     encoding=source.encoding,
                     delimiter=source.delimiter,
                     warnings=[str(notice) for notice in notices],
+                    replaced=existed,
                 )
             return ImportResult(table, rows, columns, source.encoding, source.delimiter, notices)
         except duckdb.ConversionException as exc:

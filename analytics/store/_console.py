@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from analytics.core import Notice, RiskLabError
 from analytics.store import _worker
+from analytics.store._access import reads_every_table
 from analytics.store._database import MEMORY_LIMIT, quote_ident, staged_file, staging_dir, table_state, user_tables
 from analytics.store._failures import user_error
 
@@ -178,6 +179,8 @@ def run_query(
     """Check the query here (a timer interrupts the parsing after ``timeout_s``), then run it in a limited worker
     process over snapshots of the tables it reads, interrupted after ``timeout_s``. At most ``max_rows`` rows and
     ``max_mb`` megabytes (``MAX_RESULT_MB``) come back."""
+    if not reads_every_table():  # the console reads any table: only for roles that may read them all
+        raise RiskLabError("access.console_closed")
     max_mb = MAX_RESULT_MB if max_mb is None else max_mb
     _check_limits(max_rows, timeout_s, max_mb)
     start = time.perf_counter()

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from analytics.core import RiskLabError
+from analytics.store._access import Person, Refused, acting, reads_every_table, refusal, table_closed
 from analytics.store._failures import is_conflict, user_error
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -113,6 +114,24 @@ CREATE TABLE IF NOT EXISTS risklab_catalog.audit (
     action VARCHAR NOT NULL,
     table_name VARCHAR,
     detail JSON
+);
+ALTER TABLE risklab_catalog.audit ADD COLUMN IF NOT EXISTS person VARCHAR;
+ALTER TABLE risklab_catalog.audit ADD COLUMN IF NOT EXISTS role VARCHAR;
+ALTER TABLE risklab_catalog.audit ADD COLUMN IF NOT EXISTS client VARCHAR;
+ALTER TABLE risklab_catalog.audit ADD COLUMN IF NOT EXISTS outcome VARCHAR DEFAULT 'done';
+CREATE TABLE IF NOT EXISTS risklab_catalog.users (
+    name VARCHAR PRIMARY KEY,
+    role VARCHAR NOT NULL,
+    password_hash VARCHAR,
+    sso BOOLEAN NOT NULL DEFAULT false,
+    disabled BOOLEAN NOT NULL DEFAULT false,
+    created_at TIMESTAMP DEFAULT current_timestamp,
+    changed_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS risklab_catalog.quiz_tables (
+    table_name VARCHAR PRIMARY KEY,
+    opened_by VARCHAR,
+    opened_at TIMESTAMP DEFAULT current_timestamp
 );
 """
 
@@ -279,12 +298,15 @@ def suggest_table_name(filename: str) -> str:
 
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN ... COMMIT, or ROLLBACK on any error: all or nothing."""
+    """BEGIN ... COMMIT, or ROLLBACK on any error: all or nothing. A save the acting person's role may not do is
+    rolled back like any failure, and then recorded in the audit as refused."""
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
-    except BaseException:
+    except BaseException as exc:
         con.execute("ROLLBACK")
+        if isinstance(exc, Refused):
+            record_refusal(con, exc)
         raise
     con.execute("COMMIT")
 
@@ -305,16 +327,35 @@ def retry_conflicts(save: Callable[[], int], attempts: int = 8) -> int:
 
 
 def user_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The users' loan tables, alphabetically."""
+    """The users' loan tables the acting person may read, alphabetically (a trainee: those opened to trainees)."""
+    tables = _all_tables(con)
+    if reads_every_table():
+        return tables
+    opened = set(opened_tables(con))
+    return [table for table in tables if table in opened]
+
+
+def _all_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary ORDER BY table_name"
     ).fetchall()
     return [r[0] for r in rows]
 
 
+def opened_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables a trainer opened to trainees for the quiz (none in a database from before accounts)."""
+    try:
+        rows = con.execute("SELECT table_name FROM risklab_catalog.quiz_tables ORDER BY table_name").fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [r[0] for r in rows]
+
+
 def require_table(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    """Return ``table`` if it exists, else raise ``error.no_table``."""
+    """Return ``table`` if it exists (and the acting person may read it), else raise ``error.no_table``."""
     if table not in user_tables(con):
+        if table in _all_tables(con):
+            raise table_closed(table)
         raise RiskLabError("error.no_table", table=table)
     return table
 
@@ -404,8 +445,11 @@ def record_import(
     encoding: str | None = None,
     delimiter: str | None = None,
     warnings: list[str] | None = None,
+    replaced: bool = False,
 ) -> None:
-    """Add the catalog row of an import (call inside the import's transaction)."""
+    """Add the catalog row of an import and its audit row, ``import_table`` or ``replace_table`` (call inside the
+    import's transaction: a role that may not import is refused here and the transaction leaves no change)."""
+    audit(con, "replace_table" if replaced else "import_table", table, file=source_file, rows=rows, columns=columns)
     con.execute(
         "INSERT INTO risklab_catalog.imports"
         " (table_name, source_file, checksum, rows, columns, encoding, delimiter, warnings)"
@@ -421,11 +465,50 @@ def forget_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def audit(con: duckdb.DuckDBPyConnection, action: str, table: str | None = None, **detail: object) -> None:
-    """Record that a user saved something."""
+    """Record that the acting person saved something: who, when, what. Every saving function calls this inside
+    its transaction, so this is where a role that may not do ``action`` is refused (``Refused``: the
+    transaction rolls back, and ``transaction`` records the attempt)."""
+    refused = refusal(action, table, detail)
+    if refused is not None:
+        raise refused
+    record(con, action, table, acting(), "done", detail)
+
+
+def permit(con: duckdb.DuckDBPyConnection, action: str, table: str | None = None, **detail: object) -> None:
+    """Refuse ``action`` at once, before any work, when the acting person's role may not do it (the refusal is
+    recorded). Call it outside a transaction; the check in ``audit`` still guards the write itself."""
+    refused = refusal(action, table, detail)
+    if refused is not None:
+        record_refusal(con, refused)
+        raise refused
+
+
+def record(
+    con: duckdb.DuckDBPyConnection, action: str, table: str | None, person: Person, outcome: str, detail: dict
+) -> None:
+    """One audit row: the action, its table, what it saved, who (name, role, client address) and how it ended
+    (``done``, ``refused``, ``failed``)."""
     con.execute(
-        "INSERT INTO risklab_catalog.audit (action, table_name, detail) VALUES (?, ?, ?)",
-        [action, table, json.dumps(detail, default=str, ensure_ascii=False)],
+        "INSERT INTO risklab_catalog.audit (action, table_name, detail, person, role, client, outcome)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            action,
+            table,
+            json.dumps(detail, default=str, ensure_ascii=False),
+            person.name or None,
+            person.role,
+            person.client,
+            outcome,
+        ],
     )
+
+
+def record_refusal(con: duckdb.DuckDBPyConnection, refused: Refused) -> None:
+    """Keep a refused attempt in the audit (outside any transaction; a read-only database keeps nothing)."""
+    if is_read_only(con):
+        return
+    with contextlib.suppress(duckdb.Error):
+        record(con, refused.action, refused.table, refused.person, "refused", refused.detail)
 
 
 def catalog(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
