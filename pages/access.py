@@ -1,9 +1,10 @@
-"""Accounts and audit (a shared app): the accounts, the audit trail by person, and the tables open to trainees."""
+"""Accounts and audit: the accounts of a shared app, the one audit trail (by person, action, object and dates),
+and the tables open to trainees. In single-user mode the machine's user is the admin and sees it too."""
 
 import streamlit as st
 
 from analytics import store
-from ui import auth, database, session, tables, text, widgets
+from ui import audit, auth, database, session, tables, text, widgets
 
 con = database.connect()
 st.title(text.t("access.nav"))
@@ -16,15 +17,8 @@ if store.allowed("add_user"):
     if accounts is not None:
         tables.show(auth.users_view(accounts), labels=auth.column_labels(auth.USER_COLUMNS), kinds=auth.TIME_KINDS)
 
-    st.subheader(text.t("access.audit"))
-    people = store.audit_people(con)
-    everyone = text.t("access.everyone")
-    who = st.selectbox(text.t("access.person"), [everyone, *people], key=session.widget("audit_person"))
-    rows = store.audit_trail(con, None if who == everyone else who)
-    if rows.empty:
-        st.info(text.t("access.no_audit"))
-    else:
-        tables.show(auth.audit_view(rows), labels=auth.column_labels(auth.AUDIT_COLUMNS), download="audit.csv")
+    st.subheader(text.t("audit.heading"))
+    audit.viewer(con)
 
 if store.allowed("open_quiz_table"):
     st.subheader(text.t("access.quiz"))

@@ -5,7 +5,6 @@ import streamlit as st
 
 from analytics import core, datasets, sample, store
 from ui import cache, database, session, tables, text, widgets
-from ui import reports as reports_ui
 
 con = database.connect()
 table = database.active_table(con)
@@ -14,7 +13,7 @@ context = datasets.table_context(con, table) if table else None
 st.title(text.t("nav.data"))
 widgets.flash()
 tab_names = [text.t(f"data.tab_{name}") for name in ("import", "tables", "roles", "default", "sql")]
-import_tab, tables_tab, roles_tab, default_tab, sql_tab, audit_tab = st.tabs([*tab_names, text.t("audit.heading")])
+import_tab, tables_tab, roles_tab, default_tab, sql_tab = st.tabs(tab_names)
 
 with import_tab:
     imported = None  # (table, rows) of a finished import: it becomes the active table
@@ -239,6 +238,3 @@ with sql_tab:
             st.warning(text.message(result.notice()))
         st.dataframe(result.frame, hide_index=True)  # the query's own column names, unformatted
         tables.download_csv(result.frame, "query.csv")
-
-with audit_tab:
-    reports_ui.audit_viewer(con)

@@ -3,6 +3,7 @@ acting person's role decides, a refusal changes nothing and is recorded in the a
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -91,6 +92,52 @@ def test_sign_in_checks_the_password_and_records_who_tried(con):
         "SELECT detail->>'reason' FROM risklab_catalog.audit WHERE action = 'sign_in_failed' ORDER BY id"
     ).fetchall()
     assert reasons == [("password",), ("no_account",), ("disabled",)]
+
+
+def test_the_one_audit_trail_filters_by_person_action_object_dates_and_result(con):
+    with store.acting_as(ADMIN):
+        store.audit(con, "save_model", "loans", name="scorecard A", version=1)
+    with store.acting_as(RISK_MANAGER):
+        store.audit(con, "save_binning", "loans", factor="income", name="income bins", version=1, method="optimal")
+    with store.acting_as(TRAINEE), pytest.raises(store.Refused):
+        store.permit(con, "delete_model", None, name="scorecard A")
+    store.audit(con, "delete_model", None, name="scorecard A", version=None)  # the machine's user
+    con.execute("UPDATE risklab_catalog.audit SET saved_at = TIMESTAMP '2026-03-01 10:00' WHERE action = 'save_model'")
+    me = store.LOCAL.name
+    trail = store.audit_trail(con)
+    columns = ["recorded_at", "person", "role", "action", "object", "table", "result", "detail", "client"]
+    assert list(trail.columns) == columns
+    assert list(trail["person"]) == [me, "tina", "rita", "ada"]  # newest first
+    assert list(trail["role"]) == ["administrator", "trainee", "risk manager", "administrator"]
+    assert list(trail["action"]) == ["delete a model", "delete a model", "save a binning", "save a model"]
+    assert list(trail["result"]) == ["done", "refused", "done", "done"]
+    assert list(trail["object"]) == ["scorecard A", "scorecard A", "income bins", "scorecard A"]
+    assert list(trail["client"]) == ["", "10.0.0.7", "10.0.0.9", "10.0.0.1"]
+    assert trail["detail"].iloc[2] == "Factor=income, Version=1, method=optimal"  # fields without a label as kept
+
+    assert list(store.audit_trail(con, person="tina")["result"]) == ["refused"]
+    models = store.audit_trail(con, actions=["save_model", "delete_model"], object_name=" SCORECARD a ")
+    assert list(models["person"]) == [me, "tina", "ada"]
+    assert list(store.audit_trail(con, outcome="refused")["person"]) == ["tina"]
+    assert list(store.audit_trail(con, outcome="done", person="tina")["person"]) == []
+    march = store.audit_trail(con, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 1))
+    assert list(march["person"]) == ["ada"]
+    assert store.audit_trail(con, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 31)).empty
+    with pytest.raises(RiskLabError, match="is after the end date"):
+        store.audit_trail(con, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 1))
+    with pytest.raises(RiskLabError, match="'maybe' is not a result of the audit"):
+        store.audit_trail(con, outcome="maybe")
+
+    chinese = store.audit_trail(con, lang="zh")
+    assert list(chinese["action"]) == ["删除模型", "删除模型", "保存分箱", "保存模型"]
+    assert list(chinese["role"]) == ["管理员", "学员", "风险经理", "管理员"]
+    assert list(chinese["result"]) == ["完成", "已拒绝", "完成", "完成"]
+    assert chinese["detail"].iloc[2].startswith("因子=income")
+    written = store.audit_csv(chinese, "zh")
+    assert written.startswith(b"\xef\xbb\xbf")  # a byte-order mark: Excel reads the Chinese
+    lines = written.decode("utf-8-sig").splitlines()
+    assert lines[0] == "时间,人员,角色,操作,对象,数据表,结果,详情,客户端地址" and len(lines) == 5
+    assert lines[2].split(",")[1:4] == ["tina", "学员", "删除模型"]
 
 
 def test_five_wrong_passwords_slow_the_next_attempt(con):

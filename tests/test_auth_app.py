@@ -126,7 +126,9 @@ def test_the_admin_sees_the_trainees_attempts_by_person(shared_db):
     audit = at.dataframe[1].value
     assert audit["person"].unique().tolist() == ["tina"]
     assert audit["action"].tolist()[:2] == ["sign in", "sign in (failed)"]  # newest first
-    assert audit["outcome"].tolist()[:2] == ["done", "failed"]
+    assert audit["result"].tolist()[:2] == ["done", "failed"]
+    at.multiselect(key="audit_actions").set_value(["sign_in_failed"]).run()  # the failures only
+    assert at.dataframe[1].value["action"].tolist() == ["sign in (failed)"]
     accounts = at.dataframe[0].value
     assert sorted(accounts["name"]) == sorted([*ACCOUNTS, "erin@bank.cn"])
     roles = dict(zip(accounts["name"], accounts["role"], strict=True))

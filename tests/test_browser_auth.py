@@ -133,11 +133,12 @@ def test_the_admin_sees_the_trainees_attempts(page, shared_url, lang):
     shot(page, f"auth_04_admin_audit_{lang}")
     with page.expect_download() as download:  # the rows shown, as the admin downloads them
         page.get_by_test_id("stDownloadButton").last.click()
-    rows = pd.read_csv(download.value.path(), encoding="utf-8-sig")
-    assert set(rows["person"]) == {"tina"}
+    rows = pd.read_csv(download.value.path(), encoding="utf-8-sig")  # headers in the user's words
+    person, action, result = {"en": ("Person", "Action", "Result"), "zh": ("人员", "操作", "结果")}[lang]
+    assert set(rows[person]) == {"tina"}
     words = {"en": ("sign in (failed)", "sign in", "failed"), "zh": ("登录（失败）", "登录", "失败")}[lang]
-    assert words[0] in set(rows["action"]) and words[1] in set(rows["action"])
-    assert words[2] in set(rows["outcome"])
+    assert words[0] in set(rows[action]) and words[1] in set(rows[action])
+    assert words[2] in set(rows[result])
     assert rows["client"].isna().all()  # Streamlit gives no address for a browser on the server's own machine
 
 

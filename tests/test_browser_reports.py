@@ -1,6 +1,6 @@
 """Real-browser tests of the reports: the HTML model and portfolio reports open with every request but the file
-itself refused and show every chart; the Model page downloads a report; the Data page shows the audit trail.
-Screenshots under ``test-output/screenshots`` (look at them)."""
+itself refused and show every chart; the Model page downloads a report; the Accounts and audit page shows the
+audit trail. Screenshots under ``test-output/screenshots`` (look at them)."""
 
 from __future__ import annotations
 
@@ -74,19 +74,23 @@ def test_the_html_report_opens_offline_with_every_chart(browser, report_files, k
 
 
 WORDS = {
-    "en": {"data": "Data", "audit": "Audit trail", "model": "Model", "report": "Model development report"},
-    "zh": {"data": "数据", "audit": "审计记录", "model": "模型", "report": "模型开发报告"},
+    "en": {
+        "access": "Accounts and audit",
+        "audit": "Audit trail",
+        "model": "Model",
+        "report": "Model development report",
+    },
+    "zh": {"access": "账户与审计", "audit": "审计记录", "model": "模型", "report": "模型开发报告"},
 }
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_audit_trail_on_the_data_page(page, app_url, lang):  # noqa: F811
+def test_the_audit_trail_on_the_accounts_page(page, app_url, lang):  # noqa: F811
     words = WORDS[lang]
     choose_language(page, app_url, lang)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=words["data"]).click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=words["access"]).click()
     wait_idle(page)
-    page.get_by_role("tab", name=words["audit"]).click()
-    wait_idle(page)
+    page.get_by_role("heading", name=words["audit"]).wait_for()
     main = page.get_by_test_id("stMainBlockContainer")
     expect(main).to_contain_text(SAMPLE_MODEL, timeout=TIMEOUT_MS)
     assert page.get_by_test_id("stException").count() == 0

@@ -1,9 +1,8 @@
 """Reports that leave the app: the model development report of a saved version (HTML, Excel, Word, English and
-Chinese), the portfolio report (HTML, Excel) and the audit trail; every figure read back and checked."""
+Chinese), the portfolio report (HTML, Excel); every figure read back and checked."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import io
 import json
@@ -186,7 +185,7 @@ def test_the_chinese_report_has_no_english_label(report_con, chinese):
     saved = model.load_model(report_con, SAMPLE_MODEL)
     for encoding in saved.encodings:
         users |= set(encoding.levels)
-    users |= {SAMPLE_MODEL, "sample_loans"}
+    users |= {SAMPLE_MODEL, "sample_loans", *store.audit_trail(report_con)["person"]}  # who saved it: a name
     allowed = {word for value in users for word in re.findall(r"[A-Za-z][A-Za-z_\-]+", str(value))}
     words = set(re.findall(r"[A-Za-z][A-Za-z_\-]+", _visible_text(page)))
     fingerprint = {w for w in words if re.fullmatch(r"[a-f]+", w) and w in saved.fingerprint}
@@ -210,8 +209,11 @@ def test_a_recalibrated_version_shows_its_saved_coefficients(demo_db):
     assert coefs["debt_ratio"] == saved.params["debt_ratio"]
     history = _table(document, "Versions")
     assert list(history["version"]) == [2, 1]
-    audit = _table(document, "Audit")
-    assert list(audit["action"]) == ["saved", "saved"] and audit["detail"].iloc[0] == "Version=2, Reason=recalibrated"
+    audit = _table(document, "Audit")  # the version history reads the one audit trail, with who and their role
+    assert list(audit.columns) == ["recorded_at", "person", "role", "action", "result", "detail"]
+    assert list(audit["action"]) == ["save a model", "save a model"] and set(audit["result"]) == {"done"}
+    assert set(audit["person"]) == {store.LOCAL.name} and set(audit["role"]) == {"administrator"}
+    assert audit["detail"].iloc[0] == "Version=2, Reason=recalibrated"
 
 
 def test_bad_report_requests_say_so(report_con):
@@ -272,35 +274,6 @@ def test_the_page_report_escapes_its_text():
     page = reports.page_report("<b>Board</b>", "as of 2024", {"Figures": pd.DataFrame({"A": ["1.5%"]})}, [("T", chart)])
     assert "<h1>&lt;b&gt;Board&lt;/b&gt;</h1>" in page and "<td>1.5%</td>" in page
     assert page.count("<svg") == 1 and not ADDRESS.search(page)
-
-
-# --- the audit trail -----------------------------------------------------------------------------------------------
-
-
-def test_the_audit_trail_filters_and_exports(con):
-    store.audit(con, "save_model", "loans", name="scorecard A", version=1)
-    store.audit(con, "save_binning", "loans", factor="income", name="income bins", version=1, method="optimal")
-    store.audit(con, "delete_model", None, name="scorecard A", version=None)
-    con.execute("UPDATE risklab_catalog.audit SET saved_at = TIMESTAMP '2026-03-01 10:00' WHERE action = 'save_model'")
-    trail = reports.audit_trail(con)
-    assert list(trail["action"]) == ["deleted", "saved", "saved"]  # newest first
-    assert list(trail["object"]) == ["scorecard A", "income bins", "scorecard A"]
-    assert list(trail["object_kind"]) == ["model", "binning", "model"]
-    assert trail["detail"].iloc[1] == "Factor=income, Version=1, method=optimal"  # fields without a label as kept
-    models = reports.audit_trail(con, actions=["save_model", "delete_model"], object_name="SCORECARD a")
-    assert list(models["action_key"]) == ["delete_model", "save_model"]
-    march = reports.audit_trail(con, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 1))
-    assert list(march["action_key"]) == ["save_model"]
-    assert reports.audit_trail(con, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 31)).empty
-    assert reports.audit_actions(con) == ["delete_model", "save_binning", "save_model"]
-    with pytest.raises(core.RiskLabError, match="is after the end date"):
-        reports.audit_trail(con, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 1))
-    chinese = reports.audit_trail(con, lang="zh")
-    assert list(chinese["action"]) == ["删除", "保存", "保存"] and chinese["detail"].iloc[1].startswith("因子=income")
-    written = reports.audit_csv(chinese, "zh")
-    assert written.startswith(b"\xef\xbb\xbf")  # a byte-order mark: Excel reads the Chinese
-    lines = written.decode("utf-8-sig").splitlines()
-    assert lines[0] == "保存时间,操作,对象类型,对象,数据表,详情" and len(lines) == 4
 
 
 # --- the command line ----------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""AppTest: the model report download on the Model page and the audit trail on the Data page, in both languages."""
+"""AppTest: the model report download on the Model page and the audit trail on the Accounts and audit page, in
+both languages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics import store
 from analytics.sample import SAMPLE_MODEL
 from tests.conftest import PROJECT
 
@@ -66,28 +68,68 @@ def test_the_model_page_downloads_a_saved_versions_report(demo_db, monkeypatch, 
 
 def _audit_table(at: AppTest):
     """The audit table (its columns by key; the headers are in the column configuration)."""
-    return next(frame.value for frame in at.dataframe if "object_kind" in frame.value.columns)
+    return next(frame.value for frame in at.dataframe if "result" in frame.value.columns)
 
 
-@pytest.mark.parametrize(("lang", "saved"), [("en", "saved"), ("zh", "保存")])
-def test_the_audit_trail_filters_by_action_object_and_dates(demo_db, monkeypatch, lang, saved):
-    at = _open(demo_db, monkeypatch, "pages/data.py", lang)
+WORDS = {
+    "en": {"trainee": "trainee", "refused": "refused", "save_model": "save a model", "everyone": "Everyone"},
+    "zh": {"trainee": "学员", "refused": "已拒绝", "save_model": "保存模型", "everyone": "所有人"},
+}
+
+HEADERS = {  # the CSV's first line
+    "en": "When,Person,Role,Action,Object,Table,Result,Details,Client address",
+    "zh": "时间,人员,角色,操作,对象,数据表,结果,详情,客户端地址",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_audit_trail_on_the_accounts_page_filters_and_downloads(demo_db, monkeypatch, downloads, lang):
+    """Single-user mode: the machine's user is the admin and reads the one audit trail, by person, action,
+    object and dates, and downloads what is shown."""
+    con = store.connect(demo_db)
+    with store.acting_as(store.Person("tina", "trainee", "10.0.0.7", "password")), pytest.raises(store.Refused):
+        store.permit(con, "delete_model", None, name=SAMPLE_MODEL)
+    weeks_ago = dt.date.today() - dt.timedelta(days=40)
+    con.execute("UPDATE risklab_catalog.audit SET saved_at = ? WHERE person = 'tina'", [weeks_ago])
+    con.close()
+    words = WORDS[lang]
+    at = _open(demo_db, monkeypatch, "pages/access.py", lang)
+    assert [tab.label for tab in at.tabs] == []  # no tab anywhere else: the Data page lost its audit tab
     everything = _audit_table(at)
-    assert len(everything) >= 2  # the demo saves roles, definitions and the sample scorecard
+    assert len(everything) >= 3 and "tina" in set(everything["person"])  # the demo's saves and tina's attempt
+    person = at.selectbox(key="audit_person")
+    assert person.options[0] == words["everyone"] and "tina" in person.options
+    person.select("tina").run()
+    shown = _audit_table(at)
+    assert list(shown["person"]) == ["tina"] and list(shown["role"]) == [words["trainee"]]
+    assert list(shown["result"]) == [words["refused"]] and list(shown["client"]) == ["10.0.0.7"]
+
+    at.selectbox(key="audit_person").select_index(0).run()
     actions = at.multiselect(key="audit_actions")
-    model_saved = {"en": "model: saved", "zh": "模型: 保存"}[lang]
-    assert model_saved in actions.options  # each action in the reader's words
+    assert words["save_model"] in actions.options  # each action in the reader's words
     actions.set_value(["save_model"]).run()
     shown = _audit_table(at)
-    assert len(shown) == 1 and shown["action"].iloc[0] == saved and shown["object"].iloc[0] == SAMPLE_MODEL
-
+    assert list(shown["action"]) == [words["save_model"]] and list(shown["object"]) == [SAMPLE_MODEL]
     at.multiselect(key="audit_actions").set_value([]).run()
-    at.text_input(key="audit_object").input("SAMPLE SCORECARD").run()
-    assert list(_audit_table(at)["object"]) == [SAMPLE_MODEL]
-
+    at.text_input(key="audit_object").input(SAMPLE_MODEL.upper()).run()
+    assert set(_audit_table(at)["object"]) == {SAMPLE_MODEL} and len(_audit_table(at)) == 2  # saved; refused
     at.text_input(key="audit_object").input("").run()
-    long_ago = (dt.date.today() - dt.timedelta(days=30), dt.date.today() - dt.timedelta(days=29))
+
+    at.date_input(key="audit_dates").set_value((weeks_ago, weeks_ago)).run()
+    assert list(_audit_table(at)["person"]) == ["tina"]
+    written = downloads["audit_trail.csv"]().decode("utf-8-sig").splitlines()  # what is shown, in the language
+    header = HEADERS[lang]
+    assert written[0] == header and len(written) == 2 and f",tina,{words['trainee']}," in written[1]
+
+    long_ago = (weeks_ago - dt.timedelta(days=30), weeks_ago - dt.timedelta(days=29))
     at.date_input(key="audit_dates").set_value(long_ago).run()
     assert not at.exception and _audit_table(at).empty
     shown_caption = {"en": f"0 of {len(everything)} entries", "zh": f"显示 0 条，共 {len(everything)} 条"}[lang]
     assert shown_caption in [c.value for c in at.caption]
+    assert downloads["audit_trail.csv"]().decode("utf-8-sig").splitlines() == [header]
+
+
+def test_the_data_page_has_no_audit_tab(demo_db, monkeypatch):
+    at = _open(demo_db, monkeypatch, "pages/data.py", "en")
+    assert "Audit trail" not in [tab.label for tab in at.tabs]
+    assert not [w for w in at.multiselect if w.key == "audit_actions"]

@@ -175,20 +175,8 @@ def role_label(role: object) -> str:
     return text.t(f"access.role.{role}") if isinstance(role, str) and role else "-"
 
 
-AUDIT_COLUMNS = ("saved_at", "person", "role", "action", "table_name", "outcome", "detail", "client")
 USER_COLUMNS = ("name", "role", "sign_in", "disabled", "created_at", "changed_at")
-
-
-def audit_view(frame: pd.DataFrame) -> pd.DataFrame:
-    """The audit rows in the user's words: roles, actions and results translated."""
-    shown = frame.copy()
-    shown["role"] = [role_label(role) for role in shown["role"]]
-    shown["action"] = [store.action_label(action, text.lang()) for action in shown["action"]]
-    shown["outcome"] = [text.t(f"access.outcome.{outcome or 'done'}") for outcome in shown["outcome"]]
-    return shown
-
-
-SHARED_LABELS = {"person": "access.person", "role": "data.role", "table_name": "column.table", "name": "column.name"}
+SHARED_LABELS = {"role": "data.role", "name": "column.name"}
 
 
 def users_view(frame: pd.DataFrame) -> pd.DataFrame:
@@ -204,5 +192,5 @@ TIME_KINDS = {"changed_at": "datetime"}
 
 
 def column_labels(columns: tuple[str, ...]) -> dict[str, str]:
-    """Headers of the accounts and audit tables (labels other tables have already, under their keys)."""
+    """Headers of the accounts table (labels other tables have already, under their keys)."""
     return {column: text.t(SHARED_LABELS.get(column, f"access.column.{column}")) for column in columns}

@@ -1,16 +1,13 @@
-"""Documents from the pages: the model development report of a saved version (Model page) and the audit trail
-viewer (Data page). The documents themselves are built in ``analytics.reports``."""
+"""Documents from the pages: the model development report of a saved version (Model page). The documents
+themselves are built in ``analytics.reports``."""
 
 from __future__ import annotations
-
-import datetime as dt
-from collections.abc import Callable
 
 import duckdb
 import streamlit as st
 
-from analytics import core, model, reports
-from ui import session, tables, text, widgets
+from analytics import model, reports
+from ui import session, text
 
 MIME = {
     "html": "text/html",
@@ -62,55 +59,3 @@ def model_report_download(con: duckdb.DuckDBPyConnection, table: str) -> None:
             type="primary",
             key=session.widget("report_download"),
         )
-
-
-def _action_labels() -> Callable[[str], str]:
-    """A ``format_func`` writing a recorded action as "model: saved", fixed to the language now (Streamlit may
-    call it outside the script run)."""
-    lang = text.lang()
-
-    def label(action: str) -> str:
-        verb, kind = reports.ACTIONS.get(action, (None, None))
-        if verb is None:
-            return action
-        return f"{core.t(f'audit.object.{kind}', lang)}: {core.t(f'audit.verb.{verb}', lang)}"
-
-    return label
-
-
-def audit_viewer(con: duckdb.DuckDBPyConnection) -> None:
-    """The audit trail, filtered by action, object and dates, with a CSV of what is shown."""
-    st.caption(text.t("audit.help"))
-    everything = reports.audit_trail(con, lang=text.lang())
-    if everything.empty:
-        st.info(text.t("audit.empty"))
-        return
-    actions = reports.audit_actions(con)
-    first = min(everything["saved_at"]).date()
-    last = max(max(everything["saved_at"]).date(), dt.date.today())
-    left, middle, right = st.columns(3)
-    chosen = left.multiselect(
-        text.t("audit.actions"),
-        actions,
-        format_func=_action_labels(),
-        placeholder=text.t("app.choose"),
-        key=session.widget("audit_actions", options=actions),
-    )
-    name = middle.text_input(text.t("audit.object_name"), key=session.widget("audit_object"))
-    dates = right.date_input(text.t("audit.dates"), **session.range_widget("audit_dates", default=(first, last)))
-    start, end = (*dates, None, None)[:2]  # a range being picked has one date
-    trail = widgets.attempt(
-        reports.audit_trail, con, actions=chosen, object_name=name or None, start=start, end=end, lang=text.lang()
-    )
-    if trail is None:
-        return
-    st.caption(text.t("audit.shown", n=len(trail), total=len(everything)))
-    shown = trail.drop(columns=["action_key"])
-    tables.show(shown, width="stretch")
-    st.download_button(
-        text.t("data.download_csv"),
-        reports.audit_csv(trail, text.lang()),
-        "audit_trail.csv",
-        "text/csv",
-        key=session.widget("audit_csv"),
-    )

@@ -75,15 +75,14 @@ KEYS: dict[str, Key] = {
         *_keys("app", "lang_choice", "table_choice"),
         *_keys("app", "signin_form", "signin_name", "signin_password", "sso_login", "sign_out"),
         # Accounts and audit
-        *_keys("access", "audit_person", "quiz_pick", "quiz_save"),
+        *_keys("access", "audit_person", "audit_actions", "audit_object", "audit_dates", survives=True),
+        *_keys("access", "audit_csv", "quiz_pick", "quiz_save"),
         # Data
         *_keys("data", "enc", "delim", "sheet", "name", "replace", "import", "shipped_pick", "import_shipped"),
         *_keys("data", "shipped_replace"),
         *_keys("data", "roles", "save_roles", "kind", "defcol", "defval", "defdpd", "deflab", "save_default"),
         *_keys("data", "sql_text", survives=True),
         *_keys("data", "run_sql", "dl"),
-        *_keys("data", "audit_actions", "audit_object", "audit_dates", survives=True),
-        *_keys("data", "audit_csv"),
         # Risk factors
         *_keys("risk_factors", "factors_booked", "bin_factor", "bin_method", "bin_saved", "bin_n", survives=True),
         *_keys("risk_factors", "stab_kind", "stab_fraction", "stab_factor", "corr_factors", survives=True),

@@ -353,7 +353,11 @@ REGISTRY: dict[str, Column] = {
         *_columns("text", "kind", label="type"),
         *(Column(role, "text", f"role.{role}") for role in ("branch", "officer", "segment")),  # as the roles read
         Column("model", "text", "nav.model"),  # the model's side of a comparison, named like the Model page
-        *(Column(key, "text", f"audit.column.{key}") for key in ("object_kind", "object", "detail")),  # audit trail
+        # the audit trail (store.audit_trail)
+        *_columns("datetime", "recorded_at", label="audit.column.recorded_at"),
+        *(Column(key, "text", f"audit.column.{key}") for key in ("object", "result", "detail", "client")),
+        Column("person", "text", "audit.person"),  # as the person filter reads
+        Column("role", "text", "data.role"),
     )
 }
 

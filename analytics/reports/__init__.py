@@ -1,6 +1,5 @@
-"""Documents that leave the app: the model development report, the portfolio report and the audit trail."""
+"""Documents that leave the app: the model development report and the portfolio report."""
 
-from analytics.reports._audit import ACTIONS, audit_actions, audit_csv, audit_trail
 from analytics.reports._document import (
     FORMATS,
     Chart,
@@ -28,7 +27,6 @@ from analytics.reports._portfolio import (
 )
 
 __all__ = [
-    "ACTIONS",
     "DEFAULT_CUTOFF",
     "FORMATS",
     "Chart",
@@ -39,9 +37,6 @@ __all__ = [
     "Subheading",
     "Table",
     "Text",
-    "audit_actions",
-    "audit_csv",
-    "audit_trail",
     "model_report",
     "page_report",
     "png",

@@ -15,12 +15,13 @@ import duckdb
 import pandas as pd
 
 from analytics import charts, core, datasets, decisions, factors, model, store
-from analytics.reports._audit import audit_trail
 from analytics.reports._document import Chart, Document, Facts, Section, Subheading, Table, Text
 
 DEFAULT_CUTOFF = 0.15  # PD: the Expert vs model page's first cutoff
 SAME_PARAMS = 1e-6  # a refit whose coefficients are this close to the saved ones reproduces the saved model
 SIGN_OFF_ROLES = ("prepared", "reviewed", "approved")
+HISTORY_ACTIONS = ("save_model", "delete_model")  # the audit rows of a model's version history
+HISTORY_COLUMNS = ("recorded_at", "person", "role", "action", "result", "detail")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -379,12 +380,12 @@ def _cutoff(c: _Context, cutoff: float, econ: decisions.Economics) -> Section:
 def _history(c: _Context) -> Section:
     versions = model.list_models(c.con)
     versions = versions[versions["name"] == c.saved.name].drop(columns=["name", "table"])
-    trail = audit_trail(c.con, object_name=c.saved.name, lang=c.lang)
-    trail = trail[trail["action_key"].isin(("save_model", "delete_model"))].drop(columns=["action_key"])
+    trail = store.audit_trail(c.con, actions=HISTORY_ACTIONS, object_name=c.saved.name, lang=c.lang)
+    trail = trail[list(HISTORY_COLUMNS)]
     blocks = (
         Table(versions, c.t("report.sheet.versions"), kinds={"factors": "text", "fingerprint": "text"}),
         Text(c.t("report.audit_help")),
-        Table(trail, c.t("report.sheet.audit"), kinds={"detail": "text", "object": "text"}),
+        Table(trail, c.t("report.sheet.audit")),
     )
     return Section(c.t("report.section.history"), blocks)
 

@@ -63,11 +63,13 @@ from analytics.store._failures import (
     is_disk_full,
     user_error,
 )
+from analytics.store._trail import (
+    audit_csv,
+    audit_trail,
+)
 from analytics.store._users import (
     Throttle,
     add_user,
-    audit_people,
-    audit_trail,
     check_role,
     close_table,
     disable_user,
@@ -107,7 +109,7 @@ __all__ = [
     "add_user",
     "allowed",
     "audit",
-    "audit_people",
+    "audit_csv",
     "audit_trail",
     "catalog",
     "check_role",

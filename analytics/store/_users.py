@@ -270,21 +270,3 @@ def close_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
     with transaction(con):
         con.execute("DELETE FROM risklab_catalog.quiz_tables WHERE table_name = ?", [table])
         audit(con, "close_quiz_table", table)
-
-
-def audit_trail(con: duckdb.DuckDBPyConnection, person: str | None = None, limit: int = 1000) -> pd.DataFrame:
-    """The latest audit rows (of ``person`` when given), newest first: when, who (name, role, client address),
-    what (action, table, detail) and how it ended (done, refused, failed)."""
-    return con.execute(
-        "SELECT saved_at, person, role, action, table_name, outcome, CAST(detail AS VARCHAR) AS detail, client "
-        "FROM risklab_catalog.audit WHERE ? IS NULL OR person = ? ORDER BY id DESC LIMIT ?",
-        [person, person, limit],
-    ).df()
-
-
-def audit_people(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Everyone the audit names, alphabetically (the filter of the audit trail)."""
-    rows = con.execute(
-        "SELECT DISTINCT person FROM risklab_catalog.audit WHERE person IS NOT NULL ORDER BY person"
-    ).fetchall()
-    return [r[0] for r in rows]
