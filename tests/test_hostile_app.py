@@ -56,7 +56,10 @@ def test_a_failure_no_page_expected_is_one_sentence_in_the_users_language():
 
 
 def test_the_pages_run_guarded():
-    assert "widgets.guarded(st.navigation(pages).run)" in (PROJECT / "app.py").read_text(encoding="utf-8")
+    app = (PROJECT / "app.py").read_text(encoding="utf-8")
+    runs = [line.strip() for line in app.splitlines() if "st.navigation(" in line]
+    assert len(runs) == 2  # the sign-in page of a shared app, and the pages of the person's role
+    assert all(line.startswith("widgets.guarded(st.navigation(") and line.endswith(".run)") for line in runs)
 
 
 @pytest.mark.parametrize(

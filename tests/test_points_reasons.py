@@ -160,7 +160,9 @@ def test_reason_codes_name_the_factors_furthest_below_their_best_attribute(sampl
         names = [named(codes.at[i, f"reason_{k}"]) for k in (1, 2, 3)]
         assert names == [f for _, f in lost] + [None] * (3 - len(lost))
         assert [codes.at[i, f"reason_{k}_points"] for k in range(1, len(lost) + 1)] == [v for v, _ in lost]
-    assert (codes["reason_1_points"] >= codes["reason_2_points"]).all()
+    two = codes["reason_2_points"].notna()  # an applicant at the best attribute of all but one factor has one reason
+    assert two.sum() > 900
+    assert (codes.loc[two, "reason_1_points"] >= codes.loc[two, "reason_2_points"]).all()
 
 
 def _toy() -> SavedModel:
