@@ -712,3 +712,20 @@ def test_streamed_header_longer_than_the_head_is_read_whole(con, tmp_path, strea
     result = import_path(con, path)
     assert [name for name, _ in result.columns] == [f'x{i}"; DROP TABLE loans; --' for i in range(4)]
     assert result.rows == 2
+
+
+@pytest.mark.parametrize(("data", "filename"), [(b"id,amount\n1,10\n2,20\n", "loans.csv"), (b"", "empty.xlsx")])
+def test_a_replacement_is_audited_as_one_whichever_path_parsed_it(data, filename):
+    """A CSV upload is parsed in a worker and adopted; both paths audit a replaced table as replaced."""
+    if not data:  # the in-process path: an Excel sheet
+        book = openpyxl.Workbook()
+        book.active.append(["id", "amount"])
+        book.active.append([1, 10])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        data = buffer.getvalue()
+    con = store.connect(":memory:")
+    import_file(con, data, filename, table="loans")
+    import_file(con, data, filename, table="loans", replace=True)
+    actions = [a for (a,) in con.execute("SELECT action FROM risklab_catalog.audit ORDER BY id").fetchall()]
+    assert actions == ["import_table", "replace_table"]

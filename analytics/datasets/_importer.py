@@ -375,27 +375,10 @@ def _adopt(
     notices = tuple(Notice(key, **params) for key, params in answer["warnings"])
     try:
         with store.transaction(con):
-            existed = table in store.user_tables(con)
-            if existed and not replace:
-                raise RiskLabError("import.table_exists", table=table)
-            old_columns = {c for c, _ in store.table_columns(con, table)} if existed else None
-            verb = "CREATE OR REPLACE TABLE" if existed else "CREATE TABLE"
-            con.execute(f"{verb} {store.quote_ident(table)} AS SELECT * FROM read_parquet(?)", [str(parsed)])
+            existed, old_columns = _create_table(con, table, replace, "SELECT * FROM read_parquet(?)", [str(parsed)])
             columns = tuple(store.table_columns(con, table))
             rows = store.row_count(con, table)
-            if old_columns != {c for c, _ in columns}:
-                store.forget_table(con, table)
-            store.record_import(
-                con,
-                table=table,
-                source_file=filename,
-                checksum=checksum,
-                rows=rows,
-                columns=len(columns),
-                encoding=answer["encoding"],
-                delimiter=answer["delimiter"],
-                warnings=[str(notice) for notice in notices],
-            )
+            _record(con, table, existed, old_columns, columns, rows, filename, checksum, answer, notices)
     except (duckdb.TransactionException, duckdb.CatalogException) as exc:
         raise _write_error(exc, filename) from None
     except (duckdb.Error, OSError) as exc:
@@ -442,6 +425,50 @@ def _check_target(con: duckdb.DuckDBPyConnection, table: str | None, filename: s
     return table
 
 
+def _create_table(
+    con: duckdb.DuckDBPyConnection, table: str, replace: bool, select: str, params: list
+) -> tuple[bool, set[str] | None]:
+    """Create (or, when allowed, replace) ``table`` from ``select``, inside the caller's transaction. Returns
+    whether it existed and, if so, its old column names."""
+    existed = table in store.user_tables(con)
+    if existed and not replace:
+        raise RiskLabError("import.table_exists", table=table)
+    old_columns = {c for c, _ in store.table_columns(con, table)} if existed else None
+    verb = "CREATE OR REPLACE TABLE" if existed else "CREATE TABLE"
+    con.execute(f"{verb} {store.quote_ident(table)} AS {select}", params)
+    return existed, old_columns
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    existed: bool,
+    old_columns: set[str] | None,
+    columns: tuple,
+    rows: int,
+    filename: str,
+    checksum: str,
+    read: dict,
+    notices: tuple[Notice, ...],
+) -> None:
+    """The catalog row and audit of an import (a replacement when the table existed); facts kept about the old
+    columns are forgotten when the columns changed."""
+    if old_columns != {c for c, _ in columns}:
+        store.forget_table(con, table)
+    store.record_import(
+        con,
+        table=table,
+        source_file=filename,
+        checksum=checksum,
+        rows=rows,
+        columns=len(columns),
+        encoding=read["encoding"],
+        delimiter=read["delimiter"],
+        warnings=[str(notice) for notice in notices],
+        replaced=existed,
+    )
+
+
 def _create(
     con: duckdb.DuckDBPyConnection,
     source: _Source,
@@ -452,37 +479,19 @@ def _create(
 ) -> ImportResult:
     """Create the table in one transaction; a value beyond the sampled rows that breaks a detected type or number
     format turns that column back (text, or DOUBLE for an integer column) and the table is created again."""
-    name = store.quote_ident(table)
     while True:
         plan = _plan(con, source, filename)
         try:
             with store.transaction(con):
-                existed = table in store.user_tables(con)
-                if existed and not replace:
-                    raise RiskLabError("import.table_exists", table=table)
-                old_columns = {c for c, _ in store.table_columns(con, table)} if existed else None
-                verb = "CREATE OR REPLACE TABLE" if existed else "CREATE TABLE"
-                con.execute(f"{verb} {name} AS {plan.select}", plan.params)
+                existed, old_columns = _create_table(con, table, replace, plan.select, plan.params)
                 plan = _exact(con, table, plan, source)
                 notices = _notices(source, plan)
                 columns = tuple(store.table_columns(con, table))
                 rows = store.row_count(con, table)
                 if rows == 0:
                     raise RiskLabError("import.no_rows", file=filename)
-                if old_columns != {c for c, _ in columns}:
-                    store.forget_table(con, table)
-                store.record_import(
-                    con,
-                    table=table,
-                    source_file=filename,
-                    checksum=checksum(),
-                    rows=rows,
-                    columns=len(columns),
-                    encoding=source.encoding,
-                    delimiter=source.delimiter,
-                    warnings=[str(notice) for notice in notices],
-                    replaced=existed,
-                )
+                read = {"encoding": source.encoding, "delimiter": source.delimiter}
+                _record(con, table, existed, old_columns, columns, rows, filename, checksum(), read, notices)
             return ImportResult(table, rows, columns, source.encoding, source.delimiter, notices)
         except duckdb.ConversionException as exc:
             if not _type_conflict(exc, source, dict(plan.raw)):
