@@ -95,15 +95,20 @@ async def _steps(page, url: str, number: int, folder) -> dict:
     await main.get_by_role("heading", name=t("nav.model", lang)).wait_for()
     await main.get_by_text(column_label("factors", lang), exact=True).first.wait_for()
     picker = page.get_by_test_id("stMultiSelect").first
+    chips = picker.get_by_test_id("stMultiSelectTagsContainer")
     for factor in ("debt_ratio", "amount"):
         await picker.click()
         await _idle(page)
         await page.keyboard.type(factor)
         await page.keyboard.press("Enter")
         await _idle(page)
-        await main.get_by_text(factor, exact=True).last.wait_for()
+        # as a user does: see the pick as a chip in the picker before typing the next one
+        await expect(chips.get_by_text(factor, exact=True)).to_be_visible(timeout=WAIT_MS)
     await page.keyboard.press("Escape")
     await _idle(page)
+    # both picks still there once the reruns have settled (a lost pick fails here, by name, not as a wrong AUC)
+    for factor in ("debt_ratio", "amount"):
+        await expect(chips.get_by_text(factor, exact=True)).to_be_visible(timeout=WAIT_MS)
     await page.get_by_role("button", name=t("model.fit", lang)).click()
     await _idle(page)
     auc_tile = page.get_by_test_id("stMetric").filter(has_text=t("model.metric.test.auc", lang)).first
