@@ -30,6 +30,10 @@ if missing:
         ),
         None,
     )
+    if performance and widgets.opened_tab({"provisions": "provisions"}):
+        # a link to a tab of the monthly view (Home's "Provisions and ECL") opens it on the table that has one
+        session.put("table", performance)
+        st.rerun()
     if performance:
         switch = text.t("portfolio.switch", table=performance)
         if st.button(switch, key=session.widget("pf_switch"), type="primary"):

@@ -65,9 +65,9 @@ def test_home_links_the_provisions_tab_and_monitoring(page, app_url, lang):  # n
     wait_idle(page)
     expect(page.get_by_role("heading", name=t("nav.portfolio", lang)).first).to_be_visible()
     assert "tab=provisions" in page.url
-    switch = main.get_by_role("button", name=t("portfolio.switch", lang, table="sample_performance"))
-    switch.click()  # the sample's active table is loan-level: the page offers the monthly book
-    wait_idle(page)
+    # the sample's active table is loan-level: the link opens the monthly book on its own, no extra click
+    dataset = page.get_by_role("combobox", name=t("app.dataset", lang))
+    expect(dataset).to_have_value("sample_performance", timeout=TIMEOUT_MS)
     tab = page.get_by_role("tab", name=t("portfolio.tab_provisions", lang))
     expect(tab).to_have_attribute("aria-selected", "true", timeout=TIMEOUT_MS)
     assert page.get_by_test_id("stException").count() == 0

@@ -58,10 +58,11 @@ def test_personas_link_the_provisions_tab_and_monitoring(model_db, monkeypatch, 
     monitoring = {"en": "Monitoring", "zh": "模型监控"}[lang]
     assert links[provisions].page == "portfolio" and links[provisions].query_string == "tab=provisions"
     assert links[monitoring].page == "monitoring" and links[monitoring].query_string == ""
-    at.session_state["table"] = "sample_performance"  # a monthly book, the table the Portfolio page reads
+    assert at.session_state["table"] == "sample_loans"  # the active table is loan-level, with no provisions
     at.query_params["tab"] = "provisions"  # where the link leads: the Portfolio page on its Provisions tab
     at.switch_page("pages/portfolio.py").run()
     assert not at.exception and not at.error
+    assert at.session_state["table"] == "sample_performance"  # the page opened the monthly book by itself
     opened = next(b for b in _blocks(at.main) if b.type == "tab_container")
     tabs = [tab.label for tab in at.tabs]
     wanted = {"en": "Provisions and ECL", "zh": "拨备与预期信用损失"}[lang]
