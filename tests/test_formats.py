@@ -64,6 +64,16 @@ def test_every_kind_is_written_for_the_language(value, kind, options, english, c
     assert core.format_value(value, kind, "zh", **options) == chinese
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_change_that_rounds_to_zero_has_no_sign(lang):
+    """A KPI tile's change of -0.0004 points reads "0.00", never "-0.00" (nor "+0.00" when signed)."""
+    assert core.format_value(-0.0004, "number", lang, signed=True) == "0.00"
+    assert core.format_value(0.004, "number", lang, signed=True) == "0.00"
+    assert core.format_value(-0.00004, "share", lang) == "0.00%"
+    assert core.format_value(-0.006, "number", lang, signed=True) == "-0.01"
+    assert core.format_value(0.006, "number", lang, signed=True) == "+0.01"
+
+
 def test_missing_values_of_every_sort_are_a_dash():
     import pandas as pd
 

@@ -103,7 +103,11 @@ def format_significant(value: float, digits: int = SIGNIFICANT_DIGITS, *, signed
 
 
 def format_pattern(value: float, pattern: str, lang: str = "en", *, signed: bool = False) -> str:
-    """``value`` written with a CLDR number pattern (``#,##0.00``, ``0.00%``) for ``lang``."""
+    """``value`` written with a CLDR number pattern (``#,##0.00``, ``0.00%``) for ``lang``. A value that the
+    pattern rounds to zero has no sign: ``0.00``, not ``-0.00`` (or ``+0.00`` when ``signed``)."""
+    size = numbers.format_decimal(abs(value), pattern, locale=locale(lang))
+    if not any(digit in size for digit in "123456789"):
+        return size
     return numbers.format_decimal(value, _signed(pattern) if signed else pattern, locale=locale(lang))
 
 
