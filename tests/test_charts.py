@@ -271,23 +271,22 @@ def test_count_and_score_axes_have_thousands_separators():
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_waterfall_labels_every_bar_and_the_total_and_draws_from_zero(lang):
     """Issue 13: the waterfall labelled every other bar (prior_overdue_count's -35 points sat under
-    credit_rating), the total had no label and the axis began at 551, so zero contributions looked tall."""
+    credit_rating), the total had no label and the axis began at 551, so zero contributions looked tall. Points
+    are whole (the score is the sum of the rounded points): "-35", not "-35.00"."""
     factors = ["debt_ratio", "annual_income", "prior_overdue_count", "credit_rating", "guarantee_method"]
-    steps = pd.DataFrame({"factor": factors, "points": [3.5, -1e-14, -35.25, 12.0, -1.5]})  # a zero, as floats add
+    steps = pd.DataFrame({"factor": factors, "points": [4.0, -1e-14, -35.0, 12.0, -2.0]})  # a zero, as floats add
     spec = charts.waterfall_chart(steps, 586.0, tr(lang), lang=lang).to_dict()
     rows = next(iter(spec["datasets"].values()))
     reference, applicant = tr(lang)("column.reference"), tr(lang)("whatif.applicant")
     assert [r["label"] for r in rows] == [reference, *factors, applicant]
-    assert [r["text"] for r in rows] == ["586.00", "+3.50", "0", "-35.25", "+12.00", "-1.50", "564.75 (-21.25)"]
+    assert [r["text"] for r in rows] == ["586", "+4", "0", "-35", "+12", "-2", "565 (-21)"]
     zero_row = rows[2]
-    assert zero_row["low"] == pytest.approx(zero_row["high"]) == 3.5  # a zero contribution draws no bar
-    assert rows[-1]["low"] == 0 and rows[-1]["high"] == pytest.approx(-21.25)  # the total: from zero
+    assert zero_row["low"] == pytest.approx(zero_row["high"]) == 4  # a zero contribution draws no bar
+    assert rows[-1]["low"] == 0 and rows[-1]["high"] == pytest.approx(-21)  # the total: from zero
     bars, labels, rule = spec["layer"]
     assert bars["encoding"]["y"]["axis"]["labelOverlap"] is False  # one row per factor, every name shown
     assert labels["mark"]["type"] == "text" and labels["encoding"]["text"]["field"] == "text"
     low, high = bars["encoding"]["x"]["scale"]["domain"]
     ends = [r["high"] for r in rows]
-    assert (
-        low < min(ends) == pytest.approx(-31.75) and 0 < max(ends) < high
-    )  # zero sits inside the axis, bars start at it
+    assert low < min(ends) == pytest.approx(-31) and 0 < max(ends) < high  # zero sits inside the axis, bars start at it
     assert rule["mark"]["type"] == "rule"

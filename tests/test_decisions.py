@@ -455,4 +455,4 @@ def test_chart_builders_take_the_aggregated_results(sample):
     waterfall = charts.waterfall_chart(steps, 600.0, t).to_dict()
     rows = waterfall["datasets"][next(iter(waterfall["datasets"]))]
     assert [row["high"] for row in rows] == [0, -5, 7, 7]  # drawn from the reference applicant, at zero
-    assert [row["text"] for row in rows] == ["600.00", "-5.00", "+12.00", "607.00 (+7.00)"]
+    assert [row["text"] for row in rows] == ["600", "-5", "+12", "607 (+7)"]

@@ -609,7 +609,7 @@ def waterfall_chart(
     steps = _check(contributions)[["factor", value]].reset_index(drop=True)
     ends = steps[value].cumsum()
     begins = ends - steps[value]
-    kind = "coef" if value == "contribution" else "number"
+    kind = "coef" if value == "contribution" else "score"  # points are whole: a sum of rounded points
     total = float(steps[value].sum())
     final = start + total
     ref_label, app_label = t("column.reference"), t("whatif.applicant")
