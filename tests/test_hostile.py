@@ -586,3 +586,19 @@ def test_console_snapshots_follow_the_table(loans):
     assert store.run_query(loans, "SELECT count(*) AS n FROM loans").frame["n"].tolist() == [7]
     assert len(list(folder.glob("*.parquet"))) == 1 and sorted(folder.glob("*.parquet")) != first
     assert [p.name for p in folder.iterdir() if not p.name.endswith(".parquet")] == []  # no spill, no partial file
+
+
+def test_console_snapshots_of_a_dropped_table_are_removed(loans):
+    """A dropped table's snapshot leaves the staging folder once unused for the grace time (it stayed for good)."""
+    loans.execute("CREATE TABLE branch AS SELECT range AS id FROM range(3)")
+    assert store.run_query(loans, "SELECT count(*) AS n FROM branch").frame["n"].tolist() == [3]
+    folder = store.staging_dir(loans) / "console"
+    (branch,) = folder.glob("*.parquet")
+    loans.execute("DROP TABLE branch")
+    store.run_query(loans, "SELECT count(*) AS n FROM loans")
+    assert branch.exists()  # another session's query may still be reading it
+    long_ago = time.time() - store._console.SNAPSHOT_GRACE_S - 1
+    os.utime(branch, (long_ago, long_ago))
+    store.run_query(loans, "SELECT 1 AS one")
+    assert not branch.exists()
+    assert len(list(folder.glob("*.parquet"))) == 1  # the snapshot of loans, still in use, stays

@@ -195,6 +195,7 @@ def run_query(
         timer.cancel()
     try:
         snapshots = {table: str(snapshot(cursor, table)) for table in tables}
+        _remove_dropped(cursor)
     except (duckdb.Error, OSError) as exc:
         raise user_error(exc) from None
     finally:
@@ -244,7 +245,7 @@ def snapshot(con: duckdb.DuckDBPyConnection, table: str) -> Path:
     session may be about to read one)."""
     folder = staging_dir(con) / SNAPSHOTS
     folder.mkdir(exist_ok=True)
-    name = hashlib.sha1(table.encode()).hexdigest()[:16]
+    name = _snapshot_name(table)
     state = hashlib.sha1(repr(_state(con, table)).encode()).hexdigest()[:16]
     path = folder / f"{name}-{state}.parquet"
     if not path.exists():
@@ -261,6 +262,24 @@ def snapshot(con: duckdb.DuckDBPyConnection, table: str) -> Path:
             if old != path and time.time() - old.stat().st_mtime > SNAPSHOT_GRACE_S:
                 old.unlink()
     return path
+
+
+def _snapshot_name(table: str) -> str:
+    return hashlib.sha1(table.encode()).hexdigest()[:16]
+
+
+def _remove_dropped(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the snapshots of tables that no longer exist (dropped or renamed), once unused for
+    ``SNAPSHOT_GRACE_S``: they would otherwise stay on disk for good."""
+    folder = staging_dir(con) / SNAPSHOTS
+    tables = {_snapshot_name(table) for table in user_tables(con)}  # the console's roles read every table
+    for path in folder.glob("*-*.parquet"):
+        name = path.name.split("-", 1)[0]
+        if name in tables or name == "partial":
+            continue
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > SNAPSHOT_GRACE_S:
+                path.unlink()
 
 
 def _state(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
