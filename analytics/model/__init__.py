@@ -30,6 +30,15 @@ from analytics.model._reasons import (
     reason_columns,
     value_ranges,
 )
+from analytics.model._reject import (
+    METHODS as REJECT_METHODS,
+)
+from analytics.model._reject import (
+    RejectComparison,
+    RejectInference,
+    compare_reject_inference,
+    infer_rejects,
+)
 from analytics.model._scorecard import (
     CONST,
     MISSING_LEVEL,
@@ -71,11 +80,14 @@ __all__ = [
     "MAX_LEVELS",
     "MISSING_LEVEL",
     "REASONS",
+    "REJECT_METHODS",
     "WORDS",
     "Encoding",
     "FactorSpec",
     "FittedModel",
     "ModelSpec",
+    "RejectComparison",
+    "RejectInference",
     "SavedModel",
     "Scaling",
     "applicant_reasons",
@@ -84,6 +96,7 @@ __all__ = [
     "binder",
     "coefficient_table",
     "compare_models",
+    "compare_reject_inference",
     "contribution",
     "contribution_sql",
     "delete_model",
@@ -93,6 +106,7 @@ __all__ = [
     "grade",
     "grade_sql",
     "header_block",
+    "infer_rejects",
     "list_models",
     "literal",
     "load_model",
