@@ -31,9 +31,7 @@ from analytics.model._reasons import (
     value_ranges,
 )
 from analytics.model._reject import (
-    METHODS as REJECT_METHODS,
-)
-from analytics.model._reject import (
+    REJECT_METHODS,
     RejectComparison,
     RejectInference,
     compare_reject_inference,

@@ -36,7 +36,7 @@ from analytics.datasets import TableContext
 from analytics.model import _fit as fitting
 from analytics.model._scorecard import Encoding, ModelSpec
 
-METHODS = ("hard", "fuzzy", "parcel")
+REJECT_METHODS = ("hard", "fuzzy", "parcel")
 PARCEL_BANDS = 10
 DEFAULT_CUTOFF = 0.15  # the PD cutoff the pages share by default
 SIMULATED_OUTCOME = "simulated_default"  # the sample portfolio's outcome of every application (simulated)
@@ -113,8 +113,8 @@ class RejectComparison:
 def _check(ctx: TableContext, method: str | None, factor: float, cutoff: float) -> None:
     if ctx.column_with_role("booked") is None:
         raise RiskLabError("reject.no_booked", table=ctx.table)
-    if method is not None and method not in METHODS:
-        raise RiskLabError("reject.unknown_method", method=method, methods=", ".join(METHODS))
+    if method is not None and method not in REJECT_METHODS:
+        raise RiskLabError("reject.unknown_method", method=method, methods=", ".join(REJECT_METHODS))
     if not (isinstance(factor, int | float) and math.isfinite(factor) and factor > 0):
         raise RiskLabError("reject.bad_factor", factor=factor)
     if not (isinstance(cutoff, int | float) and 0 < cutoff < 1):
@@ -300,7 +300,7 @@ def compare_reject_inference(
     prep, booked, apps = _start(con, ctx, spec)
     coefs = {"booked": booked.coefs}
     bands = None
-    for method in METHODS:
+    for method in REJECT_METHODS:
         fitted, found = _fit_method(con, prep, booked, apps, method, factor, cutoff, seed, False)
         coefs[method] = fitted.coefs
         bands = found if found is not None else bands
