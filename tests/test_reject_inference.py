@@ -283,3 +283,42 @@ def test_a_table_without_rejects_is_refused(db):
     spec = ModelSpec("all_booked", FACTORS)
     with pytest.raises(RiskLabError, match="has no rejected application in the training sample"):
         model.compare_reject_inference(db, ctx, spec)
+
+
+# --- the Model page's view (AppTest) ------------------------------------------------------------------------------
+
+PICKED = ["credit_rating", "debt_ratio", "annual_income"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_model_page_compares_the_methods(demo_db, monkeypatch, lang):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.run()
+    at.session_state["model_factors"] = PICKED
+    at.session_state["lang"] = lang
+    at.switch_page("pages/model.py").run()
+    at.selectbox(key="model_treat_annual_income").set_value("log").run()
+    at.button(key="model_fit").click().run()
+    assert not at.exception and not at.error
+    at.number_input(key="ri_factor").set_value(1.5).run()
+    at.button(key="ri_run").click().run()
+    assert not at.exception and not at.error
+    metrics = next(d.value for d in at.dataframe if "rejects_used" in d.value.columns)
+    coefficients = next(d.value for d in at.dataframe if "parcel" in d.value.columns)
+    from ui import database
+
+    con = database._database(str(demo_db)).cursor()  # the app's own connection (it lives in this process)
+    fitted = at.session_state["model_fitted"]
+    expected = model.compare_reject_inference(con, datasets.table_context(con, "sample_loans"), fitted.spec, factor=1.5)
+    names = {"en": "Through the door (simulated truth)", "zh": "全量申请（模拟真实结果）"}[lang]
+    assert metrics["model"].tolist()[-1] == names
+    np.testing.assert_allclose(metrics["auc"].to_numpy(), expected.metrics["auc"].to_numpy(), atol=1e-12)
+    for share in ("approval_rate", "bad_rate"):  # shares travel to the browser in percent
+        np.testing.assert_allclose(metrics[share].to_numpy(), 100 * expected.metrics[share].to_numpy(), atol=1e-10)
+    np.testing.assert_allclose(coefficients["fuzzy"].to_numpy(), expected.coefficients["fuzzy"].to_numpy(), atol=1e-9)
+    assert expected.cutoff == at.session_state["cutoff_pd"] == 0.15  # the PD cutoff the pages share
+    infos = " ".join(i.value for i in at.info)
+    assert {"en": "With K = 1 fuzzy augmentation would return", "zh": "K = 1 时，模糊扩充会恰好"}[lang] in infos
