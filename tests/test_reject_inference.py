@@ -171,7 +171,7 @@ def test_parceling_against_a_hand_reimplementation(db, ctx, hand):
         inferred[rng.choice(members, size=drawn, replace=False)] = 1
         expected.append((band + 1, len(outcome), int(outcome.sum()), outcome.mean(), len(members), drawn))
     found = model.infer_rejects(db, ctx, SPEC, "parcel", factor=factor, seed=seed)
-    bands = found.bands[["band", "loans", "defaults", "bad_rate", "rejects", "reject_defaults"]]
+    bands = found.bands[["score_band", "loans", "defaults", "bad_rate", "rejects", "reject_defaults"]]
     assert [tuple(row) for row in bands.itertuples(index=False)] == expected
     assert len(expected) == 10 and bands["reject_defaults"].sum() == inferred.sum() > 0
     x = pd.concat([design(booked), design(rejects)])
@@ -313,7 +313,7 @@ def test_the_model_page_compares_the_methods(demo_db, monkeypatch, lang):
     con = database._database(str(demo_db)).cursor()  # the app's own connection (it lives in this process)
     fitted = at.session_state["model_fitted"]
     expected = model.compare_reject_inference(con, datasets.table_context(con, "sample_loans"), fitted.spec, factor=1.5)
-    names = {"en": "Through the door (simulated truth)", "zh": "全量申请（模拟真实结果）"}[lang]
+    names = {"en": "Through the door (truth)", "zh": "全量申请（真实结果）"}[lang]
     assert metrics["model"].tolist()[-1] == names
     np.testing.assert_allclose(metrics["auc"].to_numpy(), expected.metrics["auc"].to_numpy(), atol=1e-12)
     for share in ("approval_rate", "bad_rate"):  # shares travel to the browser in percent

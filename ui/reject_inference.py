@@ -55,7 +55,8 @@ def _show(result: model.RejectComparison) -> None:
     st.caption(text.t("reject.on_truth" if result.simulated else "reject.on_booked"))
     shown = [m for m in MODELS if m in result.coefficients.columns]
     coefficients = result.coefficients.replace({"term": {model.CONST: text.t(f"model.word.{model.CONST}")}})
-    tables.show(coefficients, labels={m: names[m] for m in shown}, kinds=dict.fromkeys(shown, "coef"))
+    short = {m: text.t(f"reject.short.{m}") for m in shown}  # five models side by side: short headers
+    tables.show(coefficients, labels=short, kinds=dict.fromkeys(shown, "coef"))
     gap = f"{result.fuzzy_gap:.1e}"
     st.info(text.t("reject.fuzzy_same" if result.factor == 1 else "reject.fuzzy_moved", gap=gap))
     st.warning(text.t("reject.limits"))

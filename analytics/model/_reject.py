@@ -234,7 +234,7 @@ def _parcel(
         defaults[rng.choice(members, size=drawn, replace=False)] = 1.0
         low = 0.0 if band == 0 else float(expit(edges[band - 1]))
         rows.append((band + 1, low, loans, bads, rate, len(members), drawn))
-    columns = ["band", "pd_from", "loans", "defaults", "bad_rate", "rejects", "reject_defaults"]
+    columns = ["score_band", "pd_from", "loans", "defaults", "bad_rate", "rejects", "reject_defaults"]
     return defaults, pd.DataFrame(rows, columns=columns)
 
 
