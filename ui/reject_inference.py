@@ -11,6 +11,7 @@ from analytics.datasets import TableContext
 from ui import session, tables, text, widgets
 
 MODELS = ("booked", "hard", "fuzzy", "parcel", "truth")
+SHORT = {m: f"reject.short.{m}" for m in ("booked", "fuzzy", "truth")}  # the coefficient table's short headers
 
 
 def view(con: duckdb.DuckDBPyConnection, ctx: TableContext, fitted: model.FittedModel) -> None:
@@ -55,7 +56,7 @@ def _show(result: model.RejectComparison) -> None:
     st.caption(text.t("reject.on_truth" if result.simulated else "reject.on_booked"))
     shown = [m for m in MODELS if m in result.coefficients.columns]
     coefficients = result.coefficients.replace({"term": {model.CONST: text.t(f"model.word.{model.CONST}")}})
-    short = {m: text.t(f"reject.short.{m}") for m in shown}  # five models side by side: short headers
+    short = {m: text.t(SHORT[m]) if m in SHORT else names[m] for m in shown}  # five models side by side
     tables.show(coefficients, labels=short, kinds=dict.fromkeys(shown, "coef"))
     gap = f"{result.fuzzy_gap:.1e}"
     st.info(text.t("reject.fuzzy_same" if result.factor == 1 else "reject.fuzzy_moved", gap=gap))
