@@ -322,3 +322,25 @@ def test_the_model_page_compares_the_methods(demo_db, monkeypatch, lang):
     assert expected.cutoff == at.session_state["cutoff_pd"] == 0.15  # the PD cutoff the pages share
     infos = " ".join(i.value for i in at.info)
     assert {"en": "With K = 1 fuzzy augmentation would return", "zh": "K = 1 时，模糊扩充会恰好"}[lang] in infos
+
+
+def test_a_model_fitted_on_cells_takes_fractional_weights_too(db, ctx):
+    """All factors categorical: the booked-only model is fitted on aggregated cells, the augmented data stay exact."""
+    spec = ModelSpec(TABLE, (FactorSpec("grade", "categorical", "A"),), holdout="random", fraction=0.25, seed=7)
+    frame = hand_frame(db)
+    train = frame[~frame["test"]]  # a missing income no longer matters
+    booked, rejects = train[train["booked"]], train[~train["booked"]]
+
+    def x_of(part: pd.DataFrame) -> pd.DataFrame:
+        return design(part)[["const", "grade[T.B]", "grade[T.C]"]]
+
+    booked_coefs = glm(booked["default_flag"].to_numpy(), x_of(booked), np.ones(len(booked)))
+    raised = np.minimum(1.0, 2.0 * expit(x_of(rejects).to_numpy() @ booked_coefs))
+    x = pd.concat([x_of(booked), x_of(rejects), x_of(rejects)])
+    y = np.concatenate([booked["default_flag"].to_numpy(), np.ones(len(raised)), np.zeros(len(raised))])
+    weights = np.concatenate([np.ones(len(booked)), raised, 1 - raised])
+    found = model.infer_rejects(db, ctx, spec, "fuzzy", factor=2.0)
+    assert found.booked.fit_stats()["method"] == "cells"
+    terms = ("const", "grade[T.B]", "grade[T.C]")
+    np.testing.assert_allclose([found.booked.params[t] for t in terms], booked_coefs, atol=1e-8)
+    np.testing.assert_allclose([found.model.params[t] for t in terms], glm(y, x, weights), atol=1e-8)
