@@ -121,7 +121,9 @@ def _check(ctx: TableContext, method: str | None, factor: float, cutoff: float) 
         raise RiskLabError("reject.bad_cutoff", cutoff=cutoff)
 
 
-def _start(con: duckdb.DuckDBPyConnection, ctx: TableContext, spec: ModelSpec):
+def _start(
+    con: duckdb.DuckDBPyConnection, ctx: TableContext, spec: ModelSpec
+) -> tuple[fitting._Prepared, fitting.FittedModel, _Applications]:
     """The booked-only model's prepared data and fit, and every application it can score."""
     prep = fitting._prepare(con, ctx, dataclasses.replace(spec, booked_only=True), folds=1)
     booked = fitting._fit_prepared(con, prep, False, time.perf_counter())
@@ -253,7 +255,18 @@ def _refit(
     return fitting._fit_prepared(con, weighted, validate, time.perf_counter())
 
 
-def _fit_method(con, prep, booked, apps, method, factor, cutoff, seed, validate):
+def _fit_method(
+    con: duckdb.DuckDBPyConnection,
+    prep: fitting._Prepared,
+    booked: fitting.FittedModel,
+    apps: _Applications,
+    method: str,
+    factor: float,
+    cutoff: float,
+    seed: int,
+    validate: bool,
+) -> tuple[fitting.FittedModel, pd.DataFrame | None]:
+    """The refit on the booked training loans and the rejects inferred by ``method`` (and parceling's bands)."""
     train, rejects = apps.booked_train, apps.rejects
     inferred, bands = _inferred(apps, booked.coefs, method, factor, cutoff, seed)
     rows = train | rejects
