@@ -9,6 +9,7 @@ from analytics import charts as charts_
 from analytics import core, datasets, factors, model, store
 from analytics.model import FactorSpec, ModelSpec, Scaling
 from ui import cache, charts, database, session, tables, text, widgets
+from ui import reject_inference as reject_ui
 from ui import reports as reports_ui
 
 # The compared metric that is no registry column by its name: a model's cross-validated AUC, saved as cv.mean.
@@ -377,3 +378,6 @@ with tabs["export"]:
     )
     st.caption(text.t("model.sql_help"))
     st.code(sql, language="sql")
+
+if fitted:
+    reject_ui.view(con, ctx, fitted)

@@ -314,7 +314,9 @@ def test_after_a_save_the_exports_are_the_saved_version(app, demo_db, downloads)
     assert _text(downloads["six factors v1 scorecard.csv"]).startswith("# Model 'six factors' version 1, saved ")
     book = openpyxl.load_workbook(io.BytesIO(downloads["six factors v1 scorecard.xlsx"]()))
     assert (book["Scorecard"]["B1"].value, book["Scorecard"]["B2"].value) == ("six factors", 1)
-    assert app.caption[-2].value.startswith("Model 'six factors' version 1, saved ")  # the export tab says it too
+    captions = [c.value for c in app.caption]  # the export tab says it too, above its SQL's help
+    sql_help = captions.index(core.t("model.sql_help"))
+    assert captions[sql_help - 1].startswith("Model 'six factors' version 1, saved ")
     app.number_input(key="model_pdo").set_value(40.0).run()  # a scaling not saved: the exports are unsaved again
     assert "sample_loans unsaved model.json" in downloads
     assert json.loads(_text(downloads["sample_loans unsaved model.json"]))["scaling"]["pdo"] == 40.0

@@ -64,6 +64,7 @@ KEYS: dict[str, Key] = {
         Key("model_stepwise", "model", None, survives=True, widget=False),
         Key("model_opened", "model", None, survives=True, widget=False),
         Key("model_saved_as", "model", None, survives=True, widget=False),
+        Key("ri_result", "model", None, survives=True, widget=False),  # reject inference: (spec, comparison)
         Key("ev_draft", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_draft_of", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_ver", "expert_vs_model", 0, survives=True, widget=False),
@@ -105,6 +106,8 @@ KEYS: dict[str, Key] = {
         *_keys("model", "model_open_name", "model_open_version", survives=True),
         *_keys("model", "report_version", "report_format", survives=True),
         *_keys("model", "report_download"),
+        *_keys("model", "ri_factor", "ri_cutoff", survives=True),
+        *_keys("model", "ri_run"),
         # Expert vs model
         *_keys("expert_vs_model", "ev_model", "ev_kind", "ev_outcome", "ev_rec_column", "ev_min", survives=True),
         *_keys("expert_vs_model", "ev_approve", "ev_rules_choice", "ev_filter", "ev_period", survives=True),

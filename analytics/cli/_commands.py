@@ -164,8 +164,15 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
         holdout=args.holdout,
         seed=args.seed,
     )
-    fitted = model.fit_model(con, datasets.table_context(con, spec.table), spec)
+    ctx = datasets.table_context(con, spec.table)
+    inferred = None
+    if args.reject_inference:  # the refit on booked loans and inferred rejects replaces the booked-only fit
+        factor, cutoff = adapters.number(args.ri_factor, "ri-factor"), adapters.number(args.ri_cutoff, "ri-cutoff")
+        inferred = model.infer_rejects(con, ctx, spec, args.reject_inference, factor=factor, cutoff=cutoff)
+    fitted = inferred.model if inferred else model.fit_model(con, ctx, spec)
     result = adapters.fit_report(fitted)
+    if inferred:
+        result["reject_inference"] = inferred.summary()
     if args.save:
         result["saved"] = {"name": args.save.strip(), "version": model.save_model(con, args.save, fitted)}
     _print_json(result)
@@ -357,6 +364,9 @@ def _parser() -> argparse.ArgumentParser:
     fitting.add_argument("--holdout", type=float, metavar="FRACTION", help="random test share")
     fitting.add_argument("--seed", type=int, default=1)
     fitting.add_argument("--save", metavar="NAME", help="save the model as the next version of NAME")
+    fitting.add_argument("--reject-inference", choices=model.REJECT_METHODS, help="refit with the rejects inferred")
+    fitting.add_argument("--ri-factor", default="1", metavar="K", help="reject inference: event-rate factor K")
+    fitting.add_argument("--ri-cutoff", default="0.15", metavar="PD", help="hard cutoff: rejects at or above are bad")
     fitting.set_defaults(func=fit)
 
     scoring = commands.add_parser("score", help="add pd, score, grade and reason codes to every row of a loan file")

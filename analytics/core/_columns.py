@@ -358,6 +358,9 @@ REGISTRY: dict[str, Column] = {
         *(Column(key, "text", f"audit.column.{key}") for key in ("object", "result", "detail", "client")),
         Column("person", "text", "audit.person"),  # as the person filter reads
         Column("role", "text", "data.role"),
+        # reject inference (model.compare_reject_inference)
+        *(Column(key, "count", f"reject.column.{key}") for key in ("rejects", "reject_defaults", "rejects_used")),
+        Column("pd_from", "pd", "reject.column.pd_from"),
     )
 }
 

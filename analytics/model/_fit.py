@@ -91,8 +91,10 @@ class _Data:
         return int(self.weights.sum())
 
     @property
-    def events(self) -> int:
-        return int(self.y.sum())
+    def events(self) -> float:
+        """Defaults (frequency-weighted: a fraction after reject inference's fuzzy augmentation)."""
+        total = float(self.y.sum())
+        return int(total) if total.is_integer() else total
 
 
 @dataclasses.dataclass(frozen=True)
