@@ -1,0 +1,193 @@
+"""Three-way decisions on the sample portfolio: the zones, the expert in the review zone, the review-share curve and
+the officers' workload, each pinned against a direct pandas count over the scored applications.
+
+The model side is the statsmodels Logit of ``tests/test_decisions.py`` (its PD as SQL for the engine, the same fit
+in numpy for the references); every reference figure is computed here from the raw rows, never copied.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from analytics import datasets, decisions, store
+from analytics.core import RiskLabError
+from analytics.decisions import ReviewBand, Setup
+from tests.test_decisions import COLUMNS, PD_SQL, design, truth
+
+BANDS = [(0.06, 0.2), (0.1, 0.1), (0.03, 0.35)]
+
+
+def fails(message: str):
+    return pytest.raises(RiskLabError, match=f"^{re.escape(message)}$")
+
+
+@pytest.fixture(scope="module")
+def sample(demo_db_template):
+    """A read-only connection to the demo database and the loans with the logit PD fitted on the booked loans."""
+    con = store.connect(demo_db_template, read_only=True)
+    frame = con.execute(f"SELECT {COLUMNS} FROM sample_loans ORDER BY rowid").df()
+    booked = frame[frame["default_flag"].notna()]
+    fit = sm.Logit(booked["default_flag"].astype(float), design(booked)).fit(disp=0)
+    frame["pd"] = fit.predict(design(frame))
+    yield con, frame, tuple(float(v) for v in fit.params)
+    con.close()
+
+
+def setup_for(sample, outcome="actual", **filters) -> Setup:
+    con, _, params = sample
+    ctx = datasets.table_context(con, "sample_loans")
+    source = decisions.RecordedDecision("expert_decision")
+    return Setup(ctx, source, PD_SQL, params, outcome=outcome, filters=decisions.Filters(**filters))
+
+
+def zone_of(frame: pd.DataFrame, a: float, b: float) -> pd.Series:
+    return pd.Series(np.select([frame["pd"] < a, frame["pd"] < b], ["auto_approve", "review"], "auto_reject"))
+
+
+@pytest.mark.parametrize("outcome", ["actual", "simulated"])
+@pytest.mark.parametrize(("a", "b"), BANDS)
+def test_zones_equal_a_direct_count(sample, outcome, a, b):
+    con, frame, _ = sample
+    setup = setup_for(sample, outcome)
+    found = decisions.zones(decisions.score(con, setup), ReviewBand(a, b))
+    y = truth(frame, outcome).astype(float)
+    zone = zone_of(frame, a, b)
+    table = found.table.set_index("zone")
+    for name in decisions.ZONES:
+        inside = zone == name
+        assert table.loc[name, "applications"] == inside.sum()
+        assert table.loc[name, "share"] == pytest.approx(inside.mean())
+        assert table.loc[name, "evaluated"] == y[inside].notna().sum()
+        assert table.loc[name, "defaults"] == (y[inside] == 1).sum()
+        assert table.loc[name, "bad_rate"] == pytest.approx(y[inside].mean(), nan_ok=True)
+    assert found.empty == tuple(name for name in decisions.ZONES if not (zone == name).any())
+
+    review = zone == "review"
+    approves = frame["expert_decision"] == "approve"
+    assert found.review["applications"] == review.sum()
+    assert found.review["expert_approved"] == (review & approves).sum()
+    assert found.review["expert_approval_rate"] == pytest.approx(approves[review].mean(), nan_ok=True)
+    assert found.review["bad_rate_expert_approved"] == pytest.approx(y[review & approves].mean(), nan_ok=True)
+    assert found.review["bad_rate_expert_rejected"] == pytest.approx(y[review & ~approves].mean(), nan_ok=True)
+    book = (zone == "auto_approve") | (review & approves)
+    assert found.book["approved"] == book.sum()
+    assert found.book["approval_rate"] == pytest.approx(book.mean())
+    assert found.book["defaults"] == (y[book] == 1).sum()
+    assert found.book["bad_rate_approved"] == pytest.approx(y[book].mean())
+
+
+def test_the_review_zone_holds_the_judgement_calls(sample):
+    """Under the simulated outcome the expert's rejects in the review zone are worse than the approvals; under the
+    actual one they were never booked, so their bad rate is unknown."""
+    con, frame, _ = sample
+    band = ReviewBand(0.06, 0.2)
+    simulated = decisions.zones(decisions.score(con, setup_for(sample, "simulated")), band)
+    assert simulated.review["bad_rate_expert_rejected"] > simulated.review["bad_rate_expert_approved"]
+    actual = decisions.zones(decisions.score(con, setup_for(sample)), band)
+    assert np.isnan(actual.review["bad_rate_expert_rejected"])
+    assert actual.to_json()["review_expert"]["bad_rate_expert_rejected"] is None
+
+
+def test_filters_reach_the_zones(sample):
+    con, frame, _ = sample
+    setup = setup_for(sample, "simulated", segment="farm", officer=("Wang Wei", "Li Na"))
+    found = decisions.zones(decisions.score(con, setup), ReviewBand(0.06, 0.2))
+    subset = frame[(frame["segment"] == "farm") & frame["officer"].isin(["Wang Wei", "Li Na"])]
+    counts = zone_of(subset.reset_index(drop=True), 0.06, 0.2).value_counts()
+    assert found.table.set_index("zone")["applications"].to_dict() == {z: counts.get(z, 0) for z in decisions.ZONES}
+
+
+@pytest.mark.parametrize("outcome", ["actual", "simulated"])
+def test_review_curve_equals_brute_force(sample, outcome):
+    con, frame, _ = sample
+    a = 0.06
+    curve = decisions.review_curve(decisions.score(con, setup_for(sample, outcome)), a)
+    assert 100 <= len(curve) <= decisions.REVIEW_CURVE_POINTS
+    assert curve["review_share"].is_monotonic_increasing and curve["review_share"].iloc[0] == 0
+    assert curve["reject_from"].iloc[-1] == 1
+    y = truth(frame, outcome).astype(float)
+    approves = frame["expert_decision"] == "approve"
+    for i in (0, 1, 50, len(curve) // 2, len(curve) - 1):
+        point = curve.iloc[i]
+        review = (frame["pd"] >= a) & (frame["pd"] < point["reject_from"])
+        book = (frame["pd"] < a) | (review & approves)
+        assert point["review_share"] == pytest.approx(review.mean())
+        assert point["approval_rate"] == pytest.approx(book.mean())
+        assert point["bad_rate_approved"] == pytest.approx(y[book].mean())
+    model_alone = frame["pd"] < a  # no review: the model at cutoff a
+    assert curve["bad_rate_approved"].iloc[0] == pytest.approx(y[model_alone].mean())
+
+
+def test_workload_equals_a_hand_computation(sample):
+    con, frame, _ = sample
+    setup = setup_for(sample)
+    a, b, per_file, per_day = 0.06, 0.2, 45.0, 420.0
+    found = decisions.zones(decisions.score(con, setup), ReviewBand(a, b))
+    staff = decisions.officer_months(con, setup)
+    month = pd.to_datetime(frame["application_date"]).dt.to_period("M")
+    pairs = frame.assign(month=month).dropna(subset=["officer"]).groupby(["officer", "month"]).size()
+    assert staff == {"officers": frame["officer"].nunique(), "months": month.nunique(), "officer_months": len(pairs)}
+    work = decisions.workload(found, staff, per_file, per_day)
+    review = ((frame["pd"] >= a) & (frame["pd"] < b)).sum()
+    assert (work.applications, work.review) == (len(frame), review)
+    assert work.per_officer_month_today == pytest.approx(len(frame) / len(pairs))
+    assert work.per_officer_month_review == pytest.approx(review / len(pairs))
+    assert work.files_saved == len(frame) - review
+    days = (len(frame) - review) * per_file / per_day
+    assert work.officer_days_saved == pytest.approx(days)
+    assert work.officer_days_saved_per_month == pytest.approx(days / month.nunique())
+
+
+def test_workload_follows_the_filters(sample):
+    con, frame, _ = sample
+    setup = setup_for(sample, officer=("Wang Wei",), start="2022-01-01", end="2022-06-30")
+    staff = decisions.officer_months(con, setup)
+    day = pd.to_datetime(frame["application_date"])
+    subset = frame[(frame["officer"] == "Wang Wei") & (day >= "2022-01-01") & (day <= "2022-06-30")]
+    months = pd.to_datetime(subset["application_date"]).dt.to_period("M").nunique()
+    assert staff == {"officers": 1, "months": months, "officer_months": months}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "message"),
+    [
+        (0.3, 0.1, "The auto-approve cutoff (0.3) must not be above the auto-reject cutoff (0.1)."),
+        (0.0, 0.2, "A review band cutoff must be a PD between 0 and 1 (exclusive), not 0.0."),
+        (0.1, 1.0, "A review band cutoff must be a PD between 0 and 1 (exclusive), not 1.0."),
+        (-0.1, 0.2, "A review band cutoff must be a PD between 0 and 1 (exclusive), not -0.1."),
+    ],
+)
+def test_a_bad_band_is_one_sentence(a, b, message):
+    with fails(message):
+        ReviewBand(a, b)
+
+
+def test_bad_minutes_and_missing_roles_are_one_sentence(sample, con):
+    connection, _, _ = sample
+    setup = setup_for(sample)
+    found = decisions.zones(decisions.score(connection, setup), ReviewBand(0.06, 0.2))
+    staff = decisions.officer_months(connection, setup)
+    with fails("minutes_per_file must be a positive number of minutes, not 0."):
+        decisions.workload(found, staff, 0)
+    with fails("minutes_per_day must be a positive number of minutes, not -5."):
+        decisions.workload(found, staff, 30, -5)
+    with fails("No compared application has both an officer and an application date."):
+        decisions.workload(found, {**staff, "officer_months": 0})
+    con.execute("CREATE TABLE t AS SELECT range AS x, range % 2 AS bad, 'yes' AS verdict FROM range(20)")
+    ctx = datasets.table_context(con, "t")
+    bare = Setup(ctx, decisions.RecordedDecision("verdict"), "0.1 + x / 100")
+    with fails("The workload needs the 'officer' role: set it on the Data page."):
+        decisions.officer_months(con, bare)
+
+
+def test_an_empty_zone_is_named(sample):
+    con, _, _ = sample
+    found = decisions.zones(decisions.score(con, setup_for(sample)), ReviewBand(0.2, 0.2))
+    assert found.empty == ("review",)
+    assert found.review["applications"] == 0 and np.isnan(found.review["expert_approval_rate"])
+    assert found.to_json()["empty"] == ["review"]
