@@ -7,6 +7,7 @@ in numpy for the references); every reference figure is computed here from the r
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analytics import datasets, decisions, store
+from analytics import datasets, decisions, model, store
 from analytics.core import RiskLabError
 from analytics.decisions import ReviewBand, Setup
 from tests.test_decisions import COLUMNS, PD_SQL, design, truth
@@ -84,7 +85,7 @@ def test_zones_equal_a_direct_count(sample, outcome, a, b):
 def test_the_review_zone_holds_the_judgement_calls(sample):
     """Under the simulated outcome the expert's rejects in the review zone are worse than the approvals; under the
     actual one they were never booked, so their bad rate is unknown."""
-    con, frame, _ = sample
+    con, _, _ = sample
     band = ReviewBand(0.06, 0.2)
     simulated = decisions.zones(decisions.score(con, setup_for(sample, "simulated")), band)
     assert simulated.review["bad_rate_expert_rejected"] > simulated.review["bad_rate_expert_approved"]
@@ -191,3 +192,49 @@ def test_an_empty_zone_is_named(sample):
     assert found.empty == ("review",)
     assert found.review["applications"] == 0 and np.isnan(found.review["expert_approval_rate"])
     assert found.to_json()["empty"] == ["review"]
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+
+def test_compare_review_band_adds_the_zones(model_db):
+    from tests.conftest import SAMPLE_LOGIT
+    from tests.test_cli import cli
+
+    args = ["compare", "--table", "sample_loans", "--model", SAMPLE_LOGIT, "--expert-column", "expert_decision"]
+    args += ["--cutoff", "0.15", "--outcome", "simulated"]
+    result = cli(*args, "--review-band", "0.06,0.2", db=model_db)
+    assert result.returncode == 0, result.stderr
+    zones = json.loads(result.stdout)["zones"]
+    connection = store.connect(model_db, read_only=True)
+    sql, params = model.load_model(connection, SAMPLE_LOGIT).pd_sql()
+    frame = connection.execute(
+        f"SELECT ({sql}) AS pd, simulated_default AS y FROM sample_loans", params
+    ).df()  # the model's PD of every application; the zones are counted here in pandas
+    connection.close()
+    zone = zone_of(frame, 0.06, 0.2)
+    assert (zones["approve_below"], zones["reject_from"], zones["empty"]) == (0.06, 0.2, [])
+    for name in decisions.ZONES:
+        inside = zone == name
+        counted = {"applications": inside.sum(), "evaluated": inside.sum(), "defaults": frame["y"][inside].sum()}
+        assert {key: zones[name][key] for key in counted} == counted
+        assert zones[name]["bad_rate"] == pytest.approx(frame["y"][inside].mean())
+    assert "zones" not in json.loads(cli(*args, db=model_db).stdout)
+
+
+@pytest.mark.parametrize(
+    ("band", "needle"),
+    [
+        ("0.3,0.1", "The auto-approve cutoff (0.3) must not be above the auto-reject cutoff (0.1)."),
+        ("0.1,1.5", "A review band cutoff must be a PD between 0 and 1 (exclusive), not 1.5."),
+        ("0.1", "--review-band takes two PDs A,B (approve below A, reject from B), not '0.1'."),
+        ("a,b", "--review-band takes two PDs A,B (approve below A, reject from B), not 'a,b'."),
+    ],
+)
+def test_compare_bad_review_band_is_one_line(model_db, band, needle):
+    from tests.conftest import SAMPLE_LOGIT
+    from tests.test_cli import cli
+
+    args = ["compare", "--table", "sample_loans", "--model", SAMPLE_LOGIT, "--expert-column", "expert_decision"]
+    result = cli(*args, "--review-band", band, db=model_db)
+    assert result.returncode == 1 and result.stderr.strip() == f"error: {needle}"
