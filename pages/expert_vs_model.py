@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics import core, datasets, decisions, model
 from analytics.charts import confusion_chart, officer_chart, strategy_chart
-from ui import cache, charts, database, rule_editor, session, tables, text, widgets
+from ui import cache, charts, database, review_zones, rule_editor, session, tables, text, widgets
 from ui import provisions as provisions_ui
 
 CUTOFF_KINDS = ("pd", "score", "approval_rate")
@@ -219,8 +219,9 @@ def comparison() -> None:
         text.t("decisions.tab_disagreements"),
         text.t("decisions.tab_officers"),
         text.t("decisions.tab_pricing"),
+        text.t("zones.tab"),
     ]
-    disagreements_tab, officers_tab, pricing_tab = st.tabs(tab_names)
+    disagreements_tab, officers_tab, pricing_tab, zones_tab = st.tabs(tab_names)
 
     with disagreements_tab:
         model_factors = tuple(factor.column for factor in saved.spec.factors)
@@ -268,6 +269,9 @@ def comparison() -> None:
 
     with pricing_tab:
         provisions_ui.pricing_tab(con, ctx, saved, cutoff)
+
+    with zones_tab:
+        review_zones.tab(con, setup, scored, cutoff, outcome)
 
 
 comparison()

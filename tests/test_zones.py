@@ -238,3 +238,36 @@ def test_compare_bad_review_band_is_one_line(model_db, band, needle):
     args = ["compare", "--table", "sample_loans", "--model", SAMPLE_LOGIT, "--expert-column", "expert_decision"]
     result = cli(*args, "--review-band", band, db=model_db)
     assert result.returncode == 1 and result.stderr.strip() == f"error: {needle}"
+
+
+# --- the page's review zones tab (AppTest) --------------------------------------------------------------------------
+
+
+def test_review_zones_tab_shows_the_band_the_user_sets(model_db, monkeypatch):
+    from tests.conftest import SAMPLE_LOGIT
+    from tests.test_expert_app import EXPERT_PAGE, _db, labelled, ok, open_page
+
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    ok(at)
+    at.slider(key="ev_band").set_value((0.05, 0.25)).run()
+    at.number_input(key="ev_minutes_file").set_value(30.0).run()
+    ok(at)
+    connection = _db(model_db)  # the app's own connection (it lives in this process)
+    sql, params = model.load_model(connection, SAMPLE_LOGIT).pd_sql()
+    frame = connection.execute(
+        f"SELECT ({sql}) AS pd, simulated_default AS y, officer, application_date FROM sample_loans", params
+    ).df()
+    zone = zone_of(frame, 0.05, 0.25)
+    shown = next(labelled(table) for table in at.dataframe if "Zone" in labelled(table).columns)
+    assert list(shown["Zone"]) == ["Auto-approve", "Review", "Auto-reject"]
+    assert list(shown["Applications"]) == [(zone == name).sum() for name in decisions.ZONES]
+    assert list(shown["Defaults"]) == [frame["y"][zone == name].sum() for name in decisions.ZONES]
+    tiles = {metric.label: metric.value for metric in at.metric}
+    applications = len(frame)  # every application has a PD and an expert decision
+    month = pd.to_datetime(frame["application_date"]).dt.to_period("M")
+    officer_months = frame.assign(month=month).groupby(["officer", "month"]).ngroups
+    assert tiles["Applications per officer per month today"] == f"{applications / officer_months:,.2f}"
+    assert tiles["Left for review per officer per month"] == f"{(zone == 'review').sum() / officer_months:,.2f}"
+    days = (zone != "review").sum() * 30 / 480
+    assert tiles["Officer-days saved"] == f"{days:,.2f}"
+    assert any(chart.spec and "review_share" in json.dumps(chart.spec) for chart in at.get("vega_lite_chart"))
