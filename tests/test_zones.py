@@ -271,3 +271,160 @@ def test_review_zones_tab_shows_the_band_the_user_sets(model_db, monkeypatch):
     days = (zone != "review").sum() * 30 / 480
     assert tiles["Officer-days saved"] == f"{days:,.2f}"
     assert any(chart.spec and "review_share" in json.dumps(chart.spec) for chart in at.get("vega_lite_chart"))
+
+
+# --- the matrix strategy: model grade x officer grade -> decision -------------------------------------------------
+
+GRID = {  # rows: model grades from these PDs; columns: credit ratings; r = reject
+    0.0: "aaaaa",
+    0.05: "aaaar",
+    0.12: "aaarr",
+    0.25: "arrrr",
+}
+RATINGS_ORDER = ("AAA", "AA", "A", "B", "C")
+
+
+class BoundModel:
+    """What ``decisions.bind`` reads of a saved model: its PD as SQL (here the test's own logit)."""
+
+    def __init__(self, params):
+        self.params = params
+
+    def pd_sql(self):
+        return PD_SQL, list(self.params)
+
+
+def hand_matrix(officer_grades=RATINGS_ORDER) -> decisions.MatrixStrategy:
+    cells = {"a": "approve", "r": "reject"}
+    grid = [[cells[c] for c, g in zip(row, RATINGS_ORDER, strict=True) if g in officer_grades] for row in GRID.values()]
+    grades = [decisions.ModelGrade(f"M{i + 1}", bound) for i, bound in enumerate(GRID)]
+    return decisions.MatrixStrategy("credit_rating", tuple(officer_grades), tuple(grades), tuple(map(tuple, grid)))
+
+
+def hand_decisions(frame: pd.DataFrame, officer_grades=RATINGS_ORDER) -> pd.Series:
+    """The matrix applied by hand: the model grade's row from the PD, the rating's column, 1 for "r"."""
+    bounds = np.array(list(GRID))
+    rows = np.searchsorted(bounds, frame["pd"].to_numpy(), side="right") - 1
+    grid = list(GRID.values())
+    out = []
+    for row, rating in zip(rows, frame["credit_rating"], strict=True):
+        if rating not in officer_grades:
+            out.append(np.nan)
+        else:
+            out.append(1.0 if grid[row][RATINGS_ORDER.index(rating)] == "r" else 0.0)
+    return pd.Series(out, index=frame.index)
+
+
+def test_matrix_decisions_equal_a_hand_mapping(sample):
+    con, frame, params = sample
+    ctx = datasets.table_context(con, "sample_loans")
+    strategy = decisions.bind(hand_matrix(), BoundModel(params))
+    found = decisions.decide(con, ctx, strategy)["reject"].astype(float)
+    expected = hand_decisions(frame)
+    assert (found.to_numpy() == expected.to_numpy()).all()
+    assert 0 < expected.mean() < 1
+
+
+def test_a_grade_left_out_of_the_matrix_has_no_decision(sample):
+    con, frame, params = sample
+    ctx = datasets.table_context(con, "sample_loans")
+    kept = ("AAA", "AA", "A", "B")
+    strategy = decisions.bind(hand_matrix(kept), BoundModel(params))
+    found = decisions.decide(con, ctx, strategy)["reject"].astype(float)
+    expected = hand_decisions(frame, kept)
+    assert found.isna().sum() == (frame["credit_rating"] == "C").sum() > 0
+    np.testing.assert_array_equal(found.to_numpy(), expected.to_numpy())
+
+
+@pytest.mark.parametrize("outcome", ["actual", "simulated"])
+def test_matrix_is_compared_like_any_expert_side(sample, outcome):
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
+    con, frame, params = sample
+    strategy = decisions.bind(hand_matrix(), BoundModel(params))
+    ctx = datasets.table_context(con, "sample_loans")
+    setup = Setup(ctx, strategy, PD_SQL, params, outcome=outcome)
+    result = decisions.compare(con, setup, 0.15)
+    matrix_reject = hand_decisions(frame).astype(int)
+    model_reject = (frame["pd"] >= 0.15).astype(int)
+    y = truth(frame, outcome)
+    known = y.notna()
+    np.testing.assert_array_equal(result.agreement, confusion_matrix(matrix_reject, model_reject, labels=[0, 1]))
+    np.testing.assert_array_equal(result.expert, confusion_matrix(y[known], matrix_reject[known], labels=[0, 1]))
+    assert result.kappa == pytest.approx(cohen_kappa_score(matrix_reject, model_reject), abs=1e-12)
+    zoned = decisions.zones(decisions.score(con, setup), ReviewBand(0.06, 0.2))
+    review = (frame["pd"] >= 0.06) & (frame["pd"] < 0.2)
+    assert zoned.review["expert_approval_rate"] == pytest.approx(1 - matrix_reject[review].mean())
+
+
+def test_matrix_with_a_saved_model_scores_in_grouped_cells(model_db):
+    """A saved model knows the columns its PD reads, so the comparison groups the rows into cells first: the same
+    decisions as the matrix applied by hand to the model's PD of every row."""
+    from tests.conftest import SAMPLE_LOGIT
+
+    con = store.connect(model_db, read_only=True)
+    saved = model.load_model(con, SAMPLE_LOGIT)
+    ctx = datasets.table_context(con, "sample_loans")
+    strategy = decisions.bind(hand_matrix(), saved)
+    assert set(strategy.pd_columns) == {"debt_ratio", "annual_income", "credit_rating"}
+    sql, params = saved.pd_sql()
+    frame = con.execute(f"SELECT ({sql}) AS pd, credit_rating FROM sample_loans", params).df()
+    setup = decisions.Setup.from_model(ctx, saved, strategy, outcome="simulated")
+    result = decisions.compare(con, setup, 0.15)
+    con.close()
+    matrix_reject = hand_decisions(frame)
+    assert result.agreement[1].sum() == matrix_reject.sum()
+    assert result.counts["applications"] == len(frame)
+
+
+def test_matrix_is_saved_like_a_rule_set_without_its_model(demo_db, sample):
+    _, frame, params = sample
+    con = store.connect(demo_db)
+    ctx = datasets.table_context(con, "sample_loans")
+    strategy = decisions.bind(hand_matrix(), BoundModel(params))
+    assert decisions.save_rule_set(con, "Score x rating", strategy, ctx) == 1
+    listed = decisions.list_rule_sets(con, "sample_loans")
+    assert listed.loc[listed["name"] == "Score x rating", "kind"].tolist() == ["matrix"]
+    loaded = decisions.load_rule_set(con, "Score x rating").source
+    assert loaded == hand_matrix() and loaded.pd_sql == ""  # the grades and grid, not the model
+    with fails("A matrix strategy needs a saved model for its model grades: choose one above."):
+        decisions.decide(con, ctx, loaded)
+    found = decisions.decide(con, ctx, decisions.bind(loaded, BoundModel(params)))["reject"].astype(float)
+    np.testing.assert_array_equal(found.to_numpy(), hand_decisions(frame).to_numpy())
+    con.close()
+
+
+def test_the_matrix_table_round_trips_and_the_starter_is_monotone(sample):
+    con, _, _ = sample
+    ctx = datasets.table_context(con, "sample_loans")
+    strategy = hand_matrix()
+    assert decisions.from_frame(decisions.to_frame(strategy), "credit_rating", RATINGS_ORDER) == strategy
+    starter = decisions.starter_matrix(con, ctx, "credit_rating")
+    assert starter.officer_grades == RATINGS_ORDER
+    rejects = np.array([[cell == "reject" for cell in row] for row in starter.grid])
+    assert not rejects[0].any() and rejects[-1, 1:].all()  # the best model grade approves every rating
+    assert (np.diff(rejects.astype(int), axis=0) >= 0).all() and (np.diff(rejects.astype(int), axis=1) >= 0).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model_grades": (decisions.ModelGrade("M1", 0.1), decisions.ModelGrade("M2", 0.05))}, "unordered"),
+        ({"grid": (("approve",) * 5,) * 3 + (("approve",) * 4 + ("maybe",),)}, "bad_decision"),
+        ({"grid": (("approve",) * 5,) * 3}, "bad_grid"),
+        ({"officer_grades": ("AAA", "AA", "A", "B", "B")}, "repeated"),
+        ({"pd_sql": ""}, "no_model"),
+    ],
+)
+def test_a_bad_matrix_is_one_sentence(sample, change, message):
+    import dataclasses
+
+    from analytics import core
+
+    con, _, params = sample
+    ctx = datasets.table_context(con, "sample_loans")
+    strategy = dataclasses.replace(decisions.bind(hand_matrix(), BoundModel(params)), **change)
+    with pytest.raises(RiskLabError) as caught:
+        decisions.reject_sql(con, ctx, strategy)
+    assert caught.value.key == f"matrix.{message}"
+    assert core.t(caught.value.key, "en", **caught.value.params).endswith(".")

@@ -271,6 +271,8 @@ def compare_report(
         ctx = dataclasses.replace(ctx, definition=dataclasses.replace(target, column_type=ctx.types[target.column]))
     if rules is not None:
         source = decisions.load_rule_set(con, rules).source
+        if source.kind == "matrix":  # a matrix strategy grades with this model
+            source = decisions.bind(source, saved)
     elif expert_score is not None:
         ctx.require_column(expert_score)
         source = decisions.ScoreThreshold(expert_score, float(min_score))
