@@ -7,6 +7,7 @@ in numpy for the references); every reference figure is computed here from the r
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -428,3 +429,54 @@ def test_a_bad_matrix_is_one_sentence(sample, change, message):
         decisions.reject_sql(con, ctx, strategy)
     assert caught.value.key == f"matrix.{message}"
     assert core.t(caught.value.key, "en", **caught.value.params).endswith(".")
+
+
+def test_matrix_strategy_on_the_page_is_the_expert_side_and_saves(model_db, monkeypatch):
+    from tests.conftest import SAMPLE_LOGIT
+    from tests.test_expert_app import EXPERT_PAGE, _db, labelled, ok, open_page
+
+    at = open_page(model_db, monkeypatch, EXPERT_PAGE)
+    at.radio(key="ev_kind").set_value("matrix").run()
+    ok(at)
+    assert at.selectbox(key="ev_matrix_column").value == "credit_rating"
+    source = at.session_state["expert_source"]
+    assert isinstance(source, decisions.MatrixStrategy) and source.officer_grades == RATINGS_ORDER
+    connection = _db(model_db)
+    sql, params = model.load_model(connection, SAMPLE_LOGIT).pd_sql()
+    frame = connection.execute(f"SELECT ({sql}) AS pd, credit_rating FROM sample_loans", params).df()
+    bounds = np.array([grade.pd_from for grade in source.model_grades])
+    rows = np.searchsorted(bounds, frame["pd"].to_numpy(), side="right") - 1
+    columns = [source.officer_grades.index(rating) for rating in frame["credit_rating"]]
+    approved = np.mean([source.grid[r][c] == "approve" for r, c in zip(rows, columns, strict=True)])
+    metrics = next(labelled(table) for table in at.dataframe if "Metric" in labelled(table).columns)
+    assert metrics.set_index("Metric")["Expert"]["Approval rate of all applications"] == f"{approved:.2%}"
+    at.text_input(key="ev_matrix_name").input("Score x rating").run()
+    at.button(key="ev_matrix_save").click().run()
+    ok(at)
+    assert at.success[0].value == "Saved rule set 'Score x rating' as version 1."
+    assert at.selectbox(key="ev_matrix_choice").value == "Score x rating"
+    saved = decisions.load_rule_set(_db(model_db), "Score x rating").source
+    assert saved == dataclasses.replace(source, pd_sql="", pd_params=(), pd_columns=())
+    at.radio(key="ev_kind").set_value("rules").run()
+    assert "Score x rating" not in at.selectbox(key="ev_rules_choice").options  # matrices have their own picker
+
+
+def test_compare_with_a_saved_matrix_binds_the_model(model_db):
+    from tests.conftest import SAMPLE_LOGIT
+    from tests.test_cli import cli
+
+    connection = store.connect(model_db)
+    saved = model.load_model(connection, SAMPLE_LOGIT)
+    ctx = datasets.table_context(connection, "sample_loans")
+    strategy = decisions.bind(hand_matrix(), saved)
+    decisions.save_rule_set(connection, "Score x rating", strategy, ctx)
+    sql, params = saved.pd_sql()
+    frame = connection.execute(f"SELECT ({sql}) AS pd, credit_rating FROM sample_loans", params).df()
+    connection.close()
+    args = ["compare", "--table", "sample_loans", "--model", SAMPLE_LOGIT, "--rules", "Score x rating"]
+    result = cli(*args, "--cutoff", "0.15", "--outcome", "simulated", db=model_db)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["expert_source"]["kind"] == "matrix" and "pd_sql" not in report["expert_source"]
+    rejected = hand_decisions(frame)
+    assert report["metrics"]["expert"]["approval_rate_applications"] == pytest.approx(1 - rejected.mean())
