@@ -267,8 +267,8 @@ def test_review_zones_tab_shows_the_band_the_user_sets(model_db, monkeypatch):
     applications = len(frame)  # every application has a PD and an expert decision
     month = pd.to_datetime(frame["application_date"]).dt.to_period("M")
     officer_months = frame.assign(month=month).groupby(["officer", "month"]).ngroups
-    assert tiles["Applications per officer per month today"] == f"{applications / officer_months:,.2f}"
-    assert tiles["Left for review per officer per month"] == f"{(zone == 'review').sum() / officer_months:,.2f}"
+    assert tiles["Files per officer-month today"] == f"{applications / officer_months:,.2f}"
+    assert tiles["Left for review per officer-month"] == f"{(zone == 'review').sum() / officer_months:,.2f}"
     days = (zone != "review").sum() * 30 / 480
     assert tiles["Officer-days saved"] == f"{days:,.2f}"
     assert any(chart.spec and "review_share" in json.dumps(chart.spec) for chart in at.get("vega_lite_chart"))

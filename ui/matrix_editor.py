@@ -53,10 +53,16 @@ def matrix_editor(
             return None
     officer = draft.officer_grades
     picker = st.column_config.SelectboxColumn
+    decisions_label = text.labels("decisions.label")  # approve / reject in the user's language
     config = {
         "grade": core.column_label("grade", lang),
-        "pd_from": st.column_config.NumberColumn(text.t("matrix.pd_from"), min_value=0.0, max_value=0.999),
-        **{grade: picker(grade, options=list(decisions.DECISIONS), required=True) for grade in officer},
+        "pd_from": st.column_config.NumberColumn(
+            text.t("matrix.pd_from"), min_value=0.0, max_value=0.999, format="percent"
+        ),
+        **{
+            grade: picker(grade, options=list(decisions.DECISIONS), required=True, format_func=decisions_label)
+            for grade in officer
+        },
     }
     version = session.get("ev_matrix_ver")
     edited = st.data_editor(

@@ -77,11 +77,14 @@ def _workload(con: duckdb.DuckDBPyConnection, setup: decisions.Setup, found: dec
     work = staff and widgets.attempt(decisions.workload, found, staff, per_file, per_day)
     if not work:
         return
-    tiles = st.columns(4)
-    tiles[0].metric(text.t("zones.per_officer_month_today"), text.figure(work.per_officer_month_today, "number"))
-    tiles[1].metric(text.t("zones.per_officer_month_review"), text.figure(work.per_officer_month_review, "number"))
-    tiles[2].metric(text.t("zones.officer_days_saved"), text.figure(work.officer_days_saved, "number"))
-    tiles[3].metric(text.t("zones.officer_days_per_month"), text.figure(work.officer_days_saved_per_month, "number"))
+    figures = (
+        ("zones.per_officer_month_today", work.per_officer_month_today),
+        ("zones.per_officer_month_review", work.per_officer_month_review),
+        ("zones.officer_days_saved", work.officer_days_saved),
+        ("zones.officer_days_per_month", work.officer_days_saved_per_month),
+    )
+    for where, (key, value) in zip(st.columns(4), figures, strict=True):
+        where.metric(text.t(key), text.figure(value, "number"), border=True)
     st.caption(
         text.t(
             "zones.workload_caption",
