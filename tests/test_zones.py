@@ -433,7 +433,7 @@ def test_a_bad_matrix_is_one_sentence(sample, change, message):
 
 def test_matrix_strategy_on_the_page_is_the_expert_side_and_saves(model_db, monkeypatch):
     from tests.conftest import SAMPLE_LOGIT
-    from tests.test_expert_app import EXPERT_PAGE, _db, labelled, ok, open_page
+    from tests.test_expert_app import EXPERT_PAGE, WHATIF_PAGE, _db, labelled, ok, open_page
 
     at = open_page(model_db, monkeypatch, EXPERT_PAGE)
     at.radio(key="ev_kind").set_value("matrix").run()
@@ -457,6 +457,10 @@ def test_matrix_strategy_on_the_page_is_the_expert_side_and_saves(model_db, monk
     assert at.selectbox(key="ev_matrix_choice").value == "Score x rating"
     saved = decisions.load_rule_set(_db(model_db), "Score x rating").source
     assert saved == dataclasses.replace(source, pd_sql="", pd_params=(), pd_columns=())
+    at.switch_page(WHATIF_PAGE).run()  # What-if decides its applicant with the matrix too
+    ok(at)
+    assert any("matrix strategy (model grade x officer grade)" in caption.value for caption in at.caption)
+    at.switch_page(EXPERT_PAGE).run()
     at.radio(key="ev_kind").set_value("rules").run()
     assert "Score x rating" not in at.selectbox(key="ev_rules_choice").options  # matrices have their own picker
 
