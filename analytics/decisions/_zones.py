@@ -148,19 +148,19 @@ def zones(scored: compare.Scored, band: ReviewBand) -> Zones:
     review = {
         "applications": int(applications[1]),
         "expert_approved": int(sums["approved"]),
-        "expert_approval_rate": _rate(sums["approved"], applications[1]),
-        "bad_rate_expert_approved": _rate(sums["approved_defaults"], sums["approved_evaluated"]),
-        "bad_rate_expert_rejected": _rate(sums["rejected_defaults"], sums["rejected_evaluated"]),
+        "expert_approval_rate": float(_rate(sums["approved"], applications[1])),
+        "bad_rate_expert_approved": float(_rate(sums["approved_defaults"], sums["approved_evaluated"])),
+        "bad_rate_expert_rejected": float(_rate(sums["rejected_defaults"], sums["rejected_evaluated"])),
     }
     book_approved = applications[0] + sums["approved"]
     book_evaluated = evaluated[0] + sums["approved_evaluated"]
     book_defaults = defaults[0] + sums["approved_defaults"]
     book = {
         "approved": int(book_approved),
-        "approval_rate": _rate(book_approved, applications.sum()),
+        "approval_rate": float(_rate(book_approved, applications.sum())),
         "evaluated": int(book_evaluated),
         "defaults": int(book_defaults),
-        "bad_rate_approved": _rate(book_defaults, book_evaluated),
+        "bad_rate_approved": float(_rate(book_defaults, book_evaluated)),
     }
     return Zones(band, table, review, book, s.outcome)
 
@@ -172,7 +172,7 @@ def review_curve(scored: compare.Scored, approve_below: float, max_points: int =
     the applications with ``approve_below <= pd < b`` and the expert decides them; the point at review share 0
     is the model alone at cutoff ``approve_below``.
     """
-    ReviewBand(approve_below, approve_below)
+    ReviewBand(approve_below, approve_below)  # the cutoff is a PD in (0, 1)
     s = scored
     decided = s.decided
     if not s.n[decided].sum():
