@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics import core, datasets, decisions, model
 from analytics.charts import confusion_chart, officer_chart, strategy_chart
-from ui import cache, charts, database, rule_editor, session, tables, text, widgets
+from ui import cache, charts, database, matrix_editor, review_zones, rule_editor, session, tables, text, widgets
 from ui import provisions as provisions_ui
 
 CUTOFF_KINDS = ("pd", "score", "approval_rate")
@@ -23,7 +23,7 @@ if table is None:
     st.stop()
 ctx = datasets.table_context(con, table)
 recorded = [*ctx.with_role("expert_decision"), *ctx.with_role("expert_score")]
-kinds = ["recorded", "rules"] if recorded else ["rules"]
+kinds = ["recorded", "rules", "matrix"] if recorded else ["rules", "matrix"]
 outcomes = list(decisions.OUTCOMES) if decisions.has_simulated_outcome(ctx) else ["actual"]
 groups = [group for group in ("officer", "branch") if ctx.column_with_role(group)]
 options = cache.data(decisions.filter_options, con, ctx)
@@ -47,8 +47,11 @@ outcome = top[2].radio(
     horizontal=True,
     format_func=text.labels("decisions.outcome"),
 )
-with st.expander(text.t(f"expert.kind.{kind}"), expanded=kind == "rules"):
-    source = rule_editor.expert_source(con, ctx, kind, recorded)
+with st.expander(text.t(f"expert.kind.{kind}"), expanded=kind != "recorded"):
+    if kind == "matrix":
+        source = matrix_editor.matrix_editor(con, ctx, saved)
+    else:
+        source = rule_editor.expert_source(con, ctx, kind, recorded)
 with st.expander(text.t("decisions.filters_and_money")):
     filter_columns = st.columns(4)
     chosen = {}
@@ -219,8 +222,9 @@ def comparison() -> None:
         text.t("decisions.tab_disagreements"),
         text.t("decisions.tab_officers"),
         text.t("decisions.tab_pricing"),
+        text.t("zones.tab"),
     ]
-    disagreements_tab, officers_tab, pricing_tab = st.tabs(tab_names)
+    disagreements_tab, officers_tab, pricing_tab, zones_tab = st.tabs(tab_names)
 
     with disagreements_tab:
         model_factors = tuple(factor.column for factor in saved.spec.factors)
@@ -268,6 +272,9 @@ def comparison() -> None:
 
     with pricing_tab:
         provisions_ui.pricing_tab(con, ctx, saved, cutoff)
+
+    with zones_tab:
+        review_zones.tab(con, setup, scored, cutoff, outcome)
 
 
 comparison()

@@ -100,7 +100,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
         key=session.widget("wi_unit"),
     )
 
-    show_expert = isinstance(source, decisions.RuleSet) or not modified
+    show_expert = isinstance(source, decisions.RuleSet | decisions.MatrixStrategy) or not modified  # rules decide anew
     expert_source = source if show_expert else None
     result = widgets.attempt(decisions.evaluate, con, ctx, saved, applicant, reference, cutoff, expert_source)
     if result is None:

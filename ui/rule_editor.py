@@ -60,7 +60,8 @@ def rule_editor(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext) -> d
     lang = text.lang()
     columns = list(ctx.types)
     starter = text.t("expert.starter")
-    choices = ["", *dict.fromkeys(decisions.list_rule_sets(con, ctx.table)["name"])]
+    saved = decisions.list_rule_sets(con, ctx.table)
+    choices = ["", *dict.fromkeys(saved.loc[saved["kind"] == "rules", "name"])]  # matrices: ui/matrix_editor.py
     choice = st.selectbox(
         text.t("expert.rule_set"),
         choices,

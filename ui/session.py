@@ -117,6 +117,10 @@ KEYS: dict[str, Key] = {
         *_keys("expert_vs_model", "ev_add_column", "ev_add_op", "ev_add_value", "ev_add", "ev_rules_name"),
         *_keys("expert_vs_model", "ev_save", "ev_curve", "ev_pick_loan", "ev_to_whatif"),
         *_keys("expert_vs_model", "ev_price_cost", "ev_price_by", survives=True),
+        *_keys("expert_vs_model", "ev_band", "ev_minutes_file", "ev_minutes_day", survives=True),  # review zones
+        *_keys("expert_vs_model", "ev_matrix_choice", "ev_matrix_column", survives=True),  # the matrix strategy
+        *_keys("expert_vs_model", "ev_matrix_grid", "ev_matrix_name", "ev_matrix_save"),
+        Key("ev_matrix_ver", "expert_vs_model", 0, survives=True, widget=False),
         # Monitoring
         *_keys("monitoring", "mon_model", "mon_period", "mon_as_of", "mon_window", "mon_cutoff", survives=True),
         *_keys("monitoring", "mon_yellow", "mon_red", "mon_grade_period", survives=True),

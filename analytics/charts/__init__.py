@@ -40,6 +40,7 @@ from analytics.charts._builders import (
     vintage_curves,
     waterfall_chart,
 )
+from analytics.charts._zones import review_curve_chart
 
 __all__ = [
     "MAX_ROWS",
@@ -72,6 +73,7 @@ __all__ = [
     "provision_trend",
     "psi_chart",
     "ratio_trend",
+    "review_curve_chart",
     "roc_chart",
     "roll_rate_heatmap",
     "score_distribution_chart",

@@ -243,8 +243,10 @@ def compare_report(
     outcome_kind: str = "actual",
     expert_score: str | None = None,
     min_score: float | None = None,
+    review_band: str | None = None,
 ) -> dict:
-    """What ``compare`` prints: the three matrices, kappa and both sides' metrics.
+    """What ``compare`` prints: the three matrices, kappa and both sides' metrics (with ``review_band`` "A,B",
+    also the three zones of that band: ``zones``).
 
     The expert side is a recorded decision column, a saved rule set, or a score column read as a decision
     (approve when the score is at least ``min_score``). The outcome is the table's default definition, else the
@@ -258,6 +260,7 @@ def compare_report(
         raise RiskLabError("cli.min_score")
     if cutoff is not None and approval_rate is not None:
         raise RiskLabError("decisions.cli_cutoff")
+    band = None if review_band is None else parse_review_band(review_band)
     ctx = datasets.table_context(con, table)
     saved = model.load_model(con, model_name)
     for factor in saved.spec.factors:
@@ -268,6 +271,8 @@ def compare_report(
         ctx = dataclasses.replace(ctx, definition=dataclasses.replace(target, column_type=ctx.types[target.column]))
     if rules is not None:
         source = decisions.load_rule_set(con, rules).source
+        if source.kind == "matrix":  # a matrix strategy grades with this model
+            source = decisions.bind(source, saved)
     elif expert_score is not None:
         ctx.require_column(expert_score)
         source = decisions.ScoreThreshold(expert_score, float(min_score))
@@ -289,6 +294,7 @@ def compare_report(
         pd_cut = decisions.pd_cutoff(con, setup, same_rate, scored=scored)
     result = decisions.compare(con, setup, pd_cut, scored=scored)
     equal = decisions.at_expert_rate(con, setup)
+    zones = {} if band is None else {"zones": decisions.zones(scored, band).to_json()}
     return {
         "table": table,
         "model_name": saved.name,
@@ -296,7 +302,20 @@ def compare_report(
         "expert_source": decisions.source_to_dict(source) | ({"rule_set": rules} if rules else {}),
         **result.to_json(),
         "at_expert_rate": dataclasses.asdict(equal),
+        **zones,
     }
+
+
+def parse_review_band(text: str) -> decisions.ReviewBand:
+    """``--review-band A,B``: approve below PD A, reject from PD B, review between."""
+    parts = str(text).split(",")
+    if len(parts) != 2:
+        raise RiskLabError("zones.bad_band", value=text)
+    try:
+        low, high = (float(part.strip()) for part in parts)
+    except ValueError:
+        raise RiskLabError("zones.bad_band", value=text) from None
+    return decisions.ReviewBand(low, high)
 
 
 # --- portfolio ----------------------------------------------------------------------------------------------------

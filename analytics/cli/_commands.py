@@ -207,6 +207,7 @@ def compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
         outcome_kind=args.outcome,
         expert_score=args.expert_score,
         min_score=args.min_score,
+        review_band=args.review_band,
     )
     _print_json(report)
 
@@ -395,6 +396,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--cutoff", type=float, metavar="PD", help="the model rejects when PD >= cutoff")
     cmp.add_argument("--approval-rate", dest="approval_rate", type=float, metavar="R", help="the model's approval rate")
     cmp.add_argument("--outcome", choices=["actual", "simulated"], default="actual")
+    cmp.add_argument("--review-band", dest="review_band", metavar="A,B", help="approve below PD A, reject from B")
     cmp.set_defaults(func=compare)
 
     watch = commands.add_parser("monitor", help="a saved model by month or quarter: PSI, AUC, back-tests, alerts")

@@ -353,6 +353,11 @@ REGISTRY: dict[str, Column] = {
         *_columns("text", "kind", label="type"),
         *(Column(role, "text", f"role.{role}") for role in ("branch", "officer", "segment")),  # as the roles read
         Column("model", "text", "nav.model"),  # the model's side of a comparison, named like the Model page
+        # three-way decisions (analytics.decisions._zones), labelled in their own locale section
+        Column("zone", "text", "zones.column.zone"),
+        Column("evaluated", "count", "zones.column.evaluated"),
+        Column("review_share", "share", "zones.column.review_share"),
+        Column("reject_from", "pd", "zones.column.reject_from"),
         # the audit trail (store.audit_trail)
         *_columns("datetime", "recorded_at", label="audit.column.recorded_at"),
         *(Column(key, "text", f"audit.column.{key}") for key in ("object", "result", "detail", "client")),

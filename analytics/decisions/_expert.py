@@ -28,6 +28,7 @@ import pandas as pd
 from analytics import datasets, store
 from analytics.core import RiskLabError
 from analytics.datasets import TableContext
+from analytics.decisions import _matrix as matrix
 
 # Values of a recorded decision column that mean approval (compared as ``outcome.text_key``).
 APPROVE_WORDS: frozenset[str] = frozenset(
@@ -167,7 +168,7 @@ class RuleSet:
             object.__setattr__(self, name, tuple(getattr(self, name) or ()))
 
 
-ExpertSource = RecordedDecision | ScoreThreshold | RuleSet
+ExpertSource = RecordedDecision | ScoreThreshold | RuleSet | matrix.MatrixStrategy
 
 
 # --- SQL ----------------------------------------------------------------------------------------------------------
@@ -385,6 +386,7 @@ _REJECT_SQL: dict[str, Callable[[duckdb.DuckDBPyConnection, TableContext, Any], 
     "recorded": _recorded_sql,
     "score": _score_sql,
     "rules": _rules_sql,
+    "matrix": matrix.reject_sql,
 }
 
 
@@ -392,6 +394,8 @@ def source_columns(source: ExpertSource) -> tuple[str, ...]:
     """The columns a source's decision reads."""
     if isinstance(source, RuleSet):
         return tuple(dict.fromkeys([*(c.column for c in source.knockouts), *(r.column for r in source.points)]))
+    if isinstance(source, matrix.MatrixStrategy):
+        return matrix.columns(source)
     return (source.column,)
 
 
@@ -579,12 +583,17 @@ def starter_rules(ctx: TableContext) -> RuleSet:
 
 # --- saved rule sets (named, versioned) ------------------------------------------------------------------------
 
-_SOURCES: dict[str, type] = {"recorded": RecordedDecision, "score": ScoreThreshold, "rules": RuleSet}
+_SOURCES: dict[str, type] = {
+    "recorded": RecordedDecision,
+    "score": ScoreThreshold,
+    "rules": RuleSet,
+    "matrix": matrix.MatrixStrategy,
+}
 
 
 def source_to_dict(source: ExpertSource) -> dict:
     """A JSON-ready description of a source (the inverse of ``source_from_dict``)."""
-    data = dataclasses.asdict(source)
+    data = matrix.to_dict(source) if source.kind == "matrix" else dataclasses.asdict(source)
     data["kind"] = source.kind
     return data
 
@@ -595,6 +604,8 @@ def source_from_dict(data: dict) -> ExpertSource:
     if kind not in _SOURCES:
         raise RiskLabError("expert.unknown_kind", kind=kind)
     fields = {k: v for k, v in data.items() if k != "kind"}
+    if kind == "matrix":
+        return matrix.from_dict(fields)
     if kind == "rules":
         return RuleSet(
             tuple(Condition(**c) for c in fields.get("knockouts", ())),
