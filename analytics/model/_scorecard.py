@@ -606,10 +606,11 @@ class SavedModel:
         }
 
     def identity_text(self, lang: str = "en") -> str:
-        """The model's identity in one sentence in ``lang`` (an unsaved model says it is not saved)."""
+        """The model's identity in one sentence in ``lang`` (an unsaved model says it is not saved), and its segment."""
+        segment = f" {t('segments.identity', lang, segment=self.spec.segment)}" if self.spec.segment else ""
         if not self.saved:
-            return t("exports.unsaved", lang, table=self.spec.table)
-        return t(
+            return t("exports.unsaved", lang, table=self.spec.table) + segment
+        identity = t(
             "exports.identity",
             lang,
             name=self.name,
@@ -618,6 +619,7 @@ class SavedModel:
             fingerprint=self.fingerprint or "-",
             table=self.spec.table,
         )
+        return identity + segment
 
     def problem_sql(self, lit: Literal) -> str:
         """SQL naming the factors a row cannot be scored on (NULL when it can)."""
