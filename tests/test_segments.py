@@ -19,6 +19,7 @@ from analytics import datasets, decisions, model, store
 from analytics.core import RiskLabError
 from analytics.model import FactorSpec, ModelSpec
 from tests.conftest import fit
+from tests.test_cli import cli
 
 F = FactorSpec
 FACTORS = (F("debt_ratio"), F("annual_income", "log"), F("credit_rating", "categorical", "AAA"))
@@ -238,3 +239,26 @@ def test_values_are_bound_and_small_or_one_class_segments_are_refused(con):
     assert con.execute("SELECT count(*) FROM seg").fetchone() == (700,)
     with pytest.raises(RiskLabError, match="factor of the model"):
         model.fit_segments(con, ctx, spec, "x")
+
+
+def test_cli_fit_on_a_segment(demo_db_template, tmp_path):
+    path = tmp_path / "risklab.duckdb"
+    shutil.copy(demo_db_template, path)
+    options = ["--table", "sample_loans", "--target", "default_flag", "--positive", "1"]
+    options += ["--factors", "debt_ratio,credit_rating", "--categorical", "credit_rating", "--reference"]
+    options += ["credit_rating=AAA", "--segment", "segment=farm"]
+    result = cli("fit", *options, db=path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["segment"] == {"column": "segment", "values": ["farm"]}
+    con = store.connect(path, read_only=True)
+    frame = booked(con, "segment = 'farm'")
+    con.close()
+    x = design(frame, sorted(set(frame["credit_rating"]) - {"AAA"})).drop(columns="log(annual_income)")
+    reference = sm.Logit(frame["default_flag"].astype(float), x).fit(disp=0, method="newton", tol=1e-12)
+    assert report["n_obs"] == len(frame)
+    assert report["params"] == pytest.approx(reference.params.to_dict(), rel=1e-8)
+    wrong = cli("fit", *options[:-1], "segment", db=path)
+    assert wrong.returncode == 1 and wrong.stderr.strip().splitlines() == [
+        "error: --segment segment: write COLUMN=VALUE or COLUMN=VALUE,VALUE (e.g. segment=farm)"
+    ]

@@ -163,6 +163,7 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
         references=args.reference,
         holdout=args.holdout,
         seed=args.seed,
+        segment=args.segment,
     )
     fitted = model.fit_model(con, datasets.table_context(con, spec.table), spec)
     result = adapters.fit_report(fitted)
@@ -357,6 +358,7 @@ def _parser() -> argparse.ArgumentParser:
     fitting.add_argument("--holdout", type=float, metavar="FRACTION", help="random test share")
     fitting.add_argument("--seed", type=int, default=1)
     fitting.add_argument("--save", metavar="NAME", help="save the model as the next version of NAME")
+    fitting.add_argument("--segment", metavar="COLUMN=VALUE[,VALUE]", help="fit on that segment's loans only")
     fitting.set_defaults(func=fit)
 
     scoring = commands.add_parser("score", help="add pd, score, grade and reason codes to every row of a loan file")
