@@ -262,3 +262,123 @@ def test_cli_fit_on_a_segment(demo_db_template, tmp_path):
     assert wrong.returncode == 1 and wrong.stderr.strip().splitlines() == [
         "error: --segment segment: write COLUMN=VALUE or COLUMN=VALUE,VALUE (e.g. segment=farm)"
     ]
+
+
+# --- the pages (AppTest) ------------------------------------------------------------------------------------------
+
+
+def open_page(db, monkeypatch, page: str, lang: str = "en", factors: list | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT
+
+    monkeypatch.setenv("RISKLAB_DB", str(db))
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=180)
+    at.run()
+    at.session_state["lang"] = lang
+    if factors:
+        at.session_state["model_factors"] = factors
+    at.switch_page(page).run()
+    ok(at)
+    return at
+
+
+def ok(at) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def app_db(db_path):
+    """The app's own connection (it lives in this process), to read what the page saved."""
+    from ui import database
+
+    return database._database(str(db_path)).cursor()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_model_page_compares_pooled_and_segment_models_and_saves_them(demo_db, monkeypatch, lang):
+    at = open_page(demo_db, monkeypatch, "pages/model.py", lang, ["credit_rating", "debt_ratio"])
+    at.selectbox(key="model_ref_credit_rating").set_value("AAA").run()
+    assert at.selectbox(key="seg_column").value == "segment"  # the segment role first
+    at.button(key="seg_fit").click().run()
+    ok(at)
+    shown = next(d.value for d in at.dataframe if "hosmer_lemeshow_p" in d.value.columns)
+    con = app_db(demo_db)
+    ctx = datasets.table_context(con, "sample_loans")
+    spec = ModelSpec(
+        "sample_loans", (F("credit_rating", "categorical", "AAA"), F("debt_ratio")), holdout="random", fraction=0.3
+    )
+    direct = model.fit_segments(con, ctx, spec, "segment").table
+    words = {"en": ["pooled", "segment"], "zh": ["整体", "分群"]}[lang]
+    assert shown["model"].tolist() == [words[0], words[1]] * 3
+    assert shown["segment"].tolist()[:4] == direct["segment"].tolist()[:4]
+    assert shown["auc"].tolist() == pytest.approx(direct["auc"].tolist(), rel=1e-12)
+    assert shown["n"].tolist() == direct["n"].tolist()
+    at.text_input(key="seg_name").input("Seg").run()
+    at.button(key="seg_save").click().run()
+    ok(at)
+    saved = model.list_models(con, "sample_loans")
+    names = {n for n in saved["name"] if n.startswith("Seg (")}
+    assert names == {"Seg (segment = farm)", "Seg (segment = enterprise)"}
+    farm = model.load_model(con, "Seg (segment = farm)")
+    assert (farm.spec.segment_column, farm.spec.segment_values) == ("segment", ("farm",))
+
+
+def save_farm_only(db_path) -> int:
+    """Save the farm segment's own model only (the sample logit's factors) into ``db_path``."""
+    con = store.connect(db_path)
+    factors = (F("debt_ratio"), F("annual_income", "log"), F("credit_rating", "categorical", "AAA"))
+    spec = ModelSpec("sample_loans", factors, segment_column="segment", segment_values=("farm",))
+    model.save_model(con, "Farm", fit(con, spec, validate=False))
+    (enterprise,) = con.execute("SELECT count(*) FROM sample_loans WHERE segment = 'enterprise'").fetchone()
+    con.close()
+    return enterprise
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_expert_vs_model_scores_by_the_set_and_reports_unmodelled_segments(model_db, monkeypatch, lang):
+    enterprise = save_farm_only(model_db)
+    at = open_page(model_db, monkeypatch, "pages/expert_vs_model.py", lang)
+    at.selectbox(key="ev_model").set_value("Sample logit").run()
+    before = at.dataframe[0].value.copy()
+    warnings = [w.value for w in at.warning]
+    at.toggle(key="ev_set").set_value(True).run()
+    ok(at)
+    (warning,) = [w.value for w in at.warning if w.value not in warnings]
+    assert f"{enterprise:,}" in warning and "enterprise" in warning
+    after = at.dataframe[0].value
+    assert not after.equals(before)  # the model side is the set's now
+    con = app_db(model_db)
+    ctx = datasets.table_context(con, "sample_loans")
+    scorecards = model.scorecard_set(con, "sample_loans", "segment")
+    assert scorecards.values == ("farm",)
+    coverage = next(d.value for d in at.dataframe if "applications" in d.value.columns)
+    assert coverage.set_index("segment").loc["enterprise", "model"] == {"en": "no model", "zh": "无模型"}[lang]
+    assert coverage["applications"].sum() == con.execute("SELECT count(*) FROM sample_loans").fetchone()[0]
+    assert model.set_coverage(con, ctx, scorecards)["applications"].tolist() == coverage["applications"].tolist()
+
+
+def test_what_if_scores_the_applicant_by_its_segment_model(model_db, monkeypatch):
+    save_farm_only(model_db)
+    con = store.connect(model_db, read_only=True)
+    farm_loan, enterprise_loan = (
+        con.execute(f"SELECT loan_id FROM sample_loans WHERE segment = '{s}' ORDER BY rowid LIMIT 1").fetchone()[0]
+        for s in ("farm", "enterprise")
+    )
+    con.close()
+    at = open_page(model_db, monkeypatch, "pages/what_if.py")
+    at.selectbox(key="wi_model").set_value("Sample logit").run()
+    at.text_input(key="wi_loan").input(farm_loan).run()
+    pooled_pd = at.metric[0].value
+    at.toggle(key="wi_set").set_value(True).run()
+    ok(at)
+    assert any("the model of its segment" in c.value and "Farm v1" in c.value for c in at.caption)
+    con = app_db(model_db)
+    ctx = datasets.table_context(con, "sample_loans")
+    applicant = decisions.loan_applicant(con, ctx, farm_loan)
+    own = model.load_model(con, "Farm")
+    expected = float(own.predict(pd.DataFrame([applicant]))[0])
+    assert at.metric[0].value == f"{expected:.2%}" and at.metric[0].value != pooled_pd
+    at.text_input(key="wi_loan").input(enterprise_loan).run()
+    ok(at)
+    assert "No segment model covers segment = enterprise" in at.warning[0].value

@@ -64,6 +64,7 @@ KEYS: dict[str, Key] = {
         Key("model_stepwise", "model", None, survives=True, widget=False),
         Key("model_opened", "model", None, survives=True, widget=False),
         Key("model_saved_as", "model", None, survives=True, widget=False),
+        Key("seg_comparison", "model", None, survives=True, widget=False),
         Key("ev_draft", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_draft_of", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_ver", "expert_vs_model", 0, survives=True, widget=False),
@@ -105,6 +106,8 @@ KEYS: dict[str, Key] = {
         *_keys("model", "model_open_name", "model_open_version", survives=True),
         *_keys("model", "report_version", "report_format", survives=True),
         *_keys("model", "report_download"),
+        *_keys("model", "seg_column", "seg_name", survives=True),
+        *_keys("model", "seg_fit", "seg_save"),
         # Expert vs model
         *_keys("expert_vs_model", "ev_model", "ev_kind", "ev_outcome", "ev_rec_column", "ev_min", survives=True),
         *_keys("expert_vs_model", "ev_approve", "ev_rules_choice", "ev_filter", "ev_period", survives=True),
@@ -114,6 +117,7 @@ KEYS: dict[str, Key] = {
         *_keys("expert_vs_model", "ev_add_column", "ev_add_op", "ev_add_value", "ev_add", "ev_rules_name"),
         *_keys("expert_vs_model", "ev_save", "ev_curve", "ev_pick_loan", "ev_to_whatif"),
         *_keys("expert_vs_model", "ev_price_cost", "ev_price_by", survives=True),
+        *_keys("expert_vs_model", "ev_set", "ev_set_column", survives=True),
         # Monitoring
         *_keys("monitoring", "mon_model", "mon_period", "mon_as_of", "mon_window", "mon_cutoff", survives=True),
         *_keys("monitoring", "mon_yellow", "mon_red", "mon_grade_period", survives=True),
@@ -121,6 +125,7 @@ KEYS: dict[str, Key] = {
         *_keys("monitoring", "mon_ch_run", "mon_ch_save"),
         # What-if and training
         *_keys("what_if", "wi_model", "wi_start", "wi_loan", "wi_f", "wi_unit", "quiz_seed", survives=True),
+        *_keys("what_if", "wi_set", "wi_set_column", survives=True),
         *_keys("what_if", "wi_cutoff", "quiz_approve", "quiz_reject", "quiz_next", "quiz_restart", "quiz_download"),
     )
 }
