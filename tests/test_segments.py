@@ -15,7 +15,7 @@ import pytest
 import statsmodels.api as sm
 from sklearn.metrics import roc_auc_score
 
-from analytics import datasets, decisions, model, store
+from analytics import datasets, decisions, model, reports, store
 from analytics.core import RiskLabError
 from analytics.model import FactorSpec, ModelSpec
 from tests.conftest import fit
@@ -195,6 +195,8 @@ def test_the_segment_is_saved_with_the_version_and_shown_in_exports(db):
     assert exported["spec"]["segment_values"] == ["farm", "enterprise"]
     assert "Segment: segment = farm, enterprise." in saved.identity_text("en")
     assert "分群：segment = farm, enterprise。" in saved.identity_text("zh")
+    report = reports.model_report(db, "Both segments", version, "zh")
+    assert ("分群列", "segment = farm, enterprise") in report.sections[0].blocks[0].rows
     plain_version = model.save_model(db, "No segment", plain)
     assert model.load_model(db, "No segment", plain_version).fingerprint != saved.fingerprint
     model.delete_model(db, "Both segments")
