@@ -304,7 +304,8 @@ def test_the_model_page_compares_pooled_and_segment_models_and_saves_them(demo_d
     assert at.selectbox(key="seg_column").value == "segment"  # the segment role first
     at.button(key="seg_fit").click().run()
     ok(at)
-    shown = next(d.value for d in at.dataframe if "hosmer_lemeshow_p" in d.value.columns)
+    ranking = next(d.value for d in at.dataframe if "auc" in d.value.columns)
+    calibration = next(d.value for d in at.dataframe if "hosmer_lemeshow_p" in d.value.columns)
     con = app_db(demo_db)
     ctx = datasets.table_context(con, "sample_loans")
     spec = ModelSpec(
@@ -312,10 +313,12 @@ def test_the_model_page_compares_pooled_and_segment_models_and_saves_them(demo_d
     )
     direct = model.fit_segments(con, ctx, spec, "segment").table
     words = {"en": ["pooled", "segment"], "zh": ["整体", "分群"]}[lang]
-    assert shown["model"].tolist() == [words[0], words[1]] * 3
-    assert shown["segment"].tolist()[:4] == direct["segment"].tolist()[:4]
-    assert shown["auc"].tolist() == pytest.approx(direct["auc"].tolist(), rel=1e-12)
-    assert shown["n"].tolist() == direct["n"].tolist()
+    assert ranking["model"].tolist() == calibration["model"].tolist() == [words[0], words[1]] * 3
+    assert ranking["segment"].tolist()[:4] == direct["segment"].tolist()[:4]
+    assert ranking["auc"].tolist() == pytest.approx(direct["auc"].tolist(), rel=1e-12)
+    assert ranking["n"].tolist() == direct["n"].tolist()
+    assert (calibration["mean_pd"] / 100).tolist() == pytest.approx(direct["mean_pd"].tolist(), rel=1e-12)  # in %
+    assert calibration["hosmer_lemeshow"].tolist() == pytest.approx(direct["hosmer_lemeshow"].tolist(), rel=1e-9)
     at.text_input(key="seg_name").input("Seg").run()
     at.button(key="seg_save").click().run()
     ok(at)

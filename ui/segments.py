@@ -10,6 +10,9 @@ from analytics import decisions, model
 from analytics.datasets import TableContext
 from ui import cache, session, tables, text, widgets
 
+RANKING = ["n", "events", "auc", "ks"]
+CALIBRATION = ["bad_rate", "mean_pd", "hosmer_lemeshow", "hosmer_lemeshow_p"]
+
 
 def _segment_columns(ctx: TableContext, spec: model.ModelSpec) -> list[str]:
     """Text-like columns a model can be split by (the segment role first), the model's factors left out."""
@@ -41,7 +44,8 @@ def comparison(con: duckdb.DuckDBPyConnection, ctx: TableContext, spec: model.Mo
             st.warning(text.message(problem))
         words = {w: text.t(f"segments.{w}") for w in ("pooled", "segment", "all")}
         shown = found.table.replace({"model": words, "segment": {"all": words["all"]}})
-        tables.show(shown, labels={"segment": found.column})
+        for figures in (RANKING, CALIBRATION):  # two tables, each as wide as the page
+            tables.show(shown[["segment", "model", *figures]], labels={"segment": found.column})
         st.caption(text.t("segments.sample", sample=text.t(f"split.{found.sample}")))
         if not found.scorecards().models:
             return
