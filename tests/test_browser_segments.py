@@ -57,6 +57,7 @@ def test_segment_scorecards_from_the_model_page_to_expert_vs_model_and_what_if(
     main.get_by_text(compared_on).scroll_into_view_if_needed()
     shot(page, f"segments_model_compared_{lang}")
     name = main.get_by_role("textbox", name=t("segments.save_name", lang))
+    name.wait_for(timeout=TIMEOUT_MS * 2)  # a busy machine: the comparison's tables draw before the save box
     name.fill(f"Segments {lang}")
     name.press("Enter")
     wait_idle(page)
