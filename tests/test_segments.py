@@ -248,7 +248,7 @@ def test_cli_fit_on_a_segment(demo_db_template, tmp_path):
     shutil.copy(demo_db_template, path)
     options = ["--table", "sample_loans", "--target", "default_flag", "--positive", "1"]
     options += ["--factors", "debt_ratio,credit_rating", "--categorical", "credit_rating", "--reference"]
-    options += ["credit_rating=AAA", "--segment", "segment=farm"]
+    options += ["credit_rating=AAA", "--save", "Farm", "--segment", "segment=farm"]
     result = cli("fit", *options, db=path)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -264,6 +264,16 @@ def test_cli_fit_on_a_segment(demo_db_template, tmp_path):
     assert wrong.returncode == 1 and wrong.stderr.strip().splitlines() == [
         "error: --segment segment: write COLUMN=VALUE or COLUMN=VALUE,VALUE (e.g. segment=farm)"
     ]
+    # a segment model monitors its own segment's loans only
+    monitored = cli("monitor", "--table", "sample_loans", "--model", "Farm", "--period", "quarter", db=path)
+    assert monitored.returncode == 0, monitored.stderr
+    periods = {p["period"]: p["n"] for p in json.loads(monitored.stdout)["periods"]}
+    con = store.connect(path, read_only=True)
+    farm = booked(con, "segment = 'farm'")
+    con.close()
+    dates = farm["application_date"]
+    quarters = dates.dt.year.astype(str) + "-Q" + dates.dt.quarter.astype(str)
+    assert periods == quarters.value_counts().to_dict()
 
 
 # --- the pages (AppTest) ------------------------------------------------------------------------------------------
