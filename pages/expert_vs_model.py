@@ -7,6 +7,7 @@ from analytics import core, datasets, decisions, model
 from analytics.charts import confusion_chart, officer_chart, strategy_chart
 from ui import cache, charts, database, matrix_editor, review_zones, rule_editor, session, tables, text, widgets
 from ui import provisions as provisions_ui
+from ui import segments as segments_ui
 
 CUTOFF_KINDS = ("pd", "score", "approval_rate")
 PD_RANGE = widgets.PD_CUTOFF_RANGE
@@ -98,6 +99,7 @@ session.put("expert_source", source)
 start, end = period or (None, None)
 filters = decisions.Filters(**chosen, start=start, end=end)
 setup = decisions.Setup.from_model(ctx, saved, source, outcome=outcome, filters=filters)
+setup = segments_ui.set_setup(con, ctx, setup, top[0])  # or each application by its segment's model
 
 # --- what does not depend on the cutoff ----------------------------------------------------------------------------
 

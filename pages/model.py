@@ -11,6 +11,7 @@ from analytics.model import FactorSpec, ModelSpec, Scaling
 from ui import cache, charts, database, session, tables, text, widgets
 from ui import reject_inference as reject_ui
 from ui import reports as reports_ui
+from ui import segments as segments_ui
 
 # The compared metric that is no registry column by its name: a model's cross-validated AUC, saved as cv.mean.
 CV_METRICS = {"cv.mean": "auc"}
@@ -145,6 +146,8 @@ if refs:
             text.column("version"), numbers, key=session.widget("model_open_version", open_name, options=numbers)
         )
         open_clicked = open_cell.button(text.t("model.open.button"), key=session.widget("model_open"))
+
+segments_ui.comparison(con, ctx, spec)  # pooled and per-segment models on each segment's holdout
 
 if fit_clicked:
     with st.spinner(text.t("model.fitting")):

@@ -6,6 +6,7 @@ import streamlit as st
 from analytics import charts as charts_
 from analytics import datasets, decisions, model
 from ui import cache, charts, database, session, tables, text, widgets
+from ui import segments as segments_ui
 
 
 def decision_text(reject: bool | None) -> str:
@@ -87,9 +88,11 @@ def reasons_text(reasons: pd.DataFrame) -> str:
     return text.t("reasons.sentence", reasons="; ".join(parts))
 
 
-def applicant_view(applicant: dict, modified: bool) -> None:
+def applicant_view(applicant: dict, modified: bool, scoring: tuple) -> None:
     """The applicant through the model and the expert at the cutoff, contributions and the flip, and both
-    confusion matrices for the whole table (only this part reruns when the cutoff moves)."""
+    confusion matrices for the whole table (only this part reruns when the cutoff moves). ``scoring``: the
+    applicant's model, its best points and the model of the table's comparison (a segment scorecard set)."""
+    saved, best, table_model = scoring
     cutoff_column, unit_column = st.columns([2, 1])
     cutoff = widgets.pd_cutoff(text.t("decisions.cutoff_pd"), "wi_cutoff", cutoff_column)
     unit = unit_column.radio(
@@ -108,7 +111,7 @@ def applicant_view(applicant: dict, modified: bool) -> None:
     flips = decisions.flips(saved, applicant, cutoff, ranges)
     comparison = None
     if source is not None:
-        setup = decisions.Setup.from_model(ctx, saved, source, outcome=outcome)
+        setup = decisions.Setup.from_model(ctx, table_model, source, outcome=outcome)
         scored = widgets.attempt(cache.shared, decisions.score, con, setup)
         economics = decisions.Economics()
         unhashed = {"scored": scored}
@@ -236,7 +239,8 @@ with what_if_tab:
         values[column] = factor_widget(column, r, factor_columns[number % 3])
     applicant = {**base, **values}
     modified = found is None or any(str(values[c]) != str(base.get(c)) for c in ranges)
-    st.fragment(applicant_view)(applicant, modified)
+    scoring = segments_ui.applicant_model(con, ctx, saved, best, applicant)  # its segment's model, when asked
+    st.fragment(applicant_view)(applicant, modified, scoring)
 
 with quiz_tab:
     seed = st.number_input(text.t("whatif.seed"), 1, 10_000, step=1, key=session.widget("quiz_seed", default=1))

@@ -65,6 +65,7 @@ KEYS: dict[str, Key] = {
         Key("model_opened", "model", None, survives=True, widget=False),
         Key("model_saved_as", "model", None, survives=True, widget=False),
         Key("ri_result", "model", None, survives=True, widget=False),  # reject inference: (spec, comparison)
+        Key("seg_comparison", "model", None, survives=True, widget=False),
         Key("ev_draft", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_draft_of", "expert_vs_model", None, survives=True, widget=False),
         Key("ev_ver", "expert_vs_model", 0, survives=True, widget=False),
@@ -108,6 +109,8 @@ KEYS: dict[str, Key] = {
         *_keys("model", "report_download"),
         *_keys("model", "ri_factor", "ri_cutoff", survives=True),
         *_keys("model", "ri_run"),
+        *_keys("model", "seg_column", "seg_name", survives=True),
+        *_keys("model", "seg_fit", "seg_save"),
         # Expert vs model
         *_keys("expert_vs_model", "ev_model", "ev_kind", "ev_outcome", "ev_rec_column", "ev_min", survives=True),
         *_keys("expert_vs_model", "ev_approve", "ev_rules_choice", "ev_filter", "ev_period", survives=True),
@@ -121,6 +124,7 @@ KEYS: dict[str, Key] = {
         *_keys("expert_vs_model", "ev_matrix_choice", "ev_matrix_column", survives=True),  # the matrix strategy
         *_keys("expert_vs_model", "ev_matrix_grid", "ev_matrix_name", "ev_matrix_save"),
         Key("ev_matrix_ver", "expert_vs_model", 0, survives=True, widget=False),
+        *_keys("expert_vs_model", "ev_set", "ev_set_column", survives=True),
         # Monitoring
         *_keys("monitoring", "mon_model", "mon_period", "mon_as_of", "mon_window", "mon_cutoff", survives=True),
         *_keys("monitoring", "mon_yellow", "mon_red", "mon_grade_period", survives=True),
@@ -128,6 +132,7 @@ KEYS: dict[str, Key] = {
         *_keys("monitoring", "mon_ch_run", "mon_ch_save"),
         # What-if and training
         *_keys("what_if", "wi_model", "wi_start", "wi_loan", "wi_f", "wi_unit", "quiz_seed", survives=True),
+        *_keys("what_if", "wi_set", "wi_set_column", survives=True),
         *_keys("what_if", "wi_cutoff", "quiz_approve", "quiz_reject", "quiz_next", "quiz_restart", "quiz_download"),
     )
 }

@@ -148,9 +148,11 @@ def fit_spec(
     references: Sequence[str] = (),
     holdout: float | None = None,
     seed: int = 1,
+    segment: str | None = None,
 ) -> model.ModelSpec:
     """The spec of ``fit``: comma-separated factors, numeric unless ``categorical``; a categorical factor's
-    reference is its first level in sorted order unless ``references`` (``COL=LEVEL``) say."""
+    reference is its first level in sorted order unless ``references`` (``COL=LEVEL``) say; ``segment``
+    (``COL=VALUE[,VALUE]``) fits on that segment's loans only."""
     store.require_table(con, table)
     names = [c.strip() for c in factors.split(",") if c.strip()]
     chosen = {c.strip() for c in categorical.split(",") if c.strip()}
@@ -175,7 +177,23 @@ def fit_spec(
         fraction=0.3 if holdout is None else holdout,
         seed=seed,
         outcome=target_definition(con, table, target, positive),
+        **segment_option(segment),
     )
+
+
+def segment_option(item: str | None) -> dict:
+    """``COL=VALUE[,VALUE]`` as the spec's segment fields (none without one)."""
+    if item is None:
+        return {}
+    column, sep, values = item.partition("=")
+    chosen = [v.strip() for v in values.split(",") if v.strip()]
+    if not sep or not column.strip() or not chosen:
+        raise RiskLabError("segments.bad_option", item=item)
+    return {"segment_column": column.strip(), "segment_values": tuple(chosen)}
+
+
+def _segment(spec: model.ModelSpec) -> dict | None:
+    return {"column": spec.segment_column, "values": list(spec.segment_values)} if spec.segment_column else None
 
 
 def fit_report(fitted: model.FittedModel) -> dict:
@@ -187,6 +205,7 @@ def fit_report(fitted: model.FittedModel) -> dict:
     result = {
         "table": fitted.spec.table,
         "target": fitted.spec.outcome.column,
+        "segment": _segment(fitted.spec),
         "n_obs": s["n_obs"],
         "n_events": s["n_events"],
         "params": fitted.params,

@@ -163,6 +163,7 @@ def fit(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
         references=args.reference,
         holdout=args.holdout,
         seed=args.seed,
+        segment=args.segment,
     )
     ctx = datasets.table_context(con, spec.table)
     inferred = None
@@ -368,6 +369,7 @@ def _parser() -> argparse.ArgumentParser:
     fitting.add_argument("--reject-inference", choices=model.REJECT_METHODS, help="refit with the rejects inferred")
     fitting.add_argument("--ri-factor", default="1", metavar="K", help="reject inference: event-rate factor K")
     fitting.add_argument("--ri-cutoff", default="0.15", metavar="PD", help="hard cutoff: rejects at or above are bad")
+    fitting.add_argument("--segment", metavar="COLUMN=VALUE[,VALUE]", help="fit on that segment's loans only")
     fitting.set_defaults(func=fit)
 
     scoring = commands.add_parser("score", help="add pd, score, grade and reason codes to every row of a loan file")

@@ -134,6 +134,10 @@ def _check_spec(ctx: TableContext, spec: ModelSpec) -> None:
             raise RiskLabError("model.not_numeric", column=f.column, type=types[f.column])
         if f.treatment == "woe" and not f.binning:
             raise RiskLabError("model.no_binning", column=f.column)
+    if spec.segment_column is not None:
+        ctx.require_column(spec.segment_column)
+        if not spec.segment_values:
+            raise RiskLabError("segments.no_values", column=spec.segment_column)
     if spec.holdout not in HOLDOUTS:
         raise RiskLabError("model.unknown_holdout", holdout=spec.holdout)
     if spec.holdout == "random" and not 0.05 <= spec.fraction <= 0.95:
@@ -141,7 +145,15 @@ def _check_spec(ctx: TableContext, spec: ModelSpec) -> None:
 
 
 def _part_sql(ctx: TableContext, spec: ModelSpec, lit: Literal) -> str:
-    """SQL giving 0 (train) or 1 (test) per loan (NULL: in neither, e.g. no date under a time split)."""
+    """SQL giving 0 (train) or 1 (test) per loan (NULL: in neither, e.g. no date under a time split, or outside
+    the spec's segment)."""
+    if spec.segment_column is None:
+        return _split_sql(ctx, spec, lit)
+    return f"(CASE WHEN {spec.segment_sql(lit)} THEN {_split_sql(ctx, spec, lit)} END)"
+
+
+def _split_sql(ctx: TableContext, spec: ModelSpec, lit: Literal) -> str:
+    """The holdout's part of every loan: 0 (train), 1 (test) or NULL (in neither)."""
     if spec.holdout == "none":
         return "0"
     if spec.holdout == "random":
@@ -321,6 +333,8 @@ def _prepare(
     datasets.check_two_classes(_outcome_summary(pop, known, defaults))
     counted = [c for c in frame.columns if c in _COUNTS or c.startswith(("nonpos", "present"))]
     parts = frame.groupby("__part", dropna=True)[counted].sum()
+    if spec.segment_column is not None:
+        _check_segment(spec, parts)
     if 0 not in parts.index:
         raise RiskLabError("model.empty_train")
     if not parts.loc[0, "kept"]:
@@ -367,6 +381,17 @@ def _prepare(
 
 
 _COUNTS = ("total", "kept", "bads_all", "bads")
+MIN_SEGMENT_LOANS = 50  # a segment's training loans below which its own model is refused
+
+
+def _check_segment(spec: ModelSpec, parts: pd.DataFrame) -> None:
+    """Say so in one sentence when a segment has too few training loans or only one outcome."""
+    loans = int(parts.loc[0, "total"]) if 0 in parts.index else 0
+    defaults = int(parts.loc[0, "bads_all"]) if 0 in parts.index else 0
+    if loans < MIN_SEGMENT_LOANS:
+        raise RiskLabError("segments.too_few", segment=spec.segment, loans=loans, min=MIN_SEGMENT_LOANS)
+    if defaults in (0, loans):
+        raise RiskLabError("segments.one_class", segment=spec.segment, loans=loans, defaults=defaults)
 
 
 def _no_complete_rows(spec: ModelSpec, numeric: list[int], train: pd.Series) -> None:

@@ -504,6 +504,8 @@ class ModelSpec:
     before ``split_date``, test from it, by ``date_column`` or the table's origination-date column; with
     ``start_date``, loans before it are left out: a refit on a recent window).
     ``outcome``: the default definition (None: the table's saved one).
+    ``segment_column`` and ``segment_values``: a segment filter (segment = farm); only loans whose column, as
+    text, is one of the values are trained and tested on (``segment_sql``).
     """
 
     table: str
@@ -516,14 +518,32 @@ class ModelSpec:
     date_column: str | None = None
     start_date: str | None = None
     outcome: DefaultDefinition | None = None
+    segment_column: str | None = None
+    segment_values: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "factors", tuple(self.factors))
+        object.__setattr__(self, "segment_values", tuple(str(v) for v in self.segment_values or ()))
+
+    @property
+    def segment(self) -> str | None:
+        """The segment filter in words (``segment = farm, enterprise``), None without one."""
+        if not self.segment_column:
+            return None
+        return f"{self.segment_column} = {', '.join(self.segment_values)}"
+
+    def segment_sql(self, lit: Literal) -> str:
+        """SQL true for the loans of the segment (TRUE without a filter); the values bound through ``lit``."""
+        if not self.segment_column:
+            return "TRUE"
+        column = f"CAST({store.quote_ident(self.segment_column)} AS VARCHAR)"
+        return f"({column} IN ({', '.join(lit(v) for v in self.segment_values)}))"
 
     def to_dict(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["factors"] = [f.to_dict() for f in self.factors]
         data["outcome"] = self.outcome.to_dict() if self.outcome else None
+        data["segment_values"] = list(self.segment_values)
         return data
 
     @classmethod
@@ -586,10 +606,11 @@ class SavedModel:
         }
 
     def identity_text(self, lang: str = "en") -> str:
-        """The model's identity in one sentence in ``lang`` (an unsaved model says it is not saved)."""
+        """The model's identity in one sentence in ``lang`` (an unsaved model says it is not saved), and its segment."""
+        segment = f" {t('segments.identity', lang, segment=self.spec.segment)}" if self.spec.segment else ""
         if not self.saved:
-            return t("exports.unsaved", lang, table=self.spec.table)
-        return t(
+            return t("exports.unsaved", lang, table=self.spec.table) + segment
+        identity = t(
             "exports.identity",
             lang,
             name=self.name,
@@ -598,6 +619,7 @@ class SavedModel:
             fingerprint=self.fingerprint or "-",
             table=self.spec.table,
         )
+        return identity + segment
 
     def problem_sql(self, lit: Literal) -> str:
         """SQL naming the factors a row cannot be scored on (NULL when it can)."""

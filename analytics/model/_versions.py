@@ -40,6 +40,8 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, fitted: FittedModel) -> str:
     spec = fitted.spec.to_dict()
     basis = [spec["table"], list(rows[0]) if rows else None, spec["outcome"], spec["booked_only"], spec["holdout"]]
     basis += [spec["fraction"], spec["seed"], spec["split_date"], fitted.stats["n_obs"], fitted.stats["n_events"]]
+    if spec["segment_column"] is not None:  # a segment model's data is its segment (older fingerprints unchanged)
+        basis += [spec["segment_column"], spec["segment_values"]]
     return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
 
 

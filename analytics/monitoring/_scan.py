@@ -265,6 +265,15 @@ def _monitored(ctx: datasets.TableContext, saved: model.SavedModel) -> factors.P
     return factors.Population(ctx, ctx.definition, booked, ctx.types.get(booked) if booked else None)
 
 
+def _in_segment(ctx: datasets.TableContext, saved: model.SavedModel, condition: str, params: list) -> tuple[str, list]:
+    """``condition`` and, for a segment model, its segment: it monitors its own segment's loans only."""
+    if saved.spec.segment_column is None:
+        return condition, params
+    ctx.require_column(saved.spec.segment_column)
+    segment_params: list = []
+    return f"{condition} AND {saved.spec.segment_sql(model.binder(segment_params))}", [*params, *segment_params]
+
+
 def monitored_scan(
     con: duckdb.DuckDBPyConnection,
     saved: model.SavedModel,
@@ -277,7 +286,8 @@ def monitored_scan(
     """The monitored table's loans originated up to ``as_of``, by origination period."""
     day = date_sql(date_column)
     condition = f"{day} IS NOT NULL AND {day} <= CAST(? AS DATE)"
-    where, params = _loans_where(_monitored(ctx, saved), condition, [as_of.isoformat()])
+    condition, params = _in_segment(ctx, saved, condition, [as_of.isoformat()])
+    where, params = _loans_where(_monitored(ctx, saved), condition, params)
     outcome = Outcome.of(ctx.definition) if ctx.definition else None
     period_of = period_sql(date_column, period)
     return scan(
@@ -312,7 +322,8 @@ def window_scan(
         raise RiskLabError("factors.no_definition", table=ctx.table)
     day = date_sql(date_column)
     condition = f"{day} >= CAST(? AS DATE) AND {day} <= CAST(? AS DATE)"
-    where, params = _loans_where(_monitored(ctx, saved), condition, [start.isoformat(), end.isoformat()])
+    condition, params = _in_segment(ctx, saved, condition, [start.isoformat(), end.isoformat()])
+    where, params = _loans_where(_monitored(ctx, saved), condition, params)
     no_period = "CAST(NULL AS DATE)"
     outcome = Outcome.of(ctx.definition)
     return scan(

@@ -97,6 +97,7 @@ def _identity(c: _Context) -> Section:
         (core.column_label("table", c.lang), saved.spec.table),
         (core.column_label("fingerprint", c.lang), saved.fingerprint or "-"),
         (core.column_label("factors", c.lang), ", ".join(f.column for f in saved.spec.factors)),
+        *(((c.t("segments.column"), saved.spec.segment),) if saved.spec.segment else ()),
         (c.t("report.written_on"), c.figure(dt.datetime.now().replace(microsecond=0), "datetime")),
     )
     blocks: list = [Facts(rows)]
