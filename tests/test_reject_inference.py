@@ -3,6 +3,7 @@ against a hand re-implementation, the sample portfolio's comparison against the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -344,3 +345,20 @@ def test_a_model_fitted_on_cells_takes_fractional_weights_too(db, ctx):
     terms = ("const", "grade[T.B]", "grade[T.C]")
     np.testing.assert_allclose([found.booked.params[t] for t in terms], booked_coefs, atol=1e-8)
     np.testing.assert_allclose([found.model.params[t] for t in terms], glm(y, x, weights), atol=1e-8)
+
+
+def test_a_segment_model_infers_and_judges_only_its_own_segment(db):
+    """With a segment filter the rejects used and the applications the methods are judged on are the segment's:
+    everything equals the comparison on a table holding only that segment's applications."""
+    db.execute(f"CREATE TABLE regions AS SELECT *, CAST(rowid % 2 AS VARCHAR) AS region FROM {TABLE} ORDER BY rowid")
+    db.execute("CREATE TABLE region_1 AS SELECT * FROM regions WHERE region = '1' ORDER BY rowid")
+    for table in ("regions", "region_1"):
+        datasets.save_roles(db, table, {"booked": "booked", "default_flag": "outcome"})
+        datasets.save_definition(db, table, datasets.DefaultDefinition("flag", "default_flag", values=(1,)))
+    whole = dataclasses.replace(SPEC, table="regions", holdout="none", segment_column="region", segment_values=("1",))
+    alone = dataclasses.replace(SPEC, table="region_1", holdout="none")
+    found = model.compare_reject_inference(db, datasets.table_context(db, "regions"), whole, factor=1.5, cutoff=0.25)
+    wanted = model.compare_reject_inference(db, datasets.table_context(db, "region_1"), alone, factor=1.5, cutoff=0.25)
+    assert found.rejects == wanted.rejects < int((~applications()["booked"]).sum()) * 0.6
+    pd.testing.assert_frame_equal(found.metrics, wanted.metrics, atol=1e-10)
+    pd.testing.assert_frame_equal(found.coefficients, wanted.coefficients, atol=1e-8)

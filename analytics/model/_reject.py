@@ -340,15 +340,17 @@ def compare_reject_inference(
 
 def _performance(apps: _Applications, coefs: np.ndarray, cutoff: float, simulated: bool) -> dict:
     """AUC, approval rate and the approved applications' bad rate at ``cutoff``: on every application against the
-    simulated outcome, else the AUC and bad rate on the booked loans with a known outcome."""
-    everyone = np.ones(len(apps.part), dtype=bool)
-    approved = expit(apps.design(everyone) @ coefs) < cutoff
+    simulated outcome, else the AUC and bad rate on the booked loans with a known outcome. Only the applications
+    of the specification's population count (train or test part: not those outside its segment)."""
+    inside = apps.part >= 0
+    approved = np.zeros(len(inside), dtype=bool)
+    approved[inside] = expit(apps.design(inside) @ coefs) < cutoff
     outcome = apps.truth if simulated else apps.outcome
-    known = np.isfinite(outcome)
+    known = inside & np.isfinite(outcome)
     log_odds = apps.design(known) @ coefs
     kept = known & approved
     return {
         "auc": core.auc(outcome[known], log_odds),
-        "approval_rate": float(approved.mean()),
+        "approval_rate": float(approved.sum() / inside.sum()),
         "bad_rate": float(outcome[kept].mean()) if kept.any() else math.nan,
     }
