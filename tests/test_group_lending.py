@@ -251,3 +251,18 @@ def test_group_lending_tab_follows_the_chosen_factors(app):
     assert fits["parameters"].tolist() == [2, 4]  # constant and debt ratio; plus group loan and size
     assert len(added) == 2
     assert "LR = " in app.markdown[-1].value
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("group_id", "group"),
+        ("Group No", "group"),
+        ("solidarity_group", "group"),
+        ("联保小组编号", "group"),
+        ("小组", "group"),
+        ("guarantee_method", "factor_categorical"),  # "joint group" is a value, not a group id
+    ],
+)
+def test_the_group_role_is_detected_from_the_column_name(name, role):
+    assert datasets.detect_roles([(name, "VARCHAR")]) == {name: role}
