@@ -266,3 +266,40 @@ def test_group_lending_tab_follows_the_chosen_factors(app):
 )
 def test_the_group_role_is_detected_from_the_column_name(name, role):
     assert datasets.detect_roles([(name, "VARCHAR")]) == {name: role}
+
+
+def test_saved_group_factors_are_candidate_factors_of_a_new_table(loans):
+    con, pop, frame = loans
+    ctx = pop.context
+    table = factors.save_group_factors(con, ctx, peer="prior_overdue_count")
+    assert table == "sample_loans_groups"
+    saved = datasets.table_context(con, table)
+    added = ["group_member", "group_size", "others_mean_prior_overdue_count"]
+    assert [name for name, _ in saved.columns] == [name for name, _ in ctx.columns] + added
+    assert {name: saved.role_map[name] for name in added} == dict.fromkeys(added, "factor_numeric")
+    assert saved.role_map["group_id"] == "group" and saved.definition == ctx.definition
+    got = con.execute(f"SELECT loan_id, {', '.join(added)} FROM {table} ORDER BY loan_id").df()
+    sql = factors.group_factors_sql(ctx, "group_id", "prior_overdue_count")
+    expected = con.execute(
+        f"SELECT loan_id, __group_member, __group_size, __others_mean FROM {sql} ORDER BY loan_id"
+    ).df()
+    np.testing.assert_array_equal(got[added].to_numpy(), expected.iloc[:, 1:].to_numpy())
+    assert len(got) == len(frame)
+    # the Model page's candidates: the saved factors are ranked like any other
+    ranked = factors.rank_factors(con, factors.population(saved)).table.set_index("factor")
+    assert set(added) <= set(ranked.index)
+    with pytest.raises(RiskLabError, match="already has a column 'group_member'"):
+        factors.save_group_factors(con, saved, peer="prior_overdue_count", table="again")
+    with pytest.raises(RiskLabError, match="not to 'sample_loans' itself"):
+        factors.save_group_factors(con, ctx, table="sample_loans")
+
+
+def test_the_tab_saves_the_group_factors_for_the_model_page(app, demo_db):
+    app.button(key="group_save").click().run()
+    assert not app.exception and not app.error
+    assert "sample_loans_groups" in app.success[0].value
+    from ui import database
+
+    con = database._database(str(demo_db)).cursor()
+    roles = datasets.table_context(con, "sample_loans_groups").role_map
+    assert roles["others_mean_prior_overdue_count"] == "factor_numeric"

@@ -108,3 +108,16 @@ def _gain(con: duckdb.DuckDBPyConnection, pop: factors.Population, ranking: fact
     )
     added = gain.added.assign(factor=[_factor_name(name, peer) for name in gain.added["factor"]])
     tables.show(added)
+    _save(con, pop.context, peer)
+
+
+def _save(con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, peer: str | None) -> None:
+    """The button that saves the table with the group factors for the Model page."""
+    target = f"{ctx.table}_groups"
+    label = text.t("group_lending.save", table=target)
+    if st.button(label, key=session.widget("group_save"), help=text.t("group_lending.save_help")):
+        columns = ", ".join(factors.group_factor_columns(peer).values())
+        widgets.save(
+            lambda: factors.save_group_factors(con, ctx, peer=peer, table=target),
+            text.t("group_lending.saved", table=target, columns=columns),
+        )

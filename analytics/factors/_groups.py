@@ -241,3 +241,46 @@ def group_gain(
     frame = group_factor_frame(con, pop, binnings, group=group, peer=peer)
     added = [name for name in GROUP_FACTORS if peer is not None or name != OTHERS_MEAN]
     return group_factor_gain(frame, list(binnings), added)
+
+
+def group_factor_columns(peer: str | None) -> dict[str, str]:
+    """The columns ``save_group_factors`` adds, by the group factor they hold."""
+    names = {GROUP_MEMBER: GROUP_MEMBER, GROUP_SIZE: GROUP_SIZE}
+    return names | ({OTHERS_MEAN: f"others_mean_{peer}"} if peer else {})
+
+
+def save_group_factors(
+    con: duckdb.DuckDBPyConnection, ctx: datasets.TableContext, *, peer: str | None = None, table: str = ""
+) -> str:
+    """(Re)create ``table`` (default ``<table>_groups``): every row and column of ``ctx``'s table plus the group
+    factors (``group_factor_columns``) as candidate numeric factors, with the table's roles and default
+    definition, so the Model page can fit them. Returns the new table's name."""
+    group = group_column(ctx)
+    table = table or f"{ctx.table}_groups"
+    if table == ctx.table:
+        raise RiskLabError("group_lending.same_table", table=table)
+    added = group_factor_columns(peer)
+    taken = [name for name in added.values() if name in ctx.types]
+    if taken:
+        raise RiskLabError("group_lending.column_taken", column=taken[0], table=ctx.table)
+    replaced = table in store.user_tables(con)
+    source = group_factors_sql(ctx, group, peer)
+    hidden = ", ".join(f"__{name}" for name in GROUP_FACTORS)
+    columns = ", ".join(f"__{key} AS {store.quote_ident(name)}" for key, name in added.items())
+    with store.transaction(con):
+        select = f"SELECT * EXCLUDE ({hidden}), {columns} FROM {source}"
+        con.execute(f"CREATE OR REPLACE TABLE {store.quote_ident(table)} AS {select}")
+        ((rows,),) = con.execute(f"SELECT count(*) FROM {store.quote_ident(table)}").fetchall()
+        store.record_import(
+            con,
+            table=table,
+            source_file=f"group factors of {ctx.table}",
+            checksum=f"{ctx.table}:{ctx.version[1:]}:{peer}",
+            rows=rows,
+            columns=len(ctx.columns) + len(added),
+            replaced=replaced,
+        )
+    datasets.save_roles(con, table, ctx.role_map | dict.fromkeys(added.values(), "factor_numeric"))
+    if ctx.definition is not None:
+        datasets.save_definition(con, table, ctx.definition)
+    return table
