@@ -144,6 +144,10 @@ def test_a_table_without_groups_says_so(con):
     with pytest.raises(RiskLabError, match="no column with the role") as caught:
         factors.group_lending(con, factors.population(datasets.table_context(con, "plain"), defn))
     assert caught.value.key == "group_lending.no_group"
+    add_table(con, "alone", pd.DataFrame({"loan_no": ["a", "b"], "team": ["", None], "bad": [0, 1]}))
+    datasets.save_roles(con, "alone", {"loan_no": "loan_id", "team": "group", "bad": "outcome"})
+    with pytest.raises(RiskLabError, match="column 'team' holds no group id for any loan with a known outcome"):
+        factors.group_lending(con, factors.population(datasets.table_context(con, "alone"), defn))
 
 
 def test_group_factors_sql_against_pandas(loans):

@@ -60,7 +60,7 @@ class GroupGain:
 
 
 def group_column(ctx: datasets.TableContext) -> str:
-    """The column with the group role, or ``groups.no_group``."""
+    """The column with the group role, or ``group_lending.no_group``."""
     column = ctx.column_with_role("group")
     if column is None:
         raise RiskLabError("group_lending.no_group", table=ctx.table)
