@@ -5,9 +5,9 @@ import streamlit as st
 
 from analytics import core, datasets, factors
 from analytics.charts import binning_chart, correlation_heatmap, iv_bars
-from ui import cache, charts, database, session, tables, text, widgets
+from ui import cache, charts, database, group_lending, session, tables, text, widgets
 
-TABS = ("ranking", "binning", "stability", "correlation")
+TABS = ("ranking", "binning", "stability", "correlation", "groups")
 SAMPLES = {"random": ("train", "test"), "time": ("earlier", "later")}  # a split's two samples (keys split.<name>)
 METHODS = {method.key for method in factors.METHODS}
 
@@ -275,3 +275,6 @@ with tabs[3]:
         charts.show(correlation_heatmap, correlation.matrix)
         tables.show(translated(correlation.vif, "band", "factors.vif"))
         st.caption(text.t("factors.corr_help"))
+
+with tabs[4]:
+    group_lending.show(con, pop, ranking)

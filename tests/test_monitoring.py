@@ -440,7 +440,7 @@ def test_the_sample_scorecard_drifts_after_the_documented_change_by_quarter(demo
         "2023-Q2": "red",
     }
     late = [round(psis[q], 3) for q in periods.index if q >= "2022-Q3"]
-    assert late == [0.080, 0.129, 0.108, 0.113, 0.116, 0.127, 0.127, 0.134]
+    assert late == [0.080, 0.127, 0.101, 0.114, 0.117, 0.120, 0.126, 0.137]
     alerts = {a.key: str(a) for a in found.alerts}
     assert set(alerts) == {"monitoring.alert.psi_minor", "monitoring.alert.red_period", "monitoring.alert.red_grade"}
     assert alerts["monitoring.alert.psi_minor"].startswith(
@@ -455,9 +455,9 @@ def test_the_sample_scorecard_drifts_after_the_documented_change_by_quarter(demo
 
 
 def test_the_sample_scorecard_drifts_after_the_documented_change_by_month(demo_db):
-    """By month: the score is stable before July 2022 and shifts after; the back-test is noisier (two early months
-    in eighteen turn yellow by chance at p < 0.05) but ten complete months in twelve after the change are yellow or
-    red, eight of them red."""
+    """By month: the score is stable before July 2022 and shifts after; the back-test is noisier (one early month
+    in eighteen turns yellow by chance at p < 0.05) but ten complete months in twelve after the change are yellow or
+    red, seven of them red."""
     found, loans, before = _sample_report(demo_db, "month")
     edges = np.array(found.development.edges)
     dev_counts = np.bincount(np.searchsorted(edges, loans.loc[before, "score"].round(1), side="right"), minlength=10)
@@ -472,6 +472,6 @@ def test_the_sample_scorecard_drifts_after_the_documented_change_by_month(demo_d
     late = periods[periods.index >= "2022-07"]
     assert len(early) == 18 and len(late) == 24
     assert early["psi"].max() < 0.03 and (early["traffic_light"] != "red").all()
-    assert early["traffic_light"].value_counts().to_dict() == {"green": 16, "yellow": 2}
+    assert early["traffic_light"].value_counts().to_dict() == {"green": 17, "yellow": 1}
     assert (late["psi"] >= 0.10).sum() == 20
-    assert late.loc[late["complete"], "traffic_light"].value_counts().to_dict() == {"red": 8, "yellow": 2, "green": 2}
+    assert late.loc[late["complete"], "traffic_light"].value_counts().to_dict() == {"red": 7, "yellow": 3, "green": 2}

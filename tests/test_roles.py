@@ -22,6 +22,7 @@ CANONICAL = (
     "snapshot_date",
     "branch",
     "officer",
+    "group",
     "segment",
     "product",
     "amount",

@@ -90,6 +90,8 @@ KEYS: dict[str, Key] = {
         *_keys("risk_factors", "stab_kind", "stab_fraction", "stab_factor", "corr_factors", survives=True),
         *_keys("risk_factors", "factors_codes", "sel_missing", "sel_iv", "sel_top", "sel_corr", survives=True),
         *_keys("risk_factors", "factors_pick", "bin_groups", "bin_cuts", "bin_name", "bin_save", "sel_use"),
+        *_keys("risk_factors", "group_base", "group_peer", survives=True),  # the group lending tab
+        *_keys("risk_factors", "group_save"),
         # Portfolio
         *_keys("portfolio", "pf_as_of", "pf_period", "pf_filter", "pf_cohort", "pf_curve", "pf_window", survives=True),
         *_keys("portfolio", "pf_dimension", "pf_measure", "pf_ll_dimension", survives=True),

@@ -351,6 +351,14 @@ REGISTRY: dict[str, Column] = {
             "score_band",
         ),
         *_columns("text", "kind", label="type"),
+        # group lending (factors.group_lending, factors.group_gain)
+        *_columns("text", "loan_type", "defaulting_members"),
+        Column("factor_set", "text", "nav.model"),
+        *_columns("count", "group_size"),
+        *_columns("count", "parameters", label="terms"),
+        *_columns("amount", "mean_amount"),
+        *_columns("number", "expected_groups"),
+        Column("log_likelihood", "number", "report.log_likelihood"),
         *(Column(role, "text", f"role.{role}") for role in ("branch", "officer", "segment")),  # as the roles read
         Column("model", "text", "nav.model"),  # the model's side of a comparison, named like the Model page
         # three-way decisions (analytics.decisions._zones), labelled in their own locale section

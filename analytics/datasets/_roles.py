@@ -189,6 +189,12 @@ ROLES: tuple[Role, ...] = (
         ("客户经理", "信贷员", "经办人", "管户人", "信贷经理", "业务员"),
     ),
     Role(
+        "group",
+        "text",
+        ("=group", "group id", "group no", "group number", "group code", "solidarity group", "lending group"),
+        ("联保小组", "联保组", "小组编号", "小组号", "互保组", "=小组"),
+    ),
+    Role(
         "segment",
         "text",
         ("segment", "customer type", "client type", "borrower type", "customer segment"),

@@ -51,6 +51,20 @@ from analytics.factors._candidates import (
     not_candidates,
     reason_text,
 )
+from analytics.factors._groups import (
+    GROUP_FACTORS,
+    MEMBER_COUNTS,
+    GroupGain,
+    GroupLending,
+    group_column,
+    group_factor_columns,
+    group_factor_frame,
+    group_factor_gain,
+    group_factors_sql,
+    group_gain,
+    group_lending,
+    save_group_factors,
+)
 from analytics.factors._ranking import (
     MAX_CODE_LEVELS,
     Ranking,
@@ -74,9 +88,11 @@ from analytics.factors._selection import (
 )
 
 __all__ = [
+    "GROUP_FACTORS",
     "MAX_CODE_LEVELS",
     "MAX_PREBINS",
     "MAX_QUANTILE_BINS",
+    "MEMBER_COUNTS",
     "METHODS",
     "MIN_SHARE",
     "MISSING",
@@ -87,6 +103,8 @@ __all__ = [
     "BinSpec",
     "Binning",
     "Factor",
+    "GroupGain",
+    "GroupLending",
     "Population",
     "Prebins",
     "Ranking",
@@ -103,6 +121,13 @@ __all__ = [
     "correlation",
     "cuts_text",
     "delete_binning",
+    "group_column",
+    "group_factor_columns",
+    "group_factor_frame",
+    "group_factor_gain",
+    "group_factors_sql",
+    "group_gain",
+    "group_lending",
     "integer_codes",
     "latest_binnings",
     "levels_spec",
@@ -130,6 +155,7 @@ __all__ = [
     "reason_text",
     "sampled",
     "save_binning",
+    "save_group_factors",
     "saved_version",
     "scan_sql",
     "selection_text",

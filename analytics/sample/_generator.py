@@ -22,7 +22,7 @@ from analytics.core import RiskLabError
 
 LOANS_TABLE = "sample_loans"
 PERFORMANCE_TABLE = "sample_performance"
-GENERATOR_VERSION = 2  # 2: the change in July 2022, settlement and write-off within 180 days
+GENERATOR_VERSION = 3  # 2: the change in July 2022, settlement and write-off within 180 days; 3: joint-liability groups
 MIN_LOANS = 500
 MIN_MONTHS = 13
 TAKE_UP = 0.96  # share of approved applications that are booked (the rest decline the offer)
@@ -87,6 +87,18 @@ TRUE_TERMS: tuple[TrueTerm, ...] = (
 )
 TRUE_COEFFICIENTS: dict[str, float] = {term.name: term.coef for term in TRUE_TERMS}
 DEFAULT_RATE_RANGE = (0.08, 0.12)  # documented 12-month default rate of booked loans
+
+# Joint-liability groups (data/README.md): the farm households whose guarantee is "joint group" borrow in groups of
+# 3-5 members formed by their officer in order of application. On top of TRUE_TERMS a member's log-odds gain the
+# group's shared shock (normal, mean GROUP_SHOCK_MEAN, standard deviation GROUP_SHOCK_SD: peer monitoring lowers the
+# risk on average, a bad season or a failed group hits every member) and GROUP_PEER_OVERDUE times the other members'
+# mean prior overdue count. Drawn from their own random stream, so every individual loan is as before version 3.
+GROUP_SIZES = (3, 4, 5)
+GROUP_SIZE_SHARES = (0.3, 0.4, 0.3)
+GROUP_SHOCK_MEAN = -0.40
+GROUP_SHOCK_SD = 1.00
+GROUP_PEER_OVERDUE = 0.35
+GROUP_STREAM = 5  # the groups' random stream: numpy's generator seeded with (seed, GROUP_STREAM)
 
 
 # The five categories in the data, best first, in English ("normal" ... "loss"); their days-overdue floors come
@@ -163,6 +175,7 @@ SAMPLE_ROLES: dict[str, dict[str, str]] = {
     LOANS_TABLE: {
         "loan_id": "loan_id",
         "borrower_id": "borrower_id",
+        "group_id": "group",
         "application_date": "origination_date",
         "branch": "branch",
         "officer": "officer",
@@ -215,6 +228,7 @@ SAMPLE_ROLES: dict[str, dict[str, str]] = {
 }
 # display names of the loans table's columns per language (the Data page edits them; What-if shows them)
 _LOAN_LABELS = {
+    "group_id": ("Joint-liability group", "联保小组"),
     "loan_amount": ("Loan amount", "贷款金额"),
     "term_months": ("Term (months)", "期限（月）"),
     "interest_rate": ("Interest rate", "利率"),
@@ -283,7 +297,7 @@ def build_sample(
     except ValueError:
         raise RiskLabError("sample.bad_start", start=start) from None
     rng = np.random.default_rng(seed)
-    apps = _applications(rng, loans, months, first_month)
+    apps = _applications(rng, np.random.default_rng([seed, GROUP_STREAM]), loans, months, first_month)
     perf = _performance(rng, apps, months, first_month)
     loans_arrow = _loans_arrow(apps)
     perf_arrow = _performance_arrow(perf)
@@ -390,8 +404,11 @@ def _by_segment(farm: np.ndarray, share_farm: list[float], share_enterprise: lis
     return np.where(farm[:, None], np.asarray(share_farm), np.asarray(share_enterprise))
 
 
-def _applications(rng: np.random.Generator, n: int, months: int, first_month: np.datetime64) -> dict[str, np.ndarray]:
-    """Applicants, their factors, the officers' judgement and the simulated 12-month outcome."""
+def _applications(
+    rng: np.random.Generator, group_rng: np.random.Generator, n: int, months: int, first_month: np.datetime64
+) -> dict[str, np.ndarray]:
+    """Applicants, their factors, the officers' judgement and the simulated 12-month outcome; the joint-liability
+    groups and their effects come from ``group_rng``."""
     # when and where: volume grows over time, farm applications peak in spring (planting season)
     month_index = np.arange(months)
     calendar_month = (first_month + month_index).astype(int) % 12
@@ -494,7 +511,8 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
         (latent[:, None] < cuts[None, :]).sum(axis=1)
     ]
     design = true_design(columns)
-    true_lp = design @ beta
+    group = _joint_groups(group_rng, officer_idx, farm & (guarantee == "joint group"))
+    true_lp = design @ beta + _group_terms(group_rng, group, prior_overdue)
     simulated_pd = 1 / (1 + np.exp(-true_lp))
     simulated_default = (rng.random(n) < simulated_pd).astype(np.int32)
 
@@ -538,6 +556,7 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
         {
             "loan_id": np.char.add("L", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object),
             "borrower_id": np.char.add("B", np.char.zfill((1_000_000 + order * 7).astype(str), 7)).astype(object),
+            "group_id": np.where(group >= 0, np.char.add("G", np.char.zfill((group + 1).astype(str), 5)), None),
             "application_date": application_date,
             "origin": origin,
             "branch": np.asarray([b for b, _ in BRANCHES], dtype=object)[branch_idx],
@@ -554,6 +573,39 @@ def _applications(rng: np.random.Generator, n: int, months: int, first_month: np
         }
     )
     return columns
+
+
+def _joint_groups(rng: np.random.Generator, officer_idx: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Each application's group (0, 1, ...; -1 for individual loans): each officer puts ``members`` in groups of
+    ``GROUP_SIZES`` in order of application (the applications are sorted by date); the officer's last groups lose a
+    member each until the sizes add up (they stay 3-5); an officer with fewer than 3 such applications forms none."""
+    group = np.full(len(members), -1)
+    count = 0
+    for officer in range(len(OFFICERS)):
+        rows = np.flatnonzero(members & (officer_idx == officer))
+        sizes = list(rng.choice(GROUP_SIZES, size=len(rows) // min(GROUP_SIZES) + 1, p=GROUP_SIZE_SHARES))
+        sizes = sizes[: int(np.searchsorted(np.cumsum(sizes), len(rows))) + 1]
+        while sum(sizes) > len(rows) and any(size > min(GROUP_SIZES) for size in sizes):
+            sizes[max(i for i, size in enumerate(sizes) if size > min(GROUP_SIZES))] -= 1
+        if sum(sizes) > len(rows):
+            continue
+        group[rows] = count + np.repeat(np.arange(len(sizes)), sizes)
+        count += len(sizes)
+    return group
+
+
+def _group_terms(rng: np.random.Generator, group: np.ndarray, prior_overdue: np.ndarray) -> np.ndarray:
+    """What a group adds to its members' true log-odds: the shared shock and the other members' mean prior overdue
+    count times ``GROUP_PEER_OVERDUE``; 0 for individual loans."""
+    member = group >= 0
+    groups = int(group.max()) + 1
+    shock = rng.normal(GROUP_SHOCK_MEAN, GROUP_SHOCK_SD, groups)
+    size = np.bincount(group[member], minlength=groups)
+    overdue = np.bincount(group[member], weights=prior_overdue[member], minlength=groups)
+    others = (overdue[group[member]] - prior_overdue[member]) / (size[group[member]] - 1)
+    terms = np.zeros(len(group))
+    terms[member] = shock[group[member]] + GROUP_PEER_OVERDUE * others
+    return terms
 
 
 def _performance(
@@ -681,6 +733,8 @@ def _loans_arrow(apps: dict[str, np.ndarray]) -> pa.Table:
             arrays[name] = pa.array(apps[name].astype(np.int32))
         elif name == "application_date":
             arrays[name] = pa.array(apps[name], type=pa.date32())
+        elif name == "group_id":  # None for individual loans
+            arrays[name] = pa.array(apps[name], type=pa.string())
         elif apps[name].dtype == object:
             arrays[name] = pa.array(apps[name].astype(str), type=pa.string())
         else:
