@@ -17,7 +17,7 @@ import statsmodels.api as sm
 from scipy.special import expit
 from sklearn.metrics import roc_auc_score
 
-from analytics import datasets, model, store
+from analytics import datasets, model, reports, store
 from analytics.core import RiskLabError
 from analytics.model import FactorSpec, ModelSpec
 from tests.conftest import PROJECT
@@ -255,6 +255,14 @@ def test_cli_fit_with_reject_inference(db, ctx, tmp_path):
     assert report["reject_inference"]["rejects"] == int((~frame["booked"]).sum())  # no holdout: every reject
     for term, value in expected.model.params.items():
         assert report["params"][term] == pytest.approx(value, abs=1e-10)
+    # saved, the version keeps how it was fitted, and its report says why a booked-only refit differs
+    assert cli(*base, *options, "--save", "inferred", db=path).returncode == 0
+    copy = store.connect(path)
+    assert model.load_model(copy, "inferred").metrics["fit"]["reject_inference"] == expected.summary()
+    page = reports.to_html(reports.model_report(copy, "inferred", lang="en"))
+    copy.close()
+    assert "fitted with reject inference (Hard cutoff: event-rate factor K = 1.5, PD cutoff 30.00%, seed 4" in page
+    assert "does not give the saved coefficients" not in page
     refused = cli(*[a if a != TABLE else "unbooked" for a in base], "--reject-inference", "fuzzy", db=path)
     assert refused.returncode == 1
     assert "has no booked flag (role booked)" in refused.stderr and "Traceback" not in refused.stderr

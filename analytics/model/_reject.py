@@ -81,13 +81,7 @@ class RejectInference:
     bands: pd.DataFrame | None = None
 
     def summary(self) -> dict:
-        return {
-            "method": self.method,
-            "factor": self.factor,
-            "cutoff": self.cutoff,
-            "seed": self.seed,
-            "rejects": self.rejects,
-        }
+        return dict(self.model.stats["reject_inference"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,6 +287,8 @@ def infer_rejects(
     prep, booked, apps = _start(con, ctx, spec)
     fitted, bands = _fit_method(con, prep, booked, apps, method, factor, cutoff, seed, validate)
     rejects = int(apps.rejects.sum())
+    how = {"method": method, "factor": float(factor), "cutoff": float(cutoff), "seed": seed, "rejects": rejects}
+    fitted = dataclasses.replace(fitted, stats={**fitted.stats, "reject_inference": how})  # kept when it is saved
     return RejectInference(method, float(factor), float(cutoff), seed, rejects, booked, fitted, bands)
 
 

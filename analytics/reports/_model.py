@@ -61,7 +61,7 @@ def model_report(
         raise core.RiskLabError("report.bad_cutoff", cutoff=cutoff)
     saved = model.load_model(con, name, version)
     ctx = datasets.table_context(con, saved.spec.table)
-    pop = factors.population(ctx, booked_only=saved.spec.booked_only)
+    pop = factors.population(ctx, saved.spec.outcome, booked_only=saved.spec.booked_only)  # its own outcome
     fitted = model.fit_model(con, ctx, saved.spec, folds=0)
     reproduced = set(fitted.params) == set(saved.params) and all(
         abs(fitted.params[k] - saved.params[k]) <= SAME_PARAMS for k in saved.params
@@ -101,7 +101,11 @@ def _identity(c: _Context) -> Section:
         (c.t("report.written_on"), c.figure(dt.datetime.now().replace(microsecond=0), "datetime")),
     )
     blocks: list = [Facts(rows)]
-    if not c.reproduced:
+    inferred = (saved.metrics.get("fit") or {}).get("reject_inference")
+    if inferred:  # fitted on booked loans and inferred rejects: no booked-only refit gives its coefficients
+        named = {**inferred, "method": c.t(f"reject.model.{inferred['method']}")}
+        blocks.append(Text(c.t("report.reject_inference", **named)))
+    elif not c.reproduced:
         blocks.append(Text(c.t("report.not_reproduced")))
     return Section(c.t("report.section.identity"), tuple(blocks))
 
@@ -223,10 +227,14 @@ def _bin_labels(c: _Context, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _binning_spec(c: _Context, encoding: model.Encoding) -> factors.BinSpec:
-    """The model's own bins of a WOE factor, else the binning the factor ranking used (saved or default)."""
+    """The model's own bins of a WOE factor, else the binning the factor ranking used (saved or default), else (a
+    factor the ranking leaves out, e.g. a column with an expert role) its optimal binning."""
     if encoding.bins is not None:
         return encoding.bins
-    return c.ranking.binnings[encoding.column].spec
+    if encoding.column in c.ranking.binnings:
+        return c.ranking.binnings[encoding.column].spec
+    kind = "categorical" if encoding.treatment == "categorical" else "numeric"
+    return factors.build_binning(c.con, c.pop, encoding.column, kind, "optimal").spec
 
 
 def _binnings(c: _Context) -> Section:
