@@ -471,8 +471,9 @@ def prebins(
 ) -> dict[str, Prebins]:
     """Pre-bins of numeric factors (NaN is missing) with no sort of the loans: DuckDB first estimates each factor's
     distinct values (and, for many-valued factors, the 0.5 % and 99.5 % quantiles on a fixed sample), then counts
-    loans and bads per value (at most ``max_prebins`` values) or per equal-width slice in one grouped scan, with
-    each pre-bin's first value: the cut point that keeps it whole (slices only grow with the value)."""
+    loans and bads per value (at most ``max_prebins`` values; one grouped scan with a grouping set per factor) or
+    per equal-width slice (a small grouped scan of the factor's own column each), with each pre-bin's first value:
+    the cut point that keeps it whole (slices only grow with the value)."""
     if not factors:
         return {}
     double = [f"CAST({store.quote_ident(f)} AS DOUBLE)" for f in factors]
@@ -488,30 +489,26 @@ def prebins(
         few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
         found = ", ".join(f"quantile_cont(v{i}, {list(TAILS)})" for i in wide)
         tails = dict(zip(wide, con.execute(f"SELECT {found} FROM {few}", few_params).fetchone(), strict=True))
-    slices, slice_params = [], []
-    for i in range(k):
-        if i not in wide:
-            slices.append(f"v{i} AS s{i}")
-            continue
+    slices, slice_params = [], {}
+    for i in wide:
         low, high = row[3 * i + 1], row[3 * i + 2]
         q_low, q_high = tails.get(i) or (low, high)
         first, last = (q_low, q_high) if q_high > q_low else (low, high)
         slices.append(
             f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
-            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END) AS s{i}"
+            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END)"
         )
-        slice_params += [first, last, first, (last - first) / max_prebins]
-    values = ", ".join(f"v{i}" for i in range(k))
-    sql = f"""
-        WITH keyed AS (SELECT {values}, {", ".join(slices)}, __bad FROM {source}),
-        long AS (
-            SELECT unnest(range({k})) AS i, unnest([{values}]) AS v,
-                   unnest([{", ".join(f"CAST(s{i} AS DOUBLE)" for i in range(k))}]) AS slice, __bad
-            FROM keyed
-        )
-        SELECT i, min(v) AS x, count(*) AS n, sum(__bad) AS b FROM long GROUP BY i, slice ORDER BY i, x NULLS LAST
-    """
-    rows = con.execute(sql, [*slice_params, *params]).fetchall()
+        slice_params[i] = [first, last, first, (last - first) / max_prebins]
+    rows = _exact_prebins(con, source, params, [i for i in range(k) if i not in wide])
+    for i, slice_sql in zip(wide, slices, strict=True):  # one small grouped scan of its own column per factor
+        only, only_params = scan_sql(pop, [items[i]])
+        found = con.execute(
+            f"SELECT min(v{i}), count(*), sum(__bad) FROM (SELECT v{i}, {slice_sql} AS s, __bad FROM {only}) "
+            "GROUP BY s",
+            [*slice_params[i], *only_params],
+        ).fetchall()
+        rows += [(i, *r) for r in found]
+    rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0.0))
     out = {}
     for i, factor in enumerate(factors):
         mine = [r for r in rows if r[0] == i and r[1] is not None]
@@ -528,6 +525,21 @@ def prebins(
             exact=i not in wide,
         )
     return out
+
+
+def _exact_prebins(con: duckdb.DuckDBPyConnection, source: str, params: list, exact: Sequence[int]) -> list[tuple]:
+    """(factor index, value, loans, bads) per distinct value of the ``exact`` factors (``v{i}`` of ``source``), in
+    one grouped scan (a grouping set per factor); a NULL value is the missing one."""
+    if not exact:
+        return []
+    values = ", ".join(f"v{i}" for i in exact)
+    flags = ", ".join(f"GROUPING(v{i})" for i in exact)
+    sets = ", ".join(f"(v{i})" for i in exact)
+    found = con.execute(
+        f"SELECT {values}, {flags}, count(*), sum(__bad) FROM {source} GROUP BY GROUPING SETS ({sets})", params
+    ).fetchall()
+    k = len(exact)
+    return [(i, r[j], r[-2], r[-1]) for r in found for j, i in enumerate(exact) if r[k + j] == 0]
 
 
 def prebin_spec(factor: str, pre: Prebins, min_share: float = MIN_SHARE) -> BinSpec:
