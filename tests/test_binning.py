@@ -427,3 +427,20 @@ def test_prebins_of_many_factors_at_once_equal_pandas_per_factor(loans):
             pre.exact,
             pre.top,
         )
+
+
+def test_prebins_slice_a_factor_with_more_values_than_its_sample(loans, monkeypatch):
+    """A factor with few values in the fixed sample but many over every loan is sliced from its value counts:
+    the same kind of pre-bins (starting at observed values, each value whole), counted over every loan."""
+    con, pop, rows = loans
+    monkeypatch.setattr(_binning, "QUANTILE_SAMPLE", 300)  # a sample of about 300 loans: at most 300 values
+    pre = factors.prebins(con, pop, ["x_up"], max_prebins=1000)["x_up"]
+    known = rows[rows["bad"].notna()]
+    values = known["x_up"].dropna()
+    assert not pre.exact and pre.distinct == values.nunique() > 1000
+    assert len(pre.x) <= 1002 and set(pre.x) <= set(values) and (np.diff(pre.x) > 0).all()
+    starts = np.searchsorted(pre.x, values, side="right") - 1
+    assert np.bincount(starts, minlength=len(pre.x)).tolist() == pre.count.tolist()
+    bads = np.bincount(starts, weights=known.loc[values.index, "bad"], minlength=len(pre.x))
+    assert bads.astype(int).tolist() == pre.bads.tolist()
+    assert pre.missing == known["x_up"].isna().sum()

@@ -424,8 +424,8 @@ class Prebins:
 
     Pre-bins are the distinct values when there are at most ``MAX_PREBINS`` of them (``exact``), else
     ``MAX_PREBINS`` equal-width slices between the 0.5 % and 99.5 % quantiles plus one slice for each tail (a value
-    is never split). Without ``exact``, ``distinct`` is DuckDB's estimate and ``top`` the loans of the fullest
-    slice."""
+    is never split). Without ``exact``, ``distinct`` is a lower bound (the distinct values of the fixed sample, or of
+    the values counted) and ``top`` the loans of the fullest slice."""
 
     x: np.ndarray
     count: np.ndarray
@@ -469,11 +469,12 @@ QUANTILE_SAMPLE = 100_000  # those quantiles come from a fixed sample of about t
 def prebins(
     con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], max_prebins: int = MAX_PREBINS
 ) -> dict[str, Prebins]:
-    """Pre-bins of numeric factors (NaN is missing) with no sort of the loans: DuckDB first estimates each factor's
-    distinct values (and, for many-valued factors, the 0.5 % and 99.5 % quantiles on a fixed sample), then counts
-    loans and bads per value (at most ``max_prebins`` values; one grouped scan with a grouping set per factor) or
-    per equal-width slice (a small grouped scan of the factor's own column each), with each pre-bin's first value:
-    the cut point that keeps it whole (slices only grow with the value)."""
+    """Pre-bins of numeric factors (NaN is missing) with no sort of the loans. A fixed sample of about
+    ``QUANTILE_SAMPLE`` loans gives each factor's distinct values and its 0.5 % and 99.5 % quantiles; a factor with
+    more than ``max_prebins`` values there is counted per equal-width slice between those quantiles (a small
+    grouped scan of its own column each), the others per value (one grouped scan, a grouping set per factor). A
+    factor that turns out to have more values over every loan than in the sample is sliced from its value counts.
+    Each pre-bin keeps its first value: the cut point that keeps it whole (slices only grow with the value)."""
     if not factors:
         return {}
     double = [f"CAST({store.quote_ident(f)} AS DOUBLE)" for f in factors]
@@ -481,31 +482,34 @@ def prebins(
     items = [(f"{v} AS v{i}", []) for i, v in enumerate(value_sql)]
     source, params = scan_sql(pop, items)
     k = len(factors)
-    stats = ", ".join(f"approx_count_distinct(v{i}), min(v{i}), max(v{i})" for i in range(k))
-    row = con.execute(f"SELECT {stats} FROM {source}", params).fetchone()
-    wide = [i for i in range(k) if row[3 * i] > max_prebins and row[3 * i + 1] != row[3 * i + 2]]
-    tails = {}
-    if wide:  # the slices' range, from a fixed sample (it only places the slices: every loan is counted)
-        few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
-        found = ", ".join(f"quantile_cont(v{i}, {list(TAILS)})" for i in wide)
-        tails = dict(zip(wide, con.execute(f"SELECT {found} FROM {few}", few_params).fetchone(), strict=True))
-    slices, slice_params = [], {}
+    few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
+    found = ", ".join(f"count(DISTINCT v{i}), quantile_cont(v{i}, {list(TAILS)})" for i in range(k))
+    row = con.execute(f"SELECT {found} FROM {few}", few_params).fetchone()
+    tails = {i: row[2 * i + 1] for i in range(k)}
+    wide = [i for i in range(k) if row[2 * i] > max_prebins]
+    rows = _exact_prebins(con, source, params, [i for i in range(k) if i not in wide])
+    distinct = {i: row[2 * i] for i in wide}
+    for i in [i for i in range(k) if i not in wide]:
+        values = [r for r in rows if r[0] == i and r[1] is not None]
+        if len(values) > max_prebins:  # more values than the sample showed: sliced from its value counts
+            values.sort(key=lambda r: r[1])
+            first, last = _slice_range(tails[i], values[0][1], values[-1][1])
+            rows = [r for r in rows if r[0] != i or r[1] is None] + _slice_values(i, values, first, last, max_prebins)
+            distinct[i] = len(values)
     for i in wide:
-        low, high = row[3 * i + 1], row[3 * i + 2]
-        q_low, q_high = tails.get(i) or (low, high)
-        first, last = (q_low, q_high) if q_high > q_low else (low, high)
-        slices.append(
+        first, last = _slice_range(tails[i], None, None)
+        if first is None:  # a factor whose sample quantiles coincide: the slices span its range
+            ((low, high),) = con.execute(f"SELECT min(v{i}), max(v{i}) FROM {source}", params).fetchall()
+            first, last = _slice_range(tails[i], low, high)
+        slice_sql = (
             f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
             f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END)"
         )
-        slice_params[i] = [first, last, first, (last - first) / max_prebins]
-    rows = _exact_prebins(con, source, params, [i for i in range(k) if i not in wide])
-    for i, slice_sql in zip(wide, slices, strict=True):  # one small grouped scan of its own column per factor
-        only, only_params = scan_sql(pop, [items[i]])
+        only, only_params = scan_sql(pop, [items[i]])  # one small grouped scan of its own column
         found = con.execute(
             f"SELECT min(v{i}), count(*), sum(__bad) FROM (SELECT v{i}, {slice_sql} AS s, __bad FROM {only}) "
             "GROUP BY s",
-            [*slice_params[i], *only_params],
+            [first, last, first, (last - first) / max_prebins, *only_params],
         ).fetchall()
         rows += [(i, *r) for r in found]
     rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0.0))
@@ -520,11 +524,32 @@ def prebins(
             bads=np.array([int(r[3]) for r in mine], dtype=np.int64),
             missing=int(missing[0][2]) if missing else 0,
             missing_bads=int(missing[0][3]) if missing else 0,
-            distinct=int(row[3 * i]) if i in wide else len(mine),
+            distinct=int(distinct[i]) if i in distinct else len(mine),
             top=int(count.max()) if len(count) else 0,
-            exact=i not in wide,
+            exact=i not in distinct,
         )
     return out
+
+
+def _slice_range(tails: Sequence[float] | None, low: float | None, high: float | None) -> tuple:
+    """Where the equal-width slices of a many-valued factor start and end: its sample's 0.5 % and 99.5 %
+    quantiles, else (when those coincide) its lowest and highest value; (None, None) when neither is known."""
+    q_low, q_high = tails or (None, None)
+    if q_low is not None and q_high > q_low:
+        return q_low, q_high
+    return low, high
+
+
+def _slice_values(i: int, values: list[tuple], first: float, last: float, max_prebins: int) -> list[tuple]:
+    """The pre-bins of factor ``i`` as slices of its ascending (i, value, loans, bads) rows: the same slices, first
+    values and counts as the grouped scan of ``prebins`` (the same floating-point operations)."""
+    x = np.array([r[1] for r in values], dtype=float)
+    inside = np.minimum(np.floor((x - first) / ((last - first) / max_prebins)), max_prebins - 1)
+    codes = np.where(x < first, -1.0, np.where(x >= last, float(max_prebins), inside))
+    _, starts = np.unique(codes, return_index=True)  # codes only grow with the value
+    count = np.add.reduceat(np.array([r[2] for r in values], dtype=np.int64), starts)
+    bads = np.add.reduceat(np.array([int(r[3]) for r in values], dtype=np.int64), starts)
+    return [(i, float(x[s]), int(n), int(b)) for s, n, b in zip(starts, count, bads, strict=True)]
 
 
 def _exact_prebins(con: duckdb.DuckDBPyConnection, source: str, params: list, exact: Sequence[int]) -> list[tuple]:
