@@ -485,7 +485,8 @@ def _batched_rows(
     y = np.empty(loans)
     fold = np.empty(loans, dtype=np.int8)
     at = 0
-    for batch in con.sql(sql, params=params).to_arrow_reader(FETCH_ROWS):
+    rows_sql = f"SELECT * EXCLUDE (__row) FROM ({sql})"  # the row id only orders a sample
+    for batch in con.sql(rows_sql, params=params).to_arrow_reader(FETCH_ROWS):
         size = batch.num_rows
         if at + size > loans:
             raise RiskLabError("model.empty_train")  # the table changed under the fit
