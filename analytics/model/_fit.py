@@ -13,7 +13,6 @@ model's own SQL expression (``_validation``). A seeded sample is used only when 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import math
@@ -848,8 +847,7 @@ def fit_model(
     ``spec.table``, whose context ``ctx`` the caller has read (``datasets.table_context``)."""
     began = time.perf_counter()
     prep = _prepare(con, ctx, spec, method=method, max_rows=max_rows, folds=folds if validate else 1)
-    small = prep.method == "cells" or isinstance(prep.data, irls.Rows)  # tiny solves: BLAS threads only contend
-    with threadpool_limits(1, "blas") if small else contextlib.nullcontext():
+    with threadpool_limits(1, "blas"):  # small matrices (k x k solves, k-row products): BLAS threads only contend
         return _fit_prepared(con, prep, validate, began)
 
 
