@@ -424,8 +424,8 @@ class Prebins:
 
     Pre-bins are the distinct values when there are at most ``MAX_PREBINS`` of them (``exact``), else
     ``MAX_PREBINS`` equal-width slices between the 0.5 % and 99.5 % quantiles plus one slice for each tail (a value
-    is never split). Without ``exact``, ``distinct`` is a lower bound (the distinct values of the fixed sample, or of
-    the values counted) and ``top`` the loans of the fullest slice."""
+    is never split). Without ``exact``, ``distinct`` is DuckDB's estimate on the fixed sample (or the values counted,
+    when every loan has more than the sample) and ``top`` the loans of the fullest slice."""
 
     x: np.ndarray
     count: np.ndarray
@@ -470,10 +470,10 @@ def prebins(
     con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], max_prebins: int = MAX_PREBINS
 ) -> dict[str, Prebins]:
     """Pre-bins of numeric factors (NaN is missing) with no sort of the loans. A fixed sample of about
-    ``QUANTILE_SAMPLE`` loans gives each factor's distinct values and its 0.5 % and 99.5 % quantiles; a factor with
-    more than ``max_prebins`` values there is counted per equal-width slice between those quantiles (a small
-    grouped scan of its own column each), the others per value (one grouped scan, a grouping set per factor). A
-    factor that turns out to have more values over every loan than in the sample is sliced from its value counts.
+    ``QUANTILE_SAMPLE`` loans estimates each factor's distinct values; a factor with more than ``max_prebins`` values
+    there is counted per equal-width slice between its sample's 0.5 % and 99.5 % quantiles, the others per value
+    (two grouped scans of every loan, a grouping set per factor in each). A factor that turns out to have more
+    values over every loan than in the sample is sliced from its value counts.
     Each pre-bin keeps its first value: the cut point that keeps it whole (slices only grow with the value)."""
     if not factors:
         return {}
@@ -483,35 +483,22 @@ def prebins(
     source, params = scan_sql(pop, items)
     k = len(factors)
     few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
-    found = ", ".join(f"count(DISTINCT v{i}), quantile_cont(v{i}, {list(TAILS)})" for i in range(k))
-    row = con.execute(f"SELECT {found} FROM {few}", few_params).fetchone()
-    tails = {i: row[2 * i + 1] for i in range(k)}
-    wide = [i for i in range(k) if row[2 * i] > max_prebins]
+    counted = ", ".join(f"approx_count_distinct(v{i})" for i in range(k))
+    distinct = dict(enumerate(con.execute(f"SELECT {counted} FROM {few}", few_params).fetchone()))
+    wide = [i for i in range(k) if distinct[i] > max_prebins]
     rows = _exact_prebins(con, source, params, [i for i in range(k) if i not in wide])
-    distinct = {i: row[2 * i] for i in wide}
-    for i in [i for i in range(k) if i not in wide]:
-        values = [r for r in rows if r[0] == i and r[1] is not None]
-        if len(values) > max_prebins:  # more values than the sample showed: sliced from its value counts
-            values.sort(key=lambda r: r[1])
-            first, last = _slice_range(tails[i], values[0][1], values[-1][1])
-            rows = [r for r in rows if r[0] != i or r[1] is None] + _slice_values(i, values, first, last, max_prebins)
-            distinct[i] = len(values)
-    for i in wide:
-        first, last = _slice_range(tails[i], None, None)
-        if first is None:  # a factor whose sample quantiles coincide: the slices span its range
-            ((low, high),) = con.execute(f"SELECT min(v{i}), max(v{i}) FROM {source}", params).fetchall()
-            first, last = _slice_range(tails[i], low, high)
-        slice_sql = (
-            f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
-            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END)"
-        )
-        only, only_params = scan_sql(pop, [items[i]])  # one small grouped scan of its own column
-        found = con.execute(
-            f"SELECT min(v{i}), count(*), sum(__bad) FROM (SELECT v{i}, {slice_sql} AS s, __bad FROM {only}) "
-            "GROUP BY s",
-            [first, last, first, (last - first) / max_prebins, *only_params],
-        ).fetchall()
-        rows += [(i, *r) for r in found]
+    values = {i: sorted((r for r in rows if r[0] == i and r[1] is not None), key=lambda r: r[1]) for i in range(k)}
+    surprising = [i for i in range(k) if len(values[i]) > max_prebins]  # more values than the sample showed
+    tails = {}
+    if wide or surprising:  # the slices' range, from the fixed sample (it only places the slices)
+        found = ", ".join(f"quantile_cont(v{i}, {list(TAILS)})" for i in [*wide, *surprising])
+        row = con.execute(f"SELECT {found} FROM {few}", few_params).fetchone()
+        tails = dict(zip([*wide, *surprising], row, strict=True))
+    for i in surprising:  # sliced from its value counts
+        first, last = _slice_range(tails[i], values[i][0][1], values[i][-1][1])
+        rows = [r for r in rows if r[0] != i or r[1] is None] + _slice_values(i, values[i], first, last, max_prebins)
+        distinct[i] = len(values[i])
+    rows += _sliced_prebins(con, source, params, {i: tails[i] for i in wide}, max_prebins)
     rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0.0))
     out = {}
     for i, factor in enumerate(factors):
@@ -524,9 +511,9 @@ def prebins(
             bads=np.array([int(r[3]) for r in mine], dtype=np.int64),
             missing=int(missing[0][2]) if missing else 0,
             missing_bads=int(missing[0][3]) if missing else 0,
-            distinct=int(distinct[i]) if i in distinct else len(mine),
+            distinct=int(distinct[i]) if i in wide or i in surprising else len(mine),
             top=int(count.max()) if len(count) else 0,
-            exact=i not in distinct,
+            exact=i not in wide and i not in surprising,
         )
     return out
 
@@ -550,6 +537,42 @@ def _slice_values(i: int, values: list[tuple], first: float, last: float, max_pr
     count = np.add.reduceat(np.array([r[2] for r in values], dtype=np.int64), starts)
     bads = np.add.reduceat(np.array([int(r[3]) for r in values], dtype=np.int64), starts)
     return [(i, float(x[s]), int(n), int(b)) for s, n, b in zip(starts, count, bads, strict=True)]
+
+
+def _sliced_prebins(
+    con: duckdb.DuckDBPyConnection, source: str, params: list, tails: Mapping[int, object], max_prebins: int
+) -> list[tuple]:
+    """(factor index, first value, loans, bads) per equal-width slice of the many-valued factors ``tails`` (factor
+    index: its sample quantiles), in one grouped scan (a grouping set per factor); a NULL value is the missing one.
+    Slices span the quantiles (else, when they coincide, the factor's range) plus one slice for each tail."""
+    if not tails:
+        return []
+    ranges = {i: _slice_range(q, None, None) for i, q in tails.items()}
+    flat = [i for i, (first, _) in ranges.items() if first is None]
+    if flat:  # sample quantiles that coincide: the slices span the factor's range
+        found = ", ".join(f"min(v{i}), max(v{i})" for i in flat)
+        row = con.execute(f"SELECT {found} FROM {source}", params).fetchone()
+        for j, i in enumerate(flat):
+            ranges[i] = (row[2 * j], row[2 * j + 1])
+    slices, slice_params = [], []
+    for i, (first, last) in ranges.items():
+        slices.append(
+            f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
+            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END) AS s{i}"
+        )
+        slice_params += [first, last, first, (last - first) / max_prebins]
+    wide = list(ranges)
+    keys = ", ".join(f"s{i}" for i in wide)
+    flags = ", ".join(f"GROUPING(s{i})" for i in wide)
+    firsts = ", ".join(f"min(v{i})" for i in wide)
+    sets = ", ".join(f"(s{i})" for i in wide)
+    inner = f"SELECT {', '.join(f'v{i}' for i in wide)}, {', '.join(slices)}, __bad FROM {source}"
+    found = con.execute(
+        f"SELECT {keys}, {flags}, {firsts}, count(*), sum(__bad) FROM ({inner}) GROUP BY GROUPING SETS ({sets})",
+        [*slice_params, *params],
+    ).fetchall()
+    k = len(wide)
+    return [(i, r[2 * k + j], r[-2], r[-1]) for r in found for j, i in enumerate(wide) if r[k + j] == 0]
 
 
 def _exact_prebins(con: duckdb.DuckDBPyConnection, source: str, params: list, exact: Sequence[int]) -> list[tuple]:
