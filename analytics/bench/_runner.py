@@ -125,17 +125,6 @@ def once(work: Callable[[], object]) -> tuple[float, float, object]:
     return time.perf_counter() - began, time.process_time() - cpu, result
 
 
-def timed(work: Callable[[], object], repeat: int) -> tuple[Timing, object]:
-    """Run ``work`` ``repeat`` times: each run's seconds, the peak memory, the last result."""
-    reset_peak()
-    seconds, cpu, result = [], [], None
-    for _ in range(repeat):
-        wall, used, result = once(work)
-        seconds.append(wall)
-        cpu.append(used)
-    return Timing(tuple(seconds), peak_mb(), tuple(cpu)), result
-
-
 def load_average() -> tuple[float, float, float]:
     """The machine's load average over 1, 5 and 15 minutes (runnable processes; this machine's cores: nproc)."""
     return tuple(round(x, 2) for x in os.getloadavg())
@@ -781,7 +770,6 @@ class NaiveFailed(Exception):
 
 def _naive_spec(ctx: Context, step: Step) -> dict:
     spec: dict = {
-        "repeat": ctx.repeat,
         "loans": str(ctx.files.loans_parquet),
         "performance": str(ctx.files.performance_parquet),
     }
