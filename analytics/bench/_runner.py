@@ -460,6 +460,7 @@ STEPS: tuple[Step, ...] = (
     Step("fit_binned", lambda c: _fit(c, _binned_spec, False), "fit_binned", ("model",)),
     Step("fit_binned_validated", lambda c: _fit(c, _binned_spec, True), None, ("model",)),
     Step("fit_numeric", lambda c: _fit(c, _numeric_spec, False), "fit_numeric", ("model",)),
+    Step("fit_numeric_vs_sklearn", lambda c: _fit(c, _numeric_spec, False), "fit_sklearn", ("model",)),
     Step("score_python", _score_python, "score", ("model",)),
     Step("score_sql", _score_sql, "score", ("model",)),
     Step("portfolio_summary", _portfolio_summary, None, ("portfolio",)),
@@ -548,6 +549,18 @@ def naive_fit(frame: pd.DataFrame, spec: dict) -> object:
     x, names = design(known, spec["encodings"])
     result = sm.Logit(known["default_flag"].to_numpy(dtype=float), x).fit(method="newton", tol=1e-10, disp=0)
     return dict(zip(names, np.asarray(result.params).tolist(), strict=True))
+
+
+def naive_fit_sklearn(frame: pd.DataFrame, spec: dict) -> object:
+    """The same logit by scikit-learn's Newton-Cholesky solver, unpenalised (``C=inf``): the fastest exact
+    solver a modeller would reach for in scikit-learn."""
+    from sklearn.linear_model import LogisticRegression
+
+    known = _known(frame)
+    x, names = design(known, spec["encodings"])
+    model = LogisticRegression(solver="newton-cholesky", C=np.inf, tol=1e-10, max_iter=100)
+    model.fit(x[:, 1:], known["default_flag"].to_numpy(dtype=int))
+    return dict(zip(names, [float(model.intercept_[0]), *model.coef_[0].tolist()], strict=True))
 
 
 def _pd(frame: pd.DataFrame, spec: dict) -> np.ndarray:
@@ -688,6 +701,7 @@ NAIVE: dict[str, Naive] = {
     "binning_table": Naive("loans", lambda s: [s["factor"], *_OUTCOME], naive_binning),
     "fit_binned": Naive("loans", lambda s: [*_encoding_columns(s), *_OUTCOME], naive_fit),
     "fit_numeric": Naive("loans", lambda s: [*_encoding_columns(s), *_OUTCOME], naive_fit),
+    "fit_sklearn": Naive("loans", lambda s: [*_encoding_columns(s), *_OUTCOME], naive_fit_sklearn),
     "score": Naive("loans", _encoding_columns, naive_score),
     "portfolio_kpis": Naive("performance", lambda s: list(PERFORMANCE_COLUMNS), naive_kpis),
     "portfolio_trends": Naive("performance", lambda s: list(PERFORMANCE_COLUMNS), naive_trends),
@@ -784,7 +798,7 @@ def _naive_spec(ctx: Context, step: Step) -> dict:
         spec["categorical"] = table.loc[table["kind"] == "categorical", "factor"].tolist()
     elif step.naive == "binning_table":
         spec["factor"] = BINNING_FACTOR
-    elif step.naive in ("fit_binned", "fit_numeric"):
+    elif step.naive in ("fit_binned", "fit_numeric", "fit_sklearn"):
         fitted = ctx.results[step.name]
         spec["encodings"] = [[e.column, e.treatment, list(e.levels)] for e in fitted.encodings]
     else:  # scoring and decisions: the saved binned model
@@ -927,6 +941,9 @@ def _exactness(ctx: Context, name: str, result: object, naive_result: dict) -> s
             ctx.results["max_coef_diff"] = diff
         verdict = "exact" if diff <= EXACT_COEF else f"NOT EXACT (above {EXACT_COEF:.0e})"
         found = f"max |coef diff| vs statsmodels Logit on every loan {diff:.2e}: {verdict}"
+    elif name == "fit_numeric_vs_sklearn" and naive_result:
+        diff = max(abs(result.params[term] - naive_result[term]) for term in result.params)
+        return f"max |coef diff| vs scikit-learn newton-cholesky {diff:.1e} (its own stopping rule)"
     elif name == "rank_factors":
         found = _recount(ctx, result)
     if found:
