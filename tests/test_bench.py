@@ -14,7 +14,7 @@ from tests.conftest import PROJECT
 
 
 @pytest.fixture(scope="module")
-def bench_json(tmp_path_factory):
+def bench_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
     command = [
         sys.executable,
@@ -34,18 +34,24 @@ def bench_json(tmp_path_factory):
     ]
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
+    return done
+
+
+@pytest.fixture(scope="module")
+def bench_json(bench_run):
+    return json.loads(bench_run.stdout)
 
 
 def test_json_shape(bench_json):
-    assert set(bench_json) == {"loans", "results", "max_coef_diff"}
+    assert set(bench_json) == {"loans", "results", "max_coef_diff", "load_average", "exact"}
     assert bench_json["loans"] == 5000
     names = [r["name"] for r in bench_json["results"]]
     assert {"import_csv", "import_parquet", "rank_factors", "binning_table", "portfolio_kpis", "monitor"} <= set(names)
     for row in bench_json["results"]:
-        assert set(row) == {"name", "product_s", "naive_s", "ratio", "peak_mb"}
+        assert set(row) == {"name", "product_s", "product_cpu_s", "naive_s", "ratio", "peak_mb"}
         assert isinstance(row["name"], str)
         assert isinstance(row["product_s"], float) and row["product_s"] > 0
+        assert row["product_cpu_s"] is None or row["product_cpu_s"] >= 0
         assert isinstance(row["peak_mb"], float) and row["peak_mb"] > 0
         if row["naive_s"] is None:
             assert row["ratio"] is None
@@ -57,6 +63,60 @@ def test_json_shape(bench_json):
 def test_cell_fit_equals_the_naive_full_data_fit(bench_json):
     assert "fit_binned" in [r["name"] for r in bench_json["results"]]
     assert 0 <= bench_json["max_coef_diff"] < 1e-6
+
+
+def test_the_load_average_is_printed_at_start_and_end(bench_run, bench_json):
+    """Issue 19: the run says the machine's load at its start and its end (stderr as it goes, and in the JSON)."""
+    lines = bench_run.stderr.splitlines()
+    start = [i for i, line in enumerate(lines) if line.startswith("load average at start: ")]
+    end = [i for i, line in enumerate(lines) if line.startswith("load average at end: ")]
+    assert len(start) == len(end) == 1 and start[0] < end[0]
+    assert start[0] < min(i for i, line in enumerate(lines) if line.endswith(" ..."))  # before the first step
+    for key in ("start", "end"):
+        load = bench_json["load_average"][key]
+        assert len(load) == 3 and all(isinstance(x, float) and x >= 0 for x in load)
+
+
+def test_the_output_says_the_results_are_exact(bench_json):
+    """Issue 19: the fits equal statsmodels on every loan to 1e-10 and the ranking's bins recount exactly; the run
+    says so in words."""
+    exact = {line.split(":", 1)[0]: line for line in bench_json["exact"]}
+    assert {"fit_binned", "fit_numeric", "rank_factors"} <= set(exact)
+    for line in exact.values():
+        assert line.endswith(": exact"), line
+    assert "same loans and bads in each" in exact["rank_factors"]
+
+
+def test_product_and_naive_repetitions_alternate(monkeypatch):
+    """Issue 19: each repetition runs the product, then the naive way, in turn (P N P N P N): load on a shared
+    machine weighs on both sides of a ratio alike. The naive process starts after the first product run."""
+    from analytics.bench import _runner
+
+    events = []
+
+    class Worker:
+        def __init__(self, name, spec):
+            events.append("start")
+            self.answers = []
+
+        def run(self):
+            events.append("N")
+            self.answers.append({"seconds": 0.5, "cpu": 0.4, "peak_mb": 10.0})
+            return self.answers[-1]
+
+        def timing(self):
+            return _runner.Timing((0.5,) * len(self.answers), 10.0, (0.4,) * len(self.answers))
+
+        def close(self):
+            events.append("close")
+
+    monkeypatch.setattr(_runner, "NaiveWorker", Worker)
+    monkeypatch.setattr(_runner, "_naive_spec", lambda ctx, step: {})
+    step = _runner.Step("probe", lambda ctx: lambda: events.append("P"), "probe")
+    ctx = _runner.Context(con=None, big=None, files=None, repeat=3, naive=True)
+    row = _runner._run_step(ctx, step)
+    assert events == ["P", "start", "N", "P", "N", "P", "N", "close"]
+    assert len(row.product.seconds) == len(row.product.cpu) == len(row.naive.seconds) == 3
 
 
 def test_bad_size_is_refused():

@@ -388,3 +388,59 @@ def test_build_binning_equals_spec_then_table(loans):
         pd.testing.assert_frame_equal(built.table, factors.compute_binning(con, pop, built.spec).table)
     quantiles = factors.build_binning(con, pop, "x_up", "numeric", "quantile", n=4)
     assert quantiles.spec.n == 4 and len(quantiles.table) == 5  # four quartiles and the missing bin
+
+
+def test_prebins_of_many_factors_at_once_equal_pandas_per_factor(loans):
+    """Issue 19: exact factors are counted in one grouping-sets scan and many-valued ones each in a scan of its own
+    column; every pre-bin's loans and bads equal pandas on the analysed loans, and each factor alone gives the
+    same pre-bins as all together."""
+    con, pop, rows = loans
+    together = factors.prebins(con, pop, ["x_up", "x_down", "noise"], max_prebins=1500)
+    assert together["x_down"].exact and not together["x_up"].exact and not together["noise"].exact
+    known = rows[rows["bad"].notna()]
+    by_value = known.groupby("x_down")["bad"].agg(["size", "sum"])
+    pre = together["x_down"]
+    assert pre.x.tolist() == by_value.index.tolist()
+    assert pre.count.tolist() == by_value["size"].tolist() and pre.bads.tolist() == by_value["sum"].astype(int).tolist()
+    for name in ("x_up", "noise"):
+        pre = together[name]
+        values = known[name].dropna()
+        starts = np.searchsorted(pre.x, values, side="right") - 1
+        assert set(pre.x) <= set(values) and (np.diff(pre.x) > 0).all()
+        assert np.bincount(starts, minlength=len(pre.x)).tolist() == pre.count.tolist()
+        bads = np.bincount(starts, weights=known.loc[values.index, "bad"], minlength=len(pre.x))
+        assert bads.astype(int).tolist() == pre.bads.tolist()
+        assert (pre.missing, pre.missing_bads) == (
+            known[name].isna().sum(),
+            int(known.loc[known[name].isna(), "bad"].sum()),
+        )
+    for name, pre in together.items():
+        alone = factors.prebins(con, pop, [name], max_prebins=1500)[name]
+        assert (alone.x.tolist(), alone.count.tolist(), alone.bads.tolist()) == (
+            pre.x.tolist(),
+            pre.count.tolist(),
+            pre.bads.tolist(),
+        )
+        assert (alone.missing, alone.missing_bads, alone.exact, alone.top) == (
+            pre.missing,
+            pre.missing_bads,
+            pre.exact,
+            pre.top,
+        )
+
+
+def test_prebins_slice_a_factor_with_more_values_than_its_sample(loans, monkeypatch):
+    """A factor with few values in the fixed sample but many over every loan is sliced from its value counts:
+    the same kind of pre-bins (starting at observed values, each value whole), counted over every loan."""
+    con, pop, rows = loans
+    monkeypatch.setattr(_binning, "QUANTILE_SAMPLE", 300)  # a sample of about 300 loans: at most 300 values
+    pre = factors.prebins(con, pop, ["x_up"], max_prebins=1000)["x_up"]
+    known = rows[rows["bad"].notna()]
+    values = known["x_up"].dropna()
+    assert not pre.exact and pre.distinct == values.nunique() > 1000
+    assert len(pre.x) <= 1002 and set(pre.x) <= set(values) and (np.diff(pre.x) > 0).all()
+    starts = np.searchsorted(pre.x, values, side="right") - 1
+    assert np.bincount(starts, minlength=len(pre.x)).tolist() == pre.count.tolist()
+    bads = np.bincount(starts, weights=known.loc[values.index, "bad"], minlength=len(pre.x))
+    assert bads.astype(int).tolist() == pre.bads.tolist()
+    assert pre.missing == known["x_up"].isna().sum()

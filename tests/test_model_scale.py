@@ -217,3 +217,37 @@ def test_many_scan_groups_check_the_levels_first(con, monkeypatch):
     monkeypatch.setattr(_fit, "MAX_SCAN_GROUPS", 10**6)
     again = fit(con, ModelSpec("many", (F("a", "categorical"), F("b", "categorical"))), validate=False)
     np.testing.assert_allclose(fitted.coefs, again.coefs, rtol=0, atol=1e-12)
+
+
+def test_batched_fit_of_the_bench_model_equals_statsmodels_to_1e10(con, batched):
+    """Issue 19: the bench's numeric model (six numeric factors, six categorical) by the batched Newton (cache-sized
+    steps, per-cell bincounts, BLAS on one thread) equals statsmodels Logit on the same rows to 1e-10."""
+    from analytics import bench
+    from analytics.bench import _runner
+
+    bench.build(con, loans=20_000, months=1, seed=4)
+    factors_ = [F(c, t) for c, t in _runner.NUMERIC_FACTORS] + [F(c, "categorical") for c in _runner.BINNED_FACTORS]
+    fitted = fit(con, ModelSpec(bench.LOANS_TABLE, tuple(factors_)), validate=False)
+    assert fitted.fit_stats()["batched"] and fitted.fit_stats()["converged"]
+    frame = con.execute(f"SELECT * FROM {bench.LOANS_TABLE} WHERE booked ORDER BY rowid").df()
+    encodings = [[e.column, e.treatment, list(e.levels)] for e in fitted.encodings]
+    x, names = _runner.design(frame, encodings)
+    reference = sm.Logit(frame["default_flag"].to_numpy(float), x).fit(disp=0, method="newton", tol=1e-12)
+    assert tuple(names) == fitted.names
+    np.testing.assert_allclose(fitted.coefs, reference.params, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fitted.standard_errors, reference.bse, rtol=1e-8)
+    assert fitted.fit_stats()["llf"] == pytest.approx(reference.llf, abs=1e-8)
+
+
+def test_batched_cross_validation_picks_the_loans_in_cell_order(db, batched, monkeypatch):
+    """The loans are no longer sorted by cell for the passes; cross-validation still takes its seeded subset by
+    position in cell order (ties by position), so its loans are those of earlier versions."""
+    monkeypatch.setattr(_fit, "CV_ROWS", 700)
+    prep = _fit._prepare(db, datasets.table_context(db, "sample_loans"), SPEC)
+    data = prep.data
+    assert isinstance(data, _irls.Rows)
+    in_cell_order = np.lexsort((np.arange(data.n), data.cell))
+    picked = in_cell_order[np.sort(np.random.default_rng(0).permutation(data.n)[:700])]
+    cv = _fit._cv_rows(data)
+    np.testing.assert_array_equal(cv.y, data.y[picked])
+    np.testing.assert_array_equal(cv.blocks[0], data.design(picked)[:, 1:])

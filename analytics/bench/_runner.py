@@ -3,11 +3,17 @@ generated portfolio.
 
 ``python -m analytics bench [--loans N] [--months M] [--json]`` generates (or reuses) ``analytics.bigsample``'s
 tables in a database file under the bench folder, exports them to CSV and Parquet, then times each step as the
-median of ``repeat`` runs (with min and max) and the peak resident memory of the process during the step. The
-product runs in this process on the sandboxed connection (``store.connect``, 1 GB DuckDB limit). Each naive
-step runs in its own subprocess (``python -m analytics.bench --child STEP SPEC``), so its peak memory is its own;
-it loads the columns it needs from Parquet before the clock starts (loading is what the import rows time), so
-the naive side is timed at its best. Peak memory is Linux's VmHWM, reset before each step.
+median of ``repeat`` runs (with min and max, wall and CPU seconds; CPU counts DuckDB's threads too) and the peak
+resident memory of the process during the step. The product runs in this process on the sandboxed connection
+(``store.connect``). Each naive step runs in its own subprocess (``python -m analytics.bench --child STEP SPEC``),
+so its peak memory is its own; it loads the columns it needs from Parquet once, before the clock starts (loading
+is what the import rows time), so the naive side is timed at its best. Product and naive runs alternate, one
+repetition each in turn, so load on a shared machine weighs on both sides of a ratio alike; the load average
+is printed at the start and the end. Peak memory is Linux's VmHWM, reset before each step.
+
+Exactness is checked in the same run and said in the output: the fits' coefficients against statsmodels
+``Logit`` on every loan (the naive fits, within ``EXACT_COEF``), and the ranking's bins recounted over every
+loan straight from their SQL (the same loans and bads in every bin, hence the same IVs).
 
 Steps whose product function is missing are left out, never faked. Page reruns (the interactive budget) are timed
 by ``benchmarks/run.py --pages-only`` in a subprocess, because ``analytics`` never imports streamlit.
@@ -27,8 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -42,6 +49,7 @@ DEFAULT_MONTHS = 12
 DEFAULT_REPEAT = 3
 DEFAULT_SEED = 1
 MAX_SEED = 2**23 - 1  # the seed shares a 64-bit hash key with the row number (bigsample.u)
+EXACT_COEF = 1e-10  # the fits' coefficients equal statsmodels' within this
 CUTOFF = 0.15  # the PD cutoff of the one-cutoff comparison
 SWEEP = 100  # cutoffs of the naive strategy sweep
 BINNED_FACTORS = (
@@ -91,28 +99,35 @@ def reset_peak() -> None:
 
 @dataclasses.dataclass(frozen=True)
 class Timing:
-    """Seconds of each repetition and the peak memory (MB) over them."""
+    """Wall seconds of each repetition, the peak memory (MB) over them and CPU seconds of each repetition (the
+    process's, all threads)."""
 
     seconds: tuple[float, ...]
     peak_mb: float
+    cpu: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
         return float(statistics.median(self.seconds))
 
+    @property
+    def cpu_median(self) -> float | None:
+        return float(statistics.median(self.cpu)) if self.cpu else None
+
     def span(self) -> str:
         return f"{self.median:.3f} [{min(self.seconds):.3f}-{max(self.seconds):.3f}]"
 
 
-def timed(work: Callable[[], object], repeat: int) -> tuple[Timing, object]:
-    """Run ``work`` ``repeat`` times: each run's seconds, the peak memory, the last result."""
-    reset_peak()
-    seconds, result = [], None
-    for _ in range(repeat):
-        began = time.perf_counter()
-        result = work()
-        seconds.append(time.perf_counter() - began)
-    return Timing(tuple(seconds), peak_mb()), result
+def once(work: Callable[[], object]) -> tuple[float, float, object]:
+    """Run ``work`` once: wall seconds, CPU seconds of the process (every thread) and its result."""
+    began, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return time.perf_counter() - began, time.process_time() - cpu, result
+
+
+def load_average() -> tuple[float, float, float]:
+    """The machine's load average over 1, 5 and 15 minutes (runnable processes; this machine's cores: nproc)."""
+    return tuple(round(x, 2) for x in os.getloadavg())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,9 +146,11 @@ class Row:
         return self.naive.median / self.product.median
 
     def to_json(self) -> dict:
+        cpu = self.product.cpu_median
         return {
             "name": self.name,
             "product_s": round(self.product.median, 6),
+            "product_cpu_s": None if cpu is None else round(cpu, 6),
             "naive_s": None if self.naive is None else round(self.naive.median, 6),
             "ratio": None if self.ratio is None else round(self.ratio, 3),
             "peak_mb": round(self.product.peak_mb, 1),
@@ -443,6 +460,7 @@ STEPS: tuple[Step, ...] = (
     Step("fit_binned", lambda c: _fit(c, _binned_spec, False), "fit_binned", ("model",)),
     Step("fit_binned_validated", lambda c: _fit(c, _binned_spec, True), None, ("model",)),
     Step("fit_numeric", lambda c: _fit(c, _numeric_spec, False), "fit_numeric", ("model",)),
+    Step("fit_numeric_vs_sklearn", lambda c: _fit(c, _numeric_spec, False), "fit_sklearn", ("model",)),
     Step("score_python", _score_python, "score", ("model",)),
     Step("score_sql", _score_sql, "score", ("model",)),
     Step("portfolio_summary", _portfolio_summary, None, ("portfolio",)),
@@ -531,6 +549,18 @@ def naive_fit(frame: pd.DataFrame, spec: dict) -> object:
     x, names = design(known, spec["encodings"])
     result = sm.Logit(known["default_flag"].to_numpy(dtype=float), x).fit(method="newton", tol=1e-10, disp=0)
     return dict(zip(names, np.asarray(result.params).tolist(), strict=True))
+
+
+def naive_fit_sklearn(frame: pd.DataFrame, spec: dict) -> object:
+    """The same logit by scikit-learn's Newton-Cholesky solver, unpenalised (``C=inf``): the fastest exact
+    solver a modeller would reach for in scikit-learn."""
+    from sklearn.linear_model import LogisticRegression
+
+    known = _known(frame)
+    x, names = design(known, spec["encodings"])
+    model = LogisticRegression(solver="newton-cholesky", C=np.inf, tol=1e-10, max_iter=100)
+    model.fit(x[:, 1:], known["default_flag"].to_numpy(dtype=int))
+    return dict(zip(names, [float(model.intercept_[0]), *model.coef_[0].tolist()], strict=True))
 
 
 def _pd(frame: pd.DataFrame, spec: dict) -> np.ndarray:
@@ -671,6 +701,7 @@ NAIVE: dict[str, Naive] = {
     "binning_table": Naive("loans", lambda s: [s["factor"], *_OUTCOME], naive_binning),
     "fit_binned": Naive("loans", lambda s: [*_encoding_columns(s), *_OUTCOME], naive_fit),
     "fit_numeric": Naive("loans", lambda s: [*_encoding_columns(s), *_OUTCOME], naive_fit),
+    "fit_sklearn": Naive("loans", lambda s: [*_encoding_columns(s), *_OUTCOME], naive_fit_sklearn),
     "score": Naive("loans", _encoding_columns, naive_score),
     "portfolio_kpis": Naive("performance", lambda s: list(PERFORMANCE_COLUMNS), naive_kpis),
     "portfolio_trends": Naive("performance", lambda s: list(PERFORMANCE_COLUMNS), naive_trends),
@@ -681,8 +712,9 @@ NAIVE: dict[str, Naive] = {
 }
 
 
-def run_child(name: str, spec: dict) -> dict:
-    """Run one naive step ``spec["repeat"]`` times in this (child) process: seconds, peak MB and a small result."""
+def serve_child(name: str, spec: dict, requests: Iterable[str], out: TextIO) -> None:
+    """A naive step's process: load its columns once (untimed), then for each request line run the step once and
+    write one JSON line (wall and CPU seconds, the peak MB so far, a small result)."""
     naive = NAIVE[name]
     reset_peak()
     frame = None
@@ -691,22 +723,59 @@ def run_child(name: str, spec: dict) -> dict:
         for column in ("snapshot_date", "origination_date"):  # Parquet DATE arrives as Python dates
             if column in frame.columns:
                 frame[column] = pd.to_datetime(frame[column])
-    timing, result = timed(lambda: naive.work(frame, spec), int(spec["repeat"]))
-    out = {"seconds": list(timing.seconds), "peak_mb": peak_mb()}
-    if isinstance(result, dict):
-        out["result"] = result
-    return out
+    for _ in requests:
+        wall, cpu, result = once(lambda: naive.work(frame, spec))
+        answer = {"seconds": wall, "cpu": cpu, "peak_mb": peak_mb()}
+        if isinstance(result, dict):
+            answer["result"] = result
+        out.write(json.dumps(answer, default=float) + "\n")
+        out.flush()
 
 
-def naive_timing(name: str, spec: dict) -> tuple[Timing, dict]:
-    """Run a naive step in a subprocess; its timing and result."""
-    command = [sys.executable, "-m", "analytics.bench", "--child", name, json.dumps(spec)]
-    done = subprocess.run(command, cwd=PROJECT_DIR, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if done.returncode != 0:  # e.g. killed for memory: the row says so instead of stopping the run
-        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-        raise NaiveFailed(f"naive {name} failed ({last[:200]})")
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    return Timing(tuple(data["seconds"]), float(data["peak_mb"])), data.get("result", {})
+class NaiveWorker:
+    """A naive step in its own process (``python -m analytics.bench --child NAME SPEC``), run once per ``run()``:
+    the runner alternates it with the product's repetitions."""
+
+    def __init__(self, name: str, spec: dict) -> None:
+        self.name = name
+        self.errors = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed by close())
+        command = [sys.executable, "-m", "analytics.bench", "--child", name, json.dumps(spec)]
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, text=True
+        )
+        self.answers: list[dict] = []
+
+    def run(self) -> dict:
+        """One repetition: its seconds, CPU seconds, peak MB and result. Raises ``NaiveFailed`` if the process
+        died (e.g. killed for memory): the row says so instead of stopping the run."""
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.process.stdin.write("run\n")
+            self.process.stdin.flush()
+        for line in self.process.stdout:  # skips anything but our JSON lines (a library's own printing)
+            if line.startswith("{"):
+                self.answers.append(json.loads(line))
+                return self.answers[-1]
+        self.process.wait()
+        self.errors.seek(0)
+        last = (self.errors.read().strip().splitlines() or [f"exit status {self.process.returncode}"])[-1]
+        raise NaiveFailed(f"naive {self.name} failed ({last[:200]})")
+
+    def timing(self) -> Timing:
+        return Timing(
+            tuple(a["seconds"] for a in self.answers),
+            max(a["peak_mb"] for a in self.answers),
+            tuple(a["cpu"] for a in self.answers),
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.errors.close()
 
 
 class NaiveFailed(Exception):
@@ -715,7 +784,6 @@ class NaiveFailed(Exception):
 
 def _naive_spec(ctx: Context, step: Step) -> dict:
     spec: dict = {
-        "repeat": ctx.repeat,
         "loans": str(ctx.files.loans_parquet),
         "performance": str(ctx.files.performance_parquet),
     }
@@ -730,7 +798,7 @@ def _naive_spec(ctx: Context, step: Step) -> dict:
         spec["categorical"] = table.loc[table["kind"] == "categorical", "factor"].tolist()
     elif step.naive == "binning_table":
         spec["factor"] = BINNING_FACTOR
-    elif step.naive in ("fit_binned", "fit_numeric"):
+    elif step.naive in ("fit_binned", "fit_numeric", "fit_sklearn"):
         fitted = ctx.results[step.name]
         spec["encodings"] = [[e.column, e.treatment, list(e.levels)] for e in fitted.encodings]
     else:  # scoring and decisions: the saved binned model
@@ -754,12 +822,16 @@ class Report:
     max_coef_diff: float | None
     notes: tuple[str, ...]
     missing: tuple[str, ...]
+    load: tuple[tuple[float, ...], tuple[float, ...]] = ((), ())  # the load average at the start and the end
+    exact: tuple[str, ...] = ()  # what was checked exact in this run, in words
 
     def to_json(self) -> dict:
         return {
             "loans": self.loans,
             "results": [r.to_json() for r in self.rows],
             "max_coef_diff": self.max_coef_diff,
+            "load_average": {"start": list(self.load[0]), "end": list(self.load[1])},
+            "exact": list(self.exact),
         }
 
 
@@ -780,6 +852,8 @@ def run(
     path = database_path(folder, loans, months, seed)
     rows: list[Row] = []
     notes: list[str] = []
+    load_start = load_average()
+    say(f"load average at start: {_load_text(load_start)} ({os.cpu_count()} cores)")
     with quiet_stderr():
         con = store.connect(path)
         try:
@@ -807,36 +881,94 @@ def run(
     max_diff = ctx.results.get("max_coef_diff")
     if pages and not only:
         rows += page_rows(repeat=max(repeat, 5))
-    return Report(loans, big, tuple(rows), max_diff, tuple(notes), tuple(missing))
+    load_end = load_average()
+    say(f"load average at end: {_load_text(load_end)}")
+    exact = tuple(ctx.results.get("exact", {}).values())
+    return Report(loans, big, tuple(rows), max_diff, tuple(notes), tuple(missing), (load_start, load_end), exact)
+
+
+def _load_text(load: Sequence[float]) -> str:
+    return " / ".join(f"{x:.2f}" for x in load) + " (1 / 5 / 15 min)"
 
 
 def _run_step(ctx: Context, step: Step) -> Row:
+    """Time a step: product and naive repetitions alternate (the naive process starts after the first product
+    run, whose result some naive specs need, and loads its data untimed)."""
     say(f"{step.name} ...")
     work = step.product(ctx)
-    product, result = timed(work, ctx.repeat)
-    ctx.results[step.name] = result
-    note = _note(ctx, step.name, result)
-    naive_t = None
-    if ctx.naive and step.naive:
-        try:
-            naive_t, naive_result = naive_timing(step.naive, _naive_spec(ctx, step))
-        except NaiveFailed as exc:
-            naive_result, note = {}, f"{note}; {exc}".lstrip("; ")
-        if step.name in ("fit_binned", "fit_numeric") and naive_result:
-            diff = max(abs(result.params[name] - naive_result[name]) for name in result.params)
-            ctx.results[f"{step.name}_diff"] = diff
-            if step.name == "fit_binned":
-                ctx.results["max_coef_diff"] = diff
-            note = f"{note}; max |coef diff| vs naive {diff:.2e}".lstrip("; ")
+    reset_peak()
+    seconds, cpu, worker, failed = [], [], None, ""
+    try:
+        for _ in range(ctx.repeat):
+            wall, used, result = once(work)
+            seconds.append(wall)
+            cpu.append(used)
+            ctx.results[step.name] = result
+            if ctx.naive and step.naive and not failed:
+                try:
+                    worker = worker or NaiveWorker(step.naive, _naive_spec(ctx, step))
+                    worker.run()
+                except NaiveFailed as exc:
+                    failed = str(exc)
+        product = Timing(tuple(seconds), peak_mb(), tuple(cpu))
+    finally:
+        if worker is not None:
+            worker.close()
+    answers = worker.answers if worker is not None else []
+    naive_t = worker.timing() if answers else None
+    naive_result = answers[-1].get("result", {}) if answers else {}
+    note = "; ".join(
+        x for x in (_note(ctx, step.name, result), failed, _exactness(ctx, step.name, result, naive_result)) if x
+    )
     if step.name in ("import_csv", "import_parquet"):
         ctx.con.execute(f"DROP TABLE IF EXISTS {store.quote_ident('bench_' + step.name)}")
     row = Row(step.name, product, naive_t, note)
     say(
-        f"  product {product.span()} s, {product.peak_mb:.0f} MB"
+        f"  product {product.span()} s (CPU {product.cpu_median:.3f} s), {product.peak_mb:.0f} MB"
         + (f"; naive {naive_t.span()} s, {naive_t.peak_mb:.0f} MB; ratio {row.ratio:.1f}" if naive_t else "")
         + (f"; {note}" if note else "")
     )
     return row
+
+
+def _exactness(ctx: Context, name: str, result: object, naive_result: dict) -> str:
+    """Check a result against the exact computation in this run; record and return what was found."""
+    found = ""
+    if name in ("fit_binned", "fit_numeric") and naive_result:
+        diff = max(abs(result.params[term] - naive_result[term]) for term in result.params)
+        ctx.results[f"{name}_diff"] = diff
+        if name == "fit_binned":
+            ctx.results["max_coef_diff"] = diff
+        verdict = "exact" if diff <= EXACT_COEF else f"NOT EXACT (above {EXACT_COEF:.0e})"
+        found = f"max |coef diff| vs statsmodels Logit on every loan {diff:.2e}: {verdict}"
+    elif name == "fit_numeric_vs_sklearn" and naive_result:
+        diff = max(abs(result.params[term] - naive_result[term]) for term in result.params)
+        return f"max |coef diff| vs scikit-learn newton-cholesky {diff:.1e} (its own stopping rule)"
+    elif name == "rank_factors":
+        found = _recount(ctx, result)
+    if found:
+        ctx.results.setdefault("exact", {})[name] = f"{name}: {found}"
+    return found
+
+
+def _recount(ctx: Context, ranking) -> str:
+    """Recount every ranked factor's bins over every loan straight from their SQL (``factors.bin_counts``, one
+    scan) and compare loans and bads per bin, and the IVs, with the ranking's."""
+    from analytics import factors
+
+    specs = [b.spec for b in ranking.binnings.values()]
+    frames = factors.bin_counts(ctx.con, _population(ctx), specs)
+    same, worst = True, 0.0
+    for spec, frame in zip(specs, frames, strict=True):
+        mine = ranking.binnings[spec.factor].table.set_index("bin")[["count", "bads"]]
+        again = factors.binning_table(spec, frame)
+        counted = again.table.set_index("bin")[["count", "bads"]].reindex(mine.index).fillna(-1).astype(np.int64)
+        same = same and bool((counted.to_numpy() == mine.to_numpy()).all()) and len(again.table) == len(mine)
+        worst = max(worst, abs(again.iv - ranking.binnings[spec.factor].iv))
+    if not same:
+        return "bins recounted over every loan differ: NOT EXACT"
+    verdict = "exact" if worst <= 1e-12 else "NOT EXACT"
+    return f"bins of {len(specs)} factors recounted: same loans and bads in each, max |IV diff| {worst:.1e}: {verdict}"
 
 
 def _note(ctx: Context, name: str, result: object) -> str:
@@ -886,26 +1018,59 @@ def page_rows(repeat: int = 5) -> list[Row]:
 
 
 def table_text(report: Report) -> str:
-    """The results as a plain-text table (times in seconds: median [min-max])."""
+    """The results as a plain-text table (times in seconds: median [min-max]; CPU: median CPU seconds)."""
     big = report.big
     lines = [
         f"loans: {report.loans:,} applications ({big.booked:,} booked), {big.loan_months:,} loan-months",
-        f"{'step':<22} {'product s':>26} {'naive s':>26} {'ratio':>8} {'peak MB':>9} {'naive MB':>9}  note",
+        f"{'step':<22} {'product s':>26} {'CPU s':>8} {'naive s':>26} {'ratio':>8} {'peak MB':>9} {'naive MB':>9}"
+        "  note",
     ]
     for r in report.rows:
         naive_text = r.naive.span() if r.naive else "-"
         ratio = f"{r.ratio:.1f}" if r.ratio is not None else "-"
         naive_mb = f"{r.naive.peak_mb:.0f}" if r.naive else "-"
+        cpu = f"{r.product.cpu_median:.3f}" if r.product.cpu else "-"
         lines.append(
-            f"{r.name:<22} {r.product.span():>26} {naive_text:>26} {ratio:>8} {r.product.peak_mb:>9.0f} "
+            f"{r.name:<22} {r.product.span():>26} {cpu:>8} {naive_text:>26} {ratio:>8} {r.product.peak_mb:>9.0f} "
             f"{naive_mb:>9}  {r.note}"
         )
+    return "\n".join(lines + _footer(report))
+
+
+def markdown_text(report: Report) -> str:
+    """The results as the Markdown table of benchmarks/README.md and README.md (``--markdown``)."""
+    big = report.big
+    lines = [
+        f"### {report.loans:,} applications ({big.booked:,} booked), {big.loan_months:,} loan-months",
+        "",
+        "| step | product s | product CPU s | naive s | naive/product | product peak MB | naive peak MB | note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report.rows:
+        cells = [
+            r.name,
+            r.product.span(),
+            f"{r.product.cpu_median:.3f}" if r.product.cpu else "-",
+            r.naive.span() if r.naive else "-",
+            f"{r.ratio:.1f}" if r.ratio is not None else "-",
+            f"{r.product.peak_mb:.0f}",
+            f"{r.naive.peak_mb:.0f}" if r.naive else "-",
+            r.note.replace("|", "/"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join([*lines, "", *(f"{line}  " for line in _footer(report))])
+
+
+def _footer(report: Report) -> list[str]:
+    """The load average at the start and the end, the exactness checks, notes and steps left out."""
+    lines = [f"load average at start: {_load_text(report.load[0])}, at end: {_load_text(report.load[1])}"]
     if report.max_coef_diff is not None:
         lines.append(f"max_coef_diff (fit_binned vs naive statsmodels Logit on all rows): {report.max_coef_diff:.3e}")
+    lines += [f"exact: {line}" for line in report.exact]
     lines += [f"note: {n}" for n in report.notes]
     if report.missing:
         lines.append(f"left out (product function missing): {', '.join(report.missing)}")
-    return "\n".join(lines)
+    return lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -919,6 +1084,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-pages", dest="pages", action="store_false", help="skip the AppTest page reruns")
     parser.add_argument("--only", action="append", default=[], metavar="STEP", help="run only these steps")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--markdown", action="store_true", help="print the README's Markdown table")
 
 
 def _positive(text: str) -> int:
@@ -960,6 +1126,8 @@ def main_args(args: argparse.Namespace) -> int:
             say(f"note: {note}")
         if report.missing:
             say(f"left out (product function missing): {', '.join(report.missing)}")
+    elif args.markdown:
+        print(markdown_text(report))
     else:
         print(table_text(report))
     return 0
@@ -967,5 +1135,5 @@ def main_args(args: argparse.Namespace) -> int:
 
 def _child_main(argv: Sequence[str]) -> int:
     name, spec = argv[0], json.loads(argv[1])
-    print(json.dumps(run_child(name, spec), default=float))
+    serve_child(name, spec, sys.stdin, sys.stdout)
     return 0

@@ -424,8 +424,8 @@ class Prebins:
 
     Pre-bins are the distinct values when there are at most ``MAX_PREBINS`` of them (``exact``), else
     ``MAX_PREBINS`` equal-width slices between the 0.5 % and 99.5 % quantiles plus one slice for each tail (a value
-    is never split). Without ``exact``, ``distinct`` is DuckDB's estimate and ``top`` the loans of the fullest
-    slice."""
+    is never split). Without ``exact``, ``distinct`` is DuckDB's estimate on the fixed sample (or the values counted,
+    when every loan has more than the sample) and ``top`` the loans of the fullest slice."""
 
     x: np.ndarray
     count: np.ndarray
@@ -469,10 +469,12 @@ QUANTILE_SAMPLE = 100_000  # those quantiles come from a fixed sample of about t
 def prebins(
     con: duckdb.DuckDBPyConnection, pop: Population, factors: Sequence[str], max_prebins: int = MAX_PREBINS
 ) -> dict[str, Prebins]:
-    """Pre-bins of numeric factors (NaN is missing) with no sort of the loans: DuckDB first estimates each factor's
-    distinct values (and, for many-valued factors, the 0.5 % and 99.5 % quantiles on a fixed sample), then counts
-    loans and bads per value (at most ``max_prebins`` values) or per equal-width slice in one grouped scan, with
-    each pre-bin's first value: the cut point that keeps it whole (slices only grow with the value)."""
+    """Pre-bins of numeric factors (NaN is missing) with no sort of the loans. A fixed sample of about
+    ``QUANTILE_SAMPLE`` loans estimates each factor's distinct values; a factor with more than ``max_prebins`` values
+    there is counted per equal-width slice between its sample's 0.5 % and 99.5 % quantiles, the others per value
+    (two grouped scans of every loan, a grouping set per factor in each). A factor that turns out to have more
+    values over every loan than in the sample is sliced from its value counts.
+    Each pre-bin keeps its first value: the cut point that keeps it whole (slices only grow with the value)."""
     if not factors:
         return {}
     double = [f"CAST({store.quote_ident(f)} AS DOUBLE)" for f in factors]
@@ -480,38 +482,24 @@ def prebins(
     items = [(f"{v} AS v{i}", []) for i, v in enumerate(value_sql)]
     source, params = scan_sql(pop, items)
     k = len(factors)
-    stats = ", ".join(f"approx_count_distinct(v{i}), min(v{i}), max(v{i})" for i in range(k))
-    row = con.execute(f"SELECT {stats} FROM {source}", params).fetchone()
-    wide = [i for i in range(k) if row[3 * i] > max_prebins and row[3 * i + 1] != row[3 * i + 2]]
+    few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
+    counted = ", ".join(f"approx_count_distinct(v{i})" for i in range(k))
+    distinct = dict(enumerate(con.execute(f"SELECT {counted} FROM {few}", few_params).fetchone()))
+    wide = [i for i in range(k) if distinct[i] > max_prebins]
+    rows = _exact_prebins(con, source, params, [i for i in range(k) if i not in wide])
+    values = {i: sorted((r for r in rows if r[0] == i and r[1] is not None), key=lambda r: r[1]) for i in range(k)}
+    surprising = [i for i in range(k) if len(values[i]) > max_prebins]  # more values than the sample showed
     tails = {}
-    if wide:  # the slices' range, from a fixed sample (it only places the slices: every loan is counted)
-        few, few_params = scan_sql(sampled(con, pop, QUANTILE_SAMPLE), items)
-        found = ", ".join(f"quantile_cont(v{i}, {list(TAILS)})" for i in wide)
-        tails = dict(zip(wide, con.execute(f"SELECT {found} FROM {few}", few_params).fetchone(), strict=True))
-    slices, slice_params = [], []
-    for i in range(k):
-        if i not in wide:
-            slices.append(f"v{i} AS s{i}")
-            continue
-        low, high = row[3 * i + 1], row[3 * i + 2]
-        q_low, q_high = tails.get(i) or (low, high)
-        first, last = (q_low, q_high) if q_high > q_low else (low, high)
-        slices.append(
-            f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
-            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END) AS s{i}"
-        )
-        slice_params += [first, last, first, (last - first) / max_prebins]
-    values = ", ".join(f"v{i}" for i in range(k))
-    sql = f"""
-        WITH keyed AS (SELECT {values}, {", ".join(slices)}, __bad FROM {source}),
-        long AS (
-            SELECT unnest(range({k})) AS i, unnest([{values}]) AS v,
-                   unnest([{", ".join(f"CAST(s{i} AS DOUBLE)" for i in range(k))}]) AS slice, __bad
-            FROM keyed
-        )
-        SELECT i, min(v) AS x, count(*) AS n, sum(__bad) AS b FROM long GROUP BY i, slice ORDER BY i, x NULLS LAST
-    """
-    rows = con.execute(sql, [*slice_params, *params]).fetchall()
+    if wide or surprising:  # the slices' range, from the fixed sample (it only places the slices)
+        found = ", ".join(f"quantile_cont(v{i}, {list(TAILS)})" for i in [*wide, *surprising])
+        row = con.execute(f"SELECT {found} FROM {few}", few_params).fetchone()
+        tails = dict(zip([*wide, *surprising], row, strict=True))
+    for i in surprising:  # sliced from its value counts
+        first, last = _slice_range(tails[i], values[i][0][1], values[i][-1][1])
+        rows = [r for r in rows if r[0] != i or r[1] is None] + _slice_values(i, values[i], first, last, max_prebins)
+        distinct[i] = len(values[i])
+    rows += _sliced_prebins(con, source, params, {i: tails[i] for i in wide}, max_prebins)
+    rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0.0))
     out = {}
     for i, factor in enumerate(factors):
         mine = [r for r in rows if r[0] == i and r[1] is not None]
@@ -523,11 +511,83 @@ def prebins(
             bads=np.array([int(r[3]) for r in mine], dtype=np.int64),
             missing=int(missing[0][2]) if missing else 0,
             missing_bads=int(missing[0][3]) if missing else 0,
-            distinct=int(row[3 * i]) if i in wide else len(mine),
+            distinct=int(distinct[i]) if i in wide or i in surprising else len(mine),
             top=int(count.max()) if len(count) else 0,
-            exact=i not in wide,
+            exact=i not in wide and i not in surprising,
         )
     return out
+
+
+def _slice_range(tails: Sequence[float] | None, low: float | None, high: float | None) -> tuple:
+    """Where the equal-width slices of a many-valued factor start and end: its sample's 0.5 % and 99.5 %
+    quantiles, else (when those coincide) its lowest and highest value; (None, None) when neither is known."""
+    q_low, q_high = tails or (None, None)
+    if q_low is not None and q_high > q_low:
+        return q_low, q_high
+    return low, high
+
+
+def _slice_values(i: int, values: list[tuple], first: float, last: float, max_prebins: int) -> list[tuple]:
+    """The pre-bins of factor ``i`` as slices of its ascending (i, value, loans, bads) rows: the same slices, first
+    values and counts as the grouped scan of ``prebins`` (the same floating-point operations)."""
+    x = np.array([r[1] for r in values], dtype=float)
+    inside = np.minimum(np.floor((x - first) / ((last - first) / max_prebins)), max_prebins - 1)
+    codes = np.where(x < first, -1.0, np.where(x >= last, float(max_prebins), inside))
+    _, starts = np.unique(codes, return_index=True)  # codes only grow with the value
+    count = np.add.reduceat(np.array([r[2] for r in values], dtype=np.int64), starts)
+    bads = np.add.reduceat(np.array([int(r[3]) for r in values], dtype=np.int64), starts)
+    return [(i, float(x[s]), int(n), int(b)) for s, n, b in zip(starts, count, bads, strict=True)]
+
+
+def _sliced_prebins(
+    con: duckdb.DuckDBPyConnection, source: str, params: list, tails: Mapping[int, object], max_prebins: int
+) -> list[tuple]:
+    """(factor index, first value, loans, bads) per equal-width slice of the many-valued factors ``tails`` (factor
+    index: its sample quantiles), in one grouped scan (a grouping set per factor); a NULL value is the missing one.
+    Slices span the quantiles (else, when they coincide, the factor's range) plus one slice for each tail."""
+    if not tails:
+        return []
+    ranges = {i: _slice_range(q, None, None) for i, q in tails.items()}
+    flat = [i for i, (first, _) in ranges.items() if first is None]
+    if flat:  # sample quantiles that coincide: the slices span the factor's range
+        found = ", ".join(f"min(v{i}), max(v{i})" for i in flat)
+        row = con.execute(f"SELECT {found} FROM {source}", params).fetchone()
+        for j, i in enumerate(flat):
+            ranges[i] = (row[2 * j], row[2 * j + 1])
+    slices, slice_params = [], []
+    for i, (first, last) in ranges.items():
+        slices.append(
+            f"(CASE WHEN v{i} IS NULL THEN NULL WHEN v{i} < ? THEN -1 WHEN v{i} >= ? THEN {max_prebins} "
+            f"ELSE least(floor((v{i} - ?) / ?), {max_prebins - 1}) END) AS s{i}"
+        )
+        slice_params += [first, last, first, (last - first) / max_prebins]
+    wide = list(ranges)
+    keys = ", ".join(f"s{i}" for i in wide)
+    flags = ", ".join(f"GROUPING(s{i})" for i in wide)
+    firsts = ", ".join(f"min(v{i})" for i in wide)
+    sets = ", ".join(f"(s{i})" for i in wide)
+    inner = f"SELECT {', '.join(f'v{i}' for i in wide)}, {', '.join(slices)}, __bad FROM {source}"
+    found = con.execute(
+        f"SELECT {keys}, {flags}, {firsts}, count(*), sum(__bad) FROM ({inner}) GROUP BY GROUPING SETS ({sets})",
+        [*slice_params, *params],
+    ).fetchall()
+    k = len(wide)
+    return [(i, r[2 * k + j], r[-2], r[-1]) for r in found for j, i in enumerate(wide) if r[k + j] == 0]
+
+
+def _exact_prebins(con: duckdb.DuckDBPyConnection, source: str, params: list, exact: Sequence[int]) -> list[tuple]:
+    """(factor index, value, loans, bads) per distinct value of the ``exact`` factors (``v{i}`` of ``source``), in
+    one grouped scan (a grouping set per factor); a NULL value is the missing one."""
+    if not exact:
+        return []
+    values = ", ".join(f"v{i}" for i in exact)
+    flags = ", ".join(f"GROUPING(v{i})" for i in exact)
+    sets = ", ".join(f"(v{i})" for i in exact)
+    found = con.execute(
+        f"SELECT {values}, {flags}, count(*), sum(__bad) FROM {source} GROUP BY GROUPING SETS ({sets})", params
+    ).fetchall()
+    k = len(exact)
+    return [(i, r[j], r[-2], r[-1]) for r in found for j, i in enumerate(exact) if r[k + j] == 0]
 
 
 def prebin_spec(factor: str, pre: Prebins, min_share: float = MIN_SHARE) -> BinSpec:

@@ -13,7 +13,6 @@ model's own SQL expression (``_validation``). A seeded sample is used only when 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import math
@@ -53,6 +52,7 @@ STEPWISE_ROWS = 200_000  # stepwise selection fits many models: on a seeded samp
 MAX_LEVELS = 100
 MAX_ITERATIONS = 100
 CV_FOLDS = 5
+FETCH_ROWS = 1 << 20  # rows per Arrow record batch of a batched fit's training loans
 CV_ROWS = 200_000  # row-level cross-validation on at most this many training loans (a seeded subset)
 VIF_LIMIT = 10.0
 EVENTS_PER_PARAMETER = 10
@@ -511,7 +511,8 @@ def _batched_rows(
     y = np.empty(loans)
     fold = np.empty(loans, dtype=np.int8)
     at = 0
-    for batch in con.sql(sql, params=params).to_arrow_reader(irls.CHUNK):
+    rows_sql = f"SELECT * EXCLUDE (__row) FROM ({sql})"  # the row id only orders a sample
+    for batch in con.sql(rows_sql, params=params).to_arrow_reader(FETCH_ROWS):
         size = batch.num_rows
         if at + size > loans:
             raise RiskLabError("model.empty_train")  # the table changed under the fit
@@ -556,10 +557,16 @@ def _batched_rows(
     binary = np.concatenate(
         [
             np.all((cell_x == 0) | (cell_x == 1), axis=0),
-            [bool(np.all((row == 0) | (row == 1))) for row in numbers],
+            [_zero_one(row) for row in numbers],
         ]
     )[order]
-    return irls.Rows(cell_x, cell.astype(np.intp), numbers, y, fold, order, binary).by_cell()
+    return irls.Rows(cell_x, cell.astype(np.intp, copy=False), numbers, y, fold, order, binary)
+
+
+def _zero_one(values: np.ndarray) -> bool:
+    """Whether every value is 0 or 1 (a 0/1 column): the first values decide at once for a continuous one."""
+    head = values[:1024]
+    return bool(np.all((head == 0) | (head == 1)) and np.all((values == 0) | (values == 1)))
 
 
 def _encodings(spec: ModelSpec, bins: dict, train: pd.DataFrame) -> tuple[tuple[Encoding, ...], list[Notice]]:
@@ -696,7 +703,8 @@ def _fit_batched(data: irls.Rows) -> _Fit:
 
 def _cv_rows(data: irls.Rows) -> _Data:
     """The seeded ``CV_ROWS`` subset of a batched fit's loans as row data, for cross-validation."""
-    rows = np.sort(np.random.default_rng(0).permutation(data.n)[:CV_ROWS])
+    picked = np.sort(np.random.default_rng(0).permutation(data.n)[:CV_ROWS])
+    rows = data.in_cell_order()[picked]
     return _Data((data.design(rows)[:, 1:],), data.y[rows], None, data.fold[rows].astype(np.int64))
 
 
@@ -866,8 +874,7 @@ def fit_model(
     ``spec.table``, whose context ``ctx`` the caller has read (``datasets.table_context``)."""
     began = time.perf_counter()
     prep = _prepare(con, ctx, spec, method=method, max_rows=max_rows, folds=folds if validate else 1)
-    small = prep.method == "cells"  # a few thousand cells: BLAS threads would only contend
-    with threadpool_limits(1, "blas") if small else contextlib.nullcontext():
+    with threadpool_limits(1, "blas"):  # small matrices (k x k solves, k-row products): BLAS threads only contend
         return _fit_prepared(con, prep, validate, began)
 
 
