@@ -1,5 +1,6 @@
 """Portfolio quality of a performance table: KPIs, trends, mix, vintages, roll rates and breakdowns."""
 
+from analytics import datasets
 from analytics.portfolio._figures import (
     CLI_ROLES,
     DEFAULT_WINDOW,
@@ -36,16 +37,20 @@ from analytics.portfolio._figures import (
     roll_rates,
     save_thresholds,
     source_filter_options,
+    summarise_import,
     summary_ready,
     vintage_table,
     vintages,
 )
 from analytics.portfolio._summary import (
+    add_months,
     build,
     ensure,
     find,
     summary_key,
 )
+
+datasets.after_import(summarise_import)  # every import of a performance table builds or updates its summary
 
 __all__ = [
     "CLI_ROLES",
@@ -59,6 +64,7 @@ __all__ = [
     "Filters",
     "Query",
     "Source",
+    "add_months",
     "as_of_month",
     "breakdown",
     "build",
@@ -86,6 +92,7 @@ __all__ = [
     "roll_rates",
     "save_thresholds",
     "source_filter_options",
+    "summarise_import",
     "summary_key",
     "summary_ready",
     "vintage_table",

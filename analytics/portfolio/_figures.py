@@ -991,6 +991,25 @@ def summary_ready(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     return summary_mod.ready(con, source)
 
 
+def summarise_import(con: duckdb.DuckDBPyConnection, table: str, added: datasets.Added | None) -> None:
+    """After an import (``datasets.after_import``): the monthly summary of a performance table, built with the new
+    or replaced table, or updated from the rows of the months added (``added``). A table that is not a performance
+    table has none; a failure leaves the build to the Portfolio page's first visit (the import itself is done)."""
+    if store.is_read_only(con):
+        return
+    context = datasets.table_context(con, table)
+    if missing_roles(context):
+        return
+    try:
+        source = resolve(con, context)
+        if added is None:
+            summary_mod.ensure(con, source)
+        else:
+            summary_mod.add_months(con, source, added.state, added.rows)
+    except (duckdb.Error, RiskLabError):
+        return
+
+
 def prepare_summary(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Build the monthly summary of ``source`` now (the page calls it under a spinner)."""
     summary_mod.ensure(con, source)

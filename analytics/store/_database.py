@@ -520,10 +520,13 @@ def record_import(
     delimiter: str | None = None,
     warnings: list[str] | None = None,
     replaced: bool = False,
+    appended: bool = False,
 ) -> None:
-    """Add the catalog row of an import and its audit row, ``import_table`` or ``replace_table`` (call inside the
-    import's transaction: a role that may not import is refused here and the transaction leaves no change)."""
-    audit(con, "replace_table" if replaced else "import_table", table, file=source_file, rows=rows, columns=columns)
+    """Add the catalog row of an import and its audit row, ``import_table``, ``replace_table`` or ``append_table``
+    (call inside the import's transaction: a role that may not import is refused here and the transaction leaves no
+    change). ``rows``: the table's rows after the import."""
+    action = "append_table" if appended else "replace_table" if replaced else "import_table"
+    audit(con, action, table, file=source_file, rows=rows, columns=columns)
     con.execute(
         "INSERT INTO risklab_catalog.imports"
         " (table_name, source_file, checksum, rows, columns, encoding, delimiter, warnings)"
