@@ -171,3 +171,35 @@ def test_the_command_line_adds_a_month(months_db, tmp_path):
     assert again.returncode == 1 and again.stderr.strip() == (
         "error: there is no table 'nope' to add rows to: import the file as a new table first"
     )
+
+
+def test_the_data_page_adds_rows_to_a_table(demo_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT
+
+    monkeypatch.setenv("RISKLAB_DB", str(demo_db))
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page("pages/data.py").run()
+
+    def upload(content: bytes, tick: str | None = None) -> None:
+        app.file_uploader[0].set_value(("branch loans.csv", content, "text/csv")).run()
+        if tick:
+            next(c for c in app.checkbox if c.key and c.key.startswith(f"{tick}_")).check().run()
+        next(b for b in app.button if b.key and b.key.startswith("import_")).click().run()
+        assert not app.exception
+
+    upload(b"loan_id,month,balance\nA1,2024-01-31,100\nA2,2024-01-31,250\n")
+    upload(b"loan_id,month,balance\nA1,2024-02-29,90\nA2,2024-02-29,240\nA3,2024-02-29,500\n", tick="append")
+    assert app.success[0].value == "Added 3 rows to table branch_loans."
+    from ui import database
+
+    con = database._database(str(demo_db)).cursor()
+    assert con.execute("SELECT count(*), sum(balance) FROM branch_loans").fetchall() == [(5, 1180)]
+    upload(b"loan_id,balance\nA4,1\n", tick="append")  # a file without the table's month column
+    assert app.error[0].value == (
+        "branch loans.csv cannot be added to table 'branch_loans': it must have the table's columns "
+        "(missing: month; not in the table: -)"
+    )
+    assert con.execute("SELECT count(*) FROM branch_loans").fetchall() == [(5,)]
