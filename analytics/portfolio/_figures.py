@@ -60,6 +60,7 @@ from analytics.portfolio._query import (
     monthly_figures_sql,
     monthly_frame,
     npl_sum,
+    one_row_fact,
     par_sum,
     period_sql,
     ratio_sql,
@@ -206,7 +207,7 @@ def resolve(
         sql = f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
         return bool(q.execute(con, sql + f"WHERE {month} IS NOT NULL").fetchall()[0][0])
 
-    one = store.remembered(con, table, f"one row per loan and month: {loan}, {month}", one_row)
+    one = store.remembered(con, table, one_row_fact(q), one_row)
     return dataclasses.replace(source, one_row_per_month=bool(one))
 
 
@@ -1001,11 +1002,11 @@ def summarise_import(con: duckdb.DuckDBPyConnection, table: str, added: datasets
     if missing_roles(context):
         return
     try:
-        source = resolve(con, context)
         if added is None:
-            summary_mod.ensure(con, source)
-        else:
-            summary_mod.add_months(con, source, added.state, added.rows)
+            summary_mod.ensure(con, resolve(con, context))
+            return
+        summary_mod.carry_one_row(con, resolve(con, context, check_rows=False), added.state, added.rows)
+        summary_mod.add_months(con, resolve(con, context), added.state, added.rows)
     except (duckdb.Error, RiskLabError):
         return
 

@@ -47,6 +47,7 @@ from analytics.portfolio._query import (
     monthly_figures_sql,
     monthly_frame,
     npl_sum,
+    one_row_fact,
     par_sum,
     period_sql,
     ratio_sql,
@@ -172,16 +173,51 @@ def _register(
     return summary if usable else None
 
 
+def _new_rows(con: duckdb.DuckDBPyConnection, source: Source, last) -> tuple[int, object, int]:
+    """Rows of the months after ``last``: how many, the latest month, and how many distinct (loan, month) hashes
+    (a snapshot date column lets DuckDB skip the older row groups)."""
+    q = Query(source)
+    after = f"CAST(DATE '{last.isoformat()}' + INTERVAL 1 MONTH AS DATE)"
+    where = f"{q.month_sql()} >= {after}"
+    snapshot = source.col("snapshot_date")
+    if q.types.get(snapshot, "").upper() in ("DATE", "TIMESTAMP"):
+        where += f" AND {store.quote_ident(snapshot)} >= {after}"
+    sql = (
+        f"SELECT count(*), max({q.month_sql()}), count(DISTINCT hash({q.loan_sql()}, {q.month_sql()})) "
+        f"FROM {store.quote_ident(source.table)} WHERE {where}"
+    )
+    return tuple(q.execute(con, sql).fetchall()[0])
+
+
+def _last_month(con: duckdb.DuckDBPyConnection, summary: Summary):
+    return con.execute(f"SELECT max(month) FROM {summary.name('month')}").fetchall()[0][0]
+
+
+def carry_one_row(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, rows_before: int) -> None:
+    """Keep the fact that each loan has one row a month for the table after rows of later months were added,
+    from the fact before and the new rows alone (instead of a scan of every row); nothing when it cannot."""
+    fact = one_row_fact(Query(source))
+    before = store.recall(con, source.table, fact, previous)
+    if before is None:
+        return
+    old = Summary(summary_key(con, dataclasses.replace(source, one_row_per_month=bool(before)), previous), ())
+    if not _registered(con, old.key):
+        return
+    count, _, distinct = _new_rows(con, source, _last_month(con, old))
+    if count == store.row_count(con, source.table) - rows_before:
+        store.remember(con, source.table, fact, bool(before) and count == distinct)
+
+
 def add_months(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, rows_before: int) -> Summary | None:
     """The summary after rows of later months were added to the table (``previous``: its ``store.table_state``
     before, with ``rows_before`` rows): the summary of the table as it was, updated from the new months' rows.
 
-    Only the new rows are aggregated; what they change in earlier months is added from the loans' kept facts: the
-    12-month default cohorts of loans that default in a new month (their rows of the 12 months before), the moves
-    out of the last month (its rows), the vintages (from the facts). The result equals a full build; a full build
-    runs instead when the summary of the table as it was is missing, an added row is of a month already
-    summarised, the table has no write-off amounts (a write-off's amount is then the balance a month before), or
-    a loan's first amount or filter values change."""
+    Only the new rows are aggregated; what they change in earlier months is patched from the loans' kept facts:
+    the 12-month default cohorts of loans that default in a new month (their rows of the 12 months before), the
+    moves out of the last month (its rows), the vintages (the new loans and first events). The result equals a
+    full build; a full build runs instead when the summary of the table as it was is missing, an added row is of
+    a month already summarised, the table has no write-off amounts (a write-off's amount is then the balance a
+    month before), or a loan's origination, first amount or filter values change."""
     began = time.perf_counter()
     old = Summary(summary_key(con, source, previous), source.dimension_keys)
     summary = Summary(summary_key(con, source), source.dimension_keys)
@@ -193,17 +229,13 @@ def add_months(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, 
     ).fetchall()[0][0]
     if not (source.one_row_per_month and source.col("write_off") and kept and _registered(con, old.key)):
         return build(con, source)
-    q = Query(source)
-    last = con.execute(f"SELECT max(month) FROM {old.name('month')}").fetchall()[0][0]
-    after = f"CAST(DATE '{last.isoformat()}' + INTERVAL 1 MONTH AS DATE)"
-    table = store.quote_ident(source.table)
-    new_rows, newest = q.execute(
-        con, f"SELECT count(*), max({q.month_sql()}) FROM {table} WHERE {q.month_sql()} >= {after}"
-    ).fetchall()[0]
-    if new_rows != store.row_count(con, source.table) - rows_before:
+    last = _last_month(con, old)
+    count, newest, _ = _new_rows(con, source, last)
+    if count != store.row_count(con, source.table) - rows_before:
         return build(con, source)
-    new = (after, f"DATE '{newest.isoformat()}'")
+    new = (f"CAST(DATE '{last.isoformat()}' + INTERVAL 1 MONTH AS DATE)", f"DATE '{newest.isoformat()}'")
     facts = store.quote_ident(f"_portfolio_new_{summary.key}")
+    q = Query(source)
     try:
         q.execute(
             con,
@@ -211,13 +243,12 @@ def add_months(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, 
             WITH {q.rows_cte(Filters(), summary.dims, months=new)}
             SELECT {_facts_sql(summary)} FROM rows GROUP BY loan""",
         )
-        if not _facts_merge(con, old, summary, facts):
+        if _changes_history(con, old, facts):
             return build(con, source)
-        for part in ("month", "rolls"):
+        for part in PARTS:
             con.execute(f"ALTER TABLE {old.name(part)} RENAME TO {store.quote_ident(summary.table(part))}")
-        _build_month(con, source, summary, summary.name("loans"), None, months=new)
-        _add_cohort_defaults(con, source, old, summary, facts, last)
-        _build_vintage(con, summary, summary.name("loans"), (0, 1))
+        _add_facts(con, source, summary, facts, new)
+        _add_cohort_defaults(con, source, summary, facts, last)
         if source.has_dpd:
             con.execute(f"DELETE FROM {summary.name('rolls')} WHERE month = ?", [last])
             _build_rolls(con, source, summary, None, months=(f"DATE '{last.isoformat()}'", new[1]))
@@ -226,46 +257,48 @@ def add_months(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, 
         con.execute(f"DROP TABLE IF EXISTS {facts}")
 
 
-def _facts_merge(con: duckdb.DuckDBPyConnection, old: Summary, summary: Summary, facts: str) -> bool:
-    """The loans' facts after the new months: the old facts with the new loans' and new events; False (nothing
-    written) when a loan's filter values or first amount change with the new rows."""
-    changed = con.execute(
-        f"""SELECT count(*) FILTER (WHERE NOT n.same OR o.filter_combo <> n.filter_combo
-                                    OR (o.amount_first IS NULL AND n.amount_first IS NOT NULL))
-            FROM {facts} n LEFT JOIN {old.name("loans")} o USING (loan)"""
-    ).fetchall()[0][0]
-    if changed:
-        return False
-    earlier = {"first_month", "default_month", "e30", "e90", "first_amount", "amount_first", "first_combo"}
-    columns = [
-        name
-        for (name,) in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
-            [store.CATALOG_SCHEMA, old.table("loans")],
-        ).fetchall()
-    ]
-    merged = []
-    for name in columns:
-        if name == "loan":
-            merged.append("loan")
-        elif name == "orig":
-            merged.append("coalesce(least(o.orig_month, n.orig_month), o.first_month, n.first_month) AS orig")
-        elif name == "orig_month":
-            merged.append("least(o.orig_month, n.orig_month) AS orig_month")
-        else:  # the earliest month's value: the old one when the loan had rows before
-            assert name in earlier | {"filter_combo"}, name
-            merged.append(f"CASE WHEN o.loan IS NULL THEN n.{name} ELSE coalesce(o.{name}, n.{name}) END AS {name}")
-    con.execute(
-        f"""CREATE OR REPLACE TABLE {summary.name("loans")} AS
-        SELECT {", ".join(merged)} FROM {old.name("loans")} o FULL JOIN {facts} n USING (loan)"""
+def _changes_history(con: duckdb.DuckDBPyConnection, old: Summary, facts: str) -> bool:
+    """True when the new rows change what the summary holds of a loan's earlier months: its filter values, its
+    first amount (an amount where all its earlier rows had none) or its origination month."""
+    return (
+        con.execute(
+            f"""SELECT count(*) FROM {facts} n JOIN {old.name("loans")} o USING (loan)
+        WHERE o.filter_combo <> n.filter_combo OR (o.amount_first IS NULL AND n.amount_first IS NOT NULL)
+              OR (n.orig_month IS NOT NULL AND (o.orig_month IS NULL OR n.orig_month < o.orig_month))"""
+        ).fetchall()[0][0]
+        > 0
+        or not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {facts}").fetchall()[0][0]
     )
-    con.execute(f"DROP TABLE {old.name('loans')}")
-    return True
 
 
-def _add_cohort_defaults(
-    con: duckdb.DuckDBPyConnection, source: Source, old: Summary, summary: Summary, facts: str, last
-) -> None:
+def _add_facts(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, new: tuple) -> None:
+    """The new months' sums, the new loans' facts and vintages, and the first events of loans already known (their
+    vintages' event counts)."""
+    loans = summary.name("loans")
+    events = ("default_month", "e30", "e90")
+    firsts = store.quote_ident(f"_portfolio_firsts_{summary.key}")
+    newly = ", ".join(f"CASE WHEN o.{e} IS NULL THEN n.{e} END AS {e}" for e in events)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {firsts} AS
+        SELECT o.loan, o.orig, o.filter_combo, {newly}
+        FROM {facts} n JOIN {loans} o USING (loan)
+        WHERE {" OR ".join(f"(o.{e} IS NULL AND n.{e} IS NOT NULL)" for e in events)}"""
+    )
+    try:
+        con.execute(
+            f"INSERT INTO {loans} SELECT * EXCLUDE (same) FROM {facts} WHERE loan NOT IN (SELECT loan FROM {loans})"
+        )
+        sets = ", ".join(f"{e} = coalesce(m.{e}, f.{e})" for e in events)
+        con.execute(f"UPDATE {loans} AS m SET {sets} FROM {firsts} f WHERE m.loan = f.loan")
+        _build_month(con, source, summary, loans, None, months=new)
+        # the vintages: every kind of the new loans, the new first events of the others
+        _build_vintage(con, summary, f"(SELECT * FROM {loans} WHERE first_month >= {new[0]})", None)
+        _build_vintage(con, summary, firsts, None, kinds=False)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {firsts}")
+
+
+def _add_cohort_defaults(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, last) -> None:
     """Loans that default for the first time in a new month join the 12-month default cohorts of their months
     before (with a balance): one more default in each of those months' rows."""
     q = Query(source)
@@ -433,18 +466,22 @@ def _build_month(
     )
 
 
-def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int]) -> None:
-    """Loans per origination month and filter values, and by months on book of their first default, 30+, 90+."""
+def _build_vintage(
+    con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int] | None, kinds: bool = True
+) -> None:
+    """Loans per origination month and filter values, and by months on book of their first default, 30+, 90+
+    (``kinds=False``: the events only, not the loans)."""
     dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
     parts = " UNION ALL ".join(
         f"SELECT orig, filter_combo, '{kind}' AS kind, {mob_sql(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
         for kind in ("default_month", "e30", "e90")
     )
+    if kinds:
+        parts = f"SELECT orig, filter_combo, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}"
     con.execute(
         f"""{_into(summary, "vintage", part)}
-        SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM (
-            SELECT orig, filter_combo, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}
-        ) JOIN {_filter_values(summary)} USING (filter_combo)
+        SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM ({parts})
+        JOIN {_filter_values(summary)} USING (filter_combo)
         GROUP BY ALL"""
     )
 

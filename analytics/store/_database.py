@@ -489,23 +489,38 @@ def remembered(con: duckdb.DuckDBPyConnection, table: str, fact: str, compute: C
 
     A read-only database, or another session storing the same fact at the same time, only costs the stored copy.
     """
-    key = hashlib.sha1(repr((table, fact, table_state(con, table))).encode()).hexdigest()
-    if not (read_only := is_read_only(con)):
-        rows = con.execute("SELECT value FROM risklab_catalog.table_facts WHERE key = ?", [key]).fetchall()
-        if rows:
-            return json.loads(rows[0][0])
+    read_only = is_read_only(con)
+    if not read_only and (value := recall(con, table, fact)) is not None:
+        return value
     value = compute()
     if not read_only:
-        try:
-            with transaction(con):
-                con.execute("DELETE FROM risklab_catalog.table_facts WHERE table_name = ? AND fact = ?", [table, fact])
-                con.execute(
-                    "INSERT INTO risklab_catalog.table_facts (key, table_name, fact, value) VALUES (?, ?, ?, ?)",
-                    [key, table, fact, json.dumps(value)],
-                )
-        except (duckdb.TransactionException, duckdb.ConstraintException):
-            pass  # stored by another session meanwhile
+        remember(con, table, fact, value)
     return value
+
+
+def _fact_key(table: str, fact: str, state: tuple) -> str:
+    return hashlib.sha1(repr((table, fact, state)).encode()).hexdigest()
+
+
+def recall(con: duckdb.DuckDBPyConnection, table: str, fact: str, state: tuple | None = None) -> object | None:
+    """The fact kept about ``table`` in ``state`` (a ``table_state``; default: now), or None."""
+    key = _fact_key(table, fact, state or table_state(con, table))
+    rows = con.execute("SELECT value FROM risklab_catalog.table_facts WHERE key = ?", [key]).fetchall()
+    return json.loads(rows[0][0]) if rows else None
+
+
+def remember(con: duckdb.DuckDBPyConnection, table: str, fact: str, value: object) -> None:
+    """Keep ``value`` as the fact about ``table`` in its current state (replacing the fact of earlier states)."""
+    key = _fact_key(table, fact, table_state(con, table))
+    try:
+        with transaction(con):
+            con.execute("DELETE FROM risklab_catalog.table_facts WHERE table_name = ? AND fact = ?", [table, fact])
+            con.execute(
+                "INSERT INTO risklab_catalog.table_facts (key, table_name, fact, value) VALUES (?, ?, ?, ?)",
+                [key, table, fact, json.dumps(value)],
+            )
+    except (duckdb.TransactionException, duckdb.ConstraintException):
+        pass  # stored by another session meanwhile
 
 
 def record_import(
