@@ -1,6 +1,5 @@
 """Portfolio quality of a performance table: KPIs, trends, mix, vintages, roll rates and breakdowns."""
 
-from analytics import datasets
 from analytics.portfolio._figures import (
     CLI_ROLES,
     DEFAULT_WINDOW,
@@ -49,8 +48,6 @@ from analytics.portfolio._summary import (
     find,
     summary_key,
 )
-
-datasets.after_import(summarise_import)  # every import of a performance table builds or updates its summary
 
 __all__ = [
     "CLI_ROLES",

@@ -1011,6 +1011,9 @@ def summarise_import(con: duckdb.DuckDBPyConnection, table: str, added: datasets
         return
 
 
+datasets.after_import(summarise_import)  # every import of a performance table builds or updates its summary
+
+
 def prepare_summary(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Build the monthly summary of ``source`` now (the page calls it under a spinner)."""
     summary_mod.ensure(con, source)
