@@ -14,32 +14,32 @@ from analytics import datasets, portfolio, sample, store
 def test_sizing_follows_the_machine(monkeypatch):
     monkeypatch.delenv("RISKLAB_MEMORY_LIMIT", raising=False)
     monkeypatch.delenv("RISKLAB_THREADS", raising=False)
-    # a laptop: 2 cores, 24 GB -> 1 GB as before; a server: 16 cores, 125 GB -> 512 MB a thread
-    assert store.sizing(cpus=2, memory_mb=24_000, address_space_mb=0) == store.Sizing(1024, 2)
-    assert store.sizing(cpus=16, memory_mb=128_000, address_space_mb=0) == store.Sizing(8192, 16)
-    # little memory: half of it, and fewer threads (128 MB each at least)
-    assert store.sizing(cpus=16, memory_mb=1000, address_space_mb=0) == store.Sizing(500, 3)
+    # a laptop: 2 cores, 24 GB -> 1 GB as before; a server: 16 cores, 125 GB -> 500 MB a thread
+    assert store.sizing(cpus=2, memory_mb=24_000, address_space_mb=0) == store.Sizing(1000, 2)
+    assert store.sizing(cpus=16, memory_mb=128_000, address_space_mb=0) == store.Sizing(8000, 16)
+    # little memory: half of it, and fewer threads (125 MB each at least)
+    assert store.sizing(cpus=16, memory_mb=1000, address_space_mb=0) == store.Sizing(500, 4)
     # an address-space cap (the server's RISKLAB_SERVER_MEMORY_MB, a worker's): a third of it
     assert store.sizing(cpus=16, memory_mb=128_000, address_space_mb=3072) == store.Sizing(1024, 8)
 
 
 def test_sizing_overrides(monkeypatch):
-    monkeypatch.setenv("RISKLAB_MEMORY_LIMIT", "2GB")
-    assert store.sizing(cpus=16, memory_mb=128_000, address_space_mb=0) == store.Sizing(2048, 16)
+    monkeypatch.setenv("RISKLAB_MEMORY_LIMIT", "2GiB")
+    assert store.sizing(cpus=16, memory_mb=128_000, address_space_mb=0) == store.Sizing(2147, 16)
     monkeypatch.setenv("RISKLAB_MEMORY_LIMIT", "256MB")
     assert store.sizing(cpus=16, memory_mb=128_000, address_space_mb=0) == store.Sizing(256, 2)
     monkeypatch.setenv("RISKLAB_THREADS", "8")
     assert store.sizing(cpus=2, memory_mb=128_000, address_space_mb=0) == store.Sizing(256, 8)
     con = store.connect(":memory:")
     settings = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()
-    assert settings == [("256.0 MiB", 8)]
+    assert settings == [("244.1 MiB", 8)]  # DuckDB's MB: 10^6 bytes
 
 
 def test_the_machine_is_read():
     assert 1 <= store.machine_cpus() <= 4096
     meminfo = Path("/proc/meminfo")
     if meminfo.exists():  # MemTotal in kB (a container's cgroup limit may be lower)
-        total_mb = int(meminfo.read_text().split("MemTotal:")[1].split()[0]) // 1024
+        total_mb = int(meminfo.read_text().split("MemTotal:")[1].split()[0]) * 1024 // 10**6
         assert 0 < store.machine_memory_mb() <= total_mb + 1
 
 

@@ -33,10 +33,11 @@ CATALOG_SCHEMA = "risklab_catalog"
 # DuckDB's buffer pool and threads follow the machine (``sizing``): each thread gets PER_THREAD_MB, at least
 # MIN_MEMORY_MB in all (a laptop's 2 cores: 1 GB, so the app process stays under 2 GB), at most MEMORY_SHARE of the
 # machine's (or container's) memory and a third of the process's address-space cap; where that leaves less than
-# MIN_PER_THREAD_MB a thread, fewer threads. $RISKLAB_MEMORY_LIMIT and $RISKLAB_THREADS override either.
-MIN_MEMORY_MB = 1024
-PER_THREAD_MB = 512
-MIN_PER_THREAD_MB = 128
+# MIN_PER_THREAD_MB a thread (DuckDB's own minimum), fewer threads. $RISKLAB_MEMORY_LIMIT and $RISKLAB_THREADS
+# override either. Sizes are DuckDB's MB (10^6 bytes): 1000 MB is the 1 GB the app always had.
+MIN_MEMORY_MB = 1000
+PER_THREAD_MB = 500
+MIN_PER_THREAD_MB = 125
 MEMORY_SHARE = 0.5
 ADDRESS_SPACE_SHARE = 3  # DuckDB's address space runs to about 3x its buffer pool (VmPeak 3.7 GB at 1.3 GB resident)
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?I?B?)\s*$", re.IGNORECASE)
@@ -209,7 +210,7 @@ class Sizing:
 
     @property
     def memory_limit(self) -> str:
-        return f"{self.memory_mb}MiB"
+        return f"{self.memory_mb}MB"
 
 
 def machine_memory_mb() -> int:
@@ -218,7 +219,7 @@ def machine_memory_mb() -> int:
     for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
         with contextlib.suppress(OSError, ValueError):
             total = min(total, int(Path(limit).read_text().strip()))  # "max": no limit (ValueError)
-    return max(total // 2**20, 1)
+    return max(total // 10**6, 1)
 
 
 def machine_cpus() -> int:
@@ -231,12 +232,14 @@ def machine_cpus() -> int:
 
 
 def megabytes(size: str) -> int | None:
-    """A DuckDB size (``256MB``, ``8 GB``, ``1.5GiB``) in MB; None when it is not one."""
+    """A DuckDB size (``256MB``, ``8 GB``, ``1.5GiB``) in DuckDB's MB (10^6 bytes); None when it is not one."""
     match = _SIZE.match(size or "")
     if not match:
         return None
-    unit = (match.group(2) or "B").upper()[0]
-    return int(float(match.group(1)) * {"B": 2**-20, "K": 2**-10, "M": 1, "G": 2**10, "T": 2**20}[unit])
+    unit = (match.group(2) or "B").upper()
+    base = 1024 if "I" in unit else 1000
+    power = {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4}[unit[0]]
+    return int(float(match.group(1)) * base**power / 10**6)
 
 
 def sizing(cpus: int | None = None, memory_mb: int | None = None, address_space_mb: int | None = None) -> Sizing:
@@ -246,7 +249,7 @@ def sizing(cpus: int | None = None, memory_mb: int | None = None, address_space_
     memory_mb = memory_mb or machine_memory_mb()
     if address_space_mb is None:
         soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        address_space_mb = None if soft == resource.RLIM_INFINITY else soft // 2**20
+        address_space_mb = None if soft == resource.RLIM_INFINITY else soft // 10**6
     chosen = megabytes(os.environ.get("RISKLAB_MEMORY_LIMIT", ""))
     if chosen is None:
         chosen = max(MIN_MEMORY_MB, cpus * PER_THREAD_MB)
