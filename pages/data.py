@@ -16,7 +16,7 @@ tab_names = [text.t(f"data.tab_{name}") for name in ("import", "tables", "roles"
 import_tab, tables_tab, roles_tab, default_tab, sql_tab = st.tabs(tab_names)
 
 with import_tab:
-    imported = None  # (table, rows) of a finished import: it becomes the active table
+    imported = None  # (table, rows, rows added) of a finished import: it becomes the active table
     uploads = st.file_uploader(text.t("data.upload"), type=list(datasets.EXTENSIONS), accept_multiple_files=True)
     for upload in uploads or []:
         with st.container(border=True):
@@ -57,17 +57,25 @@ with import_tab:
                 key=session.widget("name", upload.file_id, default=store.suggest_table_name(upload.name)),
             )
             replace = st.checkbox(text.t("data.replace"), key=session.widget("replace", upload.file_id))
+            append = st.checkbox(text.t("append.choice"), key=session.widget("append", upload.file_id))
             if st.button(text.t("data.import"), key=session.widget("import", upload.file_id), type="primary"):
                 target = widgets.attempt(store.check_table_name, name)
-                if target in store.user_tables(con) and not replace:  # the app's words: a box to tick, no flag
+                if target in store.user_tables(con) and not (replace or append):  # a box to tick, no flag
                     st.error(text.t("data.table_exists", table=target))
                 elif target:
                     with st.spinner(text.t("data.importing")):
                         result = widgets.attempt(
-                            datasets.import_file, con, data, upload.name, table=target, replace=replace, **options
+                            datasets.import_file,
+                            con,
+                            data,
+                            upload.name,
+                            table=target,
+                            replace=replace and not append,
+                            append=append,
+                            **options,
                         )
                     if result:
-                        imported = (result.table, result.rows)
+                        imported = (result.table, result.rows, append)
 
     st.subheader(text.t("data.shipped"))
     shipped = st.selectbox(
@@ -86,11 +94,12 @@ with import_tab:
     if st.button(text.t("data.shipped_import"), key=session.widget("import_shipped"), disabled=again):
         installed = widgets.attempt(sample.install_shipped, con, shipped)
         if installed:
-            imported = (installed["table"], installed["rows"])
+            imported = (installed["table"], installed["rows"], False)
 
     if imported:  # make the new table active and confirm after the rerun (the sidebar must list it)
         session.put("table", imported[0])
-        session.put("flash", text.t("data.imported", table=imported[0], rows=imported[1]))
+        done = "append.added" if imported[2] else "data.imported"
+        session.put("flash", text.t(done, table=imported[0], rows=imported[1]))
         st.rerun()
 
 with tables_tab:

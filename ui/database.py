@@ -5,13 +5,14 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from analytics import core, sample, store
+from analytics import core, datasets, portfolio, sample, store
 from ui import session, text
 
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> duckdb.DuckDBPyConnection:
     store.limit_memory()  # the server's address space ($RISKLAB_SERVER_MEMORY_MB), set once per process
+    datasets.after_import(portfolio.summarise_import)  # an import builds or updates the Portfolio summary
     con = store.connect(path)  # read-only when the file or its folder is
     if not store.is_read_only(con):
         with store.acting_as(store.SYSTEM):  # the app's own first-start build, whoever's request started it

@@ -81,7 +81,7 @@ KEYS: dict[str, Key] = {
         *_keys("access", "audit_csv", "quiz_pick", "quiz_save"),
         # Data
         *_keys("data", "enc", "delim", "sheet", "name", "replace", "import", "shipped_pick", "import_shipped"),
-        *_keys("data", "shipped_replace"),
+        *_keys("data", "shipped_replace", "append"),
         *_keys("data", "roles", "save_roles", "kind", "defcol", "defval", "defdpd", "deflab", "save_default"),
         *_keys("data", "sql_text", survives=True),
         *_keys("data", "run_sql", "dl"),

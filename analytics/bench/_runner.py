@@ -441,6 +441,123 @@ def _monitor(ctx: Context, numeric: bool = False) -> Callable[[], object]:
     return lambda: monitoring.monitor(ctx.con, context, saved.name, saved.version, monitoring.Settings(), dev)
 
 
+# --- issue 19: the import against DuckDB's own read, the summary built by the import, a month added -----------------
+
+
+def _import_vs_duckdb(ctx: Context, kind: str) -> Callable[[], object]:
+    """``import_path`` of the bench file, with DuckDB's own ``CREATE TABLE ... AS SELECT * FROM read_csv(...)`` /
+    ``read_parquet(...)`` of the same file on a plain connection (default settings) timed just before, in the same
+    run; the note gives both and their ratio."""
+    import duckdb
+
+    from analytics import datasets
+
+    path = ctx.files.import_csv if kind == "csv" else ctx.files.import_parquet
+    folder = Path(tempfile.mkdtemp(prefix="risklab-ctas-"))
+    plain = duckdb.connect(str(folder / "ctas.duckdb"))
+    began, cpu = time.perf_counter(), time.process_time()
+    plain.execute(f"CREATE TABLE t AS SELECT * FROM read_{kind}(?)", [str(path)])
+    ctas, ctas_cpu = time.perf_counter() - began, time.process_time() - cpu
+    plain.close()
+    for leftover in folder.iterdir():
+        leftover.unlink()
+    folder.rmdir()
+
+    def work() -> object:
+        began, cpu = time.perf_counter(), time.process_time()
+        result = datasets.import_path(ctx.con, path, table=f"bench_import_{kind}_ctas", replace=True)
+        took, took_cpu = time.perf_counter() - began, time.process_time() - cpu
+        ctx.notes.append(
+            f"import_{kind}_vs_duckdb: import_path {took:.2f} s (CPU {took_cpu:.2f} s), DuckDB CTAS read_{kind} "
+            f"{ctas:.2f} s (CPU {ctas_cpu:.2f} s): {took / ctas:.2f}x wall, load {_load()}"
+        )
+        return result
+
+    return work
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _month_files(ctx: Context) -> tuple[Path, Path, object]:
+    """The performance table in two Parquet files: every month but the last, and the last month."""
+    table = store.quote_ident(ctx.big.performance_table)
+    last = ctx.con.execute(f"SELECT max(date_trunc('month', snapshot_date)) FROM {table}").fetchall()[0][0]
+    folder = ctx.files.performance_parquet.parent
+    files = (folder / "performance_before.parquet", folder / "performance_last.parquet")
+    for path, condition in zip(files, ("<", ">="), strict=True):
+        if not path.exists():
+            select = f"SELECT * FROM {table} WHERE snapshot_date {condition} DATE '{pd.Timestamp(last).date()}'"
+            _copy(ctx.con, select, path, "parquet")
+    return files[0], files[1], last
+
+
+def _summary_seconds(ctx: Context, table: str) -> float:
+    """How long the build (or update) of the table's current summary took, as its registry recorded it."""
+    from analytics import datasets, portfolio
+
+    source = portfolio.resolve(ctx.con, datasets.table_context(ctx.con, table))
+    key = portfolio.summary_key(ctx.con, source)
+    sql = f"SELECT seconds FROM {store.quote_ident(store.CATALOG_SCHEMA)}.portfolio_summaries WHERE key = ?"
+    return ctx.con.execute(sql, [key]).fetchall()[0][0]
+
+
+def _summary_at_import(ctx: Context) -> Callable[[], object]:
+    """The import of the performance table's Parquet file, which builds the Portfolio summary; the note gives the
+    summary's share and the first Portfolio visit after it (the KPIs, read from the summary)."""
+    from analytics import datasets, portfolio
+
+    table = "bench_import_performance"
+
+    def work() -> object:
+        began = time.perf_counter()
+        result = datasets.import_path(ctx.con, ctx.files.performance_parquet, table=table, replace=True)
+        took = time.perf_counter() - began
+        began = time.perf_counter()
+        source = portfolio.resolve(ctx.con, datasets.table_context(ctx.con, table))
+        portfolio.kpis(ctx.con, source)
+        visit = time.perf_counter() - began
+        ctx.notes.append(
+            f"summary_at_import: import {took:.1f} s, of which the summary {_summary_seconds(ctx, table):.1f} s; "
+            f"the first Portfolio visit (KPIs from the summary) {visit:.2f} s; load {_load()}"
+        )
+        return result
+
+    return work
+
+
+def _summary_month(ctx: Context) -> Callable[[], object]:
+    """A month of performance data added to a table of the months before (``import_path(..., append=True)``: the
+    summary updated from that month's rows), against a full build of the summary of the same rows."""
+    from analytics import datasets, portfolio
+
+    before, last_month, month = _month_files(ctx)
+    table = "bench_months"
+    datasets.import_path(ctx.con, before, table=table, replace=True)  # builds the summary of the months before
+    ctx.con.execute("CHECKPOINT")  # DuckDB writes a big new table at its next checkpoint: that import's cost
+    began = time.perf_counter()
+    portfolio.build(ctx.con, _source(ctx))  # the reference: a full build of every month
+    full = time.perf_counter() - began
+    runs = []
+
+    def work() -> object:
+        if runs:  # a repetition starts from the months before again (not timed below)
+            datasets.import_path(ctx.con, before, table=table, replace=True)
+            ctx.con.execute("CHECKPOINT")
+        began = time.perf_counter()
+        result = datasets.import_path(ctx.con, last_month, table=table, append=True)
+        runs.append(time.perf_counter() - began)
+        update = _summary_seconds(ctx, table)
+        ctx.notes.append(
+            f"summary_month: adding {month:%Y-%m} ({result.rows:,} rows) took {runs[-1]:.2f} s, of which the summary "
+            f"update {update:.2f} s = {update / full:.1%} of a full build ({full:.1f} s); load {_load()}"
+        )
+        return result
+
+    return work
+
+
 @dataclasses.dataclass(frozen=True)
 class Step:
     """A benchmark row: how to prepare the product's work (returns the timed callable), the naive counterpart
@@ -476,6 +593,10 @@ STEPS: tuple[Step, ...] = (
     Step("monitor", _monitor, None, ("model", "monitoring")),
     Step("monitor_development_numeric", lambda c: _development(c, True), None, ("model", "monitoring")),
     Step("monitor_numeric", lambda c: _monitor(c, True), None, ("model", "monitoring")),
+    Step("import_csv_vs_duckdb", lambda c: _import_vs_duckdb(c, "csv"), None, ("datasets",)),
+    Step("import_parquet_vs_duckdb", lambda c: _import_vs_duckdb(c, "parquet"), None, ("datasets",)),
+    Step("summary_at_import", _summary_at_import, None, ("portfolio",)),
+    Step("summary_month", _summary_month, None, ("portfolio",)),
 )
 
 

@@ -43,6 +43,7 @@ def import_file(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Non
         delimiter=delimiter,
         sheet=args.sheet,
         replace=args.replace,
+        append=args.append,
     )
     _print_json(result.to_json())
 
@@ -287,6 +288,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--delimiter")
     imp.add_argument("--sheet")
     imp.add_argument("--replace", action="store_true")
+    imp.add_argument("--append", action="store_true", help="add the rows to the existing table (a new month)")
     imp.set_defaults(func=import_file)
 
     commands.add_parser("tables", help="list the loan tables").set_defaults(func=tables)

@@ -60,6 +60,7 @@ from analytics.portfolio._query import (
     monthly_figures_sql,
     monthly_frame,
     npl_sum,
+    one_row_fact,
     par_sum,
     period_sql,
     ratio_sql,
@@ -206,7 +207,7 @@ def resolve(
         sql = f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
         return bool(q.execute(con, sql + f"WHERE {month} IS NOT NULL").fetchall()[0][0])
 
-    one = store.remembered(con, table, f"one row per loan and month: {loan}, {month}", one_row)
+    one = store.remembered(con, table, one_row_fact(q), one_row)
     return dataclasses.replace(source, one_row_per_month=bool(one))
 
 
@@ -989,6 +990,28 @@ def _summary(con: duckdb.DuckDBPyConnection, source: Source):
 def summary_ready(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     """True when the figures can be read at once (else the first one builds the monthly summary)."""
     return summary_mod.ready(con, source)
+
+
+def summarise_import(con: duckdb.DuckDBPyConnection, table: str, added: datasets.Added | None) -> None:
+    """After an import (``datasets.after_import``): the monthly summary of a performance table, built with the new
+    or replaced table, or updated from the rows of the months added (``added``). A table that is not a performance
+    table has none; a failure leaves the build to the Portfolio page's first visit (the import itself is done)."""
+    if store.is_read_only(con):
+        return
+    context = datasets.table_context(con, table)
+    if missing_roles(context):
+        return
+    try:
+        if added is None:
+            summary_mod.ensure(con, resolve(con, context))
+            return
+        summary_mod.carry_one_row(con, resolve(con, context, check_rows=False), added.state, added.rows)
+        summary_mod.add_months(con, resolve(con, context), added.state, added.rows)
+    except (duckdb.Error, RiskLabError):
+        return
+
+
+datasets.after_import(summarise_import)  # every import of a performance table builds or updates its summary
 
 
 def prepare_summary(con: duckdb.DuckDBPyConnection, source: Source) -> None:

@@ -312,6 +312,11 @@ class Query:
         return self.execute(con, sql).df()
 
 
+def one_row_fact(q: Query) -> str:
+    """The name of the fact kept per table state: whether each loan has one row per month."""
+    return f"one row per loan and month: {q.loan_sql()}, {q.month_sql()}"
+
+
 def dim_alias(key: str) -> str:
     return f"dim_{key}"
 

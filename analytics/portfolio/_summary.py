@@ -47,6 +47,7 @@ from analytics.portfolio._query import (
     monthly_figures_sql,
     monthly_frame,
     npl_sum,
+    one_row_fact,
     par_sum,
     period_sql,
     ratio_sql,
@@ -60,7 +61,7 @@ _REGISTRY_DDL = (
     f"CREATE TABLE IF NOT EXISTS {REGISTRY} (table_name VARCHAR NOT NULL, key VARCHAR PRIMARY KEY, "
     "usable BOOLEAN NOT NULL, seconds DOUBLE, built_at TIMESTAMP DEFAULT current_timestamp)"
 )
-PARTS = ("month", "vintage", "rolls")
+PARTS = ("month", "vintage", "rolls", "loans")
 # Loan-months per part of the build: beyond this, loans are split by a hash of their id and each part's per-loan
 # work (first events, the window over months) runs on its own. Every part rescans the table, which cost more CPU
 # than DuckDB's spilling at 76M loan-months (6M per part: over twice the CPU time), so one part goes a long way.
@@ -79,14 +80,19 @@ class Summary:
         """The dimensions the page filters on (vintages and roll rates are kept by these only)."""
         return tuple(k for k in self.dims if k in FILTER_DIMENSIONS)
 
+    def table(self, part: str) -> str:
+        """The table name of ``part`` (``month``, ``vintage``, ``rolls`` or ``loans``) in the catalog schema."""
+        return f"portfolio_{self.key}_{part}"
+
     def name(self, part: str) -> str:
-        """The quoted table name of ``part`` (``month``, ``vintage`` or ``rolls``)."""
-        return f"{_SCHEMA}.{store.quote_ident(f'portfolio_{self.key}_{part}')}"
+        """The quoted, qualified table name of ``part``."""
+        return f"{_SCHEMA}.{store.quote_ident(self.table(part))}"
 
 
-def summary_key(con: duckdb.DuckDBPyConnection, source: Source) -> str:
-    """A short key that changes with the table's import version, identity, row count and the source."""
-    text = repr((source, store.table_state(con, source.table)))
+def summary_key(con: duckdb.DuckDBPyConnection, source: Source, state: tuple | None = None) -> str:
+    """A short key that changes with the table's import version, identity, row count and the source (``state``:
+    the table's ``store.table_state`` at another moment, by default now)."""
+    text = repr((source, state or store.table_state(con, source.table)))
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
@@ -142,22 +148,192 @@ def build(con: duckdb.DuckDBPyConnection, source: Source) -> Summary | None:
             usable = _build_part(con, source, summary, loans, (i, parts))
             if not usable:
                 break
-        if not (usable and _combos_apart(con, summary)):
-            usable = False
-            for part in PARTS:
-                con.execute(f"DROP TABLE IF EXISTS {summary.name(part)}")
-        with store.transaction(con):
-            con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
-            con.execute(
-                f"INSERT INTO {REGISTRY} (table_name, key, usable, seconds) VALUES (?, ?, ?, ?)",
-                [source.table, key, bool(usable), time.perf_counter() - began],
-            )
+        usable = usable and _combos_apart(con, summary)
+        return _register(con, source, summary, usable, began)
     except duckdb.TransactionException:  # another session built it at the same time
         return find(con, source) or None
     finally:
         con.execute(f"DROP TABLE IF EXISTS {loans}")
-    drop_stale(con, source.table, keep=key)
+
+
+def _register(
+    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, usable: bool, began: float
+) -> Summary | None:
+    """Record the summary as built (its tables dropped when unusable) and drop the table's older summaries."""
+    if not usable:
+        for part in PARTS:
+            con.execute(f"DROP TABLE IF EXISTS {summary.name(part)}")
+    with store.transaction(con):
+        con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [summary.key])
+        con.execute(
+            f"INSERT INTO {REGISTRY} (table_name, key, usable, seconds) VALUES (?, ?, ?, ?)",
+            [source.table, summary.key, bool(usable), time.perf_counter() - began],
+        )
+    drop_stale(con, source.table, keep=summary.key)
     return summary if usable else None
+
+
+def _new_rows(con: duckdb.DuckDBPyConnection, source: Source, last) -> tuple[int, object, int]:
+    """Rows of the months after ``last``: how many, the latest month, and how many distinct (loan, month) hashes
+    (a snapshot date column lets DuckDB skip the older row groups)."""
+    q = Query(source)
+    after = f"CAST(DATE '{last.isoformat()}' + INTERVAL 1 MONTH AS DATE)"
+    where = f"{q.month_sql()} >= {after}"
+    snapshot = source.col("snapshot_date")
+    if q.types.get(snapshot, "").upper() in ("DATE", "TIMESTAMP"):
+        where += f" AND {store.quote_ident(snapshot)} >= {after}"
+    sql = (
+        f"SELECT count(*), max({q.month_sql()}), count(DISTINCT hash({q.loan_sql()}, {q.month_sql()})) "
+        f"FROM {store.quote_ident(source.table)} WHERE {where}"
+    )
+    return tuple(q.execute(con, sql).fetchall()[0])
+
+
+def _last_month(con: duckdb.DuckDBPyConnection, summary: Summary):
+    return con.execute(f"SELECT max(month) FROM {summary.name('month')}").fetchall()[0][0]
+
+
+def carry_one_row(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, rows_before: int) -> None:
+    """Keep the fact that each loan has one row a month for the table after rows of later months were added,
+    from the fact before and the new rows alone (instead of a scan of every row); nothing when it cannot."""
+    fact = one_row_fact(Query(source))
+    before = store.recall(con, source.table, fact, previous)
+    if before is None:
+        return
+    old = Summary(summary_key(con, dataclasses.replace(source, one_row_per_month=bool(before)), previous), ())
+    if not _registered(con, old.key):
+        return
+    count, _, distinct = _new_rows(con, source, _last_month(con, old))
+    if count == store.row_count(con, source.table) - rows_before:
+        store.remember(con, source.table, fact, bool(before) and count == distinct)
+
+
+def add_months(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, rows_before: int) -> Summary | None:
+    """The summary after rows of later months were added to the table (``previous``: its ``store.table_state``
+    before, with ``rows_before`` rows): the summary of the table as it was, updated from the new months' rows.
+
+    Only the new rows are aggregated; what they change in earlier months is patched from the loans' kept facts:
+    the 12-month default cohorts of loans that default in a new month (their rows of the 12 months before), the
+    moves out of the last month (its rows), the vintages (the new loans and first events). The result equals a
+    full build; a full build runs instead when the summary of the table as it was is missing, an added row is of
+    a month already summarised, the table has no write-off amounts (a write-off's amount is then the balance a
+    month before), or a loan's origination, first amount or filter values change."""
+    began = time.perf_counter()
+    old = Summary(summary_key(con, source, previous), source.dimension_keys)
+    summary = Summary(summary_key(con, source), source.dimension_keys)
+    if _registered(con, summary.key) is not None:
+        return find(con, source) or None
+    kept = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [store.CATALOG_SCHEMA, old.table("loans")],
+    ).fetchall()[0][0]
+    if not (source.one_row_per_month and source.col("write_off") and kept and _registered(con, old.key)):
+        return build(con, source)
+    last = _last_month(con, old)
+    count, newest, _ = _new_rows(con, source, last)
+    if count != store.row_count(con, source.table) - rows_before:
+        return build(con, source)
+    new = (f"CAST(DATE '{last.isoformat()}' + INTERVAL 1 MONTH AS DATE)", f"DATE '{newest.isoformat()}'")
+    facts = store.quote_ident(f"_portfolio_new_{summary.key}")
+    q = Query(source)
+    try:
+        q.execute(
+            con,
+            f"""CREATE OR REPLACE TEMP TABLE {facts} AS
+            WITH {q.rows_cte(Filters(), summary.dims, months=new)}
+            SELECT {_facts_sql(summary)} FROM rows GROUP BY loan""",
+        )
+        if _changes_history(con, old, facts):
+            return build(con, source)
+        for part in PARTS:
+            con.execute(f"ALTER TABLE {old.name(part)} RENAME TO {store.quote_ident(summary.table(part))}")
+        _add_facts(con, source, summary, facts, new)
+        _add_cohort_defaults(con, source, summary, facts, last)
+        if source.has_dpd:
+            con.execute(f"DELETE FROM {summary.name('rolls')} WHERE month = ?", [last])
+            _build_rolls(con, source, summary, None, months=(f"DATE '{last.isoformat()}'", new[1]))
+        return _register(con, source, summary, _combos_apart(con, summary), began)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {facts}")
+
+
+def _changes_history(con: duckdb.DuckDBPyConnection, old: Summary, facts: str) -> bool:
+    """True when the new rows change what the summary holds of a loan's earlier months: its filter values, its
+    first amount (an amount where all its earlier rows had none) or its origination month."""
+    return (
+        con.execute(
+            f"""SELECT count(*) FROM {facts} n JOIN {old.name("loans")} o USING (loan)
+        WHERE o.filter_combo <> n.filter_combo OR (o.amount_first IS NULL AND n.amount_first IS NOT NULL)
+              OR (n.orig_month IS NOT NULL AND (o.orig_month IS NULL OR n.orig_month < o.orig_month))"""
+        ).fetchall()[0][0]
+        > 0
+        or not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {facts}").fetchall()[0][0]
+    )
+
+
+def _add_facts(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, new: tuple) -> None:
+    """The new months' sums, the new loans' facts and vintages, and the first events of loans already known (their
+    vintages' event counts)."""
+    loans = summary.name("loans")
+    events = ("default_month", "e30", "e90")
+    firsts = store.quote_ident(f"_portfolio_firsts_{summary.key}")
+    newly = ", ".join(f"CASE WHEN o.{e} IS NULL THEN n.{e} END AS {e}" for e in events)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {firsts} AS
+        SELECT o.loan, o.orig, o.filter_combo, {newly}
+        FROM {facts} n JOIN {loans} o USING (loan)
+        WHERE {" OR ".join(f"(o.{e} IS NULL AND n.{e} IS NOT NULL)" for e in events)}"""
+    )
+    try:
+        con.execute(
+            f"INSERT INTO {loans} SELECT * EXCLUDE (same) FROM {facts} WHERE loan NOT IN (SELECT loan FROM {loans})"
+        )
+        sets = ", ".join(f"{e} = coalesce(m.{e}, f.{e})" for e in events)
+        con.execute(f"UPDATE {loans} AS m SET {sets} FROM {firsts} f WHERE m.loan = f.loan")
+        _build_month(con, source, summary, loans, None, months=new)
+        # the vintages: every kind of the new loans, the new first events of the others
+        _build_vintage(con, summary, f"(SELECT * FROM {loans} WHERE first_month >= {new[0]})", None)
+        _build_vintage(con, summary, firsts, None, kinds=False)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {firsts}")
+
+
+def _add_cohort_defaults(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, last) -> None:
+    """Loans that default for the first time in a new month join the 12-month default cohorts of their months
+    before (with a balance): one more default in each of those months' rows."""
+    q = Query(source)
+    first = con.execute(
+        f"SELECT min(n.default_month) FROM {facts} n JOIN {summary.name('loans')} m USING (loan) "
+        "WHERE m.default_month = n.default_month AND m.first_month < n.default_month"
+    ).fetchall()[0][0]
+    if first is None:
+        return
+    since = f"CAST(DATE '{first.isoformat()}' - INTERVAL 12 MONTH AS DATE)"
+    dims = [dim_alias(k) for k in summary.dims]
+    keys = ", ".join(["month", *dims])
+    same = " AND ".join(f"m.{c} IS NOT DISTINCT FROM d.{c}" for c in ["month", *dims])
+    month = summary.name("month")
+    delta = store.quote_ident(f"_portfolio_cohorts_{summary.key}")
+    q.execute(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE {delta} AS
+        WITH {q.rows_cte(Filters(), summary.dims, months=(since, f"DATE '{last.isoformat()}'"))},
+        newly AS (SELECT loan, n.default_month FROM {facts} n JOIN {summary.name("loans")} m USING (loan)
+                  WHERE m.default_month = n.default_month AND m.first_month < n.default_month),
+        counts AS (
+            SELECT {keys}, count(*) AS n FROM rows JOIN newly USING (loan)
+            WHERE balance > 0 AND default_month > month AND default_month <= CAST(month + INTERVAL 12 MONTH AS DATE)
+            GROUP BY ALL
+        )
+        SELECT d.n, m.rid FROM counts d
+        JOIN (SELECT {keys}, min(rowid) AS rid FROM {month} GROUP BY ALL) m ON {same}""",
+    )
+    try:
+        con.execute(
+            f"UPDATE {month} AS m SET cohort_defaults = cohort_defaults + d.n FROM {delta} d WHERE m.rowid = d.rid"
+        )
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {delta}")
 
 
 def _hash_sql(keys: tuple[str, ...]) -> str:
@@ -171,17 +347,11 @@ def _build_part(
     """Add one part of the loans to the summary tables (the first part creates them); False when a loan
     changes filter values. The loans' facts are numbers only (dimension values travel as hashes)."""
     q = Query(source)
-    filter_combo = _hash_sql(summary.filter_dims)  # a loan must keep one of each (checked): two numbers per loan
     q.execute(
         con,
         f"""CREATE OR REPLACE TEMP TABLE {loans} AS
         WITH {q.rows_cte(Filters(), summary.dims, part=part)}
-        SELECT loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
-               min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
-               coalesce(min(orig_month), min(month)) AS orig,
-               coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
-               arg_min({_hash_sql(summary.dims)}, month) AS first_combo,
-               min({filter_combo}) AS filter_combo, min({filter_combo}) = max({filter_combo}) AS same
+        SELECT {_facts_sql(summary)}
         FROM rows GROUP BY loan""",
     )
     if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
@@ -189,14 +359,28 @@ def _build_part(
     _build_month(con, source, summary, loans, part)
     _build_vintage(con, summary, loans, part)
     if source.has_dpd:
-        _build_rolls(con, source, summary, loans, part)
+        _build_rolls(con, source, summary, part)
+    con.execute(f"{_into(summary, 'loans', part)} SELECT * EXCLUDE (same) FROM {loans}")  # kept for a new month
     return True
 
 
-def _into(summary: Summary, part_name: str, part: tuple[int, int]) -> str:
-    """The first part creates a summary table, the others add to it."""
+def _facts_sql(summary: Summary) -> str:
+    """Each loan's facts over ``rows``: first month, first default, 30+ and 90+ months, origination, first amount,
+    the hashes of its first dimension values and of its filter values (whether those stay the same: ``same``)."""
+    filter_combo = _hash_sql(summary.filter_dims)  # a loan must keep one of each (checked): two numbers per loan
+    return f"""loan, min(month) AS first_month, min(month) FILTER (WHERE event) AS default_month,
+               min(month) FILTER (WHERE dpd >= 30) AS e30, min(month) FILTER (WHERE dpd >= 90) AS e90,
+               coalesce(min(orig_month), min(month)) AS orig, min(orig_month) AS orig_month,
+               coalesce(arg_min(amount, month), arg_min(balance, month)) AS first_amount,
+               arg_min(amount, month) AS amount_first,
+               arg_min({_hash_sql(summary.dims)}, month) AS first_combo,
+               min({filter_combo}) AS filter_combo, min({filter_combo}) = max({filter_combo}) AS same"""
+
+
+def _into(summary: Summary, part_name: str, part: tuple[int, int] | None) -> str:
+    """The first part creates a summary table, the others (and a new month: no part) add to it."""
     name = summary.name(part_name)
-    return f"CREATE OR REPLACE TABLE {name} AS" if part[0] == 0 else f"INSERT INTO {name}"
+    return f"CREATE OR REPLACE TABLE {name} AS" if part and part[0] == 0 else f"INSERT INTO {name}"
 
 
 def _combos_apart(con: duckdb.DuckDBPyConnection, summary: Summary) -> bool:
@@ -234,11 +418,18 @@ def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = No
 
 
 def _build_month(
-    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, loans: str, part: tuple[int, int]
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    summary: Summary,
+    loans: str,
+    part: tuple[int, int],
+    months: tuple[str, str] | None = None,
 ) -> None:
     """Sums per month and combination of dimension values: one scan, joined only to the loans that default
-    (for the 12-month cohorts); loans disbursed come from the loans' facts."""
+    (for the 12-month cohorts); loans disbursed come from the loans' facts. ``months`` (two SQL dates): add the
+    rows of these months only."""
     q = Query(source)
+    first = f"WHERE first_month BETWEEN {months[0]} AND {months[1]}" if months else ""
     dims = "".join(f", {dim_alias(k)}" for k in summary.dims)
     categories = "".join(
         f", coalesce(sum(balance) FILTER (WHERE balance > 0 AND category = '{c}'), 0) AS balance_{c}"
@@ -249,7 +440,7 @@ def _build_month(
     q.execute(
         con,
         f"""{_into(summary, "month", part)}
-        WITH {q.rows_cte(Filters(), summary.dims, part=part)},
+        WITH {q.rows_cte(Filters(), summary.dims, months=months, part=part)},
         sums AS (
             SELECT month{dims}, count(*) AS loan_months, max(snap) AS snap,
                    count(*) FILTER (WHERE balance > 0) AS loans,
@@ -268,25 +459,29 @@ def _build_month(
         disbursed AS (
             SELECT first_month AS month, first_combo AS combo, count(*) AS disbursed_loans,
                    sum(first_amount) AS disbursed
-            FROM {loans} GROUP BY ALL
+            FROM {loans} {first} GROUP BY ALL
         )
         SELECT sums.*, coalesce(d.disbursed_loans, 0) AS disbursed_loans, d.disbursed
         FROM sums LEFT JOIN disbursed d ON d.month = sums.month AND d.combo = {_hash_sql(summary.dims)}""",
     )
 
 
-def _build_vintage(con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int]) -> None:
-    """Loans per origination month and filter values, and by months on book of their first default, 30+, 90+."""
+def _build_vintage(
+    con: duckdb.DuckDBPyConnection, summary: Summary, loans: str, part: tuple[int, int] | None, kinds: bool = True
+) -> None:
+    """Loans per origination month and filter values, and by months on book of their first default, 30+, 90+
+    (``kinds=False``: the events only, not the loans)."""
     dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
     parts = " UNION ALL ".join(
         f"SELECT orig, filter_combo, '{kind}' AS kind, {mob_sql(kind)} AS mob FROM {loans} WHERE {kind} IS NOT NULL"
         for kind in ("default_month", "e30", "e90")
     )
+    if kinds:
+        parts = f"SELECT orig, filter_combo, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}"
     con.execute(
         f"""{_into(summary, "vintage", part)}
-        SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM (
-            SELECT orig, filter_combo, 'loans' AS kind, NULL AS mob FROM {loans} UNION ALL {parts}
-        ) JOIN {_filter_values(summary)} USING (filter_combo)
+        SELECT orig{dims}, kind, CAST(mob AS INTEGER) AS mob, count(*) AS loans FROM ({parts})
+        JOIN {_filter_values(summary)} USING (filter_combo)
         GROUP BY ALL"""
     )
 
@@ -295,12 +490,16 @@ _WRITTEN_OFF, _PAID_OFF = (ROLL_STATES.index(s) for s in ("written_off", "paid_o
 
 
 def _build_rolls(
-    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, loans: str, part: tuple[int, int]
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    summary: Summary,
+    part: tuple[int, int],
+    months: tuple[str, str] | None = None,
 ) -> None:
     """Balance and loans moving from each days-past-due bucket to each state next month, per month and filter
     values. A window over each loan's months finds next month's state; it sorts every loan-month and spills at
     tens of millions, so it carries one number per loan-month (month, state and bucket packed together), the
-    balance and the hash of the filter values, and nothing else."""
+    balance and the hash of the filter values, and nothing else. ``months``: the moves from these months only."""
     q = Query(source)
     dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
     bucket = bucket_sql("dpd", position=True)
@@ -311,7 +510,7 @@ def _build_rolls(
     q.execute(
         con,
         f"""{_into(summary, "rolls", part)}
-        WITH {q.rows_cte(Filters(), summary.filter_dims, part=part)},
+        WITH {q.rows_cte(Filters(), summary.filter_dims, months=months, part=part)},
         thin AS (
             SELECT loan, {code} AS code, CASE WHEN balance > 0 AND NOT written_off THEN balance END AS balance,
                    {_hash_sql(summary.filter_dims)} AS filter_combo

@@ -45,6 +45,7 @@ ROLE_BY_KEY = {role.key: role for role in ROLES}
 ACTIONS: dict[str, str | None] = {
     "import_table": "data",
     "replace_table": "data",
+    "append_table": "data",
     "save_roles": "data",
     "save_column_labels": "data",
     "save_default_definition": "data",

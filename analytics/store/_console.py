@@ -35,7 +35,7 @@ import pyarrow as pa
 from analytics.core import Notice, RiskLabError
 from analytics.store import _worker
 from analytics.store._access import reads_every_table
-from analytics.store._database import MEMORY_LIMIT, quote_ident, staged_file, staging_dir, table_state, user_tables
+from analytics.store._database import quote_ident, sizing, staged_file, staging_dir, table_state, user_tables
 from analytics.store._failures import user_error
 
 MAX_ROWS = 1_000
@@ -213,7 +213,7 @@ def run_query(
         "max_rows": max_rows,
         "max_bytes": max_mb * 1024 * 1024,
         "timeout_s": timeout_s,
-        "memory_limit": MEMORY_LIMIT,
+        "memory_limit": _worker_memory_limit(),
         "spill_mb": _worker.LIMITS.file_mb,
     }
     try:
@@ -228,6 +228,12 @@ def run_query(
         seconds=time.perf_counter() - start,
         size_cap_mb=max_mb if answer["cut"] == "size" else None,
     )
+
+
+def _worker_memory_limit() -> str:
+    """The query's DuckDB buffer pool: sized like the server's, for the worker's threads and address space."""
+    limits = _worker.LIMITS
+    return sizing(cpus=int(limits.threads), address_space_mb=int(limits.memory_mb)).memory_limit
 
 
 def _limits(timeout_s: float) -> _worker.Limits:

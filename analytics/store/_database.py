@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -29,8 +30,17 @@ from analytics.store._failures import is_conflict, user_error
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DB = PROJECT_DIR / "data" / "risklab.duckdb"
 CATALOG_SCHEMA = "risklab_catalog"
-# DuckDB's buffer pool; with Python and Streamlit on top the app process stays under 2 GB.
-MEMORY_LIMIT = os.environ.get("RISKLAB_MEMORY_LIMIT", "1GB")
+# DuckDB's buffer pool and threads follow the machine (``sizing``): each thread gets PER_THREAD_MB, at least
+# MIN_MEMORY_MB in all (a laptop's 2 cores: 1 GB, so the app process stays under 2 GB), at most MEMORY_SHARE of the
+# machine's (or container's) memory and a third of the process's address-space cap; where that leaves less than
+# MIN_PER_THREAD_MB a thread (DuckDB's own minimum), fewer threads. $RISKLAB_MEMORY_LIMIT and $RISKLAB_THREADS
+# override either. Sizes are DuckDB's MB (10^6 bytes): 1000 MB is the 1 GB the app always had.
+MIN_MEMORY_MB = 1000
+PER_THREAD_MB = 500
+MIN_PER_THREAD_MB = 125
+MEMORY_SHARE = 0.5
+ADDRESS_SPACE_SHARE = 3  # DuckDB's address space runs to about 3x its buffer pool (VmPeak 3.7 GB at 1.3 GB resident)
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?I?B?)\s*$", re.IGNORECASE)
 
 CATALOG_DDL = """
 CREATE SCHEMA IF NOT EXISTS risklab_catalog;
@@ -178,13 +188,80 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
         staging.mkdir(parents=True)
     con = _open(path, read_only)
     con.execute(f"SET allowed_directories = [{_sql_string(str(staging) + os.sep)}]")
-    con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
+    size = sizing()
+    con.execute("SET memory_limit = ?", [size.memory_limit])
+    con.execute("SET threads = ?", [size.threads])
+    if path == ":memory:" or read_only:  # a file database spills next to itself (<file>.tmp), others here
+        con.execute("SET temp_directory = ?", [str(staging.parent / "spill")])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     if not read_only:
         con.execute(CATALOG_DDL)
         _clear_staging(staging)
     return con
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """DuckDB's buffer pool (MB) and thread count for one process."""
+
+    memory_mb: int
+    threads: int
+
+    @property
+    def memory_limit(self) -> str:
+        return f"{self.memory_mb}MB"
+
+
+def machine_memory_mb() -> int:
+    """The memory this process's machine has, or its container's (cgroup) limit when smaller, in MB."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        with contextlib.suppress(OSError, ValueError):
+            total = min(total, int(Path(limit).read_text().strip()))  # "max": no limit (ValueError)
+    return max(total // 10**6, 1)
+
+
+def machine_cpus() -> int:
+    """The processors this process may run on, or its container's (cgroup) CPU quota when smaller."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        cpus = min(cpus, max(1, int(quota) // int(period)))  # "max": no quota (ValueError)
+    return max(cpus, 1)
+
+
+def megabytes(size: str) -> int | None:
+    """A DuckDB size (``256MB``, ``8 GB``, ``1.5GiB``) in DuckDB's MB (10^6 bytes); None when it is not one."""
+    match = _SIZE.match(size or "")
+    if not match:
+        return None
+    unit = (match.group(2) or "B").upper()
+    base = 1024 if "I" in unit else 1000
+    power = {"B": 0, "K": 1, "M": 2, "G": 3, "T": 4}[unit[0]]
+    return int(float(match.group(1)) * base**power / 10**6)
+
+
+def sizing(cpus: int | None = None, memory_mb: int | None = None, address_space_mb: int | None = None) -> Sizing:
+    """DuckDB's buffer pool and threads for this machine (``cpus`` processors, ``memory_mb`` of memory, an address
+    space cap; by default this process's), ``$RISKLAB_MEMORY_LIMIT`` / ``$RISKLAB_THREADS`` first."""
+    cpus = cpus or machine_cpus()
+    memory_mb = memory_mb or machine_memory_mb()
+    if address_space_mb is None:
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        address_space_mb = None if soft == resource.RLIM_INFINITY else soft // 10**6
+    chosen = megabytes(os.environ.get("RISKLAB_MEMORY_LIMIT", ""))
+    if chosen is None:
+        chosen = max(MIN_MEMORY_MB, cpus * PER_THREAD_MB)
+        chosen = min(chosen, int(memory_mb * MEMORY_SHARE))
+        if address_space_mb:
+            chosen = min(chosen, address_space_mb // ADDRESS_SPACE_SHARE)
+    chosen = max(chosen, 1)
+    try:
+        threads = int(os.environ.get("RISKLAB_THREADS", ""))
+    except ValueError:
+        threads = min(cpus, max(1, chosen // MIN_PER_THREAD_MB))
+    return Sizing(chosen, max(threads, 1))
 
 
 def _unwritable(path: Path | str) -> bool:
@@ -415,23 +492,38 @@ def remembered(con: duckdb.DuckDBPyConnection, table: str, fact: str, compute: C
 
     A read-only database, or another session storing the same fact at the same time, only costs the stored copy.
     """
-    key = hashlib.sha1(repr((table, fact, table_state(con, table))).encode()).hexdigest()
-    if not (read_only := is_read_only(con)):
-        rows = con.execute("SELECT value FROM risklab_catalog.table_facts WHERE key = ?", [key]).fetchall()
-        if rows:
-            return json.loads(rows[0][0])
+    read_only = is_read_only(con)
+    if not read_only and (value := recall(con, table, fact)) is not None:
+        return value
     value = compute()
     if not read_only:
-        try:
-            with transaction(con):
-                con.execute("DELETE FROM risklab_catalog.table_facts WHERE table_name = ? AND fact = ?", [table, fact])
-                con.execute(
-                    "INSERT INTO risklab_catalog.table_facts (key, table_name, fact, value) VALUES (?, ?, ?, ?)",
-                    [key, table, fact, json.dumps(value)],
-                )
-        except (duckdb.TransactionException, duckdb.ConstraintException):
-            pass  # stored by another session meanwhile
+        remember(con, table, fact, value)
     return value
+
+
+def _fact_key(table: str, fact: str, state: tuple) -> str:
+    return hashlib.sha1(repr((table, fact, state)).encode()).hexdigest()
+
+
+def recall(con: duckdb.DuckDBPyConnection, table: str, fact: str, state: tuple | None = None) -> object | None:
+    """The fact kept about ``table`` in ``state`` (a ``table_state``; default: now), or None."""
+    key = _fact_key(table, fact, state or table_state(con, table))
+    rows = con.execute("SELECT value FROM risklab_catalog.table_facts WHERE key = ?", [key]).fetchall()
+    return json.loads(rows[0][0]) if rows else None
+
+
+def remember(con: duckdb.DuckDBPyConnection, table: str, fact: str, value: object) -> None:
+    """Keep ``value`` as the fact about ``table`` in its current state (replacing the fact of earlier states)."""
+    key = _fact_key(table, fact, table_state(con, table))
+    try:
+        with transaction(con):
+            con.execute("DELETE FROM risklab_catalog.table_facts WHERE table_name = ? AND fact = ?", [table, fact])
+            con.execute(
+                "INSERT INTO risklab_catalog.table_facts (key, table_name, fact, value) VALUES (?, ?, ?, ?)",
+                [key, table, fact, json.dumps(value)],
+            )
+    except (duckdb.TransactionException, duckdb.ConstraintException):
+        pass  # stored by another session meanwhile
 
 
 def record_import(
@@ -446,10 +538,13 @@ def record_import(
     delimiter: str | None = None,
     warnings: list[str] | None = None,
     replaced: bool = False,
+    appended: bool = False,
 ) -> None:
-    """Add the catalog row of an import and its audit row, ``import_table`` or ``replace_table`` (call inside the
-    import's transaction: a role that may not import is refused here and the transaction leaves no change)."""
-    audit(con, "replace_table" if replaced else "import_table", table, file=source_file, rows=rows, columns=columns)
+    """Add the catalog row of an import and its audit row, ``import_table``, ``replace_table`` or ``append_table``
+    (call inside the import's transaction: a role that may not import is refused here and the transaction leaves no
+    change). ``rows``: the table's rows after the import."""
+    action = "append_table" if appended else "replace_table" if replaced else "import_table"
+    audit(con, action, table, file=source_file, rows=rows, columns=columns)
     con.execute(
         "INSERT INTO risklab_catalog.imports"
         " (table_name, source_file, checksum, rows, columns, encoding, delimiter, warnings)"

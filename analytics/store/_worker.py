@@ -133,7 +133,7 @@ def _limit_self(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it; a file grown too big ends the worker
     os.nice(NICENESS)  # the server's own threads (other users' pages) come first on a busy machine
-    for name in _THREAD_VARIABLES:
+    for name in (*_THREAD_VARIABLES, "RISKLAB_THREADS"):  # RISKLAB_THREADS: the worker's DuckDB too (store.sizing)
         os.environ[name] = str(int(limits["threads"]))
 
 
