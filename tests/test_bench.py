@@ -153,6 +153,10 @@ def test_generator_is_deterministic_and_has_the_sample_layout():
     )
     ((months,),) = first.execute("SELECT max(months_on_book) FROM bench_performance").fetchall()
     assert months == 6
+    groups = first.execute("SELECT segment, guarantee_method, group_id FROM bench_loans").df()
+    members = (groups["segment"] == "farm") & (groups["guarantee_method"] == "joint group")
+    assert members.sum() > 0 and groups["group_id"].notna().equals(members)  # the sample's joint-liability groups
+    assert groups["group_id"].value_counts().max() == 4
     summary = factors.outcome_summary(first, factors.population(datasets.table_context(first, bench.LOANS_TABLE)))
     assert summary["defaults"] > 0
 

@@ -288,6 +288,7 @@ def _loans_sql(n_sql: str, mean: float, sd: float, score_centre: float) -> str:
     )
     SELECT 'L' || lpad(CAST(i + 1 AS VARCHAR), {width}, '0') AS loan_id,
            'B' || lpad(CAST(CAST(floor({u(36)} * $n * 2) AS BIGINT) AS VARCHAR), {width + 1}, '0') AS borrower_id,
+           {_group_sql()} AS group_id,
            application_date, branch, officer, segment, {product} AS product, loan_amount, term_months,
            round(CASE WHEN farm THEN 6.5 ELSE 5.2 END + {rating_add} + interest_rate_increase * (1 + 2 * {u(33)})
                  + 0.25 * {z(34)} + 0.3 * drift, 2) AS interest_rate,
@@ -302,6 +303,14 @@ def _loans_sql(n_sql: str, mean: float, sd: float, score_centre: float) -> str:
            origin + 12 <= {ORIGIN_MONTHS - 1} AS outcome_window_complete
     FROM m
     """
+
+
+def _group_sql() -> str:
+    """The joint-liability group of a farm household with a "joint group" guarantee: each officer's such applicants
+    in groups of four, in order of application (the sample's layout; the bench draws no group effect on default)."""
+    member = "segment = 'farm' AND guarantee_method = 'joint group'"
+    number = f"(row_number() OVER (PARTITION BY officer_index, {member} ORDER BY i) - 1) // 4"
+    return f"CASE WHEN {member} THEN 'G' || officer_index || '-' || {number} END"
 
 
 def _pilot(con: duckdb.DuckDBPyConnection, seed: int) -> tuple[float, float, float]:
