@@ -27,7 +27,7 @@ from analytics import datasets, sample, store
 
 LOANS_TABLE = "bench_loans"
 PERFORMANCE_TABLE = "bench_performance"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the joint-liability groups (group_id)
 ORIGIN_MONTHS = 36  # applications spread over this many months from START
 START = "2021-01-01"
 MIN_LOANS = 1_000
