@@ -439,6 +439,8 @@ def test_matrix_strategy_on_the_page_is_the_expert_side_and_saves(model_db, monk
     at.radio(key="ev_kind").set_value("matrix").run()
     ok(at)
     assert at.selectbox(key="ev_matrix_column").value == "credit_rating"
+    assert "Credit rating" in at.selectbox(key="ev_matrix_column").options  # its display name, not the column's
+    assert any("Credit rating" in caption.value for caption in at.caption)
     source = at.session_state["expert_source"]
     assert isinstance(source, decisions.MatrixStrategy) and source.officer_grades == RATINGS_ORDER
     connection = _db(model_db)

@@ -37,16 +37,24 @@ def matrix_editor(
         key=session.widget("ev_matrix_choice", options=choices),
         format_func=lambda name: name or starter,
     )
+    names = datasets.column_labels(con, ctx.table)[text.lang()]  # display names in the session's language
+
+    def named(column: str) -> str:
+        return names.get(column, column)
+
     if choice:
         draft = decisions.load_rule_set(con, choice).source
-        top[1].caption(text.t("matrix.saved_column", column=draft.officer_column))
+        top[1].caption(text.t("matrix.saved_column", column=named(draft.officer_column)))
     else:
         columns = _officer_columns(ctx)
         if not columns:
             st.info(text.t("matrix.no_text_column"))
             return None
         column = top[1].selectbox(
-            text.t("matrix.officer_column"), columns, key=session.widget("ev_matrix_column", options=columns)
+            text.t("matrix.officer_column"),
+            columns,
+            format_func=named,
+            key=session.widget("ev_matrix_column", options=columns),
         )
         draft = widgets.attempt(cache.data, decisions.starter_matrix, con, ctx, column)
         if draft is None:
@@ -72,7 +80,7 @@ def matrix_editor(
         hide_index=True,
         column_config=config,
     )
-    st.caption(text.t("matrix.grid_help", column=draft.officer_column))
+    st.caption(text.t("matrix.grid_help", column=named(draft.officer_column)))
     strategy = widgets.attempt(decisions.from_frame, edited, draft.officer_column, officer)
     bound = strategy and widgets.attempt(decisions.bind, strategy, saved)
     checked = bound and widgets.attempt(decisions.reject_sql, con, ctx, bound)
