@@ -597,6 +597,81 @@ def test_summary_with_one_filter_dimension_and_missing_values(con):
     )
 
 
+# Loans whose moves a full build takes from their facts (current every month but perhaps the last) and the others:
+# (loan, months as (yyyy-mm, balance, days past due, status, write-off amount)).
+EDGE_LOANS = [
+    ("gone", [("2024-01", 100, 0, "current", 0), ("2024-02", 90, 0, "current", 0), ("2024-03", 80, 0, "current", 0)]),
+    ("repaid", [("2024-01", 50, 0, "current", 0), ("2024-02", 40, 0, "current", 0), ("2024-03", 0, 0, "paid_off", 0)]),
+    ("paid_owing", [("2024-02", 70, 0, "current", 0), ("2024-03", 30, 40, "paid_off", 0)]),
+    (
+        "late_last",
+        [("2024-02", 60, 0, "current", 0), ("2024-03", 60, 0, "current", 0), ("2024-04", 60, 20, "overdue", 0)],
+    ),
+    ("written", [("2024-01", 45, 0, "current", 0), ("2024-02", 0, 200, "written_off", 45)]),
+    ("written_owing", [("2024-03", 45, 0, "current", 0), ("2024-04", 45, 200, "written_off", 45)]),
+    ("one_row", [("2024-02", 500, 0, "current", 0)]),
+    ("one_repaid", [("2024-03", 0, 0, "paid_off", 0)]),
+    ("one_late", [("2024-04", 80, 70, "overdue", 0)]),
+    ("gap", [("2024-01", 300, 0, "current", 0), ("2024-03", 280, 0, "current", 0), ("2024-04", 260, 0, "current", 0)]),
+    (
+        "cured",
+        [
+            ("2024-01", 200, 0, "current", 0),
+            ("2024-02", 200, 35, "overdue", 0),
+            ("2024-03", 190, 0, "current", 0),
+            ("2024-04", 180, 0, "current", 0),
+        ],
+    ),
+    ("zero", [("2024-01", 20, 0, "current", 0), ("2024-02", 0, 0, "current", 0), ("2024-03", 10, 0, "current", 0)]),
+    ("long", [("2011-06", 900, 0, "current", 0), ("2024-04", 900, 0, "current", 0)]),
+    ("newest", [("2024-05", 10, 0, "current", 0)]),  # so that April's moves count
+]
+
+
+def _edges(con, table: str, twice: str | None = None, long: bool = False) -> str:
+    """The edge loans as a performance table; ``twice``: that loan has its first month twice; ``long``: with the
+    loan that spans too many months for its facts to tell whether it has one row a month."""
+    rows = [
+        (loan, f"{month}-28", float(balance), dpd, status, float(write_off), "North" if i % 2 else "South")
+        for i, (loan, months) in enumerate(EDGE_LOANS)
+        if long or loan != "long"
+        for month, balance, dpd, status, write_off in months
+    ]
+    if twice:
+        rows += [r for r in rows if r[0] == twice][:1]
+    frame = pd.DataFrame(
+        rows, columns=["loan_id", "snapshot_date", "balance", "days_past_due", "status", "write_off_amount", "branch"]
+    )
+    con.register("_edges_src", frame)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT * REPLACE (CAST(snapshot_date AS DATE) AS snapshot_date) "
+        "FROM _edges_src"
+    )
+    con.unregister("_edges_src")
+    return table
+
+
+@pytest.mark.parametrize(("twice", "long"), [(None, False), (None, True), ("gone", False), ("cured", True)])
+def test_the_build_takes_steady_loans_moves_from_their_facts(con, twice, long):
+    """The moves of loans current every month but perhaps the last come from their facts, the others' from a
+    window: every month's roll rates, the monthly figures and vintages equal the direct computation. An import's
+    build also finds out whether loans have one row a month, and remembers it (a loan twice in a month: no)."""
+    table = _edges(con, "edges", twice, long)
+    portfolio.summarise_import(con, table, None)
+    fact = _query.one_row_fact(_query.Query(_resolve(con, table)))
+    assert store.recall(con, table, fact) is (twice is None)
+    source = _resolve(con, table)
+    assert source.one_row_per_month is (twice is None) and portfolio.find(con, source)
+    for month in portfolio.months(con, source, summary=False)[1:]:
+        _same(
+            portfolio.roll_rates(con, source, window=1, as_of=month),
+            portfolio.roll_rates(con, source, window=1, as_of=month, summary=False),
+        )
+    _same(portfolio.roll_rates(con, source, window=200), portfolio.roll_rates(con, source, window=200, summary=False))
+    for figure in (portfolio.monthly, portfolio.vintages):
+        _same(figure(con, source), figure(con, source, summary=False))
+
+
 def test_two_combinations_sharing_a_hash_mean_direct_figures(sample_con, monkeypatch):
     monkeypatch.setattr(_summary, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
     if "perf_collide" not in store.user_tables(sample_con):

@@ -199,16 +199,7 @@ def resolve(
     source = _source(ctx, overrides)
     if not check_rows:
         return source
-    table = ctx.table
-    q = Query(source)
-    loan, month = q.loan_sql(), q.month_sql()
-
-    def one_row() -> bool:  # distinct hashes: equal counts prove it; a (rare) collision only costs a dedupe
-        sql = f"SELECT count(*) = count(DISTINCT hash({loan}, {month})) FROM {store.quote_ident(table)} "
-        return bool(q.execute(con, sql + f"WHERE {month} IS NOT NULL").fetchall()[0][0])
-
-    one = store.remembered(con, table, one_row_fact(q), one_row)
-    return dataclasses.replace(source, one_row_per_month=bool(one))
+    return dataclasses.replace(source, one_row_per_month=summary_mod.one_row_per_month(con, source))
 
 
 def _source(ctx: TableContext, overrides: dict[str, str] | None = None) -> Source:
@@ -1002,8 +993,12 @@ def summarise_import(con: duckdb.DuckDBPyConnection, table: str, added: datasets
     if missing_roles(context):
         return
     try:
-        if added is None:
-            summary_mod.ensure(con, resolve(con, context))
+        if added is None:  # the build finds out whether loans have one row a month (no scan of its own)
+            source = resolve(con, context, check_rows=False)
+            known = store.recall(con, table, one_row_fact(Query(source)))
+            if known is not None:
+                source = dataclasses.replace(source, one_row_per_month=bool(known))
+            summary_mod.ensure(con, source, rows_checked=known is not None)
             return
         summary_mod.carry_one_row(con, resolve(con, context, check_rows=False), added.state, added.rows)
         summary_mod.add_months(con, resolve(con, context), added.state, added.rows)

@@ -125,27 +125,37 @@ def ready(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
     return find(con, source) is not None
 
 
-def ensure(con: duckdb.DuckDBPyConnection, source: Source) -> Summary | None:
-    """The summary of ``source``, built when missing; None when the figures must be computed directly."""
+def ensure(con: duckdb.DuckDBPyConnection, source: Source, *, rows_checked: bool = True) -> Summary | None:
+    """The summary of ``source``, built when missing; None when the figures must be computed directly
+    (``rows_checked``: as ``build``)."""
     found = find(con, source)
     if found is None:
-        found = build(con, source)
+        found = build(con, source, rows_checked=rows_checked)
     return found or None
 
 
-def build(con: duckdb.DuckDBPyConnection, source: Source) -> Summary | None:
+def build(con: duckdb.DuckDBPyConnection, source: Source, *, rows_checked: bool = True) -> Summary | None:
     """Build (or rebuild) the summary tables, drop those of older versions of the table; None when a loan
-    changes filter values (the figures are then computed directly)."""
+    changes filter values (the figures are then computed directly).
+
+    ``rows_checked=False``: whether each loan has one row a month is not known yet (``source`` says it has); the
+    loans' facts tell, the answer is remembered for the table (``portfolio.resolve`` then needs no scan of its
+    own), and a table where a loan has two rows in a month is built again with them deduplicated."""
     began = time.perf_counter()
+    parts = max(1, -(-store.table_state(con, source.table)[2] // ROWS_PER_PART))
+    if not rows_checked and parts > 1:  # the facts of one part cannot tell: check with a scan first
+        source = dataclasses.replace(source, one_row_per_month=one_row_per_month(con, source))
+        rows_checked = True
     key = summary_key(con, source)
     summary = Summary(key, source.dimension_keys)
     con.execute(_REGISTRY_DDL)
     loans = store.quote_ident(f"_portfolio_loans_{key}")
-    parts = max(1, -(-store.table_state(con, source.table)[2] // ROWS_PER_PART))
     try:
         usable = True
         for i in range(parts):
-            usable = _build_part(con, source, summary, loans, (i, parts))
+            usable = _build_part(con, source, summary, loans, (i, parts), rows_checked)
+            if usable is None:  # a loan has two rows in a month
+                return build(con, dataclasses.replace(source, one_row_per_month=False))
             if not usable:
                 break
         usable = usable and _combos_apart(con, summary)
@@ -342,25 +352,34 @@ def _hash_sql(keys: tuple[str, ...]) -> str:
 
 
 def _build_part(
-    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, loans: str, part: tuple[int, int]
-) -> bool:
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    summary: Summary,
+    loans: str,
+    part: tuple[int, int],
+    rows_checked: bool = True,
+) -> bool | None:
     """Add one part of the loans to the summary tables (the first part creates them); False when a loan
-    changes filter values. The loans' facts are numbers only (dimension values travel as hashes)."""
+    changes filter values, None when rows are not checked and a loan has two rows in a month. The loans' facts
+    are numbers only (dimension values travel as hashes)."""
     q = Query(source)
     q.execute(
         con,
         f"""CREATE OR REPLACE TEMP TABLE {loans} AS
         WITH {q.rows_cte(Filters(), summary.dims, part=part)}
-        SELECT {_facts_sql(summary)}
+        SELECT {_facts_sql(summary)}, {_roll_facts_sql()}
         FROM rows GROUP BY loan""",
     )
+    if not rows_checked and not _one_row_in_facts(con, source, loans):
+        return None
     if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
         return False
     _build_month(con, source, summary, loans, part)
     _build_vintage(con, summary, loans, part)
     if source.has_dpd:
-        _build_rolls(con, source, summary, part)
-    con.execute(f"{_into(summary, 'loans', part)} SELECT * EXCLUDE (same) FROM {loans}")  # kept for a new month
+        _build_rolls(con, source, summary, part, loans=loans)
+    kept = f"SELECT * EXCLUDE (same, {', '.join(_ROLL_FACTS)}) FROM {loans}"
+    con.execute(f"{_into(summary, 'loans', part)} {kept}")  # kept for a new month
     return True
 
 
@@ -375,6 +394,73 @@ def _facts_sql(summary: Summary) -> str:
                arg_min(amount, month) AS amount_first,
                arg_min({_hash_sql(summary.dims)}, month) AS first_combo,
                min({filter_combo}) AS filter_combo, min({filter_combo}) = max({filter_combo}) AS same"""
+
+
+# Months a loan may span for its distinct months to be counted in its facts (one bit per month in a HUGEINT).
+_SPAN_BITS = 120
+_ROLL_FACTS = (
+    "month_rows",
+    "span",
+    "distinct_months",
+    "moved",
+    "last_month",
+    "last_state",
+    "last_bucket",
+    "last_balance",
+    "last_written_off",
+    "current_month",
+    "current_balance",
+)
+
+
+def _roll_facts_sql() -> str:
+    """What a full build needs besides the kept facts: rows, span and distinct months (one row a month?), rows not
+    current (``moved``), the last month's state, bucket, balance and write-off, the last current month (current:
+    a balance, not overdue, not written or paid off) and its balance."""
+    bucket, state = _state_sql()
+    index = "(year(month) * 12 + month(month))"
+    bit = f"CAST(1 AS HUGEINT) << CAST({index} % {_SPAN_BITS} AS HUGEINT)"
+    return f"""count(*) AS month_rows, max({index}) - min({index}) AS span, bit_count(bit_or({bit})) AS distinct_months,
+               count(*) FILTER (WHERE {state} <> 0) AS moved, max(month) AS last_month,
+               arg_max({state}, month) AS last_state, arg_max({bucket}, month) AS last_bucket,
+               arg_max(balance, month) AS last_balance, arg_max(written_off, month) AS last_written_off,
+               max(month) FILTER (WHERE {state} = 0) AS current_month,
+               arg_max(balance, month) FILTER (WHERE {state} = 0) AS current_balance"""
+
+
+# A loan current every month but perhaps its last, one row a month without a gap: its moves follow from its facts.
+_STEADY = (
+    f"span < {_SPAN_BITS} AND distinct_months = month_rows AND month_rows = span + 1 "
+    "AND (moved = 0 OR (moved = 1 AND last_state <> 0))"
+)
+
+
+def _one_row_in_facts(con: duckdb.DuckDBPyConnection, source: Source, loans: str) -> bool:
+    """Whether each loan has one row a month, from the loans' facts (a scan when a loan spans too many months to
+    tell), remembered for the table."""
+    counted, long = con.execute(
+        f"SELECT coalesce(bool_and(distinct_months = month_rows), true), count(*) FILTER (WHERE span >= {_SPAN_BITS}) "
+        f"FROM {loans}"
+    ).fetchall()[0]
+    if long:
+        return one_row_per_month(con, source)
+    store.remember(con, source.table, one_row_fact(Query(source)), bool(counted))
+    return bool(counted)
+
+
+def one_row_per_month(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
+    """Whether each loan has one row a month (one scan: distinct hashes of loan and month; equal counts prove it,
+    a rare collision only costs a dedupe), remembered for the table."""
+    q = Query(source)
+
+    def one_row() -> bool:
+        sql = (
+            f"SELECT count(*) = count(DISTINCT hash({q.loan_sql()}, {q.month_sql()})) "
+            f"FROM {store.quote_ident(source.table)} WHERE {q.month_sql()} IS NOT NULL"
+        )
+        return bool(q.execute(con, sql).fetchall()[0][0])
+
+    return bool(store.remembered(con, source.table, one_row_fact(q), one_row))
 
 
 def _into(summary: Summary, part_name: str, part: tuple[int, int] | None) -> str:
@@ -489,32 +575,56 @@ def _build_vintage(
 _WRITTEN_OFF, _PAID_OFF = (ROLL_STATES.index(s) for s in ("written_off", "paid_off"))
 
 
+def _state_sql() -> tuple[str, str]:
+    """A row's days-past-due bucket and its state: the bucket, or how the loan left (written off, paid off), each
+    as a position in ``ROLL_STATES``."""
+    bucket = bucket_sql("dpd", position=True)
+    exits = f"WHEN written_off THEN {_WRITTEN_OFF} WHEN paid_off OR balance <= 0 THEN {_PAID_OFF}"
+    return bucket, f"CASE {exits} ELSE {bucket} END"
+
+
 def _build_rolls(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     summary: Summary,
-    part: tuple[int, int],
+    part: tuple[int, int] | None,
     months: tuple[str, str] | None = None,
+    loans: str | None = None,
 ) -> None:
     """Balance and loans moving from each days-past-due bucket to each state next month, per month and filter
-    values. A window over each loan's months finds next month's state; it sorts every loan-month and spills at
-    tens of millions, so it carries one number per loan-month (month, state and bucket packed together), the
-    balance and the hash of the filter values, and nothing else. ``months``: the moves from these months only."""
+    values. ``months``: the moves from these months only. ``loans`` (a full build: the loans' facts with
+    ``_roll_facts_sql``): the loans current every month but perhaps their last (most of a book) move as their facts
+    say, and only the others' months are sorted."""
     q = Query(source)
-    dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
-    bucket = bucket_sql("dpd", position=True)
-    exits = f"WHEN written_off THEN {_WRITTEN_OFF} WHEN paid_off OR balance <= 0 THEN {_PAID_OFF}"
-    code = f"((year(month) * 12 + month(month)) * 8 + CASE {exits} ELSE {bucket} END) * 8 + {bucket}"
+    if loans is None:
+        _insert_rolls(con, q, summary, part, _window_moves(q, summary, part, months))
+        return
+    steady = f"(SELECT loan FROM {loans} WHERE {_STEADY})"
+    unsteady = f"(SELECT loan FROM {loans} WHERE NOT ({_STEADY}))"
+    _insert_rolls(con, q, summary, part, _window_moves(q, summary, part, months, unsteady))
+    _insert_rolls(con, q, summary, None, _steady_moves(q, summary, part, loans, steady))
+
+
+def _window_moves(
+    q: Query,
+    summary: Summary,
+    part: tuple[int, int] | None,
+    months: tuple[str, str] | None,
+    only: str | None = None,
+) -> str:
+    """The moves of each loan-month from the next row of its loan (``only``: of these loans). A window over each
+    loan's months finds next month's state; it sorts every loan-month and spills at tens of millions, so it
+    carries one number per loan-month (month, state and bucket packed together), the balance and the hash of the
+    filter values, and nothing else."""
+    bucket, state = _state_sql()
+    code = f"((year(month) * 12 + month(month)) * 8 + {state}) * 8 + {bucket}"
     gone = "next_code IS NULL OR next_code // 64 > code // 64 + 1"  # no row next month: paid off
-    states = "[" + ", ".join(f"'{s}'" for s in ROLL_STATES) + "]"
-    q.execute(
-        con,
-        f"""{_into(summary, "rolls", part)}
-        WITH {q.rows_cte(Filters(), summary.filter_dims, months=months, part=part)},
+    among = f"SEMI JOIN {only} only_loans ON rows.loan IS NOT DISTINCT FROM only_loans.loan" if only else ""
+    return f"""WITH {q.rows_cte(Filters(), summary.filter_dims, months=months, part=part)},
         thin AS (
             SELECT loan, {code} AS code, CASE WHEN balance > 0 AND NOT written_off THEN balance END AS balance,
                    {_hash_sql(summary.filter_dims)} AS filter_combo
-            FROM rows
+            FROM rows {among}
         ),
         moves AS (
             SELECT code // 64 AS month_index, code % 8 AS from_code,
@@ -523,10 +633,62 @@ def _build_rolls(
             FROM (SELECT *, lead(code) OVER (PARTITION BY loan ORDER BY code) AS next_code FROM thin)
             WHERE balance IS NOT NULL
             GROUP BY ALL
-        )
+        )"""
+
+
+def _steady_moves(q: Query, summary: Summary, part: tuple[int, int] | None, loans: str, steady: str) -> str:
+    """The moves of the steady loans (``_STEADY``) without sorting: every current month stays current, except the
+    last current one, which moves to the last month's state (paid off when it is the last month), and a last month
+    that is not current moves out (paid off) when it has a balance and is not written off."""
+    _, state = _state_sql()
+    index = "(year(month) * 12 + month(month))"
+    last_index = "(year(last_month) * 12 + month(last_month))"
+    current_index = "(year(current_month) * 12 + month(current_month))"
+    facts = f"(SELECT * FROM {loans} WHERE {_STEADY})"
+    return f"""WITH {q.rows_cte(Filters(), summary.filter_dims, part=part)},
+        current AS (
+            SELECT {index} AS month_index, 0 AS from_code, 0 AS to_code,
+                   {_hash_sql(summary.filter_dims)} AS filter_combo, sum(balance) AS balance, count(*) AS loans
+            FROM rows SEMI JOIN {steady} steady ON rows.loan IS NOT DISTINCT FROM steady.loan
+            WHERE {state} = 0
+            GROUP BY ALL
+        ),
+        last_current AS (
+            SELECT {current_index} AS month_index, 0 AS from_code, 0 AS to_code, filter_combo,
+                   -current_balance AS balance, -1 AS loans
+            FROM {facts} WHERE current_month IS NOT NULL
+            UNION ALL
+            SELECT {current_index}, 0, CASE WHEN moved = 1 THEN last_state ELSE {_PAID_OFF} END, filter_combo,
+                   current_balance, 1
+            FROM {facts} WHERE current_month IS NOT NULL
+        ),
+        last_out AS (
+            SELECT {last_index} AS month_index, last_bucket AS from_code, {_PAID_OFF} AS to_code, filter_combo,
+                   last_balance AS balance, 1 AS loans
+            FROM {facts} WHERE moved = 1 AND last_balance > 0 AND NOT last_written_off
+        ),
+        moves AS (
+            SELECT month_index, from_code, to_code, filter_combo, sum(balance) AS balance, sum(loans) AS loans
+            FROM (SELECT * FROM current UNION ALL SELECT * FROM last_current UNION ALL SELECT * FROM last_out)
+            GROUP BY ALL HAVING sum(loans) > 0
+        )"""
+
+
+def _insert_rolls(
+    con: duckdb.DuckDBPyConnection, q: Query, summary: Summary, part: tuple[int, int] | None, moves: str
+) -> None:
+    """Write ``moves`` (SQL ending in a ``moves`` CTE: month index, from and to positions, filter hash, balance,
+    loans) into the rolls table with months, filter values and state names."""
+    dims = "".join(f", {dim_alias(k)}" for k in summary.filter_dims)
+    states = "[" + ", ".join(f"'{s}'" for s in ROLL_STATES) + "]"
+    q.execute(
+        con,
+        f"""{_into(summary, "rolls", part)}
+        {moves}
         SELECT make_date(CAST((month_index - 1) // 12 AS INTEGER), CAST((month_index - 1) % 12 + 1 AS INTEGER), 1)
                    AS month{dims},
-               {states}[from_code + 1] AS from_state, {states}[to_code + 1] AS to_state, balance, loans
+               {states}[from_code + 1] AS from_state, {states}[to_code + 1] AS to_state, balance,
+               CAST(loans AS BIGINT) AS loans
         FROM moves JOIN {_filter_values(summary)} USING (filter_combo)""",
     )
 
