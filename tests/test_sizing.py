@@ -70,7 +70,7 @@ def _figures(con, source) -> dict[str, pd.DataFrame]:
 
 
 def test_summary_builds_under_a_small_limit_with_many_threads(monkeypatch, reference):
-    monkeypatch.setenv("RISKLAB_MEMORY_LIMIT", "128MB")  # 16 MB a thread: every heavy query has to spill
+    monkeypatch.setenv("RISKLAB_MEMORY_LIMIT", "64MB")  # 8 MB a thread: the heavy queries have to spill
     monkeypatch.setenv("RISKLAB_THREADS", "8")
     con = store.connect(":memory:")
     spill = Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0])

@@ -243,12 +243,14 @@ class Query:
         dims: tuple[str, ...] = (),
         months: tuple[str, str] | None = None,
         part: tuple[int, int] | None = None,
+        among: str | None = None,
     ) -> str:
         """``rows``: one row per loan and month with loan, month, balance, dpd, category, flags, term (months),
         provisions held and dimensions.
 
         ``months`` (two SQL expressions) keeps only the months between them, before any per-loan window work;
-        ``part`` ``(i, n)`` keeps the loans whose id hashes to ``i`` of ``n`` parts (whole loans, every month).
+        ``part`` ``(i, n)`` keeps the loans whose id hashes to ``i`` of ``n`` parts (whole loans, every month);
+        ``among`` (SQL of a relation with a VARCHAR ``loan`` column) keeps those loans' rows, before any other work.
         """
         s = self.source
         dpd = f"CAST({self.ident('days_past_due')} AS DOUBLE)" if s.has_dpd else "CAST(NULL AS DOUBLE)"
@@ -268,8 +270,9 @@ class Query:
         if months and self.types.get(snapshot, "").upper() in ("DATE", "TIMESTAMP"):  # lets DuckDB skip row groups
             column = store.quote_ident(snapshot)
             in_months += f" AND {column} >= {months[0]} AND {column} < CAST({months[1]} + INTERVAL 1 MONTH AS DATE)"
-        if part:
+        if part and part[1] > 1:
             in_months += f" AND hash({self.loan_sql()}) % {int(part[1])} = {int(part[0])}"
+        among_sql = f" SEMI JOIN {among} AS among ON {self.loan_sql()} IS NOT DISTINCT FROM among.loan" if among else ""
         dedupe = (
             "" if s.one_row_per_month else "QUALIFY row_number() OVER (PARTITION BY loan, month ORDER BY snap DESC) = 1"
         )
@@ -284,7 +287,7 @@ class Query:
                    {orig} AS orig_month, {amount} AS amount, {borrower} AS borrower, {term} AS term,
                    {held} AS held{dim_sql},
                    coalesce({self.default_sql(dpd, category)}, false) AS event_raw
-            FROM {store.quote_ident(s.table)}
+            FROM {store.quote_ident(s.table)}{among_sql}
             WHERE {self.where_sql(filters)}{in_months}
             {dedupe}
         )"""

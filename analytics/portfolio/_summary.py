@@ -149,7 +149,7 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, *, rows_checked: bool 
     key = summary_key(con, source)
     summary = Summary(key, source.dimension_keys)
     con.execute(_REGISTRY_DDL)
-    loans = store.quote_ident(f"_portfolio_loans_{key}")
+    loans = _facts(summary)
     try:
         usable = True
         for i in range(parts):
@@ -301,6 +301,7 @@ def _add_facts(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary,
         sets = ", ".join(f"{e} = coalesce(m.{e}, f.{e})" for e in events)
         con.execute(f"UPDATE {loans} AS m SET {sets} FROM {firsts} f WHERE m.loan = f.loan")
         _build_month(con, source, summary, loans, None, months=new)
+        con.execute(f"DROP TABLE IF EXISTS {_cells(summary)}")
         # the vintages: every kind of the new loans, the new first events of the others
         _build_vintage(con, summary, f"(SELECT * FROM {loans} WHERE first_month >= {new[0]})", None)
         _build_vintage(con, summary, firsts, None, kinds=False)
@@ -374,10 +375,13 @@ def _build_part(
         return None
     if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
         return False
-    _build_month(con, source, summary, loans, part)
-    _build_vintage(con, summary, loans, part)
-    if source.has_dpd:
-        _build_rolls(con, source, summary, part, loans=loans)
+    try:
+        _build_month(con, source, summary, loans, part, steady=source.has_dpd)
+        _build_vintage(con, summary, loans, part)
+        if source.has_dpd:
+            _build_rolls(con, source, summary, part, steady=True)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_cells(summary)}")
     kept = f"SELECT * EXCLUDE (same, {', '.join(_ROLL_FACTS)}) FROM {loans}"
     con.execute(f"{_into(summary, 'loans', part)} {kept}")  # kept for a new month
     return True
@@ -398,39 +402,26 @@ def _facts_sql(summary: Summary) -> str:
 
 # Months a loan may span for its distinct months to be counted in its facts (one bit per month in a HUGEINT).
 _SPAN_BITS = 120
-_ROLL_FACTS = (
-    "month_rows",
-    "span",
-    "distinct_months",
-    "moved",
-    "last_month",
-    "last_state",
-    "last_bucket",
-    "last_balance",
-    "last_written_off",
-    "current_month",
-    "current_balance",
-)
+_ROLL_FACTS = ("month_rows", "distinct_months", "moved", "last_month", "last_state")
 
 
 def _roll_facts_sql() -> str:
-    """What a full build needs besides the kept facts: rows, span and distinct months (one row a month?), rows not
-    current (``moved``), the last month's state, bucket, balance and write-off, the last current month (current:
-    a balance, not overdue, not written or paid off) and its balance."""
-    bucket, state = _state_sql()
-    index = "(year(month) * 12 + month(month))"
-    bit = f"CAST(1 AS HUGEINT) << CAST({index} % {_SPAN_BITS} AS HUGEINT)"
-    return f"""count(*) AS month_rows, max({index}) - min({index}) AS span, bit_count(bit_or({bit})) AS distinct_months,
+    """What a full build needs besides the kept facts: rows and distinct months (one row a month?), rows not
+    current (``moved``; current: a balance, not overdue, not written or paid off), the last month and its state.
+    Few aggregates: each costs about a quarter of a second per 10M loans."""
+    _, state = _state_sql()
+    bit = f"CAST(1 AS HUGEINT) << CAST((year(month) * 12 + month(month)) % {_SPAN_BITS} AS HUGEINT)"
+    return f"""count(*) AS month_rows, bit_count(bit_or({bit})) AS distinct_months,
                count(*) FILTER (WHERE {state} <> 0) AS moved, max(month) AS last_month,
-               arg_max({state}, month) AS last_state, arg_max({bucket}, month) AS last_bucket,
-               arg_max(balance, month) AS last_balance, arg_max(written_off, month) AS last_written_off,
-               max(month) FILTER (WHERE {state} = 0) AS current_month,
-               arg_max(balance, month) FILTER (WHERE {state} = 0) AS current_balance"""
+               arg_max({state}, month) AS last_state"""
 
 
-# A loan current every month but perhaps its last, one row a month without a gap: its moves follow from its facts.
+# Months from a loan's first to its last.
+_SPAN = "datediff('month', first_month, last_month)"
+# A loan current every month but perhaps its last, one row a month without a gap (and an id): its moves follow from
+# its facts.
 _STEADY = (
-    f"span < {_SPAN_BITS} AND distinct_months = month_rows AND month_rows = span + 1 "
+    f"loan IS NOT NULL AND {_SPAN} < {_SPAN_BITS} AND distinct_months = month_rows AND month_rows = {_SPAN} + 1 "
     "AND (moved = 0 OR (moved = 1 AND last_state <> 0))"
 )
 
@@ -439,8 +430,8 @@ def _one_row_in_facts(con: duckdb.DuckDBPyConnection, source: Source, loans: str
     """Whether each loan has one row a month, from the loans' facts (a scan when a loan spans too many months to
     tell), remembered for the table."""
     counted, long = con.execute(
-        f"SELECT coalesce(bool_and(distinct_months = month_rows), true), count(*) FILTER (WHERE span >= {_SPAN_BITS}) "
-        f"FROM {loans}"
+        f"SELECT coalesce(bool_and(distinct_months = month_rows), true), "
+        f"count(*) FILTER (WHERE {_SPAN} >= {_SPAN_BITS}) FROM {loans}"
     ).fetchall()[0]
     if long:
         return one_row_per_month(con, source)
@@ -503,6 +494,16 @@ def drop_stale(con: duckdb.DuckDBPyConnection, table: str, keep: str | None = No
         con.execute(f"DELETE FROM {REGISTRY} WHERE key = ?", [key])
 
 
+def _facts(summary: Summary) -> str:
+    """The temporary table of the loans' facts during a build."""
+    return store.quote_ident(f"_portfolio_loans_{summary.key}")
+
+
+def _cells(summary: Summary) -> str:
+    """The temporary table of the month cells during a build (``_build_month``)."""
+    return store.quote_ident(f"_portfolio_cells_{summary.key}")
+
+
 def _build_month(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -510,36 +511,60 @@ def _build_month(
     loans: str,
     part: tuple[int, int],
     months: tuple[str, str] | None = None,
+    steady: bool = False,
 ) -> None:
-    """Sums per month and combination of dimension values: one scan, joined only to the loans that default
-    (for the 12-month cohorts); loans disbursed come from the loans' facts. ``months`` (two SQL dates): add the
-    rows of these months only."""
+    """Sums per month and combination of dimension values: one scan, joined to the loans that default (for the
+    12-month cohorts), into cells of the few things the sums tell apart (a few aggregates per row, not two dozen);
+    loans disbursed come from the loans' facts. The cells stay for the caller to drop. ``months`` (two SQL dates):
+    add the rows of these months only. ``steady`` (a full build: ``loans`` has the roll facts): the scan joins the
+    steady loans too, and each of their months' move to next month (``_STEADY``: a current month stays current, the
+    month before a last month that is not current moves to its state, a last month with a balance moves out: paid
+    off) is a part of the cells that ``_build_rolls`` reads."""
     q = Query(source)
     first = f"WHERE first_month BETWEEN {months[0]} AND {months[1]}" if months else ""
     dims = "".join(f", {dim_alias(k)}" for k in summary.dims)
+    in_category = {c: f"positive AND category = '{c}'" for c in CATEGORY_KEYS}
     categories = "".join(
-        f", coalesce(sum(balance) FILTER (WHERE balance > 0 AND category = '{c}'), 0) AS balance_{c}"
-        f", count(*) FILTER (WHERE balance > 0 AND category = '{c}') AS loans_{c}"
-        for c in CATEGORY_KEYS
+        f", coalesce(sum(balance) FILTER (WHERE {where}), 0) AS balance_{c}, {_count(where)} AS loans_{c}"
+        for c, where in in_category.items()
     )
-    cohort_end = "CAST(month + INTERVAL 12 MONTH AS DATE)"
+    # date arithmetic once a loan, not once a row: a month is in the 12 months before a default from cohort_from on
+    joined = "loan, default_month, CAST(default_month - INTERVAL 12 MONTH AS DATE) AS cohort_from"
+    from_code, to_code = "NULL", "NULL"
+    if steady:
+        moving = "CASE WHEN moved = 1 THEN CAST(last_month - INTERVAL 1 MONTH AS DATE) END"
+        joined += f", {_STEADY} AS steady, last_month, {moving} AS moving_month, last_state"
+        counted = "coalesce(steady, false) AND balance > 0 AND NOT written_off"
+        from_code = f"CASE WHEN {counted} THEN {bucket_sql('dpd', position=True)} END"
+        to_code = f"""CASE WHEN NOT ({counted}) THEN NULL WHEN month = last_month THEN {_PAID_OFF}
+                           WHEN month = moving_month THEN last_state ELSE 0 END"""
+    needed = f"default_month IS NOT NULL OR ({_STEADY})" if steady else "default_month IS NOT NULL"
+    q.execute(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE {_cells(summary)} AS
+        WITH {q.rows_cte(Filters(), summary.dims, months=months, part=part)}
+        SELECT month{dims}, category, balance > 0 AS positive,
+               CASE WHEN dpd > 90 THEN 91 WHEN dpd > 30 THEN 31 WHEN dpd IS NOT NULL THEN 0 END AS dpd,
+               CASE WHEN default_month <= month THEN 'before' WHEN cohort_from <= month THEN 'within' END
+                   AS cohort_default,
+               {from_code} AS from_code, {to_code} AS to_code,
+               count(*) AS n, sum(balance) AS balance, max(snap) AS snap, sum(write_off) AS write_off
+        FROM rows LEFT JOIN (SELECT {joined} FROM {loans} WHERE {needed}) USING (loan)
+        GROUP BY ALL""",
+    )
     q.execute(
         con,
         f"""{_into(summary, "month", part)}
-        WITH {q.rows_cte(Filters(), summary.dims, months=months, part=part)},
-        sums AS (
-            SELECT month{dims}, count(*) AS loan_months, max(snap) AS snap,
-                   count(*) FILTER (WHERE balance > 0) AS loans,
-                   coalesce(sum(balance) FILTER (WHERE balance > 0), 0) AS outstanding,
-                   {par_sum(source, 30, "balance > 0 AND ")} AS par30_balance,
-                   {par_sum(source, 90, "balance > 0 AND ")} AS par90_balance,
-                   {npl_sum("balance > 0 AND ")} AS npl_balance,
+        WITH sums AS (
+            SELECT month{dims}, {_count("true")} AS loan_months, max(snap) AS snap, {_count("positive")} AS loans,
+                   coalesce(sum(balance) FILTER (WHERE positive), 0) AS outstanding,
+                   {par_sum(source, 30, "positive AND ")} AS par30_balance,
+                   {par_sum(source, 90, "positive AND ")} AS par90_balance,
+                   {npl_sum("positive AND ")} AS npl_balance,
                    sum(write_off) AS write_offs{categories},
-                   count(*) FILTER (WHERE balance > 0 AND (default_month IS NULL OR default_month > month))
-                       AS cohort_loans,
-                   count(*) FILTER (WHERE balance > 0 AND default_month > month AND default_month <= {cohort_end})
-                       AS cohort_defaults
-            FROM rows LEFT JOIN (SELECT loan, default_month FROM {loans} WHERE default_month IS NOT NULL) USING (loan)
+                   {_count("positive AND cohort_default IS DISTINCT FROM 'before'")} AS cohort_loans,
+                   {_count("positive AND cohort_default = 'within'")} AS cohort_defaults
+            FROM {_cells(summary)}
             GROUP BY ALL
         ),
         disbursed AS (
@@ -550,6 +575,11 @@ def _build_month(
         SELECT sums.*, coalesce(d.disbursed_loans, 0) AS disbursed_loans, d.disbursed
         FROM sums LEFT JOIN disbursed d ON d.month = sums.month AND d.combo = {_hash_sql(summary.dims)}""",
     )
+
+
+def _count(condition: str) -> str:
+    """The loan-months of the cells meeting ``condition`` (0 when none)."""
+    return f"CAST(coalesce(sum(n) FILTER (WHERE {condition}), 0) AS BIGINT)"
 
 
 def _build_vintage(
@@ -589,20 +619,19 @@ def _build_rolls(
     summary: Summary,
     part: tuple[int, int] | None,
     months: tuple[str, str] | None = None,
-    loans: str | None = None,
+    steady: bool = False,
 ) -> None:
     """Balance and loans moving from each days-past-due bucket to each state next month, per month and filter
-    values. ``months``: the moves from these months only. ``loans`` (a full build: the loans' facts with
-    ``_roll_facts_sql``): the loans current every month but perhaps their last (most of a book) move as their facts
-    say, and only the others' months are sorted."""
+    values. ``months``: the moves from these months only. ``steady`` (a full build, after ``_build_month`` with
+    ``steady``): the loans current every month but perhaps their last (most of a book) moved as their facts say, in
+    the month cells; only the other loans' months are sorted."""
     q = Query(source)
-    if loans is None:
+    if not steady:
         _insert_rolls(con, q, summary, part, _window_moves(q, summary, part, months))
         return
-    steady = f"(SELECT loan FROM {loans} WHERE {_STEADY})"
-    unsteady = f"(SELECT loan FROM {loans} WHERE NOT ({_STEADY}))"
+    unsteady = f"(SELECT loan FROM {_facts(summary)} WHERE NOT ({_STEADY}))"
     _insert_rolls(con, q, summary, part, _window_moves(q, summary, part, months, unsteady))
-    _insert_rolls(con, q, summary, None, _steady_moves(q, summary, part, loans, steady))
+    _insert_rolls(con, q, summary, None, _steady_moves(summary))
 
 
 def _window_moves(
@@ -619,12 +648,11 @@ def _window_moves(
     bucket, state = _state_sql()
     code = f"((year(month) * 12 + month(month)) * 8 + {state}) * 8 + {bucket}"
     gone = "next_code IS NULL OR next_code // 64 > code // 64 + 1"  # no row next month: paid off
-    among = f"SEMI JOIN {only} only_loans ON rows.loan IS NOT DISTINCT FROM only_loans.loan" if only else ""
-    return f"""WITH {q.rows_cte(Filters(), summary.filter_dims, months=months, part=part)},
+    return f"""WITH {q.rows_cte(Filters(), summary.filter_dims, months=months, part=part, among=only)},
         thin AS (
             SELECT loan, {code} AS code, CASE WHEN balance > 0 AND NOT written_off THEN balance END AS balance,
                    {_hash_sql(summary.filter_dims)} AS filter_combo
-            FROM rows {among}
+            FROM rows
         ),
         moves AS (
             SELECT code // 64 AS month_index, code % 8 AS from_code,
@@ -636,41 +664,13 @@ def _window_moves(
         )"""
 
 
-def _steady_moves(q: Query, summary: Summary, part: tuple[int, int] | None, loans: str, steady: str) -> str:
-    """The moves of the steady loans (``_STEADY``) without sorting: every current month stays current, except the
-    last current one, which moves to the last month's state (paid off when it is the last month), and a last month
-    that is not current moves out (paid off) when it has a balance and is not written off."""
-    _, state = _state_sql()
-    index = "(year(month) * 12 + month(month))"
-    last_index = "(year(last_month) * 12 + month(last_month))"
-    current_index = "(year(current_month) * 12 + month(current_month))"
-    facts = f"(SELECT * FROM {loans} WHERE {_STEADY})"
-    return f"""WITH {q.rows_cte(Filters(), summary.filter_dims, part=part)},
-        current AS (
-            SELECT {index} AS month_index, 0 AS from_code, 0 AS to_code,
-                   {_hash_sql(summary.filter_dims)} AS filter_combo, sum(balance) AS balance, count(*) AS loans
-            FROM rows SEMI JOIN {steady} steady ON rows.loan IS NOT DISTINCT FROM steady.loan
-            WHERE {state} = 0
+def _steady_moves(summary: Summary) -> str:
+    """The steady loans' moves, as the month cells hold them (``_build_month``)."""
+    return f"""WITH moves AS (
+            SELECT year(month) * 12 + month(month) AS month_index, from_code, to_code,
+                   {_hash_sql(summary.filter_dims)} AS filter_combo, sum(balance) AS balance, sum(n) AS loans
+            FROM {_cells(summary)} WHERE to_code IS NOT NULL
             GROUP BY ALL
-        ),
-        last_current AS (
-            SELECT {current_index} AS month_index, 0 AS from_code, 0 AS to_code, filter_combo,
-                   -current_balance AS balance, -1 AS loans
-            FROM {facts} WHERE current_month IS NOT NULL
-            UNION ALL
-            SELECT {current_index}, 0, CASE WHEN moved = 1 THEN last_state ELSE {_PAID_OFF} END, filter_combo,
-                   current_balance, 1
-            FROM {facts} WHERE current_month IS NOT NULL
-        ),
-        last_out AS (
-            SELECT {last_index} AS month_index, last_bucket AS from_code, {_PAID_OFF} AS to_code, filter_combo,
-                   last_balance AS balance, 1 AS loans
-            FROM {facts} WHERE moved = 1 AND last_balance > 0 AND NOT last_written_off
-        ),
-        moves AS (
-            SELECT month_index, from_code, to_code, filter_combo, sum(balance) AS balance, sum(loans) AS loans
-            FROM (SELECT * FROM current UNION ALL SELECT * FROM last_current UNION ALL SELECT * FROM last_out)
-            GROUP BY ALL HAVING sum(loans) > 0
         )"""
 
 
