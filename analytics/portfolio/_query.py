@@ -171,6 +171,11 @@ class Query:
         """``text_sql`` is one of ``values`` (bound as one list parameter)."""
         return f"list_contains(CAST({self.bind(values)} AS VARCHAR[]), {text_sql})"
 
+    def among_words(self, words: list[str], text_sql: str) -> str:
+        """``text_sql`` is one of a few fixed ``words`` (NULL when not): a map lookup, a third of the time of a list
+        over tens of millions of rows."""
+        return f"CAST({self.bind(dict.fromkeys(words, True))} AS MAP(VARCHAR, BOOLEAN))[{text_sql}]"
+
     def ident(self, key: str) -> str | None:
         column = self.source.col(key)
         return store.quote_ident(column) if column else None
@@ -179,7 +184,12 @@ class Query:
         return date_sql(column, self.types.get(column, "DATE"), self.bind, end_of_month=end_of_month)
 
     def month_of(self, column: str) -> str:
-        return f"CAST(date_trunc('month', {self.date_sql(column)}) AS DATE)"
+        """The first day of the month of ``column``'s dates (of a date column: the date less its day of the month,
+        a third of the time of ``date_trunc`` over tens of millions of rows)."""
+        date = self.date_sql(column)
+        if datasets.type_class(self.types.get(column, "DATE")) == "date":
+            return f"({date} - CAST(day({date}) - 1 AS INTEGER))"
+        return f"CAST(date_trunc('month', {date}) AS DATE)"
 
     def month_sql(self) -> str:
         return self.month_of(self.source.col("snapshot_date"))
@@ -201,7 +211,7 @@ class Query:
         status = self.ident("status")
         if status is None:
             return "false"
-        return f"coalesce({self.one_of(list(words), datasets.text_key_sql(status))}, false)"
+        return f"coalesce({self.among_words(list(words), datasets.text_key_sql(status))}, false)"
 
     def default_sql(self, dpd: str, category: str) -> str:
         """1/0 default event per row: the saved definition, else 90+ days past due or a non-performing class."""
@@ -214,12 +224,12 @@ class Query:
             return f"CAST({col} AS DOUBLE) >= {self.bind(float(defn.threshold or datasets.DEFAULT_DPD_THRESHOLD))}"
         if defn.kind == "classification":
             spellings = [s for c in datasets.FIVE_CATEGORIES if c.key in defn.labels for s in c.spellings]
-            return self.one_of(spellings, datasets.text_key_sql(col))
+            return self.among_words(spellings, datasets.text_key_sql(col))
         spellings = {datasets.text_key(v) for v in defn.values}
         for pair in ({"1", "true"}, {"0", "false"}):
             if spellings & pair:
                 spellings |= pair
-        return self.one_of(sorted(spellings), datasets.text_key_sql(col))
+        return self.among_words(sorted(spellings), datasets.text_key_sql(col))
 
     def where_sql(self, filters: Filters) -> str:
         """Dimension filters as a condition with bound values."""
