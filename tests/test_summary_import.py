@@ -203,3 +203,24 @@ def test_the_data_page_adds_rows_to_a_table(demo_db, monkeypatch):
         "(missing: month; not in the table: -)"
     )
     assert con.execute("SELECT count(*) FROM branch_loans").fetchall() == [(5,)]
+
+
+def test_the_summary_and_facts_of_an_import_outlive_a_restart(months_db, tmp_path, monkeypatch):
+    """DuckDB numbers its tables afresh each time it opens a file: the summary built by an import, and whether
+    loans have one row a month, are still found after the app restarts, and a month added then is incremental."""
+    path = tmp_path / "app.duckdb"
+    con = store.connect(path)
+    datasets.import_path(con, months_db / "before.parquet", table="perf")
+    con.close()
+
+    def no_scan(*args):
+        raise AssertionError("a scan or a full build")
+
+    con = store.connect(path)
+    monkeypatch.setattr(store, "remembered", lambda con, table, fact, compute: store.recall(con, table, fact))
+    monkeypatch.setattr(_summary, "build", no_scan)
+    source = _source(con, "perf")
+    assert source.one_row_per_month and portfolio.find(con, source)
+    datasets.import_path(con, months_db / "last.parquet", table="perf", append=True)
+    assert portfolio.find(con, _source(con, "perf"))
+    con.close()

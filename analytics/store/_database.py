@@ -474,11 +474,16 @@ def database_file(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def table_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, int, int]:
     """(import version, DuckDB table id, estimated rows): changes whenever ``table`` is imported, replaced or
-    grows or shrinks, so facts computed from it can be kept under this key."""
+    grows or shrinks, so facts computed from it (and the Portfolio summary) can be kept under this key.
+
+    DuckDB numbers its tables afresh each time it opens a file, so a table the app made (every one is recorded as
+    an import, and a new import changes the version) has id 0 here: its facts outlive a restart. Only a table made
+    otherwise is told apart by its id, within one process."""
     oid, size = con.execute(
         "SELECT table_oid, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [table]
     ).fetchall()[0]
-    return table_version(con, table), int(oid), int(size)
+    version = table_version(con, table)
+    return version, 0 if version else int(oid), int(size)
 
 
 def is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
