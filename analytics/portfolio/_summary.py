@@ -245,6 +245,7 @@ def add_months(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, 
         return build(con, source)
     new = (f"CAST(DATE '{last.isoformat()}' + INTERVAL 1 MONTH AS DATE)", f"DATE '{newest.isoformat()}'")
     facts = store.quote_ident(f"_portfolio_new_{summary.key}")
+    known = store.quote_ident(f"_portfolio_known_{summary.key}")
     q = Query(source)
     try:
         q.execute(
@@ -253,37 +254,49 @@ def add_months(con: duckdb.DuckDBPyConnection, source: Source, previous: tuple, 
             WITH {q.rows_cte(Filters(), summary.dims, months=new)}
             SELECT {_facts_sql(summary)} FROM rows GROUP BY loan""",
         )
-        if _changes_history(con, old, facts):
+        # the kept facts of the loans in the new rows: one pass over the kept loans, then small joins only
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {known} AS "
+            f"SELECT * FROM {old.name('loans')} WHERE loan IN (SELECT loan FROM {facts})"
+        )
+        if _changes_history(con, known, facts):
             return build(con, source)
         for part in PARTS:
             con.execute(f"ALTER TABLE {old.name(part)} RENAME TO {store.quote_ident(summary.table(part))}")
-        _add_facts(con, source, summary, facts, new)
-        _add_cohort_defaults(con, source, summary, facts, last)
+        _add_facts(con, source, summary, facts, known, new)
+        _add_cohort_defaults(con, source, summary, facts, known, last)
         if source.has_dpd:
             con.execute(f"DELETE FROM {summary.name('rolls')} WHERE month = ?", [last])
             _build_rolls(con, source, summary, None, months=(f"DATE '{last.isoformat()}'", new[1]))
         return _register(con, source, summary, _combos_apart(con, summary), began)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {facts}")
+        con.execute(f"DROP TABLE IF EXISTS {known}")
 
 
-def _changes_history(con: duckdb.DuckDBPyConnection, old: Summary, facts: str) -> bool:
-    """True when the new rows change what the summary holds of a loan's earlier months: its filter values, its
-    first amount (an amount where all its earlier rows had none) or its origination month."""
+def _changes_history(con: duckdb.DuckDBPyConnection, known: str, facts: str) -> bool:
+    """True when the new rows change what the summary holds of a loan's earlier months (``known``: the kept facts
+    of the loans in the new rows): its filter values, its first amount (an amount where all its earlier rows had
+    none) or its origination month; or a new row has no loan id."""
     return (
         con.execute(
-            f"""SELECT count(*) FROM {facts} n JOIN {old.name("loans")} o USING (loan)
+            f"""SELECT count(*) FROM {facts} n JOIN {known} o USING (loan)
         WHERE o.filter_combo <> n.filter_combo OR (o.amount_first IS NULL AND n.amount_first IS NOT NULL)
               OR (n.orig_month IS NOT NULL AND (o.orig_month IS NULL OR n.orig_month < o.orig_month))"""
         ).fetchall()[0][0]
         > 0
-        or not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {facts}").fetchall()[0][0]
+        or not con.execute(
+            f"SELECT coalesce(bool_and(same), true) AND count(*) FILTER (WHERE loan IS NULL) = 0 FROM {facts}"
+        ).fetchall()[0][0]
     )
 
 
-def _add_facts(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, new: tuple) -> None:
+def _add_facts(
+    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, known: str, new: tuple
+) -> None:
     """The new months' sums, the new loans' facts and vintages, and the first events of loans already known (their
-    vintages' event counts)."""
+    vintages' event counts). A known loan's new first events replace its row (deleted and added again: an update
+    of rows all over the kept loans makes DuckDB rewrite the whole table at its next checkpoint)."""
     loans = summary.name("loans")
     events = ("default_month", "e30", "e90")
     firsts = store.quote_ident(f"_portfolio_firsts_{summary.key}")
@@ -291,15 +304,15 @@ def _add_facts(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary,
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {firsts} AS
         SELECT o.loan, o.orig, o.filter_combo, {newly}
-        FROM {facts} n JOIN {loans} o USING (loan)
+        FROM {facts} n JOIN {known} o USING (loan)
         WHERE {" OR ".join(f"(o.{e} IS NULL AND n.{e} IS NOT NULL)" for e in events)}"""
     )
     try:
-        con.execute(
-            f"INSERT INTO {loans} SELECT * EXCLUDE (same) FROM {facts} WHERE loan NOT IN (SELECT loan FROM {loans})"
-        )
-        sets = ", ".join(f"{e} = coalesce(m.{e}, f.{e})" for e in events)
-        con.execute(f"UPDATE {loans} AS m SET {sets} FROM {firsts} f WHERE m.loan = f.loan")
+        now = ", ".join(f"coalesce(m.{e}, f.{e}) AS {e}" for e in events)
+        with store.transaction(con):
+            con.execute(f"INSERT INTO {loans} SELECT * EXCLUDE (same) FROM {facts} ANTI JOIN {known} USING (loan)")
+            con.execute(f"DELETE FROM {loans} WHERE loan IN (SELECT loan FROM {firsts})")
+            con.execute(f"INSERT INTO {loans} SELECT m.* REPLACE ({now}) FROM {known} m JOIN {firsts} f USING (loan)")
         _build_month(con, source, summary, loans, None, months=new)
         con.execute(f"DROP TABLE IF EXISTS {_cells(summary)}")
         # the vintages: every kind of the new loans, the new first events of the others
@@ -309,14 +322,15 @@ def _add_facts(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary,
         con.execute(f"DROP TABLE IF EXISTS {firsts}")
 
 
-def _add_cohort_defaults(con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, last) -> None:
+def _add_cohort_defaults(
+    con: duckdb.DuckDBPyConnection, source: Source, summary: Summary, facts: str, known: str, last
+) -> None:
     """Loans that default for the first time in a new month join the 12-month default cohorts of their months
-    before (with a balance): one more default in each of those months' rows."""
+    before (with a balance): one more default in each of those months' rows. Only their rows are read."""
     q = Query(source)
-    first = con.execute(
-        f"SELECT min(n.default_month) FROM {facts} n JOIN {summary.name('loans')} m USING (loan) "
-        "WHERE m.default_month = n.default_month AND m.first_month < n.default_month"
-    ).fetchall()[0][0]
+    newly = f"""(SELECT loan, n.default_month FROM {facts} n JOIN {known} o USING (loan)
+                 WHERE o.default_month IS NULL AND n.default_month IS NOT NULL)"""
+    first = con.execute(f"SELECT min(default_month) FROM {newly}").fetchall()[0][0]
     if first is None:
         return
     since = f"CAST(DATE '{first.isoformat()}' - INTERVAL 12 MONTH AS DATE)"
@@ -328,11 +342,9 @@ def _add_cohort_defaults(con: duckdb.DuckDBPyConnection, source: Source, summary
     q.execute(
         con,
         f"""CREATE OR REPLACE TEMP TABLE {delta} AS
-        WITH {q.rows_cte(Filters(), summary.dims, months=(since, f"DATE '{last.isoformat()}'"))},
-        newly AS (SELECT loan, n.default_month FROM {facts} n JOIN {summary.name("loans")} m USING (loan)
-                  WHERE m.default_month = n.default_month AND m.first_month < n.default_month),
+        WITH {q.rows_cte(Filters(), summary.dims, months=(since, f"DATE '{last.isoformat()}'"), among=newly)},
         counts AS (
-            SELECT {keys}, count(*) AS n FROM rows JOIN newly USING (loan)
+            SELECT {keys}, count(*) AS n FROM rows JOIN {newly} newly USING (loan)
             WHERE balance > 0 AND default_month > month AND default_month <= CAST(month + INTERVAL 12 MONTH AS DATE)
             GROUP BY ALL
         )
