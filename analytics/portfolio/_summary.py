@@ -17,9 +17,12 @@ as the direct computation over loan-months. That holds when each loan keeps one 
 (segment, branch, officer, product); a table where a loan changes branch (say) is marked and its figures are
 computed directly. A read-only database cannot store the summary: the figures are then computed directly too.
 
-The build makes three passes over the loan-months (per-loan facts, monthly sums, next month's states); only the
-last sorts, and it sorts one packed number per loan-month. At 10M loans and 76M loan-months it takes about a
-minute (``benchmarks/README.md``).
+The build makes three passes over the loan-months. The first gathers each loan's facts (and tells whether loans
+have one row a month, so an import needs no scan of its own for that). The second sums months into cells of the
+few things the figures tell apart, and gives the moves of the steady loans (current every month but perhaps
+their last, one row a month: most of a book) from their facts. The third sorts the months of the other loans
+only, one packed number per loan-month, for their next month's states. At 10M loans and 88M loan-months it
+takes 16-19 s on 2 cores (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
