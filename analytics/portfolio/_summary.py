@@ -559,6 +559,7 @@ def _build_month(
         f"""CREATE OR REPLACE TEMP TABLE {_cells(summary)} AS
         WITH {q.rows_cte(Filters(), summary.dims, months=months, part=part)}
         SELECT month{dims}, category, balance > 0 AS positive,
+               -- days past due as the classes the sums tell apart (over 90, over 30, other): par_sum reads it as is
                CASE WHEN dpd > 90 THEN 91 WHEN dpd > 30 THEN 31 WHEN dpd IS NOT NULL THEN 0 END AS dpd,
                CASE WHEN default_month <= month THEN 'before' WHEN cohort_from <= month THEN 'within' END
                    AS cohort_default,
