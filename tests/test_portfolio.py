@@ -651,11 +651,24 @@ def _edges(con, table: str, twice: str | None = None, long: bool = False) -> str
     return table
 
 
-@pytest.mark.parametrize(("twice", "long"), [(None, False), (None, True), ("gone", False), ("cured", True)])
-def test_the_build_takes_steady_loans_moves_from_their_facts(con, twice, long):
+@pytest.mark.parametrize(
+    ("twice", "long", "in_parts"),
+    [
+        (None, False, False),
+        (None, True, False),
+        ("gone", False, False),
+        ("cured", True, False),
+        (None, False, True),
+        ("gone", False, True),
+    ],
+)
+def test_the_build_takes_steady_loans_moves_from_their_facts(con, monkeypatch, twice, long, in_parts):
     """The moves of loans current every month but perhaps the last come from their facts, the others' from a
     window: every month's roll rates, the monthly figures and vintages equal the direct computation. An import's
-    build also finds out whether loans have one row a month, and remembers it (a loan twice in a month: no)."""
+    build also finds out whether loans have one row a month (in parts: each part of its own loans), and remembers
+    it (a loan twice in a month: no)."""
+    if in_parts:
+        monkeypatch.setattr(_summary, "ROWS_PER_PART", 7)  # 30-33 rows: five parts
     table = _edges(con, "edges", twice, long)
     portfolio.summarise_import(con, table, None)
     fact = _query.one_row_fact(_query.Query(_resolve(con, table)))

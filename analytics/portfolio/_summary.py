@@ -142,13 +142,11 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, *, rows_checked: bool 
     changes filter values (the figures are then computed directly).
 
     ``rows_checked=False``: whether each loan has one row a month is not known yet (``source`` says it has); the
-    loans' facts tell, the answer is remembered for the table (``portfolio.resolve`` then needs no scan of its
-    own), and a table where a loan has two rows in a month is built again with them deduplicated."""
+    loans' facts tell (each part's of its own loans), the answer is remembered for the table (``portfolio.resolve``
+    then needs no scan of its own), and a table where a loan has two rows in a month is built again with them
+    deduplicated."""
     began = time.perf_counter()
     parts = max(1, -(-store.table_state(con, source.table)[2] // ROWS_PER_PART))
-    if not rows_checked and parts > 1:  # the facts of one part cannot tell: check with a scan first
-        source = dataclasses.replace(source, one_row_per_month=one_row_per_month(con, source))
-        rows_checked = True
     key = summary_key(con, source)
     summary = Summary(key, source.dimension_keys)
     con.execute(_REGISTRY_DDL)
@@ -158,9 +156,12 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, *, rows_checked: bool 
         for i in range(parts):
             usable = _build_part(con, source, summary, loans, (i, parts), rows_checked)
             if usable is None:  # a loan has two rows in a month
+                store.remember(con, source.table, one_row_fact(Query(source)), False)
                 return build(con, dataclasses.replace(source, one_row_per_month=False))
             if not usable:
                 break
+        if not rows_checked:
+            store.remember(con, source.table, one_row_fact(Query(source)), True)
         usable = usable and _combos_apart(con, summary)
         return _register(con, source, summary, usable, began)
     except duckdb.TransactionException:  # another session built it at the same time
@@ -387,7 +388,7 @@ def _build_part(
         FROM rows GROUP BY loan""",
     )
     if not rows_checked and not _one_row_in_facts(con, source, loans):
-        return None
+        return None  # (a part's facts tell: the parts split the loans, not their months)
     if not con.execute(f"SELECT coalesce(bool_and(same), true) FROM {loans}").fetchall()[0][0]:
         return False
     try:
@@ -442,16 +443,13 @@ _STEADY = (
 
 
 def _one_row_in_facts(con: duckdb.DuckDBPyConnection, source: Source, loans: str) -> bool:
-    """Whether each loan has one row a month, from the loans' facts (a scan when a loan spans too many months to
-    tell), remembered for the table."""
+    """Whether each of these loans has one row a month, from their facts (a scan of the table when a loan spans
+    too many months to tell)."""
     counted, long = con.execute(
         f"SELECT coalesce(bool_and(distinct_months = month_rows), true), "
         f"count(*) FILTER (WHERE {_SPAN} >= {_SPAN_BITS}) FROM {loans}"
     ).fetchall()[0]
-    if long:
-        return one_row_per_month(con, source)
-    store.remember(con, source.table, one_row_fact(Query(source)), bool(counted))
-    return bool(counted)
+    return one_row_per_month(con, source) if long else bool(counted)
 
 
 def one_row_per_month(con: duckdb.DuckDBPyConnection, source: Source) -> bool:
