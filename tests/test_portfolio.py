@@ -685,6 +685,19 @@ def test_the_build_takes_steady_loans_moves_from_their_facts(con, monkeypatch, t
         _same(figure(con, source), figure(con, source, summary=False))
 
 
+def test_a_build_stopped_early_does_not_vouch_for_rows_it_did_not_check(con, monkeypatch):
+    """Loans that change branch stop a build in parts at its first part: whether the loans of the parts never read
+    have one row a month stays unknown (not remembered as yes), and ``resolve`` then checks with a scan."""
+    monkeypatch.setattr(_summary, "ROWS_PER_PART", 7)
+    table = _edges(con, "edges", twice="cured")
+    con.execute("UPDATE edges SET branch = branch || month(snapshot_date)")  # every loan changes branch
+    portfolio.summarise_import(con, table, None)
+    unchecked = portfolio.resolve(con, datasets.table_context(con, table), check_rows=False)
+    fact = _query.one_row_fact(_query.Query(unchecked))
+    assert store.recall(con, table, fact) in (None, False)
+    assert _resolve(con, table).one_row_per_month is False
+
+
 def test_two_combinations_sharing_a_hash_mean_direct_figures(sample_con, monkeypatch):
     monkeypatch.setattr(_summary, "_combos_apart", lambda *a: False)  # as if two combinations shared a hash
     if "perf_collide" not in store.user_tables(sample_con):

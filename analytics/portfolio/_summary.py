@@ -160,7 +160,7 @@ def build(con: duckdb.DuckDBPyConnection, source: Source, *, rows_checked: bool 
                 return build(con, dataclasses.replace(source, one_row_per_month=False))
             if not usable:
                 break
-        if not rows_checked:
+        if usable and not rows_checked:  # every part's loans were checked
             store.remember(con, source.table, one_row_fact(Query(source)), True)
         usable = usable and _combos_apart(con, summary)
         return _register(con, source, summary, usable, began)
